@@ -1,0 +1,64 @@
+# Locates Debian's CPython 3.11 and defines two imported targets:
+#   freeze::python_static  - the static libpython (non-PIC) with its own dependencies, linked
+#                            whole-archive so that every C-API symbol is present and exported
+#                            for extension modules loaded at run time.
+#   freeze::python_headers - include directories only.
+# It also records the interpreter's prefix, which the packager uses as PYTHONHOME to compile
+# bytecode with exactly the CPython the launcher embeds.
+
+if(NOT EXISTS "${FREEZE_PYTHON}")
+  message(FATAL_ERROR "freeze: ${FREEZE_PYTHON} not found; install python3.11 and libpython3.11-dev")
+endif()
+
+execute_process(
+  COMMAND "${FREEZE_PYTHON}" -I -S -c
+    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2])"
+  OUTPUT_VARIABLE _freeze_py_out
+  RESULT_VARIABLE _freeze_py_rc
+  OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT _freeze_py_rc EQUAL 0)
+  message(FATAL_ERROR "freeze: could not query ${FREEZE_PYTHON}")
+endif()
+string(REPLACE "\n" ";" _freeze_py_out "${_freeze_py_out}")
+list(GET _freeze_py_out 0 FREEZE_PYTHON_LIBPL)
+list(GET _freeze_py_out 1 FREEZE_PYTHON_INCLUDE)
+list(GET _freeze_py_out 2 FREEZE_PYTHON_PREFIX)
+list(GET _freeze_py_out 3 FREEZE_PYTHON_STDLIB)
+list(GET _freeze_py_out 4 FREEZE_PYTHON_VERSION)
+
+set(FREEZE_PYTHON_LIBRARY "${FREEZE_PYTHON_LIBPL}/libpython${FREEZE_PYTHON_VERSION}.a")
+if(NOT EXISTS "${FREEZE_PYTHON_LIBRARY}" OR NOT EXISTS "${FREEZE_PYTHON_INCLUDE}/Python.h")
+  message(FATAL_ERROR "freeze: static libpython or headers missing; apt-get install libpython${FREEZE_PYTHON_VERSION}-dev")
+endif()
+message(STATUS "freeze: embedding ${FREEZE_PYTHON_LIBRARY} (stdlib ${FREEZE_PYTHON_STDLIB})")
+
+# libpython's own dependencies (python3.11-config --embed --ldflags, plus what Debian builds
+# in: pyexpat and zlib). Static archives where Debian ships them, so that a frozen executable
+# needs nothing but glibc on the target machine.
+find_library(FREEZE_EXPAT_STATIC NAMES libexpat.a REQUIRED)
+find_library(FREEZE_ZLIB_STATIC NAMES libz.a REQUIRED)
+find_package(Threads REQUIRED)
+
+add_library(freeze_python_headers INTERFACE)
+target_include_directories(freeze_python_headers SYSTEM INTERFACE "${FREEZE_PYTHON_INCLUDE}")
+add_library(freeze::python_headers ALIAS freeze_python_headers)
+
+add_library(freeze_libpython STATIC IMPORTED)
+set_target_properties(freeze_libpython PROPERTIES IMPORTED_LOCATION "${FREEZE_PYTHON_LIBRARY}")
+
+add_library(freeze_python_static INTERFACE)
+target_link_libraries(freeze_python_static INTERFACE
+  freeze_python_headers
+  "$<LINK_LIBRARY:WHOLE_ARCHIVE,freeze_libpython>"
+  "${FREEZE_EXPAT_STATIC}" "${FREEZE_ZLIB_STATIC}"
+  Threads::Threads ${CMAKE_DL_LIBS} m util)
+add_library(freeze::python_static ALIAS freeze_python_static)
+
+# Executables that embed libpython: non-PIE (the archive is not position independent, and
+# non-PIE starts faster with far fewer relocations), every symbol exported for extensions.
+function(freeze_embed_python target)
+  target_link_libraries(${target} PRIVATE freeze::python_static)
+  set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON POSITION_INDEPENDENT_CODE OFF)
+  target_compile_options(${target} PRIVATE -fno-pie)
+  target_link_options(${target} PRIVATE -no-pie)
+endfunction()

@@ -1,0 +1,130 @@
+// The blob format: the one definition shared by the writer (packager) and the reader
+// (launcher/importer). A frozen executable is
+//
+//   [launcher ELF][payload: one zstd frame per stored span][index][trailer: 64 bytes]
+//
+// The trailer sits at the very end of the file, so the launcher finds it from /proc/self/exe
+// without knowing its own size. The index is an array of fixed-size entries sorted by
+// (kind, name) followed by a string table, so the reader binary-searches it in place: nothing
+// is parsed or copied at start-up. All integers are little-endian.
+//
+// Integrity: the trailer carries a CRC-32 of itself and of the index (checked at open, the
+// index is a few tens of KiB); every stored span is a zstd frame with its content checksum
+// (checked when that resource is read), so damage anywhere is detected before it is used.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace freeze::blob {
+
+inline constexpr std::array<unsigned char, 8> kMagic = {0x89, 'F', 'R', 'Z', 'B', 'L', 'O', 'B'};
+inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::size_t kTrailerSize = 64;
+inline constexpr std::size_t kEntrySize = 48;
+
+// What an index entry describes. The numeric values are part of the format.
+enum class Kind : std::uint8_t {
+  Settings = 0,       // launch settings (name "app"): entry point, interpreter options
+  Module = 1,         // Python module or package: data = bytecode, source = UTF-8 source
+  Resource = 2,       // package data file: name = "package.dotted/relative/path"
+  Metadata = 3,       // distribution metadata file: name = "dist-info-dir/file"
+  Extension = 4,      // extension module (.so): name = dotted module name
+  SharedLibrary = 5,  // shared library an extension needs: name = file name
+};
+inline constexpr std::uint8_t kKindCount = 6;
+
+std::string_view kind_name(Kind kind);
+
+enum EntryFlags : std::uint8_t {
+  kFlagPackage = 1 << 0,    // a package (has __path__)
+  kFlagNamespace = 1 << 1,  // a namespace package (directory without __init__.py)
+  kFlagStdlib = 1 << 2,     // comes from the standard library
+};
+
+enum class Location : std::uint8_t {
+  InMemory = 0,            // stored in the payload
+  FilesystemRelative = 1,  // a file beside the executable (reserved for routing)
+};
+
+// A stored byte range. offset is relative to the payload start. stored_size == 0 means the
+// entry has no such part (a module compiled without its source, for instance).
+struct Span {
+  std::uint64_t offset = 0;
+  std::uint32_t stored_size = 0;
+  std::uint32_t raw_size = 0;
+
+  bool present() const { return stored_size != 0; }
+};
+
+// One decoded index entry. `name` points into the index's string table.
+struct Entry {
+  Kind kind = Kind::Module;
+  std::uint8_t flags = 0;
+  Location location = Location::InMemory;
+  std::string_view name;
+  Span data;
+  Span source;
+
+  bool is_package() const { return (flags & kFlagPackage) != 0; }
+};
+
+struct Trailer {
+  std::uint32_t format_version = kFormatVersion;
+  std::uint32_t entry_count = 0;
+  std::uint64_t blob_size = 0;       // bytes from the blob start to the end of file (all parts)
+  std::uint64_t payload_offset = 0;  // relative to the blob start
+  std::uint64_t payload_size = 0;
+  std::uint64_t index_offset = 0;    // relative to the blob start
+  std::uint64_t index_size = 0;      // entries + string table
+  std::uint32_t index_crc32 = 0;
+};
+
+// Thrown for anything that is not a valid blob: the message says what is wrong.
+class DamagedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Fixed-layout encoders/decoders. The raw entry layout (48 bytes):
+//   u32 name_offset, u32 name_size, u8 kind, u8 flags, u8 location, u8 reserved[5],
+//   span data (u64 offset, u32 stored, u32 raw), span source (same) -- 4 bytes of padding
+//   are folded into reserved so every span starts 8-aligned within the entry.
+struct RawEntry {
+  std::uint32_t name_offset = 0;
+  std::uint32_t name_size = 0;
+  Kind kind = Kind::Module;
+  std::uint8_t flags = 0;
+  Location location = Location::InMemory;
+  Span data;
+  Span source;
+};
+
+void encode_entry(const RawEntry& entry, unsigned char* out);  // writes kEntrySize bytes
+RawEntry decode_entry(const unsigned char* in);                // reads kEntrySize bytes
+
+void encode_trailer(const Trailer& trailer, unsigned char* out);  // writes kTrailerSize bytes
+// Validates magic, checksum and version; throws DamagedError with the reason.
+Trailer decode_trailer(const unsigned char* in);
+bool has_magic(const unsigned char* trailer);
+
+std::uint32_t crc32(const void* data, std::size_t size);
+
+// Launch settings: a flat string map, stored as the Settings entry "app".
+// Encoding: repeated (u32 key size, key, u32 value size, value).
+using Settings = std::map<std::string, std::string, std::less<>>;
+std::string encode_settings(const Settings& settings);
+Settings decode_settings(std::string_view bytes);  // throws DamagedError
+
+// Orders entries in the index: by kind, then bytewise by name.
+inline bool entry_less(Kind a_kind, std::string_view a_name, Kind b_kind, std::string_view b_name) {
+  if (a_kind != b_kind) return a_kind < b_kind;
+  return a_name < b_name;
+}
+
+}  // namespace freeze::blob

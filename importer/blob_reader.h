@@ -1,0 +1,51 @@
+// Reads a blob that is already in memory (mmap'ed by the launcher, or a file read by
+// `freeze inspect`). Opening checks the trailer and the index checksum; lookups binary-search
+// the index in place; reads decompress one span and verify its checksum. Every offset taken
+// from the file is bounds-checked, so a damaged or hostile file yields DamagedError, never a
+// read outside the buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "blob_format.h"
+
+namespace freeze::blob {
+
+class BlobReader {
+ public:
+  // `file` is the whole file (or at least its tail that holds the blob); it must outlive the
+  // reader. Throws DamagedError.
+  static BlobReader open(std::span<const unsigned char> file);
+
+  // True when `file` ends with a blob trailer magic (an intact or damaged blob is present).
+  static bool has_blob(std::span<const unsigned char> file);
+
+  std::optional<Entry> find(Kind kind, std::string_view name) const;
+  std::size_t entry_count() const { return trailer_.entry_count; }
+  Entry entry_at(std::size_t index) const;  // throws DamagedError
+  const Trailer& trailer() const { return trailer_; }
+  // Offset of the blob within the file given to open(), i.e. the launcher's size.
+  std::uint64_t blob_offset() const { return blob_offset_; }
+
+  // Decompresses `span` into `out`, which must hold exactly span.raw_size bytes.
+  void read_into(const Span& span, unsigned char* out) const;
+  std::string read(const Span& span) const;
+
+ private:
+  BlobReader() = default;
+  Entry decode(std::size_t index) const;
+
+  const unsigned char* payload_ = nullptr;
+  const unsigned char* entries_ = nullptr;
+  const unsigned char* strings_ = nullptr;
+  std::size_t strings_size_ = 0;
+  std::uint64_t blob_offset_ = 0;
+  Trailer trailer_;
+};
+
+}  // namespace freeze::blob

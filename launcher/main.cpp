@@ -1,0 +1,70 @@
+// The launcher: finds the blob appended to its own file, validates it, starts the embedded
+// interpreter with the blob's importer and runs the app's entry point.
+#include <Python.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "blob_reader.h"
+#include "elf_size.h"
+#include "entry_point.h"
+#include "importer_module.h"
+#include "interpreter.h"
+#include "launch_settings.h"
+#include "self_image.h"
+
+namespace {
+
+std::string this_python_version() { return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace freeze;
+  const char* program = argc > 0 ? argv[0] : "freeze-launcher";
+  std::optional<launcher::SelfImage> image;
+  try {
+    image.emplace(launcher::SelfImage::open());
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s: %s\n", program, error.what());
+    return 1;
+  }
+
+  const auto bytes = image->bytes();
+  if (!blob::BlobReader::has_blob(bytes)) {
+    // Nothing appended at all is the bare stub; anything appended past the ELF image without an
+    // intact trailer is a damaged (truncated) application.
+    const auto elf_size = launcher::elf_file_size(bytes);
+    if (elf_size && *elf_size == bytes.size()) {
+      std::fprintf(stderr, "%s: no embedded application: this is the freeze launcher stub; `freeze build` makes an executable from it\n",
+                   image->path().c_str());
+      return 1;
+    }
+    importer::die_damaged(image->path(), "no resource trailer at the end of the file (truncated?)");
+  }
+
+  static importer::ImporterContext context;  // outlives the interpreter
+  static std::optional<blob::BlobReader> reader;
+  blob::LaunchSettings settings;
+  try {
+    reader.emplace(blob::BlobReader::open(bytes));
+    const auto entry = reader->find(blob::Kind::Settings, "app");
+    if (!entry) throw blob::DamagedError("launch settings are missing");
+    settings = blob::LaunchSettings::from(blob::decode_settings(reader->read(entry->data)));
+  } catch (const blob::DamagedError& error) {
+    importer::die_damaged(image->path(), error.what());
+  }
+  if (settings.python_version != this_python_version()) {
+    std::fprintf(stderr, "%s: built for Python %s but this launcher embeds Python %s; rebuild it with a matching freeze\n",
+                 image->path().c_str(), settings.python_version.c_str(), this_python_version().c_str());
+    return 1;
+  }
+
+  context.reader = &*reader;
+  context.executable = image->path();
+  context.origin_dir = image->directory();
+  launcher::start_interpreter(context, settings, argc, argv);
+  const int status = launcher::run_entry_point(settings);
+  return status;
+}

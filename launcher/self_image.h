@@ -1,0 +1,30 @@
+// The running executable's own file, mapped read-only, with the blob appended to it.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace freeze::launcher {
+
+class SelfImage {
+ public:
+  // Maps /proc/self/exe. Throws std::runtime_error if the file cannot be opened or mapped.
+  static SelfImage open();
+  SelfImage(SelfImage&& other) noexcept;
+  SelfImage& operator=(SelfImage&&) = delete;
+  SelfImage(const SelfImage&) = delete;
+  ~SelfImage();
+
+  std::span<const unsigned char> bytes() const { return {data_, size_}; }
+  const std::string& path() const { return path_; }  // absolute path of the executable
+  std::string directory() const;
+
+ private:
+  SelfImage() = default;
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string path_;
+};
+
+}  // namespace freeze::launcher

@@ -1,0 +1,203 @@
+#include "app_config.h"
+
+#include <toml++/toml.h>
+
+#include <set>
+#include <sstream>
+
+#include "user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Formats "<file>:<line>: <key>: <message>".
+[[noreturn]] void fail(const AppConfig& config, const toml::node* node, std::string_view key, std::string_view message) {
+  std::ostringstream out;
+  out << config.config_file.string();
+  if (node != nullptr && node->source().begin.line != 0) out << ':' << node->source().begin.line;
+  out << ": " << key << ": " << message;
+  throw UserError(out.str());
+}
+
+void reject_unknown_keys(const AppConfig& config, const toml::table& table, std::string_view table_name,
+                         const std::set<std::string_view>& known) {
+  for (const auto& [key, node] : table) {
+    if (!known.contains(key.str())) {
+      std::string expected;
+      for (const auto& k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
+      const std::string where = table_name.empty() ? std::string(key.str()) : std::string(table_name) + "." + std::string(key.str());
+      fail(config, &node, where, "unknown key (expected one of: " + expected + ")");
+    }
+  }
+}
+
+const toml::table* get_table(const AppConfig& config, const toml::table& root, std::string_view name) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) fail(config, node, name, "must be a table ([" + std::string(name) + "])");
+  return node->as_table();
+}
+
+std::optional<std::string> get_string(const AppConfig& config, const toml::table& table, std::string_view table_name,
+                                      std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->is_string()) fail(config, node, std::string(table_name) + "." + std::string(key), "must be a string");
+  return node->as_string()->get();
+}
+
+std::optional<bool> get_bool(const AppConfig& config, const toml::table& table, std::string_view table_name,
+                             std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->is_boolean()) fail(config, node, std::string(table_name) + "." + std::string(key), "must be true or false");
+  return node->as_boolean()->get();
+}
+
+std::optional<std::vector<std::string>> get_string_array(const AppConfig& config, const toml::table& table,
+                                                         std::string_view table_name, std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  const std::string where = std::string(table_name) + "." + std::string(key);
+  if (!node->is_array()) fail(config, node, where, "must be an array of strings");
+  std::vector<std::string> values;
+  for (const auto& item : *node->as_array()) {
+    if (!item.is_string()) fail(config, &item, where, "must be an array of strings");
+    values.push_back(item.as_string()->get());
+  }
+  return values;
+}
+
+void parse_app(AppConfig& config, const toml::table& app) {
+  reject_unknown_keys(config, app, "app", {"name", "entry", "code"});
+  const auto name = get_string(config, app, "app", "name");
+  if (!name) fail(config, &app, "app.name", "missing: the executable's name is required");
+  if (name->empty() || *name == "." || *name == ".." || name->find('/') != std::string::npos ||
+      name->find('\0') != std::string::npos) {
+    fail(config, app.get("name"), "app.name", "'" + *name + "' is not a valid file name");
+  }
+  config.name = *name;
+
+  const auto entry = get_string(config, app, "app", "entry");
+  const auto code = get_string(config, app, "app", "code");
+  if (entry.has_value() == code.has_value()) {
+    fail(config, &app, "app.entry", "set exactly one of app.entry (\"module\" or \"module:function\") and app.code");
+  }
+  if (code) {
+    config.code = *code;
+    if (config.code.empty()) fail(config, app.get("code"), "app.code", "must not be empty");
+    return;
+  }
+  const auto colon = entry->find(':');
+  config.entry_module = entry->substr(0, colon);
+  config.entry_function = colon == std::string::npos ? "" : entry->substr(colon + 1);
+  if (!is_dotted_name(config.entry_module) || (colon != std::string::npos && !is_dotted_name(config.entry_function))) {
+    fail(config, app.get("entry"), "app.entry",
+         "'" + *entry + "' is not \"module\" or \"module:function\" (dotted Python names)");
+  }
+}
+
+void parse_python(AppConfig& config, const toml::table& python) {
+  reject_unknown_keys(config, python, "python", {"isolated", "optimize"});
+  if (const auto isolated = get_bool(config, python, "python", "isolated")) config.isolated = *isolated;
+  if (const toml::node* node = python.get("optimize")) {
+    const auto value = node->value<std::int64_t>();
+    if (!node->is_integer() || !value || *value < 0 || *value > 2) {
+      fail(config, node, "python.optimize", "must be 0, 1 or 2");
+    }
+    config.optimize = static_cast<int>(*value);
+  }
+}
+
+void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
+  reject_unknown_keys(config, stdlib, "stdlib", {"include", "exclude"});
+  if (const auto include = get_string(config, stdlib, "stdlib", "include")) {
+    if (*include == "all") {
+      config.stdlib_include = StdlibInclude::All;
+    } else if (*include == "none") {
+      config.stdlib_include = StdlibInclude::None;
+    } else {
+      fail(config, stdlib.get("include"), "stdlib.include", "must be \"all\" or \"none\", not \"" + *include + "\"");
+    }
+  }
+  if (auto exclude = get_string_array(config, stdlib, "stdlib", "exclude")) {
+    for (const auto& name : *exclude) {
+      if (!is_dotted_name(name)) fail(config, stdlib.get("exclude"), "stdlib.exclude", "'" + name + "' is not a dotted module name");
+    }
+    config.stdlib_exclude = std::move(*exclude);
+  }
+}
+
+void parse_packages(AppConfig& config, const toml::table& packages) {
+  reject_unknown_keys(config, packages, "packages", {"paths"});
+  if (const auto paths = get_string_array(config, packages, "packages", "paths")) {
+    for (const auto& path : *paths) {
+      const fs::path absolute = fs::absolute(config.base_dir / path).lexically_normal();
+      std::error_code error;
+      if (!fs::is_directory(absolute, error)) {
+        fail(config, packages.get("paths"), "packages.paths", "'" + path + "' is not a directory (" + absolute.string() + ")");
+      }
+      config.package_paths.push_back(absolute);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> default_stdlib_exclude() {
+  return {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"};
+}
+
+bool is_identifier(std::string_view name) {
+  if (name.empty()) return false;
+  const auto c0 = static_cast<unsigned char>(name[0]);
+  if (!(std::isalpha(c0) || c0 == '_' || c0 >= 0x80)) return false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (!(std::isalnum(c) || c == '_' || c >= 0x80)) return false;
+  }
+  return true;
+}
+
+bool is_dotted_name(std::string_view name) {
+  while (true) {
+    const auto dot = name.find('.');
+    if (!is_identifier(name.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    name.remove_prefix(dot + 1);
+  }
+}
+
+AppConfig load_app_config(const fs::path& file) {
+  AppConfig config;
+  config.config_file = fs::absolute(file).lexically_normal();
+  config.base_dir = config.config_file.parent_path();
+  config.stdlib_exclude = default_stdlib_exclude();
+
+  std::error_code error;
+  if (!fs::is_regular_file(config.config_file, error)) {
+    throw UserError(config.config_file.string() + ": no such file (write an app.toml, see the README)");
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(config.config_file.string());
+  } catch (const toml::parse_error& parse_error) {
+    std::ostringstream out;
+    out << config.config_file.string() << ':' << parse_error.source().begin.line << ':'
+        << parse_error.source().begin.column << ": invalid TOML: " << parse_error.description();
+    throw UserError(out.str());
+  }
+
+  reject_unknown_keys(config, root, "", {"app", "python", "stdlib", "packages"});
+  const toml::table* app = get_table(config, root, "app");
+  if (app == nullptr) fail(config, nullptr, "app", "missing: [app] with name and entry is required");
+  parse_app(config, *app);
+  if (const auto* python = get_table(config, root, "python")) parse_python(config, *python);
+  if (const auto* stdlib = get_table(config, root, "stdlib")) parse_stdlib(config, *stdlib);
+  if (const auto* packages = get_table(config, root, "packages")) parse_packages(config, *packages);
+  return config;
+}
+
+}  // namespace freeze::packager

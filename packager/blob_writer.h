@@ -1,0 +1,29 @@
+// Builds a blob (payload, index, trailer) in the format of importer/blob_format.h. Resources
+// are compressed in parallel, one zstd frame each, with content checksums.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "blob_format.h"
+
+namespace freeze::packager {
+
+struct BlobItem {
+  blob::Kind kind = blob::Kind::Module;
+  std::string name;
+  std::uint8_t flags = 0;
+  std::optional<std::string> data;
+  std::optional<std::string> source;
+};
+
+struct BlobOptions {
+  int compression_level = 12;
+  unsigned threads = 0;  // 0: one per core
+};
+
+// Returns the blob bytes. Throws UserError on duplicate names or compression failure.
+std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options);
+
+}  // namespace freeze::packager

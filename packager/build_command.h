@@ -1,0 +1,28 @@
+// `freeze build`: app.toml in, one executable out.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+namespace freeze::packager {
+
+struct BuildOptions {
+  std::filesystem::path config_file = "app.toml";
+  std::optional<std::filesystem::path> output_dir;  // default: dist/ beside the config
+  int compression_level = 12;
+};
+
+struct BuildResult {
+  std::filesystem::path executable;
+  std::size_t module_count = 0;
+  std::size_t size = 0;
+};
+
+// Throws UserError.
+BuildResult build(const BuildOptions& options);
+
+// The launcher stub that frozen executables start from: beside the freeze binary, or in
+// ../libexec/freeze/ for an installed tree. Throws UserError.
+std::filesystem::path find_launcher();
+
+}  // namespace freeze::packager

@@ -1,0 +1,102 @@
+#define PY_SSIZE_T_CLEAN
+#include "build_python.h"
+
+#include <Python.h>
+#include <marshal.h>
+
+#include "user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+// Python's current exception as one line ("SyntaxError: invalid syntax (mod.py, line 3)").
+std::string fetch_error_text() {
+  PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  std::string text = "unknown error";
+  if (value != nullptr) {
+    PyObject* str = PyObject_Str(value);
+    const char* type_name = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "Error";
+    if (str != nullptr) {
+      const char* utf8 = PyUnicode_AsUTF8(str);
+      text = std::string(type_name) + ": " + (utf8 ? utf8 : "?");
+      Py_DECREF(str);
+    }
+  }
+  PyErr_Clear();
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  return text;
+}
+
+struct Ref {  // owns one reference
+  PyObject* p;
+  explicit Ref(PyObject* object) : p(object) {}
+  ~Ref() { Py_XDECREF(p); }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  explicit operator bool() const { return p != nullptr; }
+};
+
+}  // namespace
+
+BuildPython& BuildPython::instance() {
+  static BuildPython python;
+  return python;
+}
+
+BuildPython::BuildPython() {
+  PyConfig config;
+  PyConfig_InitIsolatedConfig(&config);
+  config.site_import = 0;
+  config.write_bytecode = 0;
+  config.install_signal_handlers = 0;
+  PyStatus status = PyConfig_SetBytesString(&config, &config.home, FREEZE_PYTHON_PREFIX);
+  if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(status)) {
+    throw UserError(std::string("cannot start the build interpreter (Python home " FREEZE_PYTHON_PREFIX "): ") +
+                    (status.err_msg ? status.err_msg : "unknown error") +
+                    "; is Debian's python3.11 installed?");
+  }
+  Ref sysconfig(PyImport_ImportModule("sysconfig"));
+  Ref path(sysconfig ? PyObject_CallMethod(sysconfig.p, "get_path", "s", "stdlib") : nullptr);
+  const char* utf8 = path ? PyUnicode_AsUTF8(path.p) : nullptr;
+  if (utf8 == nullptr) throw UserError("cannot locate the standard library: " + fetch_error_text());
+  stdlib_dir_ = utf8;
+}
+
+std::string BuildPython::version() const {
+  return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+}
+
+CompiledModule BuildPython::compile(const std::string& source, const std::string& filename, int optimize) {
+  Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));
+  Ref builtins(PyImport_ImportModule("builtins"));
+  // compile() on bytes honours the PEP 263 coding cookie and BOM, like the import system.
+  Ref code(builtins && source_bytes
+               ? PyObject_CallMethod(builtins.p, "compile", "OssiOi", source_bytes.p, filename.c_str(), "exec", 0,
+                                     Py_True, optimize)
+               : nullptr);
+  if (!code) throw UserError(fetch_error_text());
+  Ref marshalled(PyMarshal_WriteObjectToString(code.p, Py_MARSHAL_VERSION));
+  if (!marshalled) throw UserError(fetch_error_text());
+
+  CompiledModule result;
+  char* data = nullptr;
+  Py_ssize_t size = 0;
+  PyBytes_AsStringAndSize(marshalled.p, &data, &size);
+  result.bytecode.assign(data, static_cast<std::size_t>(size));
+
+  Ref util(PyImport_ImportModule("importlib.util"));
+  Ref text(util ? PyObject_CallMethod(util.p, "decode_source", "O", source_bytes.p) : nullptr);
+  Py_ssize_t text_size = 0;
+  const char* text_utf8 = text ? PyUnicode_AsUTF8AndSize(text.p, &text_size) : nullptr;
+  if (text_utf8 == nullptr) throw UserError(fetch_error_text());
+  result.source_utf8.assign(text_utf8, static_cast<std::size_t>(text_size));
+  return result;
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,31 @@
+// The CPython embedded in the packager: the very interpreter the launcher embeds (same static
+// library), so bytecode compiled here always matches. Started once per process, on first use.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace freeze::packager {
+
+struct CompiledModule {
+  std::string bytecode;     // marshal.dumps(code)
+  std::string source_utf8;  // the source decoded per PEP 263, re-encoded as UTF-8
+};
+
+class BuildPython {
+ public:
+  static BuildPython& instance();  // starts the interpreter on first call; throws UserError
+
+  // Compiles `source` (raw file bytes). `filename` is recorded in the code object (the
+  // launcher repoints it at run time). Throws UserError carrying Python's message.
+  CompiledModule compile(const std::string& source, const std::string& filename, int optimize);
+
+  std::filesystem::path stdlib_dir() const { return stdlib_dir_; }
+  std::string version() const;  // "3.11"
+
+ private:
+  BuildPython();
+  std::filesystem::path stdlib_dir_;
+};
+
+}  // namespace freeze::packager

@@ -1,0 +1,81 @@
+#include "inspect_command.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "blob_reader.h"
+#include "user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+std::string_view location_name(blob::Location location) {
+  return location == blob::Location::InMemory ? "in-memory" : "filesystem-relative";
+}
+
+}  // namespace
+
+void inspect(const std::filesystem::path& executable, bool json, std::ostream& out) {
+  std::ifstream in(executable, std::ios::binary);
+  if (!in) throw UserError(executable.string() + ": cannot read");
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(file.data()), file.size());
+  if (!blob::BlobReader::has_blob(bytes)) throw UserError(executable.string() + ": not a freeze executable (no resource trailer)");
+
+  try {
+    const auto reader = blob::BlobReader::open(bytes);
+    nlohmann::json resources = nlohmann::json::array();
+    nlohmann::json settings = nlohmann::json::object();
+    for (std::size_t i = 0; i < reader.entry_count(); ++i) {
+      const blob::Entry entry = reader.entry_at(i);
+      if (entry.kind == blob::Kind::Settings) {
+        for (const auto& [key, value] : blob::decode_settings(reader.read(entry.data))) settings[key] = value;
+        continue;
+      }
+      nlohmann::json item;
+      item["name"] = std::string(entry.name);
+      item["kind"] = std::string(blob::kind_name(entry.kind));
+      item["location"] = std::string(location_name(entry.location));
+      item["stored_size"] = std::uint64_t{entry.data.stored_size} + entry.source.stored_size;
+      item["raw_size"] = std::uint64_t{entry.data.raw_size} + entry.source.raw_size;
+      if (entry.kind == blob::Kind::Module) {
+        item["package"] = entry.is_package();
+        item["stdlib"] = (entry.flags & blob::kFlagStdlib) != 0;
+        item["has_source"] = entry.source.present();
+        item["bytecode_size"] = entry.data.raw_size;
+        item["source_size"] = entry.source.raw_size;
+      }
+      resources.push_back(std::move(item));
+    }
+
+    if (json) {
+      nlohmann::json doc;
+      doc["executable"] = executable.string();
+      doc["file_size"] = file.size();
+      doc["launcher_size"] = reader.blob_offset();
+      doc["format_version"] = reader.trailer().format_version;
+      doc["settings"] = settings;
+      doc["resources"] = resources;
+      out << doc.dump(2) << '\n';
+      return;
+    }
+    out << executable.string() << ": " << resources.size() << " resources, launcher " << reader.blob_offset()
+        << " bytes, blob " << reader.trailer().blob_size << " bytes (format " << reader.trailer().format_version
+        << ")\n";
+    for (const auto& [key, value] : settings.items()) out << "  " << key << " = " << value.get<std::string>() << '\n';
+    out << std::left << std::setw(15) << "KIND" << std::setw(11) << "LOCATION" << std::right << std::setw(10)
+        << "STORED" << std::setw(10) << "RAW" << "  NAME\n";
+    for (const auto& item : resources) {
+      out << std::left << std::setw(15) << item["kind"].get<std::string>() << std::setw(11)
+          << item["location"].get<std::string>() << std::right << std::setw(10) << item["stored_size"].get<std::uint64_t>()
+          << std::setw(10) << item["raw_size"].get<std::uint64_t>() << "  " << item["name"].get<std::string>() << '\n';
+    }
+  } catch (const blob::DamagedError& error) {
+    throw UserError(executable.string() + ": embedded resources are damaged: " + error.what());
+  }
+}
+
+}  // namespace freeze::packager
