@@ -52,6 +52,31 @@ std::string module_origin(const blob::Entry& entry) {
   return path;
 }
 
+// The embedded name of the module run as __main__ (runpy keeps its real spec in
+// __main__.__spec__); linecache and pkgutil ask the loader about "__main__" by that name.
+std::optional<blob::Entry> find_main_entry() {
+  PyObject* modules = PySys_GetObject("modules");  // borrowed
+  PyObject* main = modules ? PyDict_GetItemString(modules, "__main__") : nullptr;
+  PyObject* spec = main ? PyObject_GetAttrString(main, "__spec__") : nullptr;
+  PyObject* name = (spec != nullptr && spec != Py_None) ? PyObject_GetAttrString(spec, "name") : nullptr;
+  PyErr_Clear();
+  std::optional<blob::Entry> entry;
+  Py_ssize_t size = 0;
+  const char* data = (name != nullptr && PyUnicode_Check(name)) ? PyUnicode_AsUTF8AndSize(name, &size) : nullptr;
+  if (data != nullptr && std::string_view(data, size) != "__main__") entry = find_module_entry(std::string_view(data, size));
+  PyErr_Clear();
+  Py_XDECREF(name);
+  Py_XDECREF(spec);
+  return entry;
+}
+
+// The entry for a loader method's `fullname`.
+std::optional<blob::Entry> find_loader_entry(std::string_view name) {
+  auto entry = find_module_entry(name);
+  if (!entry && name == "__main__") entry = find_main_entry();
+  return entry;
+}
+
 // Parses the `fullname` argument of the loader methods; returns false with TypeError set.
 bool parse_name(PyObject* arg, std::string_view* out) {
   Py_ssize_t size = 0;
@@ -172,7 +197,12 @@ PyObject* finder_exec_module(PyObject*, PyObject* module) {
   PyObject* code = load_code(*entry, name);
   Py_DECREF(name);
   if (code == nullptr) return nullptr;
-  PyObject* globals = PyModule_GetDict(module);
+  PyObject* globals = PyModule_GetDict(module);  // borrowed
+  // As exec() does: code run without __builtins__ in its globals breaks later lookups.
+  if (globals != nullptr && !PyDict_GetItemString(globals, "__builtins__") &&
+      PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
+    globals = nullptr;
+  }
   PyObject* result = globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
   Py_DECREF(code);
   if (result == nullptr) return nullptr;
@@ -183,7 +213,7 @@ PyObject* finder_exec_module(PyObject*, PyObject* module) {
 PyObject* finder_get_code(PyObject*, PyObject* name) {
   std::string_view view;
   if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_module_entry(view);
+  const auto entry = find_loader_entry(view);
   if (!entry) return raise_not_found(name);
   return load_code(*entry, name);
 }
@@ -191,7 +221,7 @@ PyObject* finder_get_code(PyObject*, PyObject* name) {
 PyObject* finder_get_source(PyObject*, PyObject* name) {
   std::string_view view;
   if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_module_entry(view);
+  const auto entry = find_loader_entry(view);
   if (!entry) return raise_not_found(name);
   if (!entry->source.present()) Py_RETURN_NONE;
   const std::string source = read_span(entry->source, entry->name);
@@ -201,7 +231,7 @@ PyObject* finder_get_source(PyObject*, PyObject* name) {
 PyObject* finder_is_package(PyObject*, PyObject* name) {
   std::string_view view;
   if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_module_entry(view);
+  const auto entry = find_loader_entry(view);
   if (!entry) return raise_not_found(name);
   return PyBool_FromLong(entry->is_package());
 }
@@ -209,7 +239,7 @@ PyObject* finder_is_package(PyObject*, PyObject* name) {
 PyObject* finder_get_filename(PyObject*, PyObject* name) {
   std::string_view view;
   if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_module_entry(view);
+  const auto entry = find_loader_entry(view);
   if (!entry) return raise_not_found(name);
   const std::string origin = module_origin(*entry);
   return PyUnicode_DecodeFSDefaultAndSize(origin.data(), static_cast<Py_ssize_t>(origin.size()));
@@ -283,8 +313,21 @@ bool install_finder() {
   PyObject* finder = PyObject_CallMethod(module, "FreezeImporter", nullptr);
   Py_DECREF(module);
   if (finder == nullptr) return false;
+  // After BuiltinImporter and FrozenImporter, as the path finder is for python: builtins
+  // and libpython's deep-frozen modules stay what they are, everything else comes from us.
   PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
-  const int rc = meta_path ? PyList_Insert(meta_path, 0, finder) : -1;
+  Py_ssize_t position = 0;
+  const Py_ssize_t count = meta_path ? PyList_Size(meta_path) : 0;
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* name = PyObject_GetAttrString(PyList_GET_ITEM(meta_path, i), "__name__");
+    const char* text = (name != nullptr && PyUnicode_Check(name)) ? PyUnicode_AsUTF8(name) : nullptr;
+    if (text != nullptr && (std::string_view(text) == "BuiltinImporter" || std::string_view(text) == "FrozenImporter")) {
+      position = i + 1;
+    }
+    Py_XDECREF(name);
+    PyErr_Clear();
+  }
+  const int rc = meta_path ? PyList_Insert(meta_path, position, finder) : -1;
   Py_DECREF(finder);
   if (meta_path == nullptr) PyErr_SetString(PyExc_RuntimeError, "sys.meta_path is missing");
   return rc == 0;
