@@ -41,6 +41,12 @@ void inspect(const std::filesystem::path& executable, bool json, std::ostream& o
       item["location"] = std::string(location_name(entry.location));
       item["stored_size"] = std::uint64_t{entry.data.stored_size} + entry.source.stored_size;
       item["raw_size"] = std::uint64_t{entry.data.raw_size} + entry.source.raw_size;
+      // Absolute file offsets of the stored bytes, for tools and tests that look at the layout.
+      const std::uint64_t payload_start = reader.blob_offset() + reader.trailer().payload_offset;
+      if (entry.data.present()) item["data_offset"] = payload_start + entry.data.offset;
+      if (entry.source.present()) item["source_offset"] = payload_start + entry.source.offset;
+      item["data_stored_size"] = entry.data.stored_size;
+      item["source_stored_size"] = entry.source.stored_size;
       if (entry.kind == blob::Kind::Module) {
         item["package"] = entry.is_package();
         item["stdlib"] = (entry.flags & blob::kFlagStdlib) != 0;

@@ -1,0 +1,102 @@
+"""Bad input to `freeze build` gets a clear one-line error naming the culprit, a non-zero exit,
+and leaves no output behind."""
+import os
+import pathlib
+import unittest
+
+from freezetest import TempDirTestCase, freeze, write_tree
+
+GOOD_TOML = '[app]\nname = "good"\nentry = "good:main"\n[packages]\npaths = ["src"]\n'
+GOOD_FILES = {"src/good.py": "def main():\n    print('good')\n"}
+
+
+class BuildErrorTest(TempDirTestCase):
+    def project(self, name, toml, files=GOOD_FILES):
+        root = self.tmp / name
+        write_tree(root, dict(files, **{"app.toml": toml}))
+        return root
+
+    def assert_fails(self, name, toml, *needles, files=GOOD_FILES, lines=1):
+        root = self.project(name, toml, files)
+        result = freeze("build", root / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        error_lines = [line for line in result.stderr.splitlines() if line]
+        self.assertTrue(error_lines[0].startswith("freeze: error: "), result.stderr)
+        if lines is not None:
+            self.assertEqual(len(error_lines), lines, result.stderr)
+        for needle in needles:
+            self.assertIn(needle, result.stderr)
+        self.assertNotIn("terminate called", result.stderr)
+        dist = root / "dist"
+        leftovers = list(dist.iterdir()) if dist.exists() else []
+        self.assertEqual(leftovers, [], "a failed build left output behind")
+        return result.stderr
+
+    def test_invalid_toml(self):
+        self.assert_fails("syntax", '[app\nname = "x"\n', "app.toml:1", "invalid TOML")
+
+    def test_unknown_key(self):
+        self.assert_fails("unknown", GOOD_TOML.replace('name = "good"', 'name = "good"\nentyr = "x"'),
+                          "app.toml:3", "app.entyr", "unknown key")
+
+    def test_unknown_table(self):
+        self.assert_fails("table", GOOD_TOML + "[pakages]\npaths = []\n", "pakages", "unknown key")
+
+    def test_wrong_type(self):
+        self.assert_fails("type", GOOD_TOML.replace('name = "good"', "name = 5"), "app.name", "must be a string")
+        self.assert_fails("type2", GOOD_TOML + "[python]\noptimize = \"2\"\n", "python.optimize")
+        self.assert_fails("type3", GOOD_TOML.replace('paths = ["src"]', 'paths = "src"'), "packages.paths")
+
+    def test_missing_path(self):
+        self.assert_fails("path", GOOD_TOML.replace('"src"', '"nope"'), "packages.paths", "'nope' is not a directory")
+
+    def test_entry_not_included(self):
+        self.assert_fails("entry", GOOD_TOML.replace("good:main", "missing.mod:main"),
+                          "app.entry", "'missing.mod' is not among the included modules")
+
+    def test_entry_and_code(self):
+        self.assert_fails("both", GOOD_TOML.replace('entry = "good:main"', 'entry = "good:main"\ncode = "pass"'),
+                          "app.entry", "exactly one")
+
+    def test_missing_config(self):
+        result = freeze("build", self.tmp / "nowhere" / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("nowhere/app.toml: no such file", result.stderr)
+
+    def test_syntax_errors_reported_together(self):
+        files = dict(GOOD_FILES, **{"src/bad1.py": "def f(:\n", "src/pkg/__init__.py": "",
+                                    "src/pkg/bad2.py": "x = = 1\n"})
+        stderr = self.assert_fails("compile", GOOD_TOML, "2 module(s) do not compile", "bad1.py", "bad2.py",
+                                   "SyntaxError", files=files, lines=3)
+
+    def test_failed_rebuild_keeps_previous_good_executable(self):
+        root = self.project("rebuild", GOOD_TOML)
+        freeze("build", root / "app.toml", "-q")
+        exe = root / "dist" / "good"
+        before = exe.read_bytes()
+        (root / "src" / "good.py").write_text("def main(:\n")
+        result = freeze("build", root / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(exe.read_bytes(), before)
+        self.assertEqual(sorted(p.name for p in (root / "dist").iterdir()), ["good"])
+
+    def test_output_option_and_default_config(self):
+        root = self.project("output", GOOD_TOML)
+        out = self.tmp / "elsewhere" / "bin"
+        result = freeze("build", "-o", out, cwd=root)  # CONFIG defaults to ./app.toml
+        self.assertTrue((out / "good").is_file(), result.stderr)
+        self.assertTrue(os.access(out / "good", os.X_OK))
+        self.assertEqual(oct((out / "good").stat().st_mode & 0o777), "0o755")
+        self.assertFalse((root / "dist").exists())
+
+    def test_version_and_help(self):
+        version = freeze("--version")
+        self.assertIn("freeze 0.", version.stdout)
+        self.assertIn("CPython 3.11", version.stdout)
+        self.assertIn("build", freeze("--help").stdout)
+        self.assertIn("--output", freeze("build", "--help").stdout)
+        self.assertEqual(freeze("frobnicate", check=False).returncode != 0, True)
+
+
+if __name__ == "__main__":
+    unittest.main()
