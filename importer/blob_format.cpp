@@ -78,7 +78,9 @@ void encode_entry(const RawEntry& entry, unsigned char* out) {
   out[9] = entry.flags;
   out[10] = static_cast<unsigned char>(entry.location);
   put_span(out + 16, entry.data);
-  put_span(out + 32, entry.source);
+  put_span(out + 32, entry.aux);
+  put_u32(out + 48, entry.path_offset);
+  put_u32(out + 52, entry.path_size);
 }
 
 RawEntry decode_entry(const unsigned char* in) {
@@ -89,7 +91,9 @@ RawEntry decode_entry(const unsigned char* in) {
   entry.flags = in[9];
   entry.location = static_cast<Location>(in[10]);
   entry.data = get_span(in + 16);
-  entry.source = get_span(in + 32);
+  entry.aux = get_span(in + 32);
+  entry.path_offset = get_u32(in + 48);
+  entry.path_size = get_u32(in + 52);
   return entry;
 }
 

@@ -26,17 +26,19 @@ namespace freeze::blob {
 inline constexpr std::array<unsigned char, 8> kMagic = {0x89, 'F', 'R', 'Z', 'B', 'L', 'O', 'B'};
 inline constexpr std::uint32_t kFormatVersion = 1;
 inline constexpr std::size_t kTrailerSize = 64;
-inline constexpr std::size_t kEntrySize = 48;
+inline constexpr std::size_t kEntrySize = 56;
 
 // What an index entry describes. The numeric values are part of the format.
 enum class Kind : std::uint8_t {
   Settings = 0,       // launch settings (name "app"): entry point, interpreter options
-  Module = 1,         // Python module or package: data = bytecode, source = UTF-8 source
-  Resource = 2,       // package data file: name = "package.dotted/relative/path"
-  Metadata = 3,       // distribution metadata file: name = "dist-info-dir/file"
-  Extension = 4,      // extension module (.so): name = dotted module name
-  SharedLibrary = 5,  // shared library an extension needs: name = file name
+  Module = 1,         // Python module or package: data = bytecode, aux = UTF-8 source
+  Resource = 2,       // package data file: name = its path below the site root ("pkg/data/x.txt")
+  Metadata = 3,       // distribution metadata file: name = "X.dist-info/METADATA" (or .egg-info)
+  Extension = 4,      // extension module (.so): name = dotted module name; aux = needed libraries
+  SharedLibrary = 5,  // shared library bundled for extensions ("pkg.libs/libx.so"); aux = needed libraries
 };
+// For Extension and SharedLibrary entries, `aux` lists the names of the SharedLibrary entries
+// that must be loaded first, one per line, in load order.
 inline constexpr std::uint8_t kKindCount = 6;
 
 std::string_view kind_name(Kind kind);
@@ -45,11 +47,12 @@ enum EntryFlags : std::uint8_t {
   kFlagPackage = 1 << 0,    // a package (has __path__)
   kFlagNamespace = 1 << 1,  // a namespace package (directory without __init__.py)
   kFlagStdlib = 1 << 2,     // comes from the standard library
+  kFlagFilesystemCopy = 1 << 3,  // in memory, with a copy at `path` to fall back on
 };
 
 enum class Location : std::uint8_t {
   InMemory = 0,            // stored in the payload
-  FilesystemRelative = 1,  // a file beside the executable (reserved for routing)
+  FilesystemRelative = 1,  // a file at `path`, relative to the executable's directory
 };
 
 // A stored byte range. offset is relative to the payload start. stored_size == 0 means the
@@ -62,16 +65,18 @@ struct Span {
   bool present() const { return stored_size != 0; }
 };
 
-// One decoded index entry. `name` points into the index's string table.
+// One decoded index entry. `name` and `path` point into the index's string table.
 struct Entry {
   Kind kind = Kind::Module;
   std::uint8_t flags = 0;
   Location location = Location::InMemory;
   std::string_view name;
+  std::string_view path;  // relative to the executable's directory; empty unless on the filesystem
   Span data;
-  Span source;
+  Span aux;               // modules: source; extensions and libraries: needed libraries
 
   bool is_package() const { return (flags & kFlagPackage) != 0; }
+  bool in_memory() const { return location == Location::InMemory; }
 };
 
 struct Trailer {
@@ -91,10 +96,10 @@ class DamagedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Fixed-layout encoders/decoders. The raw entry layout (48 bytes):
-//   u32 name_offset, u32 name_size, u8 kind, u8 flags, u8 location, u8 reserved[5],
-//   span data (u64 offset, u32 stored, u32 raw), span source (same) -- 4 bytes of padding
-//   are folded into reserved so every span starts 8-aligned within the entry.
+// Fixed-layout encoders/decoders. The raw entry layout (56 bytes):
+//   0: u32 name_offset, 4: u32 name_size, 8: u8 kind, 9: u8 flags, 10: u8 location,
+//   11: u8[5] reserved, 16: span data (u64 offset, u32 stored, u32 raw), 32: span aux,
+//   48: u32 path_offset, 52: u32 path_size.
 struct RawEntry {
   std::uint32_t name_offset = 0;
   std::uint32_t name_size = 0;
@@ -102,7 +107,9 @@ struct RawEntry {
   std::uint8_t flags = 0;
   Location location = Location::InMemory;
   Span data;
-  Span source;
+  Span aux;
+  std::uint32_t path_offset = 0;
+  std::uint32_t path_size = 0;
 };
 
 void encode_entry(const RawEntry& entry, unsigned char* out);  // writes kEntrySize bytes

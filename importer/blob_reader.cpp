@@ -61,9 +61,13 @@ Entry BlobReader::decode(std::size_t index) const {
   entry.flags = raw.flags;
   entry.location = raw.location;
   entry.name = std::string_view(reinterpret_cast<const char*>(strings_) + raw.name_offset, raw.name_size);
+  if (raw.path_offset > strings_size_ || raw.path_size > strings_size_ - raw.path_offset) {
+    throw DamagedError("index entry " + std::to_string(index) + " has a path out of range");
+  }
+  entry.path = std::string_view(reinterpret_cast<const char*>(strings_) + raw.path_offset, raw.path_size);
   entry.data = raw.data;
-  entry.source = raw.source;
-  for (const Span* span : {&entry.data, &entry.source}) {
+  entry.aux = raw.aux;
+  for (const Span* span : {&entry.data, &entry.aux}) {
     if (span->present() && (span->offset > trailer_.payload_size ||
                             span->stored_size > trailer_.payload_size - span->offset)) {
       throw DamagedError("resource '" + std::string(entry.name) + "' lies outside the payload");
@@ -77,29 +81,49 @@ Entry BlobReader::entry_at(std::size_t index) const {
   return decode(index);
 }
 
-std::optional<Entry> BlobReader::find(Kind kind, std::string_view name) const {
-  // Only the kind byte and the name of each probed entry are looked at; the full entry is
-  // decoded (and bounds-checked) once it matches.
+std::string_view BlobReader::name_at(std::size_t index, Kind* kind) const {
+  const RawEntry raw = decode_entry(entries_ + index * kEntrySize);
+  if (raw.name_offset > strings_size_ || raw.name_size > strings_size_ - raw.name_offset) {
+    throw DamagedError("index entry " + std::to_string(index) + " has a name out of range");
+  }
+  *kind = raw.kind;
+  return {reinterpret_cast<const char*>(strings_) + raw.name_offset, raw.name_size};
+}
+
+std::size_t BlobReader::lower_bound(Kind kind, std::string_view name) const {
+  // Only the kind byte and the name of each probed entry are looked at.
   std::size_t low = 0;
   std::size_t high = trailer_.entry_count;
   while (low < high) {
     const std::size_t mid = low + (high - low) / 2;
-    const unsigned char* raw = entries_ + mid * kEntrySize;
-    const RawEntry probe = decode_entry(raw);
-    if (probe.name_offset > strings_size_ || probe.name_size > strings_size_ - probe.name_offset) {
-      throw DamagedError("index entry " + std::to_string(mid) + " has a name out of range");
-    }
-    const std::string_view probe_name(reinterpret_cast<const char*>(strings_) + probe.name_offset,
-                                      probe.name_size);
-    if (entry_less(probe.kind, probe_name, kind, name)) {
+    Kind probe_kind;
+    const std::string_view probe_name = name_at(mid, &probe_kind);
+    if (entry_less(probe_kind, probe_name, kind, name)) {
       low = mid + 1;
-    } else if (entry_less(kind, name, probe.kind, probe_name)) {
-      high = mid;
     } else {
-      return decode(mid);
+      high = mid;
     }
   }
-  return std::nullopt;
+  return low;
+}
+
+std::optional<Entry> BlobReader::find(Kind kind, std::string_view name) const {
+  const std::size_t index = lower_bound(kind, name);
+  if (index >= trailer_.entry_count) return std::nullopt;
+  Kind found_kind;
+  if (name_at(index, &found_kind) != name || found_kind != kind) return std::nullopt;
+  return decode(index);
+}
+
+std::vector<Entry> BlobReader::with_prefix(Kind kind, std::string_view prefix) const {
+  std::vector<Entry> entries;
+  for (std::size_t i = lower_bound(kind, prefix); i < trailer_.entry_count; ++i) {
+    Kind found_kind;
+    const std::string_view name = name_at(i, &found_kind);
+    if (found_kind != kind || !name.starts_with(prefix)) break;
+    entries.push_back(decode(i));
+  }
+  return entries;
 }
 
 void BlobReader::read_into(const Span& span, unsigned char* out) const {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "blob_format.h"
 
@@ -26,6 +27,8 @@ class BlobReader {
   static bool has_blob(std::span<const unsigned char> file);
 
   std::optional<Entry> find(Kind kind, std::string_view name) const;
+  // Every entry of `kind` whose name starts with `prefix`, in name order.
+  std::vector<Entry> with_prefix(Kind kind, std::string_view prefix) const;
   std::size_t entry_count() const { return trailer_.entry_count; }
   Entry entry_at(std::size_t index) const;  // throws DamagedError
   const Trailer& trailer() const { return trailer_; }
@@ -39,6 +42,9 @@ class BlobReader {
  private:
   BlobReader() = default;
   Entry decode(std::size_t index) const;
+  std::string_view name_at(std::size_t index, Kind* kind) const;
+  // Index of the first entry not ordered before (kind, name).
+  std::size_t lower_bound(Kind kind, std::string_view name) const;
 
   const unsigned char* payload_ = nullptr;
   const unsigned char* entries_ = nullptr;

@@ -1,59 +1,41 @@
-// Loader protocol as in CPython's Lib/importlib/_bootstrap_external.py: find_spec builds a
-// ModuleSpec (with has_location so that __file__ is set), exec_module runs the code object in
-// the module's namespace, and get_code/get_source/is_package/get_filename serve runpy,
-// linecache (tracebacks with source lines), inspect and pkgutil.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <marshal.h>
+// The `_freeze_importer` module. Loader protocol as in CPython's
+// Lib/importlib/_bootstrap_external.py: find_spec builds a ModuleSpec (has_location, so
+// __file__ is set), create_module/exec_module load Python or extension modules, and
+// get_code/get_source/is_package/get_filename/get_data serve runpy, linecache (tracebacks with
+// source lines), inspect and pkgutil. get_resource_reader and find_distributions hand package
+// data and metadata to the `_freeze_resources` Python module, imported only when asked.
+#include "importer_module.h"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <string>
 #include <vector>
 
-#include "importer_module.h"
+#include "code_loading.h"
+#include "importer_state.h"
+#include "native_loading.h"
 
 namespace freeze::importer {
 namespace {
 
-const ImporterContext* g_context = nullptr;
 PyObject* g_module_spec_type = nullptr;  // _frozen_importlib.ModuleSpec
-PyObject* g_fix_co_filename = nullptr;   // _imp._fix_co_filename
+PyObject* g_path_finder_type = nullptr;  // FreezePathFinder
 
 struct FinderObject {
   PyObject_HEAD
 };
 
-// Looks a module up, turning damage into the one-line fatal error.
-std::optional<blob::Entry> find_module_entry(std::string_view name) {
-  try {
-    return g_context->reader->find(blob::Kind::Module, name);
-  } catch (const blob::DamagedError& error) {
-    die_damaged(g_context->executable, error.what());
-  }
+struct PathFinderObject {
+  PyObject_HEAD
+  PyObject* package;  // dotted name of the package whose directory this finder serves
+};
+
+// A module entry: Python module first, then extension module.
+std::optional<blob::Entry> find_importable(std::string_view name) {
+  if (auto entry = lookup(blob::Kind::Module, name)) return entry;
+  return lookup(blob::Kind::Extension, name);
 }
 
-std::string read_span(const blob::Span& span, std::string_view name) {
-  try {
-    return g_context->reader->read(span);
-  } catch (const blob::DamagedError& error) {
-    die_damaged(g_context->executable, "module '" + std::string(name) + "': " + error.what());
-  }
-}
-
-// The path a module's file would have beside the executable: what __file__ and co_filename
-// say, so that tracebacks, inspect and code computing paths from __file__ behave as usual.
-std::string module_origin(const blob::Entry& entry) {
-  std::string path = g_context->origin_dir;
-  path += '/';
-  for (char c : entry.name) path += (c == '.') ? '/' : c;
-  path += entry.is_package() ? "/__init__.py" : ".py";
-  return path;
-}
-
-// The embedded name of the module run as __main__ (runpy keeps its real spec in
-// __main__.__spec__); linecache and pkgutil ask the loader about "__main__" by that name.
+// The embedded module run as __main__ (runpy keeps its real spec in __main__.__spec__):
+// linecache and pkgutil ask the loader about "__main__" by that name.
 std::optional<blob::Entry> find_main_entry() {
   PyObject* modules = PySys_GetObject("modules");  // borrowed
   PyObject* main = modules ? PyDict_GetItemString(modules, "__main__") : nullptr;
@@ -61,73 +43,73 @@ std::optional<blob::Entry> find_main_entry() {
   PyObject* name = (spec != nullptr && spec != Py_None) ? PyObject_GetAttrString(spec, "name") : nullptr;
   PyErr_Clear();
   std::optional<blob::Entry> entry;
-  Py_ssize_t size = 0;
-  const char* data = (name != nullptr && PyUnicode_Check(name)) ? PyUnicode_AsUTF8AndSize(name, &size) : nullptr;
-  if (data != nullptr && std::string_view(data, size) != "__main__") entry = find_module_entry(std::string_view(data, size));
+  std::string_view view;
+  if (name != nullptr && parse_str(name, &view) && view != "__main__") entry = find_importable(view);
   PyErr_Clear();
   Py_XDECREF(name);
   Py_XDECREF(spec);
   return entry;
 }
 
-// The entry for a loader method's `fullname`.
-std::optional<blob::Entry> find_loader_entry(std::string_view name) {
-  auto entry = find_module_entry(name);
+// The entry a loader method's `fullname` names; nullptr with ImportError set if none.
+std::optional<blob::Entry> loader_entry(PyObject* fullname) {
+  std::string_view name;
+  if (!parse_str(fullname, &name)) return std::nullopt;
+  auto entry = find_importable(name);
   if (!entry && name == "__main__") entry = find_main_entry();
+  if (!entry) {
+    PyObject* message = PyUnicode_FromFormat("no module named %R in this executable", fullname);
+    if (message != nullptr) PyErr_SetImportError(message, fullname, nullptr);
+    Py_XDECREF(message);
+  }
   return entry;
 }
 
-// Parses the `fullname` argument of the loader methods; returns false with TypeError set.
-bool parse_name(PyObject* arg, std::string_view* out) {
-  Py_ssize_t size = 0;
-  const char* data = PyUnicode_Check(arg) ? PyUnicode_AsUTF8AndSize(arg, &size) : nullptr;
-  if (data == nullptr) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "module name must be a str");
-    return false;
+std::string package_directory(const blob::Entry& entry) {
+  const std::string file = entry_file(entry);
+  if (entry.flags & blob::kFlagNamespace) {
+    std::string dir = context().origin_dir;
+    for (const char c : entry.name) dir += c == '.' ? '/' : c;
+    return context().origin_dir + "/" + std::string(dir.substr(context().origin_dir.size()));
   }
-  *out = std::string_view(data, static_cast<std::size_t>(size));
-  return true;
+  return file.substr(0, file.rfind('/'));
 }
 
-PyObject* raise_not_found(PyObject* name) {
-  PyObject* message = PyUnicode_FromFormat("no module named %R in the frozen executable", name);
-  if (message != nullptr) {
-    PyErr_SetImportError(message, name, nullptr);
-    Py_DECREF(message);
+PyObject* make_spec(PyObject* fullname, PyObject* loader, const blob::Entry& entry) {
+  const bool namespace_package = (entry.flags & blob::kFlagNamespace) != 0;
+  PyObject* args = Py_BuildValue("(OO)", fullname, loader);
+  PyObject* kwargs = PyDict_New();
+  PyObject* spec = nullptr;
+  bool ok = args && kwargs && PyDict_SetItemString(kwargs, "is_package", entry.is_package() ? Py_True : Py_False) == 0;
+  if (ok && !namespace_package) {
+    PyObject* origin = path_to_str(entry_file(entry));
+    ok = origin && PyDict_SetItemString(kwargs, "origin", origin) == 0;
+    Py_XDECREF(origin);
   }
-  return nullptr;
+  if (ok) spec = PyObject_Call(g_module_spec_type, args, kwargs);
+  // has_location => __file__ (and __cached__) are set, as for a module from a file.
+  if (spec && !namespace_package && PyObject_SetAttrString(spec, "has_location", Py_True) < 0) Py_CLEAR(spec);
+  if (spec && entry.is_package()) {
+    // __path__ names the package's directory beside the executable, as for a package on disk;
+    // the path hook below serves it from the index.
+    PyObject* path = Py_BuildValue("[N]", path_to_str(package_directory(entry)));
+    if (!path || PyObject_SetAttrString(spec, "submodule_search_locations", path) < 0) Py_CLEAR(spec);
+    Py_XDECREF(path);
+  }
+  Py_XDECREF(kwargs);
+  Py_XDECREF(args);
+  return spec;
 }
 
-// Loads the code object of an entry: unmarshal its bytecode and point every co_filename at
-// the module's origin.
-PyObject* load_code(const blob::Entry& entry, PyObject* name) {
-  if (!entry.data.present()) {  // a namespace package has nothing to run
-    return Py_CompileString("", module_origin(entry).c_str(), Py_file_input);
-  }
-  const std::string bytecode = read_span(entry.data, entry.name);
-  PyObject* code = PyMarshal_ReadObjectFromString(bytecode.data(), static_cast<Py_ssize_t>(bytecode.size()));
-  if (code == nullptr) return nullptr;
-  if (!PyCode_Check(code)) {
-    Py_DECREF(code);
-    return PyErr_Format(PyExc_ImportError, "embedded bytecode of %R is not a code object", name);
-  }
-  const std::string path = module_origin(entry);
-  PyObject* origin = PyUnicode_DecodeFSDefaultAndSize(path.data(), static_cast<Py_ssize_t>(path.size()));
-  if (origin == nullptr) {
-    Py_DECREF(code);
-    return nullptr;
-  }
-  PyObject* fixed = PyObject_CallFunctionObjArgs(g_fix_co_filename, code, origin, nullptr);
-  Py_DECREF(origin);
-  if (fixed == nullptr) {
-    Py_DECREF(code);
-    return nullptr;
-  }
-  Py_DECREF(fixed);
-  return code;
+PyObject* call_resources_helper(const char* function, PyObject* argument) {
+  PyObject* module = PyImport_ImportModule("_freeze_resources");
+  if (module == nullptr) return nullptr;
+  PyObject* result = PyObject_CallMethod(module, function, "O", argument);
+  Py_DECREF(module);
+  return result;
 }
 
-// ---- finder methods ------------------------------------------------------------------------
+// ---- FreezeImporter: meta-path finder and loader ------------------------------------------
 
 PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs < 1 || nargs > 3) {
@@ -135,67 +117,47 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
     return nullptr;
   }
   std::string_view name;
-  if (!parse_name(args[0], &name)) return nullptr;
-  const auto entry = find_module_entry(name);
+  if (!parse_str(args[0], &name)) return nullptr;
+  const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
-
-  const bool namespace_package = (entry->flags & blob::kFlagNamespace) != 0;
-  PyObject* spec_args = Py_BuildValue("(OO)", args[0], self);
-  PyObject* kwargs = spec_args ? PyDict_New() : nullptr;
-  PyObject* spec = nullptr;
-  if (kwargs != nullptr && PyDict_SetItemString(kwargs, "is_package", entry->is_package() ? Py_True : Py_False) == 0) {
-    bool ok = true;
-    if (!namespace_package) {
-      const std::string origin = module_origin(*entry);
-      PyObject* origin_obj = PyUnicode_DecodeFSDefaultAndSize(origin.data(), static_cast<Py_ssize_t>(origin.size()));
-      ok = origin_obj != nullptr && PyDict_SetItemString(kwargs, "origin", origin_obj) == 0;
-      Py_XDECREF(origin_obj);
-    }
-    if (ok) spec = PyObject_Call(g_module_spec_type, spec_args, kwargs);
-    if (spec != nullptr && !namespace_package) {
-      // has_location => __file__ (and __cached__) are set, like a file-based module.
-      if (PyObject_SetAttrString(spec, "has_location", Py_True) < 0) Py_CLEAR(spec);
-    }
-    if (spec != nullptr && entry->is_package()) {
-      // __path__ names the package's directory beside the executable, as for a package on
-      // disk; submodules are still served from the index first.
-      std::string dir = g_context->origin_dir + '/';
-      for (char c : entry->name) dir += (c == '.') ? '/' : c;
-      PyObject* path = Py_BuildValue("[N]", PyUnicode_DecodeFSDefaultAndSize(dir.data(), static_cast<Py_ssize_t>(dir.size())));
-      if (path == nullptr || PyObject_SetAttrString(spec, "submodule_search_locations", path) < 0) Py_CLEAR(spec);
-      Py_XDECREF(path);
-    }
-  }
-  Py_XDECREF(kwargs);
-  Py_XDECREF(spec_args);
-  return spec;
+  return make_spec(args[0], self, *entry);
 }
 
-PyObject* finder_create_module(PyObject*, PyObject*) { Py_RETURN_NONE; }
+PyObject* finder_create_module(PyObject*, PyObject* spec) {
+  PyObject* name = PyObject_GetAttrString(spec, "name");
+  std::string_view view;
+  const bool ok = name != nullptr && parse_str(name, &view);
+  std::optional<blob::Entry> extension;
+  if (ok && !lookup(blob::Kind::Module, view)) extension = lookup(blob::Kind::Extension, view);
+  Py_XDECREF(name);
+  if (!ok) return nullptr;
+  if (!extension) Py_RETURN_NONE;  // default module creation
+  return create_extension_module(*extension, spec);
+}
 
 PyObject* finder_exec_module(PyObject*, PyObject* module) {
-  PyObject* name = PyObject_GetAttrString(module, "__name__");
-  if (name == nullptr) return nullptr;
+  PyObject* name = nullptr;
   PyObject* spec = PyObject_GetAttrString(module, "__spec__");
-  if (spec != nullptr && spec != Py_None) {  // runpy executes a spec under another name
-    PyObject* spec_name = PyObject_GetAttrString(spec, "name");
-    if (spec_name != nullptr) Py_SETREF(name, spec_name);
-  }
+  if (spec != nullptr && spec != Py_None) name = PyObject_GetAttrString(spec, "name");  // runpy runs specs under other names
   Py_XDECREF(spec);
-  PyErr_Clear();
-  std::string_view view;
-  if (!parse_name(name, &view)) {
-    Py_DECREF(name);
-    return nullptr;
+  if (name == nullptr) {
+    PyErr_Clear();
+    name = PyObject_GetAttrString(module, "__name__");
   }
-  const auto entry = find_module_entry(view);
-  if (!entry) {
-    raise_not_found(name);
-    Py_DECREF(name);
-    return nullptr;
-  }
-  PyObject* code = load_code(*entry, name);
+  if (name == nullptr) return nullptr;
+  const auto entry = loader_entry(name);
   Py_DECREF(name);
+  if (!entry) return nullptr;
+
+  if (entry->kind == blob::Kind::Extension) {
+    PyObject* imp = PyImport_ImportModule("_imp");
+    PyObject* result = imp ? PyObject_CallMethod(imp, "exec_dynamic", "O", module) : nullptr;
+    Py_XDECREF(imp);
+    if (result == nullptr) return nullptr;
+    Py_DECREF(result);
+    Py_RETURN_NONE;
+  }
+  PyObject* code = load_code(*entry);
   if (code == nullptr) return nullptr;
   PyObject* globals = PyModule_GetDict(module);  // borrowed
   // As exec() does: code run without __builtins__ in its globals breaks later lookups.
@@ -210,52 +172,107 @@ PyObject* finder_exec_module(PyObject*, PyObject* module) {
   Py_RETURN_NONE;
 }
 
-PyObject* finder_get_code(PyObject*, PyObject* name) {
-  std::string_view view;
-  if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_loader_entry(view);
-  if (!entry) return raise_not_found(name);
-  return load_code(*entry, name);
+PyObject* finder_get_code(PyObject*, PyObject* fullname) {
+  const auto entry = loader_entry(fullname);
+  if (!entry) return nullptr;
+  if (entry->kind == blob::Kind::Extension) Py_RETURN_NONE;
+  return load_code(*entry);
 }
 
-PyObject* finder_get_source(PyObject*, PyObject* name) {
-  std::string_view view;
-  if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_loader_entry(view);
-  if (!entry) return raise_not_found(name);
-  if (!entry->source.present()) Py_RETURN_NONE;
-  const std::string source = read_span(entry->source, entry->name);
-  return PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace");
+PyObject* finder_get_source(PyObject*, PyObject* fullname) {
+  const auto entry = loader_entry(fullname);
+  if (!entry) return nullptr;
+  if (entry->kind == blob::Kind::Extension) Py_RETURN_NONE;
+  return load_source(*entry);
 }
 
-PyObject* finder_is_package(PyObject*, PyObject* name) {
-  std::string_view view;
-  if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_loader_entry(view);
-  if (!entry) return raise_not_found(name);
-  return PyBool_FromLong(entry->is_package());
+PyObject* finder_is_package(PyObject*, PyObject* fullname) {
+  const auto entry = loader_entry(fullname);
+  return entry ? PyBool_FromLong(entry->is_package()) : nullptr;
 }
 
-PyObject* finder_get_filename(PyObject*, PyObject* name) {
-  std::string_view view;
-  if (!parse_name(name, &view)) return nullptr;
-  const auto entry = find_loader_entry(view);
-  if (!entry) return raise_not_found(name);
-  const std::string origin = module_origin(*entry);
-  return PyUnicode_DecodeFSDefaultAndSize(origin.data(), static_cast<Py_ssize_t>(origin.size()));
+PyObject* finder_get_filename(PyObject*, PyObject* fullname) {
+  const auto entry = loader_entry(fullname);
+  return entry ? path_to_str(entry_file(*entry)) : nullptr;
+}
+
+// get_data(path): package data by the path pkgutil.get_data builds from __file__. Paths of
+// embedded files are served from the index; anything else is read from disk like FileLoader.
+PyObject* finder_get_data(PyObject*, PyObject* path_arg) {
+  PyObject* path_str = PyOS_FSPath(path_arg);
+  std::string_view path;
+  if (path_str == nullptr || !parse_str(path_str, &path)) {
+    Py_XDECREF(path_str);
+    return nullptr;
+  }
+  std::optional<std::string> bytes;
+  const std::string root = context().origin_dir + "/";
+  if (path.starts_with(root)) {
+    const std::string_view relative = path.substr(root.size());
+    for (const auto kind : {blob::Kind::Resource, blob::Kind::Metadata}) {
+      if (const auto entry = lookup(kind, relative); entry && entry->in_memory()) {
+        bytes = read_data(*entry);
+        break;
+      }
+    }
+  }
+  if (!bytes) {
+    blob::Entry file;
+    file.location = blob::Location::FilesystemRelative;
+    const std::string absolute(path);
+    if (absolute.starts_with(root)) {
+      file.path = std::string_view(absolute).substr(root.size());
+      bytes = read_data(file);
+    } else {
+      PyObject* io = PyImport_ImportModule("_io");
+      PyObject* handle = io ? PyObject_CallMethod(io, "open_code", "O", path_str) : nullptr;
+      PyObject* data = handle ? PyObject_CallMethod(handle, "read", nullptr) : nullptr;
+      if (handle) Py_XDECREF(PyObject_CallMethod(handle, "close", nullptr));
+      Py_XDECREF(handle);
+      Py_XDECREF(io);
+      Py_DECREF(path_str);
+      return data;
+    }
+  }
+  Py_DECREF(path_str);
+  if (!bytes) return nullptr;
+  return PyBytes_FromStringAndSize(bytes->data(), static_cast<Py_ssize_t>(bytes->size()));
+}
+
+PyObject* finder_get_resource_reader(PyObject*, PyObject* fullname) {
+  return call_resources_helper("resource_reader", fullname);
+}
+
+PyObject* finder_find_distributions(PyObject*, PyObject* args, PyObject* kwargs) {
+  PyObject* distribution_context = Py_None;
+  static const char* keywords[] = {"context", nullptr};
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:find_distributions", const_cast<char**>(keywords),
+                                   &distribution_context)) {
+    return nullptr;
+  }
+  return call_resources_helper("find_distributions", distribution_context);
 }
 
 PyObject* finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
 
+template <typename F>
+PyCFunction as_cfunction(F function) {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function));
+}
+
 PyMethodDef finder_methods[] = {
-    {"find_spec", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(finder_find_spec)), METH_FASTCALL,
+    {"find_spec", as_cfunction(finder_find_spec), METH_FASTCALL,
      "find_spec(fullname, path=None, target=None): a ModuleSpec for an embedded module, or None."},
-    {"create_module", finder_create_module, METH_O, "Default module creation."},
-    {"exec_module", finder_exec_module, METH_O, "Run the embedded module's code in its namespace."},
+    {"create_module", finder_create_module, METH_O, "Load an extension module; None for Python modules."},
+    {"exec_module", finder_exec_module, METH_O, "Run the module's code in its namespace."},
     {"get_code", finder_get_code, METH_O, "The code object of an embedded module."},
     {"get_source", finder_get_source, METH_O, "The source of an embedded module, or None."},
     {"is_package", finder_is_package, METH_O, "Whether the embedded module is a package."},
-    {"get_filename", finder_get_filename, METH_O, "The __file__ an embedded module gets."},
+    {"get_filename", finder_get_filename, METH_O, "The __file__ of an embedded module."},
+    {"get_data", finder_get_data, METH_O, "The bytes of a file, embedded or on disk."},
+    {"get_resource_reader", finder_get_resource_reader, METH_O, "importlib.resources reader of a package."},
+    {"find_distributions", as_cfunction(finder_find_distributions), METH_VARARGS | METH_KEYWORDS,
+     "importlib.metadata distributions embedded in this executable."},
     {"invalidate_caches", finder_invalidate_caches, METH_NOARGS, "Nothing to invalidate."},
     {nullptr, nullptr, 0, nullptr},
 };
@@ -269,41 +286,231 @@ PyType_Slot finder_slots[] = {
 PyType_Spec finder_spec = {"_freeze_importer.FreezeImporter", sizeof(FinderObject), 0, Py_TPFLAGS_DEFAULT,
                            finder_slots};
 
+// ---- FreezePathFinder: path-entry finder for the directory of an embedded package ---------
+// PathFinder consults it for embedded packages' __path__ entries, so pkgutil.iter_modules and
+// walk_packages list embedded submodules, and nothing is looked up on disk for them.
+
+PyObject* meta_finder() {
+  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
+  for (Py_ssize_t i = 0; meta_path && i < PyList_Size(meta_path); ++i) {
+    PyObject* item = PyList_GET_ITEM(meta_path, i);
+    if (PyObject_HasAttrString(reinterpret_cast<PyObject*>(Py_TYPE(item)), "get_resource_reader") &&
+        std::string_view(Py_TYPE(item)->tp_name) == finder_spec.name) {
+      return item;
+    }
+  }
+  return nullptr;
+}
+
+PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs < 1 || nargs > 2) {
+    PyErr_SetString(PyExc_TypeError, "find_spec(fullname, target=None)");
+    return nullptr;
+  }
+  PyObject* finder = meta_finder();
+  std::string_view name;
+  std::string_view package;
+  if (finder == nullptr || !parse_str(args[0], &name) ||
+      !parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) {
+    PyErr_Clear();
+    Py_RETURN_NONE;
+  }
+  if (!(name.starts_with(package) && name.size() > package.size() + 1 && name[package.size()] == '.' &&
+        name.find('.', package.size() + 1) == std::string_view::npos)) {
+    Py_RETURN_NONE;
+  }
+  const auto entry = find_importable(name);
+  if (!entry) Py_RETURN_NONE;
+  return make_spec(args[0], finder, *entry);
+}
+
+PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
+  const char* prefix = "";
+  if (!PyArg_ParseTuple(args, "|s:iter_modules", &prefix)) return nullptr;
+  std::string_view package;
+  if (!parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) return nullptr;
+  const std::string children = std::string(package) + ".";
+  PyObject* result = PyList_New(0);
+  for (const auto kind : {blob::Kind::Module, blob::Kind::Extension}) {
+    for (const auto& entry : lookup_prefix(kind, children)) {
+      const std::string_view rest = entry.name.substr(children.size());
+      if (rest.find('.') != std::string_view::npos) continue;
+      PyObject* item = Py_BuildValue("(s#O)", (std::string(prefix) + std::string(rest)).c_str(),
+                                     static_cast<Py_ssize_t>(std::string(prefix).size() + rest.size()),
+                                     entry.is_package() ? Py_True : Py_False);
+      if (item == nullptr || PyList_Append(result, item) < 0) {
+        Py_XDECREF(item);
+        Py_DECREF(result);
+        return nullptr;
+      }
+      Py_DECREF(item);
+    }
+  }
+  PyObject* iterator = PyObject_GetIter(result);
+  Py_DECREF(result);
+  return iterator;
+}
+
+PyObject* path_finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
+
+void path_finder_dealloc(PyObject* self) {
+  Py_XDECREF(reinterpret_cast<PathFinderObject*>(self)->package);
+  PyTypeObject* type = Py_TYPE(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyMethodDef path_finder_methods[] = {
+    {"find_spec", as_cfunction(path_finder_find_spec), METH_FASTCALL, "Spec of an embedded submodule, or None."},
+    {"iter_modules", path_finder_iter_modules, METH_VARARGS, "(name, ispkg) for each embedded submodule."},
+    {"invalidate_caches", path_finder_invalidate_caches, METH_NOARGS, "Nothing to invalidate."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyType_Slot path_finder_slots[] = {
+    {Py_tp_doc, const_cast<char*>("Path-entry finder for the directory of an embedded package.")},
+    {Py_tp_methods, path_finder_methods},
+    {Py_tp_dealloc, reinterpret_cast<void*>(path_finder_dealloc)},
+    {0, nullptr},
+};
+
+PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0, Py_TPFLAGS_DEFAULT,
+                                path_finder_slots};
+
+// sys.path_hooks entry: accepts the directory of an embedded package held in memory.
+PyObject* path_hook(PyObject*, PyObject* path_arg) {
+  std::string_view path;
+  if (!parse_str(path_arg, &path)) return nullptr;
+  const std::string root = context().origin_dir + "/";
+  if (path.starts_with(root) && path.size() > root.size()) {
+    std::string name(path.substr(root.size()));
+    for (char& c : name) c = c == '/' ? '.' : c;
+    if (const auto entry = lookup(blob::Kind::Module, name); entry && entry->is_package() && entry->in_memory()) {
+      auto* finder = PyObject_New(PathFinderObject, reinterpret_cast<PyTypeObject*>(g_path_finder_type));
+      if (finder == nullptr) return nullptr;
+      finder->package = PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
+      return reinterpret_cast<PyObject*>(finder);
+    }
+  }
+  PyErr_SetString(PyExc_ImportError, "not the directory of an embedded package");
+  return nullptr;
+}
+
+// ---- module functions for _freeze_resources ------------------------------------------------
+
+std::optional<blob::Kind> file_kind(int kind) {
+  if (kind == static_cast<int>(blob::Kind::Resource) || kind == static_cast<int>(blob::Kind::Metadata)) {
+    return static_cast<blob::Kind>(kind);
+  }
+  PyErr_SetString(PyExc_ValueError, "kind must be RESOURCE or METADATA");
+  return std::nullopt;
+}
+
+// list_files(kind, prefix) -> [(name, is_in_memory), ...] for embedded files under prefix.
+PyObject* module_list_files(PyObject*, PyObject* args) {
+  int kind_number = 0;
+  const char* prefix = nullptr;
+  Py_ssize_t prefix_size = 0;
+  if (!PyArg_ParseTuple(args, "is#:list_files", &kind_number, &prefix, &prefix_size)) return nullptr;
+  const auto kind = file_kind(kind_number);
+  if (!kind) return nullptr;
+  PyObject* result = PyList_New(0);
+  for (const auto& entry : lookup_prefix(*kind, std::string_view(prefix, static_cast<std::size_t>(prefix_size)))) {
+    PyObject* item = Py_BuildValue("(s#O)", entry.name.data(), static_cast<Py_ssize_t>(entry.name.size()),
+                                   entry.in_memory() ? Py_True : Py_False);
+    if (item == nullptr || PyList_Append(result, item) < 0) {
+      Py_XDECREF(item);
+      Py_DECREF(result);
+      return nullptr;
+    }
+    Py_DECREF(item);
+  }
+  return result;
+}
+
+// read_file(kind, name) -> bytes; FileNotFoundError if there is no such embedded file.
+PyObject* module_read_file(PyObject*, PyObject* args) {
+  int kind_number = 0;
+  const char* name = nullptr;
+  Py_ssize_t name_size = 0;
+  if (!PyArg_ParseTuple(args, "is#:read_file", &kind_number, &name, &name_size)) return nullptr;
+  const auto kind = file_kind(kind_number);
+  if (!kind) return nullptr;
+  const auto entry = lookup(*kind, std::string_view(name, static_cast<std::size_t>(name_size)));
+  if (!entry) {
+    PyErr_Format(PyExc_FileNotFoundError, "no embedded file %s", name);
+    return nullptr;
+  }
+  const auto bytes = read_data(*entry);
+  if (!bytes) return nullptr;
+  return PyBytes_FromStringAndSize(bytes->data(), static_cast<Py_ssize_t>(bytes->size()));
+}
+
+// file_path(kind, name) -> the absolute path of the file beside the executable, or None if in memory.
+PyObject* module_file_path(PyObject*, PyObject* args) {
+  int kind_number = 0;
+  const char* name = nullptr;
+  Py_ssize_t name_size = 0;
+  if (!PyArg_ParseTuple(args, "is#:file_path", &kind_number, &name, &name_size)) return nullptr;
+  const auto kind = file_kind(kind_number);
+  if (!kind) return nullptr;
+  const auto entry = lookup(*kind, std::string_view(name, static_cast<std::size_t>(name_size)));
+  if (!entry || entry->in_memory()) Py_RETURN_NONE;
+  return path_to_str(entry_file(*entry));
+}
+
+PyMethodDef module_methods[] = {
+    {"path_hook", path_hook, METH_O, "sys.path_hooks entry for directories of embedded packages."},
+    {"list_files", module_list_files, METH_VARARGS, "list_files(kind, prefix) -> [(name, in_memory)]"},
+    {"read_file", module_read_file, METH_VARARGS, "read_file(kind, name) -> bytes"},
+    {"file_path", module_file_path, METH_VARARGS, "file_path(kind, name) -> path on disk or None"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_freeze_importer",
-    "Imports modules embedded in this executable by freeze.", -1, nullptr, nullptr, nullptr, nullptr, nullptr,
+    "Imports modules embedded in this executable by freeze.", -1, module_methods, nullptr, nullptr, nullptr, nullptr,
 };
 
 PyObject* init_module() {
-  if (g_context == nullptr || g_context->reader == nullptr) {
-    PyErr_SetString(PyExc_ImportError, "_freeze_importer: no embedded resources");
-    return nullptr;
-  }
   PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
   if (bootstrap == nullptr) return nullptr;
   g_module_spec_type = PyObject_GetAttrString(bootstrap, "ModuleSpec");
   Py_DECREF(bootstrap);
-  PyObject* imp = PyImport_ImportModule("_imp");
-  if (imp == nullptr) return nullptr;
-  g_fix_co_filename = PyObject_GetAttrString(imp, "_fix_co_filename");
-  Py_DECREF(imp);
-  if (g_module_spec_type == nullptr || g_fix_co_filename == nullptr) return nullptr;
+  if (g_module_spec_type == nullptr) return nullptr;
 
   PyObject* module = PyModule_Create(&module_def);
   if (module == nullptr) return nullptr;
   PyObject* finder_type = PyType_FromSpec(&finder_spec);
-  if (finder_type == nullptr || PyModule_AddObject(module, "FreezeImporter", finder_type) < 0) {
-    Py_XDECREF(finder_type);
+  g_path_finder_type = PyType_FromSpec(&path_finder_spec);
+  const bool ok = finder_type && g_path_finder_type &&
+                  PyModule_AddObjectRef(module, "FreezeImporter", finder_type) == 0 &&
+                  PyModule_AddObjectRef(module, "FreezePathFinder", g_path_finder_type) == 0 &&
+                  PyModule_AddIntConstant(module, "RESOURCE", static_cast<int>(blob::Kind::Resource)) == 0 &&
+                  PyModule_AddIntConstant(module, "METADATA", static_cast<int>(blob::Kind::Metadata)) == 0 &&
+                  PyModule_AddObject(module, "origin_dir", path_to_str(context().origin_dir)) == 0;
+  Py_XDECREF(finder_type);
+  if (!ok) {
     Py_DECREF(module);
     return nullptr;
   }
   return module;
 }
 
+// Puts `item` on the list sys.<list_name> at `position`.
+bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* item) {
+  PyObject* list = PySys_GetObject(list_name);  // borrowed
+  if (list == nullptr || !PyList_Check(list)) {
+    PyErr_Format(PyExc_RuntimeError, "sys.%s is missing", list_name);
+    return false;
+  }
+  return PyList_Insert(list, position, item) == 0;
+}
+
 }  // namespace
 
 bool install_inittab(const ImporterContext* context) {
-  g_context = context;
+  set_context(context);
   return PyImport_AppendInittab("_freeze_importer", init_module) == 0;
 }
 
@@ -311,33 +518,30 @@ bool install_finder() {
   PyObject* module = PyImport_ImportModule("_freeze_importer");
   if (module == nullptr) return false;
   PyObject* finder = PyObject_CallMethod(module, "FreezeImporter", nullptr);
+  PyObject* hook = PyObject_GetAttrString(module, "path_hook");
   Py_DECREF(module);
-  if (finder == nullptr) return false;
-  // After BuiltinImporter and FrozenImporter, as the path finder is for python: builtins
-  // and libpython's deep-frozen modules stay what they are, everything else comes from us.
+  if (finder == nullptr || hook == nullptr) {
+    Py_XDECREF(finder);
+    Py_XDECREF(hook);
+    return false;
+  }
+  // After BuiltinImporter and FrozenImporter, where python has its path finder: builtins and
+  // libpython's deep-frozen modules stay what they are, everything else comes from us.
   PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
   Py_ssize_t position = 0;
-  const Py_ssize_t count = meta_path ? PyList_Size(meta_path) : 0;
-  for (Py_ssize_t i = 0; i < count; ++i) {
+  for (Py_ssize_t i = 0; meta_path && i < PyList_Size(meta_path); ++i) {
     PyObject* name = PyObject_GetAttrString(PyList_GET_ITEM(meta_path, i), "__name__");
-    const char* text = (name != nullptr && PyUnicode_Check(name)) ? PyUnicode_AsUTF8(name) : nullptr;
-    if (text != nullptr && (std::string_view(text) == "BuiltinImporter" || std::string_view(text) == "FrozenImporter")) {
+    std::string_view text;
+    if (name != nullptr && parse_str(name, &text) && (text == "BuiltinImporter" || text == "FrozenImporter")) {
       position = i + 1;
     }
     Py_XDECREF(name);
     PyErr_Clear();
   }
-  const int rc = meta_path ? PyList_Insert(meta_path, position, finder) : -1;
+  const bool ok = insert_into_sys_list("meta_path", position, finder) && insert_into_sys_list("path_hooks", 0, hook);
   Py_DECREF(finder);
-  if (meta_path == nullptr) PyErr_SetString(PyExc_RuntimeError, "sys.meta_path is missing");
-  return rc == 0;
-}
-
-void die_damaged(const std::string& executable, const std::string& what) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "%s: embedded resources are damaged: %s\n", executable.c_str(), what.c_str());
-  std::fflush(stderr);
-  _exit(1);
+  Py_DECREF(hook);
+  return ok;
 }
 
 }  // namespace freeze::importer

@@ -1,7 +1,7 @@
-// The `_freeze_importer` builtin module: a meta-path finder and loader that serves modules
-// from the blob. The launcher calls install_inittab() before the interpreter is created and
-// install_finder() in the core phase, before anything outside libpython's frozen modules is
-// imported.
+// The `_freeze_importer` builtin module: a meta-path finder and loader that serves modules,
+// extension modules, package data and distribution metadata from the blob. The launcher calls
+// install_inittab() before the interpreter is created and install_finder() in the core phase,
+// before anything outside libpython's frozen modules is imported.
 #pragma once
 
 #include <string>
@@ -13,15 +13,17 @@ namespace freeze::importer {
 struct ImporterContext {
   const blob::BlobReader* reader = nullptr;
   std::string executable;  // absolute path of the running executable (for messages)
-  std::string origin_dir;  // directory that __file__ paths of embedded modules are placed under
+  std::string origin_dir;  // the executable's directory: embedded paths are relative to it
+  int optimize = 0;        // bytecode level, for .pyc files of modules on the filesystem
 };
 
 // Registers `_freeze_importer` with PyImport_AppendInittab. `context` must outlive the
 // interpreter. Returns false if the registration failed.
 bool install_inittab(const ImporterContext* context);
 
-// Imports `_freeze_importer` and puts its finder first on sys.meta_path. Returns false with a
-// Python exception set on failure.
+// Imports `_freeze_importer`, puts its finder on sys.meta_path (after the builtin and frozen
+// importers) and its path hook first on sys.path_hooks. Returns false with a Python exception
+// set on failure.
 bool install_finder();
 
 // Prints "<exe>: embedded resources are damaged: <what>" and ends the process. Used for damage

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   context.reader = &*reader;
   context.executable = image->path();
   context.origin_dir = image->directory();
+  context.optimize = settings.optimize;
   launcher::start_interpreter(context, settings, argc, argv);
   const int status = launcher::run_entry_point(settings);
   return status;

@@ -1,5 +1,6 @@
 #include "app_config.h"
 
+#include <glob.h>
 #include <toml++/toml.h>
 
 #include <set>
@@ -90,6 +91,11 @@ void parse_app(AppConfig& config, const toml::table& app) {
     if (config.code.empty()) fail(config, app.get("code"), "app.code", "must not be empty");
     return;
   }
+  if (entry->starts_with("console_script:")) {
+    config.console_script = entry->substr(std::string_view("console_script:").size());
+    if (config.console_script.empty()) fail(config, app.get("entry"), "app.entry", "console_script: needs a NAME");
+    return;
+  }
   const auto colon = entry->find(':');
   config.entry_module = entry->substr(0, colon);
   config.entry_function = colon == std::string::npos ? "" : entry->substr(colon + 1);
@@ -130,16 +136,96 @@ void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
   }
 }
 
+fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path) {
+  const fs::path absolute = fs::absolute(config.base_dir / path).lexically_normal();
+  std::error_code error;
+  if (!fs::is_directory(absolute, error)) {
+    fail(config, node, key, "'" + path + "' is not a directory (" + absolute.string() + ")");
+  }
+  return absolute;
+}
+
+void parse_site_packages(AppConfig& config, const toml::node& node) {
+  const auto* array = node.as_array();
+  if (array == nullptr) fail(config, &node, "packages.site_packages", "must be an array of { dir = ..., include = [...] }");
+  for (const auto& item : *array) {
+    const auto* table = item.as_table();
+    if (table == nullptr) fail(config, &item, "packages.site_packages", "each entry must be { dir = ..., include = [...] }");
+    reject_unknown_keys(config, *table, "packages.site_packages", {"dir", "include"});
+    const auto dir = get_string(config, *table, "packages.site_packages", "dir");
+    if (!dir) fail(config, &item, "packages.site_packages.dir", "missing");
+    const auto include = get_string_array(config, *table, "packages.site_packages", "include");
+    if (!include || include->empty()) {
+      fail(config, &item, "packages.site_packages.include", "missing: list the top-level packages to take");
+    }
+    for (const auto& name : *include) {
+      if (!is_identifier(name)) fail(config, table->get("include"), "packages.site_packages.include", "'" + name + "' is not a top-level module name");
+    }
+    config.site_packages.push_back({existing_directory(config, table->get("dir"), "packages.site_packages.dir", *dir), *include});
+  }
+}
+
+void parse_wheels(AppConfig& config, const toml::node* node, const std::vector<std::string>& patterns) {
+  for (const auto& pattern : patterns) {
+    const std::string absolute = fs::absolute(config.base_dir / pattern).lexically_normal().string();
+    glob_t matches{};
+    const int rc = ::glob(absolute.c_str(), 0, nullptr, &matches);
+    std::vector<fs::path> found(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
+    globfree(&matches);
+    if (found.empty()) fail(config, node, "packages.wheels", "'" + pattern + "' matches no file");
+    for (auto& path : found) config.wheels.push_back(std::move(path));
+  }
+}
+
+void parse_routing(AppConfig& config, const toml::table& routing) {
+  reject_unknown_keys(config, routing, "routing", {"default", "rule"});
+  std::string error;
+  if (const auto text = get_string(config, routing, "routing", "default")) {
+    const auto placement = parse_location(*text, &error);
+    if (!placement) fail(config, routing.get("default"), "routing.default", error);
+    config.routing.default_placement = *placement;
+    config.routing.default_text = *text;
+  }
+  const toml::node* rules = routing.get("rule");
+  if (rules == nullptr) return;
+  if (!rules->is_array()) fail(config, rules, "routing.rule", "must be an array of tables ([[routing.rule]])");
+  for (const auto& item : *rules->as_array()) {
+    const auto* table = item.as_table();
+    if (table == nullptr) fail(config, &item, "routing.rule", "must be a table ([[routing.rule]])");
+    reject_unknown_keys(config, *table, "routing.rule", {"stdlib", "kind", "name", "location"});
+    RoutingRule rule;
+    rule.stdlib = get_bool(config, *table, "routing.rule", "stdlib");
+    if (const auto kinds = get_string_array(config, *table, "routing.rule", "kind")) {
+      for (const auto& kind : *kinds) {
+        const auto parsed = parse_kind(kind);
+        if (!parsed) fail(config, table->get("kind"), "routing.rule.kind", "'" + kind + "' is not one of module, resource, metadata, extension, shared-library");
+        rule.kinds.push_back(*parsed);
+      }
+    }
+    if (const toml::node* name = table->get("name"); name != nullptr && name->is_string()) {
+      rule.names.push_back(name->as_string()->get());
+    } else if (const auto names = get_string_array(config, *table, "routing.rule", "name")) {
+      rule.names = *names;
+    }
+    const auto location = get_string(config, *table, "routing.rule", "location");
+    if (!location) fail(config, &item, "routing.rule.location", "missing: where matching resources go");
+    const auto placement = parse_location(*location, &error);
+    if (!placement) fail(config, table->get("location"), "routing.rule.location", error);
+    rule.placement = *placement;
+    rule.text = *location;
+    config.routing.rules.push_back(std::move(rule));
+  }
+}
+
 void parse_packages(AppConfig& config, const toml::table& packages) {
-  reject_unknown_keys(config, packages, "packages", {"paths"});
+  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels"});
+  if (const toml::node* node = packages.get("site_packages")) parse_site_packages(config, *node);
+  if (const auto wheels = get_string_array(config, packages, "packages", "wheels")) {
+    parse_wheels(config, packages.get("wheels"), *wheels);
+  }
   if (const auto paths = get_string_array(config, packages, "packages", "paths")) {
     for (const auto& path : *paths) {
-      const fs::path absolute = fs::absolute(config.base_dir / path).lexically_normal();
-      std::error_code error;
-      if (!fs::is_directory(absolute, error)) {
-        fail(config, packages.get("paths"), "packages.paths", "'" + path + "' is not a directory (" + absolute.string() + ")");
-      }
-      config.package_paths.push_back(absolute);
+      config.package_paths.push_back(existing_directory(config, packages.get("paths"), "packages.paths", path));
     }
   }
 }
@@ -190,13 +276,14 @@ AppConfig load_app_config(const fs::path& file) {
     throw UserError(out.str());
   }
 
-  reject_unknown_keys(config, root, "", {"app", "python", "stdlib", "packages"});
+  reject_unknown_keys(config, root, "", {"app", "python", "stdlib", "packages", "routing"});
   const toml::table* app = get_table(config, root, "app");
   if (app == nullptr) fail(config, nullptr, "app", "missing: [app] with name and entry is required");
   parse_app(config, *app);
   if (const auto* python = get_table(config, root, "python")) parse_python(config, *python);
   if (const auto* stdlib = get_table(config, root, "stdlib")) parse_stdlib(config, *stdlib);
   if (const auto* packages = get_table(config, root, "packages")) parse_packages(config, *packages);
+  if (const auto* routing = get_table(config, root, "routing")) parse_routing(config, *routing);
   return config;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "routing.h"
+
 namespace freeze::packager {
 
 enum class StdlibInclude { All, None };
@@ -19,6 +21,7 @@ struct AppConfig {
   std::string entry_module;    // from entry = "module[:function]"
   std::string entry_function;  // empty: run entry_module as __main__
   std::string code;            // alternative to entry
+  std::string console_script;  // from entry = "console_script:NAME", resolved after collection
 
   // [python]
   bool isolated = true;
@@ -30,6 +33,15 @@ struct AppConfig {
 
   // [packages]
   std::vector<std::filesystem::path> package_paths;  // absolute
+  struct SitePackages {
+    std::filesystem::path dir;          // absolute
+    std::vector<std::string> include;   // top-level packages/modules to take from it
+  };
+  std::vector<SitePackages> site_packages;
+  std::vector<std::filesystem::path> wheels;  // absolute, globs expanded
+
+  // [routing]
+  RoutingPolicy routing;
 };
 
 std::vector<std::string> default_stdlib_exclude();

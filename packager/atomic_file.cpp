@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <string>
 
 #include "user_error.h"
 
@@ -14,36 +13,6 @@ namespace freeze::packager {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempFile {
- public:
-  explicit TempFile(const fs::path& target) {
-    std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-    fd_ = mkstemp(pattern.data());
-    if (fd_ < 0) throw UserError(target.string() + ": cannot create a temporary file beside it: " + std::strerror(errno));
-    path_ = pattern;
-  }
-  ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  int fd() const { return fd_; }
-  const std::string& path() const { return path_; }
-  void close() {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw UserError(path_ + ": " + std::strerror(errno));
-  }
-  void commit() { committed_ = true; }
-
- private:
-  int fd_ = -1;
-  std::string path_;
-  bool committed_ = false;
-};
 
 void write_all(int fd, std::string_view data, const fs::path& target) {
   while (!data.empty()) {
@@ -58,17 +27,40 @@ void write_all(int fd, std::string_view data, const fs::path& target) {
 
 }  // namespace
 
-void write_file_atomically(const fs::path& target, const std::vector<std::string_view>& parts, unsigned mode) {
-  TempFile temp(target);
-  for (const auto part : parts) write_all(temp.fd(), part, target);
-  if (::fchmod(temp.fd(), mode) != 0 || ::fsync(temp.fd()) != 0) {
+PendingFile::PendingFile(const fs::path& target, const std::vector<std::string_view>& parts, unsigned mode)
+    : target_(target) {
+  std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = mkstemp(pattern.data());
+  if (fd < 0) throw UserError(target.string() + ": cannot create a temporary file beside it: " + std::strerror(errno));
+  temp_path_ = pattern;
+  try {
+    for (const auto part : parts) write_all(fd, part, target);
+    if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) throw UserError(target.string() + ": " + std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temp_path_.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    ::unlink(temp_path_.c_str());
     throw UserError(target.string() + ": " + std::strerror(errno));
   }
-  temp.close();
-  if (::rename(temp.path().c_str(), target.c_str()) != 0) {
-    throw UserError(target.string() + ": cannot replace it: " + std::strerror(errno));
+}
+
+PendingFile::~PendingFile() {
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void PendingFile::commit() {
+  if (::rename(temp_path_.c_str(), target_.c_str()) != 0) {
+    throw UserError(target_.string() + ": cannot replace it: " + std::strerror(errno));
   }
-  temp.commit();
+  committed_ = true;
+}
+
+void write_file_atomically(const fs::path& target, const std::vector<std::string_view>& parts, unsigned mode) {
+  PendingFile file(target, parts, mode);
+  file.commit();
 }
 
 }  // namespace freeze::packager

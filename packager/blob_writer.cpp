@@ -26,7 +26,7 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level) {
 
 struct Compressed {
   std::string data;
-  std::string source;
+  std::string aux;
 };
 
 // Compresses every item's parts on `threads` workers; the result is in item order.
@@ -40,7 +40,7 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const B
     try {
       for (std::size_t i = next++; i < items.size(); i = next++) {
         if (items[i].data) out[i].data = compress(*items[i].data, context, options.compression_level);
-        if (items[i].source) out[i].source = compress(*items[i].source, context, options.compression_level);
+        if (items[i].aux) out[i].aux = compress(*items[i].aux, context, options.compression_level);
       }
     } catch (...) {
       std::lock_guard lock(failure_mutex);
@@ -92,12 +92,15 @@ std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) 
     auto& entry = entries[i];
     entry.kind = items[i].kind;
     entry.flags = items[i].flags;
-    entry.location = blob::Location::InMemory;
+    entry.location = items[i].location;
     entry.name_offset = checked_u32(strings.size(), "the name table");
     entry.name_size = checked_u32(items[i].name.size(), items[i].name);
     strings += items[i].name;
+    entry.path_offset = checked_u32(strings.size(), "the name table");
+    entry.path_size = checked_u32(items[i].path.size(), items[i].path);
+    strings += items[i].path;
     entry.data = append_span(items[i].data, compressed[i].data, items[i].name);
-    entry.source = append_span(items[i].source, compressed[i].source, items[i].name);
+    entry.aux = append_span(items[i].aux, compressed[i].aux, items[i].name);
   }
 
   blob::Trailer trailer;

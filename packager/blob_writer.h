@@ -14,8 +14,10 @@ struct BlobItem {
   blob::Kind kind = blob::Kind::Module;
   std::string name;
   std::uint8_t flags = 0;
-  std::optional<std::string> data;
-  std::optional<std::string> source;
+  blob::Location location = blob::Location::InMemory;
+  std::string path;                 // relative to the executable's directory, for files on disk
+  std::optional<std::string> data;  // stored in the payload when set
+  std::optional<std::string> aux;   // module source, or the libraries to load first
 };
 
 struct BlobOptions {

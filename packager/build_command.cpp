@@ -11,9 +11,12 @@
 #include "blob_reader.h"
 #include "blob_writer.h"
 #include "build_python.h"
+#include "collect.h"
 #include "console.h"
+#include "elf_info.h"
 #include "launch_settings.h"
-#include "module_collector.h"
+#include "output_tree.h"
+#include "routing.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -21,17 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The interpreter cannot start without these, whatever [stdlib] says.
-const std::vector<std::string> kRequiredStdlib = {"encodings"};
-// Never embedded: Debian's sitecustomize points into /etc of the build machine.
-const std::vector<std::string> kNeverStdlib = {"sitecustomize"};
-
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(path.string() + ": cannot read");
   std::ostringstream out;
   out << in.rdbuf();
-  if (!in.good() && !in.eof()) throw UserError(path.string() + ": read failed");
   return out.str();
 }
 
@@ -49,91 +46,185 @@ std::string format_size(std::size_t bytes) {
   return out.str();
 }
 
-// The modules to embed, by name: the stdlib selection first, then the app's trees, which win
-// over a stdlib module of the same name (as the script's directory does on sys.path).
-std::map<std::string, ModuleFile> collect_all(const AppConfig& config, const fs::path& stdlib_dir) {
-  std::map<std::string, ModuleFile> modules;
-  CollectOptions stdlib_options;
-  stdlib_options.stdlib = true;
-  stdlib_options.namespace_packages = false;
-  stdlib_options.exclude = kNeverStdlib;
-  for (const auto& name : config.stdlib_exclude) {
-    const bool required = std::any_of(kRequiredStdlib.begin(), kRequiredStdlib.end(),
-                                      [&](const auto& r) { return name_is_under(r, name); });
-    if (required) {
-      warning("stdlib.exclude: '" + name + "' is needed to start the interpreter; it stays included");
-    } else {
-      stdlib_options.exclude.push_back(name);
-    }
-  }
-  for (auto& module : collect_modules(stdlib_dir, stdlib_options)) {
-    const bool required = std::any_of(kRequiredStdlib.begin(), kRequiredStdlib.end(),
-                                      [&](const auto& r) { return name_is_under(module.name, r); });
-    if (config.stdlib_include == StdlibInclude::All || required) modules.emplace(module.name, std::move(module));
-  }
-
-  std::map<std::string, fs::path> app_origin;  // module -> tree that provided it
-  for (const auto& root : config.package_paths) {
-    for (auto& module : collect_modules(root, CollectOptions{})) {
-      if (const auto it = app_origin.find(module.name); it != app_origin.end()) {
-        throw UserError("packages.paths: module '" + module.name + "' is in both " + it->second.string() + " and " +
-                        root.string());
-      }
-      app_origin.emplace(module.name, root);
-      if (const auto it = modules.find(module.name); it != modules.end()) {
-        warning("module '" + module.name + "' from " + root.string() + " shadows the standard library's");
-        modules.erase(it);
-      }
-      detail("module " + module.name + " <- " + module.source.string());
-      modules.emplace(module.name, std::move(module));
-    }
-  }
-  return modules;
+std::string join_lines(const std::vector<std::string>& lines, const std::string& heading) {
+  std::string message = heading;
+  for (const auto& line : lines) message += "\n  " + line;
+  return message;
 }
 
-void check_entry(const AppConfig& config, const std::map<std::string, ModuleFile>& modules) {
-  if (config.entry_module.empty() || modules.contains(config.entry_module)) return;
+// Resolves entry = "console_script:NAME" from the included distributions' entry_points.txt.
+void resolve_console_script(AppConfig& config, const std::vector<Resource>& resources) {
+  if (config.console_script.empty()) return;
+  std::vector<Resource> metadata;
+  for (const auto& resource : resources) {
+    if (resource.kind == blob::Kind::Metadata) metadata.push_back(resource);
+  }
+  const std::string target = find_console_script(metadata, config.console_script);
+  if (target.empty()) {
+    throw UserError(config.config_file.string() + ": app.entry: no included distribution declares the console script '" +
+                    config.console_script + "' (in entry_points.txt [console_scripts])");
+  }
+  const auto colon = target.find(':');
+  config.entry_module = target.substr(0, colon);
+  config.entry_function = colon == std::string::npos ? "" : target.substr(colon + 1);
+  detail("console script " + config.console_script + " -> " + target);
+}
+
+void check_entry(const AppConfig& config, const std::vector<Resource>& resources) {
+  if (config.entry_module.empty()) return;
+  const bool found = std::any_of(resources.begin(), resources.end(), [&](const Resource& r) {
+    return (r.kind == blob::Kind::Module || r.kind == blob::Kind::Extension) && r.name == config.entry_module;
+  });
+  if (found) return;
   std::string where;
   for (const auto& path : config.package_paths) where += (where.empty() ? "" : ", ") + path.string();
   throw UserError(config.config_file.string() + ": app.entry: module '" + config.entry_module +
                   "' is not among the included modules (packages.paths: " + (where.empty() ? "none" : where) + ")");
 }
 
-// Compiles every module. App modules that fail are all reported together; a stdlib module that
-// fails (rare: Debian ships a few Python 2 leftovers) is skipped with a warning.
-std::vector<BlobItem> compile_modules(const AppConfig& config, const std::map<std::string, ModuleFile>& modules) {
-  BuildPython& python = BuildPython::instance();
+// For each extension module and bundled library, the bundled libraries it needs, transitively,
+// in an order that loads every library after its own dependencies.
+void resolve_library_dependencies(std::vector<Resource>& resources) {
+  std::map<std::string, const Resource*> by_soname;  // soname or file name -> library
+  std::map<std::string, std::vector<std::string>> needed;  // resource name -> needed names
+  for (const auto& resource : resources) {
+    if (resource.kind != blob::Kind::SharedLibrary && resource.kind != blob::Kind::Extension) continue;
+    const auto info = read_elf_dynamic_info(resource.data);
+    if (!info) {
+      warning(std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "' (" + resource.origin +
+              ") is not a 64-bit ELF shared object");
+      continue;
+    }
+    needed[resource.name] = info->needed;
+    if (resource.kind == blob::Kind::SharedLibrary) {
+      by_soname[resource.relative_path.substr(resource.relative_path.rfind('/') + 1)] = &resource;
+      if (!info->soname.empty()) by_soname[info->soname] = &resource;
+    }
+  }
+  for (auto& resource : resources) {
+    if (!needed.contains(resource.name)) continue;
+    std::vector<std::string> order;
+    std::set<std::string> visiting;
+    auto visit = [&](auto&& self, const std::string& name) -> void {
+      for (const auto& dependency : needed[name]) {
+        const auto it = by_soname.find(dependency);
+        if (it == by_soname.end()) continue;  // a system library
+        const std::string& library = it->second->name;
+        if (library == name || !visiting.insert(library).second) continue;
+        self(self, library);
+        order.push_back(library);
+      }
+    };
+    visit(visit, resource.name);
+    resource.needed_libraries = std::move(order);
+  }
+}
+
+std::string pyc_path(const std::string& source_path, int optimize, const std::string& cache_tag) {
+  const auto slash = source_path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : source_path.substr(0, slash + 1);
+  const std::string file = source_path.substr(slash == std::string::npos ? 0 : slash + 1);
+  const std::string stem = file.substr(0, file.size() - 3);
+  const std::string opt = optimize == 0 ? "" : ".opt-" + std::to_string(optimize);
+  return dir + "__pycache__/" + stem + "." + cache_tag + opt + ".pyc";
+}
+
+// A .pyc as CPython writes it (PEP 552 header, timestamp mode with a zero mtime: the importer
+// does not validate it; python tools will simply recompile).
+std::string pyc_file(const std::string& magic, const std::string& bytecode, std::size_t source_size) {
+  std::string out = magic;
+  auto put_u32 = [&out](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out += static_cast<char>(v >> (8 * i));
+  };
+  put_u32(0);
+  put_u32(0);
+  put_u32(static_cast<std::uint32_t>(source_size));
+  return out + bytecode;
+}
+
+std::string placement_text(const Placement& placement) {
+  if (placement.location == blob::Location::FilesystemRelative) return "filesystem-relative:" + placement.prefix;
+  if (placement.filesystem_copy) return "in-memory (fallback copy in " + placement.prefix + ")";
+  return "in-memory";
+}
+
+struct BuildPlan {
   std::vector<BlobItem> items;
-  std::vector<std::string> errors;
-  for (const auto& [name, module] : modules) {
+  std::vector<OutputFile> files;  // written beside the executable
+  std::size_t module_count = 0;
+};
+
+// Routes every resource, compiles modules and lays out the blob items and files on disk.
+BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
+  BuildPython& python = BuildPython::instance();
+  std::vector<Placement> placements;
+  for (const auto& resource : resources) {
+    const RoutingDecision decision = route(config.routing, resource);
+    placements.push_back(decision.placement);
+    detail(std::string(blob::kind_name(resource.kind)) + " " + resource.name + " -> " + placement_text(decision.placement) +
+           (decision.rule < 0 ? " (routing.default)" : " (routing.rule " + std::to_string(decision.rule + 1) + ")"));
+  }
+  if (const auto problems = check_placements(resources, placements); !problems.empty()) {
+    throw UserError(join_lines(problems, std::to_string(problems.size()) + " resource(s) cannot live where they are routed:"));
+  }
+
+  BuildPlan out;
+  std::vector<std::string> compile_errors;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    Resource& resource = resources[i];
+    const Placement& placement = placements[i];
+    const bool on_disk = placement.location == blob::Location::FilesystemRelative;
     BlobItem item;
-    item.kind = blob::Kind::Module;
-    item.name = name;
-    item.flags = static_cast<std::uint8_t>((module.is_package ? blob::kFlagPackage : 0) |
-                                           (module.is_namespace ? blob::kFlagNamespace : 0) |
-                                           (module.from_stdlib ? blob::kFlagStdlib : 0));
-    if (!module.is_namespace) {
-      try {
-        CompiledModule compiled = python.compile(read_file(module.source), module.relative.string(), config.optimize);
-        item.data = std::move(compiled.bytecode);
-        item.source = std::move(compiled.source_utf8);
-      } catch (const UserError& error) {
-        if (module.from_stdlib) {
-          warning("skipping stdlib module '" + name + "': " + error.what());
+    item.kind = resource.kind;
+    item.name = resource.name;
+    item.flags = resource.flags | (placement.filesystem_copy ? blob::kFlagFilesystemCopy : 0);
+    item.location = placement.location;
+    const bool namespace_package = (resource.flags & blob::kFlagNamespace) != 0;
+    // The file path: where it is on disk, or for in-memory entries where it would be (what
+    // __file__ says).
+    if (!namespace_package) {
+      item.path = (on_disk || placement.filesystem_copy) ? placed_path(resource, placement) : resource.relative_path;
+    }
+
+    if (resource.kind == blob::Kind::Module) {
+      ++out.module_count;
+      if (!namespace_package) {
+        CompiledModule compiled;
+        try {
+          compiled = python.compile(resource.data, resource.relative_path, config.optimize);
+        } catch (const UserError& error) {
+          if (resource.stdlib()) {
+            warning("skipping stdlib module '" + resource.name + "': " + error.what());
+          } else {
+            compile_errors.push_back(resource.origin + ": " + error.what());
+          }
           continue;
         }
-        errors.push_back(module.source.string() + ": " + error.what());
-        continue;
+        if (on_disk || placement.filesystem_copy) {
+          out.files.push_back({item.path, resource.data});
+          out.files.push_back({pyc_path(item.path, config.optimize, python.cache_tag()),
+                               pyc_file(python.magic_number(), compiled.bytecode, resource.data.size())});
+        }
+        if (!on_disk) {
+          item.data = std::move(compiled.bytecode);
+          item.aux = std::move(compiled.source_utf8);
+        }
+      }
+    } else {
+      if (on_disk || placement.filesystem_copy) out.files.push_back({item.path, resource.data});
+      if (!on_disk) item.data = resource.data;
+      if (!resource.needed_libraries.empty()) {
+        std::string list;
+        for (const auto& library : resource.needed_libraries) list += (list.empty() ? "" : "\n") + library;
+        item.aux = list;
       }
     }
-    items.push_back(std::move(item));
+    out.items.push_back(std::move(item));
   }
-  if (!errors.empty()) {
-    std::string message = std::to_string(errors.size()) + " module(s) do not compile:";
-    for (const auto& error : errors) message += "\n  " + error;
-    throw UserError(message);
+  if (!compile_errors.empty()) {
+    throw UserError(join_lines(compile_errors, std::to_string(compile_errors.size()) + " module(s) do not compile:"));
   }
-  return items;
+  return out;
 }
 
 blob::Settings launch_settings(const AppConfig& config) {
@@ -166,7 +257,7 @@ fs::path find_launcher() {
 
 BuildResult build(const BuildOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  const AppConfig config = load_app_config(options.config_file);
+  AppConfig config = load_app_config(options.config_file);
   const fs::path output_dir = options.output_dir ? fs::absolute(*options.output_dir) : config.base_dir / "dist";
   const fs::path launcher_path = find_launcher();
   const std::string launcher = read_file(launcher_path);
@@ -176,39 +267,36 @@ BuildResult build(const BuildOptions& options) {
 
   BuildPython& python = BuildPython::instance();
   detail("stdlib: " + python.stdlib_dir().string());
-  const auto modules = collect_all(config, python.stdlib_dir());
-  check_entry(config, modules);
-  std::vector<BlobItem> items = compile_modules(config, modules);
-  const std::size_t module_count = items.size();
+  Collection collection = collect_resources(config, python.stdlib_dir());
+  resolve_console_script(config, collection.resources);
+  check_entry(config, collection.resources);
+  resolve_library_dependencies(collection.resources);
+  BuildPlan build_plan = plan(config, collection.resources);
 
   BlobItem settings;
   settings.kind = blob::Kind::Settings;
   settings.name = "app";
   settings.data = blob::encode_settings(launch_settings(config));
-  items.push_back(std::move(settings));
+  build_plan.items.push_back(std::move(settings));
 
   BlobOptions blob_options;
   blob_options.compression_level = options.compression_level;
-  const std::string blob = write_blob(std::move(items), blob_options);
+  const std::string blob = write_blob(std::move(build_plan.items), blob_options);
 
-  std::error_code error;
-  fs::create_directories(output_dir, error);
-  if (error) throw UserError(output_dir.string() + ": cannot create the output directory: " + error.message());
   const fs::path executable = output_dir / config.name;
-  if (fs::is_directory(executable, error)) {
-    throw UserError(executable.string() + ": is a directory; app.name must not name one");
-  }
-  write_file_atomically(executable, {launcher, blob}, 0755);
+  write_output(output_dir, config.name, {launcher, blob}, build_plan.files);
 
   BuildResult result;
   result.executable = executable;
-  result.module_count = module_count;
+  result.module_count = build_plan.module_count;
   result.size = launcher.size() + blob.size();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::ostringstream summary;
   summary.precision(1);
-  summary << std::fixed << "wrote " << executable.string() << " (" << module_count << " modules, "
-          << format_size(result.size) << ") in " << seconds << " s";
+  summary << std::fixed << "wrote " << executable.string() << " (" << build_plan.module_count << " modules, "
+          << collection.resources.size() - build_plan.module_count << " other resources, " << format_size(result.size);
+  if (!build_plan.files.empty()) summary << ", " << build_plan.files.size() << " files beside it";
+  summary << ") in " << seconds << " s";
   note(summary.str());
   return result;
 }

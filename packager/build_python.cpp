@@ -66,6 +66,11 @@ BuildPython::BuildPython() {
   const char* utf8 = path ? PyUnicode_AsUTF8(path.p) : nullptr;
   if (utf8 == nullptr) throw UserError("cannot locate the standard library: " + fetch_error_text());
   stdlib_dir_ = utf8;
+  Ref util(PyImport_ImportModule("importlib.util"));
+  Ref magic(util ? PyObject_GetAttrString(util.p, "MAGIC_NUMBER") : nullptr);
+  if (!magic || !PyBytes_Check(magic.p)) throw UserError("cannot read the bytecode magic number: " + fetch_error_text());
+  magic_.assign(PyBytes_AS_STRING(magic.p), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.p)));
+  cache_tag_ = "cpython-" + std::to_string(PY_MAJOR_VERSION) + std::to_string(PY_MINOR_VERSION);
 }
 
 std::string BuildPython::version() const {

@@ -22,10 +22,14 @@ class BuildPython {
 
   std::filesystem::path stdlib_dir() const { return stdlib_dir_; }
   std::string version() const;  // "3.11"
+  std::string magic_number() const { return magic_; }  // importlib.util.MAGIC_NUMBER (.pyc header)
+  std::string cache_tag() const { return cache_tag_; }   // sys.implementation.cache_tag ("cpython-311")
 
  private:
   BuildPython();
   std::filesystem::path stdlib_dir_;
+  std::string magic_;
+  std::string cache_tag_;
 };
 
 }  // namespace freeze::packager

@@ -39,20 +39,31 @@ void inspect(const std::filesystem::path& executable, bool json, std::ostream& o
       item["name"] = std::string(entry.name);
       item["kind"] = std::string(blob::kind_name(entry.kind));
       item["location"] = std::string(location_name(entry.location));
-      item["stored_size"] = std::uint64_t{entry.data.stored_size} + entry.source.stored_size;
-      item["raw_size"] = std::uint64_t{entry.data.raw_size} + entry.source.raw_size;
+      item["stored_size"] = std::uint64_t{entry.data.stored_size} + entry.aux.stored_size;
+      item["raw_size"] = std::uint64_t{entry.data.raw_size} + entry.aux.raw_size;
+      if (!entry.path.empty()) item["path"] = std::string(entry.path);
+      if ((entry.kind == blob::Kind::Extension || entry.kind == blob::Kind::SharedLibrary) && entry.aux.present()) {
+        nlohmann::json needed = nlohmann::json::array();
+        std::string list = reader.read(entry.aux);
+        for (std::size_t start = 0; start < list.size();) {
+          const auto end = list.find('\n', start);
+          needed.push_back(list.substr(start, end - start));
+          start = end == std::string::npos ? list.size() : end + 1;
+        }
+        item["needs"] = needed;
+      }
       // Absolute file offsets of the stored bytes, for tools and tests that look at the layout.
       const std::uint64_t payload_start = reader.blob_offset() + reader.trailer().payload_offset;
       if (entry.data.present()) item["data_offset"] = payload_start + entry.data.offset;
-      if (entry.source.present()) item["source_offset"] = payload_start + entry.source.offset;
+      if (entry.aux.present()) item["aux_offset"] = payload_start + entry.aux.offset;
       item["data_stored_size"] = entry.data.stored_size;
-      item["source_stored_size"] = entry.source.stored_size;
+      item["aux_stored_size"] = entry.aux.stored_size;
       if (entry.kind == blob::Kind::Module) {
         item["package"] = entry.is_package();
         item["stdlib"] = (entry.flags & blob::kFlagStdlib) != 0;
-        item["has_source"] = entry.source.present();
+        item["has_source"] = entry.aux.present();
         item["bytecode_size"] = entry.data.raw_size;
-        item["source_size"] = entry.source.raw_size;
+        item["source_size"] = entry.aux.raw_size;
       }
       resources.push_back(std::move(item));
     }
@@ -76,7 +87,7 @@ void inspect(const std::filesystem::path& executable, bool json, std::ostream& o
         << "STORED" << std::setw(10) << "RAW" << "  NAME\n";
     for (const auto& item : resources) {
       out << std::left << std::setw(15) << item["kind"].get<std::string>() << std::setw(11)
-          << item["location"].get<std::string>() << std::right << std::setw(10) << item["stored_size"].get<std::uint64_t>()
+          << item["location"].get<std::string>().substr(0, 10) << std::right << std::setw(10) << item["stored_size"].get<std::uint64_t>()
           << std::setw(10) << item["raw_size"].get<std::uint64_t>() << "  " << item["name"].get<std::string>() << '\n';
     }
   } catch (const blob::DamagedError& error) {

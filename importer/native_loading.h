@@ -1,0 +1,15 @@
+// Extension modules and the shared libraries they bundle, loaded without touching the disk:
+// the bytes go to an anonymous memory file (memfd_create) that the dynamic loader opens as
+// /proc/self/fd/N. Entries routed to the filesystem (or with a filesystem copy, when memory
+// files cannot be executed here) are loaded from their files beside the executable.
+#pragma once
+
+#include "importer_state.h"
+
+namespace freeze::importer {
+
+// Loads `entry`'s needed libraries, then the extension module itself; returns the module
+// object (new reference) or nullptr with ImportError set.
+PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec);
+
+}  // namespace freeze::importer

@@ -1,0 +1,139 @@
+"""Package data and distribution metadata of a freeze executable.
+
+The C++ importer (_freeze_importer) hands importlib.resources and importlib.metadata to this
+module, which freeze embeds in every executable. It is imported only when one of them asks, so
+it costs nothing at start-up. Files are addressed by their path below the site root
+("pkg/data/x.txt", "Pkg-1.0.dist-info/METADATA"); each is either in memory or a file beside the
+executable, which _freeze_importer.read_file handles alike.
+"""
+import io
+import pathlib
+import posixpath
+from importlib.resources.abc import Traversable, TraversableResources
+
+import _freeze_importer as _native
+
+RESOURCE = _native.RESOURCE
+METADATA = _native.METADATA
+
+
+class EmbeddedPath(Traversable):
+    """A file or directory among the embedded files of one kind (importlib.resources' view)."""
+
+    def __init__(self, kind, path):
+        self._kind = kind
+        self._path = path.strip("/")
+
+    def __repr__(self):
+        return f"EmbeddedPath({self._path!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, EmbeddedPath) and (self._kind, self._path) == (other._kind, other._path)
+
+    def __hash__(self):
+        return hash((self._kind, self._path))
+
+    @property
+    def name(self):
+        return posixpath.basename(self._path)
+
+    def _children_prefix(self):
+        return self._path + "/" if self._path else ""
+
+    def iterdir(self):
+        prefix = self._children_prefix()
+        seen = set()
+        for name, _ in _native.list_files(self._kind, prefix):
+            child = name[len(prefix):].split("/", 1)[0]
+            if child not in seen:
+                seen.add(child)
+                yield EmbeddedPath(self._kind, prefix + child)
+
+    def is_file(self):
+        return bool(self._path) and any(name == self._path for name, _ in _native.list_files(self._kind, self._path))
+
+    def is_dir(self):
+        return bool(_native.list_files(self._kind, self._children_prefix()))
+
+    def exists(self):
+        return self.is_file() or self.is_dir()
+
+    def joinpath(self, *descendants):
+        path = posixpath.normpath(posixpath.join(self._path, *descendants)) if descendants else self._path
+        if path == ".":
+            path = ""
+        return EmbeddedPath(self._kind, path)
+
+    __truediv__ = joinpath
+
+    def open(self, mode="r", *args, **kwargs):
+        if "w" in mode or "a" in mode or "+" in mode:
+            raise PermissionError(f"embedded file {self._path!r} is read-only")
+        data = self.read_bytes()
+        if "b" in mode:
+            return io.BytesIO(data)
+        return io.TextIOWrapper(io.BytesIO(data), *args, **kwargs)
+
+    def read_bytes(self):
+        if self.is_dir():
+            raise IsADirectoryError(self._path)
+        return _native.read_file(self._kind, self._path)
+
+    def read_text(self, encoding=None, errors=None):
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+
+class ResourceReader(TraversableResources):
+    """importlib.resources reader for an embedded package."""
+
+    def __init__(self, package):
+        self._package = package
+
+    def files(self):
+        return EmbeddedPath(RESOURCE, self._package.replace(".", "/"))
+
+
+def resource_reader(package):
+    return ResourceReader(package)
+
+
+def _distribution_class():
+    import importlib.metadata as metadata
+
+    class EmbeddedDistribution(metadata.Distribution):
+        """A distribution whose metadata files are embedded."""
+
+        def __init__(self, directory):
+            self._directory = directory
+
+        def read_text(self, filename):
+            try:
+                data = _native.read_file(METADATA, f"{self._directory}/{filename}")
+            except (FileNotFoundError, IsADirectoryError):
+                return None
+            return data.decode("utf-8")
+
+        def locate_file(self, path):
+            return pathlib.Path(_native.origin_dir, path)
+
+        @property
+        def _normalized_name(self):
+            return metadata.Prepared.normalize(_directory_stem(self._directory))
+
+    return EmbeddedDistribution, metadata.Prepared
+
+
+def _directory_stem(directory):
+    # "Jinja2-3.1.2.dist-info" -> "Jinja2"; "PyYAML-6.0.egg-info" -> "PyYAML"
+    return directory.rsplit(".", 1)[0].split("-", 1)[0]
+
+
+def find_distributions(context=None):
+    directories = sorted({name.split("/", 1)[0] for name, _ in _native.list_files(METADATA, "")})
+    if not directories:
+        return iter(())
+    distribution_class, prepared = _distribution_class()
+    wanted = getattr(context, "name", None)
+    wanted = prepared.normalize(wanted) if wanted else None
+    return iter([distribution_class(d) for d in directories
+                 if wanted is None or prepared.normalize(_directory_stem(d)) == wanted])

@@ -1,0 +1,22 @@
+// Gathers every resource an app.toml asks for: the stdlib selection (modules, data, lib-dynload
+// extension modules), the [packages] paths, site-packages directories and wheels.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "app_config.h"
+#include "distributions.h"
+#include "resource.h"
+
+namespace freeze::packager {
+
+struct Collection {
+  std::vector<Resource> resources;
+  std::vector<Distribution> distributions;  // those included
+};
+
+// Throws UserError, listing every missing or conflicting item at once.
+Collection collect_resources(const AppConfig& config, const std::filesystem::path& stdlib_dir);
+
+}  // namespace freeze::packager

@@ -1,0 +1,244 @@
+#include "file_tree.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "app_config.h"
+#include "user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+// EXTENSION_SUFFIXES of CPython 3.11 on x86-64 Linux, most specific first.
+const char* const kExtensionSuffixes[] = {".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".so"};
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  while (true) {
+    const auto slash = path.find('/');
+    parts.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return parts;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+std::string join(const std::vector<std::string>& parts, std::size_t count, char separator) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+bool all_identifiers(const std::vector<std::string>& parts, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!is_identifier(parts[i])) return false;
+  }
+  return true;
+}
+
+class Classifier {
+ public:
+  Classifier(const FileTree& tree, const ClassifyOptions& options) : tree_(tree), options_(options) {}
+
+  std::vector<Resource> run() {
+    find_packages();
+    for (const auto& [path, file] : tree_) classify(path, file);
+    for (const auto& name : namespace_packages_) add_namespace(name);
+    std::vector<Resource> out;
+    for (auto& resource : resources_) {
+      if (!excluded(resource.routing_name)) out.push_back(std::move(resource));
+    }
+    return out;
+  }
+
+ private:
+  bool excluded(const std::string& name) const {
+    return std::any_of(options_.exclude.begin(), options_.exclude.end(),
+                       [&](const std::string& pattern) { return name_matches(name, pattern); });
+  }
+
+  // Directories that are packages: those with __init__.py, and (if allowed) directories of
+  // identifiers that hold modules somewhere below them without an __init__.py.
+  void find_packages() {
+    for (const auto& [path, file] : tree_) {
+      const auto parts = split_path(path);
+      if (!path.ends_with(".py") && extension_module_stem(parts.back()).empty()) continue;
+      const std::size_t dirs = parts.size() - 1;
+      if (!all_identifiers(parts, dirs)) continue;
+      for (std::size_t depth = 1; depth <= dirs; ++depth) {
+        const std::string dir = join(parts, depth, '/');
+        if (tree_.contains(dir + "/__init__.py")) {
+          packages_.insert(dir);
+        } else if (options_.namespace_packages) {
+          packages_.insert(dir);
+          namespace_packages_.insert(join(parts, depth, '.'));
+        } else {
+          break;  // not a package: nothing below it is importable
+        }
+      }
+    }
+  }
+
+  // The dotted package that directory path `dir` is, or the nearest enclosing package.
+  std::string enclosing_package(const std::vector<std::string>& parts, std::size_t dirs) const {
+    for (std::size_t depth = dirs; depth > 0; --depth) {
+      if (packages_.contains(join(parts, depth, '/'))) return join(parts, depth, '.');
+    }
+    return {};
+  }
+
+  void classify(const std::string& path, const TreeFile& file) {
+    const auto parts = split_path(path);
+    const std::size_t dirs = parts.size() - 1;
+    const std::string& filename = parts.back();
+    const bool in_packages = dirs == 0 || packages_.contains(join(parts, dirs, '/'));
+    std::uint8_t stdlib = options_.stdlib ? blob::kFlagStdlib : 0;
+
+    if (path.ends_with(".py") && in_packages) {
+      const std::string stem = filename.substr(0, filename.size() - 3);
+      Resource module;
+      module.kind = blob::Kind::Module;
+      if (stem == "__init__") {
+        if (dirs == 0) return;  // an __init__.py at the root belongs to no package
+        module.name = join(parts, dirs, '.');
+        module.flags = blob::kFlagPackage;
+      } else if (is_identifier(stem)) {
+        module.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
+      } else {
+        return add_data(path, file, parts, dirs);
+      }
+      namespace_packages_.erase(module.name);
+      if (excluded(module.name)) return;
+      module.flags |= stdlib;
+      module.routing_name = module.name;
+      module.relative_path = path;
+      module.origin = file.origin;
+      module.data = file.read();
+      resources_.push_back(std::move(module));
+      return;
+    }
+    if (const std::string stem = extension_module_stem(filename); !stem.empty() && in_packages) {
+      Resource extension;
+      extension.kind = blob::Kind::Extension;
+      extension.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
+      if (excluded(extension.name)) return;
+      extension.routing_name = extension.name;
+      extension.relative_path = path;
+      extension.origin = file.origin;
+      extension.flags = stdlib;
+      extension.data = file.read();
+      resources_.push_back(std::move(extension));
+      return;
+    }
+    add_data(path, file, parts, dirs);
+  }
+
+  void add_data(const std::string& path, const TreeFile& file, const std::vector<std::string>& parts, std::size_t dirs) {
+    if (!options_.data_files || dirs == 0) return;  // files at the root belong to no package
+    const std::string package = enclosing_package(parts, dirs);
+    if (package.empty() || excluded(package)) return;  // .dist-info, .libs: not package data
+    Resource data;
+    data.kind = blob::Kind::Resource;
+    data.name = path;
+    data.routing_name = package;
+    data.relative_path = path;
+    data.origin = file.origin;
+    data.flags = options_.stdlib ? blob::kFlagStdlib : 0;
+    data.data = file.read();
+    resources_.push_back(std::move(data));
+  }
+
+  void add_namespace(const std::string& name) {
+    Resource module;
+    module.kind = blob::Kind::Module;
+    module.name = name;
+    module.routing_name = name;
+    module.flags = blob::kFlagPackage | blob::kFlagNamespace | (options_.stdlib ? blob::kFlagStdlib : 0);
+    module.origin = "namespace package";
+    resources_.push_back(std::move(module));
+  }
+
+  const FileTree& tree_;
+  const ClassifyOptions& options_;
+  std::set<std::string> packages_;            // '/'-separated directories
+  std::set<std::string> namespace_packages_;  // dotted names without __init__.py
+  std::vector<Resource> resources_;
+};
+
+}  // namespace
+
+std::string TreeFile::read() const {
+  if (bytes) return *bytes;
+  std::ifstream in(disk, std::ios::binary);
+  if (!in) throw UserError(disk.string() + ": cannot read");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string extension_module_stem(std::string_view filename) {
+  for (const char* suffix : kExtensionSuffixes) {
+    if (filename.ends_with(suffix)) {
+      const std::string_view stem = filename.substr(0, filename.size() - std::strlen(suffix));
+      return is_identifier(stem) ? std::string(stem) : std::string();
+    }
+  }
+  return {};
+}
+
+bool name_matches(std::string_view name, std::string_view pattern) {
+  const std::string n(name);
+  const std::string p(pattern);
+  if (fnmatch(p.c_str(), n.c_str(), 0) == 0) return true;
+  // Everything below a matching package matches too.
+  for (auto dot = n.find('.'); dot != std::string::npos; dot = n.find('.', dot + 1)) {
+    if (fnmatch(p.c_str(), n.substr(0, dot).c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<std::string>>& top_level) {
+  FileTree tree;
+  std::error_code error;
+  fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, error), end;
+  if (error) throw UserError(root.string() + ": cannot read directory: " + error.message());
+  for (; it != end; it.increment(error)) {
+    if (error) throw UserError(root.string() + ": cannot read directory: " + error.message());
+    const fs::path& path = it->path();
+    const std::string name = path.filename().string();
+    const std::string relative = path.lexically_relative(root).generic_string();
+    if (it.depth() == 0 && top_level) {
+      std::string head = name;
+      for (const char* suffix : {".py"}) {
+        if (head.ends_with(suffix)) head.resize(head.size() - std::strlen(suffix));
+      }
+      if (const auto stem = extension_module_stem(name); !stem.empty()) head = stem;
+      const bool distribution_files = name.ends_with(".dist-info") || name.ends_with(".egg-info") || name.ends_with(".libs");
+      if (!top_level->contains(head) && !distribution_files) {
+        it.disable_recursion_pending();
+        continue;
+      }
+    }
+    if (it->is_directory(error)) {
+      if (name == "__pycache__") it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(error) || name.ends_with(".pyc") || name.ends_with(".pyo")) continue;
+    tree[relative] = TreeFile{path, std::nullopt, path.string()};
+  }
+  return tree;
+}
+
+std::vector<Resource> classify_tree(const FileTree& tree, const ClassifyOptions& options) {
+  return Classifier(tree, options).run();
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,79 @@
+#include "output_tree.h"
+
+#include <stdlib.h>
+
+#include <set>
+
+#include "atomic_file.h"
+#include "user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A directory that is removed with its contents when the object goes away.
+class ScratchDirectory {
+ public:
+  ScratchDirectory(const fs::path& parent, const std::string& stem) {
+    std::string pattern = (parent / (stem + "XXXXXX")).string();
+    if (mkdtemp(pattern.data()) == nullptr) throw UserError(parent.string() + ": cannot create a temporary directory");
+    path_ = pattern;
+  }
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write_plain(const fs::path& path, const std::string& data) {
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  if (error) throw UserError(path.parent_path().string() + ": cannot create directory: " + error.message());
+  const bool executable = path.extension() == ".so" || path.filename().string().find(".so.") != std::string::npos;
+  write_file_atomically(path, {data}, executable ? 0755 : 0644);
+}
+
+}  // namespace
+
+void write_output(const fs::path& output_dir, const std::string& executable_name,
+                  const std::vector<std::string_view>& executable_parts, const std::vector<OutputFile>& files) {
+  std::error_code error;
+  fs::create_directories(output_dir, error);
+  if (error) throw UserError(output_dir.string() + ": cannot create the output directory: " + error.message());
+  const fs::path executable = output_dir / executable_name;
+  if (fs::is_directory(executable, error)) throw UserError(executable.string() + ": is a directory; app.name must not name one");
+
+  PendingFile pending(executable, executable_parts, 0755);
+  if (!files.empty()) {
+    ScratchDirectory staging(output_dir, ".freeze-staging-");
+    std::set<std::string> top_dirs;
+    for (const auto& file : files) {
+      const fs::path relative = fs::path(file.path).lexically_normal();
+      if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") {
+        throw UserError("refusing to write " + file.path + " outside " + output_dir.string());
+      }
+      top_dirs.insert(relative.begin()->string());
+      write_plain(staging.path() / relative, file.data);
+    }
+    for (const auto& top : top_dirs) {
+      if (top == executable_name) throw UserError(output_dir.string() + ": routing prefix '" + top + "' is the executable's own name");
+    }
+    ScratchDirectory previous(output_dir, ".freeze-previous-");
+    for (const auto& top : top_dirs) {
+      const fs::path target = output_dir / top;
+      if (fs::exists(fs::symlink_status(target))) fs::rename(target, previous.path() / top, error);
+      if (!error) fs::rename(staging.path() / top, target, error);
+      if (error) throw UserError(target.string() + ": cannot replace it: " + error.message());
+    }
+  }
+  pending.commit();
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,116 @@
+#include "routing.h"
+
+#include <map>
+
+#include "elf_info.h"
+#include "file_tree.h"
+
+namespace freeze::packager {
+namespace {
+
+constexpr std::string_view kInMemory = "in-memory";
+constexpr std::string_view kFilesystem = "filesystem-relative:";
+constexpr std::string_view kPreferMemory = "prefer-in-memory-fallback-filesystem-relative:";
+
+bool valid_prefix(std::string_view prefix) {
+  if (prefix.empty() || prefix.front() == '/' || prefix.find('\0') != std::string_view::npos ||
+      prefix.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  while (!prefix.empty()) {
+    const auto slash = prefix.find('/');
+    const auto part = prefix.substr(0, slash);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string_view::npos) break;
+    prefix.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+bool rule_matches(const RoutingRule& rule, const Resource& resource) {
+  if (rule.stdlib && *rule.stdlib != resource.stdlib()) return false;
+  if (!rule.kinds.empty() && std::find(rule.kinds.begin(), rule.kinds.end(), resource.kind) == rule.kinds.end()) {
+    return false;
+  }
+  if (!rule.names.empty() && std::none_of(rule.names.begin(), rule.names.end(), [&](const std::string& pattern) {
+        return name_matches(resource.routing_name, pattern);
+      })) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Placement> parse_location(std::string_view text, std::string* error) {
+  Placement placement;
+  std::string_view prefix;
+  if (text == kInMemory) return placement;
+  if (text.starts_with(kFilesystem)) {
+    placement.location = blob::Location::FilesystemRelative;
+    prefix = text.substr(kFilesystem.size());
+  } else if (text.starts_with(kPreferMemory)) {
+    placement.filesystem_copy = true;
+    prefix = text.substr(kPreferMemory.size());
+  } else {
+    *error = "'" + std::string(text) +
+             "' is not a location (\"in-memory\", \"filesystem-relative:PREFIX\" or "
+             "\"prefer-in-memory-fallback-filesystem-relative:PREFIX\")";
+    return std::nullopt;
+  }
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
+  if (!valid_prefix(prefix)) {
+    *error = "'" + std::string(prefix) + "' is not a relative directory below the executable's (no '..', not absolute)";
+    return std::nullopt;
+  }
+  placement.prefix = std::string(prefix);
+  return placement;
+}
+
+std::optional<blob::Kind> parse_kind(std::string_view text) {
+  for (const auto kind : {blob::Kind::Module, blob::Kind::Resource, blob::Kind::Metadata, blob::Kind::Extension,
+                          blob::Kind::SharedLibrary}) {
+    if (blob::kind_name(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+RoutingDecision route(const RoutingPolicy& policy, const Resource& resource) {
+  for (std::size_t i = 0; i < policy.rules.size(); ++i) {
+    if (rule_matches(policy.rules[i], resource)) return {policy.rules[i].placement, static_cast<int>(i)};
+  }
+  return {policy.default_placement, -1};
+}
+
+std::string placed_path(const Resource& resource, const Placement& placement) {
+  return placement.prefix + "/" + resource.relative_path;
+}
+
+std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::vector<Placement>& placements) {
+  std::vector<std::string> problems;
+  std::map<std::string, std::string> files;  // placed path -> resource
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    const Resource& resource = resources[i];
+    const Placement& placement = placements[i];
+    const bool on_disk = placement.location == blob::Location::FilesystemRelative || placement.filesystem_copy;
+    const std::string label = std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "'";
+    if (on_disk && (resource.flags & blob::kFlagNamespace) == 0) {
+      const std::string path = placed_path(resource, placement);
+      if (const auto [it, inserted] = files.emplace(path, label); !inserted) {
+        problems.push_back(label + " and " + it->second + " would both be written to " + path);
+      }
+    }
+    if (resource.kind == blob::Kind::SharedLibrary && placement.location == blob::Location::InMemory) {
+      // A library loaded from memory is found by the extensions that need it only through its
+      // DT_SONAME.
+      const auto info = read_elf_dynamic_info(resource.data);
+      if (!info || info->soname.empty()) {
+        problems.push_back(label + " (" + resource.origin +
+                           ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative:PREFIX");
+      }
+    }
+  }
+  return problems;
+}
+
+}  // namespace freeze::packager

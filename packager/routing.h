@@ -1,0 +1,51 @@
+// The routing policy of app.toml: where each resource lives, in memory (inside the executable)
+// or filesystem-relative (a file under a directory beside it). Rules are ordered; the first
+// that matches decides, else the default.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resource.h"
+
+namespace freeze::packager {
+
+struct RoutingRule {
+  std::optional<bool> stdlib;      // match stdlib (true) or non-stdlib (false) resources
+  std::vector<blob::Kind> kinds;   // empty: any kind
+  std::vector<std::string> names;  // fnmatch globs on the dotted name; empty: any
+  Placement placement;
+  std::string text;                // the location as written, for --verbose
+};
+
+struct RoutingPolicy {
+  Placement default_placement;
+  std::string default_text = "in-memory";
+  std::vector<RoutingRule> rules;
+};
+
+// Parses "in-memory", "filesystem-relative:PREFIX" or
+// "prefer-in-memory-fallback-filesystem-relative:PREFIX"; on error returns nullopt and sets
+// `error`. PREFIX must be a relative path that stays below the executable's directory.
+std::optional<Placement> parse_location(std::string_view text, std::string* error);
+
+// Parses a kind name ("module", "resource", "metadata", "extension", "shared-library").
+std::optional<blob::Kind> parse_kind(std::string_view text);
+
+struct RoutingDecision {
+  Placement placement;
+  int rule = -1;  // index of the rule that decided, -1 for the default
+};
+
+RoutingDecision route(const RoutingPolicy& policy, const Resource& resource);
+
+// The problems with where resources were routed, one line each (empty if none): libraries
+// that cannot be matched in memory, two resources on one file path, and the like.
+std::vector<std::string> check_placements(const std::vector<Resource>& resources,
+                                          const std::vector<Placement>& placements);
+
+// The file a filesystem-relative resource is written to, relative to the executable's directory.
+std::string placed_path(const Resource& resource, const Placement& placement);
+
+}  // namespace freeze::packager
