@@ -334,7 +334,8 @@ PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
   for (const auto kind : {blob::Kind::Module, blob::Kind::Extension}) {
     for (const auto& entry : lookup_prefix(kind, children)) {
       const std::string_view rest = entry.name.substr(children.size());
-      if (rest.find('.') != std::string_view::npos) continue;
+      // Like pkgutil over a directory: direct children only, and no namespace packages.
+      if (rest.find('.') != std::string_view::npos || (entry.flags & blob::kFlagNamespace)) continue;
       PyObject* item = Py_BuildValue("(s#O)", (std::string(prefix) + std::string(rest)).c_str(),
                                      static_cast<Py_ssize_t>(std::string(prefix).size() + rest.size()),
                                      entry.is_package() ? Py_True : Py_False);

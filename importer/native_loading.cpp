@@ -55,6 +55,10 @@ std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
     if (!path.empty()) error = try_load(path);
     if (error.empty()) return {};
     if ((entry.flags & blob::kFlagFilesystemCopy) == 0) {
+      // A mapping refused by the kernel means memory files cannot be executed here.
+      const bool refused = path.empty() || error.find("map") != std::string::npos ||
+                           error.find("ermitted") != std::string::npos;
+      if (!refused) return error;
       return error + " (loading from memory failed: is executing memory files forbidden here, e.g. "
                      "vm.memfd_noexec=2? route it to prefer-in-memory-fallback-filesystem-relative:PREFIX)";
     }
@@ -117,9 +121,13 @@ PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec) {
   const std::string error = load_with_fallback(entry, [&](const std::string& path) -> std::string {
     // _imp.create_dynamic reads only `name` and `origin`: a spec naming the file to dlopen.
     PyObject* origin = path_to_str(path);
-    PyObject* load_spec = (origin && create && module_spec_type())
-                              ? PyObject_CallFunction(module_spec_type(), "OOO", name, Py_None, origin)
+    PyObject* args = Py_BuildValue("(OO)", name, Py_None);
+    PyObject* kwargs = origin ? Py_BuildValue("{sO}", "origin", origin) : nullptr;
+    PyObject* load_spec = (args && kwargs && create && module_spec_type())
+                              ? PyObject_Call(module_spec_type(), args, kwargs)
                               : nullptr;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
     Py_XDECREF(origin);
     module = load_spec ? PyObject_CallOneArg(create, load_spec) : nullptr;
     Py_XDECREF(load_spec);

@@ -44,6 +44,12 @@ bool all_identifiers(const std::vector<std::string>& parts, std::size_t count) {
   return true;
 }
 
+// File names import can reach: identifiers, and any other name without a dot or space that
+// __import__ finds on disk (CPython's own "_sysconfigdata__x86_64-linux-gnu" is one).
+bool is_module_stem(std::string_view stem) {
+  return !stem.empty() && stem.find_first_of(". \t") == std::string_view::npos;
+}
+
 class Classifier {
  public:
   Classifier(const FileTree& tree, const ClassifyOptions& options) : tree_(tree), options_(options) {}
@@ -65,15 +71,14 @@ class Classifier {
                        [&](const std::string& pattern) { return name_matches(name, pattern); });
   }
 
-  // Directories that are packages: those with __init__.py, and (if allowed) directories of
-  // identifiers that hold modules somewhere below them without an __init__.py.
+  // Directories that are packages: those with __init__.py and, where namespace packages are
+  // allowed, every other directory with an identifier name, as python's path finder sees them
+  // (a package's "data/" directory is importable, and importlib.resources.files() takes it).
   void find_packages() {
     for (const auto& [path, file] : tree_) {
       const auto parts = split_path(path);
-      if (!path.ends_with(".py") && extension_module_stem(parts.back()).empty()) continue;
       const std::size_t dirs = parts.size() - 1;
-      if (!all_identifiers(parts, dirs)) continue;
-      for (std::size_t depth = 1; depth <= dirs; ++depth) {
+      for (std::size_t depth = 1; depth <= dirs && is_identifier(parts[depth - 1]); ++depth) {
         const std::string dir = join(parts, depth, '/');
         if (tree_.contains(dir + "/__init__.py")) {
           packages_.insert(dir);
@@ -110,7 +115,7 @@ class Classifier {
         if (dirs == 0) return;  // an __init__.py at the root belongs to no package
         module.name = join(parts, dirs, '.');
         module.flags = blob::kFlagPackage;
-      } else if (is_identifier(stem)) {
+      } else if (is_module_stem(stem)) {
         module.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
       } else {
         return add_data(path, file, parts, dirs);

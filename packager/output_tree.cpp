@@ -68,6 +68,7 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
     ScratchDirectory previous(output_dir, ".freeze-previous-");
     for (const auto& top : top_dirs) {
       const fs::path target = output_dir / top;
+      error.clear();
       if (fs::exists(fs::symlink_status(target))) fs::rename(target, previous.path() / top, error);
       if (!error) fs::rename(staging.path() / top, target, error);
       if (error) throw UserError(target.string() + ": cannot replace it: " + error.message());

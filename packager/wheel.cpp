@@ -217,23 +217,23 @@ struct ZipFileClose {
 using ZipArchive = std::unique_ptr<zip_t, ZipDiscard>;
 using ZipMember = std::unique_ptr<zip_file_t, ZipFileClose>;
 
-std::string libzip_error_text(int code) {
-  zip_error_t error;
-  zip_error_init_with_code(&error, code);
-  std::string text = zip_error_strerror(&error);
-  zip_error_fini(&error);
-  return text;
-}
-
 ZipArchive open_zip(const fs::path& file) {
-  std::error_code error;
-  if (!fs::exists(file, error)) fail(file, "no such file");
-  if (fs::is_directory(file, error)) fail(file, "is a directory, not a wheel file");
-  int code = 0;
+  std::error_code ignored;
+  if (!fs::exists(file, ignored)) fail(file, "no such file");
+  if (fs::is_directory(file, ignored)) fail(file, "is a directory, not a wheel file");
+  // Through a file source rather than zip_open(): its zip_error_t keeps the system error, so
+  // "Permission denied" reaches the message instead of a bare "Can't open file".
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_file_create(file.c_str(), 0, -1, &error);
   // No ZIP_CHECKCONS: it rejects duplicate names with a bare "File already exists"; the member
-  // checks below report them, and everything else it verifies, by name.
-  zip_t* archive = zip_open(file.c_str(), ZIP_RDONLY, &code);
+  // checks below report them, and what else it verifies, by name.
+  zip_t* archive = source == nullptr ? nullptr : zip_open_from_source(source, ZIP_RDONLY, &error);
   if (archive != nullptr) return ZipArchive(archive);
+  if (source != nullptr) zip_source_free(source);
+  const int code = zip_error_code_zip(&error);
+  const std::string text = zip_error_strerror(&error);
+  zip_error_fini(&error);
   switch (code) {
     case ZIP_ER_NOZIP:
       fail(file, "not a zip file (no end of central directory record: not a wheel, or truncated)");
@@ -242,7 +242,7 @@ ZipArchive open_zip(const fs::path& file) {
     case ZIP_ER_MULTIDISK:
       fail(file, "multi-disk zip archives are not supported");
     default:
-      fail(file, "cannot read the zip file: " + libzip_error_text(code));
+      fail(file, "cannot read the zip file: " + text);
   }
 }
 
@@ -253,6 +253,7 @@ struct Entry {
   std::string name;
   std::uint64_t size = 0;
   std::uint64_t compressed_size = 0;
+  bool directory = false;  // a name ending in '/': checked like the rest, but holds no file
 };
 
 bool is_directory_name(std::string_view name) { return !name.empty() && name.back() == '/'; }
@@ -303,7 +304,7 @@ Entry stat_entry(zip_t* archive, zip_uint64_t index, const fs::path& file) {
   if (zip_stat_index(archive, index, ZIP_FL_ENC_RAW, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME)) {
     fail(file, "cannot read zip entry #" + std::to_string(index) + ": " + zip_strerror(archive));
   }
-  Entry entry{index, stat.name, stat.size, stat.comp_size};
+  Entry entry{index, stat.name, stat.size, stat.comp_size, is_directory_name(stat.name)};
   if (const auto problem = name_problem(entry.name)) fail(file, member_label(entry.name) + " " + *problem);
   if (!(stat.valid & ZIP_STAT_SIZE) || !(stat.valid & ZIP_STAT_COMP_SIZE)) {
     fail(file, member_label(entry.name) + " has no size in the zip directory");
@@ -326,7 +327,8 @@ void check_ratio(const Entry& entry, const ReadLimits& limits, const fs::path& f
   }
 }
 
-// Every member's name, type and declared size, checked before anything is inflated.
+// Every member's name, type and declared size (directories included), checked before anything
+// is inflated.
 std::vector<Entry> list_entries(zip_t* archive, const fs::path& file, const ReadLimits& limits) {
   const zip_int64_t count = zip_get_num_entries(archive, 0);
   if (count < 0) fail(file, std::string("cannot list the zip file: ") + zip_strerror(archive));
@@ -336,19 +338,21 @@ std::vector<Entry> list_entries(zip_t* archive, const fs::path& file, const Read
   for (zip_uint64_t index = 0; index < static_cast<zip_uint64_t>(count); ++index) {
     Entry entry = stat_entry(archive, index, file);
     if (!names.insert(entry.name).second) fail(file, member_label(entry.name) + " appears twice in the zip");
-    if (is_directory_name(entry.name)) continue;
-    check_ratio(entry, limits, file);
-    total += entry.size;
-    if (total > limits.max_total || total < entry.size) {
-      fail(file, "the members inflate to more than " + std::to_string(limits.max_total) +
-                     " bytes (at " + member_label(entry.name) + "): refusing a likely zip bomb");
+    if (!entry.directory) {
+      check_ratio(entry, limits, file);
+      total += entry.size;
+      if (total > limits.max_total || total < entry.size) {
+        fail(file, "the members inflate to more than " + std::to_string(limits.max_total) + " bytes (at " +
+                       member_label(entry.name) + "): refusing a likely zip bomb");
+      }
     }
     entries.push_back(std::move(entry));
   }
   return entries;
 }
 
-// A file "a" and a member "a/b" cannot both be extracted; nor can both be embedded as paths.
+// A file "a" and a member "a/b" (or a directory entry "a/") cannot both be extracted; nor can
+// both be embedded as paths.
 void check_file_directory_clashes(const std::vector<Entry>& entries, const fs::path& file) {
   std::unordered_set<std::string> directories;
   for (const auto& entry : entries) {
@@ -357,7 +361,7 @@ void check_file_directory_clashes(const std::vector<Entry>& entries, const fs::p
     }
   }
   for (const auto& entry : entries) {
-    if (directories.contains(entry.name)) {
+    if (!entry.directory && directories.contains(entry.name)) {
       fail(file, member_label(entry.name) + " is a file, but other members are inside it as a directory");
     }
   }
@@ -729,7 +733,9 @@ Wheel read_wheel(const fs::path& file, const ReadLimits& limits) {
   const ZipArchive archive = open_zip(file);
   const std::vector<Entry> entries = list_entries(archive.get(), file, limits);
   check_file_directory_clashes(entries, file);
-  for (const auto& entry : entries) wheel.files.push_back({entry.name, read_member(archive.get(), entry, file)});
+  for (const auto& entry : entries) {
+    if (!entry.directory) wheel.files.push_back({entry.name, read_member(archive.get(), entry, file)});
+  }
 
   wheel.dist_info_dir = find_dist_info_dir(wheel);
   wheel.data_dir = wheel.dist_info_dir.substr(0, wheel.dist_info_dir.size() - kDistInfoSuffix.size()) + ".data";
@@ -739,6 +745,7 @@ Wheel read_wheel(const fs::path& file, const ReadLimits& limits) {
 }
 
 std::string wheel_incompatibility(const Wheel& wheel, const InterpreterTags& interpreter) {
+  if (wheel.tags.empty()) return wheel.file.string() + ": has no compatibility tags";
   std::vector<std::string> reasons;
   for (const auto& tag : wheel.tags) {
     const auto problem = tag_problem(tag, interpreter);

@@ -47,7 +47,7 @@ class EmbeddedPath(Traversable):
             child = name[len(prefix):].split("/", 1)[0]
             if child not in seen:
                 seen.add(child)
-                yield EmbeddedPath(self._kind, prefix + child)
+                yield self.joinpath(child)
 
     def is_file(self):
         return bool(self._path) and any(name == self._path for name, _ in _native.list_files(self._kind, self._path))
@@ -62,7 +62,9 @@ class EmbeddedPath(Traversable):
         path = posixpath.normpath(posixpath.join(self._path, *descendants)) if descendants else self._path
         if path == ".":
             path = ""
-        return EmbeddedPath(self._kind, path)
+        # A file routed beside the executable is its real path: as_file() and open() use it as is.
+        on_disk = _native.file_path(self._kind, path) if path else None
+        return pathlib.Path(on_disk) if on_disk else EmbeddedPath(self._kind, path)
 
     __truediv__ = joinpath
 

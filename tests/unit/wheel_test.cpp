@@ -287,7 +287,6 @@ TEST_CASE("wheel: RECORD is optional, may quote names, and may omit hashes") {
   WheelSpec no_hash;
   no_hash.record_extra = {"demo/util.py,,"};  // the later line wins: no hash, no size
   no_hash.members[1].data = "changed after RECORD was written\n";
-  no_hash.record_omit = {};
   CHECK_NOTHROW(read_wheel(write_wheel(dir / "demo-1.0-py3-none-any.whl", no_hash)));
 }
 
@@ -362,6 +361,7 @@ TEST_CASE("wheel compatibility: one fitting tag suffices; otherwise every tag is
   CHECK(contains(why, "CPython 3.11"));
   CHECK(contains(why, "cp312-cp312-manylinux_2_17_x86_64 (needs Python 3.12 or newer)"));
   CHECK(contains(why, "cp312-cp312-musllinux_1_1_x86_64 (needs Python 3.12 or newer)"));
+  CHECK(contains(wheel_incompatibility(wheel_with_tags({}), kCpython311), "no compatibility tags"));
 }
 
 TEST_CASE("wheel compatibility: this machine's tags") {
@@ -396,6 +396,8 @@ TEST_CASE("wheel errors: not a zip, truncated, missing, damaged") {
   check_error(text, {"not a zip file"});
 
   check_error(dir / "absent-1.0-py3-none-any.whl", {"no such file"});
+  fs::create_directories(dir / "folder-1.0-py3-none-any.whl");
+  check_error(dir / "folder-1.0-py3-none-any.whl", {"is a directory"});
 
   WheelSpec whole_spec;
   whole_spec.dist_info = "whole-1.0.dist-info";
@@ -474,6 +476,9 @@ TEST_CASE("wheel errors: duplicate members and file/directory clashes") {
   check_error(file, {"member 'demo/a.py'", "twice"});
 
   spec.members = {{"demo/x", "file"}, {"demo/x/y.py", "inside"}};
+  check_error(write_wheel(file, spec), {"member 'demo/x'", "directory"});
+
+  spec.members = {{"demo/x", "file"}, {"demo/x/", ""}};
   check_error(write_wheel(file, spec), {"member 'demo/x'", "directory"});
 }
 

@@ -1,0 +1,185 @@
+"""Real packages: a C extension from a site-packages directory, an auditwheel-style wheel whose
+extension needs a bundled shared library, a pure wheel with package data, plugins, entry
+points and metadata, and a namespace package split across both. Each app is frozen with
+everything in memory and with the Mercurial-style routing (stdlib in memory, the rest beside
+the executable), and must give the same results as under /usr/bin/python3.11."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import unittest
+import zipfile
+
+from freezetest import FREEZE, PYTHON, TempDirTestCase, build_app, clean_env, freeze, run
+
+FIXTURES = pathlib.Path(FREEZE).resolve().parent / "fixtures"
+SITE = FIXTURES / "site"
+WHEELS = sorted((FIXTURES / "wheels").glob("*.whl"))
+
+PROBE = """
+import importlib, importlib.metadata as md, importlib.resources, json, os, pkgutil, sys
+
+def open_beside_file(read):
+    # open(os.path.dirname(__file__) + ...) needs the file on disk: it works under the
+    # filesystem-relative routing only (the documented limitation of in-memory data).
+    try:
+        return read() == bytes(range(256))
+    except FileNotFoundError:
+        return "FileNotFoundError"
+
+def main():
+    import fixture_cext, fixture_pure, bundled, purewheel, purewheel.cli
+    import nsfixture.partone, nsfixture.parttwo
+    results = {
+        "selftest": repr(fixture_cext.selftest()),
+        "add": fixture_cext.add(2, 3),
+        "counter": fixture_cext.Counter(3).increment(n=10),
+        "pure": fixture_pure.double(21),
+        "mul": bundled.mul(6, 7),
+        "lib_id": bundled.lib_id(),
+        "table": bundled.table(),
+        "greeting": purewheel.greeting(),
+        "info": purewheel.info(),
+        "blob": open_beside_file(purewheel.blob),
+        "blob_resources": purewheel.blob_via_resources() == bytes(range(256)),
+        "plugins": purewheel.plugin_names(),
+        "run_plugins": purewheel.run_plugins(),
+        "entry_point_plugins": purewheel.entry_point_plugins(),
+        "versions": [md.version(n) for n in ("purewheel", "bundled", "fixture-cext")],
+        "requires": md.requires("purewheel"),
+        "console_scripts": sorted(ep.value for ep in md.entry_points(group="console_scripts")
+                                  if ep.name == "purewheel-cli"),
+        "files": sorted(str(f) for f in md.files("purewheel") if f.suffix == ".txt"),
+        "metadata_name": md.metadata("fixture-cext")["Name"],
+        "namespace": [nsfixture.partone.where(), nsfixture.parttwo.where()],
+        "iterdir": sorted(p.name for p in importlib.resources.files("purewheel.data").iterdir()),
+        "is_dir": importlib.resources.files("purewheel").joinpath("data").is_dir(),
+        "get_data": pkgutil.get_data("bundled", "data/table.csv").decode().splitlines()[0],
+        "walk": sorted(m.name for m in pkgutil.walk_packages(purewheel.__path__, "purewheel.")),
+    }
+    with importlib.resources.as_file(importlib.resources.files("purewheel") / "data/greeting.txt") as path:
+        results["as_file"] = path.read_text()
+    print(json.dumps(results, sort_keys=True))
+"""
+
+ROUTING_HG = """
+[routing]
+default = "in-memory"
+[[routing.rule]]
+stdlib = false
+kind = ["module", "resource", "metadata", "extension", "shared-library"]
+location = "filesystem-relative:lib"
+"""
+
+
+def app_toml(name, routing=""):
+    wheels = ", ".join(f'"{w}"' for w in WHEELS)
+    return f"""
+[app]
+name = "{name}"
+entry = "probe:main"
+
+[packages]
+paths = ["src"]
+site_packages = [{{ dir = "{SITE}", include = ["fixture_cext", "fixture_pure", "nsfixture"] }}]
+wheels = [{wheels}]
+{routing}
+"""
+
+
+class PackagesTest(TempDirTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not WHEELS:
+            raise unittest.SkipTest("fixtures are not built")
+        # The reference: the same probe under python, with the wheels installed by unzipping.
+        installed = cls.tmp / "installed"
+        for wheel in WHEELS:
+            zipfile.ZipFile(wheel).extractall(installed)
+        (cls.tmp / "ref").mkdir()
+        (cls.tmp / "ref" / "probe.py").write_text(PROBE)
+        env = clean_env(PYTHONPATH=f"{cls.tmp / 'ref'}:{SITE}:{installed}")
+        result = run([PYTHON, "-c", "import probe; probe.main()"], env=env)
+        assert result.returncode == 0, result.stderr
+        cls.expected = json.loads(result.stdout)
+
+    def build_and_probe(self, name, routing=""):
+        exe = build_app(self.tmp / name, app_toml(name, routing), {"src/probe.py": PROBE})
+        result = run([exe], env=clean_env())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return exe, json.loads(result.stdout)
+
+    def test_everything_in_memory(self):
+        exe, results = self.build_and_probe("inmemory")
+        self.assertEqual(results.pop("blob"), "FileNotFoundError")
+        self.assertEqual(results, {k: v for k, v in self.expected.items() if k != "blob"})
+        self.assertEqual(sorted(p.name for p in exe.parent.iterdir()), ["inmemory"])  # a single file
+        # ... which also runs copied alone elsewhere, the bundled library loaded from memory.
+        alone = self.tmp / "alone"
+        alone.mkdir()
+        (alone / "app").write_bytes(exe.read_bytes())
+        os.chmod(alone / "app", 0o755)
+        result = run([alone / "app"], env=clean_env())
+        self.assertEqual(json.loads(result.stdout), dict(self.expected, blob="FileNotFoundError"))
+
+    def test_bundled_library_loads_from_memory(self):
+        exe = build_app(self.tmp / "libpath", app_toml("libpath").replace('entry = "probe:main"',
+                        'code = "import bundled; print(bundled.lib_path())"'), {"src/probe.py": PROBE})
+        result = run([exe])
+        self.assertTrue(result.stdout.startswith("/proc/self/fd/") or "memfd:" in result.stdout, result.stdout + result.stderr)
+
+    def test_mercurial_style_routing(self):
+        exe, results = self.build_and_probe("hg", ROUTING_HG)
+        self.assertEqual(results, self.expected)
+        lib = exe.parent / "lib"
+        self.assertTrue((lib / "bundled" / "_core.cpython-311-x86_64-linux-gnu.so").is_file())
+        self.assertTrue((lib / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1").is_file())
+        self.assertTrue((lib / "purewheel" / "data" / "greeting.txt").is_file())
+        self.assertTrue((lib / "purewheel" / "__pycache__" / "__init__.cpython-311.pyc").is_file())
+        self.assertTrue((lib / "purewheel-2.0.dist-info" / "METADATA").is_file())
+        self.assertFalse((lib / "json").exists())  # the stdlib stays in memory
+        listing = json.loads(freeze("inspect", "--json", exe).stdout)
+        where = {r["name"]: (r["location"], r.get("path")) for r in listing["resources"]}
+        self.assertEqual(where["purewheel"], ("filesystem-relative", "lib/purewheel/__init__.py"))
+        self.assertEqual(where["json"][0], "in-memory")
+
+    def test_console_script_entry(self):
+        toml = app_toml("pwcli").replace('entry = "probe:main"', 'entry = "console_script:purewheel-cli"')
+        exe = build_app(self.tmp / "pwcli", toml, {"src/probe.py": PROBE})
+        result = run([exe, "x"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "purewheel-cli 2.0: Hello from purewheel!\nplugins: alpha, beta\nargs: x\n")
+
+    def test_missing_site_packages_names_all(self):
+        toml = app_toml("missing").replace('"fixture_pure", "nsfixture"', '"nope_one", "nsfixture", "nope_two"')
+        (self.tmp / "missing").mkdir()
+        (self.tmp / "missing" / "app.toml").write_text(toml)
+        (self.tmp / "missing" / "src").mkdir()
+        result = freeze("build", self.tmp / "missing" / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("'nope_one', 'nope_two' not found in", result.stderr)
+
+    def test_missing_requirement_is_a_warning(self):
+        toml = app_toml("warn").replace('"fixture_cext", "fixture_pure", "nsfixture"', '"nsfixture"')
+        (self.tmp / "warn" / "src").mkdir(parents=True)
+        (self.tmp / "warn" / "app.toml").write_text(toml.replace('entry = "probe:main"', 'code = "pass"'))
+        result = freeze("build", self.tmp / "warn" / "app.toml")
+        self.assertIn("purewheel requires fixture-cext, which is not included", result.stderr)
+
+    def test_incompatible_wheel_is_refused(self):
+        bad = self.tmp / "badwheel"
+        bad.mkdir()
+        source = next(w for w in WHEELS if w.name.startswith("purewheel"))
+        target = bad / source.name.replace("py3-none-any", "cp312-cp312-musllinux_1_1_aarch64")
+        target.write_bytes(source.read_bytes())
+        (bad / "app.toml").write_text(f'[app]\nname = "bad"\ncode = "pass"\n[packages]\nwheels = ["{target}"]\n')
+        result = freeze("build", bad / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(target.name, result.stderr)
+        self.assertIn("cp312-cp312-musllinux_1_1_aarch64", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
