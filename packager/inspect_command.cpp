@@ -16,6 +16,12 @@ std::string_view location_name(blob::Location location) {
   return location == blob::Location::InMemory ? "in-memory" : "filesystem-relative";
 }
 
+// Short form for the table: where the bytes are.
+std::string location_column(const nlohmann::json& item) {
+  if (item["location"] == "filesystem-relative") return "file";
+  return item.value("filesystem_copy", false) ? "memory+file" : "memory";
+}
+
 }  // namespace
 
 void inspect(const std::filesystem::path& executable, bool json, std::ostream& out) {
@@ -42,6 +48,7 @@ void inspect(const std::filesystem::path& executable, bool json, std::ostream& o
       item["stored_size"] = std::uint64_t{entry.data.stored_size} + entry.aux.stored_size;
       item["raw_size"] = std::uint64_t{entry.data.raw_size} + entry.aux.raw_size;
       if (!entry.path.empty()) item["path"] = std::string(entry.path);
+      if (entry.flags & blob::kFlagFilesystemCopy) item["filesystem_copy"] = true;
       if ((entry.kind == blob::Kind::Extension || entry.kind == blob::Kind::SharedLibrary) && entry.aux.present()) {
         nlohmann::json needed = nlohmann::json::array();
         std::string list = reader.read(entry.aux);
@@ -83,12 +90,14 @@ void inspect(const std::filesystem::path& executable, bool json, std::ostream& o
         << " bytes, blob " << reader.trailer().blob_size << " bytes (format " << reader.trailer().format_version
         << ")\n";
     for (const auto& [key, value] : settings.items()) out << "  " << key << " = " << value.get<std::string>() << '\n';
-    out << std::left << std::setw(15) << "KIND" << std::setw(11) << "LOCATION" << std::right << std::setw(10)
+    out << std::left << std::setw(15) << "KIND" << std::setw(12) << "LOCATION" << std::right << std::setw(10)
         << "STORED" << std::setw(10) << "RAW" << "  NAME\n";
     for (const auto& item : resources) {
-      out << std::left << std::setw(15) << item["kind"].get<std::string>() << std::setw(11)
-          << item["location"].get<std::string>().substr(0, 10) << std::right << std::setw(10) << item["stored_size"].get<std::uint64_t>()
-          << std::setw(10) << item["raw_size"].get<std::uint64_t>() << "  " << item["name"].get<std::string>() << '\n';
+      out << std::left << std::setw(15) << item["kind"].get<std::string>() << std::setw(12) << location_column(item)
+          << std::right << std::setw(10) << item["stored_size"].get<std::uint64_t>() << std::setw(10)
+          << item["raw_size"].get<std::uint64_t>() << "  " << item["name"].get<std::string>();
+      if (location_column(item) != "memory") out << "  (" << item["path"].get<std::string>() << ")";
+      out << '\n';
     }
   } catch (const blob::DamagedError& error) {
     throw UserError(executable.string() + ": embedded resources are damaged: " + error.what());

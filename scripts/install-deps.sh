@@ -7,6 +7,8 @@ packages=(
   libzstd-dev libzip-dev libexpat1-dev zlib1g-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev doctest-dev
   util-linux                          # unshare, for the hidden-stdlib test
+  # Real packages with extension modules that the tests freeze from dist-packages:
+  python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
