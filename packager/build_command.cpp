@@ -159,7 +159,12 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
   BuildPython& python = BuildPython::instance();
   std::vector<Placement> placements;
   for (const auto& resource : resources) {
-    const RoutingDecision decision = route(config.routing, resource);
+    RoutingDecision decision = route(config.routing, resource);
+    // Only native code can fail to load from memory (memory files not executable): other kinds
+    // under a prefer-in-memory policy simply live in memory.
+    if (resource.kind != blob::Kind::Extension && resource.kind != blob::Kind::SharedLibrary) {
+      decision.placement.filesystem_copy = false;
+    }
     placements.push_back(decision.placement);
     detail(std::string(blob::kind_name(resource.kind)) + " " + resource.name + " -> " + placement_text(decision.placement) +
            (decision.rule < 0 ? " (routing.default)" : " (routing.rule " + std::to_string(decision.rule + 1) + ")"));

@@ -145,6 +145,29 @@ class PackagesTest(TempDirTestCase):
         self.assertEqual(where["purewheel"], ("filesystem-relative", "lib/purewheel/__init__.py"))
         self.assertEqual(where["json"][0], "in-memory")
 
+    def test_memfd_unavailable(self):
+        no_memfd = FIXTURES / "libno_memfd.so"
+        code = 'code = "import bundled; print(bundled.mul(6, 7), bundled.lib_path())"'
+        # All in memory: a clear error that says what to do.
+        exe = build_app(self.tmp / "nomemfd", app_toml("nomemfd").replace('entry = "probe:main"', code),
+                        {"src/probe.py": PROBE})
+        result = run([exe], env=clean_env(LD_PRELOAD=str(no_memfd)))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("memfd_create", result.stderr)
+        self.assertIn("prefer-in-memory-fallback-filesystem-relative", result.stderr)
+        # With the fallback policy: from memory where possible, else from the copy beside it.
+        routing = '[routing]\ndefault = "prefer-in-memory-fallback-filesystem-relative:lib"\n'
+        exe = build_app(self.tmp / "fallback", app_toml("fallback", routing).replace('entry = "probe:main"', code),
+                        {"src/probe.py": PROBE})
+        lib = exe.parent / "lib" / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1"
+        self.assertTrue(lib.is_file())
+        result = run([exe], env=clean_env())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(result.stdout.startswith("42 /proc/self/fd/"), result.stdout)
+        result = run([exe], env=clean_env(LD_PRELOAD=str(no_memfd)))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"42 {lib}\n")
+
     def test_console_script_entry(self):
         toml = app_toml("pwcli").replace('entry = "probe:main"', 'entry = "console_script:purewheel-cli"')
         exe = build_app(self.tmp / "pwcli", toml, {"src/probe.py": PROBE})
