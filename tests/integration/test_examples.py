@@ -80,6 +80,21 @@ class ExamplesTest(TempDirTestCase):
         broken = run(["unshare", "-m", "sh", "-c", f"{mounts} && {PYTHON} -c pass"])
         self.assertNotEqual(broken.returncode, 0)
 
+    def test_report_example_matches_python(self):
+        if not pathlib.Path("/usr/lib/python3/dist-packages/yaml").is_dir():
+            self.skipTest("python3-yaml and python3-jinja2 are not installed")
+        report_dir = copy_example("report", self.tmp / "report")
+        freeze("build", report_dir / "app.toml", "-q")
+        report = report_dir / "dist" / "report"
+        for args in (["inventory.yaml"], ["--format", "html", "inventory.yaml"], ["--versions"]):
+            frozen = run([report, *args], cwd=report_dir, env=clean_env())
+            python = run([PYTHON, "-c", "import sys; from report.main import main; sys.exit(main())", *args],
+                         cwd=report_dir, env=clean_env(PYTHONPATH="src"))
+            self.assertEqual((frozen.returncode, frozen.stdout), (python.returncode, python.stdout), frozen.stderr)
+        self.assertIn("&lt;&amp;&gt;", run([report, "--format", "html", "inventory.yaml"], cwd=report_dir).stdout)
+        self.assertIn("libyaml: True", run([report, "--versions"]).stdout)
+        self.assertEqual(sorted(p.name for p in (report_dir / "dist").iterdir()), ["report"])
+
     def test_inspect_lists_resources(self):
         listing = freeze("inspect", self.cli).stdout
         self.assertIn("taskcli.commands.add", listing)
