@@ -218,7 +218,10 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
 }
 
 void parse_packages(AppConfig& config, const toml::table& packages) {
-  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels"});
+  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels", "bundle_system_libraries"});
+  if (const auto bundle = get_bool(config, packages, "packages", "bundle_system_libraries")) {
+    config.bundle_system_libraries = *bundle;
+  }
   if (const toml::node* node = packages.get("site_packages")) parse_site_packages(config, *node);
   if (const auto wheels = get_string_array(config, packages, "packages", "wheels")) {
     parse_wheels(config, packages.get("wheels"), *wheels);

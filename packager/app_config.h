@@ -39,6 +39,7 @@ struct AppConfig {
   };
   std::vector<SitePackages> site_packages;
   std::vector<std::filesystem::path> wheels;  // absolute, globs expanded
+  bool bundle_system_libraries = true;  // libssl & co. that extension modules need
 
   // [routing]
   RoutingPolicy routing;

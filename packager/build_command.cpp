@@ -17,6 +17,7 @@
 #include "launch_settings.h"
 #include "output_tree.h"
 #include "routing.h"
+#include "system_libraries.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -275,6 +276,7 @@ BuildResult build(const BuildOptions& options) {
   Collection collection = collect_resources(config, python.stdlib_dir());
   resolve_console_script(config, collection.resources);
   check_entry(config, collection.resources);
+  if (config.bundle_system_libraries) add_system_libraries(collection.resources);
   resolve_library_dependencies(collection.resources);
   BuildPlan build_plan = plan(config, collection.resources);
 
