@@ -1,5 +1,10 @@
 #include "blob_reader.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 // ZSTD_getFrameHeader is in the "static linking only" API; zstd is linked statically.
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
@@ -45,6 +50,7 @@ BlobReader BlobReader::open(std::span<const unsigned char> file) {
   reader.trailer_ = trailer;
   reader.blob_offset_ = file.size() - trailer.blob_size;
   reader.payload_ = blob + trailer.payload_offset;
+  reader.payload_file_offset_ = reader.blob_offset_ + trailer.payload_offset;
   reader.entries_ = index;
   reader.strings_ = index + std::size_t{trailer.entry_count} * kEntrySize;
   reader.strings_size_ = trailer.index_size - std::size_t{trailer.entry_count} * kEntrySize;
@@ -126,22 +132,64 @@ std::vector<Entry> BlobReader::with_prefix(Kind kind, std::string_view prefix) c
   return entries;
 }
 
-void BlobReader::read_into(const Span& span, unsigned char* out) const {
-  if (!span.present()) {
-    if (span.raw_size != 0) throw DamagedError("empty span with a non-empty size");
-    return;
-  }
+const unsigned char* BlobReader::stored_frame(const Span& span) const {
   const unsigned char* frame = payload_ + span.offset;
+  if (payload_fd_ >= 0) {
+    thread_local std::vector<unsigned char> buffer;
+    buffer.resize(span.stored_size);
+    std::size_t done = 0;
+    while (done < span.stored_size) {
+      const ssize_t n = pread(payload_fd_, buffer.data() + done, span.stored_size - done,
+                              static_cast<off_t>(payload_file_offset_ + span.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw DamagedError("resource cannot be read from the executable (truncated?)");
+      done += static_cast<std::size_t>(n);
+    }
+    frame = buffer.data();
+  }
   ZSTD_frameHeader header;
   if (ZSTD_getFrameHeader(&header, frame, span.stored_size) != 0 || header.frameType != ZSTD_frame ||
       !header.checksumFlag || header.frameContentSize != span.raw_size) {
     throw DamagedError("resource frame header is invalid");
   }
+  return frame;
+}
+
+void BlobReader::read_into(const Span& span, unsigned char* out) const {
+  if (!span.present()) {
+    if (span.raw_size != 0) throw DamagedError("empty span with a non-empty size");
+    return;
+  }
+  const unsigned char* frame = stored_frame(span);
   const std::size_t written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
   if (ZSTD_isError(written)) {
     throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(written));
   }
   if (written != span.raw_size) throw DamagedError("resource has the wrong size");
+}
+
+void BlobReader::read_streaming(const Span& span,
+                                const std::function<void(const unsigned char*, std::size_t)>& sink) const {
+  if (!span.present()) return;
+  const unsigned char* frame = stored_frame(span);
+  ZSTD_DCtx* context = thread_dctx();
+  ZSTD_DCtx_reset(context, ZSTD_reset_session_only);
+  std::vector<unsigned char> piece(std::min<std::size_t>(span.raw_size, 256 * 1024) + 1);
+  ZSTD_inBuffer in{frame, span.stored_size, 0};
+  std::uint64_t total = 0;
+  std::size_t remaining = 1;
+  while (remaining != 0) {
+    ZSTD_outBuffer out{piece.data(), piece.size(), 0};
+    remaining = ZSTD_decompressStream(context, &out, &in);  // verifies the checksum at the end
+    if (ZSTD_isError(remaining)) {
+      throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(remaining));
+    }
+    total += out.pos;
+    if (total > span.raw_size) throw DamagedError("resource has the wrong size");
+    if (out.pos > 0) sink(piece.data(), out.pos);
+    if (remaining != 0 && in.pos == in.size && out.pos < out.size) throw DamagedError("resource is truncated");
+  }
+  if (total != span.raw_size) throw DamagedError("resource has the wrong size");
 }
 
 std::string BlobReader::read(const Span& span) const {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,18 +36,30 @@ class BlobReader {
   // Offset of the blob within the file given to open(), i.e. the launcher's size.
   std::uint64_t blob_offset() const { return blob_offset_; }
 
+  // Reads stored bytes with pread(2) from `fd` (the file given to open()) instead of from the
+  // mapping: touching mapped pages would count whole page-cache folios in RSS, while a read
+  // copies just the bytes needed. `fd` must stay open while the reader is used.
+  void read_payload_from(int fd) { payload_fd_ = fd; }
+
   // Decompresses `span` into `out`, which must hold exactly span.raw_size bytes.
   void read_into(const Span& span, unsigned char* out) const;
   std::string read(const Span& span) const;
+  // Decompresses `span` in pieces of at most 256 KiB handed to `sink`, so that large resources
+  // (shared libraries) never sit whole in memory. Throws DamagedError; `sink` may throw too.
+  void read_streaming(const Span& span, const std::function<void(const unsigned char*, std::size_t)>& sink) const;
 
  private:
   BlobReader() = default;
   Entry decode(std::size_t index) const;
+  // The stored bytes of `span` (from the mapping or read with pread) after checking its frame header.
+  const unsigned char* stored_frame(const Span& span) const;
   std::string_view name_at(std::size_t index, Kind* kind) const;
   // Index of the first entry not ordered before (kind, name).
   std::size_t lower_bound(Kind kind, std::string_view name) const;
 
   const unsigned char* payload_ = nullptr;
+  std::uint64_t payload_file_offset_ = 0;
+  int payload_fd_ = -1;
   const unsigned char* entries_ = nullptr;
   const unsigned char* strings_ = nullptr;
   std::size_t strings_size_ = 0;

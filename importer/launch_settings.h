@@ -16,6 +16,9 @@ inline constexpr const char* kEntryCode = "entry.code";          // source run a
 inline constexpr const char* kIsolated = "python.isolated";      // "1" or "0"
 inline constexpr const char* kOptimize = "python.optimize";      // "0", "1" or "2"
 inline constexpr const char* kPythonVersion = "python.version";  // "3.11": bytecode is only valid for it
+inline constexpr const char* kInterpreter = "python.interpreter";  // "1": also accept python's command line
+inline constexpr const char* kUnbuffered = "python.unbuffered";    // "1": unbuffered stdio, as python -u
+inline constexpr const char* kSite = "python.site";                // "0": do not import site, as python -S
 }  // namespace keys
 
 struct LaunchSettings {
@@ -26,6 +29,9 @@ struct LaunchSettings {
   bool isolated = true;
   int optimize = 0;
   std::string python_version;
+  bool interpreter = false;  // absent in older executables: off
+  bool unbuffered = false;
+  bool site = true;
 
   // Throws DamagedError if a required key is missing or malformed.
   static LaunchSettings from(const Settings& settings);

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <set>
 #include <vector>
 
@@ -22,23 +23,36 @@ std::string basename_of(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-// Writes `bytes` to a new memory file; returns its /proc/self/fd path, or empty with `error` set.
-std::string memory_file(const std::string& name, const std::string& bytes, std::string* error) {
+void write_all(int fd, const unsigned char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error(std::string("writing a memory file: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+// Decompresses `entry` straight into a new memory file; returns its /proc/self/fd path, or
+// empty with `error` set.
+std::string memory_file(const blob::Entry& entry, std::string* error) {
+  const std::string name = basename_of(entry.path.empty() ? entry.name : entry.path);
   const int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
   if (fd < 0) {
     *error = std::string("memfd_create: ") + std::strerror(errno);
     return {};
   }
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = std::string("writing a memory file: ") + std::strerror(errno);
-      ::close(fd);
-      return {};
-    }
-    written += static_cast<std::size_t>(n);
+  try {
+    context().reader->read_streaming(entry.data, [fd](const unsigned char* data, std::size_t size) {
+      write_all(fd, data, size);
+    });
+  } catch (const blob::DamagedError& damage) {
+    die_damaged(context().executable,
+                std::string(blob::kind_name(entry.kind)) + " '" + std::string(entry.name) + "': " + damage.what());
+  } catch (const std::exception& failure) {
+    *error = failure.what();
+    ::close(fd);
+    return {};
   }
   g_memory_files.push_back(fd);
   return "/proc/self/fd/" + std::to_string(fd);
@@ -50,8 +64,7 @@ std::string memory_file(const std::string& name, const std::string& bytes, std::
 std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
   std::string error;
   if (entry.in_memory()) {
-    const std::string bytes = read_span(entry, entry.data);
-    const std::string path = memory_file(basename_of(entry.path.empty() ? entry.name : entry.path), bytes, &error);
+    const std::string path = memory_file(entry, &error);
     if (!path.empty()) error = try_load(path);
     if (error.empty()) return {};
     if ((entry.flags & blob::kFlagFilesystemCopy) == 0) {

@@ -12,35 +12,6 @@
 namespace freeze::launcher {
 namespace {
 
-// sys.excepthook that prints through the `traceback` module: it reads source lines through
-// linecache and the loader's get_source(), so embedded modules show their lines. CPython's C
-// hook only looks for files on disk.
-PyObject* excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 3) {
-    PyErr_SetString(PyExc_TypeError, "excepthook expects 3 arguments");
-    return nullptr;
-  }
-  PyObject* traceback = PyImport_ImportModule("traceback");
-  PyObject* result = traceback ? PyObject_CallMethod(traceback, "print_exception", "OOO", args[0], args[1], args[2])
-                               : nullptr;
-  Py_XDECREF(traceback);
-  if (result == nullptr) {  // fall back to the plain C printer
-    PyErr_Clear();
-    PyErr_Display(args[0], args[1], args[2]);
-  }
-  Py_XDECREF(result);
-  Py_RETURN_NONE;
-}
-
-PyMethodDef excepthook_def = {"excepthook", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(excepthook)),
-                              METH_FASTCALL, "Print an exception with source lines from embedded modules."};
-
-void install_excepthook() {
-  PyObject* hook = PyCFunction_New(&excepthook_def, nullptr);
-  if (hook == nullptr || PySys_SetObject("excepthook", hook) < 0) PyErr_Clear();
-  Py_XDECREF(hook);
-}
-
 // Runs `module` as __main__ the way `python -m` does, without touching sys.argv.
 PyObject* run_module_as_main(const std::string& module) {
   PyObject* runpy = PyImport_ImportModule("runpy");
@@ -71,11 +42,11 @@ PyObject* call_function(const std::string& module, const std::string& function) 
   return result;
 }
 
-PyObject* run_code(const std::string& code, int optimize) {
+PyObject* run_code(const std::string& code, const char* filename, int optimize) {
   PyObject* main_module = PyImport_AddModule("__main__");  // borrowed
   if (main_module == nullptr) return nullptr;
   PyObject* globals = PyModule_GetDict(main_module);
-  PyObject* compiled = Py_CompileStringExFlags(code.c_str(), "<app.code>", Py_file_input, nullptr, optimize);
+  PyObject* compiled = Py_CompileStringExFlags(code.c_str(), filename, Py_file_input, nullptr, optimize);
   if (compiled == nullptr) return nullptr;
   PyObject* result = PyEval_EvalCode(compiled, globals, globals);
   Py_DECREF(compiled);
@@ -123,12 +94,15 @@ int system_exit_status() {
 
 }  // namespace
 
-int run_entry_point(const blob::LaunchSettings& settings) {
-  install_excepthook();
+int run(const blob::LaunchSettings& settings, const Invocation& invocation) {
+  if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
+  if (invocation.kind == RunKind::PythonCommandLine) return Py_RunMain();  // finalises, as python
 
   PyObject* result = nullptr;
-  if (!settings.entry_code.empty()) {
-    result = run_code(settings.entry_code, settings.optimize);
+  if (invocation.kind == RunKind::SpawnChild) {
+    result = run_code(invocation.code, "<string>", settings.optimize);
+  } else if (!settings.entry_code.empty()) {
+    result = run_code(settings.entry_code, "<app.code>", settings.optimize);
   } else if (settings.entry_function.empty()) {
     result = run_module_as_main(settings.entry_module);
   } else {

@@ -2,12 +2,14 @@
 // process's exit status, as python does.
 #pragma once
 
+#include "command_line.h"
 #include "launch_settings.h"
 
 namespace freeze::launcher {
 
-// Runs the entry, finalises the interpreter and returns the exit status. An unhandled
-// KeyboardInterrupt ends the process by SIGINT (the shell reports 130), as python does.
-int run_entry_point(const blob::LaunchSettings& settings);
+// Runs the entry (or the python command line, or multiprocessing's spawn child), finalises the
+// interpreter and returns the exit status. An unhandled KeyboardInterrupt ends the process by
+// SIGINT (the shell reports 130), as python does.
+int run(const blob::LaunchSettings& settings, const Invocation& invocation);
 
 }  // namespace freeze::launcher

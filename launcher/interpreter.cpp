@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "python_hooks.h"
+
 namespace freeze::launcher {
 namespace {
 
@@ -26,42 +28,58 @@ void append_path(PyConfig* config, const std::string& path) {
   PyMem_RawFree(wide);
 }
 
-void preinitialize(const blob::LaunchSettings& settings) {
+void preinitialize(const blob::LaunchSettings& settings, RunKind kind, int argc, char** argv) {
   PyPreConfig preconfig;
   // The python config, not the isolated one: it configures the locale from the environment
   // and turns on UTF-8 mode under the C/POSIX locale, exactly as python does.
   PyPreConfig_InitPythonConfig(&preconfig);
-  preconfig.parse_argv = 0;
   preconfig.isolated = settings.isolated ? 1 : 0;
   preconfig.use_environment = settings.isolated ? 0 : 1;
-  check(Py_PreInitialize(&preconfig));
+  if (kind == RunKind::PythonCommandLine) {
+    preconfig.parse_argv = 1;  // -E, -I, -X utf8, -X dev
+    check(Py_PreInitializeFromBytesArgs(&preconfig, argc, argv));
+  } else {
+    preconfig.parse_argv = 0;
+    check(Py_PreInitialize(&preconfig));
+  }
 }
 
 void configure(PyConfig* config, const importer::ImporterContext& context, const blob::LaunchSettings& settings,
-               int argc, char** argv) {
+               RunKind kind, int argc, char** argv) {
+  // app.toml's isolated = true holds whatever the command line says; python's own options can
+  // only add to it.
   if (settings.isolated) {
     PyConfig_InitIsolatedConfig(config);
   } else {
     PyConfig_InitPythonConfig(config);
   }
-  config->parse_argv = 0;               // the app's argv is never interpreted
   config->install_signal_handlers = 1;  // KeyboardInterrupt on SIGINT, SIGPIPE ignored: as python
-  config->site_import = 0;
-  config->user_site_directory = 0;
-  config->write_bytecode = 0;
-  config->optimization_level = settings.optimize;
   config->_init_main = 0;
+  if (kind == RunKind::PythonCommandLine) {
+    // CPython parses the command line exactly as python does (-c, -m, script, -, options).
+    config->parse_argv = 1;
+  } else {
+    // The app's argv is never interpreted. The app's own configuration: site as configured,
+    // never the user's site-packages directory.
+    config->parse_argv = 0;
+    config->site_import = settings.site ? 1 : 0;
+    config->user_site_directory = 0;
+  }
   check(PyConfig_SetBytesArgv(config, argc, argv), config);
   check(PyConfig_SetBytesString(config, &config->executable, context.executable.c_str()), config);
   check(PyConfig_SetBytesString(config, &config->program_name, argc > 0 ? argv[0] : context.executable.c_str()), config);
   // sys.prefix and friends name the executable's directory: nothing is looked up there, but
   // code that derives paths from them gets something meaningful.
   check(PyConfig_SetBytesString(config, &config->home, context.origin_dir.c_str()), config);
-
-  // sys.path holds no stdlib directory: every embedded module comes from the importer. A
-  // non-isolated app also honours PYTHONPATH.
+  // sys.path holds no stdlib directory: every embedded module comes from the importer.
   config->module_search_paths_set = 1;
-  if (!settings.isolated) {
+
+  // Parse argv and the environment now, to apply app.toml's settings on top of them.
+  check(PyConfig_Read(config), config);
+  if (config->optimization_level < settings.optimize) config->optimization_level = settings.optimize;
+  if (settings.unbuffered) config->buffered_stdio = 0;
+  // An app that honours the environment also honours PYTHONPATH (unless -E or -I said no).
+  if (config->use_environment && !config->isolated) {
     if (const char* pythonpath = std::getenv("PYTHONPATH"); pythonpath != nullptr && *pythonpath != '\0') {
       std::string paths(pythonpath);
       std::size_t start = 0;
@@ -78,16 +96,16 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
 
 }  // namespace
 
-void start_interpreter(const importer::ImporterContext& context, const blob::LaunchSettings& settings, int argc,
-                       char** argv) {
+void start_interpreter(const importer::ImporterContext& context, const blob::LaunchSettings& settings, RunKind kind,
+                       int argc, char** argv) {
   if (!importer::install_inittab(&context)) {
     std::fprintf(stderr, "%s: cannot register the embedded importer\n", context.executable.c_str());
     std::exit(1);
   }
-  preinitialize(settings);
+  preinitialize(settings, kind, argc, argv);
 
   PyConfig config;
-  configure(&config, context, settings, argc, argv);
+  configure(&config, context, settings, kind, argc, argv);
   check(Py_InitializeFromConfig(&config), &config);
   PyConfig_Clear(&config);
 
@@ -99,8 +117,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::exit(1);
   }
   check(_Py_InitializeMain());
-
-  if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
+  install_python_hooks(context.origin_dir);
 }
 
 }  // namespace freeze::launcher

@@ -3,13 +3,16 @@
 // is imported.
 #pragma once
 
+#include "command_line.h"
 #include "importer_module.h"
 #include "launch_settings.h"
 
 namespace freeze::launcher {
 
-// Starts the interpreter. On failure prints CPython's message and exits like python does.
-void start_interpreter(const importer::ImporterContext& context, const blob::LaunchSettings& settings,
+// Starts the interpreter, configured from app.toml's settings and, for a python command line,
+// from argv as python parses it. On failure prints CPython's message and exits like python does
+// (for a bad command line: python's usage message, status 2).
+void start_interpreter(const importer::ImporterContext& context, const blob::LaunchSettings& settings, RunKind kind,
                        int argc, char** argv);
 
 }  // namespace freeze::launcher

@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "blob_reader.h"
+#include "command_line.h"
 #include "elf_size.h"
 #include "entry_point.h"
 #include "importer_module.h"
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   blob::LaunchSettings settings;
   try {
     reader.emplace(blob::BlobReader::open(bytes));
+    reader->read_payload_from(image->fd());
     const auto entry = reader->find(blob::Kind::Settings, "app");
     if (!entry) throw blob::DamagedError("launch settings are missing");
     settings = blob::LaunchSettings::from(blob::decode_settings(reader->read(entry->data)));
@@ -65,7 +68,8 @@ int main(int argc, char** argv) {
   context.executable = image->path();
   context.origin_dir = image->directory();
   context.optimize = settings.optimize;
-  launcher::start_interpreter(context, settings, argc, argv);
-  const int status = launcher::run_entry_point(settings);
-  return status;
+  const launcher::Invocation invocation =
+      launcher::classify_command_line(std::vector<std::string>(argv, argv + argc), settings.interpreter);
+  launcher::start_interpreter(context, settings, invocation.kind, argc, argv);
+  return launcher::run(settings, invocation);
 }

@@ -48,16 +48,24 @@ SelfImage SelfImage::open() {
       throw std::runtime_error("cannot map " + image.path_ + ": " + std::strerror(err));
     }
     image.data_ = static_cast<const unsigned char*>(map);
+    // Only the trailer and index are read through the mapping (payload reads use pread): keep
+    // the kernel from mapping whole large folios or reading ahead around them.
+    madvise(map, image.size_, MADV_RANDOM);
+    madvise(map, image.size_, MADV_NOHUGEPAGE);
   }
-  ::close(fd);  // the mapping keeps the file referenced
+  image.fd_ = fd;
   return image;
 }
 
 SelfImage::SelfImage(SelfImage&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)), path_(std::move(other.path_)) {}
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)) {}
 
 SelfImage::~SelfImage() {
   if (data_ != nullptr) munmap(const_cast<unsigned char*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 std::string SelfImage::directory() const {

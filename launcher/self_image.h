@@ -19,11 +19,13 @@ class SelfImage {
   std::span<const unsigned char> bytes() const { return {data_, size_}; }
   const std::string& path() const { return path_; }  // absolute path of the executable
   std::string directory() const;
+  int fd() const { return fd_; }  // open for the life of the image, for reads that bypass the mapping
 
  private:
   SelfImage() = default;
   const unsigned char* data_ = nullptr;
   std::size_t size_ = 0;
+  int fd_ = -1;
   std::string path_;
 };
 

@@ -3,6 +3,7 @@
 #include <glob.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
   std::ostringstream out;
   out << config.config_file.string();
   if (node != nullptr && node->source().begin.line != 0) out << ':' << node->source().begin.line;
-  out << ": " << key << ": " << message;
+  out << ": " << config.key_prefix << key << ": " << message;
   throw UserError(out.str());
 }
 
@@ -71,18 +72,35 @@ std::optional<std::vector<std::string>> get_string_array(const AppConfig& config
   return values;
 }
 
-void parse_app(AppConfig& config, const toml::table& app) {
+// pyproject.toml: [project] supplies defaults for [tool.freeze.app] name and entry.
+struct ProjectDefaults {
+  std::optional<std::string> name;   // [project] name
+  std::optional<std::string> entry;  // the [project.scripts] entry that the app runs
+  std::string entry_problem;         // why no entry could be taken from [project.scripts]
+};
+
+void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults& defaults) {
   reject_unknown_keys(config, app, "app", {"name", "entry", "code"});
-  const auto name = get_string(config, app, "app", "name");
+  auto name = get_string(config, app, "app", "name");
+  if (!name) name = defaults.name;
   if (!name) fail(config, &app, "app.name", "missing: the executable's name is required");
-  if (name->empty() || *name == "." || *name == ".." || name->find('/') != std::string::npos ||
-      name->find('\0') != std::string::npos) {
+  // Control characters (NUL, newline, escape sequences) make no sane file name and would reach
+  // the terminal in messages.
+  const bool control = std::any_of(name->begin(), name->end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+  if (control) fail(config, app.get("name"), "app.name", "must not contain control characters (newline, escape, NUL)");
+  if (name->empty() || *name == "." || *name == ".." || name->find('/') != std::string::npos) {
     fail(config, app.get("name"), "app.name", "'" + *name + "' is not a valid file name");
   }
   config.name = *name;
 
-  const auto entry = get_string(config, app, "app", "entry");
+  auto entry = get_string(config, app, "app", "entry");
   const auto code = get_string(config, app, "app", "code");
+  if (!entry && !code && defaults.entry) {
+    entry = defaults.entry;
+  } else if (!entry && !code && !defaults.entry_problem.empty()) {
+    fail(config, &app, "app.entry", "missing, and " + defaults.entry_problem);
+  }
   if (entry.has_value() == code.has_value()) {
     fail(config, &app, "app.entry", "set exactly one of app.entry (\"module\" or \"module:function\") and app.code");
   }
@@ -106,8 +124,11 @@ void parse_app(AppConfig& config, const toml::table& app) {
 }
 
 void parse_python(AppConfig& config, const toml::table& python) {
-  reject_unknown_keys(config, python, "python", {"isolated", "optimize"});
+  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site"});
   if (const auto isolated = get_bool(config, python, "python", "isolated")) config.isolated = *isolated;
+  if (const auto interpreter = get_bool(config, python, "python", "interpreter")) config.interpreter = *interpreter;
+  if (const auto unbuffered = get_bool(config, python, "python", "unbuffered")) config.unbuffered = *unbuffered;
+  if (const auto site = get_bool(config, python, "python", "site")) config.site = *site;
   if (const toml::node* node = python.get("optimize")) {
     const auto value = node->value<std::int64_t>();
     if (!node->is_integer() || !value || *value < 0 || *value > 2) {
@@ -118,15 +139,24 @@ void parse_python(AppConfig& config, const toml::table& python) {
 }
 
 void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
-  reject_unknown_keys(config, stdlib, "stdlib", {"include", "exclude"});
+  reject_unknown_keys(config, stdlib, "stdlib", {"include", "exclude", "add"});
   if (const auto include = get_string(config, stdlib, "stdlib", "include")) {
     if (*include == "all") {
       config.stdlib_include = StdlibInclude::All;
     } else if (*include == "none") {
       config.stdlib_include = StdlibInclude::None;
+    } else if (*include == "reachable") {
+      config.stdlib_include = StdlibInclude::Reachable;
     } else {
-      fail(config, stdlib.get("include"), "stdlib.include", "must be \"all\" or \"none\", not \"" + *include + "\"");
+      fail(config, stdlib.get("include"), "stdlib.include",
+           "must be \"all\", \"reachable\" or \"none\", not \"" + *include + "\"");
     }
+  }
+  if (auto add = get_string_array(config, stdlib, "stdlib", "add")) {
+    for (const auto& name : *add) {
+      if (!is_dotted_name(name)) fail(config, stdlib.get("add"), "stdlib.add", "'" + name + "' is not a dotted module name");
+    }
+    config.stdlib_add = std::move(*add);
   }
   if (auto exclude = get_string_array(config, stdlib, "stdlib", "exclude")) {
     for (const auto& name : *exclude) {
@@ -259,6 +289,65 @@ bool is_dotted_name(std::string_view name) {
   }
 }
 
+namespace {
+
+// [project] of a pyproject.toml: the name, and the entry from [project.scripts] (the only one,
+// or the one named like the project).
+ProjectDefaults project_defaults(const AppConfig& config, const toml::table& root) {
+  ProjectDefaults defaults;
+  const toml::table* project = root["project"].as_table();
+  if (project == nullptr) {
+    defaults.entry_problem = "pyproject.toml has no [project] table to take it from";
+    return defaults;
+  }
+  if (const auto name = (*project)["name"].value<std::string>()) defaults.name = *name;
+  const toml::table* scripts = (*project)["scripts"].as_table();
+  if (scripts == nullptr || scripts->empty()) {
+    defaults.entry_problem = "[project.scripts] declares no script to take it from: set tool.freeze.app.entry";
+    return defaults;
+  }
+  auto normalise = [](std::string text) {
+    for (auto& c : text) c = (c == '_' || c == '.') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  std::string chosen;
+  std::string listed;
+  for (const auto& [key, value] : *scripts) {
+    listed += (listed.empty() ? "" : ", ") + std::string(key.str());
+    if (scripts->size() == 1 || (defaults.name && normalise(std::string(key.str())) == normalise(*defaults.name))) {
+      chosen = std::string(key.str());
+    }
+  }
+  if (chosen.empty()) {
+    defaults.entry_problem = "[project.scripts] declares several scripts (" + listed +
+                             "): set tool.freeze.app.entry to the one to run";
+    return defaults;
+  }
+  const toml::node* value = scripts->get(chosen);
+  if (!value->is_string()) fail(config, value, "project.scripts." + chosen, "must be a string \"module:function\"");
+  std::string target = value->as_string()->get();
+  target = target.substr(0, target.find('['));  // "pkg.cli:main [extra]"
+  while (!target.empty() && std::isspace(static_cast<unsigned char>(target.back()))) target.pop_back();
+  while (!target.empty() && std::isspace(static_cast<unsigned char>(target.front()))) target.erase(0, 1);
+  defaults.entry = target;
+  return defaults;
+}
+
+toml::table parse_toml_file(const AppConfig& config) {
+  try {
+    return toml::parse_file(config.config_file.string());
+  } catch (const toml::parse_error& parse_error) {
+    std::ostringstream out;
+    out << config.config_file.string() << ':' << parse_error.source().begin.line << ':'
+        << parse_error.source().begin.column << ": invalid TOML: " << parse_error.description();
+    throw UserError(out.str());
+  }
+}
+
+}  // namespace
+
+bool is_pyproject(const fs::path& file) { return file.filename() == "pyproject.toml"; }
+
 AppConfig load_app_config(const fs::path& file) {
   AppConfig config;
   config.config_file = fs::absolute(file).lexically_normal();
@@ -269,20 +358,28 @@ AppConfig load_app_config(const fs::path& file) {
   if (!fs::is_regular_file(config.config_file, error)) {
     throw UserError(config.config_file.string() + ": no such file (write an app.toml, see the README)");
   }
-  toml::table root;
-  try {
-    root = toml::parse_file(config.config_file.string());
-  } catch (const toml::parse_error& parse_error) {
-    std::ostringstream out;
-    out << config.config_file.string() << ':' << parse_error.source().begin.line << ':'
-        << parse_error.source().begin.column << ": invalid TOML: " << parse_error.description();
-    throw UserError(out.str());
+  const toml::table document = parse_toml_file(config);
+  const toml::table* table = &document;
+  ProjectDefaults defaults;
+  if (is_pyproject(config.config_file)) {
+    // pyproject.toml: the same tables under [tool.freeze]; [project] gives name and entry.
+    config.key_prefix = "tool.freeze.";
+    table = document["tool"]["freeze"].as_table();
+    if (table == nullptr) {
+      throw UserError(config.config_file.string() +
+                      ": no [tool.freeze] table: add one (same keys as app.toml, e.g. [tool.freeze.packages] paths = "
+                      "[\"src\"]), or run `freeze init` to write an app.toml");
+    }
+    defaults = project_defaults(config, document);
   }
+  const toml::table& root = *table;
 
   reject_unknown_keys(config, root, "", {"app", "python", "stdlib", "packages", "routing"});
   const toml::table* app = get_table(config, root, "app");
+  const toml::table no_app;
+  if (app == nullptr && !config.key_prefix.empty()) app = &no_app;
   if (app == nullptr) fail(config, nullptr, "app", "missing: [app] with name and entry is required");
-  parse_app(config, *app);
+  parse_app(config, *app, defaults);
   if (const auto* python = get_table(config, root, "python")) parse_python(config, *python);
   if (const auto* stdlib = get_table(config, root, "stdlib")) parse_stdlib(config, *stdlib);
   if (const auto* packages = get_table(config, root, "packages")) parse_packages(config, *packages);

@@ -10,11 +10,12 @@
 
 namespace freeze::packager {
 
-enum class StdlibInclude { All, None };
+enum class StdlibInclude { All, None, Reachable };
 
 struct AppConfig {
   std::filesystem::path config_file;  // absolute
   std::filesystem::path base_dir;     // relative paths in the file are relative to this
+  std::string key_prefix;             // "tool.freeze." for a pyproject.toml, in messages
 
   // [app]
   std::string name;            // executable name
@@ -26,10 +27,14 @@ struct AppConfig {
   // [python]
   bool isolated = true;
   int optimize = 0;
+  bool interpreter = false;  // also accept python's command line (-c, -m, script, options)
+  bool unbuffered = false;   // stdio unbuffered, as python -u
+  bool site = true;          // import site at start-up, as python without -S
 
   // [stdlib]
   StdlibInclude stdlib_include = StdlibInclude::All;
   std::vector<std::string> stdlib_exclude;
+  std::vector<std::string> stdlib_add;  // with "reachable": modules imported dynamically
 
   // [packages]
   std::vector<std::filesystem::path> package_paths;  // absolute
@@ -47,8 +52,13 @@ struct AppConfig {
 
 std::vector<std::string> default_stdlib_exclude();
 
-// Throws UserError.
+// Throws UserError. `file` is an app.toml, or a pyproject.toml whose [tool.freeze] table holds
+// the same tables ([tool.freeze.app], ...); there [app] name and entry default to [project]
+// name and its [project.scripts] entry (the only one, or the one named like the project).
 AppConfig load_app_config(const std::filesystem::path& file);
+
+// True for a file named pyproject.toml (read through [tool.freeze]).
+bool is_pyproject(const std::filesystem::path& file);
 
 // Python-style dotted name: identifiers separated by dots.
 bool is_dotted_name(std::string_view name);

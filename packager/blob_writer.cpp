@@ -7,21 +7,36 @@
 #include <mutex>
 #include <thread>
 
+#include "build_cache.h"
 #include "user_error.h"
 
 namespace freeze::packager {
 namespace {
 
-std::string compress(const std::string& raw, ZSTD_CCtx* context, int level) {
+constexpr int kWindowLog = 18;  // 256 KiB
+
+std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level) {
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);      // the reader verifies it
   ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1);   // the reader checks it against the index
+  // A small window bounds the memory that streaming decompression of a large resource (a shared
+  // library loaded from memory) needs at run time; modules are far smaller than it anyway.
+  ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, kWindowLog);
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
   if (ZSTD_isError(size)) throw UserError(std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
   out.resize(size);
   return out;
+}
+
+std::string compress(const std::string& raw, ZSTD_CCtx* context, int level) {
+  BuildCache& cache = BuildCache::instance();
+  const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog), raw});
+  if (auto hit = cache.get(key)) return std::move(*hit);
+  std::string compressed = compress_uncached(raw, context, level);
+  cache.put(key, compressed);
+  return compressed;
 }
 
 struct Compressed {

@@ -2,20 +2,24 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "app_config.h"
 #include "atomic_file.h"
 #include "blob_reader.h"
 #include "blob_writer.h"
+#include "build_cache.h"
 #include "build_python.h"
 #include "collect.h"
 #include "console.h"
 #include "elf_info.h"
 #include "launch_settings.h"
 #include "output_tree.h"
+#include "reachability.h"
 #include "routing.h"
 #include "system_libraries.h"
 #include "user_error.h"
@@ -143,10 +147,91 @@ std::string pyc_file(const std::string& magic, const std::string& bytecode, std:
   return out + bytecode;
 }
 
+// Compiles a module, or takes the result of an identical earlier compilation from the cache.
+CompiledModule compile_cached(BuildPython& python, const Resource& module, int optimize) {
+  BuildCache& cache = BuildCache::instance();
+  const std::string key =
+      cache.key({"compile", python.magic_number(), std::to_string(optimize), module.relative_path, module.data});
+  if (const auto hit = cache.get(key); hit && hit->size() >= 8) {
+    std::uint64_t bytecode_size = 0;
+    std::memcpy(&bytecode_size, hit->data(), 8);
+    if (bytecode_size <= hit->size() - 8) {
+      return {hit->substr(8, bytecode_size), hit->substr(8 + bytecode_size)};
+    }
+  }
+  CompiledModule compiled = python.compile(module.data, module.relative_path, optimize);
+  std::string entry(8, '\0');
+  const std::uint64_t bytecode_size = compiled.bytecode.size();
+  std::memcpy(entry.data(), &bytecode_size, 8);
+  cache.put(key, entry + compiled.bytecode + compiled.source_utf8);
+  return compiled;
+}
+
 std::string placement_text(const Placement& placement) {
   if (placement.location == blob::Location::FilesystemRelative) return "filesystem-relative:" + placement.prefix;
   if (placement.filesystem_copy) return "in-memory (fallback copy in " + placement.prefix + ")";
   return "in-memory";
+}
+
+// [stdlib] include = "reachable": drops the stdlib modules nothing imports. Modules the
+// launcher itself may import at run time are roots, as are [stdlib] add and the entry point.
+void keep_reachable_stdlib(const AppConfig& config, const BuildOptions& options, std::vector<Resource>& resources) {
+  BuildPython& python = BuildPython::instance();
+  // encodings: every codec, as codecs are looked up by name at run time (their C helpers for
+  // CJK codecs only through [stdlib] add). _freeze_resources: used only through
+  // importlib.resources/metadata, which bring what it needs. runpy and traceback: the launcher
+  // runs `python -m` style entries and prints tracebacks with them.
+  std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"_freeze_resources", false}, {"runpy"}, {"traceback"}};
+  for (const auto& name : config.stdlib_add) roots.push_back({name});
+  if (!config.entry_module.empty()) roots.push_back({config.entry_module});
+  auto compile = [&](Resource& module) {
+    if (module.compiled) return true;
+    try {
+      CompiledModule compiled = compile_cached(python, module, config.optimize);
+      module.bytecode = std::move(compiled.bytecode);
+      module.source_utf8 = std::move(compiled.source_utf8);
+      module.compiled = true;
+    } catch (const UserError&) {
+      return false;  // reported when the module is compiled for the blob, if it is kept
+    }
+    return true;
+  };
+  auto scan = [&](const Resource& module) {
+    const bool top_level_only = module.stdlib() && python.is_frozen(module.name);
+    BuildCache& cache = BuildCache::instance();
+    const std::string key = cache.key({"imports-3", module.name, top_level_only ? "top" : "all",
+                                       module.stdlib() ? "stdlib" : "app", module.source_utf8});
+    std::vector<std::string> names;
+    if (const auto hit = cache.get(key)) {
+      std::istringstream lines(*hit);
+      for (std::string line; std::getline(lines, line);) names.push_back(line);
+      return names;
+    }
+    names = python.imported_names(module.source_utf8, module.name, (module.flags & blob::kFlagPackage) != 0,
+                                  top_level_only, module.stdlib());
+    std::string joined;
+    for (const auto& name : names) joined += name + "\n";
+    cache.put(key, joined);
+    return names;
+  };
+  const auto reached = prune_unreachable_stdlib(resources, roots, compile, scan);
+  detail("stdlib include = reachable: " + std::to_string(reached.size()) + " stdlib modules are reachable");
+  for (const auto& module : options.why) {
+    std::string chain = module;
+    auto it = reached.find(module);
+    if (it == reached.end()) {
+      const bool app_module = std::any_of(resources.begin(), resources.end(),
+                                          [&](const Resource& r) { return !r.stdlib() && r.name == module; });
+      note("why " + module + ": " + (app_module ? "it is one of the app's modules or packages"
+                                                : "not included (nothing imports it; add it to [stdlib] add if it is imported dynamically)"));
+      continue;
+    }
+    for (std::set<std::string> seen; it != reached.end() && !it->second.empty() && seen.insert(it->first).second;
+         it = reached.find(it->second)) {
+      chain += " <- " + it->second;
+    }
+    note("why " + module + ": " + chain + (it != reached.end() && it->second.empty() ? " (a root: the entry point, [stdlib] add, or needed by the launcher)" : ""));
+  }
 }
 
 struct BuildPlan {
@@ -195,17 +280,22 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
     if (resource.kind == blob::Kind::Module) {
       ++out.module_count;
       if (!namespace_package) {
-        CompiledModule compiled;
-        try {
-          compiled = python.compile(resource.data, resource.relative_path, config.optimize);
-        } catch (const UserError& error) {
-          if (resource.stdlib()) {
-            warning("skipping stdlib module '" + resource.name + "': " + error.what());
-          } else {
-            compile_errors.push_back(resource.origin + ": " + error.what());
+        if (!resource.compiled) {
+          try {
+            CompiledModule compiled = compile_cached(python, resource, config.optimize);
+            resource.bytecode = std::move(compiled.bytecode);
+            resource.source_utf8 = std::move(compiled.source_utf8);
+            resource.compiled = true;
+          } catch (const UserError& error) {
+            if (resource.stdlib()) {
+              warning("skipping stdlib module '" + resource.name + "': " + error.what());
+            } else {
+              compile_errors.push_back(resource.origin + ": " + error.what());
+            }
+            continue;
           }
-          continue;
         }
+        CompiledModule compiled{std::move(resource.bytecode), std::move(resource.source_utf8)};
         if (on_disk || placement.filesystem_copy) {
           out.files.push_back({item.path, resource.data});
           out.files.push_back({pyc_path(item.path, config.optimize, python.cache_tag()),
@@ -245,6 +335,9 @@ blob::Settings launch_settings(const AppConfig& config) {
   }
   settings[keys::kIsolated] = config.isolated ? "1" : "0";
   settings[keys::kOptimize] = std::to_string(config.optimize);
+  settings[keys::kInterpreter] = config.interpreter ? "1" : "0";
+  settings[keys::kUnbuffered] = config.unbuffered ? "1" : "0";
+  settings[keys::kSite] = config.site ? "1" : "0";
   settings[keys::kPythonVersion] = BuildPython::instance().version();
   return settings;
 }
@@ -263,6 +356,7 @@ fs::path find_launcher() {
 
 BuildResult build(const BuildOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  BuildCache::instance().configure(options.use_cache);
   AppConfig config = load_app_config(options.config_file);
   const fs::path output_dir = options.output_dir ? fs::absolute(*options.output_dir) : config.base_dir / "dist";
   const fs::path launcher_path = find_launcher();
@@ -273,9 +367,10 @@ BuildResult build(const BuildOptions& options) {
 
   BuildPython& python = BuildPython::instance();
   detail("stdlib: " + python.stdlib_dir().string());
-  Collection collection = collect_resources(config, python.stdlib_dir());
+  Collection collection = collect_resources(config, python.stdlib_dir(), output_dir);
   resolve_console_script(config, collection.resources);
   check_entry(config, collection.resources);
+  if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options, collection.resources);
   if (config.bundle_system_libraries) add_system_libraries(collection.resources);
   resolve_library_dependencies(collection.resources);
   BuildPlan build_plan = plan(config, collection.resources);

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace freeze::packager {
 
@@ -10,6 +12,8 @@ struct BuildOptions {
   std::filesystem::path config_file = "app.toml";
   std::optional<std::filesystem::path> output_dir;  // default: dist/ beside the config
   int compression_level = 12;
+  bool use_cache = true;  // reuse compiled and compressed resources from earlier builds
+  std::vector<std::string> why;  // modules whose inclusion to explain ([stdlib] include = "reachable")
 };
 
 struct BuildResult {

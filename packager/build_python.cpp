@@ -4,6 +4,7 @@
 #include <Python.h>
 #include <marshal.h>
 
+#include "support_sources.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -50,6 +51,10 @@ BuildPython& BuildPython::instance() {
 BuildPython::BuildPython() {
   PyConfig config;
   PyConfig_InitIsolatedConfig(&config);
+  // A fixed hash seed: frozenset constants (and anything else iterated from a set) come out in
+  // the same order in every build, so the same inputs give the same bytes.
+  config.use_hash_seed = 1;
+  config.hash_seed = 0;
   config.site_import = 0;
   config.write_bytecode = 0;
   config.install_signal_handlers = 0;
@@ -102,6 +107,55 @@ CompiledModule BuildPython::compile(const std::string& source, const std::string
   if (text_utf8 == nullptr) throw UserError(fetch_error_text());
   result.source_utf8.assign(text_utf8, static_cast<std::size_t>(text_size));
   return result;
+}
+
+}  // namespace freeze::packager
+
+namespace freeze::packager {
+
+namespace {
+
+PyObject* scan_function(const char* name) {
+  static PyObject* globals = [] {
+    PyObject* dict = PyDict_New();
+    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins());
+    PyObject* module_name = PyUnicode_FromString("freeze_scan_imports");
+    PyDict_SetItemString(dict, "__name__", module_name);
+    Py_XDECREF(module_name);
+    PyObject* result = PyRun_String(kScanImportsSource, Py_file_input, dict, dict);
+    if (result == nullptr) Py_CLEAR(dict);
+    Py_XDECREF(result);
+    return dict;
+  }();
+  PyObject* function = globals ? PyDict_GetItemString(globals, name) : nullptr;
+  if (function == nullptr) throw UserError("cannot start the import scanner: " + fetch_error_text());
+  return function;
+}
+
+}  // namespace
+
+std::vector<std::string> BuildPython::imported_names(const std::string& source, const std::string& module,
+                                                     bool is_package, bool top_level_only, bool stdlib) {
+  Ref text(PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace"));
+  Ref names(text ? PyObject_CallFunction(scan_function("imported_names"), "OsOOO", text.p, module.c_str(),
+                                         is_package ? Py_True : Py_False, top_level_only ? Py_True : Py_False,
+                                         stdlib ? Py_True : Py_False)
+                 : nullptr);
+  if (!names) throw UserError("scanning the imports of " + module + ": " + fetch_error_text());
+  std::vector<std::string> out;
+  for (Py_ssize_t i = 0; i < PyList_Size(names.p); ++i) {
+    if (const char* name = PyUnicode_AsUTF8(PyList_GET_ITEM(names.p, i))) out.emplace_back(name);
+  }
+  return out;
+}
+
+bool BuildPython::is_frozen(const std::string& module) {
+  Ref result(PyObject_CallFunction(scan_function("is_frozen"), "s", module.c_str()));
+  if (!result) {
+    PyErr_Clear();
+    return false;
+  }
+  return PyObject_IsTrue(result.p) == 1;
 }
 
 }  // namespace freeze::packager

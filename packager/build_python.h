@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace freeze::packager {
 
@@ -19,6 +20,13 @@ class BuildPython {
   // Compiles `source` (raw file bytes). `filename` is recorded in the code object (the
   // launcher repoints it at run time). Throws UserError carrying Python's message.
   CompiledModule compile(const std::string& source, const std::string& filename, int optimize);
+
+  // The absolute names a module's source imports (with parents, and X.a for `from X import a`);
+  // with `top_level_only`, not those inside functions.
+  std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
+                                          bool top_level_only, bool stdlib);
+  // True if libpython carries a frozen copy of the module, which the launcher runs instead.
+  bool is_frozen(const std::string& module);
 
   std::filesystem::path stdlib_dir() const { return stdlib_dir_; }
   std::string version() const;  // "3.11"

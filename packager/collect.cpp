@@ -170,7 +170,7 @@ void warn_missing_requirements(const std::vector<Distribution>& distributions) {
 
 }  // namespace
 
-Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir) {
+Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir, const fs::path& output_dir) {
   Collection out;
   out.resources = collect_stdlib(config, stdlib_dir);
   Resource support;  // importlib.resources/metadata adapters, imported only when used
@@ -183,7 +183,7 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   out.resources.push_back(std::move(support));
   const std::size_t stdlib_count = out.resources.size();
   for (const auto& root : config.package_paths) {
-    for (auto& resource : classify_tree(tree_from_directory(root), ClassifyOptions{})) {
+    for (auto& resource : classify_tree(tree_from_directory(root, std::nullopt, {output_dir}), ClassifyOptions{})) {
       out.resources.push_back(std::move(resource));
     }
   }

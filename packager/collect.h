@@ -17,6 +17,8 @@ struct Collection {
 };
 
 // Throws UserError, listing every missing or conflicting item at once.
-Collection collect_resources(const AppConfig& config, const std::filesystem::path& stdlib_dir);
+// `output_dir` is never collected from (an app tree may contain it).
+Collection collect_resources(const AppConfig& config, const std::filesystem::path& stdlib_dir,
+                             const std::filesystem::path& output_dir);
 
 }  // namespace freeze::packager

@@ -82,7 +82,7 @@ class Classifier {
         const std::string dir = join(parts, depth, '/');
         if (tree_.contains(dir + "/__init__.py")) {
           packages_.insert(dir);
-        } else if (options_.namespace_packages) {
+        } else if (options_.namespace_packages && (depth > 1 || holds_python(dir))) {
           packages_.insert(dir);
           namespace_packages_.insert(join(parts, depth, '.'));
         } else {
@@ -90,6 +90,16 @@ class Classifier {
         }
       }
     }
+  }
+
+  // True if a .py file lies somewhere below directory `dir`: a top-level directory is taken as a
+  // namespace package only then (a project's "docs/" or "dist/" is not one).
+  bool holds_python(const std::string& dir) const {
+    const std::string prefix = dir + "/";
+    for (auto it = tree_.lower_bound(prefix); it != tree_.end() && it->first.starts_with(prefix); ++it) {
+      if (it->first.ends_with(".py")) return true;
+    }
+    return false;
   }
 
   // The dotted package that directory path `dir` is, or the nearest enclosing package.
@@ -210,7 +220,8 @@ bool name_matches(std::string_view name, std::string_view pattern) {
   return false;
 }
 
-FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<std::string>>& top_level) {
+FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<std::string>>& top_level,
+                             const std::vector<fs::path>& skip) {
   FileTree tree;
   std::error_code error;
   fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, error), end;
@@ -231,6 +242,14 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
         it.disable_recursion_pending();
         continue;
       }
+    }
+    const bool skipped = std::any_of(skip.begin(), skip.end(), [&](const fs::path& dir) {
+      std::error_code ignored;
+      return fs::equivalent(path, dir, ignored);
+    });
+    if (name.starts_with(".") || skipped) {
+      if (it->is_directory(error)) it.disable_recursion_pending();
+      continue;
     }
     if (it->is_directory(error)) {
       if (name == "__pycache__") it.disable_recursion_pending();

@@ -29,8 +29,11 @@ using FileTree = std::map<std::string, TreeFile>;
 // the top-level modules and packages named in it. Throws UserError if it cannot be read.
 // Distribution metadata directories (*.dist-info, *.egg-info) and *.libs directories are
 // listed as well when `top_level` is given.
+// Hidden entries (".git", ".venv", ...) and the directories in `skip` (the build's output
+// directory) are never listed.
 FileTree tree_from_directory(const std::filesystem::path& root,
-                             const std::optional<std::set<std::string>>& top_level = std::nullopt);
+                             const std::optional<std::set<std::string>>& top_level = std::nullopt,
+                             const std::vector<std::filesystem::path>& skip = {});
 
 struct ClassifyOptions {
   bool stdlib = false;

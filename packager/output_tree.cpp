@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "atomic_file.h"
 #include "user_error.h"
@@ -66,13 +68,35 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
       if (top == executable_name) throw UserError(output_dir.string() + ": routing prefix '" + top + "' is the executable's own name");
     }
     ScratchDirectory previous(output_dir, ".freeze-previous-");
-    for (const auto& top : top_dirs) {
-      const fs::path target = output_dir / top;
-      error.clear();
-      if (fs::exists(fs::symlink_status(target))) fs::rename(target, previous.path() / top, error);
-      if (!error) fs::rename(staging.path() / top, target, error);
-      if (error) throw UserError(target.string() + ": cannot replace it: " + error.message());
+    // Directories swapped in so far: (name, whether an old one was moved aside). On any failure,
+    // including the executable's own rename, they are swapped back in reverse order, so that the
+    // previous output is left exactly as it was, never a mix of old and new.
+    std::vector<std::pair<std::string, bool>> swapped;
+    try {
+      for (const auto& top : top_dirs) {
+        const fs::path target = output_dir / top;
+        const bool had_old = fs::exists(fs::symlink_status(target, error));  // not found sets `error`
+        error.clear();
+        if (had_old) fs::rename(target, previous.path() / top, error);
+        if (error) throw UserError(target.string() + ": cannot replace it: " + error.message());
+        fs::rename(staging.path() / top, target, error);
+        if (error) {
+          std::error_code ignored;
+          if (had_old) fs::rename(previous.path() / top, target, ignored);
+          throw UserError(target.string() + ": cannot replace it: " + error.message());
+        }
+        swapped.emplace_back(top, had_old);
+      }
+      pending.commit();
+    } catch (...) {
+      for (auto it = swapped.rbegin(); it != swapped.rend(); ++it) {
+        std::error_code ignored;
+        fs::rename(output_dir / it->first, staging.path() / it->first, ignored);
+        if (it->second) fs::rename(previous.path() / it->first, output_dir / it->first, ignored);
+      }
+      throw;
     }
+    return;
   }
   pending.commit();
 }

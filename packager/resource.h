@@ -21,6 +21,11 @@ struct Resource {
   std::uint8_t flags = 0;     // blob::EntryFlags: package, namespace, stdlib
   std::vector<std::string> needed_libraries;  // extension/shared library: bundled libraries to load first
 
+  // Modules, once compiled (compile_module() in build_command.cpp fills these).
+  bool compiled = false;
+  std::string bytecode;
+  std::string source_utf8;
+
   bool stdlib() const { return (flags & blob::kFlagStdlib) != 0; }
 };
 

@@ -335,9 +335,20 @@ std::vector<Entry> list_entries(zip_t* archive, const fs::path& file, const Read
   std::vector<Entry> entries;
   std::unordered_set<std::string> names;
   std::uint64_t total = 0;
+  // Every member's compressed data lies in the file, apart from the others': together they
+  // cannot be larger than it. Directory entries that share data (overlapping members, the
+  // non-recursive zip bomb) add up to more.
+  std::error_code size_error;
+  const std::uint64_t file_size = fs::file_size(file, size_error);
+  std::uint64_t compressed_total = 0;
   for (zip_uint64_t index = 0; index < static_cast<zip_uint64_t>(count); ++index) {
     Entry entry = stat_entry(archive, index, file);
     if (!names.insert(entry.name).second) fail(file, member_label(entry.name) + " appears twice in the zip");
+    compressed_total += entry.compressed_size;
+    if (!size_error && (compressed_total > file_size || compressed_total < entry.compressed_size)) {
+      fail(file, "the members' compressed data adds up to more than the file holds (at " + member_label(entry.name) +
+                     "): members overlap; refusing a likely zip bomb");
+    }
     if (!entry.directory) {
       check_ratio(entry, limits, file);
       total += entry.size;

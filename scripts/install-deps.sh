@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake make g++ pkg-config
   python3.11 libpython3.11-dev        # the embedded CPython: static library, headers, stdlib
-  libzstd-dev libzip-dev libexpat1-dev zlib1g-dev
+  libzstd-dev libzip-dev libexpat1-dev zlib1g-dev libxxhash-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev doctest-dev
   util-linux                          # unshare, for the hidden-stdlib test
   # Real packages with extension modules that the tests freeze from dist-packages:

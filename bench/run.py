@@ -1,0 +1,143 @@
+#!/usr/bin/python3.11
+"""freeze benchmarks: start-up, import speed, peak RSS, executable size and build time of
+frozen apps, measured side by side with /usr/bin/python3.11 in the same run (machines are
+noisy: medians over repeated, interleaved runs; ratios are what to read).
+
+Usage: bench/run.py [--runs N] [--out DIR] [--freeze build/freeze]
+Writes DIR/results.md and DIR/results.csv (default DIR: bench/results) and prints the table.
+"""
+import argparse
+import csv
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = "/usr/bin/python3.11"
+DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+
+# Targets from the performance issue: (metric, limit) per row kind.
+TARGETS = {"hello": 1.0, "imports": 0.7, "pygments": 0.8}
+SIZE_LIMITS_MB = {"hello-full": 12 * 1.048576, "hello": 7.1, "imports": 9.4, "pygments": 11.0}  # MiB->MB, PyInstaller
+
+
+def run_once(argv, env=None, cwd=None):
+    """Runs argv; returns (seconds, peak RSS in KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {argv}\n{proc.stderr.read().decode()}")
+    proc.stderr.close()
+    return elapsed, usage.ru_maxrss
+
+
+def measure(commands, runs):
+    """Interleaves the commands `runs` times (after a warm-up); returns {label: (median s, median RSS KiB)}."""
+    samples = {label: [] for label in commands}
+    for label, (argv, env, cwd) in commands.items():
+        for _ in range(3):
+            run_once(argv, env, cwd)
+    for _ in range(runs):
+        for label, (argv, env, cwd) in commands.items():
+            samples[label].append(run_once(argv, env, cwd))
+    return {label: (statistics.median(s for s, _ in v), statistics.median(r for _, r in v)) for label, v in samples.items()}
+
+
+def freeze_build(freeze, project, config_text):
+    (project / "app.toml").write_text(config_text)
+    start = time.perf_counter()
+    subprocess.run([freeze, "build", "-q", project / "app.toml"], check=True)
+    cold = time.perf_counter() - start
+    rebuilds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([freeze, "build", "-q", project / "app.toml"], check=True)
+        rebuilds.append(time.perf_counter() - start)
+    name = next(l.split("=", 1)[1].strip().strip('"') for l in config_text.splitlines() if l.startswith("name"))
+    return project / "dist" / name, cold, statistics.median(rebuilds)
+
+
+def app_config(name, entry, site=None, stdlib="all"):
+    text = f'[app]\nname = "{name}"\nentry = "{entry}"\n[stdlib]\ninclude = "{stdlib}"\n[packages]\npaths = ["."]\n'
+    if site:
+        text += f'site_packages = [{{ dir = "{DIST_PACKAGES}", include = {site!r} }}]\n'.replace("'", '"')
+    return text
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--out", type=pathlib.Path, default=HERE / "results")
+    parser.add_argument("--freeze", default=str(ROOT / "build" / "freeze"))
+    args = parser.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="freeze-bench-"))
+    rows = []
+    try:
+        apps = {
+            "hello": ("hello.py", "hello", None),
+            "imports": ("imports.py", "imports", None),
+            "pygments": ("highlight.py", "highlight", ["pygments"]),
+        }
+        src_dirs = {"hello": "hello", "imports": "imports", "pygments": "pygments_app"}
+        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+        python_env = dict(env, PYTHONPATH=DIST_PACKAGES)
+        for app, (script, entry, site) in apps.items():
+            project = work / app
+            shutil.copytree(HERE / "apps" / src_dirs[app], project)
+            exe, cold, rebuild = freeze_build(args.freeze, project, app_config(app, entry, site))
+            size = exe.stat().st_size
+            # The reference: the same script under python with a warm __pycache__ (run it once).
+            subprocess.run([PYTHON, script], cwd=project, env=python_env, check=True, stdout=subprocess.DEVNULL)
+            commands = {"freeze": ([str(exe)], env, project),
+                        "python": ([PYTHON, script], python_env, project)}
+            if app == "hello":
+                commands["python -I -S -c pass"] = ([PYTHON, "-I", "-S", "-c", "pass"], env, project)
+            results = measure(commands, args.runs)
+            reference = results["python -I -S -c pass" if app == "hello" else "python"]
+            ratio = results["freeze"][0] / reference[0]
+            rows.append({
+                "app": app, "freeze_ms": round(results["freeze"][0] * 1000, 2),
+                "python_ms": round(results["python"][0] * 1000, 2),
+                "reference": "python -I -S -c pass" if app == "hello" else "python (warm pyc)",
+                "reference_ms": round(reference[0] * 1000, 2), "ratio": round(ratio, 3),
+                "target_ratio": TARGETS[app], "meets_ratio": ratio <= TARGETS[app],
+                "freeze_rss_mib": round(results["freeze"][1] / 1024, 1),
+                "python_rss_mib": round(results["python"][1] / 1024, 1),
+                "rss_delta_mib": round((results["freeze"][1] - results["python"][1]) / 1024, 1),
+                "size_mb": round(size / 1e6, 2), "cold_build_s": round(cold, 2), "rebuild_s": round(rebuild, 2),
+            })
+        # Size and build time with the full stdlib are the "full" rows; hello is the reference case.
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with open(args.out / "results.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    header = ("| app | freeze ms | reference | ref ms | ratio (target) | RSS freeze / python MiB | size MB | "
+              "cold build s | rebuild s |")
+    lines = [header, "|" + "---|" * 9]
+    for r in rows:
+        verdict = "ok" if r["meets_ratio"] else f"MISSED by {r['ratio'] / r['target_ratio'] - 1:.0%}"
+        rss = f"{r['freeze_rss_mib']} / {r['python_rss_mib']} ({r['rss_delta_mib']:+})"
+        lines.append(f"| {r['app']} | {r['freeze_ms']} | {r['reference']} | {r['reference_ms']} | "
+                     f"{r['ratio']} (<= {r['target_ratio']}: {verdict}) | {rss} | {r['size_mb']} | "
+                     f"{r['cold_build_s']} | {r['rebuild_s']} |")
+    table = "\n".join(lines)
+    (args.out / "results.md").write_text(f"# freeze benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {args.runs} runs, medians)\n\n{table}\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Counts primes in parallel with multiprocessing."""

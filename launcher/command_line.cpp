@@ -1,0 +1,212 @@
+#include "command_line.h"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string_view>
+
+namespace freeze::launcher {
+namespace {
+
+// A cursor over a -c string that accepts exact text and Python literals of the kinds
+// multiprocessing formats with %d and %r: integers, None, str and lists of str. Nothing that
+// could be an expression with an effect (names, calls, f-strings, operators) gets through.
+class LiteralCursor {
+ public:
+  explicit LiteralCursor(std::string_view text) : text_(text) {}
+
+  bool text(std::string_view expected) {
+    if (!text_.substr(pos_).starts_with(expected)) return false;
+    pos_ += expected.size();
+    return true;
+  }
+
+  bool integer() {
+    std::size_t end = pos_;
+    while (end < text_.size() && std::isdigit(static_cast<unsigned char>(text_[end]))) ++end;
+    if (end == pos_ || end - pos_ > 10) return false;
+    pos_ = end;
+    return true;
+  }
+
+  bool integer_or_none() { return text("None") || integer(); }
+
+  // A str literal as repr() writes it: '...' or "...", backslash escapes, no line breaks.
+  bool string() {
+    if (pos_ >= text_.size() || (text_[pos_] != '\'' && text_[pos_] != '"')) return false;
+    const char quote = text_[pos_++];
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_++];
+      if (c == quote) return true;
+      if (c == '\n' || c == '\r') return false;
+      if (c == '\\') {
+        if (pos_ >= text_.size()) return false;
+        ++pos_;
+      }
+    }
+    return false;
+  }
+
+  // repr() of a list of str: [] or ['a', 'b'].
+  bool string_list() {
+    if (!text("[")) return false;
+    if (text("]")) return true;
+    do {
+      if (!string()) return false;
+    } while (text(", "));
+    return text("]");
+  }
+
+  bool at_end() const { return pos_ == text_.size(); }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+constexpr std::string_view kSpawnPrefix = "from multiprocessing.spawn import spawn_main; spawn_main(";
+constexpr std::string_view kForkserverPrefix = "from multiprocessing.forkserver import main; main(";
+constexpr std::string_view kTrackerPrefix = "from multiprocessing.resource_tracker import main;main(";
+
+// One `name=value` keyword argument of spawn_main, with an int or None value, each name once.
+bool spawn_keyword(LiteralCursor& cursor, std::set<std::string_view>& seen) {
+  for (const std::string_view name : {"pipe_handle=", "parent_pid=", "tracker_fd="}) {
+    if (cursor.text(name)) return seen.insert(name).second && cursor.integer_or_none();
+  }
+  return false;
+}
+
+// spawn_main(k=v, ...) arguments up to the closing parenthesis; pipe_handle is required.
+bool spawn_keywords(LiteralCursor& cursor) {
+  std::set<std::string_view> seen;
+  do {
+    if (!spawn_keyword(cursor, seen)) return false;
+  } while (cursor.text(", "));
+  return cursor.text(")") && seen.contains("pipe_handle=");
+}
+
+// One of the flags subprocess._args_from_interpreter_flags() produces; `index` is advanced past
+// its value if it takes one.
+bool interpreter_flag(const std::vector<std::string>& argv, std::size_t& index) {
+  const std::string& arg = argv[index];
+  static const std::set<std::string_view> plain = {"-O", "-OO", "-B", "-S", "-q", "-I", "-E", "-s", "-P"};
+  if (plain.contains(arg)) return true;
+  if (arg.size() >= 2 && arg[0] == '-' && (arg[1] == 'd' || arg[1] == 'v' || arg[1] == 'b') &&
+      arg.find_first_not_of(arg[1], 1) == std::string::npos) {
+    return true;
+  }
+  if (arg.starts_with("-W") && arg.size() > 2) return true;
+  if (arg == "-X" && index + 1 < argv.size()) {
+    const std::string_view value = argv[index + 1];
+    for (const std::string_view option : {"faulthandler", "tracemalloc", "importtime", "showrefcount", "utf8", "dev"}) {
+      if (value == option || (value.starts_with(option) && value.size() > option.size() + 1 &&
+                              value[option.size()] == '=' &&
+                              value.find_first_not_of("0123456789", option.size() + 1) == std::string_view::npos)) {
+        ++index;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool is_python_short_option_cluster(std::string_view arg) {
+  if (arg.size() < 2 || arg[0] != '-' || arg[1] == '-') return false;
+  for (std::size_t i = 1; i < arg.size(); ++i) {
+    const char c = arg[i];
+    if (c == 'c' || c == 'm' || c == 'W' || c == 'X') return true;  // the rest is the option's value
+    if (std::string_view("bBdEiIOPqRsSuvx").find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+bool is_file(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// What python would run as a script: a Python file, a zip application or a directory with a
+// __main__ module.
+bool is_script(const std::string& path) {
+  for (const std::string_view suffix : {".py", ".pyc", ".pyw", ".pyz", ".zip"}) {
+    if (path.size() > suffix.size() && path.ends_with(suffix)) return is_file(path);
+  }
+  return is_directory(path) && (is_file(path + "/__main__.py") || is_file(path + "/__main__.pyc"));
+}
+
+[[noreturn]] void refuse(const std::vector<std::string>& argv, const char* what) {
+  std::fprintf(stderr, "%s: refusing a malformed %s command line (not one that multiprocessing builds)\n",
+               argv.empty() ? "freeze" : argv[0].c_str(), what);
+  std::exit(2);
+}
+
+}  // namespace
+
+bool is_multiprocessing_code(const std::string& code, const std::vector<std::string>& rest) {
+  LiteralCursor cursor(code);
+  if (cursor.text(kTrackerPrefix)) {
+    return cursor.integer() && cursor.text(")") && cursor.at_end() && rest.empty();
+  }
+  if (cursor.text(kForkserverPrefix)) {
+    // main(listener_fd, alive_r, preload, **{} or **{'sys_path': [...]}). 3.11 never passes
+    // main_path (which would run a file), so it is not accepted.
+    if (!(cursor.integer() && cursor.text(", ") && cursor.integer() && cursor.text(", ") && cursor.string_list() &&
+          cursor.text(", **{"))) {
+      return false;
+    }
+    if (!cursor.text("}")) {
+      if (!(cursor.text("'sys_path': ") && cursor.string_list() && cursor.text("}"))) return false;
+    }
+    return cursor.text(")") && cursor.at_end() && rest.empty();
+  }
+  if (cursor.text(kSpawnPrefix)) {
+    return spawn_keywords(cursor) && cursor.at_end() && rest.size() == 1 &&
+           rest[0] == "--multiprocessing-fork";
+  }
+  return false;
+}
+
+Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode) {
+  if (argv.size() < 2) return {};
+
+  // multiprocessing spawn with sys.frozen set: [exe, '--multiprocessing-fork', 'k=v', ...].
+  if (argv[1] == "--multiprocessing-fork") {
+    std::string code(kSpawnPrefix);
+    std::set<std::string_view> seen;
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+      LiteralCursor cursor(argv[i]);
+      if (!spawn_keyword(cursor, seen) || !cursor.at_end()) refuse(argv, "multiprocessing spawn");
+      code += (i > 2 ? ", " : "") + argv[i];
+    }
+    if (!seen.contains("pipe_handle=")) refuse(argv, "multiprocessing spawn");
+    return {RunKind::SpawnChild, code + ")"};
+  }
+
+  // [exe, *_args_from_interpreter_flags(), '-c', CODE, ...] for multiprocessing's helpers.
+  std::size_t index = 1;
+  while (index < argv.size() && argv[index] != "-c" && interpreter_flag(argv, index)) ++index;
+  if (index + 1 < argv.size() && argv[index] == "-c" && argv[index + 1].starts_with("from multiprocessing.")) {
+    const std::vector<std::string> rest(argv.begin() + static_cast<std::ptrdiff_t>(index) + 2, argv.end());
+    if (is_multiprocessing_code(argv[index + 1], rest)) return {RunKind::PythonCommandLine, {}};
+    if (!interpreter_mode) refuse(argv, "multiprocessing helper");
+  }
+
+  if (interpreter_mode) {
+    const std::string& first = argv[1];
+    if (first == "-" || first == "--check-hash-based-pycs" || is_python_short_option_cluster(first) ||
+        (first[0] != '-' && is_script(first))) {
+      return {RunKind::PythonCommandLine, {}};
+    }
+  }
+  return {};
+}
+
+}  // namespace freeze::launcher

@@ -1,0 +1,37 @@
+// Decides how the launcher runs, from its argv: the app itself (argv never interpreted), a
+// command line for python (CPython parses it and runs it as `python` would), or a child process
+// of multiprocessing's spawn start method in the form it builds for frozen programs.
+//
+// python command lines are accepted in two cases only:
+//  - the exact command lines multiprocessing builds for its helper processes (resource tracker,
+//    forkserver, spawn when sys.frozen is unset), matched strictly: only the interpreter flags
+//    subprocess._args_from_interpreter_flags() produces, and `-c` code that is one of the
+//    templates with literal arguments (never arbitrary code);
+//  - with `[python] interpreter = true`, any command line whose first argument is one of python's
+//    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing script
+//    (*.py, *.pyc, *.pyz, *.zip, or a directory with __main__.py).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace freeze::launcher {
+
+enum class RunKind {
+  App,                // run the app's entry point; argv is the app's
+  PythonCommandLine,  // CPython parses argv (PyConfig.parse_argv) and Py_RunMain runs it
+  SpawnChild,         // `EXE --multiprocessing-fork k=v ...`: run `code` in the app's configuration
+};
+
+struct Invocation {
+  RunKind kind = RunKind::App;
+  std::string code;  // SpawnChild: the Python statement to run
+};
+
+Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode);
+
+// Exposed for tests of the matcher: does `code` equal one of multiprocessing's -c templates with
+// literal arguments, and is `rest` (what follows it on the command line) what goes with it?
+bool is_multiprocessing_code(const std::string& code, const std::vector<std::string>& rest);
+
+}  // namespace freeze::launcher

@@ -1,0 +1,187 @@
+# The verification program of `freeze check`. freeze builds a copy of the app from the same
+# config with this as app.code, then runs it as: EXE MANIFEST FIRST_INDEX, with fd 3 open for
+# the results. MANIFEST has one check per line, tab-separated fields:
+#   entry  MODULE  FUNCTION  CONSOLE_SCRIPT
+#   module NAME  HAS_DATA_BESIDE_IT(0/1)
+#   resource NAME  PACKAGE  RELATIVE_PATH  RAW_SIZE
+#   metadata DIRECTORY  FILE ...
+# For each check it writes "B<TAB>index" before and "K<TAB>index" (passed), or
+# "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename"
+# (failed), or "W<TAB>index<TAB>message" (a warning) after; "E" at the end. Fields escape
+# backslash, tab, CR and newline. Only modules every interpreter has are used (sys, os and
+# builtins): the app's config may leave the rest of the standard library out.
+import os
+import sys
+
+_out = os.fdopen(3, "w", encoding="utf-8", errors="backslashreplace")
+
+
+def _escape(value):
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _emit(*fields):
+    _out.write("\t".join(_escape(field) for field in fields) + "\n")
+    _out.flush()
+
+
+def _traceback_text(exc):
+    try:
+        import traceback
+        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except BaseException:
+        lines = ["Traceback (most recent call last):"]
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            lines.append(f'  File "{code.co_filename}", line {tb.tb_lineno}, in {code.co_name}')
+            tb = tb.tb_next
+        lines.append(f"{type(exc).__name__}: {exc}")
+        return "\n".join(lines) + "\n"
+
+
+def _where(exc):
+    """The innermost frame outside this script: 'file:line in function'."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != "<app.code>" and not tb.tb_frame.f_code.co_filename.startswith("<frozen "):
+            last = tb
+        tb = tb.tb_next
+    if last is None:
+        return ""
+    code = last.tb_frame.f_code
+    return f"{code.co_filename}:{last.tb_lineno} in {code.co_name}"
+
+
+def _import(name):
+    __import__(name)
+    return sys.modules[name]
+
+
+def check_entry(module, function, console_script):
+    if console_script:
+        try:
+            from importlib.metadata import entry_points
+        except ImportError:
+            raise ImportError("app.entry = console_script:" + console_script +
+                              " needs importlib.metadata, which [stdlib] leaves out") from None
+        found = [ep for ep in entry_points(group="console_scripts") if ep.name == console_script]
+        if not found:
+            raise LookupError(f"no included distribution declares the console script {console_script!r}")
+        target = found[0].load()
+        if not callable(target):
+            raise TypeError(f"console script {console_script!r} ({found[0].value}) is not callable")
+        return
+    if not function:
+        # Run as __main__: it must be found (a package needs a __main__ submodule), not imported.
+        from importlib.util import find_spec
+        spec = find_spec(module)
+        if spec is None:
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+        if spec.submodule_search_locations is not None:
+            if find_spec(module + ".__main__") is None:
+                raise ModuleNotFoundError(f"No module named {module + '.__main__'!r}; {module!r} is a package "
+                                          "and cannot be directly executed", name=module + ".__main__")
+        return
+    target = _import(module)
+    for part in function.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise TypeError(f"{module}:{function} is not callable (it is a {type(target).__name__})")
+
+
+def _file_warnings(name, module):
+    """Lines that build paths from __file__ in a module whose package has data files in memory."""
+    loader = getattr(module, "__loader__", None)
+    try:
+        source = loader.get_source(name) if loader is not None else None
+    except BaseException:
+        source = None
+    if not source:
+        return
+    for number, line in enumerate(source.splitlines(), 1):
+        code = line.split("#", 1)[0]
+        if "__file__" in code and any(word in code for word in ("open(", "os.path", "Path(", "listdir", "dirname",
+                                                                "join(", "parent", "glob")):
+            yield f"{name} line {number}: {line.strip()}"
+
+
+def check_module(name, has_data):
+    module = _import(name)
+    if has_data == "1":
+        return list(_file_warnings(name, module))
+    return []
+
+
+_resources_files = None
+
+
+def check_resource(name, package, relative, raw_size):
+    global _resources_files
+    data = None
+    if package and package in sys.modules:
+        if _resources_files is None:
+            try:
+                from importlib.resources import files
+                _resources_files = files
+            except ImportError:
+                _resources_files = False
+        if _resources_files:
+            data = _resources_files(package).joinpath(relative).read_bytes()
+    if data is None:
+        import _freeze_importer
+        data = _freeze_importer.read_file(_freeze_importer.RESOURCE, name)
+    if int(raw_size) and len(data) != int(raw_size):
+        raise ValueError(f"read {len(data)} bytes, expected {raw_size}")
+
+
+def check_metadata(directory, *files):
+    try:
+        import importlib.metadata as metadata
+    except ImportError:
+        metadata = None
+    if metadata is not None:
+        name = directory.rsplit(".", 1)[0].split("-", 1)[0]
+        distribution = metadata.distribution(name)
+        if not distribution.metadata or not distribution.version:
+            raise ValueError(f"importlib.metadata finds {name!r} without a name or version")
+        for file in files:
+            if file and distribution.read_text(file) is None:
+                raise FileNotFoundError(f"importlib.metadata cannot read {directory}/{file}")
+    else:
+        import _freeze_importer
+        for file in files:
+            _freeze_importer.read_file(_freeze_importer.METADATA, f"{directory}/{file}" if file else directory)
+
+
+_CHECKS = {"entry": check_entry, "module": check_module, "resource": check_resource, "metadata": check_metadata}
+
+
+def _main():
+    with open(sys.argv[1], encoding="utf-8") as manifest:
+        items = [line.rstrip("\n").split("\t") for line in manifest if line.strip()]
+    for index in range(int(sys.argv[2]), len(items)):
+        kind, *args = items[index]
+        _emit("B", index)
+        try:
+            warnings = _CHECKS[kind](*args)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit too: a module that exits when imported
+            missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+            filename = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+            kind_name = type(exc).__qualname__
+            if type(exc).__module__ not in ("builtins", None):
+                kind_name = type(exc).__module__ + "." + kind_name
+            _emit("F", index, kind_name, exc, _where(exc), _traceback_text(exc), missing or "", filename or "")
+        else:
+            for warning in warnings or ():
+                _emit("W", index, warning)
+            _emit("K", index)
+    _emit("E")
+
+
+_main()
+_out.flush()
+os._exit(0)  # no atexit handlers or non-daemon threads of imported modules
