@@ -4,6 +4,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <algorithm>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -138,6 +140,15 @@ void parse_python(AppConfig& config, const toml::table& python) {
   }
 }
 
+// A dotted module name, or an fnmatch glob over one ("*.tests", "encodings.cp*").
+bool is_module_pattern(std::string_view name) {
+  if (name.find_first_of("*?[") == std::string_view::npos) return is_dotted_name(name);
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.*?[]!-", c) != nullptr ||
+           static_cast<unsigned char>(c) >= 0x80;
+  });
+}
+
 void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
   reject_unknown_keys(config, stdlib, "stdlib", {"include", "exclude", "add"});
   if (const auto include = get_string(config, stdlib, "stdlib", "include")) {
@@ -160,7 +171,9 @@ void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
   }
   if (auto exclude = get_string_array(config, stdlib, "stdlib", "exclude")) {
     for (const auto& name : *exclude) {
-      if (!is_dotted_name(name)) fail(config, stdlib.get("exclude"), "stdlib.exclude", "'" + name + "' is not a dotted module name");
+      if (!is_module_pattern(name)) {
+        fail(config, stdlib.get("exclude"), "stdlib.exclude", "'" + name + "' is not a dotted module name or glob");
+      }
     }
     config.stdlib_exclude = std::move(*exclude);
   }

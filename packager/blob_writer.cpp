@@ -56,6 +56,7 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const B
       for (std::size_t i = next++; i < items.size(); i = next++) {
         if (items[i].data) out[i].data = compress(*items[i].data, context, options.compression_level);
         if (items[i].aux) out[i].aux = compress(*items[i].aux, context, options.compression_level);
+        if (options.on_item_done) options.on_item_done();
       }
     } catch (...) {
       std::lock_guard lock(failure_mutex);

@@ -2,6 +2,7 @@
 // are compressed in parallel, one zstd frame each, with content checksums.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct BlobItem {
 struct BlobOptions {
   int compression_level = 12;
   unsigned threads = 0;  // 0: one per core
+  std::function<void()> on_item_done;  // called (from worker threads) as each item is compressed
 };
 
 // Returns the blob bytes. Throws UserError on duplicate names or compression failure.

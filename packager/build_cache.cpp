@@ -60,15 +60,24 @@ fs::path BuildCache::path_of(const std::string& key) const { return dir_ / key.s
 std::optional<std::string> BuildCache::get(const std::string& key) const {
   if (!enabled()) return std::nullopt;
   std::ifstream in(path_of(key), std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) {
+    ++misses_;
+    return std::nullopt;
+  }
   std::ostringstream out;
   out << in.rdbuf();
   std::string data = out.str();
-  if (data.size() < kTrailerSize) return std::nullopt;
-  XXH64_hash_t stored;
-  std::memcpy(&stored, data.data() + data.size() - kTrailerSize, kTrailerSize);
-  data.resize(data.size() - kTrailerSize);
-  if (XXH3_64bits(data.data(), data.size()) != stored) return std::nullopt;
+  XXH64_hash_t stored = 0;
+  const bool has_trailer = data.size() >= kTrailerSize;
+  if (has_trailer) {
+    std::memcpy(&stored, data.data() + data.size() - kTrailerSize, kTrailerSize);
+    data.resize(data.size() - kTrailerSize);
+  }
+  if (!has_trailer || XXH3_64bits(data.data(), data.size()) != stored) {
+    ++misses_;
+    return std::nullopt;
+  }
+  ++hits_;
   return data;
 }
 

@@ -4,6 +4,7 @@
 // is simply recomputed. Safe to share between builds and processes; safe to delete.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,6 +26,8 @@ class BuildCache {
   void put(const std::string& key, std::string_view value) const;
 
   bool enabled() const { return !dir_.empty(); }
+  std::size_t hits() const { return hits_; }
+  std::size_t misses() const { return misses_; }
   const std::filesystem::path& directory() const { return dir_; }
 
  private:
@@ -32,6 +35,8 @@ class BuildCache {
   std::filesystem::path path_of(const std::string& key) const;
   std::filesystem::path default_dir_;
   std::filesystem::path dir_;
+  mutable std::atomic<std::size_t> hits_{0};
+  mutable std::atomic<std::size_t> misses_{0};
 };
 
 }  // namespace freeze::packager

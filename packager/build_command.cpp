@@ -19,6 +19,7 @@
 #include "elf_info.h"
 #include "launch_settings.h"
 #include "output_tree.h"
+#include "progress.h"
 #include "reachability.h"
 #include "routing.h"
 #include "system_libraries.h"
@@ -261,7 +262,9 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
 
   BuildPlan out;
   std::vector<std::string> compile_errors;
+  Progress progress("compiling", resources.size());
   for (std::size_t i = 0; i < resources.size(); ++i) {
+    progress.advance();
     Resource& resource = resources[i];
     const Placement& placement = placements[i];
     const bool on_disk = placement.location == blob::Location::FilesystemRelative;
@@ -321,6 +324,37 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
     throw UserError(join_lines(compile_errors, std::to_string(compile_errors.size()) + " module(s) do not compile:"));
   }
   return out;
+}
+
+// The closing summary: what went where, how big, how long, and how much the cache saved.
+std::string build_summary(const std::vector<Resource>& resources, const BuildPlan& plan, const BuildResult& result,
+                          double seconds) {
+  std::map<std::string, std::size_t> by_kind;
+  std::size_t on_disk = 0;
+  for (const auto& resource : resources) ++by_kind[std::string(blob::kind_name(resource.kind))];
+  for (const auto& item : plan.files) on_disk += item.data.size();
+  std::ostringstream out;
+  out.precision(1);
+  out << std::fixed << "wrote " << result.executable.string() << " (" << format_size(result.size) << ") in " << seconds
+      << " s\n  ";
+  bool first = true;
+  const std::map<std::string, std::string> plural = {{"module", "modules"},
+                                                      {"resource", "data files"},
+                                                      {"metadata", "metadata files"},
+                                                      {"extension", "extension modules"},
+                                                      {"shared-library", "shared libraries"}};
+  for (const auto& [kind, count] : by_kind) {
+    out << (first ? "" : ", ") << count << " " << (plural.contains(kind) ? plural.at(kind) : kind);
+    first = false;
+  }
+  if (!plan.files.empty()) {
+    out << "\n  " << plan.files.size() << " files beside it (" << format_size(on_disk) << ")";
+  }
+  const BuildCache& cache = BuildCache::instance();
+  if (cache.enabled()) {
+    out << "\n  cache: " << cache.hits() << " hits, " << cache.misses() << " misses (" << cache.directory().string() << ")";
+  }
+  return out.str();
 }
 
 blob::Settings launch_settings(const AppConfig& config) {
@@ -383,7 +417,12 @@ BuildResult build(const BuildOptions& options) {
 
   BlobOptions blob_options;
   blob_options.compression_level = options.compression_level;
-  const std::string blob = write_blob(std::move(build_plan.items), blob_options);
+  std::string blob;
+  {
+    Progress progress("compressing", build_plan.items.size());
+    blob_options.on_item_done = [&progress] { progress.advance(); };
+    blob = write_blob(std::move(build_plan.items), blob_options);
+  }
 
   const fs::path executable = output_dir / config.name;
   write_output(output_dir, config.name, {launcher, blob}, build_plan.files);
@@ -393,13 +432,7 @@ BuildResult build(const BuildOptions& options) {
   result.module_count = build_plan.module_count;
   result.size = launcher.size() + blob.size();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::ostringstream summary;
-  summary.precision(1);
-  summary << std::fixed << "wrote " << executable.string() << " (" << build_plan.module_count << " modules, "
-          << collection.resources.size() - build_plan.module_count << " other resources, " << format_size(result.size);
-  if (!build_plan.files.empty()) summary << ", " << build_plan.files.size() << " files beside it";
-  summary << ") in " << seconds << " s";
-  note(summary.str());
+  note(build_summary(collection.resources, build_plan, result, seconds));
   return result;
 }
 

@@ -108,14 +108,14 @@ void classify(nlohmann::json& resources, const std::map<std::string, std::set<st
 }
 
 std::string read_whole_file(const fs::path& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw UserError(path.string() + ": no such file");
+  if (fs::is_directory(path, error)) throw UserError(path.string() + ": is a directory, not a freeze executable");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code error;
-    if (!fs::exists(path, error)) throw UserError(path.string() + ": no such file");
-    if (fs::is_directory(path, error)) throw UserError(path.string() + ": is a directory, not an executable");
-    throw UserError(path.string() + ": cannot read it (check its permissions)");
-  }
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string data;
+  if (in) data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw UserError(path.string() + ": cannot read it (check its permissions)");
+  return data;
 }
 
 struct Totals {
@@ -162,7 +162,8 @@ void write_summary(const Inspection& inspection, std::ostream& out, bool colors)
     if (item["location"] == "filesystem-relative") {
       location = "beside the executable";
       std::error_code error;
-      const auto size = fs::file_size(exe_dir / item["path"].get<std::string>(), error);
+      const std::string path = item.value("path", std::string());
+      const auto size = path.empty() ? 0 : fs::file_size(exe_dir / path, error);
       if (!error) beside_bytes += size;
     } else if (item.value("filesystem_copy", false)) {
       location = "in memory, with a copy beside it";
@@ -232,7 +233,7 @@ void write_list(const Inspection& inspection, std::ostream& out) {
     out << std::left << std::setw(15) << item["kind"].get<std::string>() << std::setw(12) << location_column(item)
         << std::right << std::setw(10) << item["stored_size"].get<std::uint64_t>() << std::setw(10)
         << item["raw_size"].get<std::uint64_t>() << "  " << item["name"].get<std::string>();
-    if (location_column(item) != "memory") out << "  (" << item["path"].get<std::string>() << ")";
+    if (location_column(item) != "memory" && item.contains("path")) out << "  (" << item["path"].get<std::string>() << ")";
     out << '\n';
   }
 }

@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
       }
       for (auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd}) {
         if (sub->get_name() == help_topic) {
-          std::cout << sub->help();
+          std::cout << sub->help("freeze");
           return 0;
         }
       }
@@ -325,6 +325,10 @@ int main(int argc, char** argv) {
   } catch (const std::system_error& system_error) {
     error("a system call failed: " + system_error.code().message());
     return kExitError;
+  } catch (const std::exception& unexpected) {
+    error("internal error: an unexpected failure (this is a bug in freeze; please report it with the command line)");
+    if (std::getenv("FREEZE_DEBUG") != nullptr) std::fprintf(stderr, "  debug: %s\n", unexpected.what());
+    return kExitInternal;
   } catch (...) {
     error("internal error: an unexpected failure (this is a bug in freeze; please report it with the command line)");
     return kExitInternal;

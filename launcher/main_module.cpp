@@ -1,0 +1,93 @@
+#include "main_module.h"
+
+namespace freeze::launcher {
+namespace {
+
+// Owns one reference.
+struct Ref {
+  PyObject* p;
+  explicit Ref(PyObject* object = nullptr) : p(object) {}
+  ~Ref() { Py_XDECREF(p); }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  void reset(PyObject* object) {
+    Py_XDECREF(p);
+    p = object;
+  }
+  explicit operator bool() const { return p != nullptr; }
+};
+
+// The spec of `name`, its parent package imported first as the import system would:
+// _frozen_importlib._find_spec(name, parent.__path__). Nullptr with ImportError if none.
+PyObject* find_spec(const std::string& name) {
+  Ref path(Py_NewRef(Py_None));
+  if (const auto dot = name.rfind('.'); dot != std::string::npos) {
+    Ref parent(PyImport_ImportModule(name.substr(0, dot).c_str()));
+    if (!parent) return nullptr;
+    path.reset(PyObject_GetAttrString(parent.p, "__path__"));
+    if (!path) {
+      PyErr_Clear();
+      PyErr_Format(PyExc_ImportError, "No module named %s (%s is not a package)", name.c_str(),
+                   name.substr(0, dot).c_str());
+      return nullptr;
+    }
+  }
+  Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  Ref spec(bootstrap ? PyObject_CallMethod(bootstrap.p, "_find_spec", "sO", name.c_str(), path.p) : nullptr);
+  if (!spec) return nullptr;
+  if (spec.p == Py_None) {
+    PyObject* message = PyUnicode_FromFormat("No module named %s", name.c_str());
+    PyObject* name_object = PyUnicode_FromString(name.c_str());
+    if (message && name_object) PyErr_SetImportError(message, name_object, nullptr);
+    Py_XDECREF(message);
+    Py_XDECREF(name_object);
+    return nullptr;
+  }
+  return Py_NewRef(spec.p);
+}
+
+bool set_item(PyObject* globals, const char* key, PyObject* value) {
+  if (value == nullptr) return false;
+  const int rc = PyDict_SetItemString(globals, key, value);
+  return rc == 0;
+}
+
+}  // namespace
+
+PyObject* run_module_as_main(const std::string& module) {
+  std::string name = module;
+  Ref spec(find_spec(name));
+  if (!spec) return nullptr;
+  Ref locations(PyObject_GetAttrString(spec.p, "submodule_search_locations"));
+  if (!locations) return nullptr;
+  if (locations.p != Py_None) {  // a package: run its __main__, as python -m does
+    Ref package(PyImport_ImportModule(name.c_str()));
+    if (!package) return nullptr;
+    name += ".__main__";
+    spec.reset(find_spec(name));
+    if (!spec) return nullptr;
+  }
+  Ref loader(PyObject_GetAttrString(spec.p, "loader"));
+  Ref code(loader ? PyObject_CallMethod(loader.p, "get_code", "s", name.c_str()) : nullptr);
+  if (!code) return nullptr;
+  if (code.p == Py_None) return PyErr_Format(PyExc_ImportError, "No code object available for %s", name.c_str());
+
+  PyObject* main_module = PyImport_AddModule("__main__");  // borrowed
+  PyObject* globals = main_module ? PyModule_GetDict(main_module) : nullptr;  // borrowed
+  if (globals == nullptr) return nullptr;
+  Ref has_location(PyObject_GetAttrString(spec.p, "has_location"));
+  Ref origin(PyObject_GetAttrString(spec.p, "origin"));
+  Ref cached(PyObject_GetAttrString(spec.p, "cached"));
+  Ref parent(PyObject_GetAttrString(spec.p, "parent"));
+  if (!has_location || !origin || !cached || !parent) return nullptr;
+  // What runpy._run_code puts in the namespace.
+  const bool ok = set_item(globals, "__name__", Ref(PyUnicode_FromString("__main__")).p) &&
+                  set_item(globals, "__file__", PyObject_IsTrue(has_location.p) ? origin.p : Py_None) &&
+                  set_item(globals, "__cached__", cached.p) && set_item(globals, "__doc__", Py_None) &&
+                  set_item(globals, "__loader__", loader.p) && set_item(globals, "__package__", parent.p) &&
+                  set_item(globals, "__spec__", spec.p);
+  if (!ok) return nullptr;
+  return PyEval_EvalCode(code.p, globals, globals);
+}
+
+}  // namespace freeze::launcher
