@@ -1,5 +1,6 @@
 #define PY_SSIZE_T_CLEAN
 #include "entry_point.h"
+#include "main_module.h"
 
 #include <Python.h>
 
@@ -11,15 +12,6 @@
 
 namespace freeze::launcher {
 namespace {
-
-// Runs `module` as __main__ the way `python -m` does, without touching sys.argv.
-PyObject* run_module_as_main(const std::string& module) {
-  PyObject* runpy = PyImport_ImportModule("runpy");
-  if (runpy == nullptr) return nullptr;
-  PyObject* result = PyObject_CallMethod(runpy, "_run_module_as_main", "sO", module.c_str(), Py_False);
-  Py_DECREF(runpy);
-  return result;
-}
 
 // Imports `module`, resolves the dotted attribute path `function` and calls it. Its return
 // value becomes the exit status as with sys.exit(): raised as SystemExit unless None.

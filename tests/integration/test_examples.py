@@ -61,7 +61,10 @@ class ExamplesTest(TempDirTestCase):
         self.assertEqual(frozen.returncode, 1)
         # Same frames and source lines; only the directory of the files differs.
         normalise = lambda text, prefix: text.replace(str(prefix) + "/", "")
-        self.assertEqual(normalise(frozen.stderr, self.cli.parent), normalise(python.stderr, self.cli_dir / "src"))
+        # python -m shows runpy's two frames; the launcher runs the module as __main__ itself.
+        python_frames = "".join(line for line in python.stderr.splitlines(keepends=True)
+                                if not line.startswith('  File "<frozen runpy>"'))
+        self.assertEqual(normalise(frozen.stderr, self.cli.parent), normalise(python_frames, self.cli_dir / "src"))
         self.assertIn("    raise ValueError(f\"task {task.title!r} has priority", frozen.stderr)
 
     def test_runs_with_stdlib_hidden(self):
@@ -96,8 +99,11 @@ class ExamplesTest(TempDirTestCase):
         self.assertEqual(sorted(p.name for p in (report_dir / "dist").iterdir()), ["report"])
 
     def test_inspect_lists_resources(self):
-        listing = freeze("inspect", self.cli).stdout
+        listing = freeze("inspect", "--list", self.cli).stdout
         self.assertIn("taskcli.commands.add", listing)
+        summary = freeze("inspect", self.cli).stdout  # the default: a summary
+        self.assertIn("taskcli", summary)
+        self.assertNotIn("taskcli.commands.add", summary)
         data = json.loads(freeze("inspect", "--json", self.cli).stdout)
         names = {r["name"]: r for r in data["resources"]}
         self.assertTrue(names["taskcli"]["package"])
