@@ -56,9 +56,14 @@ add_library(freeze::python_static ALIAS freeze_python_static)
 
 # Executables that embed libpython: non-PIE (the archive is not position independent, and
 # non-PIE starts faster with far fewer relocations), every symbol exported for extensions.
+# Only CPython's symbols are exported: the static C++ runtime, zstd, zlib and expat stay
+# private (-fvisibility=hidden for our own code), so that an extension module bringing its own
+# libstdc++ or libz binds to that, not to a copy inside the executable.
 function(freeze_embed_python target)
   target_link_libraries(${target} PRIVATE freeze::python_static)
-  set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON POSITION_INDEPENDENT_CODE OFF)
+  set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON POSITION_INDEPENDENT_CODE OFF
+                                             CXX_VISIBILITY_PRESET hidden C_VISIBILITY_PRESET hidden)
   target_compile_options(${target} PRIVATE -fno-pie)
-  target_link_options(${target} PRIVATE -no-pie)
+  target_link_options(${target} PRIVATE -no-pie
+    "LINKER:--exclude-libs,libstdc++.a:libgcc.a:libgcc_eh.a:libzstd.a:libz.a:libexpat.a:libfreeze_blob.a:libfreeze_importer.a")
 endfunction()

@@ -1,10 +1,11 @@
 #include "importer_state.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 namespace freeze::importer {
 namespace {
@@ -45,15 +46,30 @@ std::string entry_file(const blob::Entry& entry) { return g_context->origin_dir 
 
 std::optional<std::string> read_data(const blob::Entry& entry) {
   if (entry.in_memory()) return read_span(entry, entry.data);
+  // POSIX reads rather than iostreams: the launcher stays free of the C++ stream library.
   const std::string path = entry_file(entry);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     PyErr_SetFromErrnoWithFilename(PyExc_OSError, path.c_str());
     return std::nullopt;
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  std::string data;
+  char buffer[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      PyErr_SetFromErrnoWithFilename(PyExc_OSError, path.c_str());
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return data;
 }
 
 PyObject* path_to_str(const std::string& path) {
