@@ -266,14 +266,15 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
   for (std::size_t i = 0; i < resources.size(); ++i) {
     progress.advance();
     Resource& resource = resources[i];
-    const Placement& placement = placements[i];
+    const bool namespace_package = (resource.flags & blob::kFlagNamespace) != 0;
+    // A namespace package has no file: it lives in the index wherever it is routed.
+    const Placement placement = namespace_package ? Placement{} : placements[i];
     const bool on_disk = placement.location == blob::Location::FilesystemRelative;
     BlobItem item;
     item.kind = resource.kind;
     item.name = resource.name;
     item.flags = resource.flags | (placement.filesystem_copy ? blob::kFlagFilesystemCopy : 0);
     item.location = placement.location;
-    const bool namespace_package = (resource.flags & blob::kFlagNamespace) != 0;
     // The file path: where it is on disk, or for in-memory entries where it would be (what
     // __file__ says).
     if (!namespace_package) {
