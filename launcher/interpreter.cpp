@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "python_hooks.h"
 
@@ -59,11 +60,9 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
     // CPython parses the command line exactly as python does (-c, -m, script, -, options).
     config->parse_argv = 1;
   } else {
-    // The app's argv is never interpreted. The app's own configuration: site as configured,
-    // never the user's site-packages directory.
+    // The app's argv is never interpreted; site as app.toml says (python -S).
     config->parse_argv = 0;
     config->site_import = settings.site ? 1 : 0;
-    config->user_site_directory = 0;
   }
   check(PyConfig_SetBytesArgv(config, argc, argv), config);
   check(PyConfig_SetBytesString(config, &config->executable, context.executable.c_str()), config);
@@ -94,6 +93,84 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
   }
 }
 
+// Subinterpreters (Py_NewInterpreter, _xxsubinterpreters, _testcapi.run_in_subinterp) set up
+// their own import system and import encodings before any Python code runs: the embedded
+// importer must be on their sys.meta_path by then. `posix` is imported by importlib's external
+// bootstrap of every interpreter, just before that; it is a multi-phase module whose init
+// function runs once per interpreter, so a wrapper around it installs the importer.
+PyObject* (*g_posix_init)() = nullptr;
+PyObject* posix_init_installing_the_importer() {
+  PyObject* definition = g_posix_init();
+  if (definition != nullptr && PyInterpreterState_Get() != PyInterpreterState_Main()) {
+    PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+    PyErr_Fetch(&type, &value, &traceback);
+    if (!importer::install_finder()) PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+  }
+  return definition;
+}
+
+// sys._stdlib_dir: where the embedded stdlib notionally lives, as every embedded module's
+// __file__ says: the executable's directory. The frozen importer derives the __file__ of
+// libpython's deep-frozen modules (os, codecs, site, ...) from it, so they have one, as under
+// python. getpath drops a PyConfig.stdlib_dir that does not exist on disk, so it is set once
+// the interpreter is up, and the frozen modules imported until then get their __file__ now.
+void set_stdlib_dir(const std::string& directory) {
+  PyObject* value = PyUnicode_DecodeFSDefault(directory.c_str());
+  if (value == nullptr || PySys_SetObject("_stdlib_dir", value) < 0) {
+    Py_XDECREF(value);
+    PyErr_Clear();
+    return;
+  }
+  Py_DECREF(value);
+  PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
+  PyObject* frozen_importer = bootstrap ? PyObject_GetAttrString(bootstrap, "FrozenImporter") : nullptr;
+  PyObject* modules = PySys_GetObject("modules");  // borrowed
+  PyObject* items = (frozen_importer && modules) ? PyDict_Items(modules) : nullptr;
+  for (Py_ssize_t i = 0; items != nullptr && i < PyList_GET_SIZE(items); ++i) {
+    PyObject* name = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 0);
+    PyObject* module = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 1);
+    PyObject* spec = PyObject_GetAttrString(module, "__spec__");
+    PyObject* origin = spec ? PyObject_GetAttrString(spec, "origin") : nullptr;
+    PyObject* state = spec ? PyObject_GetAttrString(spec, "loader_state") : nullptr;
+    PyObject* origname = state && state != Py_None ? PyObject_GetAttrString(state, "origname") : nullptr;
+    PyErr_Clear();
+    // As under python, importlib's own bootstrap module has no __file__.
+    if (origin && PyUnicode_Check(origin) && PyUnicode_CompareWithASCIIString(origin, "frozen") == 0 && origname &&
+        PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "_frozen_importlib") != 0 &&
+        !PyObject_HasAttrString(module, "__file__") && !PyObject_HasAttrString(module, "__path__")) {
+      PyObject* resolved = PyObject_CallMethod(frozen_importer, "_resolve_filename", "OO", origname, name);
+      PyObject* filename = resolved && PyTuple_Check(resolved) ? PyTuple_GetItem(resolved, 0) : nullptr;  // borrowed
+      if (filename && filename != Py_None) {
+        if (PyObject_SetAttrString(state, "filename", filename) < 0 ||
+            PyObject_SetAttrString(module, "__file__", filename) < 0) {
+          PyErr_Clear();
+        }
+      }
+      Py_XDECREF(resolved);
+      PyErr_Clear();
+    }
+    Py_XDECREF(origname);
+    Py_XDECREF(state);
+    Py_XDECREF(origin);
+    Py_XDECREF(spec);
+  }
+  Py_XDECREF(items);
+  Py_XDECREF(frozen_importer);
+  Py_XDECREF(bootstrap);
+  PyErr_Clear();
+}
+
+void wrap_posix_init() {
+  for (_inittab* entry = PyImport_Inittab; entry != nullptr && entry->name != nullptr; ++entry) {
+    if (std::string_view(entry->name) == "posix" && entry->initfunc != nullptr) {
+      g_posix_init = entry->initfunc;
+      entry->initfunc = posix_init_installing_the_importer;
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 void start_interpreter(const importer::ImporterContext& context, const blob::LaunchSettings& settings, RunKind kind,
@@ -102,6 +179,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::fprintf(stderr, "%s: cannot register the embedded importer\n", context.executable.c_str());
     std::exit(1);
   }
+  wrap_posix_init();
   preinitialize(settings, kind, argc, argv);
 
   PyConfig config;
@@ -117,6 +195,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::exit(1);
   }
   check(_Py_InitializeMain());
+  set_stdlib_dir(context.origin_dir);
   install_python_hooks(context.origin_dir);
 }
 

@@ -17,6 +17,25 @@ ORIGIN = None                      # the executable's directory, set by the laun
 ORIGINAL_THREAD_EXCEPTHOOK = None  # _thread._excepthook as CPython made it
 
 
+def _limit():
+    # sys.tracebacklimit as CPython's C printer reads it: the innermost N entries, none (and no
+    # "Traceback" header) if N <= 0. traceback's own reading of it keeps the outermost ones.
+    limit = getattr(sys, "tracebacklimit", None)
+    if not isinstance(limit, int):
+        return None
+    if limit <= 0:
+        return 0
+    return -limit if limit < sys.maxsize else None
+
+
+def excepthook(exc_type, exc_value, exc_traceback, /):
+    """sys.excepthook: CPython's default output, with source lines from embedded modules."""
+    if sys.stderr is None:
+        return
+    import traceback
+    traceback.print_exception(exc_type, exc_value, exc_traceback, limit=_limit())
+
+
 def unraisablehook(unraisable, /):
     """sys.unraisablehook: CPython's default output, with source lines from embedded modules."""
     file = sys.stderr
@@ -35,8 +54,10 @@ def unraisablehook(unraisable, /):
         elif message is not None:
             lines.append(f"{message}:\n")
         if unraisable.exc_traceback is not None:
-            lines.append("Traceback (most recent call last):\n")
-            lines.extend(traceback.format_tb(unraisable.exc_traceback))
+            limit = _limit()
+            if limit != 0:
+                lines.append("Traceback (most recent call last):\n")
+                lines.extend(traceback.format_tb(unraisable.exc_traceback, limit=limit))
         exc_type = unraisable.exc_type
         if exc_type is not None:
             module = getattr(exc_type, "__module__", None)
@@ -80,7 +101,7 @@ def thread_excepthook(args, /):
         if name is None:
             import _thread
             name = _thread.get_ident()
-        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback, limit=_limit()))
     except BaseException:
         return ORIGINAL_THREAD_EXCEPTHOOK(args)
     print(f"Exception in thread {name}:", file=file, flush=True)
@@ -192,23 +213,25 @@ PyObject* call_hook(const char* name, PyObject* const* args, Py_ssize_t nargs) {
   return result;
 }
 
-// sys.excepthook that prints through the `traceback` module: it reads source lines through
-// linecache and the loader's get_source(), so embedded modules show their lines.
+// pythonrun.c's flag that makes Py_RunMain end the process by SIGINT after an uncaught
+// KeyboardInterrupt. Any eval(str) resets it (collections.namedtuple runs one when traceback
+// is first imported), so the excepthook keeps it.
+extern "C" int _Py_UnhandledKeyboardInterrupt;
+
 PyObject* excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 3) {
     PyErr_SetString(PyExc_TypeError, "excepthook expects 3 arguments");
     return nullptr;
   }
-  PyObject* traceback = PyImport_ImportModule("traceback");
-  PyObject* result = traceback ? PyObject_CallMethod(traceback, "print_exception", "OOO", args[0], args[1], args[2])
-                               : nullptr;
-  Py_XDECREF(traceback);
-  if (result == nullptr) {  // fall back to the plain C printer
+  const int interrupted = _Py_UnhandledKeyboardInterrupt;
+  PyObject* result = call_hook("excepthook", args, nargs);
+  if (result == nullptr) {  // the plain C printer, as python's
     PyErr_Clear();
     PyErr_Display(args[0], args[1], args[2]);
+    result = Py_NewRef(Py_None);
   }
-  Py_XDECREF(result);
-  Py_RETURN_NONE;
+  _Py_UnhandledKeyboardInterrupt = interrupted;
+  return result;
 }
 
 PyObject* unraisablehook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {

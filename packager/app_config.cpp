@@ -4,7 +4,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <algorithm>
 #include <cstring>
 #include <set>
 #include <sstream>

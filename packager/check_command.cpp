@@ -146,6 +146,15 @@ std::string verification_config(const AppConfig& config) {
   app.insert("name", config.name);
   app.insert("code", std::string(kCheckScriptSource));
   root.insert_or_assign("app", std::move(app));
+  // include = "reachable" follows imports from the entry point, which the checking program
+  // replaces: keep the entry module a root.
+  if (config.stdlib_include == StdlibInclude::Reachable && !config.entry_module.empty()) {
+    toml::table* stdlib = root["stdlib"].as_table();
+    toml::array add;
+    for (const auto& name : config.stdlib_add) add.push_back(name);
+    add.push_back(config.entry_module);
+    stdlib->insert_or_assign("add", std::move(add));
+  }
   if (toml::table* packages = root["packages"].as_table()) {
     if (packages->contains("paths")) {
       toml::array paths;
@@ -381,8 +390,15 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   const std::string start = std::to_string(first);
   char* argv[] = {const_cast<char*>(exe.c_str()), const_cast<char*>(manifest_path.c_str()), const_cast<char*>(start.c_str()),
                   nullptr};
+  // The environment of a clean target machine: no PYTHONPATH & co. that could hide a module
+  // missing from the executable (they matter when [python] isolated = false).
+  std::vector<char*> environment;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    if (std::strncmp(*variable, "PYTHON", 6) != 0) environment.push_back(*variable);
+  }
+  environment.push_back(nullptr);
   pid_t pid = 0;
-  const int spawn_error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, environ);
+  const int spawn_error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, environment.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   ::close(pipe_fds[1]);
@@ -456,9 +472,18 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   ::kill(-pid, SIGKILL);  // anything the modules started and left behind
   if (finished) return outcomes.size();
 
-  // It died, hung or exited while checking `current` (or before the first check).
-  const std::size_t culprit = current.value_or(next);
-  if (culprit >= outcomes.size()) return outcomes.size();
+  // It died, hung or exited. Between two checks: go on after the last one that finished.
+  if (!current && next > first) return next;
+  if (!current) {
+    // Before its first check: the program itself does not start, which no module is to blame for.
+    const std::string output = tail_of_file(log, 20);
+    throw UserError("the verification executable stopped before its first check (" +
+                    std::string(WIFSIGNALED(status) ? "killed by " + signal_name(WTERMSIG(status))
+                                                    : "status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1)) +
+                    (output.empty() ? ")" : "); its output:\n" + output) +
+                    "\nDoes the app start at all? Try freeze build and run it.");
+  }
+  const std::size_t culprit = *current;
   Outcome& outcome = outcomes[culprit];
   outcome.state = Outcome::State::Failed;
   outcome.output = tail_of_file(log, 20);
@@ -475,10 +500,6 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
     outcome.error_type = "exit";
     outcome.message = "the process exited with status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                       " (os._exit() or a fatal error)";
-    if (!current) {
-      outcome.message = "the verification executable stopped before its first check (status " +
-                        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
-    }
   }
   return culprit + 1;
 }
@@ -667,7 +688,7 @@ int check(const CheckOptions& options, std::ostream& out) {
       file << '\n';
     }
   }
-  note("running " + std::to_string(plan.items.size()) + " checks");
+  note("running " + std::to_string(plan.items.size()) + (plan.items.size() == 1 ? " check" : " checks"));
 
   std::vector<Outcome> outcomes(plan.items.size());
   std::size_t next = 0;
@@ -801,10 +822,13 @@ int check(const CheckOptions& options, std::ostream& out) {
     summary.precision(1);
     summary << std::fixed;
     if (failed == 0) {
-      summary << paint("all " + std::to_string(plan.items.size()) + " checks passed", Style::Green, colors);
+      summary << paint(plan.items.size() == 1 ? std::string("the 1 check passed") : "all " + std::to_string(plan.items.size()) + " checks passed", Style::Green, colors);
     } else {
       summary << paint(std::to_string(failed) + " of " + std::to_string(plan.items.size()) + " checks failed", Style::Red,
                        colors);
+      if (groups.size() < failed) {
+        summary << ", " << groups.size() << (groups.size() == 1 ? " distinct problem" : " distinct problems");
+      }
     }
     summary << " (" << (what.empty() ? "nothing to check" : what) << ") in " << seconds << " s\n";
     out << summary.str();

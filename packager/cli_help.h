@@ -8,7 +8,8 @@
 
 namespace freeze::packager {
 
-// A roff man page (section 1) for `app` and its subcommands.
-std::string man_page(CLI::App& app, const std::string& version);
+// A roff man page (section 1) for `app` and its subcommands; with the README's text, also its
+// app.toml reference as a CONFIGURATION section.
+std::string man_page(CLI::App& app, const std::string& version, const std::string& readme = {});
 
 }  // namespace freeze::packager

@@ -693,7 +693,9 @@ InitResult init_project(const InitOptions& options) {
     warning("dependencies not installed on this machine: " + joined + " (see the comment in app.toml)");
   }
   if (!extras.empty()) {
-    detail("packages.paths = [\".\"] also takes: " + std::to_string(extras.size()) + " other modules/packages");
+    std::string joined;
+    for (const auto& extra : extras) joined += (joined.empty() ? "" : ", ") + extra;
+    note("  note: paths = [\".\"] also takes " + joined + " (move the app into src/ to leave them out)");
   }
   try {
     load_app_config(target);

@@ -65,7 +65,7 @@ const char* const kFooter =
 
 const char* const kInitFooter =
     "Looks at DIR (default: the current directory): a pyproject.toml gives the name ([project] name) and the "
-    "entry point ([project.scripts]; the one named like the project when there are several), and its "
+    "entry point ([project.scripts]; with several, the one named like the project, else the first), and its "
     "[project] dependencies are looked up on this machine (the project's .venv, /usr/local/lib/python3.11/"
     "dist-packages, /usr/lib/python3/dist-packages), with what they require, to fill in site_packages. Without "
     "a pyproject.toml it takes the single top-level package or module in DIR/src or DIR: a package with a "
@@ -87,7 +87,8 @@ const char* const kBuildFooter =
 
 const char* const kCheckFooter =
     "Builds a verification copy of the app in a temporary directory (the same config, resources and routing; "
-    "your dist/ is not touched) and runs it: it resolves the entry point, imports every module of the app and "
+    "your dist/ is not touched) and runs it in the current directory without PYTHON* environment variables: it "
+    "resolves the entry point, imports every module of the app and "
     "of its third-party packages (the standard library too with --stdlib), reads every package data file and "
     "every distribution's metadata. Every failure is reported at once with the exception, where it happened, "
     "where the resource was routed and a hint. A module that crashes or hangs the interpreter is reported and "
@@ -173,6 +174,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   std::string man_page_file;
   app.add_option("--write-man-page", man_page_file, "Write the man page to FILE (used by the build)")->group("");
+  std::string man_page_readme;
+  app.add_option("--man-page-readme", man_page_readme, "The README whose app.toml reference the man page includes")
+      ->group("");
 
   bool verbose = false;
   bool quiet = false;
@@ -262,8 +266,14 @@ int main(int argc, char** argv) {
   try {
     set_verbosity(quiet ? Verbosity::Quiet : verbose ? Verbosity::Verbose : Verbosity::Normal);
     if (!man_page_file.empty()) {
+      std::string readme;
+      if (!man_page_readme.empty()) {
+        std::ifstream in(man_page_readme, std::ios::binary);
+        if (!in) throw UserError(man_page_readme + ": cannot read");
+        readme.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
       std::ofstream out(man_page_file, std::ios::binary);
-      out << man_page(app, std::string("freeze ") + FREEZE_VERSION);
+      out << man_page(app, std::string("freeze ") + FREEZE_VERSION, readme);
       if (!out) throw UserError(man_page_file + ": cannot write");
       return 0;
     }

@@ -9,6 +9,12 @@ packages=(
   util-linux                          # unshare, for the hidden-stdlib test
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
+  libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
+  chromium                            # renders freeze inspect --html in a test (skipped without it)
+  man-db                              # renders the generated man page in a test
+  # Security and reliability tooling (issue #6): tests skip what is missing.
+  strace valgrind cppcheck            # no-writes-at-start-up, memcheck and lint tests
+  clang clang-tidy libclang-rt-14-dev # -DFREEZE_FUZZ=ON (libFuzzer) and the clang-tidy lint test
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

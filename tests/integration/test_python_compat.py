@@ -140,7 +140,7 @@ MP_APP = """
         return os.getpid(), total
 
     def put(queue, value):
-        queue.put((value, os.getpid() != PARENT))
+        queue.put((value, multiprocessing.parent_process() is not None))
 
     def fill(name):
         shm = shared_memory.SharedMemory(name=name)
@@ -187,18 +187,21 @@ MP_APP = """
         argv = sys.argv[1:] if argv is None else argv
         print(json.dumps({method: run(method) for method in argv}, sort_keys=True))
 
-    PARENT = os.getpid()
     if __name__ == "__main__":
         main()
     """
 
 
-def normalize(text, *paths):
-    """Replaces the given paths by <path> and addresses by 0x? so outputs of python and freeze compare."""
+STDLIB = "/usr/lib/python3.11"
+
+
+def normalize(text, *directories):
+    """Replaces the given directories and the stdlib's by <dir>, addresses by 0x?, so that outputs
+    of python and freeze compare."""
     if isinstance(text, bytes):
-        return normalize(text.decode("utf-8", "surrogateescape"), *paths)
-    for path in sorted(map(str, paths), key=len, reverse=True):
-        text = text.replace(path, "<path>")
+        return normalize(text.decode("utf-8", "surrogateescape"), *directories)
+    for directory in sorted({*map(str, directories), STDLIB}, key=len, reverse=True):
+        text = text.replace(directory + "/", "<dir>/")
     return re.sub(r"0x[0-9a-f]+", "0x?", text)
 
 
@@ -248,13 +251,12 @@ class InterpreterStateTest(TempDirTestCase):
         self.compare(self.isolated, ["-I"], clean_env(), stdout=self.tmp / "out.json")
         self.compare(self.isolated, ["-I"], clean_env(), stdin=subprocess.PIPE)
 
-    def test_not_isolated_matches_python_with_user_site_off(self):
-        # A frozen app never adds the user's site-packages: python -s.
+    def test_not_isolated_matches_python(self):
         for env in ({}, {"LC_ALL": "C"}, {"PYTHONIOENCODING": "latin-1:replace", "PYTHONUNBUFFERED": "1",
                                           "PYTHONWARNINGS": "error::DeprecationWarning", "PYTHONFAULTHANDLER": "1",
                                           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUTF8": "1", "PYTHONDEVMODE": "1"}):
             with self.subTest(env=env):
-                self.compare(self.open, ["-s"], dict(clean_env(), **env))
+                self.compare(self.open, [], dict(clean_env(), **env))
 
     def test_unbuffered_setting_is_python_dash_u(self):
         self.compare(self.unbuffered, ["-I", "-u"], clean_env())
@@ -300,7 +302,7 @@ class ScenariosTest(TempDirTestCase):
 
     def assertSame(self, *args, **kwargs):
         frozen, python = self.both(*args, **kwargs)
-        paths = (self.exe.parent / "scenarios.py", self.script)
+        paths = (self.exe.parent, self.script.parent)
         self.assertEqual((frozen.returncode, normalize(frozen.stdout, *paths), normalize(frozen.stderr, *paths)),
                          (python.returncode, normalize(python.stdout, *paths), normalize(python.stderr, *paths)))
         return frozen
@@ -333,7 +335,7 @@ class ScenariosTest(TempDirTestCase):
         outputs = []
         for argv in (f'"{self.exe}"', " ".join(self.python)):
             result = run(["bash", "-c", f"{argv} bigprint | head -n 2; echo \"status ${{PIPESTATUS[0]}}\""], cwd=self.script.parent)
-            outputs.append((result.stdout, normalize(result.stderr, self.exe.parent / "scenarios.py", self.script)))
+            outputs.append((result.stdout, normalize(result.stderr, self.exe.parent, self.script.parent)))
         self.assertEqual(outputs[0], outputs[1])
         self.assertTrue(outputs[0][0].startswith("line 0\nline 1\nstatus "), outputs[0])
 
@@ -506,15 +508,20 @@ class InterpreterModeTest(TempDirTestCase):
         self.assertEqual(frozen.stdout, "2\n", frozen.stderr)
         bad = self.py("-I", "-Z")
         python_bad = run([PYTHON, "-I", "-Z"])
-        self.assertEqual((bad.returncode, normalize(bad.stderr, self.exe)), (python_bad.returncode, normalize(python_bad.stderr, PYTHON)))
+        self.assertEqual((bad.returncode, bad.stderr.replace(str(self.exe), "<exe>")),
+                         (python_bad.returncode, python_bad.stderr.replace(PYTHON, "<exe>")))
 
     def test_environment_follows_isolation(self):
         env = clean_env(PYTHONPATH=str(self.tmp), PYTHONWARNINGS="error")
-        code = "import sys; print(sys.warnoptions, sys.flags.isolated, [p for p in sys.path if p])"
+        code = ("import sys; print(sys.warnoptions, sys.flags.isolated, sys.flags.no_user_site, "
+                "[p for p in sys.path if p and not p.startswith('/usr/')])")
         # app.toml says isolated (default): the command line cannot undo it.
-        self.assertEqual(self.py("-c", code, env=env).stdout, "[] 1 []\n")
-        self.assertEqual(self.py("-c", code, env=env, exe=self.open_exe).stdout, f"['error'] 0 [{str(self.tmp)!r}]\n")
-        self.assertEqual(self.py("-E", "-c", code, env=env, exe=self.open_exe).stdout, "[] 0 []\n")
+        self.assertEqual(self.py("-c", code, env=env).stdout, "[] 1 1 []\n")
+        for options in ([], ["-E"], ["-s"], ["-I"]):
+            with self.subTest(options=options):
+                python = run([PYTHON, *options, "-c", code], env=env)
+                self.assertEqual(self.py(*options, "-c", code, env=env, exe=self.open_exe).stdout, python.stdout)
+        self.assertTrue(self.py("-c", code, env=env, exe=self.open_exe).stdout.startswith(f"['error'] 0 0 [{str(self.tmp)!r}"))
 
     def test_app_arguments_that_are_not_python_options(self):
         for args in ([], ["run", "-c", "x"], ["--help"], ["-h"], ["--version"], ["-V"], ["not-a-script.py"], ["--c"]):

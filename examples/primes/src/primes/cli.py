@@ -24,21 +24,20 @@ def main(argv=None):
     parts = chunks(args.limit, max(1, args.limit // 8))
     if args.executor:
         with ProcessPoolExecutor(args.workers, mp_context=context) as executor:
-            counts = list(executor.map(count_primes, parts))
+            results = list(executor.map(work, parts))
     else:
         with context.Pool(args.workers) as pool:
-            counts = pool.map(count_primes, parts)
-    pids = set()
-    with context.Pool(args.workers) as pool:
-        pids.update(pool.map(_pid, range(args.workers * 2)))
-    print(f"{sum(counts)} primes below {args.limit} "
+            results = pool.map(work, parts)
+    workers = {pid for _, pid in results}
+    print(f"{sum(count for count, _ in results)} primes below {args.limit} "
           f"({len(parts)} chunks, start method {context.get_start_method()}, "
-          f"{'in worker processes' if os.getpid() not in pids else 'IN THE MAIN PROCESS'})")
+          f"{'in worker processes' if os.getpid() not in workers else 'IN THE MAIN PROCESS'})")
     return 0
 
 
-def _pid(_):
-    return os.getpid()
+def work(bounds):
+    """Runs in a worker process: the count, and which process computed it."""
+    return count_primes(bounds), os.getpid()
 
 
 if __name__ == "__main__":

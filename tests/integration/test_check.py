@@ -1,0 +1,161 @@
+"""`freeze check`: builds a verification copy, imports every module and reads every resource, and
+reports all failures at once, each with where it was routed and a hint that fixes it; a crash or
+a hang in one module is reported and the check goes on. Exit status 1 if anything failed."""
+import json
+import pathlib
+import shutil
+import unittest
+
+from freezetest import SOURCE_DIR, TempDirTestCase, freeze, run, write_tree
+
+DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
+
+BROKEN_FILES = {
+    "src/broken/__init__.py": "",
+    "src/broken/main.py": "def main():\n    return 0\n",
+    "src/broken/data/words.txt": "alpha\nbeta\n",
+    # Opens its data by a path built from __file__: there is no such file for in-memory packages.
+    "src/broken/loader.py": "import os\nWORDS = open(os.path.join(os.path.dirname(__file__), 'data', 'words.txt')).read()\n",
+    "src/broken/lazy.py": "import os\ndef load():\n    return open(os.path.join(os.path.dirname(__file__), 'data', 'words.txt'))\n",
+    "src/broken/needs_missing.py": "import surely_not_installed_anywhere\n",
+    "src/broken/needs_excluded.py": "import csv\n",
+    "src/broken/script.py": "import sys\nsys.exit('usage: script FILE')\n",
+    "src/broken/crash.py": "import ctypes\nctypes.string_at(0)\n",
+    "src/broken/hang.py": "import time\ntime.sleep(600)\n",
+    "src/broken/fine.py": "VALUE = 1\n",
+    "src/broken/__main__.py": "raise SystemExit('never imported by the check')\n",
+}
+BROKEN_TOML = """
+[app]
+name = "brokenapp"
+entry = "broken.main:nope"
+[stdlib]
+exclude = ["test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "csv"]
+[packages]
+paths = ["src"]
+"""
+
+
+class CheckTest(TempDirTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.broken = write_tree(cls.tmp / "broken", dict(BROKEN_FILES, **{"app.toml": BROKEN_TOML}))
+        cls.result = freeze("check", cls.broken / "app.toml", "--timeout", "3", check=False)
+        cls.report = cls.result.stdout
+
+    def block(self, name):
+        """The report's block for one failed item: from its FAIL line to the next FAIL line."""
+        start = self.report.index(f" {name}  [")
+        end = self.report.find("\nFAIL", start)
+        return self.report[start:end if end >= 0 else len(self.report)]
+
+    def test_fails_with_every_problem_at_once(self):
+        self.assertEqual(self.result.returncode, 1, self.result.stderr)
+        for name in ("broken.main:nope", "broken.loader", "broken.needs_missing", "broken.needs_excluded",
+                     "broken.script", "broken.crash", "broken.hang"):
+            self.assertIn(f"FAIL  ", self.report)
+            self.assertIn(f" {name}  [", self.report)
+        self.assertNotIn("broken.fine  [", self.report)
+        self.assertNotIn("broken.__main__", self.report)  # never imported: it would run the app
+        self.assertRegex(self.report, r"7 of \d+ checks failed")
+        self.assertFalse((self.broken / "dist").exists(), "check must not touch dist/")
+
+    def test_file_beside_module_hint(self):
+        block = self.block("broken.loader")
+        self.assertIn("[in memory]", block)
+        self.assertIn("FileNotFoundError", block)
+        self.assertIn("<exe dir>/broken/data/words.txt", block)
+        self.assertIn("at broken/loader.py:2", block)
+        self.assertIn("needs a filesystem location", block)
+        self.assertIn('name = "broken"', block)
+        self.assertIn('location = "filesystem-relative:lib"', block)
+
+    def test_other_hints(self):
+        self.assertIn("does not define", self.block("broken.main:nope"))
+        self.assertIn("AttributeError", self.block("broken.main:nope"))
+        block = self.block("broken.needs_missing")
+        self.assertIn("No module named 'surely_not_installed_anywhere'", block)
+        self.assertIn("neither included nor installed", block)
+        self.assertIn("[stdlib] exclude leaves it out", self.block("broken.needs_excluded"))
+        self.assertIn("SystemExit: usage: script FILE", self.block("broken.script"))
+        self.assertIn("if __name__ ==", self.block("broken.script"))
+        self.assertIn("SIGSEGV", self.block("broken.crash"))
+        self.assertIn("still running after 3 s", self.block("broken.hang"))
+        self.assertIn("--timeout", self.block("broken.hang"))
+        # A possible problem that is not a failure: a path from __file__ used only when called.
+        self.assertIn("broken.lazy line 3", self.report)
+
+    def test_json_report(self):
+        result = freeze("check", self.broken / "app.toml", "--timeout", "3", "--json", "--exclude", "broken.hang",
+                        "--exclude", "broken.crash", check=False)
+        self.assertEqual(result.returncode, 1)
+        data = json.loads(result.stdout)
+        failures = {f["name"]: f for f in data["failures"]}
+        self.assertEqual(set(failures), {"broken.main:nope", "broken.loader", "broken.needs_missing",
+                                         "broken.needs_excluded", "broken.script"})
+        loader = failures["broken.loader"]
+        self.assertEqual((loader["kind"], loader["location"], loader["error_type"]), ("module", "in memory", "FileNotFoundError"))
+        self.assertIn("filesystem-relative:lib", loader["hint"])
+        self.assertIn("Traceback", loader["traceback"])
+        self.assertEqual(data["failed"], 5)
+        self.assertEqual(data["passed"] + data["failed"], data["checks"])
+        self.assertIn({"name": "broken.hang", "reason": "--exclude"}, data["skipped"])
+
+    def test_following_the_hint_fixes_it(self):
+        root = write_tree(self.tmp / "fixed", {
+            "src/broken/__init__.py": "",
+            "src/broken/main.py": "from . import loader\ndef main():\n    print(loader.WORDS.split())\n",
+            "src/broken/data/words.txt": "alpha\nbeta\n",
+            "src/broken/loader.py": BROKEN_FILES["src/broken/loader.py"],
+            "app.toml": '[app]\nname = "fixed"\nentry = "broken.main:main"\n[packages]\npaths = ["src"]\n',
+        })
+        self.assertEqual(freeze("check", root, check=False).returncode, 1)
+        with open(root / "app.toml", "a") as config:
+            config.write('[[routing.rule]]\nname = "broken"\nlocation = "filesystem-relative:lib"\n')
+        result = freeze("check", root)
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
+
+    def test_config_errors_name_the_real_file(self):
+        root = write_tree(self.tmp / "badconfig", {"app.toml": '[app]\nname = "x"\nentry = "x"\nentyr = 1\n'})
+        result = freeze("check", root / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{root / 'app.toml'}:4: app.entyr: unknown key", result.stderr)
+
+
+class CheckPassesTest(TempDirTestCase):
+    def test_cli_example_with_stdlib(self):
+        root = self.tmp / "cli"
+        shutil.copytree(SOURCE_DIR / "examples" / "cli", root, ignore=shutil.ignore_patterns("dist", "__pycache__"))
+        result = freeze("check", root / "app.toml")
+        self.assertRegex(result.stdout, r"all \d+ checks passed \(1 entry point, \d+ modules\)")
+        self.assertIn("--stdlib", result.stdout)
+        # The whole standard library imports too (what cannot, on Linux without a display, is skipped).
+        result = freeze("check", root / "app.toml", "--stdlib", "--json")
+        data = json.loads(result.stdout)
+        self.assertEqual(data["failures"], [])
+        self.assertGreater(data["checks"], 500)
+        skipped = {s["name"] for s in data["skipped"]}
+        self.assertTrue({"antigravity", "this", "taskcli.__main__"} <= skipped, skipped)
+
+    def test_third_party_hint_and_metadata(self):
+        if not (DIST_PACKAGES / "yaml").is_dir():
+            self.skipTest("python3-yaml is not installed")
+        files = {"src/uy/__init__.py": "", "src/uy/main.py": "import yaml\ndef main():\n    print(yaml.__version__)\n"}
+        toml = '[app]\nname = "uy"\nentry = "uy.main:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "uy", dict(files, **{"app.toml": toml}))
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"'yaml' is installed in {DIST_PACKAGES} but not included", result.stdout)
+        self.assertIn(f'site_packages = [{{ dir = "{DIST_PACKAGES}", include = [..., "yaml"] }}]', result.stdout)
+        (root / "app.toml").write_text(toml + f'site_packages = [{{ dir = "{DIST_PACKAGES}", include = ["yaml", "_yaml"] }}]\n')
+        result = freeze("check", root, "-v")
+        self.assertRegex(result.stdout, r"all \d+ checks passed \(1 entry point, \d+ modules, 1 distribution's metadata\)")
+        self.assertIn("ok    module yaml.cyaml", result.stdout)
+        self.assertIn("ok    metadata PyYAML", result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,94 @@
+// Unit tests for the launcher's command-line classification (launcher/command_line): the exact
+// command lines multiprocessing builds are python's, anything near them is refused, and the
+// app's argv is never interpreted unless interpreter mode is on.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "command_line.h"
+
+using freeze::launcher::classify_command_line;
+using freeze::launcher::is_multiprocessing_code;
+using freeze::launcher::RunKind;
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+RunKind kind(Args argv, bool interpreter = false) {
+  argv.insert(argv.begin(), "/opt/app/app");
+  return classify_command_line(argv, interpreter).kind;
+}
+
+}  // namespace
+
+TEST_CASE("multiprocessing's -c templates with literal arguments only") {
+  const Args none;
+  const Args fork = {"--multiprocessing-fork"};
+  CHECK(is_multiprocessing_code("from multiprocessing.resource_tracker import main;main(7)", none));
+  CHECK(is_multiprocessing_code("from multiprocessing.forkserver import main; main(3, 4, ['__main__'], **{})", none));
+  CHECK(is_multiprocessing_code("from multiprocessing.forkserver import main; main(3, 4, [], **{'sys_path': "
+                                "['/a b', \"it's\", '\\\\x', '']})",
+                                none));
+  CHECK(is_multiprocessing_code("from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5, pipe_handle=7)",
+                                fork));
+  CHECK(is_multiprocessing_code("from multiprocessing.spawn import spawn_main; spawn_main(pipe_handle=7, parent_pid=None)",
+                                fork));
+
+  // Anything else: code after the call, expressions, unknown keywords, main_path, wrong tails.
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.resource_tracker import main;main(7); import os", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.resource_tracker import main;main(7)", fork));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.resource_tracker import main;main(os.getpid())", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.resource_tracker import main;main(-1)", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.forkserver import main; main(3, 4, [f'{x}'], **{})", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.forkserver import main; main(3, 4, ['a' 'b'], **{})", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.forkserver import main; main(3, 4, ['a'], **{'main_path': 'x.py'})",
+                                      none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.forkserver import main; main(3, 4, ['unterminated], **{})", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)", fork));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.spawn import spawn_main; spawn_main(pipe_handle=7)", none));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.spawn import spawn_main; spawn_main(pipe_handle=7, pipe_handle=8)",
+                                      fork));
+  CHECK_FALSE(is_multiprocessing_code("from multiprocessing.spawn import spawn_main; spawn_main(pipe_handle=7, evil=1)", fork));
+}
+
+TEST_CASE("multiprocessing command lines run as python; the app's argv stays the app's") {
+  CHECK(kind({"-I", "-c", "from multiprocessing.resource_tracker import main;main(5)"}) == RunKind::PythonCommandLine);
+  CHECK(kind({"-B", "-S", "-s", "-E", "-OO", "-vv", "-bb", "-q", "-P", "-Wdefault", "-Werror::DeprecationWarning", "-X",
+              "faulthandler", "-X", "tracemalloc=5", "-X", "utf8", "-X", "dev", "-c",
+              "from multiprocessing.resource_tracker import main;main(5)"}) == RunKind::PythonCommandLine);
+  CHECK(kind({"-c", "from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5, pipe_handle=7)",
+              "--multiprocessing-fork"}) == RunKind::PythonCommandLine);
+
+  const auto spawn = classify_command_line({"/opt/app/app", "--multiprocessing-fork", "tracker_fd=5", "pipe_handle=7"}, false);
+  CHECK(spawn.kind == RunKind::SpawnChild);
+  CHECK(spawn.code == "from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5, pipe_handle=7)");
+
+  // Not multiprocessing's: the app's argv, never interpreted.
+  CHECK(kind({}) == RunKind::App);
+  CHECK(kind({"-c", "print(1)"}) == RunKind::App);
+  CHECK(kind({"-m", "json.tool"}) == RunKind::App);
+  CHECK(kind({"-I", "-c", "import os"}) == RunKind::App);
+  CHECK(kind({"-X", "importtime", "-c", "print(1)"}) == RunKind::App);
+  CHECK(kind({"-X", "frozen_modules=off", "-c", "from multiprocessing.x"}) == RunKind::App);  // not a flag it builds
+  CHECK(kind({"script.py"}) == RunKind::App);
+  CHECK(kind({"-"}) == RunKind::App);
+  CHECK(kind({"summary", "--multiprocessing-fork"}) == RunKind::App);
+}
+
+TEST_CASE("interpreter mode: python's options, or a script") {
+  for (const Args& args : {Args{"-c", "print(1)"}, Args{"-m", "pkg.worker", "x"}, Args{"-"}, Args{"-I", "-c", "x"},
+                           Args{"-IS"}, Args{"-OO", "-m", "x"}, Args{"-Wignore", "-c", "x"}, Args{"-X", "dev"},
+                           Args{"-uc", "print(1)"}, Args{"-I"}, Args{"-x", "file"}, Args{"--check-hash-based-pycs"}}) {
+    CAPTURE(args.front());
+    CHECK(kind(args, true) == RunKind::PythonCommandLine);
+  }
+  CHECK(kind({"/"}, true) == RunKind::App);  // a directory without __main__.py
+  CHECK(kind({"/nonexistent/script.py"}, true) == RunKind::App);
+  for (const Args& args : {Args{}, Args{"run"}, Args{"--help"}, Args{"-h"}, Args{"-V"}, Args{"--version"},
+                           Args{"--verbose"}, Args{"-Z"}, Args{"-vh"}, Args{""}}) {
+    CAPTURE(args.empty() ? std::string("<none>") : args.front());
+    CHECK(kind(args, true) == RunKind::App);
+  }
+}
