@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "app_config.h"
+#include "scratch_directory.h"
 #include "build_command.h"
 #include "build_python.h"
 #include "check_script_source.h"
@@ -109,28 +110,11 @@ std::string location_words(const nlohmann::json& item) {
 
 // ---- the verification build ------------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/freeze-check-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw UserError("cannot create a temporary directory in " + pattern.substr(0, pattern.rfind('/')) + ": " +
-                      std::strerror(errno) + " (set TMPDIR to a writable directory)");
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path_, error);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+// The checking build goes to $TMPDIR (or /tmp), never next to the user's output.
+fs::path temporary_parent() {
+  const char* base = std::getenv("TMPDIR");
+  return base && *base ? fs::path(base) : fs::path("/tmp");
+}
 
 // The app's config with [app] entry replaced by the checking program and every path made
 // absolute, so that it builds the same resources from another directory.
@@ -655,7 +639,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   const auto started = std::chrono::steady_clock::now();
   const AppConfig config = load_app_config(options.config_file);  // errors name the real file
   explain_config(config);
-  TempDir temp;
+  ScratchDirectory temp(temporary_parent(), "freeze-check-");
   const fs::path toml_file = temp.path() / "check.toml";
   {
     std::ofstream file(toml_file, std::ios::binary);

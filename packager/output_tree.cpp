@@ -7,32 +7,13 @@
 #include <vector>
 
 #include "atomic_file.h"
+#include "scratch_directory.h"
 #include "user_error.h"
 
 namespace freeze::packager {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A directory that is removed with its contents when the object goes away.
-class ScratchDirectory {
- public:
-  ScratchDirectory(const fs::path& parent, const std::string& stem) {
-    std::string pattern = (parent / (stem + "XXXXXX")).string();
-    if (mkdtemp(pattern.data()) == nullptr) throw UserError(parent.string() + ": cannot create a temporary directory");
-    path_ = pattern;
-  }
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDirectory(const ScratchDirectory&) = delete;
-  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write_plain(const fs::path& path, const std::string& data) {
   std::error_code error;
