@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -17,6 +18,10 @@ namespace {
 // reused, and the dynamic loader matches already-loaded objects by path.
 std::vector<int> g_memory_files;
 std::set<std::string> g_loaded_libraries;
+// Memory file of each entry already written: importing a module again (after it was dropped
+// from sys.modules, or in a subinterpreter) reuses it instead of writing another copy, and the
+// dynamic loader then hands back the object it already has.
+std::map<std::pair<blob::Kind, std::string>, std::string> g_memory_file_of;
 
 std::string basename_of(std::string_view path) {
   const auto slash = path.rfind('/');
@@ -36,6 +41,8 @@ void write_all(int fd, const unsigned char* data, std::size_t size) {
 // Decompresses `entry` straight into a new memory file; returns its /proc/self/fd path, or
 // empty with `error` set.
 std::string memory_file(const blob::Entry& entry, std::string* error) {
+  const auto key = std::make_pair(entry.kind, std::string(entry.name));
+  if (const auto it = g_memory_file_of.find(key); it != g_memory_file_of.end()) return it->second;
   const std::string name = basename_of(entry.path.empty() ? entry.name : entry.path);
   const int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
   if (fd < 0) {
@@ -55,7 +62,7 @@ std::string memory_file(const blob::Entry& entry, std::string* error) {
     return {};
   }
   g_memory_files.push_back(fd);
-  return "/proc/self/fd/" + std::to_string(fd);
+  return g_memory_file_of[key] = "/proc/self/fd/" + std::to_string(fd);
 }
 
 // Where the dynamic loader should open `entry` from: a memory file, or its file on disk.
