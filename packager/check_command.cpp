@@ -125,7 +125,9 @@ std::string verification_config(const AppConfig& config) {
   } catch (const toml::parse_error&) {
     throw UserError(config.config_file.string() + ": invalid TOML");  // load_app_config said so first
   }
-  toml::table root = is_pyproject(config.config_file) ? *document["tool"]["freeze"].as_table() : document;
+  const toml::table* source = is_pyproject(config.config_file) ? document["tool"]["freeze"].as_table() : &document;
+  if (source == nullptr) throw UserError(config.config_file.string() + ": [tool.freeze] is missing");
+  toml::table root = *source;
   toml::table app;
   app.insert("name", config.name);
   app.insert("code", std::string(kCheckScriptSource));

@@ -1,6 +1,7 @@
 #include "file_tree.h"
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -226,6 +227,8 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
   std::error_code error;
   fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, error), end;
   if (error) throw UserError(root.string() + ": cannot read directory: " + error.message());
+  std::set<std::pair<dev_t, ino_t>> visited;
+  if (struct stat st {}; ::stat(root.c_str(), &st) == 0) visited.insert({st.st_dev, st.st_ino});
   for (; it != end; it.increment(error)) {
     if (error) throw UserError(root.string() + ": cannot read directory: " + error.message());
     const fs::path& path = it->path();
@@ -252,7 +255,11 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
       continue;
     }
     if (it->is_directory(error)) {
-      if (name == "__pycache__") it.disable_recursion_pending();
+      // Symlinked directories are followed, but each directory only once: a symlink loop
+      // would otherwise be walked forever.
+      struct stat st {};
+      const bool seen = ::stat(path.c_str(), &st) == 0 && !visited.insert({st.st_dev, st.st_ino}).second;
+      if (name == "__pycache__" || seen) it.disable_recursion_pending();
       continue;
     }
     if (!it->is_regular_file(error) || name.ends_with(".pyc") || name.ends_with(".pyo")) continue;
