@@ -49,7 +49,19 @@ function(freeze_apply_sanitizers)
         target_compile_options(${target} PRIVATE ${FREEZE_SANITIZER_FLAGS})
       endif()
       if(type MATCHES "^(SHARED_LIBRARY|MODULE_LIBRARY|EXECUTABLE)$")
+        # Keep symbols (the launcher is stripped with -s otherwise): sanitizer reports must name
+        # the functions involved.
+        get_target_property(options ${target} LINK_OPTIONS)
+        if(options)
+          list(FILTER options EXCLUDE REGEX "(^-s$|:-s>$|^-Wl,(-s|--strip-all)$)")
+          set_target_properties(${target} PROPERTIES LINK_OPTIONS "${options}")
+        endif()
         target_link_options(${target} PRIVATE ${FREEZE_SANITIZER_FLAGS})
+        # The sanitizer runtime intercepts crypt(3) and binds the real one at start-up; an
+        # extension module that brings libcrypt later (the crypt module's _crypt) would call
+        # through a null pointer. Loading libcrypt from the start avoids that (sanitizer
+        # builds only).
+        target_link_options(${target} PRIVATE "LINKER:--push-state,--no-as-needed" -lcrypt "LINKER:--pop-state")
         # Runtime defaults (halt on the first error, leak checking, suppressions for CPython's
         # own deliberate leaks) compiled into each program, so they apply however it is run.
         target_sources(${target} PRIVATE "${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cpp")

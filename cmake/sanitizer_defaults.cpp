@@ -6,8 +6,15 @@ extern "C" {
 // The interceptors look these up by name; keep them visible.
 __attribute__((visibility("default"), used)) const char* __asan_default_options() {
   // exitcode 23 (shared by all the sanitizers): distinguishable from a Python exit status.
-  return "detect_leaks=1:abort_on_error=0:exitcode=23:strict_string_checks=1:"
-         "detect_stack_use_after_return=0:check_initialization_order=1:allocator_may_return_null=1";
+  // print_suppressions=0: tests compare stderr; a suppressed leak must leave it untouched.
+  // handle_segv=0 (and bus, fpe): a crash stays the signal it is, as without the sanitizer (the
+  // damage tests assert "never a signal"; `freeze check` reports crashing imports by signal);
+  // invalid accesses to heap, stack and globals are still reported before they could crash.
+  return "detect_leaks=1:abort_on_error=0:exitcode=23:print_suppressions=0:strict_string_checks=1:"
+         "detect_stack_use_after_return=0:check_initialization_order=1:allocator_may_return_null=1:"
+         "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"
+         // Tests LD_PRELOAD shims (no memfd_create); the sanitizer runtime need not come first.
+         "verify_asan_link_order=0";
 }
 
 __attribute__((visibility("default"), used)) const char* __ubsan_default_options() {
@@ -40,7 +47,14 @@ __attribute__((visibility("default"), used)) const char* __lsan_default_suppress
          "leak:list_extend\n"
          "leak:list_pop\n"
          "leak:list_resize\n"
-         "leak:PyThread_allocate_lock\n";
+         "leak:PyThread_allocate_lock\n"
+         "leak:tracemalloc_\n"
+         "leak:_PyTraceMalloc_\n"
+         // Libraries loaded from memory files (bundled system libraries such as libcrypto, and
+         // CPython's lib-dynload extension modules) are not freeze's code; OpenSSL, for one,
+         // keeps its global state until exit.
+         "leak:/proc/self/fd/\n"
+         "leak:CRYPTO_\n";
 }
 
 }  // extern "C"

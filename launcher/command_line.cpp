@@ -133,13 +133,10 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// What python would run as a script: a Python file, a zip application or a directory with a
-// __main__ module.
+// What python would run as a script: any file (source, bytecode or a zip application, whatever
+// its name), or a directory with a __main__ module.
 bool is_script(const std::string& path) {
-  for (const std::string_view suffix : {".py", ".pyc", ".pyw", ".pyz", ".zip"}) {
-    if (path.size() > suffix.size() && path.ends_with(suffix)) return is_file(path);
-  }
-  return is_directory(path) && (is_file(path + "/__main__.py") || is_file(path + "/__main__.pyc"));
+  return is_file(path) || (is_directory(path) && (is_file(path + "/__main__.py") || is_file(path + "/__main__.pyc")));
 }
 
 [[noreturn]] void refuse(const std::vector<std::string>& argv, const char* what) {
@@ -170,6 +167,32 @@ bool is_multiprocessing_code(const std::string& code, const std::vector<std::str
   if (cursor.text(kSpawnPrefix)) {
     return spawn_keywords(cursor) && cursor.at_end() && rest.size() == 1 &&
            rest[0] == "--multiprocessing-fork";
+  }
+  return false;
+}
+
+bool python_options_ignore_environment(const std::vector<std::string>& argv) {
+  // python's getopt (3.11): short options "bBc:dEhiIJm:OPqRsStuvVW:xX:?", clustered; -c, -m end
+  // the options, -W and -X take the rest of the argument or the next one; "-" or a script ends
+  // them too; the only long option with a value is --check-hash-based-pycs.
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg == "--check-hash-based-pycs") {
+      ++i;
+      continue;
+    }
+    if (arg == "--") return false;
+    if (arg.starts_with("--")) continue;
+    if (arg.size() < 2 || arg[0] != '-') return false;
+    for (std::size_t j = 1; j < arg.size(); ++j) {
+      const char c = arg[j];
+      if (c == 'E' || c == 'I') return true;
+      if (c == 'c' || c == 'm') return false;
+      if (c == 'W' || c == 'X') {
+        if (j + 1 == arg.size()) ++i;  // the value is the next argument
+        break;
+      }
+    }
   }
   return false;
 }

@@ -8,8 +8,8 @@
 //    subprocess._args_from_interpreter_flags() produces, and `-c` code that is one of the
 //    templates with literal arguments (never arbitrary code);
 //  - with `[python] interpreter = true`, any command line whose first argument is one of python's
-//    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing script
-//    (*.py, *.pyc, *.pyz, *.zip, or a directory with __main__.py).
+//    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing script (any
+//    file, or a directory with __main__.py), as python would run it.
 #pragma once
 
 #include <string>
@@ -29,6 +29,10 @@ struct Invocation {
 };
 
 Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode);
+
+// Whether python's options at the start of `argv` (a python command line) include -E or -I,
+// which make python ignore PYTHON* environment variables such as PYTHONPATH.
+bool python_options_ignore_environment(const std::vector<std::string>& argv);
 
 // Exposed for tests of the matcher: does `code` equal one of multiprocessing's -c templates with
 // literal arguments, and is `rest` (what follows it on the command line) what goes with it?

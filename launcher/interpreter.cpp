@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "python_hooks.h"
 
@@ -28,6 +29,8 @@ void append_path(PyConfig* config, const std::string& path) {
   check(PyWideStringList_Append(&config->module_search_paths, wide), config);
   PyMem_RawFree(wide);
 }
+
+std::vector<std::string> argv_vector(int argc, char** argv) { return std::vector<std::string>(argv, argv + argc); }
 
 void preinitialize(const blob::LaunchSettings& settings, RunKind kind, int argc, char** argv) {
   PyPreConfig preconfig;
@@ -56,13 +59,20 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
   }
   config->install_signal_handlers = 1;  // KeyboardInterrupt on SIGINT, SIGPIPE ignored: as python
   config->_init_main = 0;
+  if (settings.unbuffered) config->buffered_stdio = 0;  // -u and PYTHONUNBUFFERED only add to it
+  bool honours_environment = !settings.isolated;
   if (kind == RunKind::PythonCommandLine) {
-    // CPython parses the command line exactly as python does (-c, -m, script, -, options).
+    // CPython parses the command line exactly as python does (-c, -m, script, -, options),
+    // once (PyConfig_Read twice would drop -X warn_default_encoding in 3.11), and sys.flags
+    // are what it says: multiprocessing passes the app's own flags to its helpers.
     config->parse_argv = 1;
+    honours_environment = honours_environment && !python_options_ignore_environment(argv_vector(argc, argv));
   } else {
-    // The app's argv is never interpreted; site as app.toml says (python -S).
+    // The app's argv is never interpreted; site and optimisation as app.toml says (python -S,
+    // -O; PYTHONOPTIMIZE can only raise it).
     config->parse_argv = 0;
     config->site_import = settings.site ? 1 : 0;
+    config->optimization_level = settings.optimize;
   }
   check(PyConfig_SetBytesArgv(config, argc, argv), config);
   check(PyConfig_SetBytesString(config, &config->executable, context.executable.c_str()), config);
@@ -73,12 +83,8 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
   // sys.path holds no stdlib directory: every embedded module comes from the importer.
   config->module_search_paths_set = 1;
 
-  // Parse argv and the environment now, to apply app.toml's settings on top of them.
-  check(PyConfig_Read(config), config);
-  if (config->optimization_level < settings.optimize) config->optimization_level = settings.optimize;
-  if (settings.unbuffered) config->buffered_stdio = 0;
-  // An app that honours the environment also honours PYTHONPATH (unless -E or -I said no).
-  if (config->use_environment && !config->isolated) {
+  // An app that honours the environment also honours PYTHONPATH (unless -E or -I say no).
+  if (honours_environment) {
     if (const char* pythonpath = std::getenv("PYTHONPATH"); pythonpath != nullptr && *pythonpath != '\0') {
       std::string paths(pythonpath);
       std::size_t start = 0;
@@ -93,72 +99,72 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
   }
 }
 
+// sys._stdlib_dir: where the embedded stdlib notionally lives, as every embedded module's
+// __file__ says: the executable's directory. The frozen importer derives the __file__ of
+// libpython's deep-frozen modules (os, codecs, site, ...) from it, so they have one, as under
+// python. getpath drops a PyConfig.stdlib_dir that does not exist on disk, and the main phase
+// copies the configuration into sys: it is set just after, when posix is imported (below).
+bool set_stdlib_dir(const std::string& directory) {
+  PyObject* value = PyUnicode_DecodeFSDefault(directory.c_str());
+  const bool ok = value != nullptr && PySys_SetObject("_stdlib_dir", value) == 0;
+  Py_XDECREF(value);
+  if (!ok) PyErr_Clear();
+  return ok;
+}
+
+// importlib's external bootstrap, which imports posix, was found before sys._stdlib_dir was
+// set: it gets the __file__ python gives it now, as the frozen importer would have.
+void fix_up_external_bootstrap() {
+  PyObject* modules = PySys_GetObject("modules");  // borrowed
+  PyObject* module = modules ? PyDict_GetItemString(modules, "_frozen_importlib_external") : nullptr;  // borrowed
+  if (module == nullptr || PyObject_HasAttrString(module, "__file__")) return;
+  PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
+  PyObject* frozen_importer = bootstrap ? PyObject_GetAttrString(bootstrap, "FrozenImporter") : nullptr;
+  PyObject* spec = PyObject_GetAttrString(module, "__spec__");
+  PyObject* state = spec ? PyObject_GetAttrString(spec, "loader_state") : nullptr;
+  PyObject* origname = state && state != Py_None ? PyObject_GetAttrString(state, "origname") : nullptr;
+  PyObject* resolved = frozen_importer && origname
+                           ? PyObject_CallMethod(frozen_importer, "_resolve_filename", "Os", origname,
+                                                 "_frozen_importlib_external")
+                           : nullptr;
+  PyObject* filename = resolved && PyTuple_Check(resolved) ? PyTuple_GetItem(resolved, 0) : nullptr;  // borrowed
+  if (filename && filename != Py_None) {
+    if (PyObject_SetAttrString(state, "filename", filename) < 0) PyErr_Clear();
+    if (PyObject_SetAttrString(module, "__file__", filename) < 0) PyErr_Clear();
+  }
+  Py_XDECREF(resolved);
+  Py_XDECREF(origname);
+  Py_XDECREF(state);
+  Py_XDECREF(spec);
+  Py_XDECREF(frozen_importer);
+  Py_XDECREF(bootstrap);
+  PyErr_Clear();
+}
+
 // Subinterpreters (Py_NewInterpreter, _xxsubinterpreters, _testcapi.run_in_subinterp) set up
 // their own import system and import encodings before any Python code runs: the embedded
 // importer must be on their sys.meta_path by then. `posix` is imported by importlib's external
 // bootstrap of every interpreter, just before that; it is a multi-phase module whose init
 // function runs once per interpreter, so a wrapper around it installs the importer.
 PyObject* (*g_posix_init)() = nullptr;
+std::string g_stdlib_dir;
 PyObject* posix_init_installing_the_importer() {
   PyObject* definition = g_posix_init();
-  if (definition != nullptr && PyInterpreterState_Get() != PyInterpreterState_Main()) {
+  if (definition != nullptr) {
+    // Here, in every interpreter, after it took its sys attributes from the configuration and
+    // before it imports encodings and its first frozen stdlib modules. (The main interpreter
+    // has its importer since the core phase.)
     PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
     PyErr_Fetch(&type, &value, &traceback);
-    if (!importer::install_finder()) PyErr_Clear();
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+      if (!importer::install_finder()) PyErr_Clear();
+      if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
+    }
+    set_stdlib_dir(g_stdlib_dir);
+    guard_site();
     PyErr_Restore(type, value, traceback);
   }
   return definition;
-}
-
-// sys._stdlib_dir: where the embedded stdlib notionally lives, as every embedded module's
-// __file__ says: the executable's directory. The frozen importer derives the __file__ of
-// libpython's deep-frozen modules (os, codecs, site, ...) from it, so they have one, as under
-// python. getpath drops a PyConfig.stdlib_dir that does not exist on disk, so it is set once
-// the interpreter is up, and the frozen modules imported until then get their __file__ now.
-void set_stdlib_dir(const std::string& directory) {
-  PyObject* value = PyUnicode_DecodeFSDefault(directory.c_str());
-  if (value == nullptr || PySys_SetObject("_stdlib_dir", value) < 0) {
-    Py_XDECREF(value);
-    PyErr_Clear();
-    return;
-  }
-  Py_DECREF(value);
-  PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
-  PyObject* frozen_importer = bootstrap ? PyObject_GetAttrString(bootstrap, "FrozenImporter") : nullptr;
-  PyObject* modules = PySys_GetObject("modules");  // borrowed
-  PyObject* items = (frozen_importer && modules) ? PyDict_Items(modules) : nullptr;
-  for (Py_ssize_t i = 0; items != nullptr && i < PyList_GET_SIZE(items); ++i) {
-    PyObject* name = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 0);
-    PyObject* module = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 1);
-    PyObject* spec = PyObject_GetAttrString(module, "__spec__");
-    PyObject* origin = spec ? PyObject_GetAttrString(spec, "origin") : nullptr;
-    PyObject* state = spec ? PyObject_GetAttrString(spec, "loader_state") : nullptr;
-    PyObject* origname = state && state != Py_None ? PyObject_GetAttrString(state, "origname") : nullptr;
-    PyErr_Clear();
-    // As under python, importlib's own bootstrap module has no __file__.
-    if (origin && PyUnicode_Check(origin) && PyUnicode_CompareWithASCIIString(origin, "frozen") == 0 && origname &&
-        PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "_frozen_importlib") != 0 &&
-        !PyObject_HasAttrString(module, "__file__") && !PyObject_HasAttrString(module, "__path__")) {
-      PyObject* resolved = PyObject_CallMethod(frozen_importer, "_resolve_filename", "OO", origname, name);
-      PyObject* filename = resolved && PyTuple_Check(resolved) ? PyTuple_GetItem(resolved, 0) : nullptr;  // borrowed
-      if (filename && filename != Py_None) {
-        if (PyObject_SetAttrString(state, "filename", filename) < 0 ||
-            PyObject_SetAttrString(module, "__file__", filename) < 0) {
-          PyErr_Clear();
-        }
-      }
-      Py_XDECREF(resolved);
-      PyErr_Clear();
-    }
-    Py_XDECREF(origname);
-    Py_XDECREF(state);
-    Py_XDECREF(origin);
-    Py_XDECREF(spec);
-  }
-  Py_XDECREF(items);
-  Py_XDECREF(frozen_importer);
-  Py_XDECREF(bootstrap);
-  PyErr_Clear();
 }
 
 void wrap_posix_init() {
@@ -179,6 +185,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::fprintf(stderr, "%s: cannot register the embedded importer\n", context.executable.c_str());
     std::exit(1);
   }
+  g_stdlib_dir = context.origin_dir;
   wrap_posix_init();
   preinitialize(settings, kind, argc, argv);
 
@@ -195,7 +202,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::exit(1);
   }
   check(_Py_InitializeMain());
-  set_stdlib_dir(context.origin_dir);
+  fix_up_external_bootstrap();
   install_python_hooks(context.origin_dir);
 }
 

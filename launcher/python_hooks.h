@@ -10,8 +10,15 @@
 
 namespace freeze::launcher {
 
-// Installs sys.excepthook, sys.unraisablehook, _thread._excepthook (threading.excepthook) and a
-// meta-path finder that adapts linecache when it is first imported. Call after initialisation.
+// Called in every interpreter when its import system is set up, before site is imported: site
+// is kept from the directories beside the executable (<prefix>/lib/python3.11/site-packages and
+// the like, pyvenv.cfg), which are put back in sys once it has run. Also puts the launcher's
+// meta-path finder (linecache's adaptation, the end of site) on sys.meta_path.
+void guard_site();
+
+// Installs sys.excepthook and sys.unraisablehook (and sys.__excepthook__, __unraisablehook__,
+// the defaults code restores), _thread._excepthook (threading.excepthook) and a meta-path
+// finder that adapts linecache when it is first imported. Call after initialisation.
 void install_python_hooks(const std::string& origin_dir);
 
 }  // namespace freeze::launcher

@@ -31,8 +31,16 @@ SelfImage SelfImage::open() {
   image.path_ = executable_path();
   // Open through /proc/self/exe rather than the path: it is the file that is running even if
   // the path was replaced or removed since.
-  const int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("cannot open " + image.path_ + ": " + std::strerror(errno));
+  if (fd <= 2) {
+    // Started with stdin, stdout or stderr closed: the descriptor kept open must not take their
+    // place, or sys.stdin & co. would read and write this file where python has None.
+    const int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    ::close(fd);
+    if (high < 0) throw std::runtime_error("cannot open " + image.path_ + ": " + std::strerror(errno));
+    fd = high;
+  }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     const int err = errno;

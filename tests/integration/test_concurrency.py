@@ -16,6 +16,9 @@ import unittest
 from freezetest import TempDirTestCase, build_app, clean_env, run
 
 SOAK_SECONDS = float(os.environ.get("FREEZE_SOAK_SECONDS", "6"))
+# In a sanitizer build ASan's quarantine holds freed memory: RSS grows by design; only the
+# open files are compared there.
+SANITIZED = os.environ.get("FREEZE_SANITIZED") == "1"
 THREADS = 16
 # Stdlib modules the threads import besides their own: several are extension modules that
 # Debian builds as lib-dynload/*.so, loaded from memory.
@@ -166,7 +169,8 @@ class ConcurrencyTest(TempDirTestCase):
         facts = self.soak(extensions=False)
         # After the warm-up, memory may move by allocator noise, not by what each iteration does.
         growth = facts["rss_end"] - facts["rss_warm"]
-        self.assertLess(growth, 2048 + facts["rss_warm"] // 20, facts)
+        if not SANITIZED:
+            self.assertLess(growth, 2048 + facts["rss_warm"] // 20, facts)
         self.assertEqual(facts["files_end"], facts["files_warm"], facts)
 
     def test_extension_reimport_loop_keeps_rss_and_files_flat(self):
@@ -176,7 +180,8 @@ class ConcurrencyTest(TempDirTestCase):
         self.assertTrue(facts["native"], facts)
         self.assertEqual(facts["files_end"], facts["files_warm"], facts)
         growth = facts["rss_end"] - facts["rss_warm"]
-        self.assertLess(growth, 2048 + facts["rss_warm"] // 20, facts)
+        if not SANITIZED:
+            self.assertLess(growth, 2048 + facts["rss_warm"] // 20, facts)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import unittest
 from freezetest import FREEZE, TempDirTestCase, build_app, clean_env, run
 
 VALGRIND = shutil.which("valgrind")
+# A sanitizer build (-DFREEZE_SANITIZE=ON) cannot run under valgrind; it checks the same itself.
+SANITIZED = os.environ.get("FREEZE_SANITIZED") == "1"
 SUPPRESSIONS = "/usr/lib/valgrind/python3.supp"  # Debian's, for CPython's deliberate tricks
 
 FILES = {
@@ -51,6 +53,7 @@ TINY = '[app]\nname = "tiny"\ncode = "import sys; print(sys.argv[1:])"\n[stdlib]
 
 
 @unittest.skipUnless(VALGRIND, "valgrind is not installed")
+@unittest.skipIf(SANITIZED, "a sanitizer build: AddressSanitizer/LeakSanitizer check instead of valgrind")
 class MemcheckTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):

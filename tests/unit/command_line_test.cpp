@@ -10,6 +10,7 @@
 
 using freeze::launcher::classify_command_line;
 using freeze::launcher::is_multiprocessing_code;
+using freeze::launcher::python_options_ignore_environment;
 using freeze::launcher::RunKind;
 
 namespace {
@@ -84,6 +85,8 @@ TEST_CASE("interpreter mode: python's options, or a script") {
     CAPTURE(args.front());
     CHECK(kind(args, true) == RunKind::PythonCommandLine);
   }
+  CHECK(kind({"/etc/hostname"}, true) == RunKind::PythonCommandLine);  // any existing file is a script
+  CHECK(kind({"/etc/hostname"}, false) == RunKind::App);
   CHECK(kind({"/"}, true) == RunKind::App);  // a directory without __main__.py
   CHECK(kind({"/nonexistent/script.py"}, true) == RunKind::App);
   for (const Args& args : {Args{}, Args{"run"}, Args{"--help"}, Args{"-h"}, Args{"-V"}, Args{"--version"},
@@ -91,4 +94,20 @@ TEST_CASE("interpreter mode: python's options, or a script") {
     CAPTURE(args.empty() ? std::string("<none>") : args.front());
     CHECK(kind(args, true) == RunKind::App);
   }
+}
+
+TEST_CASE("-E and -I among python's options, not among the program's arguments") {
+  CHECK(python_options_ignore_environment({"exe", "-E", "-c", "x"}));
+  CHECK(python_options_ignore_environment({"exe", "-I", "script.py"}));
+  CHECK(python_options_ignore_environment({"exe", "-sSE"}));
+  CHECK(python_options_ignore_environment({"exe", "-X", "dev", "-Wignore", "-I", "-m", "x"}));
+  CHECK(python_options_ignore_environment({"exe", "--check-hash-based-pycs", "always", "-E"}));
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-c", "x", "-E"}));
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-cE"}));     // -c's code is "E"
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-m", "-I"}));
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-XE"}));     // -X's value is "E"
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-W", "-E"}));
+  CHECK_FALSE(python_options_ignore_environment({"exe", "script.py", "-E"}));
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-", "-I"}));
+  CHECK_FALSE(python_options_ignore_environment({"exe", "-u", "-O"}));
 }
