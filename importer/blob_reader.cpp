@@ -1,5 +1,7 @@
 #include "blob_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -132,26 +134,63 @@ std::vector<Entry> BlobReader::with_prefix(Kind kind, std::string_view prefix) c
   return entries;
 }
 
+void BlobReader::read_payload_from(int fd, std::string reopen_path) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return;  // keep reading through the mapping
+  payload_fd_ = fd;
+  reopen_path_ = std::move(reopen_path);
+  file_device_ = st.st_dev;
+  file_inode_ = st.st_ino;
+}
+
+bool BlobReader::refresh_payload_fd() const {
+  struct stat st {};
+  if (payload_fd_ >= 0 && fstat(payload_fd_, &st) == 0 && st.st_dev == file_device_ && st.st_ino == file_inode_) {
+    return false;  // still the file: the damage is real
+  }
+  const int fd = ::open(reopen_path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  if (fstat(fd, &st) != 0 || st.st_dev != file_device_ || st.st_ino != file_inode_) {
+    ::close(fd);
+    return false;
+  }
+  payload_fd_ = fd;  // the old number is no longer ours: leave it alone
+  return true;
+}
+
+// The stored bytes of `span`, read with pread into a per-thread buffer; nullptr if the read fails.
+const unsigned char* BlobReader::read_stored(const Span& span) const {
+  thread_local std::vector<unsigned char> buffer;
+  buffer.resize(span.stored_size);
+  std::size_t done = 0;
+  while (done < span.stored_size) {
+    const ssize_t n = pread(payload_fd_, buffer.data() + done, span.stored_size - done,
+                            static_cast<off_t>(payload_file_offset_ + span.offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return nullptr;
+    done += static_cast<std::size_t>(n);
+  }
+  return buffer.data();
+}
+
+namespace {
+
+bool frame_header_matches(const unsigned char* frame, const Span& span) {
+  ZSTD_frameHeader header;
+  return frame != nullptr && ZSTD_getFrameHeader(&header, frame, span.stored_size) == 0 &&
+         header.frameType == ZSTD_frame && header.checksumFlag && header.frameContentSize == span.raw_size;
+}
+
+}  // namespace
+
 const unsigned char* BlobReader::stored_frame(const Span& span) const {
   const unsigned char* frame = payload_ + span.offset;
   if (payload_fd_ >= 0) {
-    thread_local std::vector<unsigned char> buffer;
-    buffer.resize(span.stored_size);
-    std::size_t done = 0;
-    while (done < span.stored_size) {
-      const ssize_t n = pread(payload_fd_, buffer.data() + done, span.stored_size - done,
-                              static_cast<off_t>(payload_file_offset_ + span.offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw DamagedError("resource cannot be read from the executable (truncated?)");
-      done += static_cast<std::size_t>(n);
-    }
-    frame = buffer.data();
+    frame = read_stored(span);
+    if (!frame_header_matches(frame, span) && refresh_payload_fd()) frame = read_stored(span);
+    if (frame == nullptr) throw DamagedError("resource cannot be read from the executable (truncated?)");
   }
-  ZSTD_frameHeader header;
-  if (ZSTD_getFrameHeader(&header, frame, span.stored_size) != 0 || header.frameType != ZSTD_frame ||
-      !header.checksumFlag || header.frameContentSize != span.raw_size) {
-    throw DamagedError("resource frame header is invalid");
-  }
+  if (!frame_header_matches(frame, span)) throw DamagedError("resource frame header is invalid");
   return frame;
 }
 
@@ -161,7 +200,11 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
     return;
   }
   const unsigned char* frame = stored_frame(span);
-  const std::size_t written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
+  std::size_t written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
+  if ((ZSTD_isError(written) || written != span.raw_size) && payload_fd_ >= 0 && refresh_payload_fd()) {
+    frame = stored_frame(span);  // the descriptor had been replaced under us: read again
+    written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
+  }
   if (ZSTD_isError(written)) {
     throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(written));
   }

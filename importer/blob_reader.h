@@ -39,7 +39,10 @@ class BlobReader {
   // Reads stored bytes with pread(2) from `fd` (the file given to open()) instead of from the
   // mapping: touching mapped pages would count whole page-cache folios in RSS, while a read
   // copies just the bytes needed. `fd` must stay open while the reader is used.
-  void read_payload_from(int fd) { payload_fd_ = fd; }
+  // If the descriptor stops being the file (a daemon closing every descriptor, its number
+  // reused), the reader notices (a failed read or a bad frame, confirmed with fstat) and opens
+  // `reopen_path` again, provided it is the same file.
+  void read_payload_from(int fd, std::string reopen_path = "/proc/self/exe");
 
   // Decompresses `span` into `out`, which must hold exactly span.raw_size bytes.
   void read_into(const Span& span, unsigned char* out) const;
@@ -59,7 +62,13 @@ class BlobReader {
 
   const unsigned char* payload_ = nullptr;
   std::uint64_t payload_file_offset_ = 0;
-  int payload_fd_ = -1;
+  mutable int payload_fd_ = -1;  // replaced by refresh_payload_fd()
+  std::string reopen_path_;
+  std::uint64_t file_device_ = 0;
+  std::uint64_t file_inode_ = 0;
+  // Reopens the payload's file if payload_fd_ no longer refers to it; true if it did.
+  bool refresh_payload_fd() const;
+  const unsigned char* read_stored(const Span& span) const;
   const unsigned char* entries_ = nullptr;
   const unsigned char* strings_ = nullptr;
   std::size_t strings_size_ = 0;

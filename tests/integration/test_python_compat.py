@@ -409,7 +409,6 @@ class ScenariosTest(TempDirTestCase):
     # importing. The reader keeps the executable open for pread(2) (importer/blob_reader.cpp,
     # launcher/self_image.cpp): reads then fail and the program dies "damaged". Remove
     # expectedFailure when the reader survives losing its descriptor.
-    @unittest.expectedFailure
     def test_closing_every_descriptor_then_importing(self):
         self.assertEqual(self.assertSame("close-fds-then-import").stdout, '["0.125"]\n')
 
