@@ -65,13 +65,15 @@ std::optional<blob::Entry> loader_entry(PyObject* fullname) {
   return entry;
 }
 
+// The directory __path__ names: where the package's __init__.py is, or for a namespace
+// package (which has no file) the directory its dotted name gives.
 std::string package_directory(const blob::Entry& entry) {
-  const std::string file = entry_file(entry);
   if (entry.flags & blob::kFlagNamespace) {
-    std::string dir = context().origin_dir;
+    std::string dir = context().origin_dir + "/";
     for (const char c : entry.name) dir += c == '.' ? '/' : c;
-    return context().origin_dir + "/" + std::string(dir.substr(context().origin_dir.size()));
+    return dir;
   }
+  const std::string file = entry_file(entry);
   return file.substr(0, file.rfind('/'));
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -21,6 +20,7 @@
 #include "output_tree.h"
 #include "progress.h"
 #include "reachability.h"
+#include "read_file.h"
 #include "routing.h"
 #include "system_libraries.h"
 #include "user_error.h"
@@ -29,14 +29,6 @@ namespace freeze::packager {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(path.string() + ": cannot read");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 fs::path self_directory() {
   std::error_code error;
@@ -168,6 +160,15 @@ CompiledModule compile_cached(BuildPython& python, const Resource& module, int o
   return compiled;
 }
 
+// Fills the module's bytecode and UTF-8 source, once. Throws UserError if it does not compile.
+void compile_module(BuildPython& python, Resource& module, int optimize) {
+  if (module.compiled) return;
+  CompiledModule compiled = compile_cached(python, module, optimize);
+  module.bytecode = std::move(compiled.bytecode);
+  module.source_utf8 = std::move(compiled.source_utf8);
+  module.compiled = true;
+}
+
 std::string placement_text(const Placement& placement) {
   if (placement.location == blob::Location::FilesystemRelative) return "filesystem-relative:" + placement.prefix;
   if (placement.filesystem_copy) return "in-memory (fallback copy in " + placement.prefix + ")";
@@ -186,12 +187,8 @@ void keep_reachable_stdlib(const AppConfig& config, const BuildOptions& options,
   for (const auto& name : config.stdlib_add) roots.push_back({name});
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
   auto compile = [&](Resource& module) {
-    if (module.compiled) return true;
     try {
-      CompiledModule compiled = compile_cached(python, module, config.optimize);
-      module.bytecode = std::move(compiled.bytecode);
-      module.source_utf8 = std::move(compiled.source_utf8);
-      module.compiled = true;
+      compile_module(python, module, config.optimize);
     } catch (const UserError&) {
       return false;  // reported when the module is compiled for the blob, if it is kept
     }
@@ -284,20 +281,15 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
     if (resource.kind == blob::Kind::Module) {
       ++out.module_count;
       if (!namespace_package) {
-        if (!resource.compiled) {
-          try {
-            CompiledModule compiled = compile_cached(python, resource, config.optimize);
-            resource.bytecode = std::move(compiled.bytecode);
-            resource.source_utf8 = std::move(compiled.source_utf8);
-            resource.compiled = true;
-          } catch (const UserError& error) {
-            if (resource.stdlib()) {
-              warning("skipping stdlib module '" + resource.name + "': " + error.what());
-            } else {
-              compile_errors.push_back(resource.origin + ": " + error.what());
-            }
-            continue;
+        try {
+          compile_module(python, resource, config.optimize);
+        } catch (const UserError& error) {
+          if (resource.stdlib()) {
+            warning("skipping stdlib module '" + resource.name + "': " + error.what());
+          } else {
+            compile_errors.push_back(resource.origin + ": " + error.what());
           }
+          continue;
         }
         CompiledModule compiled{std::move(resource.bytecode), std::move(resource.source_utf8)};
         if (on_disk || placement.filesystem_copy) {

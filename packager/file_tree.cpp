@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "app_config.h"
+#include "read_file.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -192,12 +191,7 @@ class Classifier {
 }  // namespace
 
 std::string TreeFile::read() const {
-  if (bytes) return *bytes;
-  std::ifstream in(disk, std::ios::binary);
-  if (!in) throw UserError(disk.string() + ": cannot read");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return bytes ? *bytes : read_file(disk);
 }
 
 std::string extension_module_stem(std::string_view filename) {

@@ -1,13 +1,12 @@
 #include "system_libraries.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "console.h"
 #include "elf_info.h"
+#include "read_file.h"
 
 namespace freeze::packager {
 namespace {
@@ -32,13 +31,6 @@ std::optional<fs::path> find_library(const std::string& soname) {
     if (std::error_code error; fs::is_regular_file(candidate, error)) return candidate;
   }
   return std::nullopt;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 }  // namespace
