@@ -22,7 +22,7 @@ LaunchSettings LaunchSettings::from(const Settings& settings) {
   s.python_version = get(settings, keys::kPythonVersion);
   s.interpreter = get(settings, keys::kInterpreter) == "1";
   s.unbuffered = get(settings, keys::kUnbuffered) == "1";
-  s.site = get(settings, keys::kSite) != "0";
+  s.site = get(settings, keys::kSite) == "1";
   if (s.entry_module.empty() == s.entry_code.empty()) throw DamagedError("launch settings name no entry point");
   if (s.optimize < 0 || s.optimize > 2 || optimize.size() > 1) throw DamagedError("launch settings are malformed");
   return s;

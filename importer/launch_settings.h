@@ -31,7 +31,7 @@ struct LaunchSettings {
   std::string python_version;
   bool interpreter = false;  // absent in older executables: off
   bool unbuffered = false;
-  bool site = true;
+  bool site = false;
 
   // Throws DamagedError if a required key is missing or malformed.
   static LaunchSettings from(const Settings& settings);

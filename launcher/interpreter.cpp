@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "python_hooks.h"
+#include "site_builtins.h"
 
 namespace freeze::launcher {
 namespace {
@@ -204,6 +205,10 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
   check(_Py_InitializeMain());
   fix_up_external_bootstrap();
   install_python_hooks(context.origin_dir);
+  // The app without site (the default: site has nothing to do in a frozen program and costs a
+  // fifth of the start-up) still has exit() and friends. A python command line (interpreter
+  // mode) keeps python's meaning of -S.
+  if (kind != RunKind::PythonCommandLine && !settings.site) install_site_builtins();
 }
 
 }  // namespace freeze::launcher

@@ -29,7 +29,7 @@ struct AppConfig {
   int optimize = 0;
   bool interpreter = false;  // also accept python's command line (-c, -m, script, options)
   bool unbuffered = false;   // stdio unbuffered, as python -u
-  bool site = true;          // import site at start-up, as python without -S
+  bool site = false;         // import site at start-up, as python without -S (false: python -S, plus site's builtins)
 
   // [stdlib]
   StdlibInclude stdlib_include = StdlibInclude::All;

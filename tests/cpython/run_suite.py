@@ -3,9 +3,9 @@
 and compares the results test by test.
 
 The frozen executable ("cpython-tests") has the whole standard library in memory, the `test`
-package beside it in lib/ (its tests open data files next to their modules), CPython's test
-extension modules (_testcapi & co.) in memory, and `[python] interpreter = true`, so that the
-suite's own subprocesses (`sys.executable -c ...`, `-m test.regrtest` workers, scripts) run in it.
+package and CPython's test extension modules (_testcapi & co.) as files beside it (its tests open
+data files next to their modules), and `[python] interpreter = true`, so that the suite's own
+subprocesses (`sys.executable -c ...`, `-m test.regrtest` workers, scripts) run in it.
 Both sides run `-m test -j N --junit-xml`, in the same environment.
 
 A test that passes under python and does not pass under freeze is a failure, unless by_design.txt
@@ -57,6 +57,7 @@ entry = "test"
 [python]
 interpreter = true     # the suite runs sys.executable -c/-m/script in subprocesses
 isolated = false       # and passes PYTHON* variables to them, as to python
+site = true            # as python: test_site and others inspect what site did
 
 [stdlib]
 exclude = ["idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"]   # "test" included
@@ -65,11 +66,13 @@ exclude = ["idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"]   # "test
 paths = ["testext"]    # _testcapi and the other test extension modules
 
 # The tests open data files next to their modules, and load the test extension modules from
-# files found on sys.path: those live in lib/ beside the executable (on PYTHONPATH when the
-# suite runs, as /usr/lib/python3.11 is on python's sys.path). The stdlib stays in memory.
+# files found on sys.path: those live beside the executable (on PYTHONPATH when the suite runs,
+# as /usr/lib/python3.11 is on python's sys.path). In the executable's own directory, as in
+# python's stdlib directory: test.support.STDLIB_DIR is then sys._stdlib_dir, where every
+# embedded stdlib module notionally lives. The stdlib stays in memory.
 [[routing.rule]]
 name = ["test", "unittest.test", "ctypes.test", "distutils.tests", "_test*", "_ctypes_test", "_xxtestfuzz", "xxlimited*"]
-location = "filesystem-relative:lib"
+location = "filesystem-relative:."
 """
 
 
@@ -251,7 +254,7 @@ def main():
         sides = (("python", [PYTHON], env),
                  # As /usr/lib/python3.11 is on python's sys.path: the directory that holds
                  # `test` and the test extension modules (unittest discovery would add it).
-                 ("freeze", [str(exe)], dict(env, PYTHONPATH=str(exe.parent / "lib"))))
+                 ("freeze", [str(exe)], dict(env, PYTHONPATH=str(exe.parent))))
         runs = {}
         for label, argv, side_env in sides:
             rundir = workdir / label

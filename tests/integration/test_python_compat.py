@@ -247,13 +247,17 @@ class InterpreterStateTest(TempDirTestCase):
         cls.isolated = build_app(cls.tmp / "isolated", '[app]\nname = "probe"\nentry = "probe"\n[packages]\npaths = ["src"]\n', files)
         cls.open = build_app(cls.tmp / "open", '[app]\nname = "probe"\nentry = "probe"\n[python]\nisolated = false\n'
                              '[packages]\npaths = ["src"]\n', files)
+        cls.open_site = build_app(cls.tmp / "open_site", '[app]\nname = "probe"\nentry = "probe"\n[python]\nisolated = false\n'
+                                  'site = true\n[packages]\npaths = ["src"]\n', files)
         cls.unbuffered = build_app(cls.tmp / "unbuffered", '[app]\nname = "probe"\nentry = "probe"\n[python]\nunbuffered = true\n'
                                    '[packages]\npaths = ["src"]\n', files)
-        cls.nosite = build_app(cls.tmp / "nosite", '[app]\nname = "probe"\nentry = "probe"\n[python]\nsite = false\n'
-                               '[packages]\npaths = ["src"]\n', files)
+        cls.site = build_app(cls.tmp / "site", '[app]\nname = "probe"\nentry = "probe"\n[python]\nsite = true\n'
+                             '[packages]\npaths = ["src"]\n', files)
         cls.script = cls.tmp / "isolated" / "src" / "probe.py"
 
     def compare(self, exe, python_args, env, stdin=subprocess.DEVNULL, stdout=None):
+        """The frozen program's state equals python's with python_args. Without site (the default,
+        python -S) the frozen program still has site's builtins (exit, quit, help...)."""
         def state(argv):
             if stdout is None:
                 result = run(argv, env=env, stdin=stdin)
@@ -270,6 +274,9 @@ class InterpreterStateTest(TempDirTestCase):
                     "path", "argv", "frozen"):
             frozen.pop(key)
             python.pop(key)
+        if "-S" in python_args:
+            self.assertEqual(frozen.pop("builtins"), ["copyright", "credits", "exit", "help", "license", "quit"])
+            self.assertEqual(python.pop("builtins"), [])
         self.assertEqual(frozen, python)
 
     def test_isolated_matches_python_dash_I_in_every_locale(self):
@@ -277,24 +284,25 @@ class InterpreterStateTest(TempDirTestCase):
                            {"LC_ALL": "C.UTF-8", "LC_CTYPE": "C"}, {"PYTHONIOENCODING": "latin-1", "LC_ALL": "C"},
                            {"PYTHONUTF8": "0", "PYTHONWARNINGS": "error", "PYTHONUNBUFFERED": "1"}):
             with self.subTest(env=locale_env):
-                self.compare(self.isolated, ["-I"], dict(locale_env, PATH=os.environ["PATH"]))
+                self.compare(self.isolated, ["-I", "-S"], dict(locale_env, PATH=os.environ["PATH"]))
 
     def test_stdout_to_a_file_and_a_pipe(self):
-        self.compare(self.isolated, ["-I"], clean_env(), stdout=self.tmp / "out.json")
-        self.compare(self.isolated, ["-I"], clean_env(), stdin=subprocess.PIPE)
+        self.compare(self.isolated, ["-I", "-S"], clean_env(), stdout=self.tmp / "out.json")
+        self.compare(self.isolated, ["-I", "-S"], clean_env(), stdin=subprocess.PIPE)
 
     def test_not_isolated_matches_python(self):
         for env in ({}, {"LC_ALL": "C"}, {"PYTHONIOENCODING": "latin-1:replace", "PYTHONUNBUFFERED": "1",
                                           "PYTHONWARNINGS": "error::DeprecationWarning", "PYTHONFAULTHANDLER": "1",
                                           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUTF8": "1", "PYTHONDEVMODE": "1"}):
             with self.subTest(env=env):
-                self.compare(self.open, [], dict(clean_env(), **env))
+                self.compare(self.open, ["-S"], dict(clean_env(), **env))
+                self.compare(self.open_site, [], dict(clean_env(), **env))
 
     def test_unbuffered_setting_is_python_dash_u(self):
-        self.compare(self.unbuffered, ["-I", "-u"], clean_env())
+        self.compare(self.unbuffered, ["-I", "-S", "-u"], clean_env())
 
-    def test_site_false_is_python_dash_S(self):
-        self.compare(self.nosite, ["-I", "-S"], clean_env())
+    def test_site_true_is_python_without_dash_S(self):
+        self.compare(self.site, ["-I"], clean_env())
 
     def test_documented_sys_values(self):
         result = run([self.isolated], env=clean_env())
@@ -306,9 +314,9 @@ class InterpreterStateTest(TempDirTestCase):
             self.assertEqual(info[key], exe_dir, key)
         self.assertEqual(info["path"], [])
         self.assertIs(info["frozen"], True)
-        self.assertTrue(info["site"])
+        self.assertFalse(info["site"])
         self.assertEqual(info["builtins"], ["copyright", "credits", "exit", "help", "license", "quit"])
-        self.assertEqual(info["flags"]["no_site"], 0)
+        self.assertEqual(info["flags"]["no_site"], 1)
         self.assertEqual(info["flags"]["isolated"], 1)
         self.assertEqual(info["flags"]["no_user_site"], 1)
         self.assertEqual(info["flags"]["dont_write_bytecode"], 0)
@@ -486,8 +494,9 @@ class MultiprocessingTest(TempDirTestCase):
                         {"src/helpers.py": probe})
         result = run([exe], env=clean_env(), timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn(f"{exe} -I -c from multiprocessing.forkserver import main; main(", result.stdout)
-        self.assertIn(f"{exe} -I -c from multiprocessing.resource_tracker import main;main(", result.stdout)
+        # The app's own flags, as multiprocessing passes them on: -S (no site, the default), -I.
+        self.assertIn(f"{exe} -S -I -c from multiprocessing.forkserver import main; main(", result.stdout)
+        self.assertIn(f"{exe} -S -I -c from multiprocessing.resource_tracker import main;main(", result.stdout)
 
 
 class InterpreterModeTest(TempDirTestCase):
@@ -583,6 +592,37 @@ class InterpreterModeTest(TempDirTestCase):
                 python = run([PYTHON, *options, "-c", code], env=env)
                 self.assertEqual(self.py(*options, "-c", code, env=env, exe=self.open_exe).stdout, python.stdout)
         self.assertTrue(self.py("-c", code, env=env, exe=self.open_exe).stdout.startswith(f"['error'] 0 0 [{str(self.tmp)!r}"))
+
+    def test_names_python_cannot_encode(self):
+        # CPython's test_import.test_unencodable_filename: a module whose file name is not UTF-8
+        # ("\udcff" is the byte 0xff) is found on disk by the path finder after the embedded
+        # importer finds nothing; no entry point of the importer raises UnicodeEncodeError for
+        # such names where python's finders and loaders do not ("\ud800" has no bytes at all).
+        code = textwrap.dedent("""
+            import importlib, importlib.resources, importlib.util, pkgutil, tool
+            print(__import__("unenc_\\udcff").X)
+            print(importlib.util.find_spec("\\ud800"), importlib.util.find_spec("tool.\\udcff"))
+            loader = tool.__spec__.loader
+            calls = [lambda: importlib.import_module("\\ud800"), lambda: importlib.import_module("tool.\\ud800"),
+                     lambda: loader.get_source("tool.\\udcff"), lambda: loader.is_package("tool.\\ud800"),
+                     lambda: loader.get_code("\\ud800"), lambda: loader.get_data("/nonexistent/\\udcff"),
+                     lambda: (importlib.resources.files("tool") / "\\udcff").read_bytes()]
+            for call in calls:
+                try:
+                    print("returned", call())
+                except Exception as error:
+                    print(type(error).__name__)
+            print([(importlib.resources.files("tool") / name).exists() for name in ("\\udcff", "\\ud800")])
+            print(sorted(m.name for m in pkgutil.iter_modules(tool.__path__, "tool.\\udcff")))
+            """)
+        # Python runs the same code from a copy of the sources, with the module beside them.
+        cwd = write_tree(self.tmp / "unencodable", {"unenc_\udcff.py": "X = 'found on disk'\n",
+                                                    **{k.removeprefix("src/"): v for k, v in self.FILES.items()}})
+        frozen = self.py("-c", code, exe=self.open_exe, cwd=cwd)
+        python = run([PYTHON, "-B", "-c", code], cwd=cwd, env=clean_env())
+        self.assertEqual(python.returncode, 0, python.stderr)
+        self.assertEqual((frozen.stdout, frozen.stderr), (python.stdout, ""))
+        self.assertTrue(frozen.stdout.startswith("found on disk\nNone None\nModuleNotFoundError\n"), frozen.stdout)
 
     def test_app_arguments_that_are_not_python_options(self):
         for args in ([], ["run", "-c", "x"], ["--help"], ["-h"], ["--version"], ["-V"], ["no-such-file.py"], ["--c"],
