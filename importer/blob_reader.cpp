@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <new>
+#include <vector>
 
 // ZSTD_getFrameHeader is in the "static linking only" API; zstd is linked statically.
 #define ZSTD_STATIC_LINKING_ONLY
@@ -158,40 +161,64 @@ bool BlobReader::refresh_payload_fd() const {
   return true;
 }
 
-// The stored bytes of `span`, read with pread into a per-thread buffer; nullptr if the read fails.
-const unsigned char* BlobReader::read_stored(const Span& span) const {
-  thread_local std::vector<unsigned char> buffer;
-  buffer.resize(span.stored_size);
-  std::size_t done = 0;
-  while (done < span.stored_size) {
-    const ssize_t n = pread(payload_fd_, buffer.data() + done, span.stored_size - done,
-                            static_cast<off_t>(payload_file_offset_ + span.offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return nullptr;
-    done += static_cast<std::size_t>(n);
-  }
-  return buffer.data();
-}
-
 namespace {
 
-bool frame_header_matches(const unsigned char* frame, const Span& span) {
+// Reads and decompresses in pieces of this size: big enough for few system calls, small enough
+// that nothing large stays resident once a library is loaded.
+constexpr std::size_t kPiece = 256 * 1024;
+
+// The per-thread buffer for the stored bytes of the span being read. It keeps its memory
+// between reads (most are a few KiB) unless a large one grew it.
+std::vector<unsigned char>& stored_buffer() {
+  thread_local std::vector<unsigned char> buffer;
+  return buffer;
+}
+
+void release_large_stored_buffer() {
+  if (stored_buffer().capacity() > kPiece) std::vector<unsigned char>().swap(stored_buffer());
+}
+
+bool pread_fully(int fd, unsigned char* out, std::size_t size, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// `available` bytes of the frame start at `frame` (at least its header, unless truncated).
+bool frame_header_matches(const unsigned char* frame, std::size_t available, const Span& span) {
   ZSTD_frameHeader header;
-  return frame != nullptr && ZSTD_getFrameHeader(&header, frame, span.stored_size) == 0 &&
+  return frame != nullptr && ZSTD_getFrameHeader(&header, frame, available) == 0 &&
          header.frameType == ZSTD_frame && header.checksumFlag && header.frameContentSize == span.raw_size;
 }
 
 }  // namespace
 
-const unsigned char* BlobReader::stored_frame(const Span& span) const {
-  const unsigned char* frame = payload_ + span.offset;
-  if (payload_fd_ >= 0) {
-    frame = read_stored(span);
-    if (!frame_header_matches(frame, span) && refresh_payload_fd()) frame = read_stored(span);
-    if (frame == nullptr) throw DamagedError("resource cannot be read from the executable (truncated?)");
+// The first `size` stored bytes of `span` at `out` (from the mapping or read with pread), after
+// checking its frame header; reopens the file once if the descriptor is no longer it.
+void BlobReader::read_frame_start(const Span& span, unsigned char* out, std::size_t size) const {
+  bool read = pread_fully(payload_fd_, out, size, payload_file_offset_ + span.offset);
+  if ((!read || !frame_header_matches(out, size, span)) && refresh_payload_fd()) {
+    read = pread_fully(payload_fd_, out, size, payload_file_offset_ + span.offset);
   }
-  if (!frame_header_matches(frame, span)) throw DamagedError("resource frame header is invalid");
-  return frame;
+  if (!read) throw DamagedError("resource cannot be read from the executable (truncated?)");
+  if (!frame_header_matches(out, size, span)) throw DamagedError("resource frame header is invalid");
+}
+
+const unsigned char* BlobReader::stored_frame(const Span& span) const {
+  if (payload_fd_ < 0) {
+    const unsigned char* frame = payload_ + span.offset;
+    if (!frame_header_matches(frame, span.stored_size, span)) throw DamagedError("resource frame header is invalid");
+    return frame;
+  }
+  std::vector<unsigned char>& buffer = stored_buffer();
+  buffer.resize(span.stored_size);
+  read_frame_start(span, buffer.data(), span.stored_size);
+  return buffer.data();
 }
 
 void BlobReader::read_into(const Span& span, unsigned char* out) const {
@@ -205,6 +232,7 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
     frame = stored_frame(span);  // the descriptor had been replaced under us: read again
     written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
   }
+  release_large_stored_buffer();
   if (ZSTD_isError(written)) {
     throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(written));
   }
@@ -214,23 +242,45 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
 void BlobReader::read_streaming(const Span& span,
                                 const std::function<void(const unsigned char*, std::size_t)>& sink) const {
   if (!span.present()) return;
-  const unsigned char* frame = stored_frame(span);
-  ZSTD_DCtx* context = thread_dctx();
-  ZSTD_DCtx_reset(context, ZSTD_reset_session_only);
-  std::vector<unsigned char> piece(std::min<std::size_t>(span.raw_size, 256 * 1024) + 1);
-  ZSTD_inBuffer in{frame, span.stored_size, 0};
+  // Native code runs to megabytes: neither its stored bytes nor a decompression window (the
+  // streaming context keeps one) may stay resident once it is loaded. So the frame is read in
+  // pieces and decompressed with a context made for this read alone.
+  std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!context) throw std::bad_alloc();
+  std::vector<unsigned char> input;
+  ZSTD_inBuffer in{nullptr, 0, 0};
+  std::uint64_t consumed = 0;  // stored bytes handed to zstd so far
+  auto refill = [&] {
+    const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(span.stored_size - consumed, kPiece));
+    input.resize(size);
+    if (consumed == 0) {
+      read_frame_start(span, input.data(), size);
+    } else if (!pread_fully(payload_fd_, input.data(), size, payload_file_offset_ + span.offset + consumed)) {
+      throw DamagedError("resource cannot be read from the executable (truncated?)");
+    }
+    in = ZSTD_inBuffer{input.data(), size, 0};
+    consumed += size;
+  };
+  if (payload_fd_ < 0) {
+    in = ZSTD_inBuffer{stored_frame(span), span.stored_size, 0};
+    consumed = span.stored_size;
+  }
+  std::vector<unsigned char> piece(std::min<std::size_t>(span.raw_size, kPiece) + 1);
   std::uint64_t total = 0;
   std::size_t remaining = 1;
   while (remaining != 0) {
+    if (in.pos == in.size && consumed < span.stored_size) refill();
     ZSTD_outBuffer out{piece.data(), piece.size(), 0};
-    remaining = ZSTD_decompressStream(context, &out, &in);  // verifies the checksum at the end
+    remaining = ZSTD_decompressStream(context.get(), &out, &in);  // verifies the checksum at the end
     if (ZSTD_isError(remaining)) {
       throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(remaining));
     }
     total += out.pos;
     if (total > span.raw_size) throw DamagedError("resource has the wrong size");
     if (out.pos > 0) sink(piece.data(), out.pos);
-    if (remaining != 0 && in.pos == in.size && out.pos < out.size) throw DamagedError("resource is truncated");
+    if (remaining != 0 && in.pos == in.size && consumed == span.stored_size && out.pos < out.size) {
+      throw DamagedError("resource is truncated");
+    }
   }
   if (total != span.raw_size) throw DamagedError("resource has the wrong size");
 }

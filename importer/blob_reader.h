@@ -48,7 +48,7 @@ class BlobReader {
   void read_into(const Span& span, unsigned char* out) const;
   std::string read(const Span& span) const;
   // Decompresses `span` in pieces of at most 256 KiB handed to `sink`, so that large resources
-  // (shared libraries) never sit whole in memory. Throws DamagedError; `sink` may throw too.
+  // (shared libraries) never sit whole in memory, compressed or not. Throws DamagedError; `sink` may throw too.
   void read_streaming(const Span& span, const std::function<void(const unsigned char*, std::size_t)>& sink) const;
 
  private:
@@ -68,7 +68,7 @@ class BlobReader {
   std::uint64_t file_inode_ = 0;
   // Reopens the payload's file if payload_fd_ no longer refers to it; true if it did.
   bool refresh_payload_fd() const;
-  const unsigned char* read_stored(const Span& span) const;
+  void read_frame_start(const Span& span, unsigned char* out, std::size_t size) const;
   const unsigned char* entries_ = nullptr;
   const unsigned char* strings_ = nullptr;
   std::size_t strings_size_ = 0;
