@@ -54,6 +54,7 @@ std::string_view kind_name(Kind kind) {
     case Kind::Metadata: return "metadata";
     case Kind::Extension: return "extension";
     case Kind::SharedLibrary: return "shared-library";
+    case Kind::Dictionary: return "dictionary";
   }
   return "unknown";
 }

@@ -36,10 +36,13 @@ enum class Kind : std::uint8_t {
   Metadata = 3,       // distribution metadata file: name = "X.dist-info/METADATA" (or .egg-info)
   Extension = 4,      // extension module (.so): name = dotted module name; aux = needed libraries
   SharedLibrary = 5,  // shared library bundled for extensions ("pkg.libs/libx.so"); aux = needed libraries
+  Dictionary = 6,     // zstd dictionary (name: what it was trained on, "bytecode" or "source")
 };
+// A frame compressed with a dictionary carries the dictionary's ID in its header; the reader
+// finds the Dictionary entry with that ID. Dictionaries themselves are stored without one.
 // For Extension and SharedLibrary entries, `aux` lists the names of the SharedLibrary entries
 // that must be loaded first, one per line, in load order.
-inline constexpr std::uint8_t kKindCount = 6;
+inline constexpr std::uint8_t kKindCount = 7;
 
 std::string_view kind_name(Kind kind);
 

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -27,7 +29,91 @@ ZSTD_DCtx* thread_dctx() {
   return holder.ctx;
 }
 
+// Reads and decompresses in pieces of this size: big enough for few system calls, small enough
+// that nothing large stays resident once a library is loaded.
+constexpr std::size_t kPiece = 256 * 1024;
+
+// The per-thread buffer for the stored bytes of the span being read. It keeps its memory
+// between reads (most are a few KiB) unless a large one grew it.
+std::vector<unsigned char>& stored_buffer() {
+  thread_local std::vector<unsigned char> buffer;
+  return buffer;
+}
+
+void release_large_stored_buffer() {
+  if (stored_buffer().capacity() > kPiece) std::vector<unsigned char>().swap(stored_buffer());
+}
+
+bool pread_fully(int fd, unsigned char* out, std::size_t size, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// `available` bytes of the frame start at `frame` (at least its header, unless truncated).
+bool frame_header_matches(const unsigned char* frame, std::size_t available, const Span& span) {
+  ZSTD_frameHeader header;
+  return frame != nullptr && ZSTD_getFrameHeader(&header, frame, available) == 0 &&
+         header.frameType == ZSTD_frame && header.checksumFlag && header.frameContentSize == span.raw_size;
+}
+
 }  // namespace
+
+// Dictionaries are shared by copies of a reader and by threads; each is loaded once.
+struct BlobReader::Dictionaries {
+  std::mutex mutex;
+  std::map<std::uint32_t, ZSTD_DDict*> by_id;
+  std::vector<std::unique_ptr<char[]>> contents;  // referenced by the DDicts
+  ~Dictionaries() {
+    for (auto& [id, dictionary] : by_id) ZSTD_freeDDict(dictionary);
+  }
+};
+
+const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
+  std::lock_guard lock(dictionaries_->mutex);
+  if (const auto it = dictionaries_->by_id.find(id); it != dictionaries_->by_id.end()) return it->second;
+  // A blob holds one or two (bytecode, source): reading each to learn its ID is cheap. Each is
+  // stored as raw blocks: reading one is a copy. The per-thread stored buffer
+  // holds the caller's frame meanwhile, so the dictionary is read into buffers of its own.
+  for (const Entry& entry : with_prefix(Kind::Dictionary, "")) {
+    if (!entry.in_memory() || !entry.data.present()) continue;
+    const Span& span = entry.data;
+    std::unique_ptr<unsigned char[]> stored;
+    const unsigned char* frame = payload_ + span.offset;
+    if (payload_fd_ >= 0) {
+      stored = std::make_unique_for_overwrite<unsigned char[]>(span.stored_size);
+      read_frame_start(span, stored.get(), span.stored_size);
+      frame = stored.get();
+    } else if (!frame_header_matches(frame, span.stored_size, span)) {
+      throw DamagedError("resource frame header is invalid");
+    }
+    if (ZSTD_getDictID_fromFrame(frame, span.stored_size) != 0) {
+      throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is itself compressed with a dictionary");
+    }
+    // Its checksum is not verified: damage to a dictionary shows in the checksum of every frame
+    // decompressed with it, and skipping it halves the cost of loading one.
+    std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+    if (!context) throw std::bad_alloc();
+    ZSTD_DCtx_setParameter(context.get(), ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
+    auto content = std::make_unique_for_overwrite<char[]>(span.raw_size);
+    const std::size_t size = ZSTD_decompressDCtx(context.get(), content.get(), span.raw_size, frame, span.stored_size);
+    if (ZSTD_isError(size) || size != span.raw_size) {
+      throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' does not decompress");
+    }
+    if (ZSTD_getDictID_fromDict(content.get(), size) != id) continue;
+    ZSTD_DDict* loaded = ZSTD_createDDict_byReference(content.get(), size);
+    if (loaded == nullptr) throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is invalid");
+    dictionaries_->contents.push_back(std::move(content));
+    dictionaries_->by_id.emplace(id, loaded);
+    return loaded;
+  }
+  throw DamagedError("resource needs zstd dictionary " + std::to_string(id) + ", which the executable lacks");
+}
 
 bool BlobReader::has_blob(std::span<const unsigned char> file) {
   return file.size() >= kTrailerSize && has_magic(file.data() + file.size() - kTrailerSize);
@@ -36,6 +122,7 @@ bool BlobReader::has_blob(std::span<const unsigned char> file) {
 BlobReader BlobReader::open(std::span<const unsigned char> file) {
   if (file.size() < kTrailerSize) throw DamagedError("file too small to hold resources");
   BlobReader reader;
+  reader.dictionaries_ = std::make_shared<Dictionaries>();
   const Trailer trailer = decode_trailer(file.data() + file.size() - kTrailerSize);
   if (trailer.blob_size > file.size() || trailer.blob_size < kTrailerSize) {
     throw DamagedError("blob size exceeds the file (truncated?)");
@@ -161,42 +248,6 @@ bool BlobReader::refresh_payload_fd() const {
   return true;
 }
 
-namespace {
-
-// Reads and decompresses in pieces of this size: big enough for few system calls, small enough
-// that nothing large stays resident once a library is loaded.
-constexpr std::size_t kPiece = 256 * 1024;
-
-// The per-thread buffer for the stored bytes of the span being read. It keeps its memory
-// between reads (most are a few KiB) unless a large one grew it.
-std::vector<unsigned char>& stored_buffer() {
-  thread_local std::vector<unsigned char> buffer;
-  return buffer;
-}
-
-void release_large_stored_buffer() {
-  if (stored_buffer().capacity() > kPiece) std::vector<unsigned char>().swap(stored_buffer());
-}
-
-bool pread_fully(int fd, unsigned char* out, std::size_t size, std::uint64_t offset) {
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// `available` bytes of the frame start at `frame` (at least its header, unless truncated).
-bool frame_header_matches(const unsigned char* frame, std::size_t available, const Span& span) {
-  ZSTD_frameHeader header;
-  return frame != nullptr && ZSTD_getFrameHeader(&header, frame, available) == 0 &&
-         header.frameType == ZSTD_frame && header.checksumFlag && header.frameContentSize == span.raw_size;
-}
-
-}  // namespace
 
 // The first `size` stored bytes of `span` at `out` (from the mapping or read with pread), after
 // checking its frame header; reopens the file once if the descriptor is no longer it.
@@ -226,11 +277,16 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
     if (span.raw_size != 0) throw DamagedError("empty span with a non-empty size");
     return;
   }
-  const unsigned char* frame = stored_frame(span);
-  std::size_t written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
+  // A frame compressed with a dictionary names it. (Loading the dictionary reads with buffers
+  // of its own: the frame stays in the per-thread buffer.)
+  auto decompress = [&](const unsigned char* frame) {
+    const std::uint32_t id = ZSTD_getDictID_fromFrame(frame, span.stored_size);
+    return id != 0 ? ZSTD_decompress_usingDDict(thread_dctx(), out, span.raw_size, frame, span.stored_size, dictionary(id))
+                   : ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
+  };
+  std::size_t written = decompress(stored_frame(span));
   if ((ZSTD_isError(written) || written != span.raw_size) && payload_fd_ >= 0 && refresh_payload_fd()) {
-    frame = stored_frame(span);  // the descriptor had been replaced under us: read again
-    written = ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
+    written = decompress(stored_frame(span));  // the descriptor had been replaced under us: read again
   }
   release_large_stored_buffer();
   if (ZSTD_isError(written)) {
@@ -247,37 +303,46 @@ void BlobReader::read_streaming(const Span& span,
   // pieces and decompressed with a context made for this read alone.
   std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!context) throw std::bad_alloc();
-  std::vector<unsigned char> input;
+  std::unique_ptr<unsigned char[]> input;  // not zero-filled: every byte used is read first
   ZSTD_inBuffer in{nullptr, 0, 0};
   std::uint64_t consumed = 0;  // stored bytes handed to zstd so far
   auto refill = [&] {
     const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(span.stored_size - consumed, kPiece));
-    input.resize(size);
+    if (!input) input = std::make_unique_for_overwrite<unsigned char[]>(size);
     if (consumed == 0) {
-      read_frame_start(span, input.data(), size);
-    } else if (!pread_fully(payload_fd_, input.data(), size, payload_file_offset_ + span.offset + consumed)) {
+      read_frame_start(span, input.get(), size);
+    } else if (!pread_fully(payload_fd_, input.get(), size, payload_file_offset_ + span.offset + consumed)) {
       throw DamagedError("resource cannot be read from the executable (truncated?)");
     }
-    in = ZSTD_inBuffer{input.data(), size, 0};
+    in = ZSTD_inBuffer{input.get(), size, 0};
     consumed += size;
+  };
+  auto use_dictionary = [&] {
+    if (const std::uint32_t id = ZSTD_getDictID_fromFrame(in.src, in.size); id != 0) {
+      ZSTD_DCtx_refDDict(context.get(), dictionary(id));
+    }
   };
   if (payload_fd_ < 0) {
     in = ZSTD_inBuffer{stored_frame(span), span.stored_size, 0};
     consumed = span.stored_size;
+  } else {
+    refill();
   }
-  std::vector<unsigned char> piece(std::min<std::size_t>(span.raw_size, kPiece) + 1);
+  use_dictionary();
+  const std::size_t piece_size = std::min<std::size_t>(span.raw_size, kPiece) + 1;
+  const auto piece = std::make_unique_for_overwrite<unsigned char[]>(piece_size);
   std::uint64_t total = 0;
   std::size_t remaining = 1;
   while (remaining != 0) {
     if (in.pos == in.size && consumed < span.stored_size) refill();
-    ZSTD_outBuffer out{piece.data(), piece.size(), 0};
+    ZSTD_outBuffer out{piece.get(), piece_size, 0};
     remaining = ZSTD_decompressStream(context.get(), &out, &in);  // verifies the checksum at the end
     if (ZSTD_isError(remaining)) {
       throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(remaining));
     }
     total += out.pos;
     if (total > span.raw_size) throw DamagedError("resource has the wrong size");
-    if (out.pos > 0) sink(piece.data(), out.pos);
+    if (out.pos > 0) sink(piece.get(), out.pos);
     if (remaining != 0 && in.pos == in.size && consumed == span.stored_size && out.pos < out.size) {
       throw DamagedError("resource is truncated");
     }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "blob_format.h"
+
+struct ZSTD_DDict_s;  // zstd.h
 
 namespace freeze::blob {
 
@@ -69,6 +72,11 @@ class BlobReader {
   // Reopens the payload's file if payload_fd_ no longer refers to it; true if it did.
   bool refresh_payload_fd() const;
   void read_frame_start(const Span& span, unsigned char* out, std::size_t size) const;
+  // The zstd dictionary with this ID (a Dictionary entry), loaded on first use; throws
+  // DamagedError if the executable has none with that ID.
+  const ZSTD_DDict_s* dictionary(std::uint32_t id) const;
+  struct Dictionaries;
+  std::shared_ptr<Dictionaries> dictionaries_;
   const unsigned char* entries_ = nullptr;
   const unsigned char* strings_ = nullptr;
   std::size_t strings_size_ = 0;

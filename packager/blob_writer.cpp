@@ -1,13 +1,17 @@
 #include "blob_writer.h"
 
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <mutex>
 #include <thread>
 
 #include "build_cache.h"
+#include "dictionary_training.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -15,7 +19,23 @@ namespace {
 
 constexpr int kWindowLog = 18;  // 256 KiB
 
-std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level) {
+// A trained dictionary, prepared for compression, and a digest of it for cache keys.
+struct Dictionary {
+  std::string content;
+  std::string digest;
+  ZSTD_CDict* prepared = nullptr;
+  Dictionary(std::string trained, int level)
+      : content(std::move(trained)),
+        digest(BuildCache::key({"dictionary", content})),
+        prepared(ZSTD_createCDict(content.data(), content.size(), level)) {
+    if (prepared == nullptr) throw UserError("zstd could not prepare a dictionary");
+  }
+  Dictionary(const Dictionary&) = delete;
+  Dictionary& operator=(const Dictionary&) = delete;
+  ~Dictionary() { ZSTD_freeCDict(prepared); }
+};
+
+std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);      // the reader verifies it
@@ -23,6 +43,8 @@ std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int le
   // A small window bounds the memory that streaming decompression of a large resource (a shared
   // library loaded from memory) needs at run time; modules are far smaller than it anyway.
   ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, kWindowLog);
+  // The frame header names the dictionary (its ID) for the reader.
+  if (dictionary != nullptr) ZSTD_CCtx_refCDict(context, dictionary->prepared);
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
   if (ZSTD_isError(size)) throw UserError(std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
@@ -30,13 +52,69 @@ std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int le
   return out;
 }
 
-std::string compress(const std::string& raw, ZSTD_CCtx* context, int level) {
+std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
   BuildCache& cache = BuildCache::instance();
-  const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog), raw});
+  const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog),
+                                     dictionary ? dictionary->digest : "", raw});
   if (auto hit = cache.get(key)) return std::move(*hit);
-  std::string compressed = compress_uncached(raw, context, level);
+  std::string compressed = compress_uncached(raw, context, level, dictionary);
   cache.put(key, compressed);
   return compressed;
+}
+
+// A zstd frame that stores `raw` as it is (raw blocks, RFC 8878 section 3.1.1), with its
+// content size and checksum like every other frame. Dictionaries are kept so: the reader loads
+// one at start-up, and copying it costs far less than decompressing it.
+std::string stored_frame(const std::string& raw) {
+  std::string frame;
+  auto put_le = [&frame](std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) frame += static_cast<char>((value >> (8 * i)) & 0xff);
+  };
+  put_le(ZSTD_MAGICNUMBER, 4);
+  // Frame header descriptor: 8-byte content size, single segment (no window descriptor: the
+  // window is the content), content checksum, no dictionary ID.
+  frame += static_cast<char>(0xC0 | 0x20 | 0x04);
+  put_le(raw.size(), 8);
+  constexpr std::size_t kMaxBlock = 128 * 1024;
+  std::size_t offset = 0;
+  do {
+    const std::size_t size = std::min(kMaxBlock, raw.size() - offset);
+    const bool last = offset + size == raw.size();
+    put_le((size << 3) | (0 /* raw block */ << 1) | (last ? 1 : 0), 3);
+    frame.append(raw, offset, size);
+    offset += size;
+  } while (offset < raw.size());
+  put_le(XXH64(raw.data(), raw.size(), 0) & 0xffffffffu, 4);
+  return frame;
+}
+
+// Dictionaries for the modules' bytecode and source, when they pay for themselves.
+struct ModuleDictionaries {
+  std::unique_ptr<Dictionary> bytecode;
+  std::unique_ptr<Dictionary> source;
+};
+
+ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items, int level) {
+  std::vector<const std::string*> bytecode, source;
+  for (const auto& item : items) {
+    if (item.kind != blob::Kind::Module) continue;
+    if (item.data) bytecode.push_back(&*item.data);
+    if (item.aux) source.push_back(&*item.aux);
+  }
+  std::optional<std::string> source_dictionary;
+  std::thread source_training([&] { source_dictionary = train_dictionary(source, level); });  // the two at once
+  std::optional<std::string> bytecode_dictionary;
+  try {
+    bytecode_dictionary = train_dictionary(bytecode, level);
+  } catch (...) {
+    source_training.join();
+    throw;
+  }
+  source_training.join();
+  ModuleDictionaries out;
+  if (bytecode_dictionary) out.bytecode = std::make_unique<Dictionary>(std::move(*bytecode_dictionary), level);
+  if (source_dictionary) out.source = std::make_unique<Dictionary>(std::move(*source_dictionary), level);
+  return out;
 }
 
 struct Compressed {
@@ -45,7 +123,8 @@ struct Compressed {
 };
 
 // Compresses every item's parts on `threads` workers; the result is in item order.
-std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const BlobOptions& options) {
+std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const BlobOptions& options,
+                                     const ModuleDictionaries& dictionaries) {
   std::vector<Compressed> out(items.size());
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
@@ -54,8 +133,15 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const B
     ZSTD_CCtx* context = ZSTD_createCCtx();
     try {
       for (std::size_t i = next++; i < items.size(); i = next++) {
-        if (items[i].data) out[i].data = compress(*items[i].data, context, options.compression_level);
-        if (items[i].aux) out[i].aux = compress(*items[i].aux, context, options.compression_level);
+        const bool module = items[i].kind == blob::Kind::Module;
+        const Dictionary* data_dictionary = module ? dictionaries.bytecode.get() : nullptr;
+        const Dictionary* aux_dictionary = module ? dictionaries.source.get() : nullptr;
+        if (items[i].kind == blob::Kind::Dictionary) {
+          out[i].data = stored_frame(*items[i].data);
+        } else if (items[i].data) {
+          out[i].data = compress(*items[i].data, context, options.compression_level, data_dictionary);
+        }
+        if (items[i].aux) out[i].aux = compress(*items[i].aux, context, options.compression_level, aux_dictionary);
         if (options.on_item_done) options.on_item_done();
       }
     } catch (...) {
@@ -82,6 +168,16 @@ std::uint32_t checked_u32(std::size_t value, const std::string& what) {
 }  // namespace
 
 std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) {
+  const ModuleDictionaries dictionaries =
+      options.dictionaries ? train_module_dictionaries(items, options.compression_level) : ModuleDictionaries{};
+  for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()}, {"source", dictionaries.source.get()}}) {
+    if (dictionary == nullptr) continue;
+    BlobItem item;
+    item.kind = blob::Kind::Dictionary;
+    item.name = name;
+    item.data = dictionary->content;
+    items.push_back(std::move(item));
+  }
   std::sort(items.begin(), items.end(), [](const BlobItem& a, const BlobItem& b) {
     return blob::entry_less(a.kind, a.name, b.kind, b.name);
   });
@@ -90,7 +186,7 @@ std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) 
       throw UserError(std::string(blob::kind_name(items[i].kind)) + " '" + items[i].name + "' is included twice");
     }
   }
-  const std::vector<Compressed> compressed = compress_all(items, options);
+  const std::vector<Compressed> compressed = compress_all(items, options, dictionaries);
 
   std::string blob;
   std::vector<blob::RawEntry> entries(items.size());

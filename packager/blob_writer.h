@@ -23,6 +23,7 @@ struct BlobItem {
 
 struct BlobOptions {
   int compression_level = 12;
+  bool dictionaries = true;  // train zstd dictionaries for the modules (dictionary_training.h)
   unsigned threads = 0;  // 0: one per core
   std::function<void()> on_item_done;  // called (from worker threads) as each item is compressed
 };

@@ -85,6 +85,8 @@ void classify(nlohmann::json& resources, const std::map<std::string, std::set<st
       const std::string directory = first_component(name, '/');
       const auto it = distribution_top_level.find(directory);
       top_level = it != distribution_top_level.end() && !it->second.empty() ? *it->second.begin() : directory;
+    } else if (kind == "dictionary") {
+      top_level = "(zstd dictionaries)";
     } else {  // shared-library: "system-libs/libssl.so.3", "pkg.libs/libx.so"
       top_level = first_component(name, '/');
       if (top_level.ends_with(".libs") && third_party.contains(top_level.substr(0, top_level.size() - 5))) {
@@ -94,6 +96,8 @@ void classify(nlohmann::json& resources, const std::map<std::string, std::set<st
     std::string group;
     if (kind == "shared-library" && name.starts_with("system-libs/")) {
       group = kGroupSystemLibraries;
+    } else if (kind == "dictionary") {
+      group = kGroupDictionaries;
     } else if (stdlib) {
       group = kGroupStdlib;
     } else if (kind == "metadata" || kind == "shared-library" || third_party.contains(top_level)) {
@@ -191,7 +195,7 @@ void write_summary(const Inspection& inspection, std::ostream& out, bool colors)
 
   const std::size_t width = 34;
   out << "\n" << heading("by kind", width + 2, colors);
-  for (const char* kind : {"module", "extension", "resource", "metadata", "shared-library"}) {
+  for (const char* kind : {"module", "extension", "resource", "metadata", "shared-library", "dictionary"}) {
     if (by_kind.contains(kind)) out << row(kind, width, by_kind[kind]);
   }
   out << "\n" << heading("by location", width + 2, colors);
@@ -211,7 +215,7 @@ void write_summary(const Inspection& inspection, std::ostream& out, bool colors)
   std::map<std::string, Totals> by_group;
   for (const auto& item : inspection.resources) by_group[item["group"]].add(item);
   out << "\n" << heading("by origin", width + 2, colors);
-  for (const char* group : {kGroupApplication, kGroupThirdParty, kGroupStdlib, kGroupSystemLibraries}) {
+  for (const char* group : {kGroupApplication, kGroupThirdParty, kGroupStdlib, kGroupSystemLibraries, kGroupDictionaries}) {
     if (by_group.contains(group)) out << row(group, width, by_group[group]);
   }
   out << "\n"

@@ -34,6 +34,7 @@ inline constexpr const char* kGroupApplication = "application";
 inline constexpr const char* kGroupThirdParty = "third-party";
 inline constexpr const char* kGroupStdlib = "standard library";
 inline constexpr const char* kGroupSystemLibraries = "system libraries";
+inline constexpr const char* kGroupDictionaries = "compression dictionaries";
 
 enum class InspectFormat { Summary, List, Json };
 

@@ -4,7 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -865,4 +868,120 @@ TEST_CASE("LaunchSettings::from") {
       CHECK(s.optimize == good[0] - '0');
     }
   }
+}
+
+namespace {
+
+// Many module-like items, alike as a program's modules are (lines drawn from one vocabulary,
+// few repeated within a module): enough for dictionaries to pay.
+std::vector<BlobItem> many_modules() {
+  std::mt19937 rng(11);
+  std::vector<std::string> vocabulary;
+  for (int i = 0; i < 400; ++i) vocabulary.push_back(pseudo_random_bytes(24, i) + "_identifier_" + std::to_string(rng()));
+  std::vector<BlobItem> items;
+  for (int i = 0; i < 200; ++i) {
+    std::string source, bytecode;
+    for (int line = 0; line < 160; ++line) {
+      const std::string& word = vocabulary[rng() % vocabulary.size()];
+      source += "    value = call(" + word + ", " + std::to_string(rng() % 100) + ")\n";
+      bytecode += std::string("\x97\x00t\x01\x00\x00", 6) + word;
+    }
+    items.push_back(item(blob::Kind::Module, "package.module_" + std::to_string(i), 0, bytecode, source));
+  }
+  items.push_back(item(blob::Kind::SharedLibrary, "libbig.so", 0, pseudo_random_bytes(600000, 5)));
+  return items;
+}
+
+// Module-like items each repetitive on its own: a dictionary would not pay for itself.
+std::vector<BlobItem> self_similar_modules() {
+  std::vector<BlobItem> items;
+  for (int i = 0; i < 200; ++i) {
+    std::string source;
+    for (int line = 0; line < 200; ++line) source += "def function_" + std::to_string(line) + "(): pass  # " + std::to_string(i) + "\n";
+    items.push_back(item(blob::Kind::Module, "m" + std::to_string(i), 0, source, source));
+  }
+  return items;
+}
+
+// The file behind a descriptor, as the launcher reads its own executable with pread.
+int file_descriptor_of(const Bytes& file) {
+  FILE* temporary = std::tmpfile();
+  REQUIRE(temporary != nullptr);
+  REQUIRE(std::fwrite(file.data(), 1, file.size(), temporary) == file.size());
+  std::fflush(temporary);
+  return dup(fileno(temporary));  // the FILE is left open until exit: tests only
+}
+
+}  // namespace
+
+TEST_CASE("modules are compressed with trained dictionaries, read back from memory and with pread") {
+  const std::vector<BlobItem> items = many_modules();
+  BlobOptions with = options();
+  BlobOptions without = options();
+  without.dictionaries = false;
+  const std::string blob_bytes = write_blob(items, with);
+  CHECK(blob_bytes.size() < write_blob(items, without).size());
+  const Bytes file = with_launcher(blob_bytes, 4096);
+  auto reader = blob::BlobReader::open(as_span(file));
+  CHECK(reader.with_prefix(blob::Kind::Dictionary, "").size() == 2);  // bytecode and source
+  const int fd = file_descriptor_of(file);
+  for (const bool through_fd : {false, true}) {
+    if (through_fd) reader.read_payload_from(fd, "/nonexistent");
+    for (const auto& it : items) {
+      const auto entry = reader.find(it.kind, it.name);
+      REQUIRE(entry);
+      CHECK(reader.read(entry->data) == *it.data);
+      if (it.aux) CHECK(reader.read(entry->aux) == *it.aux);
+    }
+    std::string streamed;
+    const auto library = reader.find(blob::Kind::SharedLibrary, "libbig.so");
+    reader.read_streaming(library->data, [&](const unsigned char* data, std::size_t size) {
+      streamed.append(reinterpret_cast<const char*>(data), size);
+    });
+    CHECK(streamed == pseudo_random_bytes(600000, 5));
+  }
+  close(fd);
+}
+
+TEST_CASE("no dictionary when it would not save its own size") {
+  const std::vector<BlobItem> items = self_similar_modules();
+  BlobOptions without = options();
+  without.dictionaries = false;
+  const std::string blob_bytes = write_blob(items, options());
+  CHECK(blob_bytes == write_blob(items, without));
+}
+
+TEST_CASE("damage to a dictionary fails the reads of what it compressed, never returns wrong bytes") {
+  const std::vector<BlobItem> items = many_modules();
+  const Bytes original = with_launcher(write_blob(items, options()), 0);
+  const auto intact = blob::BlobReader::open(as_span(original));
+  const auto dictionaries = intact.with_prefix(blob::Kind::Dictionary, "");
+  REQUIRE(dictionaries.size() == 2);
+  std::mt19937 rng(3);
+  std::size_t reads_failed = 0;
+  for (const auto& dictionary : dictionaries) {
+    for (int trial = 0; trial < 40; ++trial) {
+      Bytes file = original;
+      const std::size_t position = intact.trailer().payload_offset + dictionary.data.offset +
+                                   rng() % dictionary.data.stored_size;
+      file[position] ^= static_cast<unsigned char>(1u << (rng() % 8));
+      const auto reader = blob::BlobReader::open(as_span(file));
+      std::size_t wrong = 0, failed = 0;
+      for (const auto& it : items) {
+        const auto entry = reader.find(it.kind, it.name);
+        for (const bool source : {false, true}) {
+          if (source && !it.aux) continue;
+          try {
+            if (reader.read(source ? entry->aux : entry->data) != (source ? *it.aux : *it.data)) ++wrong;
+          } catch (const blob::DamagedError&) {
+            ++failed;
+          }
+        }
+      }
+      INFO("dictionary " << dictionary.name << ", byte " << position);
+      CHECK(wrong == 0);
+      reads_failed += failed;
+    }
+  }
+  CHECK(reads_failed > 0);
 }
