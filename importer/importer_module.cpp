@@ -43,8 +43,8 @@ std::optional<blob::Entry> find_main_entry() {
   PyObject* name = (spec != nullptr && spec != Py_None) ? PyObject_GetAttrString(spec, "name") : nullptr;
   PyErr_Clear();
   std::optional<blob::Entry> entry;
-  std::string_view view;
-  if (name != nullptr && parse_str(name, &view) && view != "__main__") entry = find_importable(view);
+  std::string text;
+  if (name != nullptr && parse_str(name, &text) && text != "__main__") entry = find_importable(text);
   PyErr_Clear();
   Py_XDECREF(name);
   Py_XDECREF(spec);
@@ -53,10 +53,14 @@ std::optional<blob::Entry> find_main_entry() {
 
 // The entry a loader method's `fullname` names; nullptr with ImportError set if none.
 std::optional<blob::Entry> loader_entry(PyObject* fullname) {
-  std::string_view name;
-  if (!parse_str(fullname, &name)) return std::nullopt;
-  auto entry = find_importable(name);
-  if (!entry && name == "__main__") entry = find_main_entry();
+  std::string name;
+  std::optional<blob::Entry> entry;
+  if (parse_str(fullname, &name)) {
+    entry = find_importable(name);
+    if (!entry && name == "__main__") entry = find_main_entry();
+  } else if (!clear_unencodable()) {
+    return std::nullopt;
+  }
   if (!entry) {
     PyObject* message = PyUnicode_FromFormat("no module named %R in this executable", fullname);
     if (message != nullptr) PyErr_SetImportError(message, fullname, nullptr);
@@ -118,8 +122,12 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
     PyErr_SetString(PyExc_TypeError, "find_spec(fullname, path=None, target=None)");
     return nullptr;
   }
-  std::string_view name;
-  if (!parse_str(args[0], &name)) return nullptr;
+  std::string name;
+  if (!parse_str(args[0], &name)) {
+    // Not a name in the index: python's path finder, after us, may still find it on disk.
+    if (clear_unencodable()) Py_RETURN_NONE;
+    return nullptr;
+  }
   const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
   return make_spec(args[0], self, *entry);
@@ -127,10 +135,11 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
 
 PyObject* finder_create_module(PyObject*, PyObject* spec) {
   PyObject* name = PyObject_GetAttrString(spec, "name");
-  std::string_view view;
-  const bool ok = name != nullptr && parse_str(name, &view);
+  std::string text;
+  // A name that cannot be encoded is not in the index (text stays empty): not an extension.
+  const bool ok = name != nullptr && (parse_str(name, &text) || clear_unencodable());
   std::optional<blob::Entry> extension;
-  if (ok && !lookup(blob::Kind::Module, view)) extension = lookup(blob::Kind::Extension, view);
+  if (ok && !lookup(blob::Kind::Module, text)) extension = lookup(blob::Kind::Extension, text);
   Py_XDECREF(name);
   if (!ok) return nullptr;
   if (!extension) Py_RETURN_NONE;  // default module creation
@@ -200,43 +209,35 @@ PyObject* finder_get_filename(PyObject*, PyObject* fullname) {
 
 // get_data(path): package data by the path pkgutil.get_data builds from __file__. Paths of
 // embedded files are served from the index; anything else is read from disk like FileLoader.
+// The path is converted as os.fsencode does (str, bytes or path-like; lone surrogates are the
+// bytes of undecodable file names), so any path python can open is looked up without error.
 PyObject* finder_get_data(PyObject*, PyObject* path_arg) {
-  PyObject* path_str = PyOS_FSPath(path_arg);
-  std::string_view path;
-  if (path_str == nullptr || !parse_str(path_str, &path)) {
-    Py_XDECREF(path_str);
-    return nullptr;
-  }
-  std::optional<std::string> bytes;
+  PyObject* path_bytes = nullptr;
+  if (!PyUnicode_FSConverter(path_arg, &path_bytes)) return nullptr;
+  const std::string path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+  Py_DECREF(path_bytes);
   const std::string root = context().origin_dir + "/";
-  if (path.starts_with(root)) {
-    const std::string_view relative = path.substr(root.size());
-    for (const auto kind : {blob::Kind::Resource, blob::Kind::Metadata}) {
-      if (const auto entry = lookup(kind, relative); entry && entry->in_memory()) {
-        bytes = read_data(*entry);
-        break;
-      }
+  if (!path.starts_with(root)) {
+    PyObject* io = PyImport_ImportModule("_io");
+    PyObject* text = io ? PyObject_Str(path_arg) : nullptr;  // as FileLoader: open_code(str(path))
+    PyObject* handle = text ? PyObject_CallMethod(io, "open_code", "O", text) : nullptr;
+    Py_XDECREF(text);
+    PyObject* data = handle ? PyObject_CallMethod(handle, "read", nullptr) : nullptr;
+    if (handle) Py_XDECREF(PyObject_CallMethod(handle, "close", nullptr));
+    Py_XDECREF(handle);
+    Py_XDECREF(io);
+    return data;
+  }
+  blob::Entry file;  // a file beside the executable, unless the index holds the path in memory
+  file.location = blob::Location::FilesystemRelative;
+  file.path = std::string_view(path).substr(root.size());
+  for (const auto kind : {blob::Kind::Resource, blob::Kind::Metadata}) {
+    if (const auto entry = lookup(kind, file.path); entry && entry->in_memory()) {
+      file = *entry;
+      break;
     }
   }
-  if (!bytes) {
-    blob::Entry file;
-    file.location = blob::Location::FilesystemRelative;
-    const std::string absolute(path);
-    if (absolute.starts_with(root)) {
-      file.path = std::string_view(absolute).substr(root.size());
-      bytes = read_data(file);
-    } else {
-      PyObject* io = PyImport_ImportModule("_io");
-      PyObject* handle = io ? PyObject_CallMethod(io, "open_code", "O", path_str) : nullptr;
-      PyObject* data = handle ? PyObject_CallMethod(handle, "read", nullptr) : nullptr;
-      if (handle) Py_XDECREF(PyObject_CallMethod(handle, "close", nullptr));
-      Py_XDECREF(handle);
-      Py_XDECREF(io);
-      Py_DECREF(path_str);
-      return data;
-    }
-  }
-  Py_DECREF(path_str);
+  const auto bytes = read_data(file);
   if (!bytes) return nullptr;
   return PyBytes_FromStringAndSize(bytes->data(), static_cast<Py_ssize_t>(bytes->size()));
 }
@@ -310,15 +311,15 @@ PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_
     return nullptr;
   }
   PyObject* finder = meta_finder();
-  std::string_view name;
-  std::string_view package;
+  std::string name;
+  std::string package;
   if (finder == nullptr || !parse_str(args[0], &name) ||
       !parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) {
     PyErr_Clear();
     Py_RETURN_NONE;
   }
   if (!(name.starts_with(package) && name.size() > package.size() + 1 && name[package.size()] == '.' &&
-        name.find('.', package.size() + 1) == std::string_view::npos)) {
+        name.find('.', package.size() + 1) == std::string::npos)) {
     Py_RETURN_NONE;
   }
   const auto entry = find_importable(name);
@@ -327,20 +328,21 @@ PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_
 }
 
 PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
-  const char* prefix = "";
-  if (!PyArg_ParseTuple(args, "|s:iter_modules", &prefix)) return nullptr;
-  std::string_view package;
+  PyObject* prefix = nullptr;
+  if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix)) return nullptr;
+  std::string package;
   if (!parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) return nullptr;
-  const std::string children = std::string(package) + ".";
+  const std::string children = package + ".";
   PyObject* result = PyList_New(0);
   for (const auto kind : {blob::Kind::Module, blob::Kind::Extension}) {
     for (const auto& entry : lookup_prefix(kind, children)) {
       const std::string_view rest = entry.name.substr(children.size());
       // Like pkgutil over a directory: direct children only, and no namespace packages.
       if (rest.find('.') != std::string_view::npos || (entry.flags & blob::kFlagNamespace)) continue;
-      PyObject* item = Py_BuildValue("(s#O)", (std::string(prefix) + std::string(rest)).c_str(),
-                                     static_cast<Py_ssize_t>(std::string(prefix).size() + rest.size()),
-                                     entry.is_package() ? Py_True : Py_False);
+      PyObject* short_name = name_to_str(rest);
+      PyObject* name = (short_name && prefix) ? PyUnicode_Concat(prefix, short_name) : Py_XNewRef(short_name);
+      Py_XDECREF(short_name);
+      PyObject* item = name ? Py_BuildValue("(NO)", name, entry.is_package() ? Py_True : Py_False) : nullptr;
       if (item == nullptr || PyList_Append(result, item) < 0) {
         Py_XDECREF(item);
         Py_DECREF(result);
@@ -380,68 +382,160 @@ PyType_Slot path_finder_slots[] = {
 PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0, Py_TPFLAGS_DEFAULT,
                                 path_finder_slots};
 
-// sys.path_hooks entry: accepts the directory of an embedded package held in memory.
+// sys.path_hooks entry: accepts the directory of an embedded package held in memory. Any other
+// entry (a path python cannot encode too) raises ImportError: the next hook, python's
+// FileFinder, then does with it what it does under python.
 PyObject* path_hook(PyObject*, PyObject* path_arg) {
-  std::string_view path;
-  if (!parse_str(path_arg, &path)) return nullptr;
-  const std::string root = context().origin_dir + "/";
-  if (path.starts_with(root) && path.size() > root.size()) {
-    std::string name(path.substr(root.size()));
-    for (char& c : name) c = c == '/' ? '.' : c;
-    if (const auto entry = lookup(blob::Kind::Module, name); entry && entry->is_package() && entry->in_memory()) {
-      auto* finder = PyObject_New(PathFinderObject, reinterpret_cast<PyTypeObject*>(g_path_finder_type));
-      if (finder == nullptr) return nullptr;
-      finder->package = PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
+  PyObject* path_bytes = nullptr;
+  if (PyUnicode_FSConverter(path_arg, &path_bytes)) {
+    const std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+    const std::string root = context().origin_dir + "/";
+    std::optional<blob::Entry> entry;
+    std::string name;
+    if (path.starts_with(root) && path.size() > root.size()) {
+      name = path.substr(root.size());
+      for (char& c : name) c = c == '/' ? '.' : c;
+      entry = lookup(blob::Kind::Module, name);
+    }
+    Py_DECREF(path_bytes);
+    if (entry && entry->is_package() && entry->in_memory()) {
+      PyObject* package = name_to_str(name);
+      auto* finder = package ? PyObject_New(PathFinderObject, reinterpret_cast<PyTypeObject*>(g_path_finder_type)) : nullptr;
+      if (finder == nullptr) {
+        Py_XDECREF(package);
+        return nullptr;
+      }
+      finder->package = package;
       return reinterpret_cast<PyObject*>(finder);
     }
   }
+  PyErr_Clear();
   PyErr_SetString(PyExc_ImportError, "not the directory of an embedded package");
   return nullptr;
 }
 
 // ---- module functions for _freeze_resources ------------------------------------------------
+// Files are named by kind and name: RESOURCE and METADATA files by their path below the site
+// root, a MODULE by its dotted name (its file is its source, "pkg/mod.py"). A name no file name
+// gives (see parse_str) names nothing, as a path python cannot encode names no file.
 
-std::optional<blob::Kind> file_kind(int kind) {
-  if (kind == static_cast<int>(blob::Kind::Resource) || kind == static_cast<int>(blob::Kind::Metadata)) {
-    return static_cast<blob::Kind>(kind);
+// Parses (kind, name); `name` is nullopt for an unencodable name. False with an error set.
+bool parse_file_args(PyObject* args, const char* format, bool module_kind_allowed, blob::Kind* kind,
+                     std::optional<std::string>* name) {
+  int kind_number = 0;
+  PyObject* name_arg = nullptr;
+  if (!PyArg_ParseTuple(args, format, &kind_number, &name_arg)) return false;
+  *kind = static_cast<blob::Kind>(kind_number);
+  if (*kind != blob::Kind::Resource && *kind != blob::Kind::Metadata &&
+      !(module_kind_allowed && *kind == blob::Kind::Module)) {
+    PyErr_SetString(PyExc_ValueError, module_kind_allowed ? "kind must be RESOURCE, METADATA or MODULE"
+                                                          : "kind must be RESOURCE or METADATA");
+    return false;
   }
-  PyErr_SetString(PyExc_ValueError, "kind must be RESOURCE or METADATA");
-  return std::nullopt;
+  std::string text;
+  if (parse_str(name_arg, &text)) {
+    *name = std::move(text);
+  } else if (!clear_unencodable()) {
+    return false;
+  }
+  return true;
 }
 
-// list_files(kind, prefix) -> [(name, is_in_memory), ...] for embedded files under prefix.
-PyObject* module_list_files(PyObject*, PyObject* args) {
-  int kind_number = 0;
-  const char* prefix = nullptr;
-  Py_ssize_t prefix_size = 0;
-  if (!PyArg_ParseTuple(args, "is#:list_files", &kind_number, &prefix, &prefix_size)) return nullptr;
-  const auto kind = file_kind(kind_number);
-  if (!kind) return nullptr;
+// A list of one item per entry, made by `make_item` (a new reference, or nullptr with an error set).
+template <typename MakeItem>
+PyObject* list_of(const std::vector<blob::Entry>& entries, MakeItem make_item) {
   PyObject* result = PyList_New(0);
-  for (const auto& entry : lookup_prefix(*kind, std::string_view(prefix, static_cast<std::size_t>(prefix_size)))) {
-    PyObject* item = Py_BuildValue("(s#O)", entry.name.data(), static_cast<Py_ssize_t>(entry.name.size()),
-                                   entry.in_memory() ? Py_True : Py_False);
-    if (item == nullptr || PyList_Append(result, item) < 0) {
-      Py_XDECREF(item);
-      Py_DECREF(result);
-      return nullptr;
-    }
-    Py_DECREF(item);
+  for (const auto& entry : entries) {
+    if (result == nullptr) break;
+    PyObject* item = make_item(entry);
+    if (item == nullptr || PyList_Append(result, item) < 0) Py_CLEAR(result);
+    Py_XDECREF(item);
   }
   return result;
 }
 
-// read_file(kind, name) -> bytes; FileNotFoundError if there is no such embedded file.
+// list_files(kind, prefix) -> [(name, is_in_memory), ...] for embedded files under prefix.
+PyObject* module_list_files(PyObject*, PyObject* args) {
+  blob::Kind kind = blob::Kind::Resource;
+  std::optional<std::string> prefix;
+  if (!parse_file_args(args, "iU:list_files", false, &kind, &prefix)) return nullptr;
+  if (!prefix) return PyList_New(0);
+  return list_of(lookup_prefix(kind, *prefix), [](const blob::Entry& entry) {
+    PyObject* name = name_to_str(entry.name);
+    return name ? Py_BuildValue("(NO)", name, entry.in_memory() ? Py_True : Py_False) : nullptr;
+  });
+}
+
+// list_modules(package) -> [(name, is_package, is_namespace), ...] for the Python modules
+// directly in `package` (top-level modules for ""), as pkgutil.iter_modules sees a directory.
+PyObject* module_list_modules(PyObject*, PyObject* arg) {
+  std::string package;
+  if (!parse_str(arg, &package)) return clear_unencodable() ? PyList_New(0) : nullptr;
+  const std::string prefix = package.empty() ? "" : package + ".";
+  auto entries = lookup_prefix(blob::Kind::Module, prefix);
+  std::erase_if(entries, [&prefix](const blob::Entry& entry) {
+    return entry.name.find('.', prefix.size()) != std::string_view::npos;  // not directly in it
+  });
+  return list_of(entries, [](const blob::Entry& entry) {
+    PyObject* name = name_to_str(entry.name);
+    return name ? Py_BuildValue("(NOO)", name, entry.is_package() ? Py_True : Py_False,
+                                (entry.flags & blob::kFlagNamespace) ? Py_True : Py_False)
+                : nullptr;
+  });
+}
+
+// module_info(name) -> (is_package, is_namespace) of an embedded Python module, or None.
+PyObject* module_module_info(PyObject*, PyObject* arg) {
+  std::string name;
+  if (!parse_str(arg, &name)) {
+    if (clear_unencodable()) Py_RETURN_NONE;
+    return nullptr;
+  }
+  const auto entry = lookup(blob::Kind::Module, name);
+  if (!entry) Py_RETURN_NONE;
+  return Py_BuildValue("(OO)", entry->is_package() ? Py_True : Py_False,
+                       (entry->flags & blob::kFlagNamespace) ? Py_True : Py_False);
+}
+
+// package_on_disk(name) -> the directory beside the executable that holds package `name`, if
+// the package and everything embedded below it (modules, package data) are files there, else
+// None. importlib.resources then hands out that directory, as python does.
+PyObject* module_package_on_disk(PyObject*, PyObject* arg) {
+  std::string name;
+  if (!parse_str(arg, &name)) {
+    if (clear_unencodable()) Py_RETURN_NONE;
+    return nullptr;
+  }
+  const auto package = lookup(blob::Kind::Module, name);
+  if (!package || !package->is_package() || package->in_memory()) Py_RETURN_NONE;
+  std::string files = name + "/";
+  for (char& c : files) c = c == '.' ? '/' : c;
+  for (const auto& [kind, prefix] : {std::pair{blob::Kind::Module, name + "."}, std::pair{blob::Kind::Resource, files}}) {
+    for (const auto& entry : lookup_prefix(kind, prefix)) {
+      // Namespace packages are in the index only, their files wherever they are routed.
+      if (entry.in_memory() && !(entry.flags & blob::kFlagNamespace)) Py_RETURN_NONE;
+    }
+  }
+  return path_to_str(package_directory(*package));
+}
+
+// read_file(kind, name) -> bytes; FileNotFoundError if there is no such embedded file. A
+// module's file is its source, as UTF-8 (decoded as import decodes it) when in memory.
 PyObject* module_read_file(PyObject*, PyObject* args) {
-  int kind_number = 0;
-  const char* name = nullptr;
-  Py_ssize_t name_size = 0;
-  if (!PyArg_ParseTuple(args, "is#:read_file", &kind_number, &name, &name_size)) return nullptr;
-  const auto kind = file_kind(kind_number);
-  if (!kind) return nullptr;
-  const auto entry = lookup(*kind, std::string_view(name, static_cast<std::size_t>(name_size)));
+  blob::Kind kind = blob::Kind::Resource;
+  std::optional<std::string> name;
+  if (!parse_file_args(args, "iU:read_file", true, &kind, &name)) return nullptr;
+  auto entry = name ? lookup(kind, *name) : std::nullopt;
+  if (entry && kind == blob::Kind::Module && entry->in_memory()) {
+    // Namespace packages have no file; every other module is stored with its source.
+    if (entry->aux.present()) {
+      const std::string source = read_span(*entry, entry->aux);
+      return PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size()));
+    }
+    entry.reset();
+  }
   if (!entry) {
-    PyErr_Format(PyExc_FileNotFoundError, "no embedded file %s", name);
+    PyErr_Format(PyExc_FileNotFoundError, "no embedded file %R", PyTuple_GET_ITEM(args, 1));
     return nullptr;
   }
   const auto bytes = read_data(*entry);
@@ -451,13 +545,10 @@ PyObject* module_read_file(PyObject*, PyObject* args) {
 
 // file_path(kind, name) -> the absolute path of the file beside the executable, or None if in memory.
 PyObject* module_file_path(PyObject*, PyObject* args) {
-  int kind_number = 0;
-  const char* name = nullptr;
-  Py_ssize_t name_size = 0;
-  if (!PyArg_ParseTuple(args, "is#:file_path", &kind_number, &name, &name_size)) return nullptr;
-  const auto kind = file_kind(kind_number);
-  if (!kind) return nullptr;
-  const auto entry = lookup(*kind, std::string_view(name, static_cast<std::size_t>(name_size)));
+  blob::Kind kind = blob::Kind::Resource;
+  std::optional<std::string> name;
+  if (!parse_file_args(args, "iU:file_path", true, &kind, &name)) return nullptr;
+  const auto entry = name ? lookup(kind, *name) : std::nullopt;
   if (!entry || entry->in_memory()) Py_RETURN_NONE;
   return path_to_str(entry_file(*entry));
 }
@@ -465,6 +556,9 @@ PyObject* module_file_path(PyObject*, PyObject* args) {
 PyMethodDef module_methods[] = {
     {"path_hook", path_hook, METH_O, "sys.path_hooks entry for directories of embedded packages."},
     {"list_files", module_list_files, METH_VARARGS, "list_files(kind, prefix) -> [(name, in_memory)]"},
+    {"list_modules", module_list_modules, METH_O, "list_modules(package) -> [(name, is_package, is_namespace)]"},
+    {"module_info", module_module_info, METH_O, "module_info(name) -> (is_package, is_namespace) or None"},
+    {"package_on_disk", module_package_on_disk, METH_O, "package_on_disk(name) -> its directory or None"},
     {"read_file", module_read_file, METH_VARARGS, "read_file(kind, name) -> bytes"},
     {"file_path", module_file_path, METH_VARARGS, "file_path(kind, name) -> path on disk or None"},
     {nullptr, nullptr, 0, nullptr},
@@ -491,6 +585,7 @@ PyObject* init_module() {
                   PyModule_AddObjectRef(module, "FreezePathFinder", g_path_finder_type) == 0 &&
                   PyModule_AddIntConstant(module, "RESOURCE", static_cast<int>(blob::Kind::Resource)) == 0 &&
                   PyModule_AddIntConstant(module, "METADATA", static_cast<int>(blob::Kind::Metadata)) == 0 &&
+                  PyModule_AddIntConstant(module, "MODULE", static_cast<int>(blob::Kind::Module)) == 0 &&
                   PyModule_AddObject(module, "origin_dir", path_to_str(context().origin_dir)) == 0;
   Py_XDECREF(finder_type);
   if (!ok) {
@@ -534,7 +629,7 @@ bool install_finder() {
   Py_ssize_t position = 0;
   for (Py_ssize_t i = 0; meta_path && i < PyList_Size(meta_path); ++i) {
     PyObject* name = PyObject_GetAttrString(PyList_GET_ITEM(meta_path, i), "__name__");
-    std::string_view text;
+    std::string text;
     if (name != nullptr && parse_str(name, &text) && (text == "BuiltinImporter" || text == "FrozenImporter")) {
       position = i + 1;
     }

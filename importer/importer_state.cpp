@@ -76,14 +76,33 @@ PyObject* path_to_str(const std::string& path) {
   return PyUnicode_DecodeFSDefaultAndSize(path.data(), static_cast<Py_ssize_t>(path.size()));
 }
 
-bool parse_str(PyObject* arg, std::string_view* out) {
-  Py_ssize_t size = 0;
-  const char* data = PyUnicode_Check(arg) ? PyUnicode_AsUTF8AndSize(arg, &size) : nullptr;
-  if (data == nullptr) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected a str");
+PyObject* name_to_str(std::string_view name) {
+  return PyUnicode_DecodeUTF8(name.data(), static_cast<Py_ssize_t>(name.size()), "surrogateescape");
+}
+
+bool parse_str(PyObject* arg, std::string* out) {
+  if (!PyUnicode_Check(arg)) {
+    PyErr_SetString(PyExc_TypeError, "expected a str");
     return false;
   }
-  *out = std::string_view(data, static_cast<std::size_t>(size));
+  Py_ssize_t size = 0;
+  // The usual case, strict UTF-8, is cached in the str object: no encoding on each import.
+  if (const char* data = PyUnicode_AsUTF8AndSize(arg, &size)) {
+    out->assign(data, static_cast<std::size_t>(size));
+    return true;
+  }
+  if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return false;
+  PyErr_Clear();
+  PyObject* bytes = PyUnicode_AsEncodedString(arg, "utf-8", "surrogateescape");
+  if (bytes == nullptr) return false;
+  out->assign(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
+  Py_DECREF(bytes);
+  return true;
+}
+
+bool clear_unencodable() {
+  if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return false;
+  PyErr_Clear();
   return true;
 }
 

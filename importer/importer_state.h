@@ -29,7 +29,17 @@ std::string entry_file(const blob::Entry& entry);
 
 PyObject* path_to_str(const std::string& path);  // new reference, or nullptr with an error set
 
-// Parses a str argument; returns false with TypeError set.
-bool parse_str(PyObject* arg, std::string_view* out);
+// Names in the index (module names, file paths below the site root) are the bytes of the file
+// names they come from: UTF-8, or undecodable bytes that python shows as the lone surrogates
+// U+DC80..U+DCFF (os.fsdecode). These convert between the two like os.fsencode/os.fsdecode on
+// a UTF-8 system, whatever the locale.
+PyObject* name_to_str(std::string_view name);  // new reference, or nullptr with an error set
+// Parses a str argument. Returns false with TypeError set if it is not a str, or with
+// UnicodeEncodeError set if it is a str no file name gives (other lone surrogates, e.g. "\ud800"):
+// no such name is in the index.
+bool parse_str(PyObject* arg, std::string* out);
+// After a failed parse_str: true (and the error cleared) if the str was unencodable, which
+// callers treat as "not in the index"; false for other errors (left set).
+bool clear_unencodable();
 
 }  // namespace freeze::importer

@@ -5,6 +5,16 @@ module, which freeze embeds in every executable. It is imported only when one of
 it costs nothing at start-up. Files are addressed by their path below the site root
 ("pkg/data/x.txt", "Pkg-1.0.dist-info/METADATA"); each is either in memory or a file beside the
 executable, which _freeze_importer.read_file handles alike.
+
+importlib.resources.files(package) is, as under python, what a directory of the package on disk
+would hold:
+- A package whose files are all beside the executable (routed to filesystem-relative:PREFIX) is
+  that real directory, a pathlib.Path: iterdir() lists what is on disk.
+- Otherwise a package directory lists its package data and its modules' source files, as on
+  disk: "__init__.py", "mod.py" for each submodule, a directory for each subpackage. Reading a
+  module's file gives its source, UTF-8 encoded (decoded as import decodes it, so a coding
+  cookie other than UTF-8 no longer matches, and newlines are "\n"). Bytecode caches and
+  extension modules are not listed. Files that are beside the executable are pathlib.Paths.
 """
 import io
 import pathlib
@@ -15,10 +25,41 @@ import _freeze_importer as _native
 
 RESOURCE = _native.RESOURCE
 METADATA = _native.METADATA
+MODULE = _native.MODULE
+
+
+def _module_files(directory):
+    """{file name: module name, or None for a directory} of what the embedded modules put in
+    `directory` ("pkg/sub"), as on disk: the package's "__init__.py", "mod.py" for each
+    submodule, a directory for each subpackage."""
+    if "." in directory:  # "pkg/data.v2" is no package
+        return {}
+    package = directory.replace("/", ".")
+    files = {}
+    info = _native.module_info(package) if package else None
+    if info == (True, False):  # a regular package: its __init__.py
+        files["__init__.py"] = package
+    for name, is_package, _ in _native.list_modules(package):
+        last = name.rpartition(".")[2]
+        files[last if is_package else last + ".py"] = None if is_package else name
+    return files
+
+
+def _module_of(path):
+    """The embedded module whose source file `path` is, as on disk ("pkg/mod.py": "pkg.mod",
+    "pkg/__init__.py": "pkg"), or None."""
+    stem, dot, suffix = path.rpartition(".")
+    if (dot, suffix) != (".", "py") or "." in stem:
+        return None
+    directory, _, base = stem.rpartition("/")
+    is_package = base == "__init__"
+    name = (directory if is_package else stem).replace("/", ".")
+    return name if name and _native.module_info(name) == (is_package, False) else None
 
 
 class EmbeddedPath(Traversable):
-    """A file or directory among the embedded files of one kind (importlib.resources' view)."""
+    """A file or directory among the embedded files of one kind (importlib.resources' view).
+    Package data (RESOURCE) directories also hold their modules' files, as on disk."""
 
     def __init__(self, kind, path):
         self._kind = kind
@@ -40,20 +81,28 @@ class EmbeddedPath(Traversable):
     def _children_prefix(self):
         return self._path + "/" if self._path else ""
 
+    def _module(self):
+        """The module whose source file this is, or None."""
+        return _module_of(self._path) if self._kind == RESOURCE else None
+
     def iterdir(self):
         prefix = self._children_prefix()
-        seen = set()
-        for name, _ in _native.list_files(self._kind, prefix):
-            child = name[len(prefix):].split("/", 1)[0]
-            if child not in seen:
-                seen.add(child)
-                yield self.joinpath(child)
+        children = dict.fromkeys(name[len(prefix):].split("/", 1)[0]
+                                 for name, _ in _native.list_files(self._kind, prefix))
+        if self._kind == RESOURCE:
+            children.update(dict.fromkeys(_module_files(self._path)))
+        for child in children:
+            yield self.joinpath(child)
 
     def is_file(self):
+        if self._module() is not None:
+            return True
         return bool(self._path) and any(name == self._path for name, _ in _native.list_files(self._kind, self._path))
 
     def is_dir(self):
-        return bool(_native.list_files(self._kind, self._children_prefix()))
+        if _native.list_files(self._kind, self._children_prefix()):
+            return True
+        return self._kind == RESOURCE and bool(_module_files(self._path))
 
     def exists(self):
         return self.is_file() or self.is_dir()
@@ -63,8 +112,13 @@ class EmbeddedPath(Traversable):
         if path == ".":
             path = ""
         # A file routed beside the executable is its real path: as_file() and open() use it as is.
-        on_disk = _native.file_path(self._kind, path) if path else None
-        return pathlib.Path(on_disk) if on_disk else EmbeddedPath(self._kind, path)
+        child = EmbeddedPath(self._kind, path)
+        module = child._module()
+        if module is not None:
+            on_disk = _native.file_path(MODULE, module)
+        else:
+            on_disk = _native.file_path(self._kind, path) if path else None
+        return pathlib.Path(on_disk) if on_disk else child
 
     __truediv__ = joinpath
 
@@ -77,6 +131,9 @@ class EmbeddedPath(Traversable):
         return io.TextIOWrapper(io.BytesIO(data), *args, **kwargs)
 
     def read_bytes(self):
+        module = self._module()
+        if module is not None:
+            return _native.read_file(MODULE, module)
         if self.is_dir():
             raise IsADirectoryError(self._path)
         return _native.read_file(self._kind, self._path)
@@ -92,6 +149,9 @@ class ResourceReader(TraversableResources):
         self._package = package
 
     def files(self):
+        directory = _native.package_on_disk(self._package)
+        if directory is not None:
+            return pathlib.Path(directory)
         return EmbeddedPath(RESOURCE, self._package.replace(".", "/"))
 
 

@@ -287,5 +287,67 @@ class EntryKindsTest(TempDirTestCase):
         self.assertEqual(result.stdout, "plugin from PYTHONPATH\n", result.stderr)
 
 
+class ResourceListingTest(TempDirTestCase):
+    """importlib.resources.files(pkg) holds what the package's directory holds under python: for a
+    package routed beside the executable, that real directory; for a package in memory, its data
+    files and its modules' .py files (their source), as listed on disk."""
+
+    PACKAGE = {
+        "__init__.py": "VALUE = 1\n",
+        "tool.py": "def f():\n    return 'caf\u00e9'\n",
+        "sub/__init__.py": "",
+        "sub/deep.py": "X = 2\n",
+        "data/words.txt": "alpha\n",
+        "data/nested/more.txt": "beta\n",
+    }
+    PROBE = """
+        import importlib.resources as resources, json, pathlib
+
+        def main():
+            out = {}
+            for package in ("mem", "mem.sub", "mem.data", "disk", "disk.sub", "disk.data"):
+                files = resources.files(package)
+                out[package] = {
+                    "iterdir": sorted(p.name for p in files.iterdir()),
+                    "contents": sorted(resources.contents(package)),
+                    "init": files.joinpath("__init__.py").is_file(),
+                    "sub_is_dir": files.joinpath("sub").is_dir(),
+                }
+                if package in ("mem", "disk"):
+                    out[package]["tool"] = files.joinpath("tool.py").read_text(encoding="utf-8")
+                    out[package]["nested"] = sorted(p.name for p in (files / "data").iterdir())
+                    out[package]["is_resource"] = resources.is_resource(package, "tool.py")
+            out["disk_is_path"] = isinstance(resources.files("disk"), pathlib.Path)
+            out["disk_dir"] = str(resources.files("disk"))
+            out["mem_tool_on_disk"] = isinstance(resources.files("mem") / "tool.py", pathlib.Path)
+            print(json.dumps(out, sort_keys=True))
+        """
+
+    def test_listing_like_python(self):
+        files = {"src/probe.py": self.PROBE}
+        for package in ("mem", "disk"):
+            files.update({f"src/{package}/{name}": text for name, text in self.PACKAGE.items()})
+        toml = ('[app]\nname = "listing"\nentry = "probe:main"\n[packages]\npaths = ["src"]\n'
+                '[[routing.rule]]\nname = "disk"\nlocation = "filesystem-relative:lib"\n')
+        exe = build_app(self.tmp / "listing", toml, files)
+        frozen = run([exe], env=clean_env())
+        self.assertEqual(frozen.returncode, 0, frozen.stderr)
+        frozen = json.loads(frozen.stdout)
+        src = self.tmp / "listing" / "src"
+        python = run([PYTHON, "-B", "-c", "import probe; probe.main()"], cwd=src, env=clean_env())
+        self.assertEqual(python.returncode, 0, python.stderr)
+        python = json.loads(python.stdout)
+
+        self.assertEqual(frozen.pop("disk_dir"), str(exe.parent / "lib" / "disk"))
+        self.assertEqual(python.pop("disk_dir"), str(src / "disk"))
+        self.assertEqual(frozen["mem"]["iterdir"], ["__init__.py", "data", "sub", "tool.py"])
+        # The filesystem-routed package is its directory, where freeze also wrote the bytecode.
+        for listing in ("iterdir", "contents"):
+            for package in ("disk", "disk.sub"):
+                self.assertEqual(frozen[package][listing], sorted(python[package][listing] + ["__pycache__"]))
+                python[package][listing] = frozen[package][listing]
+        self.assertEqual(frozen, dict(python, mem_tool_on_disk=False))
+
+
 if __name__ == "__main__":
     unittest.main()
