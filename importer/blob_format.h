@@ -39,7 +39,8 @@ enum class Kind : std::uint8_t {
   Dictionary = 6,     // zstd dictionary (name: what it was trained on, "bytecode" or "source")
 };
 // A frame compressed with a dictionary carries the dictionary's ID in its header; the reader
-// finds the Dictionary entry with that ID. Dictionaries themselves are stored without one.
+// finds the Dictionary entry with that ID. A dictionary is stored as a frame of one raw block
+// (no compression, so that the reader uses it in place), at most 128 KiB.
 // For Extension and SharedLibrary entries, `aux` lists the names of the SharedLibrary entries
 // that must be loaded first, one per line, in load order.
 inline constexpr std::uint8_t kKindCount = 7;

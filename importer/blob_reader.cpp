@@ -62,13 +62,27 @@ bool frame_header_matches(const unsigned char* frame, std::size_t available, con
          header.frameType == ZSTD_frame && header.checksumFlag && header.frameContentSize == span.raw_size;
 }
 
+// The content of a frame made of one raw block, as the writer stores dictionaries (RFC 8878:
+// frame header, 3-byte block header, the bytes, 4-byte checksum); nullptr if it is not that.
+const unsigned char* raw_block_content(const unsigned char* frame, const Span& span) {
+  ZSTD_frameHeader header;
+  if (ZSTD_getFrameHeader(&header, frame, span.stored_size) != 0 || header.dictID != 0) return nullptr;
+  const std::size_t block = header.headerSize;
+  if (span.stored_size != std::uint64_t{block} + 3 + span.raw_size + 4) return nullptr;
+  const std::uint32_t block_header = frame[block] | (frame[block + 1] << 8) | (std::uint32_t{frame[block + 2]} << 16);
+  const bool last = (block_header & 1) != 0;
+  const unsigned type = (block_header >> 1) & 3;
+  if (!last || type != 0 /* raw */ || (block_header >> 3) != span.raw_size) return nullptr;
+  return frame + block + 3;
+}
+
 }  // namespace
 
 // Dictionaries are shared by copies of a reader and by threads; each is loaded once.
 struct BlobReader::Dictionaries {
   std::mutex mutex;
   std::map<std::uint32_t, ZSTD_DDict*> by_id;
-  std::vector<std::unique_ptr<char[]>> contents;  // referenced by the DDicts
+  std::vector<std::unique_ptr<unsigned char[]>> buffers;  // referenced by the DDicts
   ~Dictionaries() {
     for (auto& [id, dictionary] : by_id) ZSTD_freeDDict(dictionary);
   }
@@ -78,8 +92,10 @@ const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
   std::lock_guard lock(dictionaries_->mutex);
   if (const auto it = dictionaries_->by_id.find(id); it != dictionaries_->by_id.end()) return it->second;
   // A blob holds one or two (bytecode, source): reading each to learn its ID is cheap. Each is
-  // stored as raw blocks: reading one is a copy. The per-thread stored buffer
-  // holds the caller's frame meanwhile, so the dictionary is read into buffers of its own.
+  // stored as one raw block (blob_format.h): it is used in place, with no copy. (Its checksum
+  // is not verified: damage to a dictionary shows in the checksum of every frame decompressed
+  // with it.) The per-thread stored buffer holds the caller's frame meanwhile, so the
+  // dictionary is read into a buffer of its own, kept as long as the reader.
   for (const Entry& entry : with_prefix(Kind::Dictionary, "")) {
     if (!entry.in_memory() || !entry.data.present()) continue;
     const Span& span = entry.data;
@@ -92,23 +108,14 @@ const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
     } else if (!frame_header_matches(frame, span.stored_size, span)) {
       throw DamagedError("resource frame header is invalid");
     }
-    if (ZSTD_getDictID_fromFrame(frame, span.stored_size) != 0) {
-      throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is itself compressed with a dictionary");
+    const unsigned char* content = raw_block_content(frame, span);
+    if (content == nullptr) {
+      throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is not stored as one raw block");
     }
-    // Its checksum is not verified: damage to a dictionary shows in the checksum of every frame
-    // decompressed with it, and skipping it halves the cost of loading one.
-    std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
-    if (!context) throw std::bad_alloc();
-    ZSTD_DCtx_setParameter(context.get(), ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
-    auto content = std::make_unique_for_overwrite<char[]>(span.raw_size);
-    const std::size_t size = ZSTD_decompressDCtx(context.get(), content.get(), span.raw_size, frame, span.stored_size);
-    if (ZSTD_isError(size) || size != span.raw_size) {
-      throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' does not decompress");
-    }
-    if (ZSTD_getDictID_fromDict(content.get(), size) != id) continue;
-    ZSTD_DDict* loaded = ZSTD_createDDict_byReference(content.get(), size);
+    if (ZSTD_getDictID_fromDict(content, span.raw_size) != id) continue;
+    ZSTD_DDict* loaded = ZSTD_createDDict_byReference(content, span.raw_size);
     if (loaded == nullptr) throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is invalid");
-    dictionaries_->contents.push_back(std::move(content));
+    if (stored) dictionaries_->buffers.push_back(std::move(stored));
     dictionaries_->by_id.emplace(id, loaded);
     return loaded;
   }

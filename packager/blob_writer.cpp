@@ -62,10 +62,12 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, cons
   return compressed;
 }
 
-// A zstd frame that stores `raw` as it is (raw blocks, RFC 8878 section 3.1.1), with its
-// content size and checksum like every other frame. Dictionaries are kept so: the reader loads
-// one at start-up, and copying it costs far less than decompressing it.
+// A zstd frame that stores `raw` as it is, in one raw block (RFC 8878 section 3.1.1), with its
+// content size and checksum like every other frame. Dictionaries are stored so: the reader
+// uses one in place, with no decompression and no copy.
 std::string stored_frame(const std::string& raw) {
+  constexpr std::size_t kMaxBlock = 128 * 1024;  // zstd's largest block
+  if (raw.size() > kMaxBlock) throw UserError("a zstd dictionary is larger than one block");
   std::string frame;
   auto put_le = [&frame](std::uint64_t value, int bytes) {
     for (int i = 0; i < bytes; ++i) frame += static_cast<char>((value >> (8 * i)) & 0xff);
@@ -75,15 +77,8 @@ std::string stored_frame(const std::string& raw) {
   // window is the content), content checksum, no dictionary ID.
   frame += static_cast<char>(0xC0 | 0x20 | 0x04);
   put_le(raw.size(), 8);
-  constexpr std::size_t kMaxBlock = 128 * 1024;
-  std::size_t offset = 0;
-  do {
-    const std::size_t size = std::min(kMaxBlock, raw.size() - offset);
-    const bool last = offset + size == raw.size();
-    put_le((size << 3) | (0 /* raw block */ << 1) | (last ? 1 : 0), 3);
-    frame.append(raw, offset, size);
-    offset += size;
-  } while (offset < raw.size());
+  put_le((raw.size() << 3) | (0 /* raw block */ << 1) | 1 /* last */, 3);
+  frame += raw;
   put_le(XXH64(raw.data(), raw.size(), 0) & 0xffffffffu, 4);
   return frame;
 }
