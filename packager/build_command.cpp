@@ -253,12 +253,14 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
     detail(std::string(blob::kind_name(resource.kind)) + " " + resource.name + " -> " + placement_text(decision.placement) +
            (decision.rule < 0 ? " (routing.default)" : " (routing.rule " + std::to_string(decision.rule + 1) + ")"));
   }
-  if (const auto problems = check_placements(resources, placements); !problems.empty()) {
-    throw UserError(join_lines(problems, std::to_string(problems.size()) + " resource(s) cannot live where they are routed:"));
+  if (const auto problems = check_placements(resources, placements, config.name); !problems.empty()) {
+    throw UserError(join_lines(problems, "resources cannot live where they are routed (" + std::to_string(problems.size()) +
+                                             " problem(s)):"));
   }
 
   BuildPlan out;
   std::vector<std::string> compile_errors;
+  std::vector<std::string> left_out;  // stdlib modules in memory that do not compile
   Progress progress("compiling", resources.size());
   for (std::size_t i = 0; i < resources.size(); ++i) {
     progress.advance();
@@ -284,16 +286,24 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
         try {
           compile_module(python, resource, config.optimize);
         } catch (const UserError& error) {
-          if (resource.stdlib()) {
-            warning("skipping stdlib module '" + resource.name + "': " + error.what());
-          } else {
+          // The app's own code must compile. The stdlib has files that deliberately do not
+          // (CPython's tests read test/bad_coding2.py): python fails only when they are imported.
+          if (!resource.stdlib()) {
             compile_errors.push_back(resource.origin + ": " + error.what());
+          } else if (on_disk) {
+            // On the filesystem it is just a file: copied as is, with no .pyc, so that
+            // importing it raises the SyntaxError python raises.
+            detail("module " + resource.name + " does not compile (" + error.what() + "): copied as is to " + item.path);
+            out.files.push_back({item.path, resource.data, resource.mode});
+            out.items.push_back(std::move(item));
+          } else {
+            left_out.push_back(resource.name + " (" + resource.origin + "): " + error.what());
           }
           continue;
         }
         CompiledModule compiled{std::move(resource.bytecode), std::move(resource.source_utf8)};
         if (on_disk || placement.filesystem_copy) {
-          out.files.push_back({item.path, resource.data});
+          out.files.push_back({item.path, resource.data, resource.mode});
           out.files.push_back({pyc_path(item.path, config.optimize, python.cache_tag()),
                                pyc_file(python.magic_number(), compiled.bytecode, resource.data.size())});
         }
@@ -303,7 +313,7 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
         }
       }
     } else {
-      if (on_disk || placement.filesystem_copy) out.files.push_back({item.path, resource.data});
+      if (on_disk || placement.filesystem_copy) out.files.push_back({item.path, resource.data, resource.mode});
       if (!on_disk) item.data = resource.data;
       if (!resource.needed_libraries.empty()) {
         std::string list;
@@ -315,6 +325,12 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
   }
   if (!compile_errors.empty()) {
     throw UserError(join_lines(compile_errors, std::to_string(compile_errors.size()) + " module(s) do not compile:"));
+  }
+  if (!left_out.empty()) {
+    warning(join_lines(left_out, std::to_string(left_out.size()) +
+                                     " stdlib module(s) do not compile and are left out (importing one raises "
+                                     "ModuleNotFoundError, not python's SyntaxError; route them to "
+                                     "filesystem-relative:PREFIX to ship them as files):"));
   }
   return out;
 }

@@ -111,7 +111,7 @@ void collect_wheel(Collection& out, const fs::path& path) {
         continue;
       }
     }
-    tree[relative] = TreeFile{{}, file.data, path.string() + ":" + file.path};
+    tree[relative] = TreeFile{{}, file.data, path.string() + ":" + file.path, copy_mode(file.mode)};
   }
   for (auto& resource : classify_tree(tree, ClassifyOptions{})) out.resources.push_back(std::move(resource));
   add_distributions(out, tree, {}, true);

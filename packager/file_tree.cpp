@@ -37,13 +37,6 @@ std::string join(const std::vector<std::string>& parts, std::size_t count, char 
   return out;
 }
 
-bool all_identifiers(const std::vector<std::string>& parts, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!is_identifier(parts[i])) return false;
-  }
-  return true;
-}
-
 // File names import can reach: identifiers, and any other name without a dot or space that
 // __import__ finds on disk (CPython's own "_sysconfigdata__x86_64-linux-gnu" is one).
 bool is_module_stem(std::string_view stem) {
@@ -136,6 +129,7 @@ class Classifier {
       module.routing_name = module.name;
       module.relative_path = path;
       module.origin = file.origin;
+      module.mode = file.mode;
       module.data = file.read();
       resources_.push_back(std::move(module));
       return;
@@ -148,6 +142,7 @@ class Classifier {
       extension.routing_name = extension.name;
       extension.relative_path = path;
       extension.origin = file.origin;
+      extension.mode = file.mode;
       extension.flags = stdlib;
       extension.data = file.read();
       resources_.push_back(std::move(extension));
@@ -166,6 +161,7 @@ class Classifier {
     data.routing_name = package;
     data.relative_path = path;
     data.origin = file.origin;
+    data.mode = file.mode;
     data.flags = options_.stdlib ? blob::kFlagStdlib : 0;
     data.data = file.read();
     resources_.push_back(std::move(data));
@@ -189,6 +185,8 @@ class Classifier {
 };
 
 }  // namespace
+
+unsigned copy_mode(unsigned source_mode) { return 0644 | (source_mode & 0111); }
 
 std::string TreeFile::read() const {
   return bytes ? *bytes : read_file(disk);
@@ -257,7 +255,8 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
       continue;
     }
     if (!it->is_regular_file(error) || name.ends_with(".pyc") || name.ends_with(".pyo")) continue;
-    tree[relative] = TreeFile{path, std::nullopt, path.string()};
+    const auto permissions = static_cast<unsigned>(it->status(error).permissions());
+    tree[relative] = TreeFile{path, std::nullopt, path.string(), copy_mode(error ? 0 : permissions)};
   }
   return tree;
 }

@@ -18,6 +18,7 @@ struct TreeFile {
   std::filesystem::path disk;  // read from here when `bytes` is empty
   std::optional<std::string> bytes;
   std::string origin;  // for messages
+  unsigned mode = 0644;  // permissions a copy on the filesystem gets (see copy_mode)
 
   std::string read() const;  // throws UserError
 };
@@ -50,6 +51,11 @@ std::vector<Resource> classify_tree(const FileTree& tree, const ClassifyOptions&
 // The module name an extension file name gives ("_core" for "_core.cpython-311-x86_64-linux-gnu.so"),
 // or empty if the name is not an extension module for this interpreter.
 std::string extension_module_stem(std::string_view filename);
+
+// The permissions of a copy of a file whose mode is `source_mode`: 0644 plus the source's
+// execute bits (a script or a zip with a launcher header stays runnable), never setuid, setgid,
+// sticky or group/world-writable.
+unsigned copy_mode(unsigned source_mode);
 
 // True if `name` is `prefix` or below it; `prefix` may be an fnmatch glob ("*.tests").
 bool name_matches(std::string_view name, std::string_view pattern);

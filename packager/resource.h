@@ -19,6 +19,7 @@ struct Resource {
   std::string origin;         // where it came from, for messages
   std::string data;           // file bytes (module source for modules)
   std::uint8_t flags = 0;     // blob::EntryFlags: package, namespace, stdlib
+  unsigned mode = 0644;       // permissions of a copy on the filesystem (copy_mode() of the source)
   std::vector<std::string> needed_libraries;  // extension/shared library: bundled libraries to load first
 
   // Modules, once compiled (compile_module() in build_command.cpp fills these).

@@ -13,6 +13,8 @@ constexpr std::string_view kFilesystem = "filesystem-relative:";
 constexpr std::string_view kPreferMemory = "prefer-in-memory-fallback-filesystem-relative:";
 
 bool valid_prefix(std::string_view prefix) {
+  // "." is the executable's own directory; check_placements() keeps files off the executable.
+  if (prefix == ".") return true;
   if (prefix.empty() || prefix.front() == '/' || prefix.find('\0') != std::string_view::npos ||
       prefix.find('\\') != std::string_view::npos) {
     return false;
@@ -60,7 +62,8 @@ std::optional<Placement> parse_location(std::string_view text, std::string* erro
   }
   while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
   if (!valid_prefix(prefix)) {
-    *error = "'" + std::string(prefix) + "' is not a relative directory below the executable's (no '..', not absolute)";
+    *error = "'" + std::string(prefix) +
+             "' is not a relative directory below the executable's (no '..', not absolute; \".\" is its own directory)";
     return std::nullopt;
   }
   placement.prefix = std::string(prefix);
@@ -83,12 +86,17 @@ RoutingDecision route(const RoutingPolicy& policy, const Resource& resource) {
 }
 
 std::string placed_path(const Resource& resource, const Placement& placement) {
-  return placement.prefix + "/" + resource.relative_path;
+  // No "./" in front: the importer's paths (__file__, __path__) are then exactly python's.
+  return placement.prefix == "." ? resource.relative_path : placement.prefix + "/" + resource.relative_path;
 }
 
-std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::vector<Placement>& placements) {
+std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::vector<Placement>& placements,
+                                          const std::string& executable_name) {
   std::vector<std::string> problems;
   std::map<std::string, std::string> files;  // placed path -> resource
+  // First component of a placed path -> the first resource there and how many more, for the
+  // entries that would take the executable's path or freeze's own (.freeze-*) names.
+  std::map<std::string, std::pair<std::string, std::size_t>> taken;
   for (std::size_t i = 0; i < resources.size(); ++i) {
     const Resource& resource = resources[i];
     const Placement& placement = placements[i];
@@ -98,6 +106,16 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
       const std::string path = placed_path(resource, placement);
       if (const auto [it, inserted] = files.emplace(path, label); !inserted) {
         problems.push_back(label + " and " + it->second + " would both be written to " + path);
+      }
+      const std::string top = path.substr(0, path.find('/'));
+      if (top == executable_name || top.starts_with(".freeze-")) {
+        auto [it, inserted] = taken.emplace(top, std::make_pair(label, 0));
+        if (!inserted) ++it->second.second;
+        // Name the package itself rather than whichever of its files comes first.
+        if (resource.kind == blob::Kind::Module && resource.name == resource.routing_name &&
+            resource.name.find('.') == std::string::npos) {
+          it->second.first = label;
+        }
       }
     }
     if (resource.kind == blob::Kind::SharedLibrary && placement.location == blob::Location::InMemory) {
@@ -109,6 +127,12 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
                            ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative:PREFIX");
       }
     }
+  }
+  for (const auto& [top, first] : taken) {
+    const std::string more = first.second ? " and " + std::to_string(first.second) + " more resource(s)" : "";
+    problems.push_back(first.first + more + " would be written at '" + top + "'" +
+                       (top == executable_name ? ", the executable's own path: rename app.name or route them to another prefix"
+                                               : ", a name freeze keeps for its own files: route them to another prefix"));
   }
   return problems;
 }

@@ -27,7 +27,8 @@ struct RoutingPolicy {
 
 // Parses "in-memory", "filesystem-relative:PREFIX" or
 // "prefer-in-memory-fallback-filesystem-relative:PREFIX"; on error returns nullopt and sets
-// `error`. PREFIX must be a relative path that stays below the executable's directory.
+// `error`. PREFIX must be a relative path that stays below the executable's directory, or "."
+// for that directory itself.
 std::optional<Placement> parse_location(std::string_view text, std::string* error);
 
 // Parses a kind name ("module", "resource", "metadata", "extension", "shared-library").
@@ -41,9 +42,11 @@ struct RoutingDecision {
 RoutingDecision route(const RoutingPolicy& policy, const Resource& resource);
 
 // The problems with where resources were routed, one line each (empty if none): libraries
-// that cannot be matched in memory, two resources on one file path, and the like.
+// that cannot be matched in memory, two resources on one file path, files that would take the
+// executable's path (`executable_name`) or freeze's own names, and the like.
 std::vector<std::string> check_placements(const std::vector<Resource>& resources,
-                                          const std::vector<Placement>& placements);
+                                          const std::vector<Placement>& placements,
+                                          const std::string& executable_name);
 
 // The file a filesystem-relative resource is written to, relative to the executable's directory.
 std::string placed_path(const Resource& resource, const Placement& placement);

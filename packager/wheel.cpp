@@ -254,6 +254,7 @@ struct Entry {
   std::uint64_t size = 0;
   std::uint64_t compressed_size = 0;
   bool directory = false;  // a name ending in '/': checked like the rest, but holds no file
+  unsigned mode = 0;       // permission bits, from a Unix-made zip's external attributes
 };
 
 bool is_directory_name(std::string_view name) { return !name.empty() && name.back() == '/'; }
@@ -313,6 +314,11 @@ Entry stat_entry(zip_t* archive, zip_uint64_t index, const fs::path& file) {
     fail(file, member_label(entry.name) + " is encrypted (wheels cannot be)");
   }
   if (const auto problem = type_problem(archive, entry)) fail(file, member_label(entry.name) + " " + *problem);
+  zip_uint8_t system = 0;
+  zip_uint32_t attributes = 0;
+  if (zip_file_get_external_attributes(archive, index, 0, &system, &attributes) == 0 && system == ZIP_OPSYS_UNIX) {
+    entry.mode = (attributes >> 16) & 07777;
+  }
   return entry;
 }
 
@@ -745,7 +751,7 @@ Wheel read_wheel(const fs::path& file, const ReadLimits& limits) {
   const std::vector<Entry> entries = list_entries(archive.get(), file, limits);
   check_file_directory_clashes(entries, file);
   for (const auto& entry : entries) {
-    if (!entry.directory) wheel.files.push_back({entry.name, read_member(archive.get(), entry, file)});
+    if (!entry.directory) wheel.files.push_back({entry.name, read_member(archive.get(), entry, file), entry.mode});
   }
 
   wheel.dist_info_dir = find_dist_info_dir(wheel);

@@ -15,6 +15,7 @@ namespace freeze::packager {
 struct WheelFile {
   std::string path;  // member name inside the wheel: "pkg/mod.py", "pkg-1.0.dist-info/METADATA"
   std::string data;
+  unsigned mode = 0;  // permission bits recorded by a zip made on Unix, else 0
 };
 
 // One expanded tag, e.g. {"cp311", "cp311", "manylinux_2_17_x86_64"}; lower case.

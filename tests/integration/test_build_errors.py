@@ -69,6 +69,17 @@ class BuildErrorTest(TempDirTestCase):
         stderr = self.assert_fails("compile", GOOD_TOML, "2 module(s) do not compile", "bad1.py", "bad2.py",
                                    "SyntaxError", files=files, lines=3)
 
+    def test_files_routed_onto_the_executable(self):
+        # Prefix "." puts packages in the executable's own directory: one named like the
+        # executable would take its path. So does a prefix named like it.
+        files = {"src/good/__init__.py": "", "src/good/data.txt": "x\n", "src/main.py": ""}
+        toml = GOOD_TOML.replace("good:main", "main") + '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative:."\n'
+        self.assert_fails("onto-exe", toml, "module 'good' and 1 more resource(s) would be written at 'good', "
+                          "the executable's own path", files=files, lines=2)
+        toml = GOOD_TOML.replace('name = "good"', 'name = "lib"') + '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative:lib"\n'
+        self.assert_fails("prefix-is-exe", toml, "module 'good' would be written at 'lib', the executable's own path",
+                          lines=2)
+
     def test_failed_rebuild_keeps_previous_good_executable(self):
         root = self.project("rebuild", GOOD_TOML)
         freeze("build", root / "app.toml", "-q")

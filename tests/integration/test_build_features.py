@@ -1,12 +1,13 @@
-"""Build features: [stdlib] include = "reachable" (with add and --why), the build cache, and
-reproducible output."""
+"""Build features: [stdlib] include = "reachable" (with add and --why), the build cache,
+reproducible output, and the files routed beside the executable."""
 import hashlib
 import json
 import os
 import pathlib
 import subprocess
+import unittest
 
-from freezetest import FREEZE, TempDirTestCase, freeze, run, write_tree
+from freezetest import FREEZE, PYTHON, TempDirTestCase, freeze, run, write_tree
 
 APP = {
     "src/tool.py": """
@@ -85,3 +86,149 @@ class BuildFeaturesTest(TempDirTestCase):
             exe, _ = self.build(root, cache=self.tmp / cache)
             digests.append(hashlib.sha256(exe.read_bytes()).hexdigest())
         self.assertEqual(len(set(digests)), 1, digests)
+
+
+STDLIB_TEST = pathlib.Path("/usr/lib/python3.11/test")
+
+
+def wheel_with_modes(path, members):
+    """Writes a py3-none-any wheel of distribution "tools" 1.0: members {name: (bytes, unix mode)}."""
+    import base64
+    import zipfile
+    dist_info = "tools-1.0.dist-info"
+    members = dict(members, **{f"{dist_info}/WHEEL": (b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n", 0o644),
+                               f"{dist_info}/METADATA": (b"Metadata-Version: 2.1\nName: tools\nVersion: 1.0\n", 0o644)})
+    record = [f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}"
+              for name, (data, _) in members.items()] + [f"{dist_info}/RECORD,,"]
+    members[f"{dist_info}/RECORD"] = ("\n".join(record).encode() + b"\n", 0o644)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, (data, mode) in members.items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3  # Unix: the mode is in the high half of external_attr
+            info.external_attr = (0o100000 | mode) << 16
+            archive.writestr(info, data)
+    return path
+
+
+class FilesystemRoutingTest(TempDirTestCase):
+    """Files routed beside the executable: stdlib files that do not compile, permissions, the
+    executable's own directory (prefix "."), and what a rebuild leaves behind."""
+
+    def build(self, root, config, files=None, *args, check=True):
+        write_tree(root, dict(files or {}, **{"app.toml": config}))
+        result = subprocess.run([FREEZE, "build", str(root / "app.toml"), *args], capture_output=True, text=True,
+                                env=dict(os.environ, FREEZE_CACHE_DIR=str(self.tmp / "cache")))
+        if check:
+            self.assertEqual(result.returncode, 0, result.stderr)
+        return result
+
+    @unittest.skipUnless((STDLIB_TEST / "bad_coding2.py").exists(), "needs Debian's libpython3.11-testsuite")
+    def test_stdlib_files_that_do_not_compile(self):
+        bad = ["test.bad_coding2", "test.badsyntax_3131"]
+        probe = ("import sys\n"
+                 "for name in sys.argv[1:]:\n"
+                 "    try:\n"
+                 "        __import__(name)\n"
+                 "    except BaseException as error:\n"
+                 "        print(name, type(error).__name__, error)\n")
+        config = (f'[app]\nname = "app"\ncode = """{probe}"""\n'
+                  f'[stdlib]\ninclude = "reachable"\nexclude = []\nadd = {json.dumps(bad)}\n')
+        expected = run([PYTHON, "-c", probe, *bad]).stdout
+        self.assertIn("test.bad_coding2 SyntaxError encoding problem: utf8 with BOM", expected)
+
+        # Routed to the filesystem they are just files: copied as they are, with no .pyc, so
+        # that importing them fails as under python. Only --verbose mentions them.
+        root = self.tmp / "bad-on-disk"
+        rule = '[[routing.rule]]\nname = "test"\nlocation = "filesystem-relative:lib"\n'
+        result = self.build(root, config + rule, None, "-v")
+        self.assertNotIn("freeze: warning", result.stderr)
+        for name in bad:
+            relative = name.replace(".", "/") + ".py"
+            self.assertEqual((root / "dist/lib" / relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
+            self.assertRegex(result.stderr, f"module {name} does not compile \\(SyntaxError: .*\\): copied as is to lib/{relative}")
+        self.assertEqual(list((root / "dist/lib/test/__pycache__").glob("bad*")), [])
+        self.assertEqual(run([root / "dist/app", *bad]).stdout, expected)
+
+        # In memory they are left out, the build goes on, and one warning names all of them.
+        root = self.tmp / "bad-in-memory"
+        result = self.build(root, config)
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("freeze: warning")]
+        self.assertEqual(len(warnings), 1, result.stderr)
+        self.assertIn("2 stdlib module(s) do not compile and are left out", warnings[0])
+        for name in bad:
+            self.assertIn(f"  {name} ({STDLIB_TEST}/{name.split('.')[1]}.py): SyntaxError: ", result.stderr)
+        self.assertEqual(run([root / "dist/app", *bad]).stdout,
+                         "".join(f"{name} ModuleNotFoundError No module named '{name}'\n" for name in bad))
+
+    def test_filesystem_copies_keep_execute_bits(self):
+        root = self.tmp / "modes"
+        files = {"src/pkg/__init__.py": "", "src/pkg/tool.sh": "#!/bin/sh\necho tool ran\n",
+                 "src/pkg/private.txt": "x\n", "src/pkg/owner_only.sh": "#!/bin/sh\n", "src/pkg/risky.sh": "#!/bin/sh\n"}
+        write_tree(root, files)
+        os.chmod(root / "src/pkg/tool.sh", 0o755)
+        os.chmod(root / "src/pkg/private.txt", 0o600)
+        os.chmod(root / "src/pkg/owner_only.sh", 0o700)
+        os.chmod(root / "src/pkg/risky.sh", 0o6777)  # setuid, setgid, world-writable
+        wheel = wheel_with_modes(root / "tools-1.0-py3-none-any.whl",
+                                 {"tools/__init__.py": (b"", 0o644), "tools/run.sh": (b"#!/bin/sh\necho wheel tool ran\n", 0o755)})
+        code = ("import os, subprocess, pkg, tools\n"
+                "for package, script in ((pkg, 'tool.sh'), (tools, 'run.sh')):\n"
+                "    subprocess.run([os.path.join(os.path.dirname(package.__file__), script)], check=True)\n")
+        config = (f'[app]\nname = "app"\ncode = """{code}"""\n[stdlib]\ninclude = "reachable"\nadd = ["subprocess"]\n'
+                  f'[packages]\npaths = ["src"]\nwheels = ["{wheel}"]\n'
+                  '[[routing.rule]]\nname = ["pkg", "tools"]\nlocation = "filesystem-relative:lib"\n')
+        self.build(root, config)
+        lib = root / "dist/lib"
+        modes = {name: oct((lib / name).stat().st_mode & 0o7777) for name in
+                 ("pkg/tool.sh", "pkg/private.txt", "pkg/owner_only.sh", "pkg/risky.sh", "pkg/__init__.py", "tools/run.sh")}
+        self.assertEqual(modes, {"pkg/tool.sh": "0o755", "pkg/private.txt": "0o644", "pkg/owner_only.sh": "0o744",
+                                 "pkg/risky.sh": "0o755", "pkg/__init__.py": "0o644", "tools/run.sh": "0o755"})
+        result = run([root / "dist/app"])
+        self.assertEqual(result.stdout, "tool ran\nwheel tool ran\n", result.stderr)
+
+    def test_prefix_dot_is_the_executables_directory(self):
+        root = self.tmp / "dot"
+        files = {"src/mypkg/__init__.py": "", "src/mypkg/data.txt": "data beside the executable\n",
+                 "src/helper.py": "import os\nHERE = os.path.dirname(__file__)\n"}
+        code = ("import os, sys, helper, mypkg\n"
+                "print(helper.__file__, mypkg.__file__, mypkg.__path__[0] == os.path.join(helper.HERE, 'mypkg'))\n"
+                "print(open(os.path.join(os.path.dirname(mypkg.__file__), 'data.txt')).read(), end='')\n")
+        config = (f'[app]\nname = "app"\ncode = """{code}"""\n[stdlib]\ninclude = "reachable"\n[packages]\npaths = ["src"]\n'
+                  '[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "filesystem-relative:."\n')
+        self.build(root, config, files)
+        dist = root / "dist"
+        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["__pycache__", "app", "helper.py", "mypkg"])
+        self.assertTrue((dist / "__pycache__/helper.cpython-311.pyc").is_file())
+        result = run([dist / "app"])
+        self.assertEqual(result.stdout, f"{dist}/helper.py {dist}/mypkg/__init__.py True\ndata beside the executable\n",
+                         result.stderr)
+        # A rebuild swaps the entries in again, the executable included.
+        (root / "src/mypkg/data.txt").write_text("second build\n")
+        self.build(root, config)
+        self.assertEqual(run([dist / "app"]).stdout.splitlines()[1], "second build")
+
+    def test_rebuild_removes_what_the_previous_build_wrote_and_nothing_else(self):
+        root = self.tmp / "stale"
+        files = {"src/mypkg/__init__.py": "", "src/mypkg/data.txt": "data\n", "src/helper.py": ""}
+        base = '[app]\nname = "app"\ncode = "import helper, mypkg"\n[stdlib]\ninclude = "reachable"\n[packages]\npaths = ["src"]\n'
+
+        def build_routed(location):
+            rule = f'[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "{location}"\n'
+            self.build(root, base + (rule if location else ""), files)
+            result = run([root / "dist/app"])
+            self.assertEqual((result.returncode, result.stderr), (0, ""))
+            return sorted(p.name for p in (root / "dist").iterdir())
+
+        self.assertEqual(build_routed("filesystem-relative:lib"), ["app", "lib"])
+        # The user's own files beside the executable are never touched.
+        write_tree(root / "dist", {"notes.txt": "mine\n", "mine/keep.py": "mine\n"})
+        self.assertEqual(build_routed("filesystem-relative:lib2"), ["app", "lib2", "mine", "notes.txt"])
+        self.assertEqual(build_routed("filesystem-relative:."), ["__pycache__", "app", "helper.py", "mine", "mypkg", "notes.txt"])
+        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative:lib"), ["app", "mine", "notes.txt"])
+        self.assertEqual(build_routed(None), ["app", "mine", "notes.txt"])
+        self.assertEqual((root / "dist/notes.txt").read_text(), "mine\n")
+        self.assertEqual((root / "dist/mine/keep.py").read_text(), "mine\n")
+        # What was there before is not a freeze executable: nothing is known, nothing removed.
+        (root / "dist/app").write_text("not an executable of ours\n")
+        (root / "dist/lib").mkdir()
+        self.assertEqual(build_routed(None), ["app", "lib", "mine", "notes.txt"])
