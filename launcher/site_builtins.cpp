@@ -2,25 +2,26 @@
 
 #include <Python.h>
 
+#include <cstring>
+#include <initializer_list>
+
 namespace freeze::launcher {
 namespace {
 
-// builtins.<name> = _sitebuiltins.<type>(*args); false on a Python error.
-bool set_builtin(PyObject* builtins, PyObject* sitebuiltins, const char* name, const char* type, PyObject* args) {
+// builtins.<name> = _sitebuiltins.<type>(*args); nullptr on a Python error.
+PyObject* make_from(PyObject* sitebuiltins, const char* type, PyObject* args) {
   PyObject* constructor = args ? PyObject_GetAttrString(sitebuiltins, type) : nullptr;
   PyObject* value = constructor ? PyObject_CallObject(constructor, args) : nullptr;
-  const bool ok = value != nullptr && PyDict_SetItemString(builtins, name, value) == 0;
-  Py_XDECREF(value);
   Py_XDECREF(constructor);
   Py_XDECREF(args);
-  return ok;
+  return value;
 }
 
-// builtins.<name> = a _sitebuiltins._Printer of `text`. _Printer.__init__ imports os (a fifth
-// of a bare start-up) to join the paths of license files there are none of here: the object
-// is made without it, with the attributes __init__ would give it (name-mangled, as in the
+// A _sitebuiltins._Printer of `text` (stolen). _Printer.__init__ imports os (a fifth of a bare
+// start-up) to join the paths of license files there are none of here: the object is made
+// without it, with the attributes __init__ would give it (name-mangled, as in the
 // _sitebuiltins.py of the CPython linked in).
-bool set_printer(PyObject* builtins, PyObject* sitebuiltins, const char* name, PyObject* text) {
+PyObject* make_printer(PyObject* sitebuiltins, const char* name, PyObject* text) {
   PyObject* type = PyObject_GetAttrString(sitebuiltins, "_Printer");
   PyObject* no_arguments = PyTuple_New(0);
   PyObject* printer = type && no_arguments && PyType_Check(type)
@@ -32,38 +33,115 @@ bool set_printer(PyObject* builtins, PyObject* sitebuiltins, const char* name, P
                   PyObject_SetAttrString(printer, "_Printer__name", name_object) == 0 &&
                   PyObject_SetAttrString(printer, "_Printer__data", text) == 0 &&
                   PyObject_SetAttrString(printer, "_Printer__lines", Py_None) == 0 &&
-                  PyObject_SetAttrString(printer, "_Printer__filenames", filenames) == 0 &&
-                  PyDict_SetItemString(builtins, name, printer) == 0;
+                  PyObject_SetAttrString(printer, "_Printer__filenames", filenames) == 0;
   Py_XDECREF(filenames);
   Py_XDECREF(name_object);
-  Py_XDECREF(printer);
   Py_XDECREF(no_arguments);
   Py_XDECREF(type);
   Py_XDECREF(text);
-  return ok;
+  if (!ok) Py_CLEAR(printer);
+  return printer;
 }
+
+// The object site would bind to builtins.<name>, as site.py does on POSIX. license() has no
+// LICENSE file to page beside an embedded stdlib, so it prints the address, as python's does
+// when the file is missing.
+PyObject* make_site_builtin(const char* name) {
+  PyObject* sitebuiltins = PyImport_ImportModule("_sitebuiltins");
+  if (sitebuiltins == nullptr) return nullptr;
+  const char* eof = "Ctrl-D (i.e. EOF)";
+  PyObject* value = nullptr;
+  if (std::strcmp(name, "exit") == 0 || std::strcmp(name, "quit") == 0) {
+    value = make_from(sitebuiltins, "Quitter", Py_BuildValue("(ss)", name, eof));
+  } else if (std::strcmp(name, "help") == 0) {
+    value = make_from(sitebuiltins, "_Helper", PyTuple_New(0));
+  } else if (std::strcmp(name, "copyright") == 0) {
+    PyObject* copyright = PySys_GetObject("copyright");  // borrowed
+    Py_XINCREF(copyright);
+    value = make_printer(sitebuiltins, name, copyright);
+  } else if (std::strcmp(name, "credits") == 0) {
+    value = make_printer(sitebuiltins, name,
+                         PyUnicode_FromString("    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n"
+                                              "    for supporting Python development.  See www.python.org for more information."));
+  } else {
+    value = make_printer(sitebuiltins, name, PyUnicode_FromString("See https://www.python.org/psf/license/"));
+  }
+  Py_DECREF(sitebuiltins);
+  return value;
+}
+
+// Stands in for a site builtin until it is first used: building _sitebuiltins' three classes
+// costs a twentieth of a bare start-up, and most programs never call exit() or help(). On first
+// use it makes the real object, puts it in builtins in its own place, and forwards to it.
+struct LazyBuiltin {
+  PyObject_HEAD
+  char name[16];
+  PyObject* real;
+};
+
+PyObject* resolve(PyObject* self_object) {
+  auto* self = reinterpret_cast<LazyBuiltin*>(self_object);
+  if (self->real == nullptr) {
+    self->real = make_site_builtin(self->name);
+    if (self->real == nullptr) return nullptr;
+    PyObject* builtins = PyImport_ImportModule("builtins");
+    PyObject* dict = builtins ? PyModule_GetDict(builtins) : nullptr;  // borrowed
+    if (dict != nullptr && PyDict_GetItemString(dict, self->name) == self_object) {
+      PyDict_SetItemString(dict, self->name, self->real);
+    }
+    Py_XDECREF(builtins);
+    PyErr_Clear();
+  }
+  return self->real;
+}
+
+PyObject* lazy_call(PyObject* self, PyObject* args, PyObject* kwargs) {
+  PyObject* real = resolve(self);
+  return real ? PyObject_Call(real, args, kwargs) : nullptr;
+}
+
+PyObject* lazy_repr(PyObject* self) {
+  PyObject* real = resolve(self);
+  return real ? PyObject_Repr(real) : nullptr;
+}
+
+PyObject* lazy_getattr(PyObject* self, PyObject* name) {
+  PyObject* real = resolve(self);
+  return real ? PyObject_GetAttr(real, name) : nullptr;
+}
+
+void lazy_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  Py_CLEAR(reinterpret_cast<LazyBuiltin*>(self)->real);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyType_Slot g_lazy_slots[] = {
+    {Py_tp_call, reinterpret_cast<void*>(lazy_call)},
+    {Py_tp_repr, reinterpret_cast<void*>(lazy_repr)},
+    {Py_tp_getattro, reinterpret_cast<void*>(lazy_getattr)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(lazy_dealloc)},
+    {0, nullptr},
+};
+PyType_Spec g_lazy_spec = {"_freeze_site_builtin", sizeof(LazyBuiltin), 0, Py_TPFLAGS_DEFAULT, g_lazy_slots};
 
 }  // namespace
 
 void install_site_builtins() {
   PyObject* builtins = PyEval_GetBuiltins();  // borrowed
-  PyObject* sitebuiltins = PyImport_ImportModule("_sitebuiltins");
-  PyObject* copyright = PySys_GetObject("copyright");  // borrowed
-  if (builtins != nullptr && sitebuiltins != nullptr && copyright != nullptr) {
-    // As site.py on POSIX. license() has no LICENSE file to page beside an embedded stdlib,
-    // so it prints the address, as python's does when the file is missing.
-    const char* eof = "Ctrl-D (i.e. EOF)";
-    set_builtin(builtins, sitebuiltins, "exit", "Quitter", Py_BuildValue("(ss)", "exit", eof));
-    set_builtin(builtins, sitebuiltins, "quit", "Quitter", Py_BuildValue("(ss)", "quit", eof));
-    Py_INCREF(copyright);
-    set_printer(builtins, sitebuiltins, "copyright", copyright);
-    set_printer(builtins, sitebuiltins, "credits",
-                PyUnicode_FromString("    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n"
-                                     "    for supporting Python development.  See www.python.org for more information."));
-    set_printer(builtins, sitebuiltins, "license", PyUnicode_FromString("See https://www.python.org/psf/license/"));
-    set_builtin(builtins, sitebuiltins, "help", "_Helper", PyTuple_New(0));
+  PyObject* type = PyType_FromSpec(&g_lazy_spec);
+  for (const char* name : {"exit", "quit", "copyright", "credits", "license", "help"}) {
+    if (builtins == nullptr || type == nullptr) break;
+    auto* lazy = PyObject_New(LazyBuiltin, reinterpret_cast<PyTypeObject*>(type));
+    if (lazy == nullptr) break;
+    std::strncpy(lazy->name, name, sizeof lazy->name - 1);
+    lazy->name[sizeof lazy->name - 1] = '\0';
+    lazy->real = nullptr;
+    PyDict_SetItemString(builtins, name, reinterpret_cast<PyObject*>(lazy));
+    Py_DECREF(lazy);
   }
-  Py_XDECREF(sitebuiltins);
+  Py_XDECREF(type);
   PyErr_Clear();
 }
 
