@@ -2,225 +2,19 @@
 #include "python_hooks.h"
 
 #include <Python.h>
+#include <marshal.h>
 
 #include <string>
 #include <string_view>
 
+#include "freeze_hooks_bytecode.h"
+
 namespace freeze::launcher {
 namespace {
 
-// The Python side, compiled into a private module the first time a hook needs it (an exception
-// to print, a warning, linecache imported): nothing of it runs for a program that needs none.
-constexpr const char* kHooksSource = R"PY(
-import sys
-
-ORIGIN = None                      # the executable's directory, set by the launcher
-ORIGINAL_EXCEPTHOOK = None         # CPython's own hooks, set by the launcher
-ORIGINAL_THREAD_EXCEPTHOOK = None
-ORIGINAL_UNRAISABLEHOOK = None
-suggestion = None                  # the "Did you mean" of CPython's printer, set by the launcher
-
-
-def _embedded_source(exc, traceback_=None):
-    """Whether a traceback in exc's chain runs through a file that only the embedded importer can
-    show (it is not on disk): CPython's C printer would print no source line for it."""
-    import os
-    prefix = ORIGIN.rstrip("/") + "/"
-    seen = set()
-    pending = [(exc, traceback_ if traceback_ is not None else getattr(exc, "__traceback__", None))]
-    while pending:
-        exc, tb = pending.pop()
-        if id(exc) in seen:
-            continue
-        seen.add(id(exc))
-        while tb is not None:
-            filename = tb.tb_frame.f_code.co_filename
-            if filename.startswith(prefix) and not os.path.exists(filename):
-                return True
-            tb = tb.tb_next
-        if isinstance(exc, BaseException):
-            for linked in (exc.__cause__, exc.__context__, *(getattr(exc, "exceptions", None) or ())):
-                if isinstance(linked, BaseException):
-                    pending.append((linked, linked.__traceback__))
-    return False
-
-
-def _limit():
-    # sys.tracebacklimit as CPython's C printer reads it: the innermost N entries, none (and no
-    # "Traceback" header) if N <= 0. traceback's own reading of it keeps the outermost ones.
-    limit = getattr(sys, "tracebacklimit", None)
-    if not isinstance(limit, int):
-        return None
-    if limit <= 0:
-        return 0
-    return -limit if limit < sys.maxsize else None
-
-
-def _add_suggestions(te, exc, seen):
-    # CPython's printer adds ". Did you mean: 'x'?" to NameError and AttributeError; 3.11's
-    # traceback module does not.
-    while te is not None and isinstance(exc, BaseException) and id(exc) not in seen:
-        seen.add(id(exc))
-        hint = suggestion(exc)
-        if hint is not None:
-            te._str = f"{te._str}. Did you mean: '{hint}'?"
-        for t, e in zip(te.exceptions or (), getattr(exc, "exceptions", None) or ()):
-            _add_suggestions(t, e, seen)
-        _add_suggestions(te.__context__, exc.__context__, seen)
-        te, exc = te.__cause__, exc.__cause__
-
-
-def _format(exc_type, exc_value, exc_traceback):
-    import traceback
-    te = traceback.TracebackException(exc_type, exc_value, exc_traceback, limit=_limit(), compact=True)
-    _add_suggestions(te, exc_value, set())
-    return "".join(te.format(chain=True))
-
-
-def excepthook(exc_type, exc_value, exc_traceback, /):
-    """sys.excepthook: CPython's own, unless the traceback goes through embedded modules; then
-    the same output through `traceback`, which gets their source lines from the importer."""
-    if (sys.stderr is None or not isinstance(exc_value, BaseException)
-            or not _embedded_source(exc_value, exc_traceback)):
-        return ORIGINAL_EXCEPTHOOK(exc_type, exc_value, exc_traceback)
-    sys.stderr.write(_format(exc_type, exc_value, exc_traceback))
-
-
-def unraisablehook(unraisable, /):
-    """sys.unraisablehook: CPython's own, unless the traceback goes through embedded modules."""
-    file = sys.stderr
-    if (file is None or unraisable.exc_traceback is None
-            or not _embedded_source(unraisable.exc_value, unraisable.exc_traceback)):
-        return ORIGINAL_UNRAISABLEHOOK(unraisable)
-    try:
-        import traceback
-        lines = []
-        obj, message = unraisable.object, unraisable.err_msg
-        if obj is not None:
-            try:
-                text = repr(obj)
-            except Exception:
-                text = "<object repr() failed>"
-            lines.append(f"{message if message is not None else 'Exception ignored in'}: {text}\n")
-        elif message is not None:
-            lines.append(f"{message}:\n")
-        limit = _limit()
-        if limit != 0:
-            lines.append("Traceback (most recent call last):\n")
-            lines.extend(traceback.format_tb(unraisable.exc_traceback, limit=limit))
-        exc_type = unraisable.exc_type
-        if exc_type is not None:
-            module = getattr(exc_type, "__module__", None)
-            qualname = getattr(exc_type, "__qualname__", None)
-            if not isinstance(module, str):
-                name = "<unknown>"
-            else:
-                name = "" if module in ("builtins", "__main__") else module + "."
-            name += qualname if isinstance(qualname, str) else "<unknown>"
-            if unraisable.exc_value is not None:
-                try:
-                    name += f": {unraisable.exc_value}"
-                except Exception:
-                    name += ": <exception str() failed>"
-            lines.append(name + "\n")
-    except BaseException:
-        return ORIGINAL_UNRAISABLEHOOK(unraisable)
-    file.write("".join(lines))
-    file.flush()
-
-
-def thread_excepthook(args, /):
-    """threading.excepthook: CPython's own, unless the traceback goes through embedded modules."""
-    if (args.exc_type is SystemExit or not isinstance(args.exc_value, BaseException)
-            or not _embedded_source(args.exc_value, args.exc_traceback)):
-        return ORIGINAL_THREAD_EXCEPTHOOK(args)
-    file = sys.stderr
-    if file is None:
-        if args.thread is None:
-            return
-        file = args.thread._stderr
-        if file is None:
-            return
-    try:
-        name = None
-        if args.thread is not None:
-            try:
-                name = args.thread.name
-            except Exception:
-                pass
-        if name is None:
-            import _thread
-            name = _thread.get_ident()
-        text = _format(args.exc_type, args.exc_value, args.exc_traceback)
-    except BaseException:
-        return ORIGINAL_THREAD_EXCEPTHOOK(args)
-    print(f"Exception in thread {name}:", file=file, flush=True)
-    file.write(text)
-    file.flush()
-
-
-class _AdaptingLoader:
-    """Runs linecache with its own loader, then adapts it (see _adapt_linecache)."""
-
-    def __init__(self, loader):
-        self._loader = loader
-
-    def __getattr__(self, name):
-        return getattr(self._loader, name)
-
-    def create_module(self, spec):
-        create = getattr(self._loader, "create_module", None)
-        return None if create is None else create(spec)
-
-    def exec_module(self, module):
-        self._loader.exec_module(module)
-        try:
-            _adapt_linecache(module)
-        except Exception:
-            pass
-
-
-def _adapt_linecache(linecache):
-    # linecache.getline(filename) with no module globals only reads files. For a file the
-    # executable serves from memory (<exe dir>/pkg/mod.py), give it the module's name and the
-    # embedded loader, as a traceback would: warnings, tracemalloc and pdb then show the lines.
-    embedded = next((f for f in sys.meta_path if type(f).__name__ == "FreezeImporter"), None)
-    if embedded is None or not ORIGIN:
-        return
-    prefix = ORIGIN.rstrip("/") + "/"
-    updatecache = linecache.updatecache
-
-    def embedded_updatecache(filename, module_globals=None):
-        if not module_globals and isinstance(filename, str) and filename.startswith(prefix) and filename.endswith(".py"):
-            parts = filename[len(prefix):-3].split("/")
-            if parts[-1] == "__init__":
-                parts.pop()
-            if parts and all(part.isidentifier() for part in parts):
-                module_globals = {"__name__": ".".join(parts), "__loader__": embedded}
-        return updatecache(filename, module_globals)
-
-    embedded_updatecache.__name__ = updatecache.__name__
-    embedded_updatecache.__qualname__ = updatecache.__qualname__
-    embedded_updatecache.__doc__ = updatecache.__doc__
-    embedded_updatecache.__wrapped__ = updatecache
-    linecache.updatecache = embedded_updatecache
-
-
-def find_spec(finder, name, path=None, target=None):
-    """The spec the other finders give linecache, with a loader that adapts it after running it."""
-    for other in sys.meta_path:
-        if other is finder:
-            continue
-        find = getattr(other, "find_spec", None)
-        if find is None:
-            continue
-        spec = find(name, path, target)
-        if spec is not None:
-            if spec.loader is not None and getattr(spec.loader, "exec_module", None) is not None:
-                spec.loader = _AdaptingLoader(spec.loader)
-            return spec
-    return None
-)PY";
+// The Python side (python/_freeze_hooks.py), compiled when the launcher is built and run into
+// a private module the first time a hook needs it (an exception to print, a warning, linecache
+// imported): nothing of it runs for a program that needs none, and no program compiles it.
 
 PyObject* g_hooks = nullptr;  // the compiled module, once needed
 std::string g_origin_dir;
@@ -244,7 +38,8 @@ PyMethodDef suggestion_def = {"suggestion", suggestion, METH_O, "The name CPytho
 
 PyObject* hooks_module() {
   if (g_hooks != nullptr) return g_hooks;
-  PyObject* code = Py_CompileString(kHooksSource, "<freeze hooks>", Py_file_input);
+  PyObject* code = PyMarshal_ReadObjectFromString(reinterpret_cast<const char*>(kFreezeHooksBytecode),
+                                                  sizeof kFreezeHooksBytecode);
   if (code == nullptr) return nullptr;
   PyObject* module = PyModule_New("_freeze_hooks");
   PyObject* globals = module ? PyModule_GetDict(module) : nullptr;  // borrowed

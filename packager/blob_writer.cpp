@@ -19,6 +19,35 @@ namespace {
 
 constexpr int kWindowLog = 18;  // 256 KiB
 
+// A zstd frame that stores `raw` as it is, in raw blocks (RFC 8878 section 3.1.1), with its
+// content size and checksum like every other frame: reading it is a copy. Dictionaries are
+// stored so, in one block, which the reader uses in place; so is everything at level 0.
+std::string stored_frame(const std::string& raw) {
+  constexpr std::size_t kMaxBlock = 128 * 1024;  // zstd's largest block
+  std::string frame;
+  auto put_le = [&frame](std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) frame += static_cast<char>((value >> (8 * i)) & 0xff);
+  };
+  put_le(ZSTD_MAGICNUMBER, 4);
+  // Frame header descriptor: 8-byte content size, no single segment (a window descriptor
+  // follows: blocks go through a window, as in frames zstd writes at kWindowLog), content
+  // checksum, no dictionary ID. A frame of one block is single-segment (no window descriptor).
+  const bool one_block = raw.size() <= kMaxBlock;
+  frame += static_cast<char>(0xC0 | (one_block ? 0x20 : 0) | 0x04);
+  if (!one_block) frame += static_cast<char>((kWindowLog - 10) << 3);  // window = 2^kWindowLog
+  put_le(raw.size(), 8);
+  std::size_t offset = 0;
+  do {
+    const std::size_t size = std::min(kMaxBlock, raw.size() - offset);
+    const bool last = offset + size == raw.size();
+    put_le((size << 3) | (0 /* raw block */ << 1) | (last ? 1 : 0), 3);
+    frame.append(raw, offset, size);
+    offset += size;
+  } while (offset < raw.size());
+  put_le(XXH64(raw.data(), raw.size(), 0) & 0xffffffffu, 4);
+  return frame;
+}
+
 // A trained dictionary, prepared for compression, and a digest of it for cache keys.
 struct Dictionary {
   std::string content;
@@ -36,6 +65,7 @@ struct Dictionary {
 };
 
 std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
+  if (level == 0) return stored_frame(raw);
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);      // the reader verifies it
@@ -60,27 +90,6 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, cons
   std::string compressed = compress_uncached(raw, context, level, dictionary);
   cache.put(key, compressed);
   return compressed;
-}
-
-// A zstd frame that stores `raw` as it is, in one raw block (RFC 8878 section 3.1.1), with its
-// content size and checksum like every other frame. Dictionaries are stored so: the reader
-// uses one in place, with no decompression and no copy.
-std::string stored_frame(const std::string& raw) {
-  constexpr std::size_t kMaxBlock = 128 * 1024;  // zstd's largest block
-  if (raw.size() > kMaxBlock) throw UserError("a zstd dictionary is larger than one block");
-  std::string frame;
-  auto put_le = [&frame](std::uint64_t value, int bytes) {
-    for (int i = 0; i < bytes; ++i) frame += static_cast<char>((value >> (8 * i)) & 0xff);
-  };
-  put_le(ZSTD_MAGICNUMBER, 4);
-  // Frame header descriptor: 8-byte content size, single segment (no window descriptor: the
-  // window is the content), content checksum, no dictionary ID.
-  frame += static_cast<char>(0xC0 | 0x20 | 0x04);
-  put_le(raw.size(), 8);
-  put_le((raw.size() << 3) | (0 /* raw block */ << 1) | 1 /* last */, 3);
-  frame += raw;
-  put_le(XXH64(raw.data(), raw.size(), 0) & 0xffffffffu, 4);
-  return frame;
 }
 
 // Dictionaries for the modules' bytecode and source, when they pay for themselves.
@@ -163,8 +172,9 @@ std::uint32_t checked_u32(std::size_t value, const std::string& what) {
 }  // namespace
 
 std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) {
-  const ModuleDictionaries dictionaries =
-      options.dictionaries ? train_module_dictionaries(items, options.compression_level) : ModuleDictionaries{};
+  const ModuleDictionaries dictionaries = options.dictionaries && options.compression_level > 0
+                                             ? train_module_dictionaries(items, options.compression_level)
+                                             : ModuleDictionaries{};
   for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()}, {"source", dictionaries.source.get()}}) {
     if (dictionary == nullptr) continue;
     BlobItem item;

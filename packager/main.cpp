@@ -205,9 +205,9 @@ int main(int argc, char** argv) {
   build_cmd->add_option("-o,--output", output_dir, "Directory to write the executable to (default: dist/ beside CONFIG)")
       ->type_name("DIR");
   build_cmd->add_option("--compression-level", build_options.compression_level,
-                        "zstd level for resources, 1 (fast) to 22 (small); default 12")
+                        "zstd level for resources, 1 (fast) to 22 (small), or 0: stored uncompressed; default 12")
       ->type_name("N")
-      ->check(CLI::Range(1, 22).description(""));
+      ->check(CLI::Range(0, 22).description(""));
   build_cmd->add_option("--why", build_options.why,
                         "Explain why MODULE is included or left out ([stdlib] include = \"reachable\"); repeatable")
       ->type_name("MODULE");

@@ -985,3 +985,30 @@ TEST_CASE("damage to a dictionary fails the reads of what it compressed, never r
   }
   CHECK(reads_failed > 0);
 }
+
+TEST_CASE("level 0 stores every resource uncompressed, in frames the reader reads like any other") {
+  std::vector<BlobItem> items = many_modules();  // with a 600 KB library: several raw blocks
+  BlobOptions stored = options();
+  stored.compression_level = 0;
+  const std::string blob_bytes = write_blob(items, stored);
+  std::size_t raw_total = 0;
+  for (const auto& it : items) raw_total += it.data->size() + (it.aux ? it.aux->size() : 0);
+  CHECK(blob_bytes.size() > raw_total);  // nothing compressed, and no dictionary
+  const Bytes file = with_launcher(blob_bytes, 100);
+  auto reader = blob::BlobReader::open(as_span(file));
+  CHECK(reader.with_prefix(blob::Kind::Dictionary, "").empty());
+  const int fd = file_descriptor_of(file);
+  reader.read_payload_from(fd, "/nonexistent");
+  for (const auto& it : items) {
+    const auto entry = reader.find(it.kind, it.name);
+    REQUIRE(entry);
+    CHECK(entry->data.stored_size > entry->data.raw_size);  // the frame around the bytes
+    std::string streamed;
+    reader.read_streaming(entry->data, [&](const unsigned char* data, std::size_t size) {
+      streamed.append(reinterpret_cast<const char*>(data), size);
+    });
+    CHECK(streamed == *it.data);
+    if (it.aux) CHECK(reader.read(entry->aux) == *it.aux);
+  }
+  close(fd);
+}
