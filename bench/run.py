@@ -54,18 +54,18 @@ def measure(commands, runs):
     return {label: (statistics.median(s for s, _ in v), statistics.median(r for _, r in v)) for label, v in samples.items()}
 
 
-def freeze_build(freeze, project, config_text, cache_dir):
+def freeze_build(freeze, project, config_text, cache_dir, options=()):
     """Builds with an empty cache (cold), then three times more with nothing changed."""
     (project / "app.toml").write_text(config_text)
     env = dict(os.environ, FREEZE_CACHE_DIR=str(cache_dir))
     shutil.rmtree(cache_dir, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([freeze, "build", "-q", project / "app.toml"], check=True, env=env)
+    subprocess.run([freeze, "build", "-q", project / "app.toml", *options], check=True, env=env)
     cold = time.perf_counter() - start
     rebuilds = []
     for _ in range(3):
         start = time.perf_counter()
-        subprocess.run([freeze, "build", "-q", project / "app.toml"], check=True, env=env)
+        subprocess.run([freeze, "build", "-q", project / "app.toml", *options], check=True, env=env)
         rebuilds.append(time.perf_counter() - start)
     name = next(l.split("=", 1)[1].strip().strip('"') for l in config_text.splitlines() if l.startswith("name"))
     return project / "dist" / name, cold, statistics.median(rebuilds)
@@ -107,9 +107,15 @@ def main():
             reachable_exe, _, _ = freeze_build(args.freeze, reachable_project, app_config(app, entry, site, "reachable"),
                                                work / "cache-reachable")
             reachable_size = reachable_exe.stat().st_size
+            # The same app stored uncompressed (--compression-level 0): the speed/size trade-off.
+            stored_project = work / f"{app}-stored"
+            shutil.copytree(HERE / "apps" / src_dirs[app], stored_project)
+            stored_exe, _, _ = freeze_build(args.freeze, stored_project, app_config(app, entry, site),
+                                            work / "cache-stored", ["--compression-level", "0"])
             # The reference: the same script under python with a warm __pycache__ (run it once).
             subprocess.run([PYTHON, script], cwd=project, env=python_env, check=True, stdout=subprocess.DEVNULL)
             commands = {"freeze": ([str(exe)], env, project),
+                        "freeze stored": ([str(stored_exe)], env, stored_project),
                         "python": ([PYTHON, script], python_env, project)}
             if app == "hello":
                 commands["python -I -S -c pass"] = ([PYTHON, "-I", "-S", "-c", "pass"], env, project)
@@ -127,6 +133,9 @@ def main():
                 "rss_delta_mib": round((results["freeze"][1] - results["python"][1]) / 1024, 1),
                 "size_mb": round(size / 1e6, 2), "reachable_size_mb": round(reachable_size / 1e6, 2),
                 "size_target_mb": SIZE_LIMITS_MB[app], "cold_build_s": round(cold, 2), "rebuild_s": round(rebuild, 2),
+                "stored_ms": round(results["freeze stored"][0] * 1000, 2),
+                "stored_ratio": round(results["freeze stored"][0] / reference[0], 3),
+                "stored_size_mb": round(stored_exe.stat().st_size / 1e6, 2),
             })
         # Size and build time with the full stdlib are the "full" rows; hello is the reference case.
     finally:
@@ -138,15 +147,17 @@ def main():
         writer.writeheader()
         writer.writerows(rows)
     header = ("| app | freeze ms | reference | ref ms | ratio (target) | RSS freeze / python MiB (target +2) | "
-              "size MB full stdlib | size MB reachable (PyInstaller) | cold build s (<= 10) | rebuild s (<= 0.5) |")
-    lines = [header, "|" + "---|" * 10]
+              "size MB full stdlib | size MB reachable (PyInstaller) | cold build s (<= 10) | rebuild s (<= 0.5) | "
+              "stored (level 0): ms, ratio, MB |")
+    lines = [header, "|" + "---|" * 11]
     for r in rows:
         verdict = "ok" if r["meets_ratio"] else f"MISSED by {r['ratio'] / r['target_ratio'] - 1:.0%}"
         rss = f"{r['freeze_rss_mib']} / {r['python_rss_mib']} ({r['rss_delta_mib']:+})"
         full = f"{r['size_mb']}" + (f" (<= {HELLO_FULL_LIMIT_MB:.1f})" if r["app"] == "hello" else "")
         lines.append(f"| {r['app']} | {r['freeze_ms']} | {r['reference']} | {r['reference_ms']} | "
                      f"{r['ratio']} (<= {r['target_ratio']}: {verdict}) | {rss} | {full} | "
-                     f"{r['reachable_size_mb']} ({r['size_target_mb']}) | {r['cold_build_s']} | {r['rebuild_s']} |")
+                     f"{r['reachable_size_mb']} ({r['size_target_mb']}) | {r['cold_build_s']} | {r['rebuild_s']} | "
+                     f"{r['stored_ms']}, {r['stored_ratio']}, {r['stored_size_mb']} |")
     table = "\n".join(lines)
     (args.out / "results.md").write_text(f"# freeze benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {args.runs} runs, medians)\n\n{table}\n")
     print(table)
