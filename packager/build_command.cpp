@@ -186,6 +186,10 @@ void keep_reachable_stdlib(const AppConfig& config, const BuildOptions& options,
   std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"_freeze_resources", false}, {"runpy"}, {"traceback"}};
   for (const auto& name : config.stdlib_add) roots.push_back({name});
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
+  // app.code instead of an entry module: what that code imports is reached from it.
+  if (!config.code.empty()) {
+    for (auto& name : python.imported_names(config.code, "__main__", false, false, false)) roots.push_back({std::move(name)});
+  }
   auto compile = [&](Resource& module) {
     try {
       compile_module(python, module, config.optimize);

@@ -60,6 +60,18 @@ class BuildFeaturesTest(TempDirTestCase):
         full_exe, _ = self.build(self.project("full", toml()))
         self.assertGreater(full_exe.stat().st_size, exe.stat().st_size + 3_000_000)
 
+    def test_reachable_follows_app_code(self):
+        # app.code instead of an entry module: its imports are reached like an entry's.
+        root = self.tmp / "code"
+        write_tree(root, {"app.toml": '[app]\nname = "tool"\ncode = "import subprocess, json; '
+                                      'print(json.dumps(subprocess.list2cmdline([\'a b\'])))"\n'
+                                      '[stdlib]\ninclude = "reachable"\n'})
+        exe, _ = self.build(root)
+        self.assertIn("subprocess", names_in(exe))
+        self.assertNotIn("email", names_in(exe))
+        result = run([exe])
+        self.assertEqual(result.stdout, '"\\"a b\\""\n', result.stderr)
+
     def test_why_explains_inclusion(self):
         root = self.project("why", toml('include = "reachable"'))
         _, result = self.build(root, "--why", "json.decoder", "--why", "email")
