@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -65,7 +66,6 @@ struct Dictionary {
 };
 
 std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
-  if (level == 0) return stored_frame(raw);
   ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);      // the reader verifies it
@@ -83,6 +83,7 @@ std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int le
 }
 
 std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
+  if (level == 0) return stored_frame(raw);  // a copy: not worth a cache entry
   BuildCache& cache = BuildCache::instance();
   const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog),
                                      dictionary ? dictionary->digest : "", raw});
@@ -105,8 +106,16 @@ ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items,
     if (item.data) bytecode.push_back(&*item.data);
     if (item.aux) source.push_back(&*item.aux);
   }
+  // The two at once, each single-threaded.
   std::optional<std::string> source_dictionary;
-  std::thread source_training([&] { source_dictionary = train_dictionary(source, level); });  // the two at once
+  std::exception_ptr source_failure;
+  std::thread source_training([&] {
+    try {
+      source_dictionary = train_dictionary(source, level);
+    } catch (...) {
+      source_failure = std::current_exception();
+    }
+  });
   std::optional<std::string> bytecode_dictionary;
   try {
     bytecode_dictionary = train_dictionary(bytecode, level);
@@ -115,6 +124,7 @@ ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items,
     throw;
   }
   source_training.join();
+  if (source_failure) std::rethrow_exception(source_failure);
   ModuleDictionaries out;
   if (bytecode_dictionary) out.bytecode = std::make_unique<Dictionary>(std::move(*bytecode_dictionary), level);
   if (source_dictionary) out.source = std::make_unique<Dictionary>(std::move(*source_dictionary), level);

@@ -22,7 +22,7 @@ constexpr std::size_t kMinimumDictionary = 16 * 1024;
 
 // fastCover with fixed parameters: deterministic, single-threaded, a fraction of a second for
 // the whole stdlib. k=200, d=8 did as well as zstd's parameter search on the stdlib's bytecode.
-std::string train(const std::string& joined, const std::vector<std::size_t>& sizes, std::size_t capacity) {
+std::string train(const std::string& joined, const std::vector<std::size_t>& sizes, std::size_t capacity, int level) {
   ZDICT_fastCover_params_t params{};
   params.k = 200;
   params.d = 8;
@@ -31,7 +31,7 @@ std::string train(const std::string& joined, const std::vector<std::size_t>& siz
   params.nbThreads = 1;
   params.splitPoint = 1.0;
   params.accel = 1;
-  params.zParams.compressionLevel = 12;
+  params.zParams.compressionLevel = level;  // tunes the dictionary's entropy tables for it
   std::string dictionary(capacity, '\0');
   const std::size_t size = ZDICT_trainFromBuffer_fastCover(dictionary.data(), dictionary.size(), joined.data(),
                                                            sizes.data(), static_cast<unsigned>(sizes.size()), params);
@@ -98,7 +98,7 @@ std::optional<std::string> train_dictionary(const std::vector<const std::string*
   const std::string key = cache.key({"zdict-2", ZSTD_versionString(), std::to_string(capacity), std::to_string(level),
                                      std::string_view(reinterpret_cast<const char*>(&digest), sizeof digest)});
   if (auto hit = cache.get(key)) return hit->empty() ? std::nullopt : std::optional<std::string>(std::move(*hit));
-  std::string dictionary = train(joined, sizes, capacity);
+  std::string dictionary = train(joined, sizes, capacity, level);
   if (!dictionary.empty() && !pays_for_itself(samples, total, dictionary, level)) {
     detail("no zstd dictionary: it would save less than its own size");
     dictionary.clear();
