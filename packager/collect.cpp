@@ -124,8 +124,21 @@ std::string resource_key(const Resource& r) { return std::string(blob::kind_name
 std::vector<Resource> settle_duplicates(std::vector<Resource> resources, std::size_t stdlib_count) {
   std::map<std::pair<blob::Kind, std::string>, std::size_t> seen;
   std::vector<bool> dropped(resources.size(), false);
+  // A directory without __init__.py is a namespace package only if no module of that name
+  // exists anywhere: python's finders take a module file or an extension module first
+  // (cryptography has bindings/_rust.abi3.so beside a bindings/_rust/ of type stubs).
+  std::set<std::string> modules;
+  for (const auto& r : resources) {
+    if (r.kind == blob::Kind::Extension || (r.kind == blob::Kind::Module && !(r.flags & blob::kFlagNamespace))) {
+      modules.insert(r.name);
+    }
+  }
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    if ((resources[i].flags & blob::kFlagNamespace) && modules.contains(resources[i].name)) dropped[i] = true;
+  }
   std::vector<std::string> clashes;
   for (std::size_t i = 0; i < resources.size(); ++i) {
+    if (dropped[i]) continue;
     const auto key = std::make_pair(resources[i].kind, resources[i].name);
     const auto [it, inserted] = seen.emplace(key, i);
     if (inserted) continue;

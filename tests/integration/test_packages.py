@@ -168,6 +168,23 @@ class PackagesTest(TempDirTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout, f"42 {lib}\n")
 
+    def test_extension_module_wins_over_a_directory_of_stubs(self):
+        # As cryptography's bindings/_rust.abi3.so beside bindings/_rust/*.pyi: python imports
+        # the extension; the directory (no __init__.py) would only be a namespace package.
+        extension = next(SITE.glob("fixture_cext.cpython-*.so"))
+        files = {"src/main.py": "from outer import fixture_cext\nprint(fixture_cext.add(2, 3), hasattr(fixture_cext, '__path__'))\n",
+                 "src/outer/__init__.py": "",
+                 "src/outer/fixture_cext/__init__.pyi": "def add(a: int, b: int) -> int: ...\n"}
+        for routing in ("", '[[routing.rule]]\nname = ["outer"]\nlocation = "filesystem-relative:lib"\n'):
+            with self.subTest(routing=routing):
+                project = self.tmp / ("stubs" + str(len(routing)))
+                exe = build_app(project, '[app]\nname = "stubs"\nentry = "main"\n[packages]\npaths = ["src"]\n' + routing,
+                                dict(files, **{f"src/outer/{extension.name}": extension.read_bytes()}))
+                python = run([PYTHON, "-E", "-s", project / "src" / "main.py"])
+                self.assertEqual(python.stdout, "5 False\n", python.stderr)
+                result = run([exe])
+                self.assertEqual((result.stdout, result.returncode), (python.stdout, 0), result.stderr)
+
     def test_console_script_entry(self):
         toml = app_toml("pwcli").replace('entry = "probe:main"', 'entry = "console_script:purewheel-cli"')
         exe = build_app(self.tmp / "pwcli", toml, {"src/probe.py": PROBE})
