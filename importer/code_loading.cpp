@@ -49,6 +49,18 @@ std::string cached_path(const std::string& source) {
   return source.substr(0, slash + 1) + "__pycache__/" + stem + "." + tag + ".pyc";
 }
 
+// Compiles a module's source file bytes as python's source loader does (coding cookie, flags;
+// a SyntaxError's traceback as python's).
+PyObject* compile_source(const std::string& source, const std::string& path) {
+  PyObject* compile = PyDict_GetItemString(PyEval_GetBuiltins(), "compile");  // borrowed
+  PyObject* args = compile ? Py_BuildValue("(y#ssiOi)", source.data(), static_cast<Py_ssize_t>(source.size()),
+                                           path.c_str(), "exec", 0, Py_True, context().optimize)
+                           : nullptr;
+  PyObject* code = args ? call_with_frames_removed(compile, args) : nullptr;
+  Py_XDECREF(args);
+  return code;
+}
+
 PyObject* load_code_from_disk(const blob::Entry& entry) {
   const std::string source_path = entry_file(entry);
   blob::Entry pyc = entry;
@@ -65,21 +77,54 @@ PyObject* load_code_from_disk(const blob::Entry& entry) {
   PyErr_Clear();
   // No usable .pyc: compile the source, as python would.
   auto source = read_data(entry);
-  if (!source) return nullptr;
-  PyObject* bytes = PyBytes_FromStringAndSize(source->data(), static_cast<Py_ssize_t>(source->size()));
-  PyObject* code = bytes ? PyObject_CallFunction(PyDict_GetItemString(PyEval_GetBuiltins(), "compile"), "OssiOi", bytes,
-                                                 source_path.c_str(), "exec", 0, Py_True, context().optimize)
-                         : nullptr;
-  Py_XDECREF(bytes);
-  return code;
+  return source ? compile_source(*source, source_path) : nullptr;
+}
+
+// importlib's _call_with_frames_removed (borrowed), or nullptr. Kept once found in the main
+// interpreter, where the importer runs nearly always; other interpreters look it up each time.
+PyObject* frames_removed_function() {
+  static PyObject* main_interpreters = nullptr;
+  const bool main = PyInterpreterState_Get() == PyInterpreterState_Main();
+  if (main && main_interpreters != nullptr) return main_interpreters;
+  PyObject* name = PyUnicode_FromString("_frozen_importlib");
+  PyObject* bootstrap = name ? PyImport_GetModule(name) : nullptr;
+  PyObject* function = bootstrap ? PyObject_GetAttrString(bootstrap, "_call_with_frames_removed") : nullptr;
+  Py_XDECREF(bootstrap);
+  Py_XDECREF(name);
+  PyErr_Clear();
+  if (function == nullptr) return nullptr;
+  if (main) return main_interpreters = function;  // kept for the process's life
+  Py_DECREF(function);  // still referenced by importlib's module, alive while it runs
+  return function;
 }
 
 }  // namespace
 
+PyObject* call_with_frames_removed(PyObject* function, PyObject* args) {
+  PyObject* run = frames_removed_function();
+  if (run == nullptr) return PyObject_CallObject(function, args);
+  const Py_ssize_t count = PyTuple_GET_SIZE(args);
+  PyObject* full = PyTuple_New(count + 1);
+  if (full == nullptr) return nullptr;
+  Py_INCREF(function);
+  PyTuple_SET_ITEM(full, 0, function);
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* item = PyTuple_GET_ITEM(args, i);
+    Py_INCREF(item);
+    PyTuple_SET_ITEM(full, i + 1, item);
+  }
+  PyObject* result = PyObject_CallObject(run, full);
+  Py_DECREF(full);
+  return result;
+}
+
 PyObject* load_code(const blob::Entry& entry) {
   const std::string path = entry_file(entry);
-  if (!entry.data.present() && entry.in_memory()) {  // a namespace package runs nothing
-    return Py_CompileString("", path.c_str(), Py_file_input);
+  if (!entry.data.present() && entry.in_memory()) {
+    // Source and no bytecode: a stdlib module that did not compile at build time (CPython's
+    // tests have some on purpose). Compiling it again raises python's SyntaxError.
+    if (entry.aux.present()) return compile_source(read_span(entry, entry.aux), path);
+    return Py_CompileString("", path.c_str(), Py_file_input);  // a namespace package runs nothing
   }
   if (!entry.in_memory()) return load_code_from_disk(entry);
   const std::string bytecode = read_span(entry, entry.data);

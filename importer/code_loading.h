@@ -12,4 +12,10 @@ PyObject* load_code(const blob::Entry& entry);
 // The module's source as str, or None if it has none. New reference or nullptr.
 PyObject* load_source(const blob::Entry& entry);
 
+// Calls function(*args) through importlib's _call_with_frames_removed, as importlib's source
+// loader runs and compiles modules: the import system then trims its own frames from the
+// traceback of an exception raised there, as under python. Directly if that function cannot be
+// had (a test that blocks _frozen_importlib in sys.modules). New reference or nullptr.
+PyObject* call_with_frames_removed(PyObject* function, PyObject* args);
+
 }  // namespace freeze::importer

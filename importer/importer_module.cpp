@@ -176,7 +176,12 @@ PyObject* finder_exec_module(PyObject*, PyObject* module) {
       PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
     globals = nullptr;
   }
-  PyObject* result = globals ? PyEval_EvalCode(code, globals, globals) : nullptr;
+  // As importlib's source loader runs modules: an exception's traceback then shows no
+  // <frozen importlib._bootstrap> lines, as under python.
+  PyObject* exec = globals ? PyDict_GetItemString(PyEval_GetBuiltins(), "exec") : nullptr;  // borrowed
+  PyObject* args = exec ? PyTuple_Pack(2, code, globals) : nullptr;
+  PyObject* result = args ? call_with_frames_removed(exec, args) : nullptr;
+  Py_XDECREF(args);
   Py_DECREF(code);
   if (result == nullptr) return nullptr;
   Py_DECREF(result);

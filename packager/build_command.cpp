@@ -264,7 +264,6 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
 
   BuildPlan out;
   std::vector<std::string> compile_errors;
-  std::vector<std::string> left_out;  // stdlib modules in memory that do not compile
   Progress progress("compiling", resources.size());
   for (std::size_t i = 0; i < resources.size(); ++i) {
     progress.advance();
@@ -301,7 +300,11 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
             out.files.push_back({item.path, resource.data, resource.mode});
             out.items.push_back(std::move(item));
           } else {
-            left_out.push_back(resource.name + " (" + resource.origin + "): " + error.what());
+            // In memory: its source alone, which the importer compiles when it is imported,
+            // raising the SyntaxError python raises.
+            detail("module " + resource.name + " does not compile (" + error.what() + "): stored as source only");
+            item.aux = resource.data;
+            out.items.push_back(std::move(item));
           }
           continue;
         }
@@ -329,12 +332,6 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
   }
   if (!compile_errors.empty()) {
     throw UserError(join_lines(compile_errors, std::to_string(compile_errors.size()) + " module(s) do not compile:"));
-  }
-  if (!left_out.empty()) {
-    warning(join_lines(left_out, std::to_string(left_out.size()) +
-                                     " stdlib module(s) do not compile and are left out (importing one raises "
-                                     "ModuleNotFoundError, not python's SyntaxError; route them to "
-                                     "filesystem-relative:PREFIX to ship them as files):"));
   }
   return out;
 }

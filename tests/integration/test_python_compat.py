@@ -102,6 +102,8 @@ SCENARIOS = """
         elif what == "stdin":
             data = sys.stdin.read()
             print(len(data), repr(data[:20]))
+        elif what == "raise-in-import":
+            import scenario_raises  # noqa: F401
         elif what == "name-error":
             spam = 1
             try:
@@ -329,7 +331,8 @@ class ScenariosTest(TempDirTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.exe = build_app(cls.tmp / "project", '[app]\nname = "scenarios"\nentry = "scenarios"\n[packages]\npaths = ["src"]\n',
-                            {"src/scenarios.py": SCENARIOS})
+                            {"src/scenarios.py": SCENARIOS,
+                             "src/scenario_raises.py": "x = 1\nraise ValueError('raised while imported')\n"})
         cls.script = cls.tmp / "project" / "src" / "scenarios.py"
         # The entry "scenarios" runs like python -m scenarios; -E -s: what isolation changes here.
         cls.python = [PYTHON, "-E", "-s", "-m", "scenarios"]
@@ -405,6 +408,12 @@ class ScenariosTest(TempDirTestCase):
         self.assertIn("NameError: name 'spa' is not defined. Did you mean: 'spam'?\n", result.stderr)
         self.assertIn("    print(spa)\n          ^^^\n", result.stderr)
         self.assertEqual(result.returncode, 1)
+
+    def test_exception_raised_by_an_imported_module_like_python(self):
+        # No <frozen importlib._bootstrap> frames: importlib trims them as under python.
+        result = self.assertSame("raise-in-import")
+        self.assertNotIn("importlib", result.stderr)
+        self.assertIn("ValueError: raised while imported\n", result.stderr)
 
     def test_subinterpreter_imports_embedded_modules(self):
         self.assertEqual(self.assertSame("subinterpreter").stdout, f'["{self.exe.parent}/os.py", "0.125"]\n')
