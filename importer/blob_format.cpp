@@ -1,7 +1,12 @@
 #include "blob_format.h"
 
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getFrameHeader; zstd is linked statically
+#include <zstd.h>
+#define XXH_INLINE_ALL  // header-only: the launcher links no libxxhash
+#include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace freeze::blob {
@@ -57,6 +62,47 @@ std::string_view kind_name(Kind kind) {
     case Kind::Dictionary: return "dictionary";
   }
   return "unknown";
+}
+
+std::string uncompressed_frame(std::string_view raw, int window_log) {
+  constexpr std::size_t kMaxBlock = 128 * 1024;  // zstd's largest block
+  const bool one_block = raw.size() <= kMaxBlock;
+  // Frame header descriptor: 8-byte content size, content checksum, no dictionary ID; single
+  // segment (no window descriptor) only for one block.
+  unsigned char header[14];
+  put_u32(header, ZSTD_MAGICNUMBER);
+  header[4] = static_cast<unsigned char>(0xC0 | (one_block ? 0x20 : 0) | 0x04);
+  std::size_t header_size = 5;
+  if (!one_block) header[header_size++] = static_cast<unsigned char>((window_log - 10) << 3);  // 2^window_log
+  put_u64(header + header_size, raw.size());
+  header_size += 8;
+  std::string frame(reinterpret_cast<const char*>(header), header_size);
+  std::size_t offset = 0;
+  do {
+    const std::size_t size = std::min(kMaxBlock, raw.size() - offset);
+    const bool last = offset + size == raw.size();
+    unsigned char block[4];
+    put_u32(block, static_cast<std::uint32_t>((size << 3) | (0 /* raw block */ << 1) | (last ? 1 : 0)));
+    frame.append(reinterpret_cast<const char*>(block), 3);
+    frame.append(raw.substr(offset, size));
+    offset += size;
+  } while (offset < raw.size());
+  unsigned char checksum[4];
+  put_u32(checksum, static_cast<std::uint32_t>(XXH64(raw.data(), raw.size(), 0)));
+  frame.append(reinterpret_cast<const char*>(checksum), 4);
+  return frame;
+}
+
+const unsigned char* single_raw_block(const unsigned char* frame, const Span& span) {
+  ZSTD_frameHeader header;
+  if (ZSTD_getFrameHeader(&header, frame, span.stored_size) != 0 || header.dictID != 0) return nullptr;
+  const std::size_t block = header.headerSize;
+  if (span.stored_size != std::uint64_t{block} + 3 + span.raw_size + 4) return nullptr;
+  const std::uint32_t block_header = frame[block] | (frame[block + 1] << 8) | (std::uint32_t{frame[block + 2]} << 16);
+  const bool last = (block_header & 1) != 0;
+  const unsigned type = (block_header >> 1) & 3;
+  if (!last || type != 0 /* raw */ || (block_header >> 3) != span.raw_size) return nullptr;
+  return frame + block + 3;
 }
 
 std::uint32_t crc32(const void* data, std::size_t size) {

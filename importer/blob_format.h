@@ -126,6 +126,15 @@ bool has_magic(const unsigned char* trailer);
 
 std::uint32_t crc32(const void* data, std::size_t size);
 
+// A zstd frame that stores `raw` as it is, in raw blocks (RFC 8878 section 3.1.1), with its
+// content size and checksum like every frame zstd writes: reading it is a copy. Blocks go
+// through a window of 2^window_log bytes; a frame of one block (up to 128 KiB) needs none.
+// Dictionaries are stored so, in one block, and everything at compression level 0.
+std::string uncompressed_frame(std::string_view raw, int window_log);
+// The bytes inside `frame` (described by `span`) if it is a frame of one raw block, as
+// uncompressed_frame writes one; nullptr if it is not. The reader uses dictionaries in place so.
+const unsigned char* single_raw_block(const unsigned char* frame, const Span& span);
+
 // Launch settings: a flat string map, stored as the Settings entry "app".
 // Encoding: repeated (u32 key size, key, u32 value size, value).
 using Settings = std::map<std::string, std::string, std::less<>>;

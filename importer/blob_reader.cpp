@@ -62,20 +62,6 @@ bool frame_header_matches(const unsigned char* frame, std::size_t available, con
          header.frameType == ZSTD_frame && header.checksumFlag && header.frameContentSize == span.raw_size;
 }
 
-// The content of a frame made of one raw block, as the writer stores dictionaries (RFC 8878:
-// frame header, 3-byte block header, the bytes, 4-byte checksum); nullptr if it is not that.
-const unsigned char* raw_block_content(const unsigned char* frame, const Span& span) {
-  ZSTD_frameHeader header;
-  if (ZSTD_getFrameHeader(&header, frame, span.stored_size) != 0 || header.dictID != 0) return nullptr;
-  const std::size_t block = header.headerSize;
-  if (span.stored_size != std::uint64_t{block} + 3 + span.raw_size + 4) return nullptr;
-  const std::uint32_t block_header = frame[block] | (frame[block + 1] << 8) | (std::uint32_t{frame[block + 2]} << 16);
-  const bool last = (block_header & 1) != 0;
-  const unsigned type = (block_header >> 1) & 3;
-  if (!last || type != 0 /* raw */ || (block_header >> 3) != span.raw_size) return nullptr;
-  return frame + block + 3;
-}
-
 }  // namespace
 
 // Dictionaries are shared by copies of a reader and by threads; each is loaded once.
@@ -108,7 +94,7 @@ const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
     } else if (!frame_header_matches(frame, span.stored_size, span)) {
       throw DamagedError("resource frame header is invalid");
     }
-    const unsigned char* content = raw_block_content(frame, span);
+    const unsigned char* content = single_raw_block(frame, span);
     if (content == nullptr) {
       throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is not stored as one raw block");
     }

@@ -1,6 +1,5 @@
 #include "blob_writer.h"
 
-#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -19,35 +18,6 @@ namespace freeze::packager {
 namespace {
 
 constexpr int kWindowLog = 18;  // 256 KiB
-
-// A zstd frame that stores `raw` as it is, in raw blocks (RFC 8878 section 3.1.1), with its
-// content size and checksum like every other frame: reading it is a copy. Dictionaries are
-// stored so, in one block, which the reader uses in place; so is everything at level 0.
-std::string stored_frame(const std::string& raw) {
-  constexpr std::size_t kMaxBlock = 128 * 1024;  // zstd's largest block
-  std::string frame;
-  auto put_le = [&frame](std::uint64_t value, int bytes) {
-    for (int i = 0; i < bytes; ++i) frame += static_cast<char>((value >> (8 * i)) & 0xff);
-  };
-  put_le(ZSTD_MAGICNUMBER, 4);
-  // Frame header descriptor: 8-byte content size, no single segment (a window descriptor
-  // follows: blocks go through a window, as in frames zstd writes at kWindowLog), content
-  // checksum, no dictionary ID. A frame of one block is single-segment (no window descriptor).
-  const bool one_block = raw.size() <= kMaxBlock;
-  frame += static_cast<char>(0xC0 | (one_block ? 0x20 : 0) | 0x04);
-  if (!one_block) frame += static_cast<char>((kWindowLog - 10) << 3);  // window = 2^kWindowLog
-  put_le(raw.size(), 8);
-  std::size_t offset = 0;
-  do {
-    const std::size_t size = std::min(kMaxBlock, raw.size() - offset);
-    const bool last = offset + size == raw.size();
-    put_le((size << 3) | (0 /* raw block */ << 1) | (last ? 1 : 0), 3);
-    frame.append(raw, offset, size);
-    offset += size;
-  } while (offset < raw.size());
-  put_le(XXH64(raw.data(), raw.size(), 0) & 0xffffffffu, 4);
-  return frame;
-}
 
 // A trained dictionary, prepared for compression, and a digest of it for cache keys.
 struct Dictionary {
@@ -83,7 +53,7 @@ std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int le
 }
 
 std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
-  if (level == 0) return stored_frame(raw);  // a copy: not worth a cache entry
+  if (level == 0) return blob::uncompressed_frame(raw, kWindowLog);  // a copy: not worth a cache entry
   BuildCache& cache = BuildCache::instance();
   const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog),
                                      dictionary ? dictionary->digest : "", raw});
@@ -151,7 +121,7 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const B
         const Dictionary* data_dictionary = module ? dictionaries.bytecode.get() : nullptr;
         const Dictionary* aux_dictionary = module ? dictionaries.source.get() : nullptr;
         if (items[i].kind == blob::Kind::Dictionary) {
-          out[i].data = stored_frame(*items[i].data);
+          out[i].data = blob::uncompressed_frame(*items[i].data, kWindowLog);
         } else if (items[i].data) {
           out[i].data = compress(*items[i].data, context, options.compression_level, data_dictionary);
         }
