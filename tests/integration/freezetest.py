@@ -25,6 +25,12 @@ def write_tree(root, files):
     return root
 
 
+def copy_example(name, dest):
+    """Copies examples/NAME to dest, without build output; returns dest."""
+    shutil.copytree(SOURCE_DIR / "examples" / name, dest, ignore=shutil.ignore_patterns("dist", "__pycache__"))
+    return dest
+
+
 def freeze(*args, cwd=None, check=True):
     """Runs `freeze ARGS`; returns the CompletedProcess (text)."""
     result = subprocess.run([FREEZE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)

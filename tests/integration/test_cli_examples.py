@@ -2,17 +2,11 @@
 its pyproject.toml) and primes (multiprocessing with fork, spawn and forkserver) behave like the
 same code under python3.11; and `freeze check` passes on every example."""
 import pathlib
-import shutil
 import unittest
 
-from freezetest import PYTHON, SOURCE_DIR, TempDirTestCase, clean_env, freeze, run
+from freezetest import PYTHON, SOURCE_DIR, TempDirTestCase, clean_env, copy_example, freeze, run
 
 EXAMPLES = sorted(p.name for p in (SOURCE_DIR / "examples").iterdir() if p.is_dir())
-
-
-def copy_example(name, dest):
-    shutil.copytree(SOURCE_DIR / "examples" / name, dest, ignore=shutil.ignore_patterns("dist", "__pycache__"))
-    return dest
 
 
 class QuotesTest(TempDirTestCase):

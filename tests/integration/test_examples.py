@@ -4,21 +4,15 @@ the stdlib on disk (checked with the stdlib directories hidden by a bind mount).
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import unittest
 
-from freezetest import PYTHON, SOURCE_DIR, TempDirTestCase, clean_env, freeze, run
+from freezetest import PYTHON, TempDirTestCase, clean_env, copy_example, freeze, run
 
 TASKS = json.dumps([{"title": "write docs", "priority": 2}, {"title": "ship", "priority": 1},
                     {"title": "test", "priority": 2}])
 BAD_TASKS = json.dumps([{"title": "x", "priority": 9}])
 HIDDEN = ["/usr/lib/python3.11", "/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11"]
-
-
-def copy_example(name, dest):
-    shutil.copytree(SOURCE_DIR / "examples" / name, dest, ignore=shutil.ignore_patterns("dist", "__pycache__"))
-    return dest
 
 
 class ExamplesTest(TempDirTestCase):
