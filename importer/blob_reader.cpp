@@ -68,7 +68,7 @@ bool frame_header_matches(const unsigned char* frame, std::size_t available, con
 struct BlobReader::Dictionaries {
   std::mutex mutex;
   std::map<std::uint32_t, ZSTD_DDict*> by_id;
-  std::vector<std::unique_ptr<unsigned char[]>> buffers;  // referenced by the DDicts
+  std::vector<std::vector<unsigned char>> buffers;  // referenced by the DDicts
   ~Dictionaries() {
     for (auto& [id, dictionary] : by_id) ZSTD_freeDDict(dictionary);
   }
@@ -85,23 +85,15 @@ const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
   for (const Entry& entry : with_prefix(Kind::Dictionary, "")) {
     if (!entry.in_memory() || !entry.data.present()) continue;
     const Span& span = entry.data;
-    std::unique_ptr<unsigned char[]> stored;
-    const unsigned char* frame = payload_ + span.offset;
-    if (payload_fd_ >= 0) {
-      stored = std::make_unique_for_overwrite<unsigned char[]>(span.stored_size);
-      read_frame_start(span, stored.get(), span.stored_size);
-      frame = stored.get();
-    } else if (!frame_header_matches(frame, span.stored_size, span)) {
-      throw DamagedError("resource frame header is invalid");
-    }
-    const unsigned char* content = single_raw_block(frame, span);
+    std::vector<unsigned char> stored;
+    const unsigned char* content = single_raw_block(stored_frame(span, stored), span);
     if (content == nullptr) {
       throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is not stored as one raw block");
     }
     if (ZSTD_getDictID_fromDict(content, span.raw_size) != id) continue;
     ZSTD_DDict* loaded = ZSTD_createDDict_byReference(content, span.raw_size);
     if (loaded == nullptr) throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is invalid");
-    if (stored) dictionaries_->buffers.push_back(std::move(stored));
+    if (!stored.empty()) dictionaries_->buffers.push_back(std::move(stored));  // moving keeps its bytes in place
     dictionaries_->by_id.emplace(id, loaded);
     return loaded;
   }
@@ -253,13 +245,12 @@ void BlobReader::read_frame_start(const Span& span, unsigned char* out, std::siz
   if (!frame_header_matches(out, size, span)) throw DamagedError("resource frame header is invalid");
 }
 
-const unsigned char* BlobReader::stored_frame(const Span& span) const {
+const unsigned char* BlobReader::stored_frame(const Span& span, std::vector<unsigned char>& buffer) const {
   if (payload_fd_ < 0) {
     const unsigned char* frame = payload_ + span.offset;
     if (!frame_header_matches(frame, span.stored_size, span)) throw DamagedError("resource frame header is invalid");
     return frame;
   }
-  std::vector<unsigned char>& buffer = stored_buffer();
   buffer.resize(span.stored_size);
   read_frame_start(span, buffer.data(), span.stored_size);
   return buffer.data();
@@ -277,9 +268,9 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
     return id != 0 ? ZSTD_decompress_usingDDict(thread_dctx(), out, span.raw_size, frame, span.stored_size, dictionary(id))
                    : ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
   };
-  std::size_t written = decompress(stored_frame(span));
+  std::size_t written = decompress(stored_frame(span, stored_buffer()));
   if ((ZSTD_isError(written) || written != span.raw_size) && payload_fd_ >= 0 && refresh_payload_fd()) {
-    written = decompress(stored_frame(span));  // the descriptor had been replaced under us: read again
+    written = decompress(stored_frame(span, stored_buffer()));  // the descriptor had been replaced under us: read again
   }
   release_large_stored_buffer();
   if (ZSTD_isError(written)) {
@@ -316,7 +307,7 @@ void BlobReader::read_streaming(const Span& span,
     }
   };
   if (payload_fd_ < 0) {
-    in = ZSTD_inBuffer{stored_frame(span), span.stored_size, 0};
+    in = ZSTD_inBuffer{stored_frame(span, stored_buffer()), span.stored_size, 0};
     consumed = span.stored_size;
   } else {
     refill();

@@ -57,8 +57,9 @@ class BlobReader {
  private:
   BlobReader() = default;
   Entry decode(std::size_t index) const;
-  // The stored bytes of `span` (from the mapping or read with pread) after checking its frame header.
-  const unsigned char* stored_frame(const Span& span) const;
+  // The stored bytes of `span` after checking its frame header: in the mapping, or read with
+  // pread into `buffer` (the per-thread one, or a caller's that must outlive the bytes).
+  const unsigned char* stored_frame(const Span& span, std::vector<unsigned char>& buffer) const;
   std::string_view name_at(std::size_t index, Kind* kind) const;
   // Index of the first entry not ordered before (kind, name).
   std::size_t lower_bound(Kind kind, std::string_view name) const;
