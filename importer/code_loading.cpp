@@ -2,6 +2,8 @@
 
 #include <marshal.h>
 
+#include <iterator>
+
 namespace freeze::importer {
 namespace {
 
@@ -103,19 +105,13 @@ PyObject* frames_removed_function() {
 PyObject* call_with_frames_removed(PyObject* function, PyObject* args) {
   PyObject* run = frames_removed_function();
   if (run == nullptr) return PyObject_CallObject(function, args);
+  // run(function, *args), with the arguments on the stack (borrowed from `args`).
+  PyObject* stack[8];
   const Py_ssize_t count = PyTuple_GET_SIZE(args);
-  PyObject* full = PyTuple_New(count + 1);
-  if (full == nullptr) return nullptr;
-  Py_INCREF(function);
-  PyTuple_SET_ITEM(full, 0, function);
-  for (Py_ssize_t i = 0; i < count; ++i) {
-    PyObject* item = PyTuple_GET_ITEM(args, i);
-    Py_INCREF(item);
-    PyTuple_SET_ITEM(full, i + 1, item);
-  }
-  PyObject* result = PyObject_CallObject(run, full);
-  Py_DECREF(full);
-  return result;
+  if (count + 1 > static_cast<Py_ssize_t>(std::size(stack))) return PyObject_CallObject(function, args);
+  stack[0] = function;
+  for (Py_ssize_t i = 0; i < count; ++i) stack[i + 1] = PyTuple_GET_ITEM(args, i);
+  return PyObject_Vectorcall(run, stack, static_cast<std::size_t>(count + 1), nullptr);
 }
 
 PyObject* load_code(const blob::Entry& entry) {
