@@ -6,18 +6,28 @@
 // data and metadata to the `_freeze_resources` Python module, imported only when asked.
 #include "importer_module.h"
 
+#include <new>
 #include <string>
 #include <vector>
 
 #include "code_loading.h"
-#include "importer_state.h"
+#include "module_state.h"
 #include "native_loading.h"
+#include "source_lines.h"
 
 namespace freeze::importer {
 namespace {
 
-PyObject* g_module_spec_type = nullptr;  // _frozen_importlib.ModuleSpec
-PyObject* g_path_finder_type = nullptr;  // FreezePathFinder
+extern PyModuleDef module_def;
+
+void (*g_before_sitecustomize)() = nullptr;  // see call_before_sitecustomize
+
+// The state of the module that made `object`'s type: FreezeImporter and FreezePathFinder are
+// types of one interpreter's module (PyType_FromModuleAndSpec), found from any instance.
+ModuleState& state_of(PyObject* object) {
+  PyObject* module = PyType_GetModuleByDef(Py_TYPE(object), &module_def);  // borrowed, never null for our types
+  return *static_cast<ModuleState*>(PyModule_GetState(module));
+}
 
 struct FinderObject {
   PyObject_HEAD
@@ -81,7 +91,7 @@ std::string package_directory(const blob::Entry& entry) {
   return file.substr(0, file.rfind('/'));
 }
 
-PyObject* make_spec(PyObject* fullname, PyObject* loader, const blob::Entry& entry) {
+PyObject* make_spec(ModuleState& state, PyObject* fullname, PyObject* loader, const blob::Entry& entry) {
   const bool namespace_package = (entry.flags & blob::kFlagNamespace) != 0;
   PyObject* args = Py_BuildValue("(OO)", fullname, loader);
   PyObject* kwargs = PyDict_New();
@@ -92,7 +102,7 @@ PyObject* make_spec(PyObject* fullname, PyObject* loader, const blob::Entry& ent
     ok = origin && PyDict_SetItemString(kwargs, "origin", origin) == 0;
     Py_XDECREF(origin);
   }
-  if (ok) spec = PyObject_Call(g_module_spec_type, args, kwargs);
+  if (ok) spec = PyObject_Call(state.module_spec_type.p, args, kwargs);
   // has_location => __file__ (and __cached__) are set, as for a module from a file.
   if (spec && !namespace_package && PyObject_SetAttrString(spec, "has_location", Py_True) < 0) Py_CLEAR(spec);
   if (spec && entry.is_package()) {
@@ -128,12 +138,13 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
     if (clear_unencodable()) Py_RETURN_NONE;
     return nullptr;
   }
+  if (g_before_sitecustomize != nullptr && name == "sitecustomize") g_before_sitecustomize();
   const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
-  return make_spec(args[0], self, *entry);
+  return make_spec(state_of(self), args[0], self, *entry);
 }
 
-PyObject* finder_create_module(PyObject*, PyObject* spec) {
+PyObject* finder_create_module(PyObject* self, PyObject* spec) {
   PyObject* name = PyObject_GetAttrString(spec, "name");
   std::string text;
   // A name that cannot be encoded is not in the index (text stays empty): not an extension.
@@ -143,10 +154,10 @@ PyObject* finder_create_module(PyObject*, PyObject* spec) {
   Py_XDECREF(name);
   if (!ok) return nullptr;
   if (!extension) Py_RETURN_NONE;  // default module creation
-  return create_extension_module(*extension, spec);
+  return create_extension_module(*extension, spec, state_of(self).module_spec_type.p);
 }
 
-PyObject* finder_exec_module(PyObject*, PyObject* module) {
+PyObject* finder_exec_module(PyObject* self, PyObject* module) {
   PyObject* name = nullptr;
   PyObject* spec = PyObject_GetAttrString(module, "__spec__");
   if (spec != nullptr && spec != Py_None) name = PyObject_GetAttrString(spec, "name");  // runpy runs specs under other names
@@ -156,8 +167,8 @@ PyObject* finder_exec_module(PyObject*, PyObject* module) {
     name = PyObject_GetAttrString(module, "__name__");
   }
   if (name == nullptr) return nullptr;
+  const Ref name_ref(name);
   const auto entry = loader_entry(name);
-  Py_DECREF(name);
   if (!entry) return nullptr;
 
   if (entry->kind == blob::Kind::Extension) {
@@ -185,6 +196,7 @@ PyObject* finder_exec_module(PyObject*, PyObject* module) {
   Py_DECREF(code);
   if (result == nullptr) return nullptr;
   Py_DECREF(result);
+  offer_source_lines(state_of(self), name, *entry);
   Py_RETURN_NONE;
 }
 
@@ -285,40 +297,44 @@ PyMethodDef finder_methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
+// Instances of a module's heap types hold their type, which holds the module: visible to the
+// cyclic GC, so that an interpreter's module and its objects go when the interpreter ends.
+int traverse_type(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+void finder_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
 PyType_Slot finder_slots[] = {
     {Py_tp_doc, const_cast<char*>("Meta-path finder and loader for modules embedded in a freeze executable.")},
     {Py_tp_methods, finder_methods},
+    {Py_tp_traverse, reinterpret_cast<void*>(traverse_type)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(finder_dealloc)},
     {0, nullptr},
 };
 
-PyType_Spec finder_spec = {"_freeze_importer.FreezeImporter", sizeof(FinderObject), 0, Py_TPFLAGS_DEFAULT,
-                           finder_slots};
+PyType_Spec finder_spec = {"_freeze_importer.FreezeImporter", sizeof(FinderObject), 0,
+                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, finder_slots};
 
 // ---- FreezePathFinder: path-entry finder for the directory of an embedded package ---------
 // PathFinder consults it for embedded packages' __path__ entries, so pkgutil.iter_modules and
 // walk_packages list embedded submodules, and nothing is looked up on disk for them.
-
-PyObject* meta_finder() {
-  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
-  for (Py_ssize_t i = 0; meta_path && i < PyList_Size(meta_path); ++i) {
-    PyObject* item = PyList_GET_ITEM(meta_path, i);
-    if (PyObject_HasAttrString(reinterpret_cast<PyObject*>(Py_TYPE(item)), "get_resource_reader") &&
-        std::string_view(Py_TYPE(item)->tp_name) == finder_spec.name) {
-      return item;
-    }
-  }
-  return nullptr;
-}
 
 PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs < 1 || nargs > 2) {
     PyErr_SetString(PyExc_TypeError, "find_spec(fullname, target=None)");
     return nullptr;
   }
-  PyObject* finder = meta_finder();
+  ModuleState& state = state_of(self);
   std::string name;
   std::string package;
-  if (finder == nullptr || !parse_str(args[0], &name) ||
+  if (!state.finder || !parse_str(args[0], &name) ||
       !parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) {
     PyErr_Clear();
     Py_RETURN_NONE;
@@ -329,7 +345,7 @@ PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_
   }
   const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
-  return make_spec(args[0], finder, *entry);
+  return make_spec(state, args[0], state.finder.p, *entry);
 }
 
 PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
@@ -363,9 +379,16 @@ PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
 
 PyObject* path_finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
 
+int path_finder_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  Py_VISIT(reinterpret_cast<PathFinderObject*>(self)->package);
+  return 0;
+}
+
 void path_finder_dealloc(PyObject* self) {
-  Py_XDECREF(reinterpret_cast<PathFinderObject*>(self)->package);
   PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  Py_CLEAR(reinterpret_cast<PathFinderObject*>(self)->package);
   type->tp_free(self);
   Py_DECREF(type);
 }
@@ -380,17 +403,18 @@ PyMethodDef path_finder_methods[] = {
 PyType_Slot path_finder_slots[] = {
     {Py_tp_doc, const_cast<char*>("Path-entry finder for the directory of an embedded package.")},
     {Py_tp_methods, path_finder_methods},
+    {Py_tp_traverse, reinterpret_cast<void*>(path_finder_traverse)},
     {Py_tp_dealloc, reinterpret_cast<void*>(path_finder_dealloc)},
     {0, nullptr},
 };
 
-PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0, Py_TPFLAGS_DEFAULT,
-                                path_finder_slots};
+PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0,
+                                Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, path_finder_slots};
 
 // sys.path_hooks entry: accepts the directory of an embedded package held in memory. Any other
 // entry (a path python cannot encode too) raises ImportError: the next hook, python's
 // FileFinder, then does with it what it does under python.
-PyObject* path_hook(PyObject*, PyObject* path_arg) {
+PyObject* path_hook(PyObject* module, PyObject* path_arg) {
   PyObject* path_bytes = nullptr;
   if (PyUnicode_FSConverter(path_arg, &path_bytes)) {
     const std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
@@ -404,13 +428,11 @@ PyObject* path_hook(PyObject*, PyObject* path_arg) {
     }
     Py_DECREF(path_bytes);
     if (entry && entry->is_package() && entry->in_memory()) {
-      PyObject* package = name_to_str(name);
-      auto* finder = package ? PyObject_New(PathFinderObject, reinterpret_cast<PyTypeObject*>(g_path_finder_type)) : nullptr;
-      if (finder == nullptr) {
-        Py_XDECREF(package);
-        return nullptr;
-      }
-      finder->package = package;
+      Ref package(name_to_str(name));
+      auto* type = reinterpret_cast<PyTypeObject*>(static_cast<ModuleState*>(PyModule_GetState(module))->path_finder_type.p);
+      auto* finder = package ? reinterpret_cast<PathFinderObject*>(type->tp_alloc(type, 0)) : nullptr;
+      if (finder == nullptr) return nullptr;
+      finder->package = package.release();
       return reinterpret_cast<PyObject*>(finder);
     }
   }
@@ -569,36 +591,72 @@ PyMethodDef module_methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
-PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_freeze_importer",
-    "Imports modules embedded in this executable by freeze.", -1, module_methods, nullptr, nullptr, nullptr, nullptr,
-};
+ModuleState& module_state(PyObject* module) { return *static_cast<ModuleState*>(PyModule_GetState(module)); }
 
-PyObject* init_module() {
-  PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
-  if (bootstrap == nullptr) return nullptr;
-  g_module_spec_type = PyObject_GetAttrString(bootstrap, "ModuleSpec");
-  Py_DECREF(bootstrap);
-  if (g_module_spec_type == nullptr) return nullptr;
+int module_traverse(PyObject* module, visitproc visit, void* arg) {
+  ModuleState& state = module_state(module);
+  Py_VISIT(state.module_spec_type.p);
+  Py_VISIT(state.finder_type.p);
+  Py_VISIT(state.path_finder_type.p);
+  Py_VISIT(state.finder.p);
+  Py_VISIT(state.partial.p);
+  return 0;
+}
 
-  PyObject* module = PyModule_Create(&module_def);
-  if (module == nullptr) return nullptr;
-  PyObject* finder_type = PyType_FromSpec(&finder_spec);
-  g_path_finder_type = PyType_FromSpec(&path_finder_spec);
-  const bool ok = finder_type && g_path_finder_type &&
-                  PyModule_AddObjectRef(module, "FreezeImporter", finder_type) == 0 &&
-                  PyModule_AddObjectRef(module, "FreezePathFinder", g_path_finder_type) == 0 &&
+int module_clear(PyObject* module) {
+  ModuleState& state = module_state(module);
+  state.module_spec_type.reset();
+  state.finder_type.reset();
+  state.path_finder_type.reset();
+  state.finder.reset();
+  state.partial.reset();
+  return 0;
+}
+
+void module_free(void* module) { module_clear(static_cast<PyObject*>(module)); }
+
+// Py_mod_exec: runs once per interpreter that imports the module (PEP 489), and fills that
+// interpreter's state: its ModuleSpec, its own finder types and the finder instance that
+// install_finder puts on its sys.meta_path.
+int module_exec(PyObject* module) {
+  ModuleState& state = *new (PyModule_GetState(module)) ModuleState();  // zeroed memory: empty Refs
+  Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  if (!bootstrap) return -1;
+  state.module_spec_type.reset(PyObject_GetAttrString(bootstrap.p, "ModuleSpec"));
+  state.finder_type.reset(PyType_FromModuleAndSpec(module, &finder_spec, nullptr));
+  state.path_finder_type.reset(PyType_FromModuleAndSpec(module, &path_finder_spec, nullptr));
+  if (!state.module_spec_type || !state.finder_type || !state.path_finder_type) return -1;
+  state.finder.reset(PyObject_CallNoArgs(state.finder_type.p));
+  if (!state.finder) return -1;
+  Ref origin(path_to_str(context().origin_dir));
+  const bool ok = origin && PyModule_AddObjectRef(module, "FreezeImporter", state.finder_type.p) == 0 &&
+                  PyModule_AddObjectRef(module, "FreezePathFinder", state.path_finder_type.p) == 0 &&
+                  PyModule_AddObjectRef(module, "importer", state.finder.p) == 0 &&
                   PyModule_AddIntConstant(module, "RESOURCE", static_cast<int>(blob::Kind::Resource)) == 0 &&
                   PyModule_AddIntConstant(module, "METADATA", static_cast<int>(blob::Kind::Metadata)) == 0 &&
                   PyModule_AddIntConstant(module, "MODULE", static_cast<int>(blob::Kind::Module)) == 0 &&
-                  PyModule_AddObject(module, "origin_dir", path_to_str(context().origin_dir)) == 0;
-  Py_XDECREF(finder_type);
-  if (!ok) {
-    Py_DECREF(module);
-    return nullptr;
-  }
-  return module;
+                  PyModule_AddObjectRef(module, "origin_dir", origin.p) == 0;
+  return ok ? 0 : -1;
 }
+
+PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, reinterpret_cast<void*>(module_exec)},
+    {0, nullptr},
+};
+
+PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    "_freeze_importer",
+    "Imports modules embedded in this executable by freeze.",
+    sizeof(ModuleState),
+    module_methods,
+    module_slots,
+    module_traverse,
+    module_clear,
+    module_free,
+};
+
+PyObject* init_module() { return PyModuleDef_Init(&module_def); }
 
 // Puts `item` on the list sys.<list_name> at `position`.
 bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* item) {
@@ -617,34 +675,26 @@ bool install_inittab(const ImporterContext* context) {
   return PyImport_AppendInittab("_freeze_importer", init_module) == 0;
 }
 
+void call_before_sitecustomize(void (*callback)()) { g_before_sitecustomize = callback; }
+
 bool install_finder() {
-  PyObject* module = PyImport_ImportModule("_freeze_importer");
-  if (module == nullptr) return false;
-  PyObject* finder = PyObject_CallMethod(module, "FreezeImporter", nullptr);
-  PyObject* hook = PyObject_GetAttrString(module, "path_hook");
-  Py_DECREF(module);
-  if (finder == nullptr || hook == nullptr) {
-    Py_XDECREF(finder);
-    Py_XDECREF(hook);
-    return false;
-  }
+  Ref module(PyImport_ImportModule("_freeze_importer"));
+  if (!module) return false;
+  Ref hook(PyObject_GetAttrString(module.p, "path_hook"));
+  Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  Ref builtin_importer(bootstrap ? PyObject_GetAttrString(bootstrap.p, "BuiltinImporter") : nullptr);
+  Ref frozen_importer(bootstrap ? PyObject_GetAttrString(bootstrap.p, "FrozenImporter") : nullptr);
+  if (!hook || !builtin_importer || !frozen_importer) return false;
   // After BuiltinImporter and FrozenImporter, where python has its path finder: builtins and
   // libpython's deep-frozen modules stay what they are, everything else comes from us.
   PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
   Py_ssize_t position = 0;
-  for (Py_ssize_t i = 0; meta_path && i < PyList_Size(meta_path); ++i) {
-    PyObject* name = PyObject_GetAttrString(PyList_GET_ITEM(meta_path, i), "__name__");
-    std::string text;
-    if (name != nullptr && parse_str(name, &text) && (text == "BuiltinImporter" || text == "FrozenImporter")) {
-      position = i + 1;
-    }
-    Py_XDECREF(name);
-    PyErr_Clear();
+  for (Py_ssize_t i = 0; meta_path && PyList_Check(meta_path) && i < PyList_GET_SIZE(meta_path); ++i) {
+    PyObject* item = PyList_GET_ITEM(meta_path, i);
+    if (item == builtin_importer.p || item == frozen_importer.p) position = i + 1;
   }
-  const bool ok = insert_into_sys_list("meta_path", position, finder) && insert_into_sys_list("path_hooks", 0, hook);
-  Py_DECREF(finder);
-  Py_DECREF(hook);
-  return ok;
+  return insert_into_sys_list("meta_path", position, module_state(module.p).finder.p) &&
+         insert_into_sys_list("path_hooks", 0, hook.p);
 }
 
 }  // namespace freeze::importer

@@ -26,6 +26,12 @@ bool install_inittab(const ImporterContext* context);
 // set on failure.
 bool install_finder();
 
+// `callback` runs each time the importer is asked for `sitecustomize`, before it looks it up:
+// site's last step, in every interpreter, after its work on paths (the launcher puts back what
+// it hid from site). The importer is found by reference, so no finder placed or wrapped on
+// sys.meta_path changes this.
+void call_before_sitecustomize(void (*callback)());
+
 // Prints "<exe>: embedded resources are damaged: <what>" and ends the process. Used for damage
 // found lazily, when a resource is read; there is no sane way to go on.
 [[noreturn]] void die_damaged(const std::string& executable, const std::string& what);

@@ -14,14 +14,38 @@
 namespace freeze::importer {
 namespace {
 
-// Memory files stay open for the life of the process: closing one would let its number be
-// reused, and the dynamic loader matches already-loaded objects by path.
-std::vector<int> g_memory_files;
 std::set<std::string> g_loaded_libraries;
-// Memory file of each entry already written: importing a module again (after it was dropped
-// from sys.modules, or in a subinterpreter) reuses it instead of writing another copy, and the
-// dynamic loader then hands back the object it already has.
-std::map<std::pair<blob::Kind, std::string>, std::string> g_memory_file_of;
+
+// A memory file is closed as soon as the dynamic loader has mapped it (the mapping keeps its
+// contents), so that a process holds no descriptor per library it loaded. Its number is then
+// reused by the next memory file, and glibc's dlopen first matches the path string against the
+// objects already loaded: a second "/proc/self/fd/3" would hand back the first object loaded
+// from descriptor 3. So no two objects are ever loaded through the same path: the n-th reuse of
+// a number inserts no-op components that spell n in binary ("./" for a 1, "/" for a 0: n = 5
+// gives /proc/self/fd/.//./3), which the kernel resolves to the same descriptor.
+std::map<int, unsigned> g_loads_through_number;
+// The path each entry was loaded through: importing the module again (after it was dropped
+// from sys.modules, or in a subinterpreter) names the same object, which the dynamic loader
+// hands back without opening anything, and nothing is written again.
+std::map<std::pair<blob::Kind, std::string>, std::string> g_loaded_path_of;
+
+std::string unique_fd_path(int fd) {
+  std::string noop;
+  for (unsigned n = g_loads_through_number[fd]++; n != 0; n >>= 1) noop.insert(0, (n & 1) ? "./" : "/");
+  return "/proc/self/fd/" + noop + std::to_string(fd);
+}
+
+// Closes a memory file when the load through it is over.
+struct MemoryFile {
+  int fd = -1;
+  std::string path;
+  MemoryFile() = default;
+  MemoryFile(const MemoryFile&) = delete;
+  MemoryFile& operator=(const MemoryFile&) = delete;
+  ~MemoryFile() {
+    if (fd >= 0) ::close(fd);
+  }
+};
 
 std::string basename_of(std::string_view path) {
   const auto slash = path.rfind('/');
@@ -38,17 +62,15 @@ void write_all(int fd, const unsigned char* data, std::size_t size) {
   }
 }
 
-// Decompresses `entry` straight into a new memory file; returns its /proc/self/fd path, or
-// empty with `error` set.
-std::string memory_file(const blob::Entry& entry, std::string* error) {
-  const auto key = std::make_pair(entry.kind, std::string(entry.name));
-  if (const auto it = g_memory_file_of.find(key); it != g_memory_file_of.end()) return it->second;
+// Decompresses `entry` straight into a new memory file (`file`); false with `error` set.
+bool write_memory_file(const blob::Entry& entry, MemoryFile* file, std::string* error) {
   const std::string name = basename_of(entry.path.empty() ? entry.name : entry.path);
   const int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
   if (fd < 0) {
     *error = std::string("memfd_create: ") + std::strerror(errno);
-    return {};
+    return false;
   }
+  file->fd = fd;
   try {
     context().reader->read_streaming(entry.data, [fd](const unsigned char* data, std::size_t size) {
       write_all(fd, data, size);
@@ -58,11 +80,24 @@ std::string memory_file(const blob::Entry& entry, std::string* error) {
                 std::string(blob::kind_name(entry.kind)) + " '" + std::string(entry.name) + "': " + damage.what());
   } catch (const std::exception& failure) {
     *error = failure.what();
-    ::close(fd);
-    return {};
+    return false;
   }
-  g_memory_files.push_back(fd);
-  return g_memory_file_of[key] = "/proc/self/fd/" + std::to_string(fd);
+  file->path = unique_fd_path(fd);
+  return true;
+}
+
+// Loads an in-memory entry through a memory file (or the path it was loaded through before).
+// Returns an error message, empty on success; `written` tells whether a memory file was made.
+std::string load_from_memory(const blob::Entry& entry, const auto& try_load, bool* written) {
+  const auto key = std::make_pair(entry.kind, std::string(entry.name));
+  if (const auto it = g_loaded_path_of.find(key); it != g_loaded_path_of.end()) return try_load(it->second);
+  MemoryFile file;
+  std::string error;
+  *written = write_memory_file(entry, &file, &error);
+  if (!*written) return error;
+  error = try_load(file.path);
+  if (error.empty()) g_loaded_path_of[key] = file.path;
+  return error;  // the memory file is closed here, loaded or not
 }
 
 // Where the dynamic loader should open `entry` from: a memory file, or its file on disk.
@@ -71,12 +106,12 @@ std::string memory_file(const blob::Entry& entry, std::string* error) {
 std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
   std::string error;
   if (entry.in_memory()) {
-    const std::string path = memory_file(entry, &error);
-    if (!path.empty()) error = try_load(path);
+    bool written = false;
+    error = load_from_memory(entry, try_load, &written);
     if (error.empty()) return {};
     if ((entry.flags & blob::kFlagFilesystemCopy) == 0) {
       // A mapping refused by the kernel means memory files cannot be executed here.
-      const bool refused = path.empty() || error.find("map") != std::string::npos ||
+      const bool refused = !written || error.find("map") != std::string::npos ||
                            error.find("ermitted") != std::string::npos;
       if (!refused) return error;
       return error + " (loading from memory failed: is executing memory files forbidden here, e.g. "
@@ -112,19 +147,9 @@ std::string load_needed_libraries(const blob::Entry& entry) {
   return {};
 }
 
-PyObject* module_spec_type() {
-  static PyObject* type = [] {
-    PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
-    PyObject* spec = bootstrap ? PyObject_GetAttrString(bootstrap, "ModuleSpec") : nullptr;
-    Py_XDECREF(bootstrap);
-    return spec;
-  }();
-  return type;
-}
-
 }  // namespace
 
-PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec) {
+PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec, PyObject* module_spec_type) {
   PyObject* name = PyObject_GetAttrString(spec, "name");
   if (name == nullptr) return nullptr;
   if (const std::string error = load_needed_libraries(entry); !error.empty()) {
@@ -143,9 +168,7 @@ PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec) {
     PyObject* origin = path_to_str(path);
     PyObject* args = Py_BuildValue("(OO)", name, Py_None);
     PyObject* kwargs = origin ? Py_BuildValue("{sO}", "origin", origin) : nullptr;
-    PyObject* load_spec = (args && kwargs && create && module_spec_type())
-                              ? PyObject_Call(module_spec_type(), args, kwargs)
-                              : nullptr;
+    PyObject* load_spec = (args && kwargs && create) ? PyObject_Call(module_spec_type, args, kwargs) : nullptr;
     Py_XDECREF(args);
     Py_XDECREF(kwargs);
     Py_XDECREF(origin);
@@ -165,6 +188,13 @@ PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec) {
     return message;
   });
   Py_XDECREF(create);
+  // A single-phase module got __file__ from the path it was loaded through; it is the file's
+  // place beside the executable, as spec.origin says (multi-phase modules get it from there).
+  if (module != nullptr && PyModule_Check(module) && PyObject_HasAttrString(module, "__file__")) {
+    PyObject* file = path_to_str(entry_file(entry));
+    if (file == nullptr || PyObject_SetAttrString(module, "__file__", file) < 0) Py_CLEAR(module);
+    Py_XDECREF(file);
+  }
   if (module == nullptr && !PyErr_Occurred()) {
     PyObject* message = PyUnicode_FromFormat("cannot load extension module %U: %s", name, error.c_str());
     if (message) PyErr_SetImportError(message, name, nullptr);

@@ -1,7 +1,8 @@
 // Extension modules and the shared libraries they bundle, loaded without touching the disk:
 // the bytes go to an anonymous memory file (memfd_create) that the dynamic loader opens as
-// /proc/self/fd/N. Entries routed to the filesystem (or with a filesystem copy, when memory
-// files cannot be executed here) are loaded from their files beside the executable.
+// /proc/self/fd/N, closed once loaded. Entries routed to the filesystem (or with a filesystem
+// copy, when memory files cannot be executed here) are loaded from their files beside the
+// executable.
 #pragma once
 
 #include "importer_state.h"
@@ -9,7 +10,8 @@
 namespace freeze::importer {
 
 // Loads `entry`'s needed libraries, then the extension module itself; returns the module
-// object (new reference) or nullptr with ImportError set.
-PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec);
+// object (new reference) or nullptr with ImportError set. `module_spec_type` is the calling
+// interpreter's ModuleSpec.
+PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec, PyObject* module_spec_type);
 
 }  // namespace freeze::importer

@@ -1,21 +1,9 @@
 #include "main_module.h"
 
+#include "python_ref.h"
+
 namespace freeze::launcher {
 namespace {
-
-// Owns one reference.
-struct Ref {
-  PyObject* p;
-  explicit Ref(PyObject* object = nullptr) : p(object) {}
-  ~Ref() { Py_XDECREF(p); }
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  void reset(PyObject* object) {
-    Py_XDECREF(p);
-    p = object;
-  }
-  explicit operator bool() const { return p != nullptr; }
-};
 
 // The spec of `name`, its parent package imported first as the import system would:
 // _frozen_importlib._find_spec(name, parent.__path__). Nullptr with ImportError if none.

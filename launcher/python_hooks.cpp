@@ -5,16 +5,17 @@
 #include <marshal.h>
 
 #include <string>
-#include <string_view>
 
 #include "freeze_hooks_bytecode.h"
+#include "importer_module.h"
+#include "python_ref.h"
 
 namespace freeze::launcher {
 namespace {
 
 // The Python side (python/_freeze_hooks.py), compiled when the launcher is built and run into
-// a private module the first time a hook needs it (an exception to print, a warning, linecache
-// imported): nothing of it runs for a program that needs none, and no program compiles it.
+// a private module the first time a hook needs it (an exception to print): nothing of it runs
+// for a program that needs none, and no program compiles it.
 
 PyObject* g_hooks = nullptr;  // the compiled module, once needed
 std::string g_origin_dir;
@@ -141,23 +142,21 @@ PyMethodDef unraisablehook_def = {"unraisablehook", as_cfunction(unraisablehook)
 PyMethodDef thread_excepthook_def = {"_excepthook", as_cfunction(thread_excepthook), METH_FASTCALL,
                                      "Print a thread's exception with source lines from embedded modules."};
 
-// ---- the launcher's meta-path finder ----------------------------------------------------------
-// It finds nothing itself. It sees two imports go by:
-//  - linecache (main interpreter): adapts it once it has run (see _adapt_linecache);
-//  - sitecustomize, which site imports last: the end of site's work at start-up, when the
-//    paths hidden from site (guard_site below) are put back.
+// ---- what site must not see ------------------------------------------------------------------
+// guard_site() hides the paths beside the executable from site in each interpreter, and keeps
+// them in that interpreter's own dictionary (PyInterpreterState_GetDict) until site is done.
 
-struct LauncherFinder {
-  PyObject_HEAD
-  PyObject* hidden;  // (prefix, exec_prefix, executable) hidden from site, or nullptr
-  int adapt_linecache;
-};
+constexpr const char* kHiddenKey = "freeze.site_hidden";  // (prefix, exec_prefix, executable)
 
-// Puts back what guard_site() hid from site, and gives site.PREFIXES its python value.
-void restore_site_paths(LauncherFinder* finder) {
-  if (finder->hidden == nullptr) return;
-  PyObject* hidden = finder->hidden;
-  finder->hidden = nullptr;
+// Puts back what guard_site() hid from site in this interpreter, and gives site.PREFIXES its
+// python value.
+void restore_site_paths() {
+  PyObject* interpreter_dict = PyInterpreterState_GetDict(PyInterpreterState_Get());  // borrowed
+  if (interpreter_dict == nullptr) return;
+  PyObject* hidden = PyDict_GetItemString(interpreter_dict, kHiddenKey);  // borrowed
+  if (hidden == nullptr || !PyTuple_Check(hidden) || PyTuple_GET_SIZE(hidden) != 3) return;
+  const Ref keep(Py_NewRef(hidden));
+  if (PyDict_DelItemString(interpreter_dict, kHiddenKey) < 0) PyErr_Clear();
   if (PySys_SetObject("prefix", PyTuple_GET_ITEM(hidden, 0)) < 0 ||
       PySys_SetObject("exec_prefix", PyTuple_GET_ITEM(hidden, 1)) < 0 ||
       PySys_SetObject("executable", PyTuple_GET_ITEM(hidden, 2)) < 0) {
@@ -165,90 +164,20 @@ void restore_site_paths(LauncherFinder* finder) {
   }
   PyObject* modules = PySys_GetObject("modules");  // borrowed
   PyObject* site = modules ? PyDict_GetItemString(modules, "site") : nullptr;  // borrowed
-  PyObject* prefixes = PyList_New(2);
-  if (site != nullptr && prefixes != nullptr) {
-    PyList_SET_ITEM(prefixes, 0, Py_NewRef(PyTuple_GET_ITEM(hidden, 0)));
-    PyList_SET_ITEM(prefixes, 1, Py_NewRef(PyTuple_GET_ITEM(hidden, 1)));
-    if (PyObject_SetAttrString(site, "PREFIXES", prefixes) < 0) PyErr_Clear();
+  const Ref prefixes(PyList_New(2));
+  if (site != nullptr && prefixes) {
+    PyList_SET_ITEM(prefixes.p, 0, Py_NewRef(PyTuple_GET_ITEM(hidden, 0)));
+    PyList_SET_ITEM(prefixes.p, 1, Py_NewRef(PyTuple_GET_ITEM(hidden, 1)));
+    if (PyObject_SetAttrString(site, "PREFIXES", prefixes.p) < 0) PyErr_Clear();
   }
-  Py_XDECREF(prefixes);
-  Py_DECREF(hidden);
 }
 
-PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs < 1 || nargs > 3) {
-    PyErr_SetString(PyExc_TypeError, "find_spec(fullname, path=None, target=None)");
-    return nullptr;
-  }
-  auto* finder = reinterpret_cast<LauncherFinder*>(self);
-  if (!PyUnicode_Check(args[0])) Py_RETURN_NONE;
-  if (finder->hidden != nullptr && PyUnicode_CompareWithASCIIString(args[0], "sitecustomize") == 0) {
-    restore_site_paths(finder);
-    Py_RETURN_NONE;
-  }
-  if (!finder->adapt_linecache || PyUnicode_CompareWithASCIIString(args[0], "linecache") != 0) Py_RETURN_NONE;
-  PyObject* call_args[4] = {self, args[0], nargs > 1 ? args[1] : Py_None, nargs > 2 ? args[2] : Py_None};
-  return call_hook("find_spec", call_args, 4);
-}
-
-PyObject* finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
-
-void finder_dealloc(PyObject* self) {
-  Py_XDECREF(reinterpret_cast<LauncherFinder*>(self)->hidden);
-  PyTypeObject* type = Py_TYPE(self);
-  type->tp_free(self);
-  Py_DECREF(type);
-}
-
-PyMethodDef finder_methods[] = {
-    {"find_spec", as_cfunction(finder_find_spec), METH_FASTCALL, "Finds nothing; adapts linecache when it is imported."},
-    {"invalidate_caches", finder_invalidate_caches, METH_NOARGS, "Nothing to invalidate."},
-    {nullptr, nullptr, 0, nullptr},
-};
-
-PyType_Slot finder_slots[] = {
-    {Py_tp_doc, const_cast<char*>("Adapts linecache to the files a freeze executable serves from memory.")},
-    {Py_tp_methods, finder_methods},
-    {Py_tp_dealloc, reinterpret_cast<void*>(finder_dealloc)},
-    {0, nullptr},
-};
-
-PyType_Spec finder_spec = {"_freeze_launcher.LauncherFinder", sizeof(LauncherFinder), 0, Py_TPFLAGS_DEFAULT,
-                           finder_slots};
-
-PyObject* g_finder_type = nullptr;  // created once, shared by the interpreters
-
-// The launcher's finder of the current interpreter (borrowed), inserted just before the
-// embedded importer if it is not on sys.meta_path yet.
-LauncherFinder* launcher_finder() {
-  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
-  if (meta_path == nullptr || !PyList_Check(meta_path)) return nullptr;
-  Py_ssize_t position = PyList_GET_SIZE(meta_path);
-  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(meta_path); ++i) {
-    PyObject* item = PyList_GET_ITEM(meta_path, i);
-    if (g_finder_type != nullptr && Py_TYPE(item) == reinterpret_cast<PyTypeObject*>(g_finder_type)) {
-      return reinterpret_cast<LauncherFinder*>(item);
-    }
-    if (position == PyList_GET_SIZE(meta_path) &&
-        std::string_view(Py_TYPE(item)->tp_name) == "_freeze_importer.FreezeImporter") {
-      position = i;
-    }
-  }
-  if (g_finder_type == nullptr) g_finder_type = PyType_FromSpec(&finder_spec);
-  auto* finder = g_finder_type ? PyObject_New(LauncherFinder, reinterpret_cast<PyTypeObject*>(g_finder_type)) : nullptr;
-  if (finder == nullptr) {
-    PyErr_Clear();
-    return nullptr;
-  }
-  finder->hidden = nullptr;
-  finder->adapt_linecache = PyInterpreterState_Get() == PyInterpreterState_Main();
-  const bool ok = PyList_Insert(meta_path, position, reinterpret_cast<PyObject*>(finder)) == 0;
-  Py_DECREF(finder);  // the list holds it
-  if (!ok) {
-    PyErr_Clear();
-    return nullptr;
-  }
-  return finder;
+// site looks up sitecustomize once its work on paths is done (see call_before_sitecustomize).
+void restore_before_sitecustomize() {
+  PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  restore_site_paths();
+  PyErr_Restore(type, value, traceback);
 }
 
 // `module_name`: the hook's __module__, as the C hook it replaces has it.
@@ -293,29 +222,26 @@ void guard_site() {
   // sitecustomize from them, and take a pyvenv.cfg beside or above sys.executable for a venv:
   // all files beside the executable. With empty prefixes site skips the first; an executable
   // path below the executable file itself (a regular file) leaves no pyvenv.cfg to find.
-  LauncherFinder* finder = launcher_finder();
   PyObject* flags = PySys_GetObject("flags");  // borrowed
-  PyObject* no_site = flags ? PyObject_GetAttrString(flags, "no_site") : nullptr;
-  const bool site_runs = no_site != nullptr && PyObject_IsTrue(no_site) == 0;
-  Py_XDECREF(no_site);
+  const Ref no_site(flags ? PyObject_GetAttrString(flags, "no_site") : nullptr);
+  const bool site_runs = no_site && PyObject_IsTrue(no_site.p) == 0;
   PyErr_Clear();
-  if (finder == nullptr || !site_runs || finder->hidden != nullptr) return;
+  PyObject* interpreter_dict = PyInterpreterState_GetDict(PyInterpreterState_Get());  // borrowed
+  if (!site_runs || interpreter_dict == nullptr || PyDict_GetItemString(interpreter_dict, kHiddenKey) != nullptr) return;
   PyObject* prefix = PySys_GetObject("prefix");  // borrowed
   PyObject* exec_prefix = PySys_GetObject("exec_prefix");
   PyObject* executable = PySys_GetObject("executable");
   if (prefix == nullptr || exec_prefix == nullptr || executable == nullptr || !PyUnicode_Check(executable)) return;
-  PyObject* hidden = PyTuple_Pack(3, prefix, exec_prefix, executable);
-  PyObject* empty = PyUnicode_FromString("");
-  PyObject* inside = PyUnicode_FromFormat("%U/-/-", executable);
-  if (hidden && empty && inside && PySys_SetObject("prefix", empty) == 0 && PySys_SetObject("exec_prefix", empty) == 0 &&
-      PySys_SetObject("executable", inside) == 0) {
-    finder->hidden = Py_NewRef(hidden);
-  } else {
+  importer::call_before_sitecustomize(restore_before_sitecustomize);
+  const Ref hidden(PyTuple_Pack(3, prefix, exec_prefix, executable));
+  const Ref empty(PyUnicode_FromString(""));
+  const Ref inside(PyUnicode_FromFormat("%U/-/-", executable));
+  if (!hidden || !empty || !inside || PyDict_SetItemString(interpreter_dict, kHiddenKey, hidden.p) < 0 ||
+      PySys_SetObject("prefix", empty.p) < 0 || PySys_SetObject("exec_prefix", empty.p) < 0 ||
+      PySys_SetObject("executable", inside.p) < 0) {
     PyErr_Clear();
+    restore_site_paths();
   }
-  Py_XDECREF(inside);
-  Py_XDECREF(empty);
-  Py_XDECREF(hidden);
 }
 
 void install_python_hooks(const std::string& origin_dir) {
@@ -334,7 +260,7 @@ void install_python_hooks(const std::string& origin_dir) {
     Py_DECREF(thread);
   }
   PyErr_Clear();
-  if (LauncherFinder* finder = launcher_finder()) restore_site_paths(finder);  // if site did not get that far
+  restore_site_paths();  // if site did not get that far
 }
 
 }  // namespace freeze::launcher

@@ -1,8 +1,7 @@
 """freeze launcher hooks: the Python side of launcher/python_hooks.cpp.
 
 Compiled to bytecode when the launcher is built (cmake/embed_bytecode.py) and run from it the first
-time a hook needs it (an exception to print, a warning, linecache imported): nothing of it runs for
-a program that needs none.
+time a hook needs it (an exception to print): nothing of it runs for a program that needs none.
 """
 import sys
 
@@ -149,66 +148,3 @@ def thread_excepthook(args, /):
     print(f"Exception in thread {name}:", file=file, flush=True)
     file.write(text)
     file.flush()
-
-
-class _AdaptingLoader:
-    """Runs linecache with its own loader, then adapts it (see _adapt_linecache)."""
-
-    def __init__(self, loader):
-        self._loader = loader
-
-    def __getattr__(self, name):
-        return getattr(self._loader, name)
-
-    def create_module(self, spec):
-        create = getattr(self._loader, "create_module", None)
-        return None if create is None else create(spec)
-
-    def exec_module(self, module):
-        self._loader.exec_module(module)
-        try:
-            _adapt_linecache(module)
-        except Exception:
-            pass
-
-
-def _adapt_linecache(linecache):
-    # linecache.getline(filename) with no module globals only reads files. For a file the
-    # executable serves from memory (<exe dir>/pkg/mod.py), give it the module's name and the
-    # embedded loader, as a traceback would: warnings, tracemalloc and pdb then show the lines.
-    embedded = next((f for f in sys.meta_path if type(f).__name__ == "FreezeImporter"), None)
-    if embedded is None or not ORIGIN:
-        return
-    prefix = ORIGIN.rstrip("/") + "/"
-    updatecache = linecache.updatecache
-
-    def embedded_updatecache(filename, module_globals=None):
-        if not module_globals and isinstance(filename, str) and filename.startswith(prefix) and filename.endswith(".py"):
-            parts = filename[len(prefix):-3].split("/")
-            if parts[-1] == "__init__":
-                parts.pop()
-            if parts and all(part.isidentifier() for part in parts):
-                module_globals = {"__name__": ".".join(parts), "__loader__": embedded}
-        return updatecache(filename, module_globals)
-
-    embedded_updatecache.__name__ = updatecache.__name__
-    embedded_updatecache.__qualname__ = updatecache.__qualname__
-    embedded_updatecache.__doc__ = updatecache.__doc__
-    embedded_updatecache.__wrapped__ = updatecache
-    linecache.updatecache = embedded_updatecache
-
-
-def find_spec(finder, name, path=None, target=None):
-    """The spec the other finders give linecache, with a loader that adapts it after running it."""
-    for other in sys.meta_path:
-        if other is finder:
-            continue
-        find = getattr(other, "find_spec", None)
-        if find is None:
-            continue
-        spec = find(name, path, target)
-        if spec is not None:
-            if spec.loader is not None and getattr(spec.loader, "exec_module", None) is not None:
-                spec.loader = _AdaptingLoader(spec.loader)
-            return spec
-    return None
