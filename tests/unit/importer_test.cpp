@@ -1,0 +1,186 @@
+// The embedded importer in-process: a small blob written with the packager's blob writer,
+// served by `_freeze_importer` in an interpreter started in this process (as the launcher does:
+// the module registered before initialisation, its finder put on sys.meta_path after). Each
+// case runs in milliseconds, without building an executable.
+#include <doctest/doctest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "blob_reader.h"
+#include "blob_writer.h"
+#include "build_python.h"
+#include "importer_module.h"
+#include "python_ref.h"
+
+namespace {
+
+using freeze::Ref;
+using freeze::blob::Kind;
+using freeze::packager::BlobItem;
+
+constexpr const char* kOrigin = "/nonexistent-freeze-unit/app-dir";
+
+// The interpreter with the importer, started once for all cases; serve() replaces the blob.
+struct EmbeddedImporter {
+  freeze::importer::ImporterContext context;
+  std::string blob;
+  std::optional<freeze::blob::BlobReader> reader;
+
+  static EmbeddedImporter& instance() {
+    static EmbeddedImporter importer;
+    return importer;
+  }
+
+  EmbeddedImporter() {
+    context.executable = std::string(kOrigin) + "/app";
+    context.origin_dir = kOrigin;
+    serve({});
+    REQUIRE(freeze::importer::install_inittab(&context));
+    freeze::packager::BuildPython::instance();  // initialises the interpreter
+    REQUIRE(freeze::importer::install_finder());
+  }
+
+  void serve(std::vector<BlobItem> items) {
+    freeze::packager::BlobOptions options;
+    options.dictionaries = false;
+    options.threads = 1;
+    std::string bytes = freeze::packager::write_blob(std::move(items), options);
+    reader.reset();
+    blob = std::move(bytes);
+    reader.emplace(freeze::blob::BlobReader::open(
+        std::span(reinterpret_cast<const unsigned char*>(blob.data()), blob.size())));
+    context.reader = &*reader;
+  }
+};
+
+// An in-memory module (or package) item compiled from `source`; `path` is its file below the
+// executable's directory.
+BlobItem module_item(const std::string& name, const std::string& path, const std::string& source, bool package = false) {
+  const auto compiled = freeze::packager::BuildPython::instance().compile(source, std::string(kOrigin) + "/" + path, 0);
+  BlobItem item;
+  item.kind = Kind::Module;
+  item.name = name;
+  item.flags = package ? freeze::blob::kFlagPackage : 0;
+  item.path = path;
+  item.data = compiled.bytecode;
+  item.aux = compiled.source_utf8;
+  return item;
+}
+
+BlobItem resource_item(const std::string& path, const std::string& data) {
+  BlobItem item;
+  item.kind = Kind::Resource;
+  item.name = path;
+  item.path = path;
+  item.data = data;
+  return item;
+}
+
+// The str() of evaluating `expression` after running `statements`, or "error: <Type>: <message>".
+std::string python(const std::string& statements, const std::string& expression) {
+  Ref globals(PyDict_New());
+  PyDict_SetItemString(globals.p, "__builtins__", PyEval_GetBuiltins());
+  Ref ran(PyRun_String(statements.c_str(), Py_file_input, globals.p, globals.p));
+  Ref value(ran ? PyRun_String(expression.c_str(), Py_eval_input, globals.p, globals.p) : nullptr);
+  Ref text(value ? PyObject_Str(value.p) : nullptr);
+  if (!text) {
+    PyObject *type, *error, *traceback;
+    PyErr_Fetch(&type, &error, &traceback);
+    PyErr_NormalizeException(&type, &error, &traceback);
+    Ref owned_type(type), owned_error(error), owned_traceback(traceback);
+    Ref message(error ? PyObject_Str(error) : nullptr);
+    const char* name = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "?";
+    return std::string("error: ") + name + ": " + (message ? PyUnicode_AsUTF8(message.p) : "?");
+  }
+  return PyUnicode_AsUTF8(text.p);
+}
+
+// Imports of earlier cases are forgotten, so that each case imports from its own blob.
+void forget(const std::string& prefix) {
+  python("import sys\nfor n in [n for n in sys.modules if n == '" + prefix + "' or n.startswith('" + prefix +
+             ".')]: del sys.modules[n]",
+         "0");
+}
+
+}  // namespace
+
+TEST_CASE("importer: find_spec describes embedded modules and packages as files beside the executable") {
+  auto& importer = EmbeddedImporter::instance();
+  forget("unitpkg");
+  importer.serve({module_item("unitpkg", "unitpkg/__init__.py", "VALUE = 'package'\n", true),
+                  module_item("unitpkg.mod", "unitpkg/mod.py", "from . import VALUE\nTWICE = VALUE * 2\n")});
+  const std::string setup = "import importlib.util, _frozen_importlib, _freeze_importer, sys\n"
+                            "spec = importlib.util.find_spec('unitpkg')\n";
+  CHECK(python(setup, "spec.origin") == std::string(kOrigin) + "/unitpkg/__init__.py");
+  CHECK(python(setup, "spec.submodule_search_locations") == std::string("['") + kOrigin + "/unitpkg']");
+  CHECK(python(setup, "type(spec) is _frozen_importlib.ModuleSpec and spec.has_location") == "True");
+  CHECK(python(setup, "spec.loader is _freeze_importer.importer and _freeze_importer.importer in sys.meta_path") == "True");
+  CHECK(python(setup, "importlib.util.find_spec('unitpkg_missing')") == "None");
+  CHECK(python("import unitpkg.mod", "(unitpkg.mod.TWICE, unitpkg.mod.__file__ == unitpkg.mod.__spec__.origin)") ==
+        "('packagepackage', True)");
+}
+
+TEST_CASE("importer: embedded modules come before modules of the same name on sys.path") {
+  auto& importer = EmbeddedImporter::instance();
+  forget("unitshadow");
+  importer.serve({module_item("unitshadow", "unitshadow.py", "WHERE = 'embedded'\n")});
+  const std::string disk = "import os, sys, tempfile\n"
+                           "d = tempfile.mkdtemp()\n"
+                           "open(os.path.join(d, 'unitshadow.py'), 'w').write('WHERE = \"disk\"')\n"
+                           "sys.path.insert(0, d)\n"
+                           "try:\n    import unitshadow\nfinally:\n    sys.path.remove(d)\n";
+  CHECK(python(disk, "unitshadow.WHERE") == "embedded");
+}
+
+TEST_CASE("importer: the loader protocol serves source, code, packages and file names") {
+  auto& importer = EmbeddedImporter::instance();
+  forget("unitsrc");
+  importer.serve({module_item("unitsrc", "unitsrc/__init__.py", "", true),
+                  module_item("unitsrc.lines", "unitsrc/lines.py", "first = 1\nsecond = 2\n")});
+  const std::string setup = "import _freeze_importer\nloader = _freeze_importer.importer\n";
+  CHECK(python(setup, "loader.get_source('unitsrc.lines')") == "first = 1\nsecond = 2\n");
+  CHECK(python(setup, "(loader.is_package('unitsrc'), loader.is_package('unitsrc.lines'))") == "(True, False)");
+  CHECK(python(setup, "loader.get_filename('unitsrc.lines')") == std::string(kOrigin) + "/unitsrc/lines.py");
+  CHECK(python(setup, "loader.get_code('unitsrc.lines').co_filename") == std::string(kOrigin) + "/unitsrc/lines.py");
+  CHECK(python(setup, "loader.get_source('unitsrc.nothing')").starts_with("error: ImportError: no module named"));
+}
+
+TEST_CASE("importer: linecache shows embedded lines by file name, even with every finder wrapped") {
+  auto& importer = EmbeddedImporter::instance();
+  forget("unitlines");
+  importer.serve({module_item("unitlines", "unitlines.py", "ONE = 1\nTWO = 2\n")});
+  // As Mercurial's demandimport: every sys.meta_path entry wrapped in another object.
+  const std::string setup = "import sys, linecache\n"
+                            "class Wrapper:\n"
+                            "    def __init__(self, finder): self.finder = finder\n"
+                            "    def find_spec(self, *args): return self.finder.find_spec(*args)\n"
+                            "saved = sys.meta_path[:]\n"
+                            "sys.meta_path[:] = [Wrapper(f) for f in saved]\n"
+                            "try:\n    import unitlines\nfinally:\n    sys.meta_path[:] = saved\n";
+  CHECK(python(setup, "linecache.getline(unitlines.__file__, 2)") == "TWO = 2\n");
+  CHECK(python("import linecache", "linecache.getline('" + std::string(kOrigin) + "/unitnone.py', 1)") == "");
+}
+
+TEST_CASE("importer: package data through importlib.resources and get_data") {
+  auto& importer = EmbeddedImporter::instance();
+  forget("unitdata");
+  forget("_freeze_resources");
+  const std::string resources_source = [] {
+    Ref io(PyImport_ImportModule("io"));
+    Ref text(PyObject_CallMethod(io.p, "open", "ss", FREEZE_RESOURCES_SOURCE, "r"));
+    Ref source(text ? PyObject_CallMethod(text.p, "read", nullptr) : nullptr);
+    if (text) Ref(PyObject_CallMethod(text.p, "close", nullptr));
+    REQUIRE(source);
+    return std::string(PyUnicode_AsUTF8(source.p));
+  }();
+  importer.serve({module_item("_freeze_resources", "_freeze_resources.py", resources_source),
+                  module_item("unitdata", "unitdata/__init__.py", "", true),
+                  resource_item("unitdata/greeting.txt", "hello from memory\n")});
+  const std::string setup = "import importlib.resources, pkgutil, unitdata\n";
+  CHECK(python(setup, "importlib.resources.files('unitdata').joinpath('greeting.txt').read_text()") ==
+        "hello from memory\n");
+  CHECK(python(setup, "pkgutil.get_data('unitdata', 'greeting.txt')") == "b'hello from memory\\n'");
+  CHECK(python(setup, "importlib.resources.files('unitdata').joinpath('absent.txt').is_file()") == "False");
+}
