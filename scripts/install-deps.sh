@@ -9,6 +9,7 @@ packages=(
   util-linux                          # unshare, for the hidden-stdlib test
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
+  mercurial                           # frozen with its demandimport (test_mercurial)
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
