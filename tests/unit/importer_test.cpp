@@ -23,6 +23,8 @@ using freeze::packager::BlobItem;
 constexpr const char* kOrigin = "/nonexistent-freeze-unit/app-dir";
 
 // The interpreter with the importer, started once for all cases; serve() replaces the blob.
+// The importer must be registered before the interpreter starts: a unit test that starts the
+// build interpreter (BuildPython) must go through this one first.
 struct EmbeddedImporter {
   freeze::importer::ImporterContext context;
   std::string blob;
