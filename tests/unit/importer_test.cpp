@@ -186,3 +186,45 @@ TEST_CASE("importer: package data through importlib.resources and get_data") {
   CHECK(python(setup, "pkgutil.get_data('unitdata', 'greeting.txt')") == "b'hello from memory\\n'");
   CHECK(python(setup, "importlib.resources.files('unitdata').joinpath('absent.txt').is_file()") == "False");
 }
+
+namespace {
+
+// An in-memory extension module item with the bytes of a file of this machine's python.
+BlobItem extension_item(const std::string& name, const std::string& file) {
+  Ref io(PyImport_ImportModule("io"));
+  Ref handle(io ? PyObject_CallMethod(io.p, "open", "ss", file.c_str(), "rb") : nullptr);
+  Ref bytes(handle ? PyObject_CallMethod(handle.p, "read", nullptr) : nullptr);
+  if (handle) Ref(PyObject_CallMethod(handle.p, "close", nullptr));
+  REQUIRE(bytes);
+  BlobItem item;
+  item.kind = Kind::Extension;
+  item.name = name;
+  item.path = file.substr(file.rfind('/') + 1);
+  item.data = std::string(PyBytes_AS_STRING(bytes.p), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.p)));
+  return item;
+}
+
+}  // namespace
+
+TEST_CASE("importer: extensions load from memory files closed at once, each through a path of its own") {
+  auto& importer = EmbeddedImporter::instance();
+  const std::string dynload = python("import sysconfig", "sysconfig.get_path('platstdlib') + '/lib-dynload/'");
+  const std::string suffix = ".cpython-311-x86_64-linux-gnu.so";
+  // _decimal initialises single-phase (its __file__ comes from the path it is loaded through),
+  // _queue multi-phase. Their memory files get the same descriptor number one after the other:
+  // with the same path string, the dynamic loader would hand the first object back.
+  REQUIRE(python("import sys", "'_decimal' in sys.modules or '_queue' in sys.modules") == "False");
+  importer.serve({extension_item("_decimal", dynload + "_decimal" + suffix), extension_item("_queue", dynload + "_queue" + suffix)});
+  const std::string setup = "import os, sys\n"
+                            "import _decimal, _queue\n"
+                            "def memory_files():\n"
+                            "    links = []\n"
+                            "    for n in os.listdir('/proc/self/fd'):\n"
+                            "        try: links.append(os.readlink('/proc/self/fd/' + n))\n"
+                            "        except OSError: pass\n"
+                            "    return [l for l in links if l.startswith('/memfd:')]\n";
+  CHECK(python(setup, "(str(_decimal.Decimal(1) / 8), _queue.SimpleQueue().qsize())") == "('0.125', 0)");
+  CHECK(python(setup, "_decimal.__file__") == std::string(kOrigin) + "/_decimal" + suffix);
+  CHECK(python(setup, "_queue.__file__") == std::string(kOrigin) + "/_queue" + suffix);
+  CHECK(python(setup, "memory_files()") == "[]");
+}
