@@ -6,10 +6,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+#include <system_error>
 #include <map>
 #include <set>
 #include <vector>
+
+#include "memory_file_hint.h"
 
 namespace freeze::importer {
 namespace {
@@ -32,20 +36,21 @@ void write_all(int fd, const unsigned char* data, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error(std::string("writing a memory file: ") + std::strerror(errno));
+    if (n <= 0) throw std::system_error(n < 0 ? errno : ENOSPC, std::generic_category(), "writing a memory file");
     data += n;
     size -= static_cast<std::size_t>(n);
   }
 }
 
 // Decompresses `entry` straight into a new memory file; returns its /proc/self/fd path, or
-// empty with `error` set.
-std::string memory_file(const blob::Entry& entry, std::string* error) {
+// empty with `error` and `error_number` (the errno) set.
+std::string memory_file(const blob::Entry& entry, std::string* error, int* error_number) {
   const auto key = std::make_pair(entry.kind, std::string(entry.name));
   if (const auto it = g_memory_file_of.find(key); it != g_memory_file_of.end()) return it->second;
   const std::string name = basename_of(entry.path.empty() ? entry.name : entry.path);
   const int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
   if (fd < 0) {
+    *error_number = errno;
     *error = std::string("memfd_create: ") + std::strerror(errno);
     return {};
   }
@@ -56,6 +61,16 @@ std::string memory_file(const blob::Entry& entry, std::string* error) {
   } catch (const blob::DamagedError& damage) {
     die_damaged(context().executable,
                 std::string(blob::kind_name(entry.kind)) + " '" + std::string(entry.name) + "': " + damage.what());
+  } catch (const std::bad_alloc&) {
+    *error_number = ENOMEM;
+    *error = "decompressing into a memory file failed";
+    ::close(fd);
+    return {};
+  } catch (const std::system_error& failure) {
+    *error_number = failure.code().value();
+    *error = failure.what();
+    ::close(fd);
+    return {};
   } catch (const std::exception& failure) {
     *error = failure.what();
     ::close(fd);
@@ -71,17 +86,11 @@ std::string memory_file(const blob::Entry& entry, std::string* error) {
 std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
   std::string error;
   if (entry.in_memory()) {
-    const std::string path = memory_file(entry, &error);
+    int error_number = 0;  // of making the memory file; 0 if it was made
+    const std::string path = memory_file(entry, &error, &error_number);
     if (!path.empty()) error = try_load(path);
     if (error.empty()) return {};
-    if ((entry.flags & blob::kFlagFilesystemCopy) == 0) {
-      // A mapping refused by the kernel means memory files cannot be executed here.
-      const bool refused = path.empty() || error.find("map") != std::string::npos ||
-                           error.find("ermitted") != std::string::npos;
-      if (!refused) return error;
-      return error + " (loading from memory failed: is executing memory files forbidden here, e.g. "
-                     "vm.memfd_noexec=2? route it to prefer-in-memory-fallback-filesystem-relative:PREFIX)";
-    }
+    if ((entry.flags & blob::kFlagFilesystemCopy) == 0) return error + memory_file_hint(error_number, error);
   }
   const std::string disk_error = try_load(entry_file(entry));
   return disk_error.empty() ? std::string() : (error.empty() ? disk_error : error + "; then from disk: " + disk_error);
