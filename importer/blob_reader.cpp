@@ -290,12 +290,14 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
     return id != 0 ? ZSTD_decompress_usingDDict(thread_dctx(), out, span.raw_size, frame, span.stored_size, dictionary(id))
                    : ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
   };
+  struct Release {  // a large buffer goes even when out of memory ends the read
+    ~Release() { release_large_stored_buffer(); }
+  } release;
   std::size_t written = decompress(stored_frame(span, stored_buffer()));
   throw_unless_allocation(written);
   if ((ZSTD_isError(written) || written != span.raw_size) && payload_fd_ >= 0 && refresh_payload_fd()) {
     written = decompress(stored_frame(span, stored_buffer()));  // the descriptor had been replaced under us: read again
   }
-  release_large_stored_buffer();
   throw_unless_allocation(written);
   if (ZSTD_isError(written)) {
     throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(written));

@@ -126,6 +126,7 @@ class MemoryFileFailureTest(TempDirTestCase):
                 result = run([DENY_SYSCALL, "memfd_create", errno_name, self.fallback], env=clean_env())
                 self.assertEqual((result.returncode, result.stdout, result.stderr), (0, "2\n", ""))
 
+    @unittest.skipIf(SANITIZED, "sanitizer runtimes need descriptors of their own")
     def test_no_descriptor_left(self):
         # With few descriptors the app starts but a memory file (or the loader's open of it)
         # finds none: the hint is about descriptors, not about a policy.
@@ -151,6 +152,7 @@ class MemoryFileFailureTest(TempDirTestCase):
 
 
 @unittest.skipUnless(can_unshare(), "needs root and unshare -m")
+@unittest.skipIf(SANITIZED, "sanitizer runtimes read /proc/self/maps")
 class NoProcTest(TempDirTestCase):
     """Without /proc (an empty tmpfs over it, as in a chroot), the executable is found from
     AT_EXECFN or argv[0] and PATH; only memory files, which need /proc/self/fd, cannot load."""
