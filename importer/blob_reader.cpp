@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,19 +16,37 @@
 // ZSTD_getFrameHeader is in the "static linking only" API; zstd is linked statically.
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+#include <zstd_errors.h>
 
 namespace freeze::blob {
 namespace {
 
 // zstd decompression context reused by each thread (creating one costs more than a small read).
+// Out of memory is std::bad_alloc (the next read tries again), never a null context.
 ZSTD_DCtx* thread_dctx() {
   struct Holder {
-    ZSTD_DCtx* ctx = ZSTD_createDCtx();
+    ZSTD_DCtx* ctx = nullptr;
     ~Holder() { ZSTD_freeDCtx(ctx); }
   };
   thread_local Holder holder;
+  if (holder.ctx == nullptr) holder.ctx = ZSTD_createDCtx();
+  if (holder.ctx == nullptr) throw std::bad_alloc();
   return holder.ctx;
 }
+
+// A zstd error is damage, except a failed allocation: that is out of memory, not the file's fault.
+void throw_unless_allocation(std::size_t result) {
+  if (ZSTD_isError(result) && ZSTD_getErrorCode(result) == ZSTD_error_memory_allocation) throw std::bad_alloc();
+}
+
+// zstd's allocator, noting a failure: a dictionary that does not load for lack of memory
+// (ZSTD_createDDict returns null either way) must not be reported as invalid.
+void* noting_malloc(void* failed, std::size_t size) {
+  void* memory = std::malloc(size);
+  if (memory == nullptr) *static_cast<bool*>(failed) = true;
+  return memory;
+}
+void plain_free(void*, void* memory) { std::free(memory); }  // the DDict keeps it: no use of the flag
 
 // Reads and decompresses in pieces of this size: big enough for few system calls, small enough
 // that nothing large stays resident once a library is loaded.
@@ -91,7 +110,10 @@ const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
       throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is not stored as one raw block");
     }
     if (ZSTD_getDictID_fromDict(content, span.raw_size) != id) continue;
-    ZSTD_DDict* loaded = ZSTD_createDDict_byReference(content, span.raw_size);
+    bool allocation_failed = false;
+    const ZSTD_customMem noting{noting_malloc, plain_free, &allocation_failed};
+    ZSTD_DDict* loaded = ZSTD_createDDict_advanced(content, span.raw_size, ZSTD_dlm_byRef, ZSTD_dct_auto, noting);
+    if (loaded == nullptr && allocation_failed) throw std::bad_alloc();
     if (loaded == nullptr) throw DamagedError("zstd dictionary '" + std::string(entry.name) + "' is invalid");
     if (!stored.empty()) dictionaries_->buffers.push_back(std::move(stored));  // moving keeps its bytes in place
     dictionaries_->by_id.emplace(id, loaded);
@@ -268,11 +290,15 @@ void BlobReader::read_into(const Span& span, unsigned char* out) const {
     return id != 0 ? ZSTD_decompress_usingDDict(thread_dctx(), out, span.raw_size, frame, span.stored_size, dictionary(id))
                    : ZSTD_decompressDCtx(thread_dctx(), out, span.raw_size, frame, span.stored_size);
   };
+  struct Release {  // a large buffer goes even when out of memory ends the read
+    ~Release() { release_large_stored_buffer(); }
+  } release;
   std::size_t written = decompress(stored_frame(span, stored_buffer()));
+  throw_unless_allocation(written);
   if ((ZSTD_isError(written) || written != span.raw_size) && payload_fd_ >= 0 && refresh_payload_fd()) {
     written = decompress(stored_frame(span, stored_buffer()));  // the descriptor had been replaced under us: read again
   }
-  release_large_stored_buffer();
+  throw_unless_allocation(written);
   if (ZSTD_isError(written)) {
     throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(written));
   }
@@ -303,7 +329,7 @@ void BlobReader::read_streaming(const Span& span,
   };
   auto use_dictionary = [&] {
     if (const std::uint32_t id = ZSTD_getDictID_fromFrame(in.src, in.size); id != 0) {
-      ZSTD_DCtx_refDDict(context.get(), dictionary(id));
+      throw_unless_allocation(ZSTD_DCtx_refDDict(context.get(), dictionary(id)));
     }
   };
   if (payload_fd_ < 0) {
@@ -321,6 +347,7 @@ void BlobReader::read_streaming(const Span& span,
     if (in.pos == in.size && consumed < span.stored_size) refill();
     ZSTD_outBuffer out{piece.get(), piece_size, 0};
     remaining = ZSTD_decompressStream(context.get(), &out, &in);  // verifies the checksum at the end
+    throw_unless_allocation(remaining);
     if (ZSTD_isError(remaining)) {
       throw DamagedError(std::string("resource does not decompress: ") + ZSTD_getErrorName(remaining));
     }

@@ -2,7 +2,8 @@
 // `freeze inspect`). Opening checks the trailer and the index checksum; lookups binary-search
 // the index in place; reads decompress one span and verify its checksum. Every offset taken
 // from the file is bounds-checked, so a damaged or hostile file yields DamagedError, never a
-// read outside the buffer.
+// read outside the buffer. Running out of memory is std::bad_alloc (zstd's allocation errors
+// included), never DamagedError: it is not the file's fault.
 #pragma once
 
 #include <cstddef>

@@ -3,6 +3,7 @@
 #include <marshal.h>
 
 #include <iterator>
+#include <new>
 
 namespace freeze::importer {
 namespace {
@@ -114,7 +115,9 @@ PyObject* call_with_frames_removed(PyObject* function, PyObject* args) {
   return PyObject_Vectorcall(run, stack, static_cast<std::size_t>(count + 1), nullptr);
 }
 
-PyObject* load_code(const blob::Entry& entry) {
+namespace {
+
+PyObject* read_code(const blob::Entry& entry) {
   const std::string path = entry_file(entry);
   if (!entry.data.present() && entry.in_memory()) {
     // Source and no bytecode: a stdlib module that did not compile at build time (CPython's
@@ -128,7 +131,7 @@ PyObject* load_code(const blob::Entry& entry) {
   return code ? fix_filename(code, path) : nullptr;
 }
 
-PyObject* load_source(const blob::Entry& entry) {
+PyObject* read_source(const blob::Entry& entry) {
   if (!entry.in_memory()) {
     auto source = read_data(entry);
     if (!source) return nullptr;
@@ -141,6 +144,26 @@ PyObject* load_source(const blob::Entry& entry) {
   if (!entry.aux.present()) Py_RETURN_NONE;
   const std::string source = read_span(entry, entry.aux);
   return PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace");
+}
+
+}  // namespace
+
+// Decompressing a module's bytecode or source needs memory the size of it: without it, the
+// import raises MemoryError as python's would (a C++ exception must not cross Python's frames).
+PyObject* load_code(const blob::Entry& entry) {
+  try {
+    return read_code(entry);
+  } catch (const std::bad_alloc&) {
+    return PyErr_NoMemory();
+  }
+}
+
+PyObject* load_source(const blob::Entry& entry) {
+  try {
+    return read_source(entry);
+  } catch (const std::bad_alloc&) {
+    return PyErr_NoMemory();
+  }
 }
 
 }  // namespace freeze::importer

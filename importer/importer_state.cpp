@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include <cstdio>
+#include <new>
 
 namespace freeze::importer {
 namespace {
@@ -45,7 +46,14 @@ std::string read_span(const blob::Entry& entry, const blob::Span& span) {
 std::string entry_file(const blob::Entry& entry) { return g_context->origin_dir + "/" + std::string(entry.path); }
 
 std::optional<std::string> read_data(const blob::Entry& entry) {
-  if (entry.in_memory()) return read_span(entry, entry.data);
+  if (entry.in_memory()) {
+    try {
+      return read_span(entry, entry.data);
+    } catch (const std::bad_alloc&) {
+      PyErr_NoMemory();
+      return std::nullopt;
+    }
+  }
   // POSIX reads rather than iostreams: the launcher stays free of the C++ stream library.
   const std::string path = entry_file(entry);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -20,9 +20,10 @@ std::optional<blob::Entry> lookup(blob::Kind kind, std::string_view name);
 std::vector<blob::Entry> lookup_prefix(blob::Kind kind, std::string_view prefix);
 
 // The bytes of an entry's data: decompressed from the payload, or read from its file beside
-// the executable. Returns nullopt with OSError set if the file cannot be read.
+// the executable. Returns nullopt with OSError set if the file cannot be read, MemoryError if
+// there is no memory to decompress it.
 std::optional<std::string> read_data(const blob::Entry& entry);
-std::string read_span(const blob::Entry& entry, const blob::Span& span);
+std::string read_span(const blob::Entry& entry, const blob::Span& span);  // throws std::bad_alloc
 
 // Absolute path of an entry's file (real, or where it would be for in-memory entries).
 std::string entry_file(const blob::Entry& entry);

@@ -6,10 +6,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+#include <system_error>
 #include <map>
 #include <set>
 #include <vector>
+
+#include "memory_file_hint.h"
 
 namespace freeze::importer {
 namespace {
@@ -56,17 +60,19 @@ void write_all(int fd, const unsigned char* data, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error(std::string("writing a memory file: ") + std::strerror(errno));
+    if (n <= 0) throw std::system_error(n < 0 ? errno : ENOSPC, std::generic_category(), "writing a memory file");
     data += n;
     size -= static_cast<std::size_t>(n);
   }
 }
 
-// Decompresses `entry` straight into a new memory file (`file`); false with `error` set.
-bool write_memory_file(const blob::Entry& entry, MemoryFile* file, std::string* error) {
+// Decompresses `entry` straight into a new memory file (`file`); false with `error` and
+// `error_number` (the errno, 0 if none applies) set.
+bool write_memory_file(const blob::Entry& entry, MemoryFile* file, std::string* error, int* error_number) {
   const std::string name = basename_of(entry.path.empty() ? entry.name : entry.path);
   const int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
   if (fd < 0) {
+    *error_number = errno;
     *error = std::string("memfd_create: ") + std::strerror(errno);
     return false;
   }
@@ -78,6 +84,14 @@ bool write_memory_file(const blob::Entry& entry, MemoryFile* file, std::string* 
   } catch (const blob::DamagedError& damage) {
     die_damaged(context().executable,
                 std::string(blob::kind_name(entry.kind)) + " '" + std::string(entry.name) + "': " + damage.what());
+  } catch (const std::bad_alloc&) {
+    *error_number = ENOMEM;
+    *error = "decompressing into a memory file failed";
+    return false;
+  } catch (const std::system_error& failure) {
+    *error_number = failure.code().value();
+    *error = failure.what();
+    return false;
   } catch (const std::exception& failure) {
     *error = failure.what();
     return false;
@@ -87,14 +101,13 @@ bool write_memory_file(const blob::Entry& entry, MemoryFile* file, std::string* 
 }
 
 // Loads an in-memory entry through a memory file (or the path it was loaded through before).
-// Returns an error message, empty on success; `written` tells whether a memory file was made.
-std::string load_from_memory(const blob::Entry& entry, const auto& try_load, bool* written) {
+// Returns an error message, empty on success; `error_number` is the errno of making the memory file.
+std::string load_from_memory(const blob::Entry& entry, const auto& try_load, int* error_number) {
   const auto key = std::make_pair(entry.kind, std::string(entry.name));
   if (const auto it = g_loaded_path_of.find(key); it != g_loaded_path_of.end()) return try_load(it->second);
   MemoryFile file;
   std::string error;
-  *written = write_memory_file(entry, &file, &error);
-  if (!*written) return error;
+  if (!write_memory_file(entry, &file, &error, error_number)) return error;
   error = try_load(file.path);
   if (error.empty()) g_loaded_path_of[key] = file.path;
   return error;  // the memory file is closed here, loaded or not
@@ -106,17 +119,10 @@ std::string load_from_memory(const blob::Entry& entry, const auto& try_load, boo
 std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
   std::string error;
   if (entry.in_memory()) {
-    bool written = false;
-    error = load_from_memory(entry, try_load, &written);
+    int error_number = 0;  // of making the memory file; 0 if it was made
+    error = load_from_memory(entry, try_load, &error_number);
     if (error.empty()) return {};
-    if ((entry.flags & blob::kFlagFilesystemCopy) == 0) {
-      // A mapping refused by the kernel means memory files cannot be executed here.
-      const bool refused = !written || error.find("map") != std::string::npos ||
-                           error.find("ermitted") != std::string::npos;
-      if (!refused) return error;
-      return error + " (loading from memory failed: is executing memory files forbidden here, e.g. "
-                     "vm.memfd_noexec=2? route it to prefer-in-memory-fallback-filesystem-relative:PREFIX)";
-    }
+    if ((entry.flags & blob::kFlagFilesystemCopy) == 0) return error + memory_file_hint(error_number, error);
   }
   const std::string disk_error = try_load(entry_file(entry));
   return disk_error.empty() ? std::string() : (error.empty() ? disk_error : error + "; then from disk: " + disk_error);

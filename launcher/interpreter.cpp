@@ -4,10 +4,12 @@
 #include <Python.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "out_of_memory.h"
 #include "python_hooks.h"
 #include "site_builtins.h"
 
@@ -21,6 +23,10 @@ extern "C" PyStatus _Py_InitializeMain(void);
 void check(PyStatus status, PyConfig* config = nullptr) {
   if (!PyStatus_Exception(status)) return;
   if (config != nullptr) PyConfig_Clear(config);
+  // _PyStatus_NO_MEMORY's message: before the allocators are watched (pre-initialisation).
+  if (PyStatus_IsError(status) && status.err_msg != nullptr && std::strcmp(status.err_msg, "memory allocation failed") == 0) {
+    die_out_of_memory("starting the interpreter");
+  }
   Py_ExitStatusException(status);
 }
 
@@ -188,7 +194,9 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
   }
   g_stdlib_dir = context.origin_dir;
   wrap_posix_init();
+  set_start_up_step("starting the interpreter");
   preinitialize(settings, kind, argc, argv);
+  watch_interpreter_allocations();
 
   PyConfig config;
   configure(&config, context, settings, kind, argc, argv);
@@ -209,6 +217,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
   // fifth of the start-up) still has exit() and friends. A python command line (interpreter
   // mode) keeps python's meaning of -S.
   if (kind != RunKind::PythonCommandLine && !settings.site) install_site_builtins();
+  set_start_up_step(nullptr);  // from here on, out of memory is MemoryError
 }
 
 }  // namespace freeze::launcher

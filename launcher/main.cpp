@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "importer_module.h"
 #include "interpreter.h"
 #include "launch_settings.h"
+#include "out_of_memory.h"
 #include "self_image.h"
 
 namespace {
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   const char* program = argc > 0 ? argv[0] : "freeze-launcher";
   std::optional<launcher::SelfImage> image;
   try {
-    image.emplace(launcher::SelfImage::open());
+    image.emplace(launcher::SelfImage::open(argc > 0 ? argv[0] : ""));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "%s: %s\n", program, error.what());
     return 1;
@@ -46,17 +48,20 @@ int main(int argc, char** argv) {
     importer::die_damaged(image->path(), "no resource trailer at the end of the file (truncated?)");
   }
 
+  launcher::report_out_of_memory_as(image->path());
   static importer::ImporterContext context;  // outlives the interpreter
   static std::optional<blob::BlobReader> reader;
   blob::LaunchSettings settings;
   try {
     reader.emplace(blob::BlobReader::open(bytes));
-    reader->read_payload_from(image->fd());
+    reader->read_payload_from(image->fd(), image->reopen_path());
     const auto entry = reader->find(blob::Kind::Settings, "app");
     if (!entry) throw blob::DamagedError("launch settings are missing");
     settings = blob::LaunchSettings::from(blob::decode_settings(reader->read(entry->data)));
   } catch (const blob::DamagedError& error) {
     importer::die_damaged(image->path(), error.what());
+  } catch (const std::bad_alloc&) {
+    launcher::die_out_of_memory("reading the launch settings");
   }
   if (settings.python_version != this_python_version()) {
     std::fprintf(stderr, "%s: built for Python %s but this launcher embeds Python %s; rebuild it with a matching freeze\n",
