@@ -55,7 +55,8 @@ struct Outcome {
   std::string traceback;
   std::string missing_module;  // ImportError.name
   std::string filename;        // OSError.filename
-  std::string output;          // the process's output, for crashes
+  std::string output;          // what the check printed, for crashes
+  std::uint64_t log_offset = 0;  // where its output starts in the log
   std::vector<std::string> warnings;
   bool crashed = false;
   bool timed_out = false;
@@ -330,8 +331,10 @@ std::vector<std::string> split_fields(const std::string& line) {
   }
 }
 
-std::string tail_of_file(const fs::path& path, std::size_t max_lines) {
+// The last lines of `path` from byte `offset` on.
+std::string tail_of_file(const fs::path& path, std::size_t max_lines, std::uint64_t offset = 0) {
   std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   std::string out;
@@ -374,14 +377,22 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   const std::string exe = executable.string();
   const std::string manifest_path = manifest.string();
   const std::string start = std::to_string(first);
-  char* argv[] = {const_cast<char*>(exe.c_str()), const_cast<char*>(manifest_path.c_str()), const_cast<char*>(start.c_str()),
-                  nullptr};
+  // No arguments: with [python] interpreter = true the launcher would take an existing file
+  // (the manifest) for a script to run. The checking program reads its two inputs from the
+  // environment instead, and removes them before the first check.
+  char* argv[] = {const_cast<char*>(exe.c_str()), nullptr};
+  std::string manifest_variable = "FREEZE_CHECK_MANIFEST=" + manifest_path;
+  std::string start_variable = "FREEZE_CHECK_FIRST=" + start;
   // The environment of a clean target machine: no PYTHONPATH & co. that could hide a module
   // missing from the executable (they matter when [python] isolated = false).
   std::vector<char*> environment;
   for (char** variable = environ; *variable != nullptr; ++variable) {
-    if (std::strncmp(*variable, "PYTHON", 6) != 0) environment.push_back(*variable);
+    if (std::strncmp(*variable, "PYTHON", 6) != 0 && std::strncmp(*variable, "FREEZE_CHECK_", 13) != 0) {
+      environment.push_back(*variable);
+    }
   }
+  environment.push_back(manifest_variable.data());
+  environment.push_back(start_variable.data());
   environment.push_back(nullptr);
   pid_t pid = 0;
   const int spawn_error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, environment.data());
@@ -430,6 +441,7 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
       Outcome& outcome = outcomes[index];
       if (fields[0] == "B") {
         current = index;
+        if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
         deadline = clock::now() + std::chrono::seconds(timeout_seconds);
       } else if (fields[0] == "K") {
         outcome.state = Outcome::State::Passed;
@@ -472,7 +484,7 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   const std::size_t culprit = *current;
   Outcome& outcome = outcomes[culprit];
   outcome.state = Outcome::State::Failed;
-  outcome.output = tail_of_file(log, 20);
+  outcome.output = tail_of_file(log, 20, outcome.log_offset);
   if (timed_out) {
     outcome.timed_out = true;
     outcome.error_type = "timeout";
