@@ -19,6 +19,7 @@ struct CheckOptions {
   std::vector<std::string> exclude;   // dotted names or globs not imported
   int timeout_seconds = 60;           // per module
   bool json = false;                  // a JSON report on stdout
+  bool tests = false;                 // import third-party test and setup modules too
 };
 
 // Returns the exit status: 0 when every check passed, 1 otherwise. Throws UserError when the

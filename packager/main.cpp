@@ -233,6 +233,8 @@ int main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 86400).description(""));
   check_cmd->add_flag("--json", check_options.json, "Print the results as JSON");
+  check_cmd->add_flag("--tests", check_options.tests,
+                      "Import third-party packages' tests, conftest, setup and PyInstaller hook modules too");
   add_output_flags(check_cmd, verbose, quiet);
 
   std::string inspect_path;

@@ -20,6 +20,7 @@ TEST_CASE("markers: python versions compare as versions, not strings") {
   CHECK(evaluate_marker("python_full_version < '3.11.0rc1'") == false);
   CHECK(evaluate_marker("python_version ~= '3.9'") == true);
   CHECK(evaluate_marker("'3.8' > python_version") == false);
+  CHECK(evaluate_marker(" python_version < \"3.11\"") == false);  // as Requires-Dist has it, after the ';'
 }
 
 TEST_CASE("markers: platform, implementation and extras") {
@@ -69,3 +70,4 @@ TEST_CASE("entry points: entry_points.txt and plugin groups") {
   CHECK_FALSE(freeze::packager::is_plugin_group_of("pygments.lexers", tops));  // "py" then a letter
   CHECK_FALSE(freeze::packager::is_plugin_group_of("console_scripts", tops));
 }
+
