@@ -470,7 +470,7 @@ std::string signal_name(int signal) {
 // Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
 // from (items.size() when done).
 std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
-                     int timeout_seconds, std::vector<Outcome>& outcomes) {
+                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
@@ -492,6 +492,7 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   char* argv[] = {const_cast<char*>(exe.c_str()), nullptr};
   std::string manifest_variable = "FREEZE_CHECK_MANIFEST=" + manifest_path;
   std::string start_variable = "FREEZE_CHECK_FIRST=" + start;
+  std::string probe_variable = "FREEZE_CHECK_PROBE=" + probe;
   // The environment of a clean target machine: no PYTHONPATH & co. that could hide a module
   // missing from the executable (they matter when [python] isolated = false).
   std::vector<char*> environment;
@@ -502,6 +503,7 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   }
   environment.push_back(manifest_variable.data());
   environment.push_back(start_variable.data());
+  environment.push_back(probe_variable.data());
   environment.push_back(nullptr);
   pid_t pid = 0;
   const int spawn_error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, environment.data());
@@ -542,6 +544,10 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
       if (fields.empty()) continue;
       if (fields[0] == "E") {
         finished = true;
+        continue;
+      }
+      if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
+        files_readable = fields[2] == "1";
         continue;
       }
       if (fields.size() < 2) continue;
@@ -620,18 +626,23 @@ struct HintContext {
   std::set<std::string> included_tops;
   fs::path exe_dir;
   fs::path stdlib_dir;
-  std::map<std::string, std::string> package_dirs;  // "<exe dir>/.../blib2to3" -> "blib2to3"
+  struct Package {
+    std::string name;
+    bool in_memory = false;
+  };
+  std::map<std::string, Package> package_dirs;  // "<exe dir>/.../blib2to3" -> blib2to3
+  bool files_readable = false;                  // embedded files can be opened by path
 };
 
 // The package whose directory holds `path`: the included package with the longest directory
 // that contains it. The directories come from the index (each package's __init__ path, where
 // its __file__ points), whatever the layout of the virtual tree is.
-std::string owning_package(const std::string& path, const HintContext& context) {
-  std::string best;
+const HintContext::Package* owning_package(const std::string& path, const HintContext& context) {
+  const HintContext::Package* best = nullptr;
   std::size_t best_length = 0;
   for (const auto& [dir, package] : context.package_dirs) {
     if (dir.size() > best_length && path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/') {
-      best = package;
+      best = &package;
       best_length = dir.size();
     }
   }
@@ -737,9 +748,17 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     const std::string filename = outcome.filename;
     if (filename.starts_with(exe_prefix)) {
       const std::string relative = filename.substr(exe_prefix.size());
-      if (item.location == "in memory" || item.location.starts_with("in memory")) {
-        std::string package = owning_package(filename, context);  // the reader of the data, e.g. blib2to3 for black
-        if (package.empty()) package = item.top_level.empty() ? relative.substr(0, relative.find('/')) : item.top_level;
+      // The package whose data it is (blib2to3 when black fails on blib2to3's grammar).
+      const HintContext::Package* owner = owning_package(filename, context);
+      const bool in_memory = owner ? owner->in_memory : item.location.starts_with("in memory");
+      const std::string package = owner ? owner->name : item.top_level.empty() ? relative.substr(0, relative.find('/'))
+                                                                               : item.top_level;
+      if (in_memory && context.files_readable) {  // embedded files open by path: this one is not among them
+        return "<exe dir>/" + relative + " is not among the files of " + package +
+               " that were built in: is it created at install time or at first run? Create it before building, or "
+               "have the package write it elsewhere (a cache directory)";
+      }
+      if (in_memory) {
         return "it opens <exe dir>/" + relative +
                " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
                "location. Route the package to filesystem-relative:lib:" + routing_snippet(package) +
@@ -757,8 +776,8 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     return "importlib.metadata cannot read this distribution's metadata";
   }
   return "it fails when imported in the frozen app; if `python3.11 -c \"import " + item.name +
-         "\"` works, the difference is the frozen environment: no files beside in-memory modules (see the README), "
-         "sys.path is empty, sys.frozen is True";
+         "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
+         "\"Behaving like python\" in the README)";
 }
 
 std::string display_path(std::string text, const fs::path& exe_dir) {
@@ -857,23 +876,35 @@ int check(const CheckOptions& options, std::ostream& out) {
   note("running " + std::to_string(plan.items.size()) + (plan.items.size() == 1 ? " check" : " checks"));
 
   std::vector<Outcome> outcomes(plan.items.size());
+  // An in-memory module's virtual path: can the checking program open it by path?
+  std::string probe;
+  for (const auto& item : inspection.resources) {
+    if (item["kind"] == "module" && item["location"] == "in-memory" && item.contains("path")) {
+      probe = (built.executable.parent_path() / item["path"].get<std::string>()).string();
+      break;
+    }
+  }
+  bool files_readable = false;
   std::size_t next = 0;
   for (int runs = 0; next < plan.items.size(); ++runs) {
     if (runs >= 50) {
       throw UserError("the verification executable keeps stopping; the report so far would be incomplete");
     }
-    next = run_from(built.executable, manifest, temp.path() / "output.log", next, options.timeout_seconds, outcomes);
+    next = run_from(built.executable, manifest, temp.path() / "output.log", next, options.timeout_seconds, probe,
+                    files_readable, outcomes);
   }
 
   // The report.
-  HintContext context{config, inspection, {}, {}, built.executable.parent_path(), BuildPython::instance().stdlib_dir(), {}};
+  HintContext context{config, inspection, {}, {}, built.executable.parent_path(), BuildPython::instance().stdlib_dir(), {},
+                      files_readable};
   for (const auto& item : inspection.resources) {
     if (item["kind"] == "module" || item["kind"] == "extension") {
       context.included_modules.insert(item["name"].get<std::string>());
       context.included_tops.insert(item["top_level"].get<std::string>());
       if (item.value("package", false) && item.contains("path")) {
         const fs::path init = context.exe_dir / item["path"].get<std::string>();
-        context.package_dirs[init.parent_path().lexically_normal().string()] = item["name"].get<std::string>();
+        context.package_dirs[init.parent_path().lexically_normal().string()] = {item["name"].get<std::string>(),
+                                                                                item["location"] == "in-memory"};
       }
     }
   }

@@ -1,8 +1,9 @@
 # The verification program of `freeze check`. freeze builds a copy of the app from the same
 # config with this as app.code, then runs it without arguments (with [python] interpreter = true
 # an argument that names a file would be run as a script), the environment naming its inputs:
-# FREEZE_CHECK_MANIFEST (a file) and FREEZE_CHECK_FIRST (the first check to run), with fd 3 open
-# for the results and fds 1 and 2 on a log file. MANIFEST has one check per line, tab-separated:
+# FREEZE_CHECK_MANIFEST (a file), FREEZE_CHECK_FIRST (the first check to run) and
+# FREEZE_CHECK_PROBE (the virtual path of an in-memory module), with fd 3 open for the results
+# and fds 1 and 2 on a log file. MANIFEST has one check per line, tab-separated:
 #   entry  MODULE  FUNCTION  CONSOLE_SCRIPT
 #   module NAME  HAS_DATA_BESIDE_IT(0/1)
 #   resource NAME  PACKAGE  RELATIVE_PATH  RAW_SIZE
@@ -12,6 +13,7 @@
 # "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename"
 # (failed), or "W<TAB>index<TAB>message" (a warning) after; "E" at the end. log_offset is where
 # the check's own output starts in the log, so that a crash is shown with what it printed only.
+# First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
 # Fields escape backslash, tab, CR and newline. Only modules every interpreter has are used
 # (sys, os and builtins): the app's config may leave the rest of the standard library out.
 import builtins
@@ -112,9 +114,14 @@ def _file_warnings(name, module):
             yield f"{name} line {number}: {line.strip()}"
 
 
+# Whether embedded files can be opened by path (an in-memory module's __file__ exists): then
+# paths built from __file__ work and are no longer worth a warning.
+_files_readable = False
+
+
 def check_module(name, has_data):
     module = _import(name)
-    if has_data == "1":
+    if has_data == "1" and not _files_readable:
         return list(_file_warnings(name, module))
     return []
 
@@ -226,6 +233,10 @@ def _restore_interpreter_state(import_function):
 def _main():
     manifest_path = os.environ.pop("FREEZE_CHECK_MANIFEST")
     first = int(os.environ.pop("FREEZE_CHECK_FIRST"))
+    probe = os.environ.pop("FREEZE_CHECK_PROBE", "")
+    global _files_readable
+    _files_readable = bool(probe) and os.path.isfile(probe)
+    _emit("I", "files_readable", int(_files_readable))
     with open(manifest_path, encoding="utf-8") as manifest:
         items = [line.rstrip("\n").split("\t") for line in manifest if line.strip()]
     import_function = builtins.__import__
