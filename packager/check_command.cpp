@@ -115,6 +115,7 @@ std::string third_party_test_reason(const std::string& name) {
     const std::string& part = parts[i];
     if (part == "tests" || part == "test") return "the package's own tests";
     if (part == "conftest") return "pytest's configuration of the package's tests";
+    if (part == "examples" || part == "_examples") return "the package's examples, which need other packages";
     if (part == "_pyinstaller" || part == "__pyinstaller") return "PyInstaller hooks, read by PyInstaller only";
     if (part == "setup" && i + 1 == parts.size() && i > 0) return "a setup script of the package's build";
   }
