@@ -222,12 +222,19 @@ def _restore_interpreter_state(import_function):
     fresh process: dill.__diff, for one, replaces builtins.__import__ when imported."""
     if builtins.__import__ is not import_function:
         builtins.__import__ = import_function
-    for stream, original in ((sys.stdout, sys.__stdout__), (sys.stderr, sys.__stderr__)):
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):  # into the log, before the next offset
         try:
             stream.flush()
         except BaseException:
             pass
-    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__  # colorama & co. wrap them when imported
+
+
+def _log_offset():
+    try:
+        return os.lseek(1, 0, os.SEEK_CUR)
+    except OSError:  # a module closed or replaced fd 1
+        return 0
 
 
 def _main():
@@ -242,7 +249,7 @@ def _main():
     import_function = builtins.__import__
     for index in range(first, len(items)):
         kind, *args = items[index]
-        _emit("B", index, os.lseek(1, 0, os.SEEK_CUR))
+        _emit("B", index, _log_offset())
         try:
             warnings = _CHECKS[kind](*args)
         except KeyboardInterrupt:
