@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@
 #include "build_python.h"
 #include "check_script_source.h"
 #include "console.h"
+#include "entry_point_plugins.h"
 #include "explain_config.h"
 #include "file_tree.h"
 #include "inspect_command.h"
@@ -45,20 +47,23 @@ struct Item {
   std::vector<std::string> args;  // for the checking program
   std::string location;           // where it was routed, in words
   std::string top_level;
+  bool testing_helper = false;  // a failure for want of a test tool is not the app's
 };
 
 struct Outcome {
-  enum class State { NotRun, Passed, Failed } state = State::NotRun;
+  enum class State { NotRun, Passed, Failed, Skipped } state = State::NotRun;
   std::string error_type;
   std::string message;
   std::string where;
   std::string traceback;
   std::string missing_module;  // ImportError.name
   std::string filename;        // OSError.filename
-  std::string output;          // the process's output, for crashes
+  std::string output;          // what the check printed, for crashes
+  std::uint64_t log_offset = 0;  // where its output starts in the log
   std::vector<std::string> warnings;
   bool crashed = false;
   bool timed_out = false;
+  std::string hint;  // decided with the outcome (plugins not included), else by hint_for
 };
 
 struct Skipped {
@@ -94,6 +99,38 @@ const std::map<std::string, std::string>& stdlib_never_imported() {
       {"*.idle_test", "the standard library's own tests"},
   };
   return skipped;
+}
+
+// Why a third-party module is not imported by default (--tests imports it), or empty: test
+// and build-time modules of installed packages, which fail for reasons no frozen app meets.
+std::string third_party_test_reason(const std::string& name) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const auto dot = name.find('.', start);
+    parts.push_back(name.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (part == "tests" || part == "test") return "the package's own tests";
+    if (part == "conftest") return "pytest's configuration of the package's tests";
+    if (part == "examples" || part == "_examples") return "the package's examples, which need other packages";
+    if (part == "_pyinstaller" || part == "__pyinstaller") return "PyInstaller hooks, read by PyInstaller only";
+    if (part == "setup" && i + 1 == parts.size() && i > 0) return "a setup script of the package's build";
+  }
+  return {};
+}
+
+// A third-party testing helper package (numpy.testing, sphinx.testing): checked, but a failure
+// for want of a test tool is theirs, not the app's.
+bool is_testing_helper(const std::string& name) {
+  return name.ends_with(".testing") || name.find(".testing.") != std::string::npos;
+}
+
+const std::set<std::string>& test_tools() {
+  static const std::set<std::string> tools = {"pytest", "_pytest", "hypothesis", "nose", "mock", "unittest2"};
+  return tools;
 }
 
 // Tools in a project directory that run when imported.
@@ -179,9 +216,67 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 
 struct Plan {
   std::vector<Item> items;
+  std::vector<InstalledPlugins> absent;  // plugin distributions the config leaves out
   std::vector<Skipped> skipped;
   std::size_t stdlib_modules_not_imported = 0;
 };
+
+// Where the config's distributions come from, on this machine: the site_packages dirs and
+// packages.paths (wheels are not searched).
+std::vector<fs::path> metadata_search_dirs(const AppConfig& config) {
+  std::vector<fs::path> dirs;
+  for (const auto& site : config.site_packages) dirs.push_back(site.dir);
+  for (const auto& path : config.package_paths) dirs.push_back(path);
+  return dirs;
+}
+
+std::string read_whole_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Entry points of the included distributions in their packages' plugin groups are loaded, as
+// the app would load them; the plugin distributions installed beside them but not included
+// are failures of their own (python would load them, the frozen app does not see them).
+// The latter are decided here and need no run: plan.absent holds them, after plan.items.
+void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
+                        const std::map<std::string, std::vector<std::string>>& distributions,
+                        const std::function<bool(const std::string&)>& excluded_by_user, Plan& plan) {
+  std::set<std::string> third_party_tops;
+  for (const auto& item : inspection.resources) {
+    if ((item["kind"] == "module" || item["kind"] == "extension") && item["group"] != kGroupStdlib) {
+      third_party_tops.insert(item["top_level"].get<std::string>());
+    }
+  }
+  const std::vector<fs::path> search_dirs = metadata_search_dirs(config);
+  std::set<std::string> included_directories;
+  for (const auto& [directory, files] : distributions) {
+    included_directories.insert(directory);
+    if (std::find(files.begin(), files.end(), "entry_points.txt") == files.end()) continue;
+    for (const auto& dir : search_dirs) {
+      const fs::path file = dir / directory / "entry_points.txt";
+      std::error_code error;
+      if (!fs::is_regular_file(file, error)) continue;
+      for (const auto& entry_point : parse_entry_points(read_whole_file(file))) {
+        if (!is_plugin_group_of(entry_point.group, third_party_tops) || excluded_by_user(entry_point.module())) continue;
+        Item check;
+        check.kind = "entry_point";
+        check.name = entry_point.group + ": " + entry_point.name + " = " + entry_point.value;
+        check.args = {entry_point.group, entry_point.name, entry_point.value};
+        check.location = "entry point of " + directory;
+        check.top_level = entry_point.top_level();
+        plan.items.push_back(check);
+      }
+      break;
+    }
+  }
+  for (auto& plugins : plugins_not_included(search_dirs, included_directories, third_party_tops)) {
+    if (excluded_by_user(plugins.name) || excluded_by_user(plugins.entry_points.front().top_level())) continue;
+    plan.absent.push_back(std::move(plugins));
+  }
+}
 
 Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options) {
   Plan plan;
@@ -211,12 +306,24 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
                        [&](const std::string& pattern) { return name_matches(name, pattern); });
   };
   const bool entry_runs_as_main = config.code.empty() && config.console_script.empty() && config.entry_function.empty();
+  // An installed package, not the app's own code: named in a site_packages include list, or
+  // what the index files under third-party (its distribution's metadata names it).
+  std::set<std::string> site_tops;
+  for (const auto& site : config.site_packages) site_tops.insert(site.include.begin(), site.include.end());
+  auto installed_package = [&](const nlohmann::json& item) {
+    return item["group"] == kGroupThirdParty || site_tops.contains(item["top_level"].get<std::string>());
+  };
+  // One check per module: a mypyc-compiled package ships mod.py beside mod.cpython-311-*.so
+  // (two resources, one module), and its compiled __init__ is the package itself.
+  std::set<std::string> planned;
   // Application modules first, then third-party, then the standard library.
   for (const char* group : {kGroupApplication, kGroupThirdParty, kGroupStdlib}) {
     for (const auto& item : resources) {
       const std::string kind = item["kind"];
       if ((kind != "module" && kind != "extension") || item["group"] != group) continue;
-      const std::string name = item["name"];
+      std::string name = item["name"];
+      if (name.ends_with(".__init__")) name.resize(name.size() - std::string_view(".__init__").size());
+      if (!planned.insert(name).second) continue;
       const bool stdlib = group == std::string(kGroupStdlib);
       std::string reason;
       if (name == "__main__" || name.ends_with(".__main__")) {
@@ -227,6 +334,8 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
         reason = "--exclude";
       } else if (!stdlib && name.find('.') == std::string::npos && project_scripts().contains(name)) {
         reason = "a project tool script (" + name + ".py) that runs when imported";
+      } else if (installed_package(item) && !options.tests && !(reason = third_party_test_reason(name)).empty()) {
+        reason += " (freeze check --tests imports it)";
       } else if (stdlib) {
         for (const auto& [skip, why] : stdlib_never_imported()) {
           if (name_matches(name, skip)) reason = why;
@@ -248,6 +357,7 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
       const bool in_memory = item["location"] == "in-memory";
       check.args = {name, (!stdlib && in_memory && tops_with_data.contains(check.top_level)) ? "1" : "0"};
       check.location = location_words(item);
+      check.testing_helper = installed_package(item) && !options.tests && is_testing_helper(name);
       plan.items.push_back(check);
     }
   }
@@ -301,6 +411,7 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
     check.location = "distribution metadata";
     plan.items.push_back(check);
   }
+  plan_plugin_checks(config, inspection, distributions, excluded_by_user, plan);
   return plan;
 }
 
@@ -330,8 +441,10 @@ std::vector<std::string> split_fields(const std::string& line) {
   }
 }
 
-std::string tail_of_file(const fs::path& path, std::size_t max_lines) {
+// The last lines of `path` from byte `offset` on.
+std::string tail_of_file(const fs::path& path, std::size_t max_lines, std::uint64_t offset = 0) {
   std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   std::string out;
@@ -358,7 +471,7 @@ std::string signal_name(int signal) {
 // Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
 // from (items.size() when done).
 std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
-                     int timeout_seconds, std::vector<Outcome>& outcomes) {
+                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
@@ -374,14 +487,24 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   const std::string exe = executable.string();
   const std::string manifest_path = manifest.string();
   const std::string start = std::to_string(first);
-  char* argv[] = {const_cast<char*>(exe.c_str()), const_cast<char*>(manifest_path.c_str()), const_cast<char*>(start.c_str()),
-                  nullptr};
+  // No arguments: with [python] interpreter = true the launcher would take an existing file
+  // (the manifest) for a script to run. The checking program reads its two inputs from the
+  // environment instead, and removes them before the first check.
+  char* argv[] = {const_cast<char*>(exe.c_str()), nullptr};
+  std::string manifest_variable = "FREEZE_CHECK_MANIFEST=" + manifest_path;
+  std::string start_variable = "FREEZE_CHECK_FIRST=" + start;
+  std::string probe_variable = "FREEZE_CHECK_PROBE=" + probe;
   // The environment of a clean target machine: no PYTHONPATH & co. that could hide a module
   // missing from the executable (they matter when [python] isolated = false).
   std::vector<char*> environment;
   for (char** variable = environ; *variable != nullptr; ++variable) {
-    if (std::strncmp(*variable, "PYTHON", 6) != 0) environment.push_back(*variable);
+    if (std::strncmp(*variable, "PYTHON", 6) != 0 && std::strncmp(*variable, "FREEZE_CHECK_", 13) != 0) {
+      environment.push_back(*variable);
+    }
   }
+  environment.push_back(manifest_variable.data());
+  environment.push_back(start_variable.data());
+  environment.push_back(probe_variable.data());
   environment.push_back(nullptr);
   pid_t pid = 0;
   const int spawn_error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, environment.data());
@@ -424,12 +547,17 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
         finished = true;
         continue;
       }
+      if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
+        files_readable = fields[2] == "1";
+        continue;
+      }
       if (fields.size() < 2) continue;
       const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
       if (index >= outcomes.size()) continue;
       Outcome& outcome = outcomes[index];
       if (fields[0] == "B") {
         current = index;
+        if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
         deadline = clock::now() + std::chrono::seconds(timeout_seconds);
       } else if (fields[0] == "K") {
         outcome.state = Outcome::State::Passed;
@@ -472,7 +600,7 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
   const std::size_t culprit = *current;
   Outcome& outcome = outcomes[culprit];
   outcome.state = Outcome::State::Failed;
-  outcome.output = tail_of_file(log, 20);
+  outcome.output = tail_of_file(log, 20, outcome.log_offset);
   if (timed_out) {
     outcome.timed_out = true;
     outcome.error_type = "timeout";
@@ -499,7 +627,28 @@ struct HintContext {
   std::set<std::string> included_tops;
   fs::path exe_dir;
   fs::path stdlib_dir;
+  struct Package {
+    std::string name;
+    bool in_memory = false;
+  };
+  std::map<std::string, Package> package_dirs;  // "<exe dir>/.../blib2to3" -> blib2to3
+  bool files_readable = false;                  // embedded files can be opened by path
 };
+
+// The package whose directory holds `path`: the included package with the longest directory
+// that contains it. The directories come from the index (each package's __init__ path, where
+// its __file__ points), whatever the layout of the virtual tree is.
+const HintContext::Package* owning_package(const std::string& path, const HintContext& context) {
+  const HintContext::Package* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [dir, package] : context.package_dirs) {
+    if (dir.size() > best_length && path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/') {
+      best = &package;
+      best_length = dir.size();
+    }
+  }
+  return best;
+}
 
 bool installed_in(const fs::path& dir, const std::string& top) {
   std::error_code error;
@@ -516,6 +665,7 @@ std::string routing_snippet(const std::string& top) {
 }
 
 std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
+  if (!outcome.hint.empty()) return outcome.hint;
   const std::string exe_prefix = context.exe_dir.string() + "/";
   if (outcome.timed_out) {
     return "importing it did not finish: does it wait for input, a lock or the network when imported? Raise "
@@ -549,8 +699,7 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     if (context.included_modules.contains(missing)) {
       return "'" + missing + "' is included but failed to import: see its own entry in this report";
     }
-    static const std::set<std::string> test_tools = {"pytest", "_pytest", "hypothesis", "nose", "mock", "unittest2"};
-    if (test_tools.contains(top)) {
+    if (test_tools().contains(top)) {
       return "it is test code (it imports " + top + "): keep tests out of packages.paths (put the app in src/), or "
              "leave them out of the check with --exclude " + item.top_level;
     }
@@ -600,8 +749,17 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     const std::string filename = outcome.filename;
     if (filename.starts_with(exe_prefix)) {
       const std::string relative = filename.substr(exe_prefix.size());
-      if (item.location == "in memory" || item.location.starts_with("in memory")) {
-        const std::string package = item.top_level.empty() ? relative.substr(0, relative.find('/')) : item.top_level;
+      // The package whose data it is (blib2to3 when black fails on blib2to3's grammar).
+      const HintContext::Package* owner = owning_package(filename, context);
+      const bool in_memory = owner ? owner->in_memory : item.location.starts_with("in memory");
+      const std::string package = owner ? owner->name : item.top_level.empty() ? relative.substr(0, relative.find('/'))
+                                                                               : item.top_level;
+      if (in_memory && context.files_readable) {  // embedded files open by path: this one is not among them
+        return "<exe dir>/" + relative + " is not among the files of " + package +
+               " that were built in: is it created at install time or at first run? Create it before building, or "
+               "have the package write it elsewhere (a cache directory)";
+      }
+      if (in_memory) {
         return "it opens <exe dir>/" + relative +
                " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
                "location. Route the package to filesystem-relative:lib:" + routing_snippet(package) +
@@ -619,8 +777,8 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     return "importlib.metadata cannot read this distribution's metadata";
   }
   return "it fails when imported in the frozen app; if `python3.11 -c \"import " + item.name +
-         "\"` works, the difference is the frozen environment: no files beside in-memory modules (see the README), "
-         "sys.path is empty, sys.frozen is True";
+         "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
+         "\"Behaving like python\" in the README)";
 }
 
 std::string display_path(std::string text, const fs::path& exe_dir) {
@@ -633,6 +791,48 @@ std::string indent(const std::string& text, const std::string& prefix) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) out += prefix + line + "\n";
   return out;
+}
+
+// A testing helper package (numpy.testing) that fails for want of pytest is skipped, not failed.
+void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included_tops) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    Outcome& outcome = outcomes[i];
+    if (!plan.items[i].testing_helper || outcome.state != Outcome::State::Failed) continue;
+    const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    if (!test_tools().contains(top) || included_tops.contains(top)) continue;
+    outcome.state = Outcome::State::Skipped;
+    plan.skipped.push_back({plan.items[i].name, "a testing helper that needs " + top +
+                                                    ", which is not included (freeze check --tests reports it)"});
+  }
+}
+
+// Each plugin distribution the config leaves out becomes a failed item of its own.
+void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
+  for (const auto& plugins : plan.absent) {
+    const EntryPoint& first = plugins.entry_points.front();
+    std::set<std::string> groups;
+    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
+    std::string group_list;
+    for (const auto& group : groups) group_list += (group_list.empty() ? "" : ", ") + group;
+    Item item;
+    item.kind = "plugin";
+    item.name = plugins.name;
+    item.location = "not included; installed in " + plugins.site_dir.string();
+    item.top_level = first.top_level();
+    Outcome outcome;
+    outcome.state = Outcome::State::Failed;
+    outcome.error_type = "not included";
+    outcome.message = plugins.directory + " declares " + std::to_string(plugins.entry_points.size()) +
+                      (plugins.entry_points.size() == 1 ? " entry point" : " entry points") + " in " + group_list + " (" +
+                      first.name + " = " + first.value + (plugins.entry_points.size() > 1 ? ", ..." : "") +
+                      "): python loads it, the frozen app does not see it";
+    outcome.hint = "add \"" + item.top_level + "\" to the include list of the site_packages entry for " +
+                   plugins.site_dir.string() + ":\n        site_packages = [{ dir = \"" + plugins.site_dir.string() +
+                   "\", include = [..., \"" + item.top_level + "\"] }]\n      or, if the app does not need this plugin, " +
+                   "--exclude " + plugins.name;
+    plan.items.push_back(std::move(item));
+    outcomes.push_back(std::move(outcome));
+  }
 }
 
 }  // namespace
@@ -677,22 +877,40 @@ int check(const CheckOptions& options, std::ostream& out) {
   note("running " + std::to_string(plan.items.size()) + (plan.items.size() == 1 ? " check" : " checks"));
 
   std::vector<Outcome> outcomes(plan.items.size());
+  // An in-memory module's virtual path: can the checking program open it by path?
+  std::string probe;
+  for (const auto& item : inspection.resources) {
+    if (item["kind"] == "module" && item["location"] == "in-memory" && item.contains("path")) {
+      probe = (built.executable.parent_path() / item["path"].get<std::string>()).string();
+      break;
+    }
+  }
+  bool files_readable = false;
   std::size_t next = 0;
   for (int runs = 0; next < plan.items.size(); ++runs) {
     if (runs >= 50) {
       throw UserError("the verification executable keeps stopping; the report so far would be incomplete");
     }
-    next = run_from(built.executable, manifest, temp.path() / "output.log", next, options.timeout_seconds, outcomes);
+    next = run_from(built.executable, manifest, temp.path() / "output.log", next, options.timeout_seconds, probe,
+                    files_readable, outcomes);
   }
 
   // The report.
-  HintContext context{config, inspection, {}, {}, built.executable.parent_path(), BuildPython::instance().stdlib_dir()};
+  HintContext context{config, inspection, {}, {}, built.executable.parent_path(), BuildPython::instance().stdlib_dir(), {},
+                      files_readable};
   for (const auto& item : inspection.resources) {
     if (item["kind"] == "module" || item["kind"] == "extension") {
       context.included_modules.insert(item["name"].get<std::string>());
       context.included_tops.insert(item["top_level"].get<std::string>());
+      if (item.value("package", false) && item.contains("path")) {
+        const fs::path init = context.exe_dir / item["path"].get<std::string>();
+        context.package_dirs[init.parent_path().lexically_normal().string()] = {item["name"].get<std::string>(),
+                                                                                item["location"] == "in-memory"};
+      }
     }
   }
+  set_aside_testing_helpers(plan, outcomes, context.included_tops);
+  add_absent_plugins(plan, outcomes);
   std::size_t failed = 0;
   std::size_t passed = 0;
   std::map<std::string, std::size_t> counts;
@@ -804,6 +1022,8 @@ int check(const CheckOptions& options, std::ostream& out) {
     add("module", "module", "modules");
     add("resource", "resource file", "resource files");
     add("metadata", "distribution's metadata", "distributions' metadata");
+    add("entry_point", "plugin entry point", "plugin entry points");
+    add("plugin", "plugin distribution not included", "plugin distributions not included");
     std::ostringstream summary;
     summary.precision(1);
     summary << std::fixed;

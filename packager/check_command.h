@@ -1,8 +1,9 @@
 // `freeze check [CONFIG]`: builds a verification copy of the app (same config, same resources
 // and routing, but its entry point replaced by a checking program), runs it, and reports every
 // module that fails to import, every resource or distribution's metadata that cannot be read,
-// and an entry point that does not resolve, all at once, each with where it was routed and a
-// hint. A crash or a hang while importing one module is reported for that module, and the run
+// an entry point that does not resolve, a plugin entry point of an included distribution that
+// does not load and an installed plugin distribution the config leaves out, all at once, each
+// with where it was routed and a hint. A crash or a hang while importing one module is reported for that module, and the run
 // continues with the next. The app's dist/ is not touched.
 #pragma once
 
@@ -19,6 +20,7 @@ struct CheckOptions {
   std::vector<std::string> exclude;   // dotted names or globs not imported
   int timeout_seconds = 60;           // per module
   bool json = false;                  // a JSON report on stdout
+  bool tests = false;                 // import third-party test and setup modules too
 };
 
 // Returns the exit status: 0 when every check passed, 1 otherwise. Throws UserError when the

@@ -1,15 +1,22 @@
 # The verification program of `freeze check`. freeze builds a copy of the app from the same
-# config with this as app.code, then runs it as: EXE MANIFEST FIRST_INDEX, with fd 3 open for
-# the results. MANIFEST has one check per line, tab-separated fields:
+# config with this as app.code, then runs it without arguments (with [python] interpreter = true
+# an argument that names a file would be run as a script), the environment naming its inputs:
+# FREEZE_CHECK_MANIFEST (a file), FREEZE_CHECK_FIRST (the first check to run) and
+# FREEZE_CHECK_PROBE (the virtual path of an in-memory module), with fd 3 open for the results
+# and fds 1 and 2 on a log file. MANIFEST has one check per line, tab-separated:
 #   entry  MODULE  FUNCTION  CONSOLE_SCRIPT
 #   module NAME  HAS_DATA_BESIDE_IT(0/1)
 #   resource NAME  PACKAGE  RELATIVE_PATH  RAW_SIZE
 #   metadata DIRECTORY  FILE ...
-# For each check it writes "B<TAB>index" before and "K<TAB>index" (passed), or
+#   entry_point GROUP  NAME  VALUE   (an entry point of an included distribution: loaded)
+# For each check it writes "B<TAB>index<TAB>log_offset" before and "K<TAB>index" (passed), or
 # "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename"
-# (failed), or "W<TAB>index<TAB>message" (a warning) after; "E" at the end. Fields escape
-# backslash, tab, CR and newline. Only modules every interpreter has are used (sys, os and
-# builtins): the app's config may leave the rest of the standard library out.
+# (failed), or "W<TAB>index<TAB>message" (a warning) after; "E" at the end. log_offset is where
+# the check's own output starts in the log, so that a crash is shown with what it printed only.
+# First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
+# Fields escape backslash, tab, CR and newline. Only modules every interpreter has are used
+# (sys, os and builtins): the app's config may leave the rest of the standard library out.
+import builtins
 import os
 import sys
 
@@ -107,9 +114,14 @@ def _file_warnings(name, module):
             yield f"{name} line {number}: {line.strip()}"
 
 
+# Whether embedded files can be opened by path (an in-memory module's __file__ exists): then
+# paths built from __file__ work and are no longer worth a warning.
+_files_readable = False
+
+
 def check_module(name, has_data):
     module = _import(name)
-    if has_data == "1":
+    if has_data == "1" and not _files_readable:
         return list(_file_warnings(name, module))
     return []
 
@@ -155,27 +167,98 @@ def check_metadata(directory, *files):
             _freeze_importer.read_file(_freeze_importer.METADATA, f"{directory}/{file}" if file else directory)
 
 
-_CHECKS = {"entry": check_entry, "module": check_module, "resource": check_resource, "metadata": check_metadata}
+def check_entry_point(group, name, value):
+    try:
+        from importlib.metadata import entry_points
+    except ImportError:
+        entry_points = None
+    if entry_points is not None:
+        found = [ep for ep in entry_points(group=group) if ep.name == name and ep.value == value]
+        if not found:
+            raise LookupError(f"importlib.metadata does not find the entry point {name} = {value} in group {group!r}")
+        found[0].load()
+        return
+    module, _, attribute = value.partition(":")  # what EntryPoint.load() does
+    target = _import(module.strip())
+    for part in attribute.split("[", 1)[0].strip().split(".") if attribute else ():
+        target = getattr(target, part)
+
+
+_CHECKS = {"entry": check_entry, "module": check_module, "resource": check_resource, "metadata": check_metadata,
+           "entry_point": check_entry_point}
+
+
+def _import_error_behind(exc):
+    """The ImportError a SystemExit was raised while handling (try: import x / except: sys.exit(2))."""
+    seen = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ImportError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _report_failure(index, exc):
+    shown = exc
+    exit_note = ""
+    if isinstance(exc, SystemExit):
+        behind = _import_error_behind(exc)
+        if behind is not None:  # the real cause; the exit only hides it
+            shown = behind
+            exit_note = f" (then sys.exit({exc.code!r}))"
+    missing = getattr(shown, "name", None) if isinstance(shown, ImportError) else None
+    filename = getattr(shown, "filename", None) if isinstance(shown, OSError) else None
+    kind_name = type(shown).__qualname__
+    if type(shown).__module__ not in ("builtins", None):
+        kind_name = type(shown).__module__ + "." + kind_name
+    _emit("F", index, kind_name, str(shown) + exit_note, _where(shown), _traceback_text(exc), missing or "",
+          filename or "")
+
+
+def _restore_interpreter_state(import_function):
+    """Undoes what a checked module changed that would fail every later check, as if each one had a
+    fresh process: dill.__diff, for one, replaces builtins.__import__ when imported."""
+    if builtins.__import__ is not import_function:
+        builtins.__import__ = import_function
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):  # into the log, before the next offset
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__  # colorama & co. wrap them when imported
+
+
+def _log_offset():
+    try:
+        return os.lseek(1, 0, os.SEEK_CUR)
+    except OSError:  # a module closed or replaced fd 1
+        return 0
 
 
 def _main():
-    with open(sys.argv[1], encoding="utf-8") as manifest:
+    manifest_path = os.environ.pop("FREEZE_CHECK_MANIFEST")
+    first = int(os.environ.pop("FREEZE_CHECK_FIRST"))
+    probe = os.environ.pop("FREEZE_CHECK_PROBE", "")
+    global _files_readable
+    _files_readable = bool(probe) and os.path.isfile(probe)
+    _emit("I", "files_readable", int(_files_readable))
+    with open(manifest_path, encoding="utf-8") as manifest:
         items = [line.rstrip("\n").split("\t") for line in manifest if line.strip()]
-    for index in range(int(sys.argv[2]), len(items)):
+    import_function = builtins.__import__
+    for index in range(first, len(items)):
         kind, *args = items[index]
-        _emit("B", index)
+        _emit("B", index, _log_offset())
         try:
             warnings = _CHECKS[kind](*args)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit too: a module that exits when imported
-            missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
-            filename = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
-            kind_name = type(exc).__qualname__
-            if type(exc).__module__ not in ("builtins", None):
-                kind_name = type(exc).__module__ + "." + kind_name
-            _emit("F", index, kind_name, exc, _where(exc), _traceback_text(exc), missing or "", filename or "")
+            _restore_interpreter_state(import_function)
+            _report_failure(index, exc)
         else:
+            _restore_interpreter_state(import_function)
             for warning in warnings or ():
                 _emit("W", index, warning)
             _emit("K", index)

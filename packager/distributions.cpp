@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app_config.h"
+#include "environment_markers.h"
 
 namespace freeze::packager {
 namespace {
@@ -39,17 +40,27 @@ std::vector<std::pair<std::string, std::string>> header_fields(const std::string
   return fields;
 }
 
-// The distribution name a requirement line names ("Jinja2 (>=3.0) ; extra == 'i18n'" -> "jinja2"),
-// or empty if it only applies under an extra.
+// The distribution name a requirement line names ("Jinja2 (>=3.0) ; python_version < '3.8'"
+// -> "jinja2"), or empty if its environment marker excludes the embedded interpreter (an
+// extra, another platform, another Python). A marker that does not parse keeps it.
 std::string required_name(const std::string& requirement) {
   const auto semicolon = requirement.find(';');
-  if (semicolon != std::string::npos && requirement.find("extra", semicolon) != std::string::npos) return {};
+  if (semicolon != std::string::npos && evaluate_marker(requirement.substr(semicolon + 1)) == false) return {};
   std::size_t end = 0;
   while (end < requirement.size() &&
          (std::isalnum(static_cast<unsigned char>(requirement[end])) || std::strchr("-_.", requirement[end]))) {
     ++end;
   }
   return normalize_distribution_name(requirement.substr(0, end));
+}
+
+// Whether a requires.txt section applies: "[:python_version < '3.8']" by its marker, an extra
+// ("[socks]", "[socks:sys_platform == 'win32']") never, since no extras are requested.
+bool requires_section_applies(const std::string& header) {
+  const std::string inside = trim(std::string_view(header).substr(1, header.find(']') - 1));
+  const auto colon = inside.find(':');
+  if (!trim(inside.substr(0, colon)).empty()) return false;
+  return colon == std::string::npos || evaluate_marker(inside.substr(colon + 1)) != false;
 }
 
 std::string first_component(const std::string& path) { return path.substr(0, path.find('/')); }
@@ -120,9 +131,14 @@ std::vector<Distribution> find_distributions(const FileTree& tree) {
       }
     }
     if (const auto it = tree.find(head + "/requires.txt"); it != tree.end()) {  // egg-info
+      bool applies = true;
       for (const auto& line : lines_of(it->second.read())) {
         const auto text = trim(line);
-        if (!text.empty() && text.front() == '[') break;  // extras sections follow
+        if (!text.empty() && text.front() == '[') {
+          applies = requires_section_applies(text);
+          continue;
+        }
+        if (!applies) continue;
         if (auto required = required_name(text); !required.empty()) distribution.requires_dist.push_back(required);
       }
     }

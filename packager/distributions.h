@@ -17,7 +17,7 @@ struct Distribution {
   std::string version;
   std::set<std::string> top_level;        // importable names it provides
   std::set<std::string> library_dirs;     // "*.libs" directories its RECORD lists
-  std::vector<std::string> requires_dist; // normalised names of unconditional requirements
+  std::vector<std::string> requires_dist; // normalised names of the requirements that apply to CPython 3.11 on Linux
 };
 
 // PEP 503 normalisation: lower case, runs of -_. become one '-'.

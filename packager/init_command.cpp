@@ -14,6 +14,7 @@
 
 #include "app_config.h"
 #include "console.h"
+#include "environment_markers.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -326,10 +327,20 @@ std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_
       }
       if (egg_info) {
         std::istringstream requires_txt(read_text(entry.path() / "requires.txt"));
+        // Sections: "[extra]" and "[extra:marker]" are for extras, "[:marker]" applies by its marker.
+        bool extra_section = false;
+        std::string section_marker;
         for (std::string line; std::getline(requires_txt, line);) {
           line = trim(line);
-          if (line.starts_with("[")) break;  // extras and conditional sections follow
-          if (!line.empty()) distribution.requires_dist.push_back(line);
+          if (line.starts_with("[")) {
+            const std::string inside = line.substr(1, line.find(']') - 1);
+            const auto colon = inside.find(':');
+            extra_section = !trim(inside.substr(0, colon)).empty();
+            section_marker = colon == std::string::npos ? "" : inside.substr(colon + 1);
+            continue;
+          }
+          if (line.empty() || extra_section) continue;
+          distribution.requires_dist.push_back(section_marker.empty() ? line : line + " ; " + section_marker);
         }
       }
     } else {
@@ -364,8 +375,9 @@ struct Requirement {
   bool applies = true;
 };
 
-// "name[extra] >=1.0 ; marker". Markers are judged roughly for this interpreter: CPython 3.11
-// on Linux; requirements for extras or other platforms do not apply.
+// "name[extra] >=1.0 ; marker". The marker is evaluated for the embedded interpreter (CPython
+// 3.11 on Linux x86_64, no extras): requirements for extras, other platforms or other Pythons
+// do not apply. One that does not parse is kept.
 Requirement parse_requirement(const std::string& text) {
   Requirement requirement;
   requirement.text = trim(text);
@@ -375,26 +387,8 @@ Requirement parse_requirement(const std::string& text) {
     ++end;
   }
   requirement.name = normalise_project_name(trim(text.substr(0, end)));
-  const auto semicolon = text.find(';');
-  if (semicolon != std::string::npos) {
-    std::string marker = text.substr(semicolon + 1);
-    marker.erase(std::remove(marker.begin(), marker.end(), ' '), marker.end());
-    std::replace(marker.begin(), marker.end(), '\'', '"');
-    for (const char* never : {"extra==", "sys_platform==\"win32\"", "sys_platform==\"darwin\"", "os_name==\"nt\"",
-                              "platform_system==\"Windows\"", "platform_system==\"Darwin\"",
-                              "platform_python_implementation==\"PyPy\"", "implementation_name==\"pypy\"",
-                              "python_version<\"3.", "python_version<=\"3.1\"", "python_version<\"3.11\"",
-                              "python_version>=\"3.12\"", "python_version>\"3.11\""}) {
-      if (marker.find(never) != std::string::npos) {
-        // python_version<"3.N": only for N <= 11 does it exclude 3.11.
-        if (std::string_view(never) == "python_version<\"3.") {
-          const auto at = marker.find(never);
-          const int minor = std::atoi(marker.c_str() + at + std::strlen(never));
-          if (minor > 11) continue;
-        }
-        requirement.applies = false;
-      }
-    }
+  if (const auto semicolon = text.find(';'); semicolon != std::string::npos) {
+    requirement.applies = evaluate_marker(text.substr(semicolon + 1)) != false;
   }
   return requirement;
 }

@@ -90,10 +90,12 @@ const char* const kCheckFooter =
     "your dist/ is not touched) and runs it in the current directory without PYTHON* environment variables: it "
     "resolves the entry point, imports every module of the app and "
     "of its third-party packages (the standard library too with --stdlib), reads every package data file and "
-    "every distribution's metadata. Every failure is reported at once with the exception, where it happened, "
+    "every distribution's metadata, and loads the entry points of the included packages' plugin groups "
+    "(flake8.extension, pytest11, ...), reporting installed plugin distributions the config leaves out. Every failure is reported at once with the exception, where it happened, "
     "where the resource was routed and a hint. A module that crashes or hangs the interpreter is reported and "
     "the check goes on. __main__ modules, the entry module when it runs as __main__, and project scripts "
-    "(setup.py, conftest.py, ...) are not imported, since importing them would run them.\n"
+    "(setup.py, conftest.py, ...) are not imported, since importing them would run them; nor are the tests, "
+    "conftest, setup and PyInstaller-hook modules of third-party packages, unless --tests is given.\n"
     "\n"
     "Exit status 0 when every check passed, 1 when any failed.\n"
     "\n"
@@ -233,6 +235,8 @@ int main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 86400).description(""));
   check_cmd->add_flag("--json", check_options.json, "Print the results as JSON");
+  check_cmd->add_flag("--tests", check_options.tests,
+                      "Import third-party packages' tests, conftest, setup and PyInstaller hook modules too");
   add_output_flags(check_cmd, verbose, quiet);
 
   std::string inspect_path;

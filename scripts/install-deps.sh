@@ -11,6 +11,8 @@ packages=(
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
   mercurial                           # frozen with its demandimport (test_mercurial)
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
+  # freeze check on real packages (tests/integration/test_check_real_packages.py):
+  flake8 python3-mccabe python3-pytest python3-pytest-timeout python3-dill black
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
   # Security and reliability tooling (issue #6): tests skip what is missing.
