@@ -18,6 +18,7 @@ ScratchDirectory::ScratchDirectory(const std::filesystem::path& parent, const st
 }
 
 ScratchDirectory::~ScratchDirectory() {
+  if (kept_) return;
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

@@ -1,4 +1,5 @@
-// A temporary directory that is removed, with its contents, when the object goes away.
+// A temporary directory that is removed, with its contents, when the object goes away (unless
+// keep() was called: it has become part of the result).
 #pragma once
 
 #include <filesystem>
@@ -15,9 +16,11 @@ class ScratchDirectory {
   ScratchDirectory& operator=(const ScratchDirectory&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  void keep() { kept_ = true; }
 
  private:
   std::filesystem::path path_;
+  bool kept_ = false;
 };
 
 }  // namespace freeze::packager
