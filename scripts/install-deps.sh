@@ -10,6 +10,7 @@ packages=(
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
+  python3-tk                          # _tkinter and Tcl/Tk: left out of builds by default (test_stdlib_defaults)
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
   # Security and reliability tooling (issue #6): tests skip what is missing.
