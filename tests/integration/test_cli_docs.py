@@ -10,7 +10,7 @@ import unittest
 from freezetest import SOURCE_DIR, TempDirTestCase, freeze, write_tree
 
 README = (SOURCE_DIR / "README.md").read_text()
-COMMANDS = ["init", "build", "check", "inspect"]
+COMMANDS = ["init", "build", "check", "inspect", "cache"]
 MINIMAL = '[app]\nname = "probe"\nentry = "probe"\n'
 
 
