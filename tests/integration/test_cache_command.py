@@ -33,9 +33,9 @@ class CacheTest(TempDirTestCase):
         return result
 
     def project(self, name, count=20):
-        """An app of `count` modules of its own (about 4 KiB of bytecode each), named after it."""
+        """An app of `count` modules of its own (about 30 KiB of bytecode each), named after it."""
         modules = [f"{name}_m{i}" for i in range(count)]
-        files = {f"src/{m}.py": "".join(f"def f{k}(x):\n    return x * {k} + {i}\n" for k in range(60)) for i, m in enumerate(modules)}
+        files = {f"src/{m}.py": "".join(f"def f{k}(x):\n    return x * {k} + {i}\n" for k in range(300)) for i, m in enumerate(modules)}
         return write_tree(self.case / name, dict(files, **{"app.toml": app_toml(name, modules)}))
 
     def build(self, project):
@@ -76,8 +76,9 @@ class CacheTest(TempDirTestCase):
             os.utime(path, (two_days_ago, two_days_ago))
         new_hits, new_misses = self.build(new)  # hits: what both apps share (the stdlib it needs)
         new_size = sum(p.stat().st_size for p in self.files(ENTRY) if p.stat().st_mtime > two_days_ago + 3600)
-        # A limit that holds the new app's entries (with room to spare below 90%), not both.
-        limit = int(new_size / 0.8)
+        # A limit whose 90% (where eviction stops) just holds the new app's entries, not the old.
+        limit = int(new_size / 0.9) + 2000
+        self.assertGreater(sum(p.stat().st_size for p in self.files(ENTRY)), limit)
         result = self.freeze("cache", "-M", f"{limit // 1000}k")
         self.assertRegex(result.stdout, r"^cache size limit: \d+\.\d [KM]iB\n$")
         self.assertEqual((self.cache / "freeze.conf").read_text().splitlines()[-1], f"max_size = {limit // 1000 * 1000}")
