@@ -172,5 +172,45 @@ class KilledBuilds(TempDirTestCase):
         self.assertEqual(self.running_version(), 1)
 
 
+
+class KilledChecks(TempDirTestCase):
+    """freeze check builds its verification copy in $TMPDIR/freeze-check-XXXXXX (20 MB and more
+    with the stdlib): a later check removes those of killed checks, never one still in use."""
+
+    def test_directories_of_killed_checks_are_removed(self):
+        tmpdir = self.tmp / "tmpdir"
+        tmpdir.mkdir()
+        project = write_tree(self.tmp / "project", {
+            "app.toml": '[app]\nname = "app"\nentry = "mod:main"\n[stdlib]\ninclude = "reachable"\n[packages]\npaths = ["src"]\n',
+            "src/mod.py": "def main():\n    pass\n"})
+        env = dict(os.environ, TMPDIR=str(tmpdir))
+        check = subprocess.Popen([FREEZE, "check", str(project / "app.toml")], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not list(tmpdir.glob("freeze-check-*/exe/app")):
+            self.assertLess(time.monotonic(), deadline)
+            self.assertIsNone(check.poll())
+            time.sleep(0.01)
+        check.kill()
+        check.wait()
+        [killed] = tmpdir.glob("freeze-check-*")
+        # One held by a running check (here: this test holds its lock), one of another kind.
+        held, other = tmpdir / "freeze-check-Held01", tmpdir / "freeze-check-notours"
+        held.mkdir()
+        other.mkdir()
+        fd = os.open(held, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            minutes_ago = time.time() - 120  # only directories over a minute old are considered
+            for path in (killed, held, other):
+                os.utime(path, (minutes_ago, minutes_ago))
+            result = subprocess.run([FREEZE, "check", str(project / "app.toml")], env=env, capture_output=True,
+                                    text=True, timeout=120)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(sorted(p.name for p in tmpdir.iterdir()), sorted([held.name, other.name]))
+        finally:
+            os.close(fd)
+
+
 if __name__ == "__main__":
     unittest.main()
