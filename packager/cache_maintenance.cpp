@@ -57,6 +57,12 @@ bool is_top_level_temporary(const std::string& name) {
   return false;
 }
 
+// One of the 256 directories `xx/` of entries; never through a symlink.
+bool is_entry_directory(const fs::directory_entry& entry, const std::string& name) {
+  std::error_code error;
+  return name.size() == 2 && all_hex(name) && entry.symlink_status(error).type() == fs::file_type::directory;
+}
+
 void write_stats(const fs::path& dir, const CacheStats& stats) {
   const std::string text = "hits " + std::to_string(stats.hits) + "\nmisses " + std::to_string(stats.misses) + "\nsize " +
                            std::to_string(stats.size) + "\nentries " + std::to_string(stats.entries) + "\nscanned " +
@@ -166,7 +172,7 @@ CacheScan scan_cache(const fs::path& dir, bool collect, std::uint64_t limit) {
       }
       continue;
     }
-    if (name.size() != 2 || !all_hex(name) || !top->is_directory(error)) continue;
+    if (!is_entry_directory(*top, name)) continue;
     std::error_code inner_error;
     for (fs::directory_iterator it(top->path(), inner_error); !inner_error && it != end; it.increment(inner_error)) {
       const Name kind = classify_entry_name(it->path().filename().string());
@@ -223,7 +229,7 @@ CacheScan clear_cache(const fs::path& dir) {
   CacheScan removed = scan_cache(dir, true, 0);  // counts, and collects old orphans
   for (fs::directory_iterator top(dir, error), end; !error && top != end; top.increment(error)) {
     const std::string name = top->path().filename().string();
-    if (name.size() != 2 || !all_hex(name) || !top->is_directory(error)) continue;
+    if (!is_entry_directory(*top, name)) continue;
     std::error_code inner_error;
     for (fs::directory_iterator it(top->path(), inner_error); !inner_error && it != end; it.increment(inner_error)) {
       if (classify_entry_name(it->path().filename().string()) == Name::Entry) ::unlink(it->path().c_str());

@@ -131,26 +131,39 @@ class KilledBuilds(TempDirTestCase):
         self.assertEqual((dist / "lib/mine.txt").read_text(), "mine\n")
 
     def test_a_build_waits_for_one_writing_the_same_directory(self):
-        # The first build is held at its switch for 2 s, with its new build directory complete;
-        # the second, started meanwhile, must wait instead of taking that directory for a stray.
+        # The first build is held at its switch (strace delays its symlink call), its new build
+        # directory written. The second must wait for it instead of taking that directory for a
+        # stray; then the first is killed there, and the second carries on alone.
         self.write_version(1, True)
         self.assertEqual(self.build().returncode, 0)
         live = os.readlink(self.root / "dist/app").split("/")[0]
         self.write_version(2, True)
         argv = [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=symlink",
-                "-e", "inject=symlink:delay_enter=2s", FREEZE, "build", str(self.root / "app.toml"), "-q"]
-        first = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while not [p for p in (self.root / "dist").iterdir() if OWN_NAMES.match(p.name) and p.name != live]:
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.02)
-        self.write_version(3, True)
-        second = self.build(quiet=False)
-        first_stderr = first.communicate(timeout=60)[1]
-        self.assertEqual(first.returncode, 0, first_stderr)
-        self.assertEqual(second.returncode, 0, second.stderr)
-        self.assertIn("waiting for another freeze build writing to", second.stderr)
+                "-e", "inject=symlink:delay_enter=60s", FREEZE, "build", str(self.root / "app.toml"), "-q"]
+        first = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not [p for p in (self.root / "dist").iterdir() if OWN_NAMES.match(p.name) and p.name != live]:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.02)
+            [pending] = [p for p in (self.root / "dist").iterdir() if OWN_NAMES.match(p.name) and p.name != live]
+            self.write_version(3, True)
+            second = subprocess.Popen([FREEZE, "build", str(self.root / "app.toml")], env=self.env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(second.stderr.readline(), f"waiting for another freeze build writing to {self.root / 'dist'}\n")
+            time.sleep(0.5)
+            self.assertTrue(pending.is_dir(), "the second build removed the first one's directory")
+            self.assertEqual(self.running_version(), 1)
+        finally:
+            tracee = pathlib.Path(f"/proc/{first.pid}/task/{first.pid}/children").read_text().split()
+            for pid in tracee:
+                os.kill(int(pid), 9)
+            first.kill()  # strace itself would sit out its delay
+            first.wait(timeout=60)
+        second_stderr = second.communicate(timeout=120)[1]
+        self.assertEqual(second.returncode, 0, second_stderr)
         self.assertEqual(self.running_version(), 3)
+        self.assertFalse(pending.exists())
         self.assert_no_strays(True)
 
     def test_lock_is_on_the_output_directory(self):
