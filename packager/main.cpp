@@ -81,8 +81,10 @@ const char* const kInitFooter =
 
 const char* const kBuildFooter =
     "CONFIG is an app.toml, a pyproject.toml with a [tool.freeze] table, or a directory holding one "
-    "(default: the current directory). The executable is written atomically (a failed build leaves nothing "
-    "behind and keeps a previous good executable), with any files routed beside it.\n"
+    "(default: the current directory). The output is switched in by one rename: a build that fails or is killed "
+    "leaves the previous output or the new one, whole. With files routed beside the executable, both go to a new "
+    "directory DIR/.NAME.freeze-XXXXXX/ and DIR/NAME becomes a symlink to the executable there. Builds writing "
+    "one DIR take turns, and each removes what killed builds left there.\n"
     "\n"
     "  freeze build\n"
     "  freeze build examples/cli/app.toml -o /tmp/out --verbose";
