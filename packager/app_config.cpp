@@ -278,7 +278,13 @@ void parse_packages(AppConfig& config, const toml::table& packages) {
 }  // namespace
 
 std::vector<std::string> default_stdlib_exclude() {
-  return {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"};
+  // What an app does not need and costs size: CPython's test suite and the test packages of
+  // stdlib packages (Debian's /usr/lib/python3.11 has unittest.test, ctypes.test,
+  // distutils.tests, lib2to3.tests, tkinter.test and idlelib.idle_test), the GUI (tkinter with
+  // its _tkinter extension, which would bring Tcl/Tk and X11 libraries along when python3-tk is
+  // installed), and the tools that only serve an installation.
+  return {"test",    "unittest.test", "ctypes.test", "distutils.tests", "idlelib",
+          "tkinter", "_tkinter",      "turtledemo",  "ensurepip",       "lib2to3"};
 }
 
 bool is_identifier(std::string_view name) {

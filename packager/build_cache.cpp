@@ -1,14 +1,17 @@
 #include "build_cache.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "cache_maintenance.h"
 
 namespace freeze::packager {
 namespace {
@@ -59,14 +62,25 @@ fs::path BuildCache::path_of(const std::string& key) const { return dir_ / key.s
 
 std::optional<std::string> BuildCache::get(const std::string& key) const {
   if (!enabled()) return std::nullopt;
-  std::ifstream in(path_of(key), std::ios::binary);
-  if (!in) {
+  const int fd = ::open(path_of(key).c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
     ++misses_;
     return std::nullopt;
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  std::string data = out.str();
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n <= 0 && !(n < 0 && errno == EINTR)) break;
+    if (n > 0) done += static_cast<std::size_t>(n);
+  }
+  data.resize(done);
+  // The entry's mtime is its last use, for eviction (cache_maintenance.h); refreshed at most
+  // hourly, so that a rebuild does not rewrite every inode it reads.
+  if (std::time(nullptr) - st.st_mtime > 3600) ::futimens(fd, nullptr);
+  ::close(fd);
   XXH64_hash_t stored = 0;
   const bool has_trailer = data.size() >= kTrailerSize;
   if (has_trailer) {
@@ -95,7 +109,20 @@ void BuildCache::put(const std::string& key, std::string_view value) const {
   bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size()) &&
             ::write(fd, &hash, sizeof hash) == static_cast<ssize_t>(sizeof hash);
   ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(temp.c_str(), target.c_str()) != 0) ::unlink(temp.c_str());
+  if (!ok || ::rename(temp.c_str(), target.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return;
+  }
+  stored_bytes_ += value.size() + sizeof hash;
+  ++stored_entries_;
+}
+
+void BuildCache::finish() {
+  if (!enabled()) return;
+  const std::size_t hits = hits_, misses = misses_;  // hits() and misses() stay the build's totals
+  record_build(dir_, hits - recorded_hits_, misses - recorded_misses_, stored_bytes_.exchange(0), stored_entries_.exchange(0));
+  recorded_hits_ = hits;
+  recorded_misses_ = misses;
 }
 
 }  // namespace freeze::packager

@@ -1,7 +1,8 @@
 // A content-addressed cache of build work (compiled bytecode, compressed frames), so that a
 // rebuild only redoes what changed. Entries are files named by a 128-bit hash of everything
 // that determines their content, written atomically; a missing, unreadable or corrupt entry
-// is simply recomputed. Safe to share between builds and processes; safe to delete.
+// is simply recomputed. Safe to share between builds and processes; safe to delete. Its size
+// is bounded (least recently used entries go first) and `freeze cache` shows and clears it.
 #pragma once
 
 #include <atomic>
@@ -25,6 +26,10 @@ class BuildCache {
   std::optional<std::string> get(const std::string& key) const;
   void put(const std::string& key, std::string_view value) const;
 
+  // At the end of a build: its hits, misses and stores go to the cache's statistics, and the
+  // cache is kept within its size limit (cache_maintenance.h). Best effort.
+  void finish();
+
   bool enabled() const { return !dir_.empty(); }
   std::size_t hits() const { return hits_; }
   std::size_t misses() const { return misses_; }
@@ -37,6 +42,10 @@ class BuildCache {
   std::filesystem::path dir_;
   mutable std::atomic<std::size_t> hits_{0};
   mutable std::atomic<std::size_t> misses_{0};
+  mutable std::atomic<std::uint64_t> stored_bytes_{0};
+  mutable std::atomic<std::uint64_t> stored_entries_{0};
+  std::size_t recorded_hits_ = 0;  // what finish() has already added to the statistics
+  std::size_t recorded_misses_ = 0;
 };
 
 }  // namespace freeze::packager

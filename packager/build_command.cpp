@@ -433,6 +433,7 @@ BuildResult build(const BuildOptions& options) {
     blob_options.on_item_done = [&progress] { progress.advance(); };
     blob = write_blob(std::move(build_plan.items), blob_options);
   }
+  BuildCache::instance().finish();  // all cache work is done: statistics, size limit
 
   const fs::path executable = output_dir / config.name;
   write_output(output_dir, config.name, {launcher, blob}, build_plan.files);

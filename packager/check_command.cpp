@@ -841,6 +841,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   const auto started = std::chrono::steady_clock::now();
   const AppConfig config = load_app_config(options.config_file);  // errors name the real file
   explain_config(config);
+  ScratchDirectory::remove_abandoned(temporary_parent(), "freeze-check-");  // of checks that were killed
   ScratchDirectory temp(temporary_parent(), "freeze-check-");
   const fs::path toml_file = temp.path() / "check.toml";
   {

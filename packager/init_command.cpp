@@ -619,7 +619,7 @@ InitResult init_project(const InitOptions& options) {
       << "# optimize = 0        # 1 drops asserts, 2 also docstrings (python -O / -OO)\n";
   out << "\n[stdlib]\n"
       << "# include = \"all\"     # the whole standard library, in memory; \"none\": only what start-up needs\n"
-      << "# exclude = [\"test\", \"idlelib\", \"tkinter\", \"turtledemo\", \"ensurepip\", \"lib2to3\"]   # the default\n";
+      << "# exclude = " << quoted_list(default_stdlib_exclude()) << "   # the default\n";
   out << "\n[packages]\n";
   out << "paths = " << quoted_list({source_root}) << "   # your modules and packages";
   if (!extras.empty()) {

@@ -1,4 +1,4 @@
-// The freeze CLI: init, build, check, inspect. Every problem reaches the user as one
+// The freeze CLI: init, build, check, inspect, cache. Every problem reaches the user as one
 // "freeze: error: ..." message naming the file, key or resource and what to do; never as a raw
 // C++ exception or a stack dump.
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "build_command.h"
+#include "cache_command.h"
 #include "check_command.h"
 #include "cli_help.h"
 #include "console.h"
@@ -54,8 +55,9 @@ const char* const kFooter =
     "  70  a bug in freeze (please report it)\n"
     "\n"
     "Environment:\n"
-    "  NO_COLOR   when set and not empty, no colours (colours are used only on a terminal anyway)\n"
-    "  TMPDIR     where freeze check builds its verification copy (default /tmp)\n"
+    "  NO_COLOR          when set and not empty, no colours (colours are used only on a terminal anyway)\n"
+    "  TMPDIR            where freeze check builds its verification copy (default /tmp)\n"
+    "  FREEZE_CACHE_DIR  the build cache (default $XDG_CACHE_HOME/freeze, else ~/.cache/freeze)\n"
     "\n"
     "Files:\n"
     "  app.toml        the app's description; its reference is in the README\n"
@@ -79,8 +81,10 @@ const char* const kInitFooter =
 
 const char* const kBuildFooter =
     "CONFIG is an app.toml, a pyproject.toml with a [tool.freeze] table, or a directory holding one "
-    "(default: the current directory). The executable is written atomically (a failed build leaves nothing "
-    "behind and keeps a previous good executable), with any files routed beside it.\n"
+    "(default: the current directory). The output is switched in by one rename: a build that fails or is killed "
+    "leaves the previous output or the new one, whole. With files routed beside the executable, both go to a new "
+    "directory DIR/.NAME.freeze-XXXXXX/ and DIR/NAME becomes a symlink to the executable there. Builds writing "
+    "one DIR take turns, and each removes what killed builds left there.\n"
     "\n"
     "  freeze build\n"
     "  freeze build examples/cli/app.toml -o /tmp/out --verbose";
@@ -101,6 +105,21 @@ const char* const kCheckFooter =
     "\n"
     "  freeze check\n"
     "  freeze check app.toml --stdlib --exclude 'myapp.plugins.*'";
+
+const char* const kCacheFooter =
+    "freeze build keeps compiled bytecode and compressed resources in a cache ($FREEZE_CACHE_DIR, else "
+    "$XDG_CACHE_HOME/freeze, else ~/.cache/freeze) and reuses them. The cache is kept within a size limit "
+    "(default 1 GiB): when a build takes it over, the least recently used entries are removed until it fills 90% of "
+    "the limit. Temporary files left by builds killed while storing an entry are removed after an hour. "
+    "Without options, --show.\n"
+    "\n"
+    "SIZE is a number with an optional unit: k, M, G, T (powers of 1000) or Ki, Mi, Gi, Ti (powers of 1024), "
+    "optionally followed by B; without a unit, GiB (as ccache). 0 means no limit. The limit is kept in the cache "
+    "directory's freeze.conf.\n"
+    "\n"
+    "  freeze cache -s\n"
+    "  freeze cache --max-size 5G\n"
+    "  freeze cache --clear";
 
 const char* const kInspectFooter =
     "Without options: a summary (app, entry point, interpreter, launcher size, resources by kind, by location, "
@@ -129,7 +148,7 @@ const char* const kInspectFooter =
 int usage_error(const CLI::ParseError& error, const std::string& command) {
   std::string message = error.what();
   if (message == "A subcommand is required") {
-    message = "a command is required: init, build, check or inspect";
+    message = "a command is required: init, build, check, inspect or cache";
   } else if (!message.empty()) {
     message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
   }
@@ -252,16 +271,27 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   add_output_flags(inspect_cmd, verbose, quiet);
 
+  CacheOptions cache_options;
+  std::string max_size;
+  auto* cache_cmd = app.add_subcommand("cache", "Show, clear or bound the build cache");
+  cache_cmd->footer(wrap(kCacheFooter));
+  cache_cmd->add_flag("-s,--show", cache_options.show,
+                      "Print where the cache is, its size, entries, size limit and hits");
+  cache_cmd->add_flag("-C,--clear", cache_options.clear, "Remove every entry and the statistics (the limit stays)");
+  cache_cmd->add_option("-M,--max-size", max_size, "Set the size limit (0: none) and apply it now")
+      ->type_name("SIZE");
+  add_output_flags(cache_cmd, verbose, quiet);
+
   std::string help_topic;
   auto* help_cmd = app.add_subcommand("help", "Print the help of freeze or of a command");
-  help_cmd->add_option("command", help_topic, "init, build, check or inspect")->type_name("COMMAND");
+  help_cmd->add_option("command", help_topic, "init, build, check, inspect or cache")->type_name("COMMAND");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& parse_error) {
     if (parse_error.get_exit_code() == 0) return app.exit(parse_error);  // --help, --version
     std::string command;
-    for (const auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd}) {
+    for (const auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd, cache_cmd}) {
       if (sub->parsed()) command = sub->get_name();
     }
     return usage_error(parse_error, command);
@@ -286,13 +316,13 @@ int main(int argc, char** argv) {
         std::cout << app.help();
         return 0;
       }
-      for (auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd}) {
+      for (auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd, cache_cmd}) {
         if (sub->get_name() == help_topic) {
           std::cout << sub->help("freeze");
           return 0;
         }
       }
-      throw UserError("no command '" + help_topic + "': the commands are init, build, check and inspect");
+      throw UserError("no command '" + help_topic + "': the commands are init, build, check, inspect and cache");
     }
     if (init_cmd->parsed()) {
       init_project(init_options);
@@ -317,6 +347,9 @@ int main(int argc, char** argv) {
                                                     : InspectFormat::Summary;
         write_inspection(inspection, format, std::cout, use_colors(stdout));
       }
+    } else if (cache_cmd->parsed()) {
+      if (cache_cmd->count("--max-size") != 0) cache_options.max_size = max_size;
+      cache_command(cache_options, std::cout);
     } else {
       std::cerr << app.help();
       return kExitUsage;

@@ -1,13 +1,23 @@
 #include "output_tree.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <random>
 #include <set>
 #include <span>
 #include <vector>
 
 #include "atomic_file.h"
 #include "blob_reader.h"
+#include "console.h"
+#include "directory_lock.h"
 #include "read_file.h"
 #include "scratch_directory.h"
 #include "user_error.h"
@@ -33,9 +43,9 @@ bool owned_entry(const std::string& name, const std::string& executable_name) {
 }
 
 // The entries of the output directory that the executable already there had written beside it,
-// as its index records them (empty if it is not a freeze executable, or a damaged one). The new
-// build removes those it does not write again, so a rebuild that routes fewer files to the
-// filesystem, or to another prefix, leaves nothing stale; nothing else in the directory goes.
+// as its index records them (empty if it is not a freeze executable, or a damaged one). Only an
+// executable of an earlier freeze version, which wrote its files straight beside itself, has
+// any: the new build removes them, and nothing else in the directory goes.
 std::set<std::string> previous_entries(const fs::path& executable, const std::string& executable_name) {
   std::set<std::string> names;
   std::error_code error;
@@ -63,6 +73,84 @@ std::set<std::string> previous_entries(const fs::path& executable, const std::st
   return names;
 }
 
+// Freeze's own names in the output directory for the app NAME, each ending in six random
+// letters and digits (mkstemp's and mkdtemp's): `.NAME.tmp-XXXXXX`, a file or symlink being
+// written, and `.NAME.freeze-XXXXXX`, the directory of one build (the executable and its files).
+// `.freeze-staging-XXXXXX` and `.freeze-previous-XXXXXX` were written by earlier versions.
+constexpr std::size_t kRandomSuffix = 6;
+
+bool has_random_suffix(const std::string& name, const std::string& prefix) {
+  if (name.size() != prefix.size() + kRandomSuffix || !name.starts_with(prefix)) return false;
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+}
+
+std::string temporary_prefix(const std::string& executable_name) { return "." + executable_name + ".tmp-"; }
+std::string build_directory_prefix(const std::string& executable_name) { return "." + executable_name + ".freeze-"; }
+
+bool is_own_stray_name(const std::string& name, const std::string& executable_name) {
+  return has_random_suffix(name, temporary_prefix(executable_name)) ||
+         has_random_suffix(name, build_directory_prefix(executable_name)) ||
+         has_random_suffix(name, ".freeze-staging-") || has_random_suffix(name, ".freeze-previous-");
+}
+
+// The build directory that output_dir/NAME points into (`.NAME.freeze-XXXXXX/NAME`), if it is
+// such a symlink; anything else (a regular file, a symlink planted elsewhere) names none.
+std::string current_build_directory(const fs::path& executable, const std::string& executable_name) {
+  std::error_code error;
+  if (!fs::is_symlink(fs::symlink_status(executable, error))) return {};
+  const fs::path target = fs::read_symlink(executable, error);
+  if (error) return {};
+  const std::string directory = target.parent_path().string();
+  if (target.filename() != executable_name || !has_random_suffix(directory, build_directory_prefix(executable_name))) {
+    return {};
+  }
+  return directory;
+}
+
+// What killed builds of this app left: temporary files and unfinished or replaced build
+// directories. Called with the output directory locked, so none of them belongs to a build
+// still running; the user's own files never have these names.
+void remove_strays(const fs::path& output_dir, const std::string& executable_name, const std::string& keep) {
+  std::error_code error;
+  for (fs::directory_iterator it(output_dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name == keep || !is_own_stray_name(name, executable_name)) continue;
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);  // a symlink is removed, never followed
+  }
+}
+
+// A symlink `.NAME.tmp-XXXXXX` to `target`, beside `path`, renamed over `path`: the one step
+// that switches from the previous output to the new one.
+void replace_with_symlink(const fs::path& path, const fs::path& target) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device random;
+  for (int attempt = 0;; ++attempt) {
+    std::string suffix;
+    for (std::size_t i = 0; i < kRandomSuffix; ++i) suffix += kAlphabet[random() % (sizeof kAlphabet - 1)];
+    const fs::path temp = path.parent_path() / (temporary_prefix(path.filename().string()) + suffix);
+    if (::symlink(target.c_str(), temp.c_str()) != 0) {
+      if (errno == EEXIST && attempt < 100) continue;
+      throw UserError(path.string() + ": cannot create a symlink beside it: " + std::strerror(errno));
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(temp.c_str());
+      throw UserError(path.string() + ": cannot replace it: " + std::strerror(err));
+    }
+    return;
+  }
+}
+
+// After the switch, so that a crash cannot bring the previous output back over the new one.
+void sync_directory(const fs::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
 
 void write_output(const fs::path& output_dir, const std::string& executable_name,
@@ -71,72 +159,46 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
   fs::create_directories(output_dir, error);
   if (error) throw UserError(output_dir.string() + ": cannot create the output directory: " + error.message());
   const fs::path executable = output_dir / executable_name;
-  if (fs::is_directory(executable, error)) throw UserError(executable.string() + ": is a directory; app.name must not name one");
-
-  const std::set<std::string> stale_candidates = previous_entries(executable, executable_name);
-  PendingFile pending(executable, executable_parts, 0755);
-  if (files.empty() && stale_candidates.empty()) {
-    pending.commit();
-    return;
+  if (fs::is_directory(fs::symlink_status(executable, error))) {
+    throw UserError(executable.string() + ": is a directory; app.name must not name one");
   }
-
-  ScratchDirectory staging(output_dir, ".freeze-staging-");
-  std::set<std::string> top_entries;
   for (const auto& file : files) {
     const fs::path relative = fs::path(file.path).lexically_normal();
     if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") {
       throw UserError("refusing to write " + file.path + " outside " + output_dir.string());
     }
-    const std::string top = relative.begin()->string();
-    if (!owned_entry(top, executable_name)) {  // check_placements() reports these, with the resources
+    if (!owned_entry(relative.begin()->string(), executable_name)) {  // check_placements() reports these
       throw UserError(output_dir.string() + ": refusing to write " + file.path + " over the executable or freeze's own files");
     }
-    top_entries.insert(top);
-    write_plain(staging.path() / relative, file.data, file.mode);
   }
 
-  // Each entry swapped: the new one comes from staging (if the build writes it), the old one (if
-  // any) is moved aside. Entries of the previous build that this one does not write are moved
-  // aside too: they would be stale. On any failure, including the executable's own rename,
-  // everything is swapped back in reverse order, so the previous output is left exactly as it
-  // was, never a mix of old and new.
-  struct Swap {
-    std::string name;
-    bool has_new = false;
-    bool had_old = false;
-  };
-  std::vector<Swap> plan;
-  for (const auto& top : top_entries) plan.push_back({top, true});
-  for (const auto& old : stale_candidates) {
-    if (!top_entries.contains(old)) plan.push_back({old, false});
-  }
+  const DirectoryLock lock(output_dir, [&] { note("waiting for another freeze build writing to " + output_dir.string()); });
+  const std::string previous_directory = current_build_directory(executable, executable_name);
+  if (lock.held()) remove_strays(output_dir, executable_name, previous_directory);
+  const std::set<std::string> legacy_entries = previous_entries(executable, executable_name);
 
-  ScratchDirectory previous(output_dir, ".freeze-previous-");
-  std::vector<Swap> swapped;
-  try {
-    for (Swap swap : plan) {
-      const fs::path target = output_dir / swap.name;
-      swap.had_old = fs::exists(fs::symlink_status(target, error));  // not found sets `error`
-      error.clear();
-      if (swap.had_old) fs::rename(target, previous.path() / swap.name, error);
-      if (error) throw UserError(target.string() + ": cannot replace it: " + error.message());
-      if (swap.has_new) fs::rename(staging.path() / swap.name, target, error);
-      if (error) {
-        std::error_code ignored;
-        if (swap.had_old) fs::rename(previous.path() / swap.name, target, ignored);
-        throw UserError(target.string() + ": cannot replace it: " + error.message());
-      }
-      swapped.push_back(swap);
-    }
-    pending.commit();
-  } catch (...) {
-    for (auto it = swapped.rbegin(); it != swapped.rend(); ++it) {
-      std::error_code ignored;
-      if (it->has_new) fs::rename(output_dir / it->name, staging.path() / it->name, ignored);
-      if (it->had_old) fs::rename(previous.path() / it->name, output_dir / it->name, ignored);
-    }
-    throw;
+  if (files.empty()) {
+    write_file_atomically(executable, executable_parts, 0755);
+  } else {
+    // The executable and its files together in a new build directory, then output_dir/NAME
+    // made a symlink to the executable there by one rename: a kill at any moment leaves the
+    // previous output or the new one, whole. The executable finds its files beside its real
+    // path (/proc/self/exe), at the same relative paths as in a plain layout.
+    ScratchDirectory build_dir(output_dir, build_directory_prefix(executable_name));
+    const mode_t mask = ::umask(0);  // mkdtemp's 0700 would keep everyone else from running it
+    ::umask(mask);
+    ::chmod(build_dir.path().c_str(), 0777 & ~mask);
+    write_file_atomically(build_dir.path() / executable_name, executable_parts, 0755);
+    for (const auto& file : files) write_plain(build_dir.path() / fs::path(file.path).lexically_normal(), file.data, file.mode);
+    replace_with_symlink(executable, build_dir.path().filename() / executable_name);
+    build_dir.keep();
   }
+  sync_directory(output_dir);
+
+  // The previous output, now replaced: its build directory, or the files that an executable of
+  // an earlier freeze version had written straight beside itself.
+  if (!previous_directory.empty()) fs::remove_all(output_dir / previous_directory, error);
+  for (const auto& name : legacy_entries) fs::remove_all(output_dir / name, error);
 }
 
 }  // namespace freeze::packager

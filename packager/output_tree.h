@@ -1,9 +1,11 @@
-// Writes a build's output: the executable and the files routed beside it. Everything is
-// written to temporary names first; the entries of the output directory freeze owns (the routing
-// prefixes' top directories, or with prefix "." the packages and modules themselves) are swapped
-// in whole, then the executable is renamed into place, so a failed build leaves the previous
-// output as it was. Entries that the executable being replaced had written beside it (its index
-// records them) and that this build does not write are removed in the same swap.
+// Writes a build's output into the output directory, never leaving a mix of two builds:
+// - an executable alone is written to `.NAME.tmp-XXXXXX` and renamed over NAME;
+// - an executable with files routed beside it is written, with them, to a new directory
+//   `.NAME.freeze-XXXXXX/`, and NAME becomes a symlink to the executable there by one rename.
+// Then the previous output's build directory (or the files an executable of an earlier freeze
+// version had written beside itself, as its index records them) is removed. Builds writing one
+// output directory take turns (flock on it), and each removes what killed builds of the same app
+// left under those names; nothing else in the directory is touched.
 #pragma once
 
 #include <filesystem>

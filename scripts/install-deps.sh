@@ -13,6 +13,7 @@ packages=(
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
   # freeze check on real packages (tests/integration/test_check_real_packages.py):
   flake8 python3-mccabe python3-pytest python3-pytest-timeout python3-dill black
+  python3-tk                          # _tkinter and Tcl/Tk: left out of builds by default (test_stdlib_defaults)
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
   # Security and reliability tooling (issue #6): tests skip what is missing.

@@ -60,7 +60,7 @@ isolated = false       # and passes PYTHON* variables to them, as to python
 site = true            # as python: test_site and others inspect what site did
 
 [stdlib]
-exclude = ["idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"]   # "test" included
+exclude = ["idlelib", "tkinter", "_tkinter", "turtledemo", "ensurepip", "lib2to3"]   # "test" included
 
 [packages]
 paths = ["testext"]    # _testcapi and the other test extension modules

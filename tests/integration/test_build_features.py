@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import unittest
 
@@ -156,9 +157,9 @@ class FilesystemRoutingTest(TempDirTestCase):
         self.assertNotIn("freeze: warning", result.stderr)
         for name in bad:
             relative = name.replace(".", "/") + ".py"
-            self.assertEqual((root / "dist/lib" / relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
+            self.assertEqual((root / "dist/app").resolve().parent.joinpath("lib", relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
             self.assertRegex(result.stderr, f"module {name} does not compile \\(SyntaxError: .*\\): copied as is to lib/{relative}")
-        self.assertEqual(list((root / "dist/lib/test/__pycache__").glob("bad*")), [])
+        self.assertEqual(list((root / "dist/app").resolve().parent.joinpath("lib/test/__pycache__").glob("bad*")), [])
         self.assertEqual(run([root / "dist/app", *bad]).stdout, expected)
 
         # In memory they are stored as source only: no warning, and importing one compiles it
@@ -188,7 +189,7 @@ class FilesystemRoutingTest(TempDirTestCase):
                   f'[packages]\npaths = ["src"]\nwheels = ["{wheel}"]\n'
                   '[[routing.rule]]\nname = ["pkg", "tools"]\nlocation = "filesystem-relative:lib"\n')
         self.build(root, config)
-        lib = root / "dist/lib"
+        lib = (root / "dist/app").resolve().parent / "lib"
         modes = {name: oct((lib / name).stat().st_mode & 0o7777) for name in
                  ("pkg/tool.sh", "pkg/private.txt", "pkg/owner_only.sh", "pkg/risky.sh", "pkg/__init__.py", "tools/run.sh")}
         self.assertEqual(modes, {"pkg/tool.sh": "0o755", "pkg/private.txt": "0o644", "pkg/owner_only.sh": "0o744",
@@ -207,12 +208,14 @@ class FilesystemRoutingTest(TempDirTestCase):
                   '[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "filesystem-relative:."\n')
         self.build(root, config, files)
         dist = root / "dist"
-        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["__pycache__", "app", "helper.py", "mypkg"])
-        self.assertTrue((dist / "__pycache__/helper.cpython-311.pyc").is_file())
+        real = (dist / "app").resolve().parent  # dist/app is a symlink to the executable there
+        self.assertEqual(real.parent, dist)
+        self.assertEqual(sorted(p.name for p in real.iterdir()), ["__pycache__", "app", "helper.py", "mypkg"])
+        self.assertTrue((real / "__pycache__/helper.cpython-311.pyc").is_file())
         result = run([dist / "app"])
-        self.assertEqual(result.stdout, f"{dist}/helper.py {dist}/mypkg/__init__.py True\ndata beside the executable\n",
+        self.assertEqual(result.stdout, f"{real}/helper.py {real}/mypkg/__init__.py True\ndata beside the executable\n",
                          result.stderr)
-        # A rebuild swaps the entries in again, the executable included.
+        # A rebuild switches to a new directory, the executable included.
         (root / "src/mypkg/data.txt").write_text("second build\n")
         self.build(root, config)
         self.assertEqual(run([dist / "app"]).stdout.splitlines()[1], "second build")
@@ -227,18 +230,33 @@ class FilesystemRoutingTest(TempDirTestCase):
             self.build(root, base + (rule if location else ""), files)
             result = run([root / "dist/app"])
             self.assertEqual((result.returncode, result.stderr), (0, ""))
-            return sorted(p.name for p in (root / "dist").iterdir())
+            # dist/ itself, with the build directory (if any) as "BUILD", and that directory.
+            real = (root / "dist/app").resolve().parent
+            names = sorted("BUILD" if p == real else p.name for p in (root / "dist").iterdir())
+            return names, (sorted(p.name for p in real.iterdir()) if real != root / "dist" else None)
 
-        self.assertEqual(build_routed("filesystem-relative:lib"), ["app", "lib"])
+        self.assertEqual(build_routed("filesystem-relative:lib"), (["BUILD", "app"], ["app", "lib"]))
         # The user's own files beside the executable are never touched.
-        write_tree(root / "dist", {"notes.txt": "mine\n", "mine/keep.py": "mine\n"})
-        self.assertEqual(build_routed("filesystem-relative:lib2"), ["app", "lib2", "mine", "notes.txt"])
-        self.assertEqual(build_routed("filesystem-relative:."), ["__pycache__", "app", "helper.py", "mine", "mypkg", "notes.txt"])
-        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative:lib"), ["app", "mine", "notes.txt"])
-        self.assertEqual(build_routed(None), ["app", "mine", "notes.txt"])
+        write_tree(root / "dist", {"notes.txt": "mine\n", "mine/keep.py": "mine\n", "lib/mine.txt": "mine\n"})
+        self.assertEqual(build_routed("filesystem-relative:lib2"), (["BUILD", "app", "lib", "mine", "notes.txt"], ["app", "lib2"]))
+        self.assertEqual(build_routed("filesystem-relative:."),
+                         (["BUILD", "app", "lib", "mine", "notes.txt"], ["__pycache__", "app", "helper.py", "mypkg"]))
+        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative:lib"), (["app", "lib", "mine", "notes.txt"], None))
+        self.assertEqual(build_routed(None), (["app", "lib", "mine", "notes.txt"], None))
+        self.assertEqual((root / "dist/lib/mine.txt").read_text(), "mine\n")
+        shutil.rmtree(root / "dist/lib")
+        # An executable of an earlier freeze version wrote its files straight beside itself (its
+        # index records them): they go with it.
+        build_routed("filesystem-relative:lib")
+        real = (root / "dist/app").resolve()
+        (root / "dist/app").unlink()
+        shutil.copy2(real, root / "dist/app")
+        shutil.copytree(real.parent / "lib", root / "dist/lib")
+        shutil.rmtree(real.parent)
+        self.assertEqual(build_routed(None), (["app", "mine", "notes.txt"], None))
         self.assertEqual((root / "dist/notes.txt").read_text(), "mine\n")
         self.assertEqual((root / "dist/mine/keep.py").read_text(), "mine\n")
         # What was there before is not a freeze executable: nothing is known, nothing removed.
         (root / "dist/app").write_text("not an executable of ours\n")
         (root / "dist/lib").mkdir()
-        self.assertEqual(build_routed(None), ["app", "lib", "mine", "notes.txt"])
+        self.assertEqual(build_routed(None), (["app", "lib", "mine", "notes.txt"], None))

@@ -12,7 +12,7 @@ import unittest
 
 from freezetest import FREEZE, SOURCE_DIR, TempDirTestCase, freeze, run, write_tree
 
-COMMANDS = ["init", "build", "check", "inspect"]
+COMMANDS = ["init", "build", "check", "inspect", "cache"]
 README = SOURCE_DIR / "README.md"
 APP_TOML = '[app]\nname = "tiny"\nentry = "tiny:main"\n[packages]\npaths = ["."]\n'
 APP_FILES = {"tiny.py": "def main():\n    print('tiny')\n"}

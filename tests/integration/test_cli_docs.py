@@ -10,7 +10,7 @@ import unittest
 from freezetest import SOURCE_DIR, TempDirTestCase, freeze, write_tree
 
 README = (SOURCE_DIR / "README.md").read_text()
-COMMANDS = ["init", "build", "check", "inspect"]
+COMMANDS = ["init", "build", "check", "inspect", "cache"]
 MINIMAL = '[app]\nname = "probe"\nentry = "probe"\n'
 
 
@@ -63,6 +63,17 @@ class ReferenceTest(TempDirTestCase):
         for table in array_tables():
             parent, key = table.rsplit(".", 1)
             self.assertIn(key, documented.get(parent, set()), table)
+
+    def test_stdlib_exclude_default_is_the_documented_one(self):
+        row = re.search(r"^\| `\[stdlib\] exclude` \| array of names, `(\[[^`]*\])` \|", section("`app.toml` reference"), re.M)
+        self.assertIsNotNone(row, "the [stdlib] exclude row or its default was not found")
+        # -v explains the config before building (which then fails: MINIMAL includes no module).
+        root = write_tree(self.tmp / "exclude-default", {"app.toml": MINIMAL})
+        result = freeze("build", root / "app.toml", "-v", "-o", self.tmp / "exclude-default-out", check=False)
+        used = re.search(r"stdlib: every module, data file and lib-dynload extension module, except (.*) \(stdlib\.exclude\)",
+                         result.stderr)
+        self.assertIsNotNone(used, result.stderr)
+        self.assertEqual(used.group(1).split(", "), tomllib.loads(f"x = {row.group(1)}")["x"])
 
     def test_pyproject_takes_the_same_keys(self):
         root = write_tree(self.tmp / "pyproject", {"pyproject.toml": "[tool.freeze.python]\nbogus = 1\n"

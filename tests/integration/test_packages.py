@@ -133,7 +133,7 @@ class PackagesTest(TempDirTestCase):
     def test_mercurial_style_routing(self):
         exe, results = self.build_and_probe("hg", ROUTING_HG)
         self.assertEqual(results, self.expected)
-        lib = exe.parent / "lib"
+        lib = exe.resolve().parent / "lib"  # beside the real executable (dist/app is a symlink)
         self.assertTrue((lib / "bundled" / "_core.cpython-311-x86_64-linux-gnu.so").is_file())
         self.assertTrue((lib / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1").is_file())
         self.assertTrue((lib / "purewheel" / "data" / "greeting.txt").is_file())
@@ -159,7 +159,7 @@ class PackagesTest(TempDirTestCase):
         routing = '[routing]\ndefault = "prefer-in-memory-fallback-filesystem-relative:lib"\n'
         exe = build_app(self.tmp / "fallback", app_toml("fallback", routing).replace('entry = "probe:main"', code),
                         {"src/probe.py": PROBE})
-        lib = exe.parent / "lib" / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1"
+        lib = exe.resolve().parent / "lib" / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1"
         self.assertTrue(lib.is_file())
         result = run([exe], env=clean_env())
         self.assertEqual(result.returncode, 0, result.stderr)

@@ -338,7 +338,7 @@ class ResourceListingTest(TempDirTestCase):
         self.assertEqual(python.returncode, 0, python.stderr)
         python = json.loads(python.stdout)
 
-        self.assertEqual(frozen.pop("disk_dir"), str(exe.parent / "lib" / "disk"))
+        self.assertEqual(frozen.pop("disk_dir"), str(exe.resolve().parent / "lib" / "disk"))
         self.assertEqual(python.pop("disk_dir"), str(src / "disk"))
         self.assertEqual(frozen["mem"]["iterdir"], ["__init__.py", "data", "sub", "tool.py"])
         # The filesystem-routed package is its directory, where freeze also wrote the bytecode.
