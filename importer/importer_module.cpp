@@ -11,9 +11,18 @@
 
 #include "code_loading.h"
 #include "importer_state.h"
+#include "install_layout.h"
 #include "native_loading.h"
+#include "search_path_finder.h"
 
 namespace freeze::importer {
+
+// A module entry: Python module first, then extension module.
+std::optional<blob::Entry> find_importable(std::string_view name) {
+  if (auto entry = lookup(blob::Kind::Module, name)) return entry;
+  return lookup(blob::Kind::Extension, name);
+}
+
 namespace {
 
 PyObject* g_module_spec_type = nullptr;  // _frozen_importlib.ModuleSpec
@@ -27,12 +36,6 @@ struct PathFinderObject {
   PyObject_HEAD
   PyObject* package;  // dotted name of the package whose directory this finder serves
 };
-
-// A module entry: Python module first, then extension module.
-std::optional<blob::Entry> find_importable(std::string_view name) {
-  if (auto entry = lookup(blob::Kind::Module, name)) return entry;
-  return lookup(blob::Kind::Extension, name);
-}
 
 // The embedded module run as __main__ (runpy keeps its real spec in __main__.__spec__):
 // linecache and pkgutil ask the loader about "__main__" by that name.
@@ -70,13 +73,9 @@ std::optional<blob::Entry> loader_entry(PyObject* fullname) {
 }
 
 // The directory __path__ names: where the package's __init__.py is, or for a namespace
-// package (which has no file) the directory its dotted name gives.
+// package (which has no file) the directory the index records for it.
 std::string package_directory(const blob::Entry& entry) {
-  if (entry.flags & blob::kFlagNamespace) {
-    std::string dir = context().origin_dir + "/";
-    for (const char c : entry.name) dir += c == '.' ? '/' : c;
-    return dir;
-  }
+  if (entry.flags & blob::kFlagNamespace) return entry_file(entry);
   const std::string file = entry_file(entry);
   return file.substr(0, file.rfind('/'));
 }
@@ -237,7 +236,7 @@ PyObject* finder_get_data(PyObject*, PyObject* path_arg) {
   file.location = blob::Location::FilesystemRelative;
   file.path = std::string_view(path).substr(root.size());
   for (const auto kind : {blob::Kind::Resource, blob::Kind::Metadata}) {
-    if (const auto entry = lookup(kind, file.path); entry && entry->in_memory()) {
+    if (const auto entry = file_entry_at(kind, file.path); entry && entry->in_memory()) {
       file = *entry;
       break;
     }
@@ -387,23 +386,27 @@ PyType_Slot path_finder_slots[] = {
 PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0, Py_TPFLAGS_DEFAULT,
                                 path_finder_slots};
 
-// sys.path_hooks entry: accepts the directory of an embedded package held in memory. Any other
-// entry (a path python cannot encode too) raises ImportError: the next hook, python's
-// FileFinder, then does with it what it does under python.
+// sys.path_hooks entry: accepts the installation's directories on sys.path and the directory
+// of each embedded package. Any other entry (a path python cannot encode too) raises
+// ImportError: the next hook, python's FileFinder, then does with it what it does under python.
 PyObject* path_hook(PyObject*, PyObject* path_arg) {
   PyObject* path_bytes = nullptr;
   if (PyUnicode_FSConverter(path_arg, &path_bytes)) {
-    const std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+    std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     const std::string root = context().origin_dir + "/";
     std::optional<blob::Entry> entry;
     std::string name;
     if (path.starts_with(root) && path.size() > root.size()) {
-      name = path.substr(root.size());
-      for (char& c : name) c = c == '/' ? '.' : c;
-      entry = lookup(blob::Kind::Module, name);
+      const std::string_view relative = path.substr(root.size());
+      if (PyObject* finder = new_search_path_finder(relative); finder != nullptr || PyErr_Occurred()) {
+        Py_DECREF(path_bytes);
+        return finder;
+      }
+      entry = package_entry_at(relative, &name);
     }
     Py_DECREF(path_bytes);
-    if (entry && entry->is_package() && entry->in_memory()) {
+    if (entry) {
       PyObject* package = name_to_str(name);
       auto* finder = package ? PyObject_New(PathFinderObject, reinterpret_cast<PyTypeObject*>(g_path_finder_type)) : nullptr;
       if (finder == nullptr) {
@@ -591,7 +594,10 @@ PyObject* init_module() {
                   PyModule_AddIntConstant(module, "RESOURCE", static_cast<int>(blob::Kind::Resource)) == 0 &&
                   PyModule_AddIntConstant(module, "METADATA", static_cast<int>(blob::Kind::Metadata)) == 0 &&
                   PyModule_AddIntConstant(module, "MODULE", static_cast<int>(blob::Kind::Module)) == 0 &&
-                  PyModule_AddObject(module, "origin_dir", path_to_str(context().origin_dir)) == 0;
+                  PyModule_AddObject(module, "origin_dir", path_to_str(context().origin_dir)) == 0 &&
+                  // Where distributions' metadata directories are (their files' site directory).
+                  PyModule_AddObject(module, "third_party_dir",
+                                     path_to_str(context().origin_dir + "/" + std::string(layout::kThirdPartyDir))) == 0;
   Py_XDECREF(finder_type);
   if (!ok) {
     Py_DECREF(module);
@@ -611,6 +617,15 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 }
 
 }  // namespace
+
+PyObject* embedded_spec(PyObject* fullname, const blob::Entry& entry) {
+  PyObject* finder = meta_finder();
+  if (finder == nullptr) {
+    PyErr_SetString(PyExc_ImportError, "the embedded importer is not on sys.meta_path");
+    return nullptr;
+  }
+  return make_spec(fullname, finder, entry);
+}
 
 bool install_inittab(const ImporterContext* context) {
   set_context(context);

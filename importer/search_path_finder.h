@@ -1,0 +1,34 @@
+// The directories of the virtual installation (install_layout.h) as sys.path entries: paths of
+// embedded files mapped back to their index entries, and the path-entry finder that answers
+// for the directories on sys.path, as zipimport does for a zip archive there. Only what the
+// index names is ever found: a file dropped into one of these directories is not imported.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "importer_state.h"
+
+namespace freeze::importer {
+
+// A path below the executable's directory split into the installation directory that holds it
+// and the rest ("lib/app/pkg/x.txt" -> {"lib/app", "pkg/x.txt"}); nullopt if none does.
+std::optional<std::pair<std::string_view, std::string_view>> split_installation_path(std::string_view relative);
+
+// The RESOURCE or METADATA entry whose file is `relative` (below the executable's directory).
+std::optional<blob::Entry> file_entry_at(blob::Kind kind, std::string_view relative);
+
+// The dotted name of the package whose directory is `relative` if the index has one there.
+std::optional<blob::Entry> package_entry_at(std::string_view relative, std::string* name);
+
+// A path-entry finder for `relative` if it is one of the installation's sys.path directories
+// (new reference); nullptr without an error set if it is not, nullptr with an error on failure.
+PyObject* new_search_path_finder(std::string_view relative);
+
+// From importer_module.cpp: the Python module or extension module of that name, and its spec
+// with the embedded importer as loader (new reference, or nullptr with an error set).
+std::optional<blob::Entry> find_importable(std::string_view name);
+PyObject* embedded_spec(PyObject* fullname, const blob::Entry& entry);
+
+}  // namespace freeze::importer
