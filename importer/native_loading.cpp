@@ -165,6 +165,13 @@ PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec) {
     return message;
   });
   Py_XDECREF(create);
+  // A single-phase module got the memory file's path as __file__ from create_dynamic: it is
+  // its place in the installation, spec.origin, as for every other module.
+  if (module != nullptr && PyModule_Check(module)) {
+    PyObject* origin = PyObject_GetAttrString(spec, "origin");
+    if (origin == nullptr || (origin != Py_None && PyObject_SetAttrString(module, "__file__", origin) < 0)) PyErr_Clear();
+    Py_XDECREF(origin);
+  }
   if (module == nullptr && !PyErr_Occurred()) {
     PyObject* message = PyUnicode_FromFormat("cannot load extension module %U: %s", name, error.c_str());
     if (message) PyErr_SetImportError(message, name, nullptr);

@@ -141,7 +141,7 @@ std::optional<blob::Entry> package_entry_at(std::string_view relative, std::stri
   if (!split) return std::nullopt;
   name->assign(split->second);
   for (char& c : *name) c = c == '/' ? '.' : c;
-  auto entry = lookup(blob::Kind::Module, *name);
+  auto entry = find_importable(*name);  // an extension module can be a package too (mypyc's __init__)
   if (!entry || !entry->is_package()) return std::nullopt;
   const std::string_view path = entry->path;
   const std::string_view directory = (entry->flags & blob::kFlagNamespace) ? path : path.substr(0, path.rfind('/'));

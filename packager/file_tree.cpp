@@ -68,9 +68,10 @@ class Classifier {
   // the extension; pytest's "py.py" shim sits beside Debian's "py/" package. What loses stays a
   // plain file of its package (package data), as it is on disk.
   void settle_same_names() {
-    auto rank = [](const Resource& r) {
-      if (r.kind == blob::Kind::Module && (r.flags & blob::kFlagPackage)) return 0;
-      return r.kind == blob::Kind::Extension ? 1 : 2;
+    auto rank = [](const Resource& r) {  // package: __init__ extension, then __init__.py; extension; source
+      const bool package = (r.flags & blob::kFlagPackage) != 0;
+      if (package) return r.kind == blob::Kind::Extension ? 0 : 1;
+      return r.kind == blob::Kind::Extension ? 2 : 3;
     };
     std::map<std::string, std::size_t> winner;  // module name -> index in resources_
     for (std::size_t i = 0; i < resources_.size(); ++i) {
@@ -92,9 +93,9 @@ class Classifier {
       }
       const Resource& first = resources_[it->second];
       const std::string message = std::string(blob::kind_name(r.kind)) + " " + r.name + " (" + r.origin + ") is hidden by " +
-                                  (first.kind == blob::Kind::Extension ? "the extension module " : "the package ") +
+                                  ((first.flags & blob::kFlagPackage) ? "the package " : "the extension module ") +
                                   first.origin + ", as python imports that";
-      if (rank(first) == 1 && r.kind == blob::Kind::Module) {
+      if (first.kind == blob::Kind::Extension && r.kind == blob::Kind::Module && (first.flags & blob::kFlagPackage) == (r.flags & blob::kFlagPackage)) {
         detail(message);  // mypyc's usual layout
       } else {
         warning(message);
@@ -190,12 +191,19 @@ class Classifier {
       Resource extension;
       extension.kind = blob::Kind::Extension;
       extension.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
+      if (stem == "__init__") {
+        // A package whose __init__ is an extension module (mypyc compiles them so): FileFinder
+        // looks for __init__ with each suffix, extensions first.
+        if (dirs == 0) return;
+        extension.name = join(parts, dirs, '.');
+        extension.flags = blob::kFlagPackage;
+      }
       if (excluded(extension.name)) return;
       extension.routing_name = extension.name;
       extension.relative_path = path;
       extension.origin = file.origin;
       extension.mode = file.mode;
-      extension.flags = stdlib;
+      extension.flags |= stdlib;
       extension.data = file.read();
       resources_.push_back(std::move(extension));
       return;
