@@ -604,7 +604,7 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
         const std::string package = item.top_level.empty() ? relative.substr(0, relative.find('/')) : item.top_level;
         return "it opens <exe dir>/" + relative +
                " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
-               "location. Route the package to filesystem-relative:" + routing_snippet(package) +
+               "location. Route the package to the filesystem:" + routing_snippet(package) +
                "\n      or read the file with importlib.resources.files(\"" + package + "\").joinpath(...)";
       }
       return "<exe dir>/" + relative + " is not among the files written beside the executable: is it created at "

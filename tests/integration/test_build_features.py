@@ -151,14 +151,15 @@ class FilesystemRoutingTest(TempDirTestCase):
         # Routed to the filesystem they are just files: copied as they are, with no .pyc, so
         # that importing them fails as under python. Only --verbose mentions them.
         root = self.tmp / "bad-on-disk"
-        rule = '[[routing.rule]]\nname = "test"\nlocation = "filesystem-relative:lib"\n'
+        rule = '[[routing.rule]]\nname = "test"\nlocation = "filesystem-relative"\n'
         result = self.build(root, config + rule, None, "-v")
         self.assertNotIn("freeze: warning", result.stderr)
         for name in bad:
             relative = name.replace(".", "/") + ".py"
-            self.assertEqual((root / "dist/lib" / relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
-            self.assertRegex(result.stderr, f"module {name} does not compile \\(SyntaxError: .*\\): copied as is to lib/{relative}")
-        self.assertEqual(list((root / "dist/lib/test/__pycache__").glob("bad*")), [])
+            self.assertEqual((root / "dist/lib/python3.11" / relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
+            self.assertRegex(result.stderr,
+                             f"module {name} does not compile \\(SyntaxError: .*\\): copied as is to lib/python3.11/{relative}")
+        self.assertEqual(list((root / "dist/lib/python3.11/test/__pycache__").glob("bad*")), [])
         self.assertEqual(run([root / "dist/app", *bad]).stdout, expected)
 
         # In memory they are stored as source only: no warning, and importing one compiles it
@@ -186,17 +187,17 @@ class FilesystemRoutingTest(TempDirTestCase):
                 "    subprocess.run([os.path.join(os.path.dirname(package.__file__), script)], check=True)\n")
         config = (f'[app]\nname = "app"\ncode = """{code}"""\n[stdlib]\ninclude = "reachable"\nadd = ["subprocess"]\n'
                   f'[packages]\npaths = ["src"]\nwheels = ["{wheel}"]\n'
-                  '[[routing.rule]]\nname = ["pkg", "tools"]\nlocation = "filesystem-relative:lib"\n')
+                  '[[routing.rule]]\nname = ["pkg", "tools"]\nlocation = "filesystem-relative"\n')
         self.build(root, config)
-        lib = root / "dist/lib"
-        modes = {name: oct((lib / name).stat().st_mode & 0o7777) for name in
+        app, third_party = root / "dist/lib/app", root / "dist/local/lib/python3.11/dist-packages"
+        modes = {name: oct(((third_party if name.startswith("tools/") else app) / name).stat().st_mode & 0o7777) for name in
                  ("pkg/tool.sh", "pkg/private.txt", "pkg/owner_only.sh", "pkg/risky.sh", "pkg/__init__.py", "tools/run.sh")}
         self.assertEqual(modes, {"pkg/tool.sh": "0o755", "pkg/private.txt": "0o644", "pkg/owner_only.sh": "0o744",
                                  "pkg/risky.sh": "0o755", "pkg/__init__.py": "0o644", "tools/run.sh": "0o755"})
         result = run([root / "dist/app"])
         self.assertEqual(result.stdout, "tool ran\nwheel tool ran\n", result.stderr)
 
-    def test_prefix_dot_is_the_executables_directory(self):
+    def test_app_code_on_the_filesystem_is_in_lib_app(self):
         root = self.tmp / "dot"
         files = {"src/mypkg/__init__.py": "", "src/mypkg/data.txt": "data beside the executable\n",
                  "src/helper.py": "import os\nHERE = os.path.dirname(__file__)\n"}
@@ -204,13 +205,15 @@ class FilesystemRoutingTest(TempDirTestCase):
                 "print(helper.__file__, mypkg.__file__, mypkg.__path__[0] == os.path.join(helper.HERE, 'mypkg'))\n"
                 "print(open(os.path.join(os.path.dirname(mypkg.__file__), 'data.txt')).read(), end='')\n")
         config = (f'[app]\nname = "app"\ncode = """{code}"""\n[stdlib]\ninclude = "reachable"\n[packages]\npaths = ["src"]\n'
-                  '[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "filesystem-relative:."\n')
+                  '[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "filesystem-relative"\n')
         self.build(root, config, files)
         dist = root / "dist"
-        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["__pycache__", "app", "helper.py", "mypkg"])
-        self.assertTrue((dist / "__pycache__/helper.cpython-311.pyc").is_file())
+        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["app", "lib"])
+        self.assertEqual(sorted(p.name for p in (dist / "lib/app").iterdir()), ["__pycache__", "helper.py", "mypkg"])
+        self.assertTrue((dist / "lib/app/__pycache__/helper.cpython-311.pyc").is_file())
         result = run([dist / "app"])
-        self.assertEqual(result.stdout, f"{dist}/helper.py {dist}/mypkg/__init__.py True\ndata beside the executable\n",
+        self.assertEqual(result.stdout,
+                         f"{dist}/lib/app/helper.py {dist}/lib/app/mypkg/__init__.py True\ndata beside the executable\n",
                          result.stderr)
         # A rebuild swaps the entries in again, the executable included.
         (root / "src/mypkg/data.txt").write_text("second build\n")
@@ -229,12 +232,11 @@ class FilesystemRoutingTest(TempDirTestCase):
             self.assertEqual((result.returncode, result.stderr), (0, ""))
             return sorted(p.name for p in (root / "dist").iterdir())
 
-        self.assertEqual(build_routed("filesystem-relative:lib"), ["app", "lib"])
+        self.assertEqual(build_routed("filesystem-relative"), ["app", "lib"])
         # The user's own files beside the executable are never touched.
         write_tree(root / "dist", {"notes.txt": "mine\n", "mine/keep.py": "mine\n"})
-        self.assertEqual(build_routed("filesystem-relative:lib2"), ["app", "lib2", "mine", "notes.txt"])
-        self.assertEqual(build_routed("filesystem-relative:."), ["__pycache__", "app", "helper.py", "mine", "mypkg", "notes.txt"])
-        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative:lib"), ["app", "mine", "notes.txt"])
+        self.assertEqual(build_routed("filesystem-relative"), ["app", "lib", "mine", "notes.txt"])
+        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative"), ["app", "mine", "notes.txt"])
         self.assertEqual(build_routed(None), ["app", "mine", "notes.txt"])
         self.assertEqual((root / "dist/notes.txt").read_text(), "mine\n")
         self.assertEqual((root / "dist/mine/keep.py").read_text(), "mine\n")

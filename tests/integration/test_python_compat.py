@@ -314,7 +314,8 @@ class InterpreterStateTest(TempDirTestCase):
         self.assertEqual(info["base_executable"], str(self.isolated))
         for key in ("prefix", "base_prefix", "exec_prefix", "base_exec_prefix"):
             self.assertEqual(info[key], exe_dir, key)
-        self.assertEqual(info["path"], [])
+        self.assertEqual(info["path"], [f"{exe_dir}/{d}" for d in ("lib/app", "lib/python3.11", "lib/python3.11/lib-dynload",
+                                                                  "local/lib/python3.11/dist-packages")])
         self.assertIs(info["frozen"], True)
         self.assertFalse(info["site"])
         self.assertEqual(info["builtins"], ["copyright", "credits", "exit", "help", "license", "quit"])
@@ -593,7 +594,7 @@ class InterpreterModeTest(TempDirTestCase):
     def test_environment_follows_isolation(self):
         env = clean_env(PYTHONPATH=str(self.tmp), PYTHONWARNINGS="error")
         code = ("import sys; print(sys.warnoptions, sys.flags.isolated, sys.flags.no_user_site, "
-                "[p for p in sys.path if p and not p.startswith('/usr/')])")
+                "[p for p in sys.path if p and not p.startswith(('/usr/', sys.prefix + '/'))])")
         # app.toml says isolated (default): the command line cannot undo it.
         self.assertEqual(self.py("-c", code, env=env).stdout, "[] 1 1 []\n")
         for options in ([], ["-E"], ["-s"], ["-I"]):

@@ -277,10 +277,12 @@ class OutputContainmentTest(SecurityTestCase):
     there, and all or nothing."""
 
     FILES = {"src/good/__init__.py": "", "src/good/main.py": "def main():\n    from good import data\n    print(data.VALUE)\n",
-             "src/good/data.py": "VALUE = 'version 1'\n", "src/other.py": "X = 1\n"}
+             "src/good/data.py": "VALUE = 'version 1'\n", "site/other.py": "X = 1\n"}
+    # The app's code goes to lib/app/, the third-party module to local/lib/python3.11/dist-packages/:
+    # two top-level directories beside the executable.
     TOML = ('[app]\nname = "app"\nentry = "good.main:main"\n[stdlib]\ninclude = "none"\n[packages]\npaths = ["src"]\n'
-            '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative:lib"\n'
-            '[[routing.rule]]\nname = "other"\nlocation = "filesystem-relative:lib2"\n')
+            'site_packages = [{ dir = "site", include = ["other"] }]\n'
+            '[[routing.rule]]\nname = ["good", "other"]\nlocation = "filesystem-relative"\n')
 
     def project(self):
         project = self.case_dir / "project"
@@ -298,9 +300,9 @@ class OutputContainmentTest(SecurityTestCase):
         self.assertEqual(snapshot(self.tmp, skip={project / "dist"}), before)
         files = sorted(str(p.relative_to(project / "dist")) for p in (project / "dist").rglob("*") if p.is_file())
         self.assertIn("app", files)
-        self.assertIn("lib/good/data.py", files)
-        self.assertIn("lib2/other.py", files)
-        self.assertTrue(all(f == "app" or f.startswith(("lib/", "lib2/")) for f in files), files)
+        self.assertIn("lib/app/good/data.py", files)
+        self.assertIn("local/lib/python3.11/dist-packages/other.py", files)
+        self.assertTrue(all(f == "app" or f.startswith(("lib/", "local/")) for f in files), files)
         self.assertEqual(run([project / "dist" / "app"]).stdout, "version 1\n")
 
     def test_planted_symlinks_are_replaced_not_followed(self):
@@ -311,14 +313,14 @@ class OutputContainmentTest(SecurityTestCase):
         dist = project / "dist"
         dist.mkdir()
         (dist / "app").symlink_to(self.case_dir / "canary.txt")  # the executable's own path
-        (dist / "lib").symlink_to(outside)  # a routing prefix
-        (dist / "lib2").symlink_to("../../outside")
+        (dist / "lib").symlink_to(outside)  # a directory of the installation
+        (dist / "local").symlink_to("../../outside")
         before = snapshot(self.case_dir, skip={dist})
         freeze("build", project / "app.toml", "-q")
         self.assertEqual(snapshot(self.case_dir, skip={dist}), before)
         self.assert_canaries()
         self.assertEqual(sorted(p.name for p in outside.iterdir()), ["keep.txt"])
-        for name in ("app", "lib", "lib2"):
+        for name in ("app", "lib", "local"):
             self.assertFalse((dist / name).is_symlink(), name)
         self.assertEqual(run([dist / "app"]).stdout, "version 1\n")
 
@@ -327,13 +329,13 @@ class OutputContainmentTest(SecurityTestCase):
         freeze("build", project / "app.toml", "-q")
         before = self.tree(project / "dist")
         (project / "src" / "good" / "data.py").write_text("VALUE = 'version 2'\n")
-        (project / "src" / "other.py").write_text("def broken(:\n")
+        (project / "site" / "other.py").write_text("def broken(:\n")
         result = freeze("build", project / "app.toml", check=False)
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertEqual(self.tree(project / "dist"), before)
 
     def test_failure_while_swapping_directories_rolls_back(self):
-        # lib2 is a mount point in a private mount namespace: renaming it away fails (EBUSY)
+        # local is a mount point in a private mount namespace: renaming it away fails (EBUSY)
         # after lib has already been swapped for the new one. The old lib must come back.
         if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
             self.skipTest("needs root and unshare -m")
@@ -342,7 +344,7 @@ class OutputContainmentTest(SecurityTestCase):
         dist = project / "dist"
         before = self.tree(dist)
         (project / "src" / "good" / "data.py").write_text("VALUE = 'version 2'\n")
-        script = f'mount --bind "{dist}/lib2" "{dist}/lib2" && exec "$0" build "$1" -q'
+        script = f'mount --bind "{dist}/local" "{dist}/local" && exec "$0" build "$1" -q'
         result = run(["unshare", "-m", "sh", "-c", script, FREEZE, project / "app.toml"])
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn("freeze: error: ", result.stderr)
