@@ -90,7 +90,7 @@ class InspectTest(TempDirTestCase):
     def test_list(self):
         text = freeze("inspect", "--list", self.exe).stdout
         self.assertIn("bulky.generated", text)
-        self.assertRegex(text, r"resource\s+file\s+0\s+0\s+small/data/table.txt\s+\(lib/small/data/table.txt\)")
+        self.assertRegex(text, r"resource\s+file\s+0\s+0\s+small/data/table.txt\s+\(lib/app/small/data/table.txt\)")
 
     def test_json_fields(self):
         for resource in self.data["resources"]:

@@ -10,7 +10,7 @@ import pathlib
 import re
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree
+from freezetest import PYTHON, TempDirTestCase, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 NEEDED = ["pytest", "_pytest", "pluggy", "iniconfig", "coverage", "mypy", "flake8", "pyflakes", "py.py"]
@@ -111,6 +111,14 @@ TESTS = {
 }
 
 
+def build(project, routing=""):
+    """Builds the tools app into project/dist; returns the executable. Compression level 1:
+    mypy's extension modules alone are 30 MB, which the default level takes long to squeeze."""
+    write_tree(project, dict(APP, **{"app.toml": TOML.format(include=json.dumps(TOOLS), routing=routing)}))
+    freeze("build", project / "app.toml", "-q", "--compression-level", "1")
+    return project / "dist" / "tools"
+
+
 class RealToolsTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):
@@ -121,7 +129,7 @@ class RealToolsTest(TempDirTestCase):
             raise unittest.SkipTest("unshare -m is not permitted here")
         super().setUpClass()
         cls.project = cls.tmp / "project"
-        cls.exe = build_app(cls.project, TOML.format(include=json.dumps(TOOLS), routing=""), APP)
+        cls.exe = build(cls.project)
         write_tree(cls.project, TESTS)
 
     def python(self, *args, cwd=None):
@@ -154,7 +162,7 @@ class RealToolsTest(TempDirTestCase):
         # memory, where coverage reads the source to report.
         routing = '[[routing.rule]]\nname = "tools"\nlocation = "filesystem-relative"\n'
         project = self.tmp / "routed"
-        exe = build_app(project, TOML.format(include=json.dumps(TOOLS), routing=routing), APP)
+        exe = build(project, routing)
         self.assertTrue((exe.parent / "lib" / "app" / "tools" / "work.py").is_file())
         frozen = self.frozen("coverage-report", exe=exe, cwd=exe.parent / "lib" / "app")
         python = self.python("coverage-report", cwd=self.project / "src")
