@@ -9,6 +9,9 @@ packages=(
   util-linux                          # unshare, for the hidden-stdlib test
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
+  # Real tools run from a frozen executable (test_real_tools): pytest with Debian's py package
+  # (whose py/ sits beside pytest's py.py), coverage.py, mypyc-compiled mypy, flake8.
+  python3-pytest python3-py python3-pytest-timeout python3-coverage python3-mypy flake8
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
