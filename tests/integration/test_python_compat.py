@@ -417,7 +417,7 @@ class ScenariosTest(TempDirTestCase):
         self.assertIn("ValueError: raised while imported\n", result.stderr)
 
     def test_subinterpreter_imports_embedded_modules(self):
-        self.assertEqual(self.assertSame("subinterpreter").stdout, f'["{self.exe.parent}/os.py", "0.125"]\n')
+        self.assertEqual(self.assertSame("subinterpreter").stdout, f'["{self.exe.parent}/lib/python3.11/os.py", "0.125"]\n')
 
     def test_started_with_stdin_closed(self):
         result = self.assertSame("closed-stdin", preexec_fn=lambda: os.close(0))

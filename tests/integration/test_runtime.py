@@ -153,7 +153,7 @@ class RuntimeTest(TempDirTestCase):
         result = self.probe("raise")
         self.assertEqual(result.returncode, 1)
         self.assertIn("Traceback (most recent call last):", result.stderr)
-        self.assertIn(f'File "{self.exe.parent}/probe/sub/deep.py", line 6, in fail', result.stderr)
+        self.assertIn(f'File "{self.exe.parent}/lib/app/probe/sub/deep.py", line 6, in fail', result.stderr)
         self.assertIn('raise RuntimeError(message)', result.stderr)
         self.assertIn("deep.fail(\"boom\")", result.stderr)
         self.assertTrue(result.stderr.rstrip().endswith("RuntimeError: boom"), result.stderr)
