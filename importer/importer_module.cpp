@@ -620,10 +620,7 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 
 PyObject* embedded_spec(PyObject* fullname, const blob::Entry& entry) {
   PyObject* finder = meta_finder();
-  if (finder == nullptr) {
-    PyErr_SetString(PyExc_ImportError, "the embedded importer is not on sys.meta_path");
-    return nullptr;
-  }
+  if (finder == nullptr) Py_RETURN_NONE;  // as FreezePathFinder: no loader to name, nothing found
   return make_spec(fullname, finder, entry);
 }
 

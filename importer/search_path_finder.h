@@ -27,7 +27,8 @@ std::optional<blob::Entry> package_entry_at(std::string_view relative, std::stri
 PyObject* new_search_path_finder(std::string_view relative);
 
 // From importer_module.cpp: the Python module or extension module of that name, and its spec
-// with the embedded importer as loader (new reference, or nullptr with an error set).
+// with the embedded importer as loader (new reference: None if that importer is not found,
+// or nullptr with an error set).
 std::optional<blob::Entry> find_importable(std::string_view name);
 PyObject* embedded_spec(PyObject* fullname, const blob::Entry& entry);
 
