@@ -346,7 +346,8 @@ class ScenariosTest(TempDirTestCase):
 
     def assertSame(self, *args, **kwargs):
         frozen, python = self.both(*args, **kwargs)
-        paths = (self.exe.parent, self.script.parent)
+        # The app's code is in lib/app/ of the installation, the stdlib in lib/python3.11/.
+        paths = (self.exe.parent / "lib" / "app", self.exe.parent / "lib" / "python3.11", self.script.parent)
         self.assertEqual((frozen.returncode, normalize(frozen.stdout, *paths), normalize(frozen.stderr, *paths)),
                          (python.returncode, normalize(python.stdout, *paths), normalize(python.stderr, *paths)))
         return frozen
@@ -379,7 +380,7 @@ class ScenariosTest(TempDirTestCase):
         outputs = []
         for argv in (f'"{self.exe}"', " ".join(self.python)):
             result = run(["bash", "-c", f"{argv} bigprint | head -n 2; echo \"status ${{PIPESTATUS[0]}}\""], cwd=self.script.parent)
-            outputs.append((result.stdout, normalize(result.stderr, self.exe.parent, self.script.parent)))
+            outputs.append((result.stdout, normalize(result.stderr, self.exe.parent / "lib" / "app", self.script.parent)))
         self.assertEqual(outputs[0], outputs[1])
         self.assertTrue(outputs[0][0].startswith("line 0\nline 1\nstatus "), outputs[0])
 
@@ -388,7 +389,7 @@ class ScenariosTest(TempDirTestCase):
         result = self.assertSame("segfault")
         self.assertEqual(result.returncode, -signal.SIGSEGV)
         self.assertIn("Fatal Python error: Segmentation fault", result.stderr)
-        self.assertIn('File "<dir>/scenarios.py", line', normalize(result.stderr, self.exe.parent))
+        self.assertIn('File "<dir>/scenarios.py", line', normalize(result.stderr, self.exe.parent / "lib" / "app"))
         result = self.assertSame("warnings")
         self.assertIn("UserWarning: a user warning\n", result.stderr)
         self.assertIn('warnings.warn("a user warning")', result.stderr)  # source line from memory
