@@ -387,7 +387,7 @@ PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(Path
                                 path_finder_slots};
 
 // sys.path_hooks entry: accepts the installation's directories on sys.path and the directory
-// of each embedded package. Any other entry (a path python cannot encode too) raises
+// of each embedded package held in memory. Any other entry (a path python cannot encode too) raises
 // ImportError: the next hook, python's FileFinder, then does with it what it does under python.
 PyObject* path_hook(PyObject*, PyObject* path_arg) {
   PyObject* path_bytes = nullptr;
@@ -406,7 +406,10 @@ PyObject* path_hook(PyObject*, PyObject* path_arg) {
       entry = package_entry_at(relative, &name);
     }
     Py_DECREF(path_bytes);
-    if (entry) {
+    // A package routed to the filesystem is a real directory: python's FileFinder serves it,
+    // with what is there beside its embedded files (namespace subdirectories the index does
+    // not list, as CPython's test package has).
+    if (entry && entry->in_memory()) {
       PyObject* package = name_to_str(name);
       auto* finder = package ? PyObject_New(PathFinderObject, reinterpret_cast<PyTypeObject*>(g_path_finder_type)) : nullptr;
       if (finder == nullptr) {
@@ -563,6 +566,7 @@ PyObject* module_file_path(PyObject*, PyObject* args) {
 
 PyMethodDef module_methods[] = {
     {"path_hook", path_hook, METH_O, "sys.path_hooks entry for directories of embedded packages."},
+    {"module_name_of", module_name_of, METH_O, "module_name_of(path) -> the embedded module whose file it is, or None"},
     {"list_files", module_list_files, METH_VARARGS, "list_files(kind, prefix) -> [(name, in_memory)]"},
     {"list_modules", module_list_modules, METH_O, "list_modules(package) -> [(name, is_package, is_namespace)]"},
     {"module_info", module_module_info, METH_O, "module_info(name) -> (is_package, is_namespace) or None"},

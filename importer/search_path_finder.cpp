@@ -149,6 +149,24 @@ std::optional<blob::Entry> package_entry_at(std::string_view relative, std::stri
   return entry;
 }
 
+PyObject* module_name_of(PyObject*, PyObject* path_arg) {
+  PyObject* path_bytes = nullptr;
+  if (!PyUnicode_FSConverter(path_arg, &path_bytes)) return nullptr;
+  const std::string path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+  Py_DECREF(path_bytes);
+  const std::string root = context().origin_dir + "/";
+  const auto split = path.starts_with(root) ? split_installation_path(std::string_view(path).substr(root.size()))
+                                            : std::nullopt;
+  if (!split || !split->second.ends_with(".py")) Py_RETURN_NONE;
+  std::string name(split->second.substr(0, split->second.size() - 3));
+  if (name == "__init__") Py_RETURN_NONE;
+  if (name.ends_with("/__init__")) name.resize(name.size() - 9);
+  for (char& c : name) c = c == '/' ? '.' : c;
+  const auto entry = lookup(blob::Kind::Module, name);
+  if (!entry || entry_file(*entry) != path) Py_RETURN_NONE;
+  return name_to_str(name);
+}
+
 PyObject* new_search_path_finder(std::string_view relative) {
   bool listed = false;
   for (const std::string_view dir : layout::kSearchPath) listed = listed || dir == relative;

@@ -22,6 +22,11 @@ std::optional<blob::Entry> file_entry_at(blob::Kind kind, std::string_view relat
 // The dotted name of the package whose directory is `relative` if the index has one there.
 std::optional<blob::Entry> package_entry_at(std::string_view relative, std::string* name);
 
+// module_name_of(path) -> the dotted name of the embedded Python module whose file (its
+// __file__) is `path`, or None: what linecache needs to ask the loader for the source of a
+// file it is given by name. A _freeze_importer module function.
+PyObject* module_name_of(PyObject* module, PyObject* path);
+
 // A path-entry finder for `relative` if it is one of the installation's sys.path directories
 // (new reference); nullptr without an error set if it is not, nullptr with an error on failure.
 PyObject* new_search_path_finder(std::string_view relative);

@@ -174,21 +174,21 @@ class _AdaptingLoader:
 
 def _adapt_linecache(linecache):
     # linecache.getline(filename) with no module globals only reads files. For a file the
-    # executable serves from memory (<exe dir>/pkg/mod.py), give it the module's name and the
+    # executable serves from memory (<exe dir>/lib/app/pkg/mod.py), give it the module's name and the
     # embedded loader, as a traceback would: warnings, tracemalloc and pdb then show the lines.
     embedded = next((f for f in sys.meta_path if type(f).__name__ == "FreezeImporter"), None)
     if embedded is None or not ORIGIN:
         return
+    import _freeze_importer
     prefix = ORIGIN.rstrip("/") + "/"
     updatecache = linecache.updatecache
 
     def embedded_updatecache(filename, module_globals=None):
         if not module_globals and isinstance(filename, str) and filename.startswith(prefix) and filename.endswith(".py"):
-            parts = filename[len(prefix):-3].split("/")
-            if parts[-1] == "__init__":
-                parts.pop()
-            if parts and all(part.isidentifier() for part in parts):
-                module_globals = {"__name__": ".".join(parts), "__loader__": embedded}
+            # The installation's path of an embedded module (<exe dir>/lib/python3.11/os.py).
+            name = _freeze_importer.module_name_of(filename)
+            if name is not None:
+                module_globals = {"__name__": name, "__loader__": embedded}
         return updatecache(filename, module_globals)
 
     embedded_updatecache.__name__ = updatecache.__name__
