@@ -95,8 +95,10 @@ class Classifier {
       const std::string message = std::string(blob::kind_name(r.kind)) + " " + r.name + " (" + r.origin + ") is hidden by " +
                                   ((first.flags & blob::kFlagPackage) ? "the package " : "the extension module ") +
                                   first.origin + ", as python imports that";
-      if (first.kind == blob::Kind::Extension && r.kind == blob::Kind::Module && (first.flags & blob::kFlagPackage) == (r.flags & blob::kFlagPackage)) {
-        detail(message);  // mypyc's usual layout
+      const bool compiled_source = first.kind == blob::Kind::Extension && r.kind == blob::Kind::Module &&
+                                   (first.flags & blob::kFlagPackage) == (r.flags & blob::kFlagPackage);
+      if (compiled_source) {
+        detail(message);  // mypyc's usual layout: each module both compiled and as source
       } else {
         warning(message);
       }
