@@ -1,6 +1,7 @@
 #include "code_loading.h"
 
 #include <marshal.h>
+#include <sys/stat.h>
 
 #include <iterator>
 #include <new>
@@ -64,22 +65,56 @@ PyObject* compile_source(const std::string& source, const std::string& path) {
   return code;
 }
 
+std::uint32_t pyc_word(const std::string& pyc, std::size_t offset) {
+  std::uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(pyc[offset + static_cast<std::size_t>(i)]);
+  return value;
+}
+
+// Whether a .pyc may be used for its source, as importlib's SourceLoader decides (PEP 552): a
+// timestamp .pyc while the source's mtime and size are those it records, a checked hash-based
+// one while the source's hash is, an unchecked one always. `source` is read when needed (kept
+// for compiling if it does not match). False with no error set for a stale .pyc.
+bool pyc_is_current(const std::string& pyc, const blob::Entry& entry, std::optional<std::string>* source) {
+  const std::uint32_t flags = pyc_word(pyc, 4);
+  if (flags & 1) {  // hash-based
+    if (!(flags & 2)) return true;  // unchecked
+    *source = read_data(entry);
+    if (!*source) return false;
+    static PyObject* hash_function = attribute_of("_imp", "source_hash");
+    static PyObject* key = attribute_of("_frozen_importlib_external", "_RAW_MAGIC_NUMBER");
+    if (hash_function == nullptr || key == nullptr) return false;
+    PyObject* bytes = PyBytes_FromStringAndSize((*source)->data(), static_cast<Py_ssize_t>((*source)->size()));
+    PyObject* hash = bytes ? PyObject_CallFunctionObjArgs(hash_function, key, bytes, nullptr) : nullptr;
+    Py_XDECREF(bytes);
+    const bool same = hash != nullptr && PyBytes_Check(hash) && PyBytes_GET_SIZE(hash) == 8 &&
+                      pyc.compare(8, 8, PyBytes_AS_STRING(hash), 8) == 0;
+    Py_XDECREF(hash);
+    return same;
+  }
+  struct stat st {};
+  if (::stat(entry_file(entry).c_str(), &st) != 0) return false;
+  return pyc_word(pyc, 8) == static_cast<std::uint32_t>(st.st_mtime) && pyc_word(pyc, 12) == static_cast<std::uint32_t>(st.st_size);
+}
+
 PyObject* load_code_from_disk(const blob::Entry& entry) {
   const std::string source_path = entry_file(entry);
   blob::Entry pyc = entry;
   const std::string relative_pyc = cached_path(std::string(entry.path));
   pyc.path = relative_pyc;
+  std::optional<std::string> source;
   if (auto bytes = read_data(pyc)) {
     static PyObject* magic = attribute_of("_frozen_importlib_external", "MAGIC_NUMBER");
     if (magic != nullptr && PyBytes_Check(magic) && bytes->size() >= kPycHeaderSize &&
-        bytes->compare(0, PyBytes_GET_SIZE(magic), PyBytes_AS_STRING(magic)) == 0) {
+        bytes->compare(0, PyBytes_GET_SIZE(magic), PyBytes_AS_STRING(magic)) == 0 &&
+        pyc_is_current(*bytes, entry, &source)) {
       PyObject* code = unmarshal_code(bytes->data() + kPycHeaderSize, bytes->size() - kPycHeaderSize, entry);
       return code ? fix_filename(code, source_path) : nullptr;
     }
   }
   PyErr_Clear();
-  // No usable .pyc: compile the source, as python would.
-  auto source = read_data(entry);
+  // No usable .pyc: compile the source, as python would (nothing is written).
+  if (!source) source = read_data(entry);
   return source ? compile_source(*source, source_path) : nullptr;
 }
 

@@ -11,11 +11,21 @@
 #include <vector>
 
 #include "code_loading.h"
+#include "importer_state.h"
+#include "install_layout.h"
 #include "module_state.h"
 #include "native_loading.h"
+#include "search_path_finder.h"
 #include "source_lines.h"
 
 namespace freeze::importer {
+
+// A module entry: Python module first, then extension module.
+std::optional<blob::Entry> find_importable(std::string_view name) {
+  if (auto entry = lookup(blob::Kind::Module, name)) return entry;
+  return lookup(blob::Kind::Extension, name);
+}
+
 namespace {
 
 extern PyModuleDef module_def;
@@ -37,12 +47,6 @@ struct PathFinderObject {
   PyObject_HEAD
   PyObject* package;  // dotted name of the package whose directory this finder serves
 };
-
-// A module entry: Python module first, then extension module.
-std::optional<blob::Entry> find_importable(std::string_view name) {
-  if (auto entry = lookup(blob::Kind::Module, name)) return entry;
-  return lookup(blob::Kind::Extension, name);
-}
 
 // The embedded module run as __main__ (runpy keeps its real spec in __main__.__spec__):
 // linecache and pkgutil ask the loader about "__main__" by that name.
@@ -80,13 +84,9 @@ std::optional<blob::Entry> loader_entry(PyObject* fullname) {
 }
 
 // The directory __path__ names: where the package's __init__.py is, or for a namespace
-// package (which has no file) the directory its dotted name gives.
+// package (which has no file) the directory the index records for it.
 std::string package_directory(const blob::Entry& entry) {
-  if (entry.flags & blob::kFlagNamespace) {
-    std::string dir = context().origin_dir + "/";
-    for (const char c : entry.name) dir += c == '.' ? '/' : c;
-    return dir;
-  }
+  if (entry.flags & blob::kFlagNamespace) return entry_file(entry);
   const std::string file = entry_file(entry);
   return file.substr(0, file.rfind('/'));
 }
@@ -249,7 +249,7 @@ PyObject* finder_get_data(PyObject*, PyObject* path_arg) {
   file.location = blob::Location::FilesystemRelative;
   file.path = std::string_view(path).substr(root.size());
   for (const auto kind : {blob::Kind::Resource, blob::Kind::Metadata}) {
-    if (const auto entry = lookup(kind, file.path); entry && entry->in_memory()) {
+    if (const auto entry = file_entry_at(kind, file.path); entry && entry->in_memory()) {
       file = *entry;
       break;
     }
@@ -411,23 +411,31 @@ PyType_Slot path_finder_slots[] = {
 PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0,
                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, path_finder_slots};
 
-// sys.path_hooks entry: accepts the directory of an embedded package held in memory. Any other
-// entry (a path python cannot encode too) raises ImportError: the next hook, python's
-// FileFinder, then does with it what it does under python.
+// sys.path_hooks entry: accepts the installation's directories on sys.path and the directory
+// of each embedded package held in memory. Any other entry (a path python cannot encode too) raises
+// ImportError: the next hook, python's FileFinder, then does with it what it does under python.
 PyObject* path_hook(PyObject* module, PyObject* path_arg) {
   PyObject* path_bytes = nullptr;
   if (PyUnicode_FSConverter(path_arg, &path_bytes)) {
-    const std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+    std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     const std::string root = context().origin_dir + "/";
     std::optional<blob::Entry> entry;
     std::string name;
     if (path.starts_with(root) && path.size() > root.size()) {
-      name = path.substr(root.size());
-      for (char& c : name) c = c == '/' ? '.' : c;
-      entry = lookup(blob::Kind::Module, name);
+      const std::string_view relative = path.substr(root.size());
+      PyObject* type = static_cast<ModuleState*>(PyModule_GetState(module))->search_path_finder_type.p;
+      if (PyObject* finder = new_search_path_finder(type, relative); finder != nullptr || PyErr_Occurred()) {
+        Py_DECREF(path_bytes);
+        return finder;
+      }
+      entry = package_entry_at(relative, &name);
     }
     Py_DECREF(path_bytes);
-    if (entry && entry->is_package() && entry->in_memory()) {
+    // A package routed to the filesystem is a real directory: python's FileFinder serves it,
+    // with what is there beside its embedded files (namespace subdirectories the index does
+    // not list, as CPython's test package has).
+    if (entry && entry->in_memory()) {
       Ref package(name_to_str(name));
       auto* type = reinterpret_cast<PyTypeObject*>(static_cast<ModuleState*>(PyModule_GetState(module))->path_finder_type.p);
       auto* finder = package ? reinterpret_cast<PathFinderObject*>(type->tp_alloc(type, 0)) : nullptr;
@@ -582,6 +590,7 @@ PyObject* module_file_path(PyObject*, PyObject* args) {
 
 PyMethodDef module_methods[] = {
     {"path_hook", path_hook, METH_O, "sys.path_hooks entry for directories of embedded packages."},
+    {"module_name_of", module_name_of, METH_O, "module_name_of(path) -> the embedded module whose file it is, or None"},
     {"list_files", module_list_files, METH_VARARGS, "list_files(kind, prefix) -> [(name, in_memory)]"},
     {"list_modules", module_list_modules, METH_O, "list_modules(package) -> [(name, is_package, is_namespace)]"},
     {"module_info", module_module_info, METH_O, "module_info(name) -> (is_package, is_namespace) or None"},
@@ -598,6 +607,7 @@ int module_traverse(PyObject* module, visitproc visit, void* arg) {
   Py_VISIT(state.module_spec_type.p);
   Py_VISIT(state.finder_type.p);
   Py_VISIT(state.path_finder_type.p);
+  Py_VISIT(state.search_path_finder_type.p);
   Py_VISIT(state.finder.p);
   Py_VISIT(state.partial.p);
   return 0;
@@ -608,6 +618,7 @@ int module_clear(PyObject* module) {
   state.module_spec_type.reset();
   state.finder_type.reset();
   state.path_finder_type.reset();
+  state.search_path_finder_type.reset();
   state.finder.reset();
   state.partial.reset();
   return 0;
@@ -625,7 +636,8 @@ int module_exec(PyObject* module) {
   state.module_spec_type.reset(PyObject_GetAttrString(bootstrap.p, "ModuleSpec"));
   state.finder_type.reset(PyType_FromModuleAndSpec(module, &finder_spec, nullptr));
   state.path_finder_type.reset(PyType_FromModuleAndSpec(module, &path_finder_spec, nullptr));
-  if (!state.module_spec_type || !state.finder_type || !state.path_finder_type) return -1;
+  state.search_path_finder_type.reset(PyType_FromModuleAndSpec(module, &search_path_finder_spec, nullptr));
+  if (!state.module_spec_type || !state.finder_type || !state.path_finder_type || !state.search_path_finder_type) return -1;
   state.finder.reset(PyObject_CallNoArgs(state.finder_type.p));
   if (!state.finder) return -1;
   Ref origin(path_to_str(context().origin_dir));
@@ -635,7 +647,10 @@ int module_exec(PyObject* module) {
                   PyModule_AddIntConstant(module, "RESOURCE", static_cast<int>(blob::Kind::Resource)) == 0 &&
                   PyModule_AddIntConstant(module, "METADATA", static_cast<int>(blob::Kind::Metadata)) == 0 &&
                   PyModule_AddIntConstant(module, "MODULE", static_cast<int>(blob::Kind::Module)) == 0 &&
-                  PyModule_AddObjectRef(module, "origin_dir", origin.p) == 0;
+                  PyModule_AddObjectRef(module, "origin_dir", origin.p) == 0 &&
+                  // Where distributions' metadata directories are (their files' site directory).
+                  PyModule_AddObject(module, "third_party_dir",
+                                     path_to_str(context().origin_dir + "/" + std::string(layout::kThirdPartyDir))) == 0;
   return ok ? 0 : -1;
 }
 
@@ -669,6 +684,11 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 }
 
 }  // namespace
+
+PyObject* embedded_spec(PyObject* finder, PyObject* fullname, const blob::Entry& entry) {
+  ModuleState& state = state_of(finder);
+  return make_spec(state, fullname, state.finder.p, entry);
+}
 
 bool install_inittab(const ImporterContext* context) {
   set_context(context);

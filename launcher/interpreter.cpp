@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "out_of_memory.h"
+#include "install_layout.h"
 #include "python_hooks.h"
 #include "site_builtins.h"
 
@@ -87,8 +88,14 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
   // sys.prefix and friends name the executable's directory: nothing is looked up there, but
   // code that derives paths from them gets something meaningful.
   check(PyConfig_SetBytesString(config, &config->home, context.origin_dir.c_str()), config);
-  // sys.path holds no stdlib directory: every embedded module comes from the importer.
+  // sys.path lists the virtual installation's directories (install_layout.h), in python's
+  // order: the app's code first, as a script's directory; then PYTHONPATH, the stdlib, its
+  // extension modules, the third-party packages. The importer's path hook answers for these
+  // directories from the index (a file dropped there is not imported), and its meta-path
+  // finder finds embedded modules first anyway.
   config->module_search_paths_set = 1;
+  const auto installation_dir = [&](std::string_view dir) { return context.origin_dir + "/" + std::string(dir); };
+  append_path(config, installation_dir(layout::kAppDir));
 
   // An app that honours the environment also honours PYTHONPATH (unless -E or -I say no).
   if (honours_environment) {
@@ -104,10 +111,13 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
       }
     }
   }
+  for (const std::string_view dir : layout::kSearchPath) {
+    if (dir != layout::kAppDir) append_path(config, installation_dir(dir));
+  }
 }
 
-// sys._stdlib_dir: where the embedded stdlib notionally lives, as every embedded module's
-// __file__ says: the executable's directory. The frozen importer derives the __file__ of
+// sys._stdlib_dir: where the embedded stdlib lives in the virtual installation, as every
+// stdlib module's __file__ says (<prefix>/lib/python3.11, sysconfig's "stdlib"). The frozen importer derives the __file__ of
 // libpython's deep-frozen modules (os, codecs, site, ...) from it, so they have one, as under
 // python. getpath drops a PyConfig.stdlib_dir that does not exist on disk, and the main phase
 // copies the configuration into sys: it is set just after, when posix is imported (below).
@@ -192,7 +202,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::fprintf(stderr, "%s: cannot register the embedded importer\n", context.executable.c_str());
     std::exit(1);
   }
-  g_stdlib_dir = context.origin_dir;
+  g_stdlib_dir = context.origin_dir + "/" + std::string(layout::kStdlibDir);
   wrap_posix_init();
   set_start_up_step("starting the interpreter");
   preinitialize(settings, kind, argc, argv);

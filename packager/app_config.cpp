@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "console.h"
 #include "user_error.h"
 
 namespace freeze::packager {
@@ -201,7 +202,12 @@ void parse_site_packages(AppConfig& config, const toml::node& node) {
       fail(config, &item, "packages.site_packages.include", "missing: list the top-level packages to take");
     }
     for (const auto& name : *include) {
-      if (!is_identifier(name)) fail(config, table->get("include"), "packages.site_packages.include", "'" + name + "' is not a top-level module name");
+      // Any name import can reach at the top level: identifiers, and mypyc's "<hash>__mypyc".
+      const bool module_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return std::isalnum(c) || c == '_' || c >= 0x80;
+      });
+      if (!module_name) fail(config, table->get("include"), "packages.site_packages.include", "'" + name + "' is not a top-level module name");
     }
     config.site_packages.push_back({existing_directory(config, table->get("dir"), "packages.site_packages.dir", *dir), *include});
   }
@@ -225,6 +231,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
   if (const auto text = get_string(config, routing, "routing", "default")) {
     const auto placement = parse_location(*text, &error);
     if (!placement) fail(config, routing.get("default"), "routing.default", error);
+    if (const auto text = old_prefix_warning(config.key_prefix + "routing.default", *placement); !text.empty()) warning(text);
     config.routing.default_placement = *placement;
     config.routing.default_text = *text;
   }
@@ -253,6 +260,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
     if (!location) fail(config, &item, "routing.rule.location", "missing: where matching resources go");
     const auto placement = parse_location(*location, &error);
     if (!placement) fail(config, table->get("location"), "routing.rule.location", error);
+    if (const auto text = old_prefix_warning(config.key_prefix + "routing.rule.location", *placement); !text.empty()) warning(text);
     rule.placement = *placement;
     rule.text = *location;
     config.routing.rules.push_back(std::move(rule));

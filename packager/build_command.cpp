@@ -127,17 +127,14 @@ std::string pyc_path(const std::string& source_path, int optimize, const std::st
   return dir + "__pycache__/" + stem + "." + cache_tag + opt + ".pyc";
 }
 
-// A .pyc as CPython writes it (PEP 552 header, timestamp mode with a zero mtime: the importer
-// does not validate it; python tools will simply recompile).
-std::string pyc_file(const std::string& magic, const std::string& bytecode, std::size_t source_size) {
+// A checked hash-based .pyc (PEP 552: flags 0b11, then the source's hash), as
+// `py_compile --invalidation-mode checked-hash` writes: the importer, like python's
+// SourceFileLoader, uses it only while the .py beside it still has that hash, so an edited
+// source is recompiled. (A timestamp .pyc would depend on the mtime the copy gets.)
+std::string pyc_file(const std::string& magic, const std::string& bytecode, const std::string& source_hash) {
   std::string out = magic;
-  auto put_u32 = [&out](std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out += static_cast<char>(v >> (8 * i));
-  };
-  put_u32(0);
-  put_u32(0);
-  put_u32(static_cast<std::uint32_t>(source_size));
-  return out + bytecode;
+  out += std::string("\x03\0\0\0", 4);
+  return out + source_hash + bytecode;
 }
 
 // Compiles a module, or takes the result of an identical earlier compilation from the cache.
@@ -170,8 +167,8 @@ void compile_module(BuildPython& python, Resource& module, int optimize) {
 }
 
 std::string placement_text(const Placement& placement) {
-  if (placement.location == blob::Location::FilesystemRelative) return "filesystem-relative:" + placement.prefix;
-  if (placement.filesystem_copy) return "in-memory (fallback copy in " + placement.prefix + ")";
+  if (placement.location == blob::Location::FilesystemRelative) return "filesystem-relative";
+  if (placement.filesystem_copy) return "in-memory (fallback copy beside the executable)";
   return "in-memory";
 }
 
@@ -277,11 +274,9 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
     item.name = resource.name;
     item.flags = resource.flags | (placement.filesystem_copy ? blob::kFlagFilesystemCopy : 0);
     item.location = placement.location;
-    // The file path: where it is on disk, or for in-memory entries where it would be (what
-    // __file__ says).
-    if (!namespace_package) {
-      item.path = (on_disk || placement.filesystem_copy) ? placed_path(resource, placement) : resource.relative_path;
-    }
+    // The file path, in the installation: where it is on disk, or for in-memory entries where
+    // it would be (what __file__ says); a namespace package's directory (its __path__).
+    item.path = placed_path(resource, placement);
 
     if (resource.kind == blob::Kind::Module) {
       ++out.module_count;
@@ -312,7 +307,7 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
         if (on_disk || placement.filesystem_copy) {
           out.files.push_back({item.path, resource.data, resource.mode});
           out.files.push_back({pyc_path(item.path, config.optimize, python.cache_tag()),
-                               pyc_file(python.magic_number(), compiled.bytecode, resource.data.size())});
+                               pyc_file(python.magic_number(), compiled.bytecode, python.source_hash(resource.data))});
         }
         if (!on_disk) {
           item.data = std::move(compiled.bytecode);

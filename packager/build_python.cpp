@@ -78,6 +78,14 @@ BuildPython::BuildPython() {
   cache_tag_ = "cpython-" + std::to_string(PY_MAJOR_VERSION) + std::to_string(PY_MINOR_VERSION);
 }
 
+std::string BuildPython::source_hash(const std::string& source) {
+  Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));
+  Ref util(PyImport_ImportModule("importlib.util"));
+  Ref hash(util && source_bytes ? PyObject_CallMethod(util.p, "source_hash", "O", source_bytes.p) : nullptr);
+  if (!hash || !PyBytes_Check(hash.p)) throw UserError("cannot hash a module's source: " + fetch_error_text());
+  return std::string(PyBytes_AS_STRING(hash.p), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.p)));
+}
+
 std::string BuildPython::version() const {
   return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
 }

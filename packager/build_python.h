@@ -21,6 +21,10 @@ class BuildPython {
   // launcher repoints it at run time). Throws UserError carrying Python's message.
   CompiledModule compile(const std::string& source, const std::string& filename, int optimize);
 
+  // importlib.util.source_hash(source): the 8 bytes a hash-based .pyc (PEP 552) records of
+  // its source, which the importer and python's SourceFileLoader check.
+  std::string source_hash(const std::string& source);
+
   // The absolute names a module's source imports (with parents, and X.a for `from X import a`);
   // with `top_level_only`, not those inside functions.
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,

@@ -661,7 +661,7 @@ bool installed_in(const fs::path& dir, const std::string& top) {
 }
 
 std::string routing_snippet(const std::string& top) {
-  return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative:lib\"";
+  return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
 }
 
 std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
@@ -762,7 +762,7 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
       if (in_memory) {
         return "it opens <exe dir>/" + relative +
                " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
-               "location. Route the package to filesystem-relative:lib:" + routing_snippet(package) +
+               "location. Route the package to the filesystem:" + routing_snippet(package) +
                "\n      or read the file with importlib.resources.files(\"" + package + "\").joinpath(...)";
       }
       return "<exe dir>/" + relative + " is not among the files written beside the executable: is it created at "
@@ -1011,7 +1011,7 @@ int check(const CheckOptions& options, std::ostream& out) {
     }
     out << "  these modules build paths from __file__ while their package's data files are in memory: if they open\n"
            "  those files with open(), route the package to the filesystem ([[routing.rule]] location =\n"
-           "  \"filesystem-relative:lib\") or read them with importlib.resources\n";
+           "  \"filesystem-relative\") or read them with importlib.resources\n";
   }
   if (!quiet || failed > 0) {
     std::string what;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "console.h"
+#include "install_layout.h"
 #include "support_sources.h"
 #include "user_error.h"
 #include "wheel.h"
@@ -19,6 +20,21 @@ const std::vector<std::string> kRequiredStdlib = {"encodings"};
 // CPython's own test extension modules.
 const std::vector<std::string> kNeverStdlib = {"sitecustomize", "_test*", "_ctypes_test", "_xxtestfuzz", "xxlimited*",
                                                "__phello__", "__hello__"};
+
+// Puts resources collected from one tree of files at their place in the virtual installation:
+// relative_path becomes the path below the executable's directory. A namespace package, which
+// has no file, gets its directory.
+std::vector<Resource> placed_in(std::vector<Resource> resources, std::string_view tree) {
+  for (auto& resource : resources) {
+    std::string below = resource.relative_path;
+    if (resource.flags & blob::kFlagNamespace) {
+      below = resource.name;
+      std::replace(below.begin(), below.end(), '.', '/');
+    }
+    resource.relative_path = std::string(tree) + "/" + below;
+  }
+  return resources;
+}
 
 bool required_stdlib(const std::string& name) {
   return std::any_of(kRequiredStdlib.begin(), kRequiredStdlib.end(), [&](const auto& r) { return name_matches(name, r); });
@@ -36,10 +52,12 @@ std::vector<Resource> collect_stdlib(const AppConfig& config, const fs::path& st
       options.exclude.push_back(name);
     }
   }
-  std::vector<Resource> resources = classify_tree(tree_from_directory(stdlib_dir), options);
+  std::vector<Resource> resources = placed_in(classify_tree(tree_from_directory(stdlib_dir), options), layout::kStdlibDir);
   const fs::path dynload = stdlib_dir / "lib-dynload";
   if (std::error_code error; fs::is_directory(dynload, error)) {
-    for (auto& extension : classify_tree(tree_from_directory(dynload), options)) resources.push_back(std::move(extension));
+    for (auto& extension : placed_in(classify_tree(tree_from_directory(dynload), options), layout::kDynloadDir)) {
+      resources.push_back(std::move(extension));
+    }
   }
   if (config.stdlib_include == StdlibInclude::None) {
     std::erase_if(resources, [](const Resource& r) { return !required_stdlib(r.routing_name); });
@@ -63,7 +81,9 @@ void add_distributions(Collection& out, const FileTree& tree, const std::set<std
     const bool wanted = all || std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
                                            [&](const auto& name) { return top_level.contains(name); });
     if (!wanted) continue;
-    for (auto& resource : metadata_resources(tree, distribution)) out.resources.push_back(std::move(resource));
+    for (auto& resource : placed_in(metadata_resources(tree, distribution), layout::kThirdPartyDir)) {
+      out.resources.push_back(std::move(resource));
+    }
     library_dirs.insert(distribution.library_dirs.begin(), distribution.library_dirs.end());
     out.distributions.push_back(std::move(distribution));
   }
@@ -72,12 +92,36 @@ void add_distributions(Collection& out, const FileTree& tree, const std::set<std
       library_dirs.insert(name + ".libs");
     }
   }
-  for (auto& library : shared_library_resources(tree, library_dirs)) out.resources.push_back(std::move(library));
+  for (auto& library : placed_in(shared_library_resources(tree, library_dirs), layout::kThirdPartyDir)) {
+    out.resources.push_back(std::move(library));
+  }
+}
+
+// The mypyc helper modules ("<hash>__mypyc", a top-level extension module that mypyc's compiled
+// modules import) of the distributions providing `include`: part of those packages although
+// nobody names them.
+std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::string>& include) {
+  std::set<std::string> helpers;
+  for (const auto& distribution : find_distributions(tree)) {
+    const bool wanted = std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
+                                    [&](const auto& name) { return include.contains(name); });
+    for (const auto& name : distribution.top_level) {
+      if (wanted && name.ends_with("__mypyc") && !include.contains(name)) {
+        helpers.insert(name);
+      }
+    }
+  }
+  return helpers;
 }
 
 void collect_site_packages(Collection& out, const AppConfig::SitePackages& site) {
-  const std::set<std::string> include(site.include.begin(), site.include.end());
-  const FileTree tree = tree_from_directory(site.dir, include);
+  std::set<std::string> include(site.include.begin(), site.include.end());
+  FileTree tree = tree_from_directory(site.dir, include);
+  if (const auto helpers = mypyc_helpers(tree, include); !helpers.empty()) {
+    for (const auto& name : helpers) detail("packages.site_packages: " + name + " (mypyc's helper module) comes with its distribution");
+    include.insert(helpers.begin(), helpers.end());
+    tree = tree_from_directory(site.dir, include);
+  }
   std::vector<std::string> missing;
   for (const auto& name : site.include) {
     if (!provides_top_level(tree, name)) missing.push_back(name);
@@ -88,7 +132,9 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site)
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
                     " (no package directory, module or extension module of that name)");
   }
-  for (auto& resource : classify_tree(tree, ClassifyOptions{})) out.resources.push_back(std::move(resource));
+  for (auto& resource : placed_in(classify_tree(tree, ClassifyOptions{}), layout::kThirdPartyDir)) {
+    out.resources.push_back(std::move(resource));
+  }
   add_distributions(out, tree, include, false);
 }
 
@@ -113,7 +159,9 @@ void collect_wheel(Collection& out, const fs::path& path) {
     }
     tree[relative] = TreeFile{{}, file.data, path.string() + ":" + file.path, copy_mode(file.mode)};
   }
-  for (auto& resource : classify_tree(tree, ClassifyOptions{})) out.resources.push_back(std::move(resource));
+  for (auto& resource : placed_in(classify_tree(tree, ClassifyOptions{}), layout::kThirdPartyDir)) {
+    out.resources.push_back(std::move(resource));
+  }
   add_distributions(out, tree, {}, true);
 }
 
@@ -189,14 +237,15 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   Resource support;  // importlib.resources/metadata adapters, imported only when used
   support.kind = blob::Kind::Module;
   support.name = support.routing_name = "_freeze_resources";
-  support.relative_path = "_freeze_resources.py";
+  support.relative_path = std::string(layout::kStdlibDir) + "/_freeze_resources.py";
   support.origin = "freeze";
   support.flags = blob::kFlagStdlib;
   support.data = kFreezeResourcesSource;
   out.resources.push_back(std::move(support));
   const std::size_t stdlib_count = out.resources.size();
   for (const auto& root : config.package_paths) {
-    for (auto& resource : classify_tree(tree_from_directory(root, std::nullopt, {output_dir}), ClassifyOptions{})) {
+    for (auto& resource :
+         placed_in(classify_tree(tree_from_directory(root, std::nullopt, {output_dir}), ClassifyOptions{}), layout::kAppDir)) {
       out.resources.push_back(std::move(resource));
     }
   }

@@ -116,7 +116,10 @@ std::vector<Distribution> find_distributions(const FileTree& tree) {
     }
     if (const auto it = tree.find(head + "/top_level.txt"); it != tree.end()) {
       for (const auto& line : lines_of(it->second.read())) {
-        if (const auto name = trim(line); is_dotted_name(name)) distribution.top_level.insert(name.substr(0, name.find('.')));
+        // mypyc's helper module, "<hash>__mypyc", is no identifier but a top-level module all the same.
+        if (const auto name = trim(line); is_dotted_name(name) || (name.ends_with("__mypyc") && is_dotted_name("_" + name))) {
+          distribution.top_level.insert(name.substr(0, name.find('.')));
+        }
       }
     }
     if (const auto it = tree.find(head + "/RECORD"); it != tree.end()) {

@@ -14,8 +14,8 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 std::string placement_words(const Placement& placement) {
-  if (placement.location == blob::Location::FilesystemRelative) return "files beside the executable in " + placement.prefix + "/";
-  if (placement.filesystem_copy) return "in memory, with a fallback copy in " + placement.prefix + "/";
+  if (placement.location == blob::Location::FilesystemRelative) return "files beside the executable, at their place in the installation";
+  if (placement.filesystem_copy) return "in memory, with a fallback copy beside the executable";
   return "in memory";
 }
 

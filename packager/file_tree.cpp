@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "app_config.h"
+#include "console.h"
 #include "read_file.h"
 #include "user_error.h"
 
@@ -51,6 +53,7 @@ class Classifier {
     find_packages();
     for (const auto& [path, file] : tree_) classify(path, file);
     for (const auto& name : namespace_packages_) add_namespace(name);
+    settle_same_names();
     std::vector<Resource> out;
     for (auto& resource : resources_) {
       if (!excluded(resource.routing_name)) out.push_back(std::move(resource));
@@ -59,6 +62,58 @@ class Classifier {
   }
 
  private:
+  // One name, several files in one directory: python's FileFinder takes a package directory
+  // (with __init__) first, then an extension module, then the .py source. mypyc-compiled
+  // packages ship each module as both "mod.py" and "mod.cpython-311-...so" and python imports
+  // the extension; pytest's "py.py" shim sits beside Debian's "py/" package. What loses stays a
+  // plain file of its package (package data), as it is on disk.
+  void settle_same_names() {
+    auto rank = [](const Resource& r) {  // package: __init__ extension, then __init__.py; extension; source
+      const bool package = (r.flags & blob::kFlagPackage) != 0;
+      if (package) return r.kind == blob::Kind::Extension ? 0 : 1;
+      return r.kind == blob::Kind::Extension ? 2 : 3;
+    };
+    std::map<std::string, std::size_t> winner;  // module name -> index in resources_
+    for (std::size_t i = 0; i < resources_.size(); ++i) {
+      const Resource& r = resources_[i];
+      if (r.kind != blob::Kind::Module && r.kind != blob::Kind::Extension) continue;
+      if (r.flags & blob::kFlagNamespace) continue;  // settled later: a directory without __init__ loses to any file
+      const auto [it, inserted] = winner.emplace(r.name, i);
+      if (!inserted && rank(r) < rank(resources_[it->second])) it->second = i;
+    }
+    std::vector<Resource> kept;
+    for (std::size_t i = 0; i < resources_.size(); ++i) {
+      Resource& r = resources_[i];
+      const auto it = (r.kind == blob::Kind::Module || r.kind == blob::Kind::Extension) && !(r.flags & blob::kFlagNamespace)
+                          ? winner.find(r.name)
+                          : winner.end();
+      if (it == winner.end() || it->second == i) {
+        kept.push_back(std::move(r));
+        continue;
+      }
+      const Resource& first = resources_[it->second];
+      const std::string message = std::string(blob::kind_name(r.kind)) + " " + r.name + " (" + r.origin + ") is hidden by " +
+                                  ((first.flags & blob::kFlagPackage) ? "the package " : "the extension module ") +
+                                  first.origin + ", as python imports that";
+      const bool compiled_source = first.kind == blob::Kind::Extension && r.kind == blob::Kind::Module &&
+                                   (first.flags & blob::kFlagPackage) == (r.flags & blob::kFlagPackage);
+      if (compiled_source) {
+        detail(message);  // mypyc's usual layout: each module both compiled and as source
+      } else {
+        warning(message);
+      }
+      const auto parts = split_path(r.relative_path);
+      if (options_.data_files && parts.size() > 1 && !enclosing_package(parts, parts.size() - 1).empty()) {
+        r.kind = blob::Kind::Resource;
+        r.name = r.relative_path;
+        r.routing_name = enclosing_package(parts, parts.size() - 1);
+        r.flags &= blob::kFlagStdlib;
+        kept.push_back(std::move(r));
+      }
+    }
+    resources_ = std::move(kept);
+  }
+
   bool excluded(const std::string& name) const {
     return std::any_of(options_.exclude.begin(), options_.exclude.end(),
                        [&](const std::string& pattern) { return name_matches(name, pattern); });
@@ -138,12 +193,19 @@ class Classifier {
       Resource extension;
       extension.kind = blob::Kind::Extension;
       extension.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
+      if (stem == "__init__") {
+        // A package whose __init__ is an extension module (mypyc compiles them so): FileFinder
+        // looks for __init__ with each suffix, extensions first.
+        if (dirs == 0) return;
+        extension.name = join(parts, dirs, '.');
+        extension.flags = blob::kFlagPackage;
+      }
       if (excluded(extension.name)) return;
       extension.routing_name = extension.name;
       extension.relative_path = path;
       extension.origin = file.origin;
       extension.mode = file.mode;
-      extension.flags = stdlib;
+      extension.flags |= stdlib;
       extension.data = file.read();
       resources_.push_back(std::move(extension));
       return;
@@ -196,7 +258,12 @@ std::string extension_module_stem(std::string_view filename) {
   for (const char* suffix : kExtensionSuffixes) {
     if (filename.ends_with(suffix)) {
       const std::string_view stem = filename.substr(0, filename.size() - std::strlen(suffix));
-      return is_identifier(stem) ? std::string(stem) : std::string();
+      // With an interpreter tag, any name import can reach: mypyc's shared helper module is
+      // "<hash>__mypyc.cpython-311-...so", which its compiled modules import by name. A bare
+      // ".so" is taken for an extension module only with an identifier name (libfoo-2.so is
+      // a library).
+      const bool tagged = std::strcmp(suffix, ".so") != 0;
+      return (tagged ? is_module_stem(stem) : is_identifier(stem)) ? std::string(stem) : std::string();
     }
   }
   return {};

@@ -656,7 +656,7 @@ InitResult init_project(const InitOptions& options) {
       << "# Code that opens files next to its __file__ needs them on disk, e.g.:\n"
       << "# [[routing.rule]]\n"
       << "# name = \"mypackage\"\n"
-      << "# location = \"filesystem-relative:lib\"\n";
+      << "# location = \"filesystem-relative\"\n";
   const std::string text = out.str();
 
   // "x": fail if it exists (no race with another writer).

@@ -14,8 +14,10 @@ struct Resource {
   blob::Kind kind = blob::Kind::Module;
   std::string name;           // index name (see blob::Kind)
   std::string routing_name;   // dotted module/package name that [routing] `name` globs match
-  std::string relative_path;  // package-layout path: "pkg/mod.py", "pkg/data/x", "X.dist-info/RECORD",
-                              // "pkg/_c.cpython-311-x86_64-linux-gnu.so", "pkg.libs/libx.so"
+  std::string relative_path;  // its path in the installation, below the executable's directory
+                              // (install_layout.h): "lib/app/pkg/mod.py", "lib/python3.11/json/__init__.py",
+                              // "local/lib/python3.11/dist-packages/X.dist-info/RECORD"; classify_tree()
+                              // gives the path below its tree ("pkg/mod.py"), collect places it
   std::string origin;         // where it came from, for messages
   std::string data;           // file bytes (module source for modules)
   std::uint8_t flags = 0;     // blob::EntryFlags: package, namespace, stdlib
@@ -33,7 +35,7 @@ struct Resource {
 // Where a routed resource goes.
 struct Placement {
   blob::Location location = blob::Location::InMemory;
-  std::string prefix;            // for the filesystem: directory below the executable's
+  std::string old_prefix;        // the PREFIX of an old "filesystem-relative:PREFIX", no longer used
   bool filesystem_copy = false;  // in memory, with a fallback copy on the filesystem
 };
 

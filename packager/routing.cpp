@@ -46,28 +46,44 @@ bool rule_matches(const RoutingRule& rule, const Resource& resource) {
 
 std::optional<Placement> parse_location(std::string_view text, std::string* error) {
   Placement placement;
-  std::string_view prefix;
+  std::string_view rest;
   if (text == kInMemory) return placement;
-  if (text.starts_with(kFilesystem)) {
+  // With or without ":PREFIX" (what older configs write: see Placement::old_prefix).
+  const auto named = [&](std::string_view location) {
+    if (text == location.substr(0, location.size() - 1)) return true;
+    if (!text.starts_with(location)) return false;
+    rest = text.substr(location.size());
+    return true;
+  };
+  if (named(kFilesystem)) {
     placement.location = blob::Location::FilesystemRelative;
-    prefix = text.substr(kFilesystem.size());
-  } else if (text.starts_with(kPreferMemory)) {
+  } else if (named(kPreferMemory)) {
     placement.filesystem_copy = true;
-    prefix = text.substr(kPreferMemory.size());
   } else {
     *error = "'" + std::string(text) +
-             "' is not a location (\"in-memory\", \"filesystem-relative:PREFIX\" or "
-             "\"prefer-in-memory-fallback-filesystem-relative:PREFIX\")";
+             "' is not a location (\"in-memory\", \"filesystem-relative\" or "
+             "\"prefer-in-memory-fallback-filesystem-relative\")";
     return std::nullopt;
   }
-  while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
-  if (!valid_prefix(prefix)) {
-    *error = "'" + std::string(prefix) +
+  if (text.find(':') == std::string_view::npos) return placement;
+  while (rest.size() > 1 && rest.back() == '/') rest.remove_suffix(1);
+  if (!valid_prefix(rest)) {
+    *error = "'" + std::string(rest) +
              "' is not a relative directory below the executable's (no '..', not absolute; \".\" is its own directory)";
     return std::nullopt;
   }
-  placement.prefix = std::string(prefix);
+  placement.old_prefix = std::string(rest);
   return placement;
+}
+
+std::string old_prefix_warning(std::string_view key, const Placement& placement) {
+  return key.empty() || placement.old_prefix.empty()
+             ? std::string()
+             : std::string(key) + ": the PREFIX of ':" + placement.old_prefix +
+                   "' is no longer used: files routed to the filesystem are written where the installation "
+                   "keeps them (the app's code in lib/app/, third-party packages in local/lib/python3.11/dist-packages/, "
+                   "the stdlib in lib/python3.11/), so that __file__ is the same wherever a module lives; "
+                   "write the location without it";
 }
 
 std::optional<blob::Kind> parse_kind(std::string_view text) {
@@ -85,9 +101,9 @@ RoutingDecision route(const RoutingPolicy& policy, const Resource& resource) {
   return {policy.default_placement, -1};
 }
 
-std::string placed_path(const Resource& resource, const Placement& placement) {
-  // No "./" in front: the importer's paths (__file__, __path__) are then exactly python's.
-  return placement.prefix == "." ? resource.relative_path : placement.prefix + "/" + resource.relative_path;
+std::string placed_path(const Resource& resource, const Placement&) {
+  // The same path as in memory: __file__ does not depend on the routing.
+  return resource.relative_path;
 }
 
 std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::vector<Placement>& placements,

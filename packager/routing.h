@@ -25,11 +25,15 @@ struct RoutingPolicy {
   std::vector<RoutingRule> rules;
 };
 
-// Parses "in-memory", "filesystem-relative:PREFIX" or
-// "prefer-in-memory-fallback-filesystem-relative:PREFIX"; on error returns nullopt and sets
-// `error`. PREFIX must be a relative path that stays below the executable's directory, or "."
-// for that directory itself.
+// Parses "in-memory", "filesystem-relative" or "prefer-in-memory-fallback-filesystem-relative";
+// on error returns nullopt and sets `error`. The old forms with ":PREFIX" are accepted (PREFIX
+// must still be a relative path below the executable's directory, or ".") and their prefix
+// kept in Placement::old_prefix, which old_prefix_warning() explains.
 std::optional<Placement> parse_location(std::string_view text, std::string* error);
+
+// The warning for a location written with the PREFIX that is no longer used ("" if none), for
+// the config key `key`.
+std::string old_prefix_warning(std::string_view key, const Placement& placement);
 
 // Parses a kind name ("module", "resource", "metadata", "extension", "shared-library").
 std::optional<blob::Kind> parse_kind(std::string_view text);
@@ -48,7 +52,8 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
                                           const std::vector<Placement>& placements,
                                           const std::string& executable_name);
 
-// The file a filesystem-relative resource is written to, relative to the executable's directory.
+// The file a filesystem-relative resource is written to, relative to the executable's
+// directory: its place in the installation (install_layout.h), the path it has in memory too.
 std::string placed_path(const Resource& resource, const Placement& placement);
 
 }  // namespace freeze::packager

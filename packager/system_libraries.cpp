@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "elf_info.h"
+#include "install_layout.h"
 #include "read_file.h"
 
 namespace freeze::packager {
@@ -63,7 +64,8 @@ void add_system_libraries(std::vector<Resource>& resources) {
     }
     Resource library;
     library.kind = blob::Kind::SharedLibrary;
-    library.name = library.relative_path = "system-libs/" + soname;
+    library.name = "system-libs/" + soname;
+    library.relative_path = std::string(layout::kSystemLibrariesDir) + "/" + soname;
     library.routing_name = soname;
     library.origin = path->string();
     library.data = read_file(*path);

@@ -10,9 +10,12 @@ packages=(
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
   mercurial                           # frozen with its demandimport (test_mercurial)
+  # Real tools run from a frozen executable (test_real_tools): pytest with Debian's py package
+  # (whose py/ sits beside pytest's py.py), coverage.py, mypyc-compiled mypy, flake8.
+  python3-pytest python3-py python3-pytest-timeout python3-coverage python3-mypy flake8
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
   # freeze check on real packages (tests/integration/test_check_real_packages.py):
-  flake8 python3-mccabe python3-pytest python3-pytest-timeout python3-dill black
+  python3-mccabe python3-dill black  # (flake8, pytest, pytest-timeout: above)
   python3-tk                          # _tkinter and Tcl/Tk: left out of builds by default (test_stdlib_defaults)
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test

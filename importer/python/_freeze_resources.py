@@ -160,6 +160,13 @@ def resource_reader(package):
 
 
 def _distribution_class():
+    """EmbeddedDistribution, made on first use: importlib.metadata is imported only when
+    distributions are asked for. It is a module-level class of this module (see __getattr__),
+    so distributions and the entry points that name them pickle as under python (flake8's
+    parallel mode sends them to its worker processes)."""
+    cls = globals().get("EmbeddedDistribution")
+    if cls is not None:
+        return cls
     import importlib.metadata as metadata
 
     class EmbeddedDistribution(metadata.Distribution):
@@ -167,6 +174,9 @@ def _distribution_class():
 
         def __init__(self, directory):
             self._directory = directory
+
+        def __repr__(self):
+            return f"<EmbeddedDistribution {self._directory!r}>"
 
         def read_text(self, filename):
             try:
@@ -176,13 +186,24 @@ def _distribution_class():
             return data.decode("utf-8")
 
         def locate_file(self, path):
-            return pathlib.Path(_native.origin_dir, path)
+            # Paths in RECORD are relative to the site directory that holds the metadata.
+            return pathlib.Path(_native.third_party_dir, path)
 
         @property
         def _normalized_name(self):
             return metadata.Prepared.normalize(_directory_stem(self._directory))
 
-    return EmbeddedDistribution, metadata.Prepared
+    EmbeddedDistribution.__module__ = __name__
+    EmbeddedDistribution.__qualname__ = "EmbeddedDistribution"
+    globals()["EmbeddedDistribution"] = EmbeddedDistribution
+    return EmbeddedDistribution
+
+
+def __getattr__(name):
+    # pickle finds the class by name (PEP 562: made when first looked up).
+    if name == "EmbeddedDistribution":
+        return _distribution_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _directory_stem(directory):
@@ -194,7 +215,8 @@ def find_distributions(context=None):
     directories = sorted({name.split("/", 1)[0] for name, _ in _native.list_files(METADATA, "")})
     if not directories:
         return iter(())
-    distribution_class, prepared = _distribution_class()
+    distribution_class = _distribution_class()
+    from importlib.metadata import Prepared as prepared
     wanted = getattr(context, "name", None)
     wanted = prepared.normalize(wanted) if wanted else None
     return iter([distribution_class(d) for d in directories

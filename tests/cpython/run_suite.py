@@ -66,13 +66,13 @@ exclude = ["idlelib", "tkinter", "_tkinter", "turtledemo", "ensurepip", "lib2to3
 paths = ["testext"]    # _testcapi and the other test extension modules
 
 # The tests open data files next to their modules, and load the test extension modules from
-# files found on sys.path: those live beside the executable (on PYTHONPATH when the suite runs,
-# as /usr/lib/python3.11 is on python's sys.path). In the executable's own directory, as in
-# python's stdlib directory: test.support.STDLIB_DIR is then sys._stdlib_dir, where every
-# embedded stdlib module notionally lives. The stdlib stays in memory.
+# files found on sys.path: those live beside the executable, at their place in the
+# installation (lib/python3.11/test/..., the extension modules in lib/app/), directories that
+# are on the frozen sys.path as /usr/lib/python3.11 is on python's. test.support.STDLIB_DIR is
+# sys._stdlib_dir, lib/python3.11. The rest of the stdlib stays in memory.
 [[routing.rule]]
 name = ["test", "unittest.test", "ctypes.test", "distutils.tests", "_test*", "_ctypes_test", "_xxtestfuzz", "xxlimited*"]
-location = "filesystem-relative:."
+location = "filesystem-relative"
 """
 
 

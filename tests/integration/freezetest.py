@@ -76,3 +76,27 @@ class TempDirTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+# Every Python installation of this machine (and the pyenv ones on PATH): hidden by run_hidden.
+PYTHON_INSTALLATIONS = ["/usr/lib/python3.11", "/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11",
+                        "/usr/lib/python3", os.path.expanduser("~/.pyenv")]
+
+
+def can_hide_pythons():
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+def run_hidden(argv, **kwargs):
+    """Runs argv with every Python installation hidden (empty directories bind-mounted over
+    them in a private mount namespace), in a clean environment; the caller checks
+    can_hide_pythons() first. python3.11 itself fails to start there."""
+    empty = tempfile.mkdtemp(prefix="freeze-empty-")
+    mounts = [f"mount --bind {empty} {path}" for path in PYTHON_INSTALLATIONS if os.path.isdir(path)]
+    command = " ".join("'" + str(a).replace("'", "'\\''") + "'" for a in argv)
+    script = " && ".join(mounts + [f"exec {command}"])
+    kwargs.setdefault("env", clean_env())
+    try:
+        return run(["unshare", "-m", "sh", "-c", script], **kwargs)
+    finally:
+        os.rmdir(empty)

@@ -70,15 +70,13 @@ class BuildErrorTest(TempDirTestCase):
                                    "SyntaxError", files=files, lines=3)
 
     def test_files_routed_onto_the_executable(self):
-        # Prefix "." puts packages in the executable's own directory: one named like the
-        # executable would take its path. So does a prefix named like it.
+        # The app's code routed to the filesystem goes to lib/app/: an executable named "lib"
+        # would have that path.
         files = {"src/good/__init__.py": "", "src/good/data.txt": "x\n", "src/main.py": ""}
-        toml = GOOD_TOML.replace("good:main", "main") + '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative:."\n'
-        self.assert_fails("onto-exe", toml, "module 'good' and 1 more resource(s) would be written at 'good', "
+        toml = (GOOD_TOML.replace("good:main", "main").replace('name = "good"', 'name = "lib"') +
+                '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative"\n')
+        self.assert_fails("onto-exe", toml, "module 'good' and 1 more resource(s) would be written at 'lib', "
                           "the executable's own path", files=files, lines=2)
-        toml = GOOD_TOML.replace('name = "good"', 'name = "lib"') + '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative:lib"\n'
-        self.assert_fails("prefix-is-exe", toml, "module 'good' would be written at 'lib', the executable's own path",
-                          lines=2)
 
     def test_failed_rebuild_keeps_previous_good_executable(self):
         root = self.project("rebuild", GOOD_TOML)

@@ -152,14 +152,16 @@ class FilesystemRoutingTest(TempDirTestCase):
         # Routed to the filesystem they are just files: copied as they are, with no .pyc, so
         # that importing them fails as under python. Only --verbose mentions them.
         root = self.tmp / "bad-on-disk"
-        rule = '[[routing.rule]]\nname = "test"\nlocation = "filesystem-relative:lib"\n'
+        rule = '[[routing.rule]]\nname = "test"\nlocation = "filesystem-relative"\n'
         result = self.build(root, config + rule, None, "-v")
         self.assertNotIn("freeze: warning", result.stderr)
         for name in bad:
             relative = name.replace(".", "/") + ".py"
-            self.assertEqual((root / "dist/app").resolve().parent.joinpath("lib", relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
-            self.assertRegex(result.stderr, f"module {name} does not compile \\(SyntaxError: .*\\): copied as is to lib/{relative}")
-        self.assertEqual(list((root / "dist/app").resolve().parent.joinpath("lib/test/__pycache__").glob("bad*")), [])
+            real = (root / "dist/app").resolve().parent
+            self.assertEqual((real / "lib/python3.11" / relative).read_bytes(), (STDLIB_TEST.parent / relative).read_bytes())
+            self.assertRegex(result.stderr,
+                             f"module {name} does not compile \\(SyntaxError: .*\\): copied as is to lib/python3.11/{relative}")
+        self.assertEqual(list(((root / "dist/app").resolve().parent / "lib/python3.11/test/__pycache__").glob("bad*")), [])
         self.assertEqual(run([root / "dist/app", *bad]).stdout, expected)
 
         # In memory they are stored as source only: no warning, and importing one compiles it
@@ -187,17 +189,18 @@ class FilesystemRoutingTest(TempDirTestCase):
                 "    subprocess.run([os.path.join(os.path.dirname(package.__file__), script)], check=True)\n")
         config = (f'[app]\nname = "app"\ncode = """{code}"""\n[stdlib]\ninclude = "reachable"\nadd = ["subprocess"]\n'
                   f'[packages]\npaths = ["src"]\nwheels = ["{wheel}"]\n'
-                  '[[routing.rule]]\nname = ["pkg", "tools"]\nlocation = "filesystem-relative:lib"\n')
+                  '[[routing.rule]]\nname = ["pkg", "tools"]\nlocation = "filesystem-relative"\n')
         self.build(root, config)
-        lib = (root / "dist/app").resolve().parent / "lib"
-        modes = {name: oct((lib / name).stat().st_mode & 0o7777) for name in
+        real = (root / "dist/app").resolve().parent  # dist/app is a symlink to the executable there
+        app, third_party = real / "lib/app", real / "local/lib/python3.11/dist-packages"
+        modes = {name: oct(((third_party if name.startswith("tools/") else app) / name).stat().st_mode & 0o7777) for name in
                  ("pkg/tool.sh", "pkg/private.txt", "pkg/owner_only.sh", "pkg/risky.sh", "pkg/__init__.py", "tools/run.sh")}
         self.assertEqual(modes, {"pkg/tool.sh": "0o755", "pkg/private.txt": "0o644", "pkg/owner_only.sh": "0o744",
                                  "pkg/risky.sh": "0o755", "pkg/__init__.py": "0o644", "tools/run.sh": "0o755"})
         result = run([root / "dist/app"])
         self.assertEqual(result.stdout, "tool ran\nwheel tool ran\n", result.stderr)
 
-    def test_prefix_dot_is_the_executables_directory(self):
+    def test_app_code_on_the_filesystem_is_in_lib_app(self):
         root = self.tmp / "dot"
         files = {"src/mypkg/__init__.py": "", "src/mypkg/data.txt": "data beside the executable\n",
                  "src/helper.py": "import os\nHERE = os.path.dirname(__file__)\n"}
@@ -205,15 +208,17 @@ class FilesystemRoutingTest(TempDirTestCase):
                 "print(helper.__file__, mypkg.__file__, mypkg.__path__[0] == os.path.join(helper.HERE, 'mypkg'))\n"
                 "print(open(os.path.join(os.path.dirname(mypkg.__file__), 'data.txt')).read(), end='')\n")
         config = (f'[app]\nname = "app"\ncode = """{code}"""\n[stdlib]\ninclude = "reachable"\n[packages]\npaths = ["src"]\n'
-                  '[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "filesystem-relative:."\n')
+                  '[[routing.rule]]\nname = ["mypkg", "helper"]\nlocation = "filesystem-relative"\n')
         self.build(root, config, files)
         dist = root / "dist"
         real = (dist / "app").resolve().parent  # dist/app is a symlink to the executable there
         self.assertEqual(real.parent, dist)
-        self.assertEqual(sorted(p.name for p in real.iterdir()), ["__pycache__", "app", "helper.py", "mypkg"])
-        self.assertTrue((real / "__pycache__/helper.cpython-311.pyc").is_file())
+        self.assertEqual(sorted(p.name for p in real.iterdir()), ["app", "lib"])
+        self.assertEqual(sorted(p.name for p in (real / "lib/app").iterdir()), ["__pycache__", "helper.py", "mypkg"])
+        self.assertTrue((real / "lib/app/__pycache__/helper.cpython-311.pyc").is_file())
         result = run([dist / "app"])
-        self.assertEqual(result.stdout, f"{real}/helper.py {real}/mypkg/__init__.py True\ndata beside the executable\n",
+        self.assertEqual(result.stdout,
+                         f"{real}/lib/app/helper.py {real}/lib/app/mypkg/__init__.py True\ndata beside the executable\n",
                          result.stderr)
         # A rebuild switches to a new directory, the executable included.
         (root / "src/mypkg/data.txt").write_text("second build\n")
@@ -235,19 +240,17 @@ class FilesystemRoutingTest(TempDirTestCase):
             names = sorted("BUILD" if p == real else p.name for p in (root / "dist").iterdir())
             return names, (sorted(p.name for p in real.iterdir()) if real != root / "dist" else None)
 
-        self.assertEqual(build_routed("filesystem-relative:lib"), (["BUILD", "app"], ["app", "lib"]))
+        self.assertEqual(build_routed("filesystem-relative"), (["BUILD", "app"], ["app", "lib"]))
         # The user's own files beside the executable are never touched.
         write_tree(root / "dist", {"notes.txt": "mine\n", "mine/keep.py": "mine\n", "lib/mine.txt": "mine\n"})
-        self.assertEqual(build_routed("filesystem-relative:lib2"), (["BUILD", "app", "lib", "mine", "notes.txt"], ["app", "lib2"]))
-        self.assertEqual(build_routed("filesystem-relative:."),
-                         (["BUILD", "app", "lib", "mine", "notes.txt"], ["__pycache__", "app", "helper.py", "mypkg"]))
-        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative:lib"), (["app", "lib", "mine", "notes.txt"], None))
+        self.assertEqual(build_routed("filesystem-relative"), (["BUILD", "app", "lib", "mine", "notes.txt"], ["app", "lib"]))
+        self.assertEqual(build_routed("prefer-in-memory-fallback-filesystem-relative"), (["app", "lib", "mine", "notes.txt"], None))
         self.assertEqual(build_routed(None), (["app", "lib", "mine", "notes.txt"], None))
         self.assertEqual((root / "dist/lib/mine.txt").read_text(), "mine\n")
         shutil.rmtree(root / "dist/lib")
         # An executable of an earlier freeze version wrote its files straight beside itself (its
         # index records them): they go with it.
-        build_routed("filesystem-relative:lib")
+        build_routed("filesystem-relative")
         real = (root / "dist/app").resolve()
         (root / "dist/app").unlink()
         shutil.copy2(real, root / "dist/app")

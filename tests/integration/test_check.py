@@ -65,11 +65,11 @@ class CheckTest(TempDirTestCase):
         block = self.block("broken.loader")
         self.assertIn("[in memory]", block)
         self.assertIn("FileNotFoundError", block)
-        self.assertIn("<exe dir>/broken/data/words.txt", block)
-        self.assertIn("at broken/loader.py:2", block)
+        self.assertIn("<exe dir>/lib/app/broken/data/words.txt", block)
+        self.assertIn("at lib/app/broken/loader.py:2", block)
         self.assertIn("needs a filesystem location", block)
         self.assertIn('name = "broken"', block)
-        self.assertIn('location = "filesystem-relative:lib"', block)
+        self.assertIn('location = "filesystem-relative"', block)
 
     def test_other_hints(self):
         self.assertIn("does not define", self.block("broken.main:nope"))
@@ -96,7 +96,7 @@ class CheckTest(TempDirTestCase):
                                          "broken.needs_excluded", "broken.script"})
         loader = failures["broken.loader"]
         self.assertEqual((loader["kind"], loader["location"], loader["error_type"]), ("module", "in memory", "FileNotFoundError"))
-        self.assertIn("filesystem-relative:lib", loader["hint"])
+        self.assertIn("filesystem-relative", loader["hint"])
         self.assertIn("Traceback", loader["traceback"])
         self.assertEqual(data["failed"], 5)
         self.assertEqual(data["passed"] + data["failed"], data["checks"])
@@ -112,7 +112,7 @@ class CheckTest(TempDirTestCase):
         })
         self.assertEqual(freeze("check", root, check=False).returncode, 1)
         with open(root / "app.toml", "a") as config:
-            config.write('[[routing.rule]]\nname = "broken"\nlocation = "filesystem-relative:lib"\n')
+            config.write('[[routing.rule]]\nname = "broken"\nlocation = "filesystem-relative"\n')
         result = freeze("check", root)
         self.assertRegex(result.stdout, r"all \d+ checks passed")
         freeze("build", root, "-q")

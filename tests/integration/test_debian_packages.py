@@ -63,7 +63,7 @@ ROUTING_HG = """
 [[routing.rule]]
 stdlib = false
 kind = ["module", "resource", "metadata", "extension", "shared-library"]
-location = "filesystem-relative:lib"
+location = "filesystem-relative"
 """
 
 
@@ -110,8 +110,8 @@ class DebianPackagesTest(TempDirTestCase):
 
     def test_mercurial_style_routing(self):
         exe = self.check("hg", ROUTING_HG)
-        self.assertTrue((exe.resolve().parent / "lib" / "yaml" / "_yaml.cpython-311-x86_64-linux-gnu.so").is_file())
-        self.assertTrue((exe.resolve().parent / "lib" / "realapp" / "templates" / "report.txt").is_file())
+        self.assertTrue((exe.resolve().parent / "local/lib/python3.11/dist-packages/yaml/_yaml.cpython-311-x86_64-linux-gnu.so").is_file())
+        self.assertTrue((exe.resolve().parent / "lib/app/realapp/templates/report.txt").is_file())
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ class ExamplesTest(TempDirTestCase):
         # python -m shows runpy's two frames; the launcher runs the module as __main__ itself.
         python_frames = "".join(line for line in python.stderr.splitlines(keepends=True)
                                 if not line.startswith('  File "<frozen runpy>"'))
-        self.assertEqual(normalise(frozen.stderr, self.cli.parent), normalise(python_frames, self.cli_dir / "src"))
+        self.assertEqual(normalise(frozen.stderr, self.cli.parent / "lib" / "app"), normalise(python_frames, self.cli_dir / "src"))
         self.assertIn("    raise ValueError(f\"task {task.title!r} has priority", frozen.stderr)
 
     def test_runs_with_stdlib_hidden(self):

@@ -120,6 +120,13 @@ def can_unshare():
     return os.geteuid() == 0 and subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
 
 
+
+def installation_path(exe_dir):
+    """sys.path of an isolated frozen program: the directories of its installation, which the
+    embedded importer answers for from its index."""
+    return [f"{exe_dir}/{d}" for d in ("lib/app", "lib/python3.11", "lib/python3.11/lib-dynload",
+                                       "local/lib/python3.11/dist-packages")]
+
 class HygieneTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):
@@ -215,7 +222,7 @@ class HygieneTest(TempDirTestCase):
         facts = self.facts(result)
         self.assertNotIn("REPL RAN", result.stdout)
         self.assertFalse(marker.exists(), f"code was injected: {marker.read_text() if marker.exists() else ''}")
-        self.assertEqual(facts["path"], [])
+        self.assertEqual(facts["path"], installation_path(self.exe.parent))  # no PYTHONPATH, no user site
         self.assertEqual(facts["flags"], [1, 1, 1, 0, 0, 0, 0, 0])
         self.assertEqual(facts["warnoptions"], [])
         self.assertEqual(facts["stdout_encoding"].lower().replace("-", ""), "utf8")
@@ -238,7 +245,7 @@ class HygieneTest(TempDirTestCase):
         self.assertEqual(facts["late"], "late import, version 1")
         self.assertEqual(facts["evil"], "not importable")
         self.assertEqual(facts["json"], "[1]")
-        self.assertTrue((copy_dir / "hyg" / "values.py").is_file())  # the files were really there
+        self.assertTrue((copy_dir / "lib/app/hyg/values.py").is_file())  # the files were really there
 
     def test_site_directories_beside_the_executable_are_not_processed(self):
         # sys.prefix is the executable's directory: the site-packages directories python would
@@ -256,7 +263,7 @@ class HygieneTest(TempDirTestCase):
         facts = self.facts(run([copy], env=clean_env()))
         self.assertFalse(marker.exists(), f"code beside the executable ran at start-up: "
                                           f"{marker.read_text() if marker.exists() else ''}")
-        self.assertEqual(facts["path"], [])
+        self.assertEqual(facts["path"], installation_path(copy_dir))
 
     def test_running_file_cannot_be_written_and_is_mapped_read_only(self):
         result = run([self.exe, "write-self"])

@@ -34,7 +34,7 @@ def app_files():
             paths = ["src"]
             [[routing.rule]]
             name = "small.data"
-            location = "filesystem-relative:lib"
+            location = "filesystem-relative"
             """,
         "src/small/__init__.py": "",
         "src/small/cli.py": "def main():\n    print('small')\n",
@@ -90,7 +90,7 @@ class InspectTest(TempDirTestCase):
     def test_list(self):
         text = freeze("inspect", "--list", self.exe).stdout
         self.assertIn("bulky.generated", text)
-        self.assertRegex(text, r"resource\s+file\s+0\s+0\s+small/data/table.txt\s+\(lib/small/data/table.txt\)")
+        self.assertRegex(text, r"resource\s+file\s+0\s+0\s+small/data/table.txt\s+\(lib/app/small/data/table.txt\)")
 
     def test_json_fields(self):
         for resource in self.data["resources"]:
@@ -104,7 +104,7 @@ class InspectTest(TempDirTestCase):
                          ("application", "bulky"))
         self.assertEqual(names["json"]["group"], "standard library")
         self.assertEqual(names["small/data/table.txt"]["location"], "filesystem-relative")
-        self.assertEqual(names["small/data/table.txt"]["path"], "lib/small/data/table.txt")
+        self.assertEqual(names["small/data/table.txt"]["path"], "lib/app/small/data/table.txt")
         self.assertTrue(any(r["group"] == "system libraries" for r in self.data["resources"]))
 
     def largest_top_levels(self, count):

@@ -69,7 +69,7 @@ default = "in-memory"
 [[routing.rule]]
 stdlib = false
 kind = ["module", "resource", "metadata", "extension", "shared-library"]
-location = "filesystem-relative:lib"
+location = "filesystem-relative"
 """
 
 
@@ -133,16 +133,16 @@ class PackagesTest(TempDirTestCase):
     def test_mercurial_style_routing(self):
         exe, results = self.build_and_probe("hg", ROUTING_HG)
         self.assertEqual(results, self.expected)
-        lib = exe.resolve().parent / "lib"  # beside the real executable (dist/app is a symlink)
+        lib = exe.resolve().parent / "local/lib/python3.11/dist-packages"  # third-party packages, where sysconfig says
         self.assertTrue((lib / "bundled" / "_core.cpython-311-x86_64-linux-gnu.so").is_file())
         self.assertTrue((lib / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1").is_file())
         self.assertTrue((lib / "purewheel" / "data" / "greeting.txt").is_file())
         self.assertTrue((lib / "purewheel" / "__pycache__" / "__init__.cpython-311.pyc").is_file())
         self.assertTrue((lib / "purewheel-2.0.dist-info" / "METADATA").is_file())
-        self.assertFalse((lib / "json").exists())  # the stdlib stays in memory
+        self.assertFalse((exe.parent / "lib/python3.11").exists())  # the stdlib stays in memory
         listing = json.loads(freeze("inspect", "--json", exe).stdout)
         where = {r["name"]: (r["location"], r.get("path")) for r in listing["resources"]}
-        self.assertEqual(where["purewheel"], ("filesystem-relative", "lib/purewheel/__init__.py"))
+        self.assertEqual(where["purewheel"], ("filesystem-relative", "local/lib/python3.11/dist-packages/purewheel/__init__.py"))
         self.assertEqual(where["json"][0], "in-memory")
 
     def test_memfd_unavailable(self):
@@ -156,10 +156,10 @@ class PackagesTest(TempDirTestCase):
         self.assertIn("memfd_create", result.stderr)
         self.assertIn("prefer-in-memory-fallback-filesystem-relative", result.stderr)
         # With the fallback policy: from memory where possible, else from the copy beside it.
-        routing = '[routing]\ndefault = "prefer-in-memory-fallback-filesystem-relative:lib"\n'
+        routing = '[routing]\ndefault = "prefer-in-memory-fallback-filesystem-relative"\n'
         exe = build_app(self.tmp / "fallback", app_toml("fallback", routing).replace('entry = "probe:main"', code),
                         {"src/probe.py": PROBE})
-        lib = exe.resolve().parent / "lib" / "bundled.libs" / "libfixturemath-1a2b3c4d.so.1"
+        lib = exe.resolve().parent / "local/lib/python3.11/dist-packages/bundled.libs/libfixturemath-1a2b3c4d.so.1"
         self.assertTrue(lib.is_file())
         result = run([exe], env=clean_env())
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -175,7 +175,7 @@ class PackagesTest(TempDirTestCase):
         files = {"src/main.py": "from outer import fixture_cext\nprint(fixture_cext.add(2, 3), hasattr(fixture_cext, '__path__'))\n",
                  "src/outer/__init__.py": "",
                  "src/outer/fixture_cext/__init__.pyi": "def add(a: int, b: int) -> int: ...\n"}
-        for routing in ("", '[[routing.rule]]\nname = ["outer"]\nlocation = "filesystem-relative:lib"\n'):
+        for routing in ("", '[[routing.rule]]\nname = ["outer"]\nlocation = "filesystem-relative"\n'):
             with self.subTest(routing=routing):
                 project = self.tmp / ("stubs" + str(len(routing)))
                 exe = build_app(project, '[app]\nname = "stubs"\nentry = "main"\n[packages]\npaths = ["src"]\n' + routing,

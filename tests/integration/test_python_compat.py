@@ -314,7 +314,8 @@ class InterpreterStateTest(TempDirTestCase):
         self.assertEqual(info["base_executable"], str(self.isolated))
         for key in ("prefix", "base_prefix", "exec_prefix", "base_exec_prefix"):
             self.assertEqual(info[key], exe_dir, key)
-        self.assertEqual(info["path"], [])
+        self.assertEqual(info["path"], [f"{exe_dir}/{d}" for d in ("lib/app", "lib/python3.11", "lib/python3.11/lib-dynload",
+                                                                  "local/lib/python3.11/dist-packages")])
         self.assertIs(info["frozen"], True)
         self.assertFalse(info["site"])
         self.assertEqual(info["builtins"], ["copyright", "credits", "exit", "help", "license", "quit"])
@@ -345,7 +346,8 @@ class ScenariosTest(TempDirTestCase):
 
     def assertSame(self, *args, **kwargs):
         frozen, python = self.both(*args, **kwargs)
-        paths = (self.exe.parent, self.script.parent)
+        # The app's code is in lib/app/ of the installation, the stdlib in lib/python3.11/.
+        paths = (self.exe.parent / "lib" / "app", self.exe.parent / "lib" / "python3.11", self.script.parent)
         self.assertEqual((frozen.returncode, normalize(frozen.stdout, *paths), normalize(frozen.stderr, *paths)),
                          (python.returncode, normalize(python.stdout, *paths), normalize(python.stderr, *paths)))
         return frozen
@@ -378,7 +380,7 @@ class ScenariosTest(TempDirTestCase):
         outputs = []
         for argv in (f'"{self.exe}"', " ".join(self.python)):
             result = run(["bash", "-c", f"{argv} bigprint | head -n 2; echo \"status ${{PIPESTATUS[0]}}\""], cwd=self.script.parent)
-            outputs.append((result.stdout, normalize(result.stderr, self.exe.parent, self.script.parent)))
+            outputs.append((result.stdout, normalize(result.stderr, self.exe.parent / "lib" / "app", self.script.parent)))
         self.assertEqual(outputs[0], outputs[1])
         self.assertTrue(outputs[0][0].startswith("line 0\nline 1\nstatus "), outputs[0])
 
@@ -387,7 +389,7 @@ class ScenariosTest(TempDirTestCase):
         result = self.assertSame("segfault")
         self.assertEqual(result.returncode, -signal.SIGSEGV)
         self.assertIn("Fatal Python error: Segmentation fault", result.stderr)
-        self.assertIn('File "<dir>/scenarios.py", line', normalize(result.stderr, self.exe.parent))
+        self.assertIn('File "<dir>/scenarios.py", line', normalize(result.stderr, self.exe.parent / "lib" / "app"))
         result = self.assertSame("warnings")
         self.assertIn("UserWarning: a user warning\n", result.stderr)
         self.assertIn('warnings.warn("a user warning")', result.stderr)  # source line from memory
@@ -416,7 +418,7 @@ class ScenariosTest(TempDirTestCase):
         self.assertIn("ValueError: raised while imported\n", result.stderr)
 
     def test_subinterpreter_imports_embedded_modules(self):
-        self.assertEqual(self.assertSame("subinterpreter").stdout, f'["{self.exe.parent}/os.py", "0.125"]\n')
+        self.assertEqual(self.assertSame("subinterpreter").stdout, f'["{self.exe.parent}/lib/python3.11/os.py", "0.125"]\n')
 
     def test_started_with_stdin_closed(self):
         result = self.assertSame("closed-stdin", preexec_fn=lambda: os.close(0))
@@ -593,7 +595,7 @@ class InterpreterModeTest(TempDirTestCase):
     def test_environment_follows_isolation(self):
         env = clean_env(PYTHONPATH=str(self.tmp), PYTHONWARNINGS="error")
         code = ("import sys; print(sys.warnoptions, sys.flags.isolated, sys.flags.no_user_site, "
-                "[p for p in sys.path if p and not p.startswith('/usr/')])")
+                "[p for p in sys.path if p and not p.startswith(('/usr/', sys.prefix + '/'))])")
         # app.toml says isolated (default): the command line cannot undo it.
         self.assertEqual(self.py("-c", code, env=env).stdout, "[] 1 1 []\n")
         for options in ([], ["-E"], ["-s"], ["-I"]):

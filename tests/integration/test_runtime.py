@@ -118,6 +118,11 @@ class RuntimeTest(TempDirTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         return json.loads(result.stdout)
 
+    def installation_path(self):
+        """sys.path of an isolated frozen program: the installation's directories."""
+        return [str(self.exe.parent / d) for d in ("lib/app", "lib/python3.11", "lib/python3.11/lib-dynload",
+                                                    "local/lib/python3.11/dist-packages")]
+
     def test_argv_executable_frozen(self):
         info = self.info("a b", "--flag", "-c", "x")
         self.assertEqual(info["argv"], [str(self.exe), "info", "a b", "--flag", "-c", "x"])
@@ -126,9 +131,9 @@ class RuntimeTest(TempDirTestCase):
         self.assertEqual(info["deep"], [42, "helpers-value"])
         self.assertEqual(info["package"], "probe.sub")
         self.assertTrue(info["is_pkg"])
-        self.assertEqual(info["file"], str(self.exe.parent / "probe" / "sub" / "deep.py"))
+        self.assertEqual(info["file"], str(self.exe.parent / "lib/app/probe/sub/deep.py"))
         self.assertEqual(info["modules_from_disk"], [])
-        self.assertEqual(info["path"], [])
+        self.assertEqual(info["path"], self.installation_path())
         self.assertEqual(info["flags_isolated"], 1)
 
     def test_argv0_as_typed(self):
@@ -148,7 +153,7 @@ class RuntimeTest(TempDirTestCase):
         result = self.probe("raise")
         self.assertEqual(result.returncode, 1)
         self.assertIn("Traceback (most recent call last):", result.stderr)
-        self.assertIn(f'File "{self.exe.parent}/probe/sub/deep.py", line 6, in fail', result.stderr)
+        self.assertIn(f'File "{self.exe.parent}/lib/app/probe/sub/deep.py", line 6, in fail', result.stderr)
         self.assertIn('raise RuntimeError(message)', result.stderr)
         self.assertIn("deep.fail(\"boom\")", result.stderr)
         self.assertTrue(result.stderr.rstrip().endswith("RuntimeError: boom"), result.stderr)
@@ -169,7 +174,7 @@ class RuntimeTest(TempDirTestCase):
         result = self.probe("source")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("def check():\n    return double(21), helpers.VALUE", result.stdout)
-        self.assertIn(str(self.exe.parent / "probe/sub/deep.py"), result.stdout)
+        self.assertIn(str(self.exe.parent / "lib/app/probe/sub/deep.py"), result.stdout)
 
     def test_import_module_and_find_spec(self):
         result = self.probe("import-module")
@@ -193,7 +198,7 @@ class RuntimeTest(TempDirTestCase):
         env = clean_env(PYTHONPATH=str(evil), PYTHONHOME=str(evil), PYTHONSTARTUP=str(evil / "json/__init__.py"),
                         PYTHONINSPECT="1", PYTHONOPTIMIZE="2")
         info = self.info(env=env)
-        self.assertEqual(info["path"], [])
+        self.assertEqual(info["path"], self.installation_path())  # no PYTHONPATH entry
         self.assertEqual(info["optimize"], 0)
 
     def test_runs_alone_from_another_directory(self):
@@ -328,7 +333,7 @@ class ResourceListingTest(TempDirTestCase):
         for package in ("mem", "disk"):
             files.update({f"src/{package}/{name}": text for name, text in self.PACKAGE.items()})
         toml = ('[app]\nname = "listing"\nentry = "probe:main"\n[packages]\npaths = ["src"]\n'
-                '[[routing.rule]]\nname = "disk"\nlocation = "filesystem-relative:lib"\n')
+                '[[routing.rule]]\nname = "disk"\nlocation = "filesystem-relative"\n')
         exe = build_app(self.tmp / "listing", toml, files)
         frozen = run([exe], env=clean_env())
         self.assertEqual(frozen.returncode, 0, frozen.stderr)
@@ -338,7 +343,7 @@ class ResourceListingTest(TempDirTestCase):
         self.assertEqual(python.returncode, 0, python.stderr)
         python = json.loads(python.stdout)
 
-        self.assertEqual(frozen.pop("disk_dir"), str(exe.resolve().parent / "lib" / "disk"))
+        self.assertEqual(frozen.pop("disk_dir"), str(exe.resolve().parent / "lib/app/disk"))
         self.assertEqual(python.pop("disk_dir"), str(src / "disk"))
         self.assertEqual(frozen["mem"]["iterdir"], ["__init__.py", "data", "sub", "tool.py"])
         # The filesystem-routed package is its directory, where freeze also wrote the bytecode.

@@ -277,10 +277,12 @@ class OutputContainmentTest(SecurityTestCase):
     there, and all or nothing."""
 
     FILES = {"src/good/__init__.py": "", "src/good/main.py": "def main():\n    from good import data\n    print(data.VALUE)\n",
-             "src/good/data.py": "VALUE = 'version 1'\n", "src/other.py": "X = 1\n"}
+             "src/good/data.py": "VALUE = 'version 1'\n", "site/other.py": "X = 1\n"}
+    # The app's code goes to lib/app/, the third-party module to local/lib/python3.11/dist-packages/:
+    # two top-level directories beside the executable.
     TOML = ('[app]\nname = "app"\nentry = "good.main:main"\n[stdlib]\ninclude = "none"\n[packages]\npaths = ["src"]\n'
-            '[[routing.rule]]\nname = "good"\nlocation = "filesystem-relative:lib"\n'
-            '[[routing.rule]]\nname = "other"\nlocation = "filesystem-relative:lib2"\n')
+            'site_packages = [{ dir = "site", include = ["other"] }]\n'
+            '[[routing.rule]]\nname = ["good", "other"]\nlocation = "filesystem-relative"\n')
 
     def project(self):
         project = self.case_dir / "project"
@@ -301,9 +303,9 @@ class OutputContainmentTest(SecurityTestCase):
         self.assertEqual(sorted(p.name for p in dist.iterdir()), sorted(["app", real.name]))
         files = sorted(str(p.relative_to(real)) for p in real.rglob("*") if p.is_file())
         self.assertIn("app", files)
-        self.assertIn("lib/good/data.py", files)
-        self.assertIn("lib2/other.py", files)
-        self.assertTrue(all(f == "app" or f.startswith(("lib/", "lib2/")) for f in files), files)
+        self.assertIn("lib/app/good/data.py", files)
+        self.assertIn("local/lib/python3.11/dist-packages/other.py", files)
+        self.assertTrue(all(f == "app" or f.startswith(("lib/", "local/")) for f in files), files)
         self.assertEqual(run([project / "dist" / "app"]).stdout, "version 1\n")
 
     def test_planted_symlinks_are_replaced_not_followed(self):
@@ -314,17 +316,17 @@ class OutputContainmentTest(SecurityTestCase):
         dist = project / "dist"
         dist.mkdir()
         (dist / "app").symlink_to(self.case_dir / "canary.txt")  # the executable's own path
-        (dist / "lib").symlink_to(outside)  # a routing prefix
-        (dist / "lib2").symlink_to("../../outside")
+        (dist / "lib").symlink_to(outside)  # a directory of the installation
+        (dist / "local").symlink_to("../../outside")
         before = snapshot(self.case_dir, skip={dist})
         freeze("build", project / "app.toml", "-q")
         self.assertEqual(snapshot(self.case_dir, skip={dist}), before)
         self.assert_canaries()
         self.assertEqual(sorted(p.name for p in outside.iterdir()), ["keep.txt"])
-        # dist/app is now freeze's own symlink into its build directory; lib and lib2 are not
+        # dist/app is now freeze's own symlink into its build directory; lib and local are not
         # written (the routed files are in that directory), so they stay as they were.
         self.assertRegex(os.readlink(dist / "app"), r"^\.app\.freeze-[A-Za-z0-9]{6}/app$")
-        self.assertEqual(os.readlink(dist / "lib2"), "../../outside")
+        self.assertEqual(os.readlink(dist / "local"), "../../outside")
         self.assertEqual(run([dist / "app"]).stdout, "version 1\n")
 
     def test_failed_build_keeps_the_whole_previous_tree(self):
@@ -332,7 +334,7 @@ class OutputContainmentTest(SecurityTestCase):
         freeze("build", project / "app.toml", "-q")
         before = self.tree(project / "dist")
         (project / "src" / "good" / "data.py").write_text("VALUE = 'version 2'\n")
-        (project / "src" / "other.py").write_text("def broken(:\n")
+        (project / "site" / "other.py").write_text("def broken(:\n")
         result = freeze("build", project / "app.toml", check=False)
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertEqual(self.tree(project / "dist"), before)

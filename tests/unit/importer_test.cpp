@@ -12,6 +12,7 @@
 #include "blob_writer.h"
 #include "build_python.h"
 #include "importer_module.h"
+#include "install_layout.h"
 #include "python_ref.h"
 
 namespace {
@@ -57,9 +58,13 @@ struct EmbeddedImporter {
   }
 };
 
+// The path below the executable's directory of a file of the app's own code (install_layout.h).
+std::string app_path(const std::string& path) { return std::string(freeze::layout::kAppDir) + "/" + path; }
+
 // An in-memory module (or package) item compiled from `source`; `path` is its file below the
-// executable's directory.
-BlobItem module_item(const std::string& name, const std::string& path, const std::string& source, bool package = false) {
+// app's directory.
+BlobItem module_item(const std::string& name, const std::string& relative, const std::string& source, bool package = false) {
+  const std::string path = app_path(relative);
   const auto compiled = freeze::packager::BuildPython::instance().compile(source, std::string(kOrigin) + "/" + path, 0);
   BlobItem item;
   item.kind = Kind::Module;
@@ -75,7 +80,7 @@ BlobItem resource_item(const std::string& path, const std::string& data) {
   BlobItem item;
   item.kind = Kind::Resource;
   item.name = path;
-  item.path = path;
+  item.path = app_path(path);
   item.data = data;
   return item;
 }
@@ -115,8 +120,8 @@ TEST_CASE("importer: find_spec describes embedded modules and packages as files 
                   module_item("unitpkg.mod", "unitpkg/mod.py", "from . import VALUE\nTWICE = VALUE * 2\n")});
   const std::string setup = "import importlib.util, _frozen_importlib, _freeze_importer, sys\n"
                             "spec = importlib.util.find_spec('unitpkg')\n";
-  CHECK(python(setup, "spec.origin") == std::string(kOrigin) + "/unitpkg/__init__.py");
-  CHECK(python(setup, "spec.submodule_search_locations") == std::string("['") + kOrigin + "/unitpkg']");
+  CHECK(python(setup, "spec.origin") == std::string(kOrigin) + "/lib/app/unitpkg/__init__.py");
+  CHECK(python(setup, "spec.submodule_search_locations") == std::string("['") + kOrigin + "/lib/app/unitpkg']");
   CHECK(python(setup, "type(spec) is _frozen_importlib.ModuleSpec and spec.has_location") == "True");
   CHECK(python(setup, "spec.loader is _freeze_importer.importer and _freeze_importer.importer in sys.meta_path") == "True");
   CHECK(python(setup, "importlib.util.find_spec('unitpkg_missing')") == "None");
@@ -144,8 +149,8 @@ TEST_CASE("importer: the loader protocol serves source, code, packages and file 
   const std::string setup = "import _freeze_importer\nloader = _freeze_importer.importer\n";
   CHECK(python(setup, "loader.get_source('unitsrc.lines')") == "first = 1\nsecond = 2\n");
   CHECK(python(setup, "(loader.is_package('unitsrc'), loader.is_package('unitsrc.lines'))") == "(True, False)");
-  CHECK(python(setup, "loader.get_filename('unitsrc.lines')") == std::string(kOrigin) + "/unitsrc/lines.py");
-  CHECK(python(setup, "loader.get_code('unitsrc.lines').co_filename") == std::string(kOrigin) + "/unitsrc/lines.py");
+  CHECK(python(setup, "loader.get_filename('unitsrc.lines')") == std::string(kOrigin) + "/lib/app/unitsrc/lines.py");
+  CHECK(python(setup, "loader.get_code('unitsrc.lines').co_filename") == std::string(kOrigin) + "/lib/app/unitsrc/lines.py");
   CHECK(python(setup, "loader.get_source('unitsrc.nothing')").starts_with("error: ImportError: no module named"));
 }
 
@@ -199,7 +204,7 @@ BlobItem extension_item(const std::string& name, const std::string& file) {
   BlobItem item;
   item.kind = Kind::Extension;
   item.name = name;
-  item.path = file.substr(file.rfind('/') + 1);
+  item.path = std::string(freeze::layout::kDynloadDir) + file.substr(file.rfind('/'));
   item.data = std::string(PyBytes_AS_STRING(bytes.p), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.p)));
   return item;
 }
@@ -224,7 +229,7 @@ TEST_CASE("importer: extensions load from memory files closed at once, each thro
                             "        except OSError: pass\n"
                             "    return [l for l in links if l.startswith('/memfd:')]\n";
   CHECK(python(setup, "(str(_decimal.Decimal(1) / 8), _queue.SimpleQueue().qsize())") == "('0.125', 0)");
-  CHECK(python(setup, "_decimal.__file__") == std::string(kOrigin) + "/_decimal" + suffix);
-  CHECK(python(setup, "_queue.__file__") == std::string(kOrigin) + "/_queue" + suffix);
+  CHECK(python(setup, "_decimal.__file__") == std::string(kOrigin) + "/lib/python3.11/lib-dynload/_decimal" + suffix);
+  CHECK(python(setup, "_queue.__file__") == std::string(kOrigin) + "/lib/python3.11/lib-dynload/_queue" + suffix);
   CHECK(python(setup, "memory_files()") == "[]");
 }
