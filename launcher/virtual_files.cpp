@@ -43,10 +43,13 @@ namespace vfs {
 std::atomic<bool> g_enabled{false};
 std::atomic<bool> g_virtual_fds_made{false};
 std::atomic<std::uint64_t> g_memfd_device{0};
+std::atomic<bool> g_virtual_cwd{false};
 
 namespace {
 
 struct stat g_executable_stat {};
+std::mutex g_cwd_mutex;
+std::string g_cwd;  // the virtual working directory, while g_virtual_cwd
 std::string g_root;  // the executable's directory, normalised, as the tree's root
 
 // True if an absolute path is surely outside the executable's directory without normalising
@@ -211,6 +214,31 @@ int open_virtual(std::uint32_t index, int flags) {
   lseek(memfd, 0, SEEK_SET);
   if ((flags & O_CLOEXEC) == 0) fcntl(memfd, F_SETFD, 0);
   return memfd;
+}
+
+std::string virtual_cwd() {
+  std::lock_guard lock(g_cwd_mutex);
+  return g_cwd;
+}
+
+int enter_virtual_cwd(std::uint32_t node) {
+  // The real working directory: the nearest real ancestor (the executable's directory at
+  // worst), so that child processes start somewhere sensible.
+  FREEZE_REAL(chdir);
+  std::uint32_t real = tree().node(node).parent;
+  while (real != VirtualTree::kNone && real_chdir(tree().node(real).path.c_str()) != 0) real = tree().node(real).parent;
+  if (real == VirtualTree::kNone) return -1;
+  std::lock_guard lock(g_cwd_mutex);
+  g_cwd = tree().node(node).path;
+  g_virtual_cwd.store(true, std::memory_order_release);
+  return 0;
+}
+
+void leave_virtual_cwd() {
+  if (!g_virtual_cwd.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(g_cwd_mutex);
+  g_virtual_cwd.store(false, std::memory_order_release);
+  g_cwd.clear();
 }
 
 std::uint32_t node_of_stat(const struct stat& st) {

@@ -120,8 +120,10 @@ DIR* open_virtual_stream(const char* path) {
 #pragma GCC visibility push(default)
 extern "C" {
 
-DIR* opendir(const char* path) {
+DIR* opendir(const char* given) {
   FREEZE_REAL(opendir);
+  const PathArg arg(AT_FDCWD, given);
+  const char* path = arg.get();
   DIR* real = real_opendir(path);
   if (real == nullptr) return missing(errno) ? open_virtual_stream(path) : nullptr;
   if (!g_enabled.load(std::memory_order_acquire)) return real;
@@ -256,9 +258,11 @@ static int scandir_virtual(const char* path, dirent64*** list, int (*filter)(con
   return static_cast<int>(selected.size());
 }
 
-int scandir64(const char* path, dirent64*** list, int (*filter)(const dirent64*),
+int scandir64(const char* given, dirent64*** list, int (*filter)(const dirent64*),
               int (*compare)(const dirent64**, const dirent64**)) {
   FREEZE_REAL(scandir64);
+  const PathArg arg(AT_FDCWD, given);
+  const char* path = arg.get();
   const int result = real_scandir64(path, list, filter, compare);
   if (result >= 0 || !missing(errno)) return result;
   const int saved = errno;

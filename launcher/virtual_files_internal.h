@@ -3,6 +3,7 @@
 #pragma once
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -28,6 +29,35 @@ extern std::atomic<bool> g_enabled;
 // fstat() look at the device of what it stats.
 extern std::atomic<bool> g_virtual_fds_made;
 extern std::atomic<std::uint64_t> g_memfd_device;
+
+// While the working directory is a virtual directory (chdir into a package's directory), the
+// process's real one is its nearest real ancestor, and relative paths are made absolute
+// against the virtual one before libc sees them (PathArg).
+extern std::atomic<bool> g_virtual_cwd;
+std::string virtual_cwd();
+// chdir into the virtual directory `node`: 0, or -1 with errno.
+int enter_virtual_cwd(std::uint32_t node);
+// After a successful real chdir/fchdir.
+void leave_virtual_cwd();
+
+// A path argument as libc must see it. Costs one load when the working directory is real.
+class PathArg {
+ public:
+  PathArg(int dirfd, const char* path) : path_(path) {
+    if (g_virtual_cwd.load(std::memory_order_acquire) && dirfd == AT_FDCWD && path != nullptr && *path != '\0' &&
+        *path != '/') {
+      owned_ = virtual_cwd() + "/" + path;
+      path_ = owned_.c_str();
+    }
+  }
+  PathArg(const PathArg&) = delete;
+  PathArg& operator=(const PathArg&) = delete;
+  const char* get() const { return path_; }
+
+ private:
+  const char* path_;
+  std::string owned_;
+};
 
 // True if a failed call's errno says the path may be virtual (it does not exist for real).
 inline bool missing(int error) { return error == ENOENT || error == ENOTDIR; }

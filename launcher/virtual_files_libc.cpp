@@ -65,8 +65,10 @@ int open_virtual_path(int dirfd, const char* path, int flags) {
   return -1;
 }
 
-int do_openat(int dirfd, const char* path, int flags, mode_t mode) {
+int do_openat(int dirfd, const char* given, int flags, mode_t mode) {
   FREEZE_REAL(openat);
+  const PathArg arg(dirfd, given);
+  const char* path = arg.get();
   if (wants_write(flags)) {
     // Checked before libc: creating a file where a virtual one is would hide it.
     const int refused = open_virtual_path(dirfd, path, flags);
@@ -87,8 +89,10 @@ mode_t mode_argument(int flags, va_list args) {
 
 // stat/lstat/fstatat: libc first, then the virtual node (there are no symbolic links in it, so
 // both follow the same way).
-int do_fstatat(int dirfd, const char* path, struct stat* out, int flags) {
+int do_fstatat(int dirfd, const char* given, struct stat* out, int flags) {
   FREEZE_REAL(fstatat);
+  const PathArg arg(dirfd, given);
+  const char* path = arg.get();
   const int result = real_fstatat(dirfd, path, out, flags);
   if (result == 0) {
     // A descriptor standing for a virtual node (fstat, or AT_EMPTY_PATH).
@@ -113,8 +117,10 @@ int do_fstat(int fd, struct stat* out) {
   return result;
 }
 
-int do_faccessat(int dirfd, const char* path, int mode, int flags) {
+int do_faccessat(int dirfd, const char* given, int mode, int flags) {
   FREEZE_REAL(faccessat);
+  const PathArg arg(dirfd, given);
+  const char* path = arg.get();
   const int result = real_faccessat(dirfd, path, mode, flags);
   if (result == 0 || !missing(errno)) return result;
   const std::uint32_t node = find_virtual(dirfd, path);
@@ -157,25 +163,30 @@ void refusal_after(int dirfd, const char* path) {
   errno = saved;
 }
 
+// `call` gets the path as libc must see it (PathArg).
 template <typename Call>
-int guarded(int dirfd, const char* path, int exists_error, Call call) {
+int guarded(int dirfd, const char* given, int exists_error, Call call) {
+  const PathArg arg(dirfd, given);
+  const char* path = arg.get();
   if (const int error = refusal_before(dirfd, path, exists_error); error != 0) {
     errno = error;
     return -1;
   }
-  const int result = call();
+  const int result = call(path);
   if (result < 0) refusal_after(dirfd, path);
   return result;
 }
 
 // Two paths (rename, link): both are checked.
 template <typename Call>
-int guarded2(int dirfd1, const char* path1, int dirfd2, const char* path2, int exists_error, Call call) {
+int guarded2(int dirfd1, const char* given1, int dirfd2, const char* path2, int exists_error, Call call) {
+  const PathArg arg(dirfd1, given1);
+  const char* path1 = arg.get();
   if (const int error = refusal_before(dirfd1, path1, EROFS); error != 0) {
     errno = error;
     return -1;
   }
-  return guarded(dirfd2, path2, exists_error, call);
+  return guarded(dirfd2, path2, exists_error, [&](const char* resolved2) { return call(path1, resolved2); });
 }
 
 }  // namespace
@@ -269,14 +280,18 @@ static bool fopen_refused(const char* path, const char* mode) {
   return result == -1;
 }
 
-FILE* fopen(const char* path, const char* mode) {
+FILE* fopen(const char* given, const char* mode) {
   FREEZE_REAL(fopen);
+  const PathArg arg(AT_FDCWD, given);
+  const char* path = arg.get();
   if (fopen_refused(path, mode)) return nullptr;
   return fopen_virtual(path, mode, real_fopen(path, mode));
 }
 
-FILE* fopen64(const char* path, const char* mode) {
+FILE* fopen64(const char* given, const char* mode) {
   FREEZE_REAL(fopen64);
+  const PathArg arg(AT_FDCWD, given);
+  const char* path = arg.get();
   if (fopen_refused(path, mode)) return nullptr;
   return fopen_virtual(path, mode, real_fopen64(path, mode));
 }
@@ -316,8 +331,10 @@ int __fxstatat64(int, int dirfd, const char* path, struct stat64* out, int flags
   return do_fstatat(dirfd, path, reinterpret_cast<struct stat*>(out), flags);
 }
 
-int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* out) {
+int statx(int dirfd, const char* given, int flags, unsigned int mask, struct statx* out) {
   FREEZE_REAL(statx);
+  const PathArg arg(dirfd, given);
+  const char* path = arg.get();
   const int result = real_statx(dirfd, path, flags, mask, out);
   if (result == 0) {
     if ((flags & AT_EMPTY_PATH) != 0 && *path == '\0' && g_virtual_fds_made.load()) {
@@ -340,8 +357,10 @@ int eaccess(const char* path, int mode) { return do_faccessat(AT_FDCWD, path, mo
 // ---- names --------------------------------------------------------------------------------
 
 // Nothing virtual is a symbolic link.
-ssize_t readlinkat(int dirfd, const char* path, char* buffer, size_t size) {
+ssize_t readlinkat(int dirfd, const char* given, char* buffer, size_t size) {
   FREEZE_REAL(readlinkat);
+  const PathArg arg(dirfd, given);
+  const char* path = arg.get();
   const ssize_t result = real_readlinkat(dirfd, path, buffer, size);
   if (result >= 0 || !missing(errno)) return result;
   if (find_virtual(dirfd, path) != VirtualTree::kNone) errno = EINVAL;
@@ -352,8 +371,10 @@ ssize_t readlink(const char* path, char* buffer, size_t size) { return readlinka
 
 // The executable's directory is already canonical (from /proc/self/exe) and the tree has no
 // links, so a virtual path's real path is its normalised form.
-char* realpath(const char* path, char* resolved) {
+char* realpath(const char* given, char* resolved) {
   FREEZE_REAL(realpath);
+  const PathArg arg(AT_FDCWD, given);
+  const char* path = arg.get();
   char* result = real_realpath(path, resolved);
   if (result != nullptr || !missing(errno)) return result;
   const int saved = errno;
@@ -373,104 +394,164 @@ char* realpath(const char* path, char* resolved) {
 
 char* canonicalize_file_name(const char* path) { return realpath(path, nullptr); }
 
+// ---- the working directory ----------------------------------------------------------------
+
+// chdir into a virtual directory (os.chdir(os.path.dirname(__file__)), then relative paths):
+// the working directory becomes virtual (see PathArg), the real one its nearest real ancestor.
+int chdir(const char* given) {
+  FREEZE_REAL(chdir);
+  const PathArg arg(AT_FDCWD, given);
+  const char* path = arg.get();
+  const int result = real_chdir(path);
+  if (result == 0) {
+    leave_virtual_cwd();
+    return 0;
+  }
+  if (!missing(errno)) return result;
+  const int saved = errno;
+  const auto candidate = virtual_candidate(AT_FDCWD, path);
+  const std::uint32_t node = candidate ? tree().find(*candidate) : VirtualTree::kNone;
+  if (node == VirtualTree::kNone) {
+    errno = saved;
+    return result;
+  }
+  if (!tree().node(node).directory) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return enter_virtual_cwd(node);
+}
+
+int fchdir(int fd) {
+  FREEZE_REAL(fchdir);
+  const int result = real_fchdir(fd);
+  if (result == 0) {
+    leave_virtual_cwd();
+    return 0;
+  }
+  if (errno != ENOTDIR) return result;
+  const std::uint32_t node = node_of_fd(fd);
+  if (node == VirtualTree::kNone || !tree().node(node).directory) return result;
+  return enter_virtual_cwd(node);
+}
+
+char* getcwd(char* buffer, size_t size) {
+  FREEZE_REAL(getcwd);
+  if (!g_virtual_cwd.load(std::memory_order_acquire)) return real_getcwd(buffer, size);
+  const std::string cwd = virtual_cwd();
+  if (buffer == nullptr) {
+    if (size == 0) return strdup(cwd.c_str());
+    buffer = static_cast<char*>(malloc(size));
+    if (buffer == nullptr) return nullptr;
+  }
+  if (size < cwd.size() + 1) {
+    errno = size == 0 ? EINVAL : ERANGE;
+    return nullptr;
+  }
+  memcpy(buffer, cwd.c_str(), cwd.size() + 1);
+  return buffer;
+}
+
+char* get_current_dir_name() { return getcwd(nullptr, 0); }
+
 // ---- changes: refused inside the virtual tree ---------------------------------------------
 
 int mkdir(const char* path, mode_t mode) {
   FREEZE_REAL(mkdir);
-  return guarded(AT_FDCWD, path, EEXIST, [&] { return real_mkdir(path, mode); });
+  return guarded(AT_FDCWD, path, EEXIST, [&](const char* p) { return real_mkdir(p, mode); });
 }
 int mkdirat(int dirfd, const char* path, mode_t mode) {
   FREEZE_REAL(mkdirat);
-  return guarded(dirfd, path, EEXIST, [&] { return real_mkdirat(dirfd, path, mode); });
+  return guarded(dirfd, path, EEXIST, [&](const char* p) { return real_mkdirat(dirfd, p, mode); });
 }
 int rmdir(const char* path) {
   FREEZE_REAL(rmdir);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_rmdir(path); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_rmdir(p); });
 }
 int unlink(const char* path) {
   FREEZE_REAL(unlink);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_unlink(path); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_unlink(p); });
 }
 int unlinkat(int dirfd, const char* path, int flags) {
   FREEZE_REAL(unlinkat);
-  return guarded(dirfd, path, EROFS, [&] { return real_unlinkat(dirfd, path, flags); });
+  return guarded(dirfd, path, EROFS, [&](const char* p) { return real_unlinkat(dirfd, p, flags); });
 }
 int rename(const char* from, const char* to) {
   FREEZE_REAL(rename);
-  return guarded2(AT_FDCWD, from, AT_FDCWD, to, EROFS, [&] { return real_rename(from, to); });
+  return guarded2(AT_FDCWD, from, AT_FDCWD, to, EROFS, [&](const char* a, const char* b) { return real_rename(a, b); });
 }
 int renameat(int from_dirfd, const char* from, int to_dirfd, const char* to) {
   FREEZE_REAL(renameat);
-  return guarded2(from_dirfd, from, to_dirfd, to, EROFS, [&] { return real_renameat(from_dirfd, from, to_dirfd, to); });
+  return guarded2(from_dirfd, from, to_dirfd, to, EROFS, [&](const char* a, const char* b) { return real_renameat(from_dirfd, a, to_dirfd, b); });
 }
 int renameat2(int from_dirfd, const char* from, int to_dirfd, const char* to, unsigned int flags) {
   FREEZE_REAL(renameat2);
   return guarded2(from_dirfd, from, to_dirfd, to, EROFS,
-                  [&] { return real_renameat2(from_dirfd, from, to_dirfd, to, flags); });
+                  [&](const char* a, const char* b) { return real_renameat2(from_dirfd, a, to_dirfd, b, flags); });
 }
 int link(const char* from, const char* to) {
   FREEZE_REAL(link);
-  return guarded2(AT_FDCWD, from, AT_FDCWD, to, EEXIST, [&] { return real_link(from, to); });
+  return guarded2(AT_FDCWD, from, AT_FDCWD, to, EEXIST, [&](const char* a, const char* b) { return real_link(a, b); });
 }
 int linkat(int from_dirfd, const char* from, int to_dirfd, const char* to, int flags) {
   FREEZE_REAL(linkat);
-  return guarded2(from_dirfd, from, to_dirfd, to, EEXIST, [&] { return real_linkat(from_dirfd, from, to_dirfd, to, flags); });
+  return guarded2(from_dirfd, from, to_dirfd, to, EEXIST, [&](const char* a, const char* b) { return real_linkat(from_dirfd, a, to_dirfd, b, flags); });
 }
 int symlink(const char* target, const char* path) {
   FREEZE_REAL(symlink);
-  return guarded(AT_FDCWD, path, EEXIST, [&] { return real_symlink(target, path); });
+  return guarded(AT_FDCWD, path, EEXIST, [&](const char* p) { return real_symlink(target, p); });
 }
 int symlinkat(const char* target, int dirfd, const char* path) {
   FREEZE_REAL(symlinkat);
-  return guarded(dirfd, path, EEXIST, [&] { return real_symlinkat(target, dirfd, path); });
+  return guarded(dirfd, path, EEXIST, [&](const char* p) { return real_symlinkat(target, dirfd, p); });
 }
 int mkfifo(const char* path, mode_t mode) {
   FREEZE_REAL(mkfifo);
-  return guarded(AT_FDCWD, path, EEXIST, [&] { return real_mkfifo(path, mode); });
+  return guarded(AT_FDCWD, path, EEXIST, [&](const char* p) { return real_mkfifo(p, mode); });
 }
 int mknod(const char* path, mode_t mode, dev_t dev) {
   FREEZE_REAL(mknod);
-  return guarded(AT_FDCWD, path, EEXIST, [&] { return real_mknod(path, mode, dev); });
+  return guarded(AT_FDCWD, path, EEXIST, [&](const char* p) { return real_mknod(p, mode, dev); });
 }
 int chmod(const char* path, mode_t mode) {
   FREEZE_REAL(chmod);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_chmod(path, mode); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_chmod(p, mode); });
 }
 int fchmodat(int dirfd, const char* path, mode_t mode, int flags) {
   FREEZE_REAL(fchmodat);
-  return guarded(dirfd, path, EROFS, [&] { return real_fchmodat(dirfd, path, mode, flags); });
+  return guarded(dirfd, path, EROFS, [&](const char* p) { return real_fchmodat(dirfd, p, mode, flags); });
 }
 int chown(const char* path, uid_t owner, gid_t group) {
   FREEZE_REAL(chown);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_chown(path, owner, group); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_chown(p, owner, group); });
 }
 int lchown(const char* path, uid_t owner, gid_t group) {
   FREEZE_REAL(lchown);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_lchown(path, owner, group); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_lchown(p, owner, group); });
 }
 int fchownat(int dirfd, const char* path, uid_t owner, gid_t group, int flags) {
   FREEZE_REAL(fchownat);
-  return guarded(dirfd, path, EROFS, [&] { return real_fchownat(dirfd, path, owner, group, flags); });
+  return guarded(dirfd, path, EROFS, [&](const char* p) { return real_fchownat(dirfd, p, owner, group, flags); });
 }
 int truncate(const char* path, off_t length) {
   FREEZE_REAL(truncate);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_truncate(path, length); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_truncate(p, length); });
 }
 int truncate64(const char* path, off64_t length) {
   FREEZE_REAL(truncate64);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_truncate64(path, length); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_truncate64(p, length); });
 }
 int utimensat(int dirfd, const char* path, const struct timespec times[2], int flags) {
   FREEZE_REAL(utimensat);
-  return guarded(dirfd, path, EROFS, [&] { return real_utimensat(dirfd, path, times, flags); });
+  return guarded(dirfd, path, EROFS, [&](const char* p) { return real_utimensat(dirfd, p, times, flags); });
 }
 int utimes(const char* path, const struct timeval times[2]) {
   FREEZE_REAL(utimes);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_utimes(path, times); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_utimes(p, times); });
 }
 int utime(const char* path, const struct utimbuf* times) {
   FREEZE_REAL(utime);
-  return guarded(AT_FDCWD, path, EROFS, [&] { return real_utime(path, times); });
+  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_utime(p, times); });
 }
 
 }  // extern "C"
