@@ -28,6 +28,8 @@ std::optional<blob::Span> file_content(const blob::Entry& entry) {
   }
 }
 
+constexpr std::uint32_t kWholeReadLimit = 1 << 20;
+
 std::string_view parent_of(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   return slash == 0 ? std::string_view("/") : path.substr(0, slash);
@@ -129,6 +131,13 @@ VirtualTree::VirtualTree() : root_(normalise(context().origin_dir)) {
 void VirtualTree::read(std::uint32_t index, const std::function<void(const unsigned char*, std::size_t)>& sink) const {
   const Node& file = nodes_[index];
   try {
+    // Small files (most) in one piece with the thread's reused zstd context; large ones (shared
+    // libraries) streamed, so that they never sit whole in memory.
+    if (file.content.raw_size <= kWholeReadLimit) {
+      const std::string bytes = context().reader->read(file.content);
+      sink(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+      return;
+    }
     context().reader->read_streaming(file.content, sink);
   } catch (const blob::DamagedError& error) {
     die_damaged(context().executable, file.path + ": " + error.what());

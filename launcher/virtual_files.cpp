@@ -19,8 +19,9 @@
 // A virtual file opens as a sealed memfd holding its decompressed bytes, reopened read-only
 // through /proc/self/fd (so writes fail with EBADF as on a read-only file); nothing touches the
 // disk. A virtual directory opens as an empty sealed memfd that the fd-taking calls (fstat,
-// fdopendir, openat, fstatat) recognise by its inode; dlopen of a virtual .so works too, since
-// the loader open()s the path. Directory streams are our own objects (virtual_files_dirs.cpp).
+// fdopendir, openat, fstatat) recognise by its inode. Directory streams are our own objects
+// (virtual_files_dirs.cpp). The dynamic loader opens files with its own system calls: dlopen()
+// of a virtual path is not served (extension modules are loaded from memory by the importer).
 #include "virtual_files.h"
 
 #include <fcntl.h>
