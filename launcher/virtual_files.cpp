@@ -217,6 +217,11 @@ int open_virtual(std::uint32_t index, int flags) {
   return memfd;
 }
 
+void PathArg::resolve() {
+  owned_ = virtual_cwd() + "/" + path_;
+  path_ = owned_->c_str();
+}
+
 std::string virtual_cwd() {
   std::lock_guard lock(g_cwd_mutex);
   return g_cwd;

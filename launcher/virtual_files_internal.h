@@ -40,14 +40,14 @@ int enter_virtual_cwd(std::uint32_t node);
 // After a successful real chdir/fchdir.
 void leave_virtual_cwd();
 
-// A path argument as libc must see it. Costs one load when the working directory is real.
+// A path argument as libc must see it. Costs one load and a flag when the working directory
+// is real (the rest is out of line).
 class PathArg {
  public:
   PathArg(int dirfd, const char* path) : path_(path) {
-    if (g_virtual_cwd.load(std::memory_order_acquire) && dirfd == AT_FDCWD && path != nullptr && *path != '\0' &&
-        *path != '/') {
-      owned_ = virtual_cwd() + "/" + path;
-      path_ = owned_.c_str();
+    if (__builtin_expect(g_virtual_cwd.load(std::memory_order_acquire), false) && dirfd == AT_FDCWD &&
+        path != nullptr && *path != '\0' && *path != '/') {
+      resolve();
     }
   }
   PathArg(const PathArg&) = delete;
@@ -55,8 +55,9 @@ class PathArg {
   const char* get() const { return path_; }
 
  private:
+  void resolve();  // against the virtual working directory
   const char* path_;
-  std::string owned_;
+  std::optional<std::string> owned_;
 };
 
 // True if a failed call's errno says the path may be virtual (it does not exist for real).

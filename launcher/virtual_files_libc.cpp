@@ -147,7 +147,8 @@ int refusal_before(int dirfd, const char* path, int exists_error) {
 }
 
 // After such a call failed because `path` does not exist for real: EROFS if it is in a
-// virtual directory (the change would be inside the read-only tree), else libc's error.
+// directory that only the virtual tree has (the change would be inside the read-only tree),
+// else libc's error (a missing file in a real directory stays ENOENT).
 void refusal_after(int dirfd, const char* path) {
   if (!missing(errno)) return;
   const int saved = errno;
@@ -155,7 +156,7 @@ void refusal_after(int dirfd, const char* path) {
   if (candidate && *candidate != "/") {
     const std::string parent = candidate->substr(0, std::max<std::size_t>(candidate->rfind('/'), 1));
     const std::uint32_t dir = tree().find(parent);
-    if (dir != VirtualTree::kNone && tree().node(dir).directory) {
+    if (dir != VirtualTree::kNone && tree().node(dir).directory && !really_exists(parent)) {
       errno = EROFS;
       return;
     }

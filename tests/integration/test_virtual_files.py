@@ -153,6 +153,10 @@ def changes():
         "symlink": attempt(lambda: os.symlink("greeting.txt", os.path.join(data, "link"))),
         "rmtree": attempt(lambda: shutil.rmtree(os.path.join(data, "sub"))),
         "access_w": os.access(greeting, os.W_OK),
+        # The executable's directory is real: a missing file there is missing, a new one is created.
+        "unlink_missing_in_real_dir": attempt(lambda: os.unlink(os.path.join(os.path.dirname(sys.executable), "x.pyc"))),
+        "create_in_real_dir": attempt(lambda: (open(os.path.join(os.path.dirname(sys.executable), "scratch"), "w").close(),
+                                               os.unlink(os.path.join(os.path.dirname(sys.executable), "scratch")))),
         "modes": [oct(stat.S_IMODE(os.stat(greeting).st_mode)), oct(stat.S_IMODE(os.stat(data).st_mode)),
                   oct(stat.S_IMODE(os.stat(__file__).st_mode))],
         "still_readable": open(greeting).read(),
@@ -206,6 +210,7 @@ class VirtualFilesTest(TempDirTestCase):
             "truncate": "EROFS", "mkdir_new": "EROFS", "mkdir_existing": "EEXIST", "makedirs_exist_ok": "ok",
             "makedirs_new": "EROFS", "unlink": "EROFS", "rmdir": "EROFS", "rename": "EROFS", "chmod": "EROFS",
             "utime": "EROFS", "symlink": "EROFS", "rmtree": "EROFS", "access_w": False,
+            "unlink_missing_in_real_dir": "ENOENT", "create_in_real_dir": "ok",
             "modes": ["0o444", "0o555", "0o444"], "still_readable": "hello data\n",
         })
         self.assertEqual(tree_listing(self.exe.parent), before)
