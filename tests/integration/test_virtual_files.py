@@ -85,6 +85,9 @@ def read_only():
         chunk = f.read(10)
         f.seek(0, os.SEEK_END)
         out["binary"] = [list(chunk), f.tell(), os.fstat(f.fileno()).st_size, stat.S_ISREG(os.fstat(f.fileno()).st_mode)]
+        out["same_file"] = [os.path.samestat(os.fstat(f.fileno()), os.stat(f.name)),
+                            os.path.samestat(os.stat(f.name), os.stat(os.path.join(data, "greeting.txt")))]
+    out["inodes"] = all(e.inode() == e.stat().st_ino for e in os.scandir(data))
     out["pathlib_read"] = pathlib.Path(data, "sub", "deeper", "leaf.cfg").read_text()
     with io.open_code(__file__) as f:
         out["source"] = f.read().decode().splitlines()[1]
@@ -309,6 +312,37 @@ class CLibrariesReadByPathTest(TempDirTestCase):
         self.assertEqual(frozen.stdout, python.stdout)
         self.assertEqual(frozen.stdout, "de: Germany\nfr: France\nFrance\n")
         self.assertFalse((exe.parent / "xslpkg").exists())  # read from memory, not from a file
+
+
+SSL_APP = {
+    "src/certs/__init__.py": "",
+    "src/certs/data/ca.pem": pathlib.Path("/etc/ssl/certs/ca-certificates.crt").read_text()
+    if pathlib.Path("/etc/ssl/certs/ca-certificates.crt").is_file() else "",
+    "src/certs/main.py": """\
+        import os, ssl
+
+        def main():
+            # OpenSSL (C) opens the CA bundle by its path in the package.
+            context = ssl.create_default_context(cafile=os.path.join(os.path.dirname(__file__), "data", "ca.pem"))
+            certificates = context.get_ca_certs()
+            print(len(certificates), sorted(dict(x[0] for x in c["subject"]).get("commonName", "") for c in certificates)[:3])
+        """,
+}
+SSL_TOML = '[app]\nname = "sslapp"\nentry = "certs.main:main"\n[packages]\npaths = ["src"]\n'
+
+
+@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless(pathlib.Path("/etc/ssl/certs/ca-certificates.crt").is_file(), "ca-certificates is not installed")
+class OpenSSLReadsByPathTest(TempDirTestCase):
+    def test_openssl_loads_an_embedded_ca_file(self):
+        project = self.tmp / "ssl"
+        exe = build_app(project, SSL_TOML, SSL_APP)
+        python = run_python(project / "src", "import certs.main as m; m.main()", env=clean_env())
+        self.assertEqual(python.returncode, 0, python.stderr)
+        frozen = run_hidden(self.tmp, [exe], env=clean_env())
+        self.assertEqual(frozen.returncode, 0, frozen.stderr)
+        self.assertEqual(frozen.stdout, python.stdout)
+        self.assertGreater(int(frozen.stdout.split()[0]), 10)
 
 
 BLACK_TOML = """\
