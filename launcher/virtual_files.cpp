@@ -123,7 +123,13 @@ std::optional<std::string> virtual_candidate(int dirfd, const char* path) {
 
 std::uint32_t find_virtual(int dirfd, const char* path) {
   const auto candidate = virtual_candidate(dirfd, path);
-  return candidate ? tree().find(*candidate) : VirtualTree::kNone;
+  const std::uint32_t node = candidate ? tree().find(*candidate) : VirtualTree::kNone;
+  return node != VirtualTree::kNone && names_directory(path) && !tree().node(node).directory ? VirtualTree::kNone : node;
+}
+
+bool names_directory(const char* path) {
+  const std::size_t size = std::strlen(path);
+  return size > 0 && path[size - 1] == '/';
 }
 
 bool really_exists(const std::string& path) {

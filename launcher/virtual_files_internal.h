@@ -71,6 +71,8 @@ const VirtualTree& tree();
 std::optional<std::string> virtual_candidate(int dirfd, const char* path);
 // The virtual node `path` names (see virtual_candidate), or VirtualTree::kNone. Keeps errno.
 std::uint32_t find_virtual(int dirfd, const char* path);
+// True if `path` ends with a slash: only a directory matches it (normalising drops the slash).
+bool names_directory(const char* path);
 
 // True if `path` (absolute) exists for real (lstat). Keeps errno.
 bool really_exists(const std::string& path);

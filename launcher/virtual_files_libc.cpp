@@ -51,6 +51,10 @@ int open_virtual_path(int dirfd, const char* path, int flags) {
   }
   if (really_exists(*candidate)) return -2;  // a real file wins
   const bool directory = tree().node(node).directory;
+  if (!directory && names_directory(path)) {
+    errno = ENOTDIR;
+    return -1;
+  }
   if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
     errno = EEXIST;
   } else if (directory && (flags & O_ACCMODE) != O_RDONLY) {

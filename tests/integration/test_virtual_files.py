@@ -95,6 +95,8 @@ def read_only():
     out["access"] = [os.access(__file__, os.R_OK), os.access(HERE, os.R_OK | os.X_OK), os.access(data, os.F_OK)]
     out["samefile"] = [os.path.samefile(HERE, os.path.join(data, "..")), os.path.samefile(HERE, data)]
     out["realpath"] = rel(os.path.realpath(os.path.join(data, "sub", "..", "greeting.txt")))
+    out["trailing_slash"] = [os.path.isdir(data + "/"), os.path.exists(os.path.join(data, "greeting.txt") + "/"),
+                             errno.errorcode[_error(lambda: open(os.path.join(data, "greeting.txt") + "/"))]]
     out["not_a_dir"] = errno.errorcode[_error(lambda: os.listdir(os.path.join(data, "greeting.txt")))]
     out["missing"] = errno.errorcode[_error(lambda: open(os.path.join(data, "missing.txt")))]
     # A directory by descriptor: os.open, listdir/scandir of the descriptor, fstat, stat with dir_fd.
