@@ -1,7 +1,7 @@
 """Embedded files readable by path, from memory (issue 11, item 2): the paths a frozen program
 hands out (__file__, __path__, package data) work with open, io.open_code, os.stat, os.listdir,
-os.scandir, os.walk/fwalk, glob, pathlib, pkgutil, and with C code (libxml2/libxslt through
-lxml), exactly as under python, with every Python installation hidden; changes get EROFS, a
+os.scandir, os.walk/fwalk, glob, pathlib, pkgutil, Jinja2's PackageLoader, and with C code
+(libxml2/libxslt through lxml, OpenSSL through ssl), exactly as under python, with every Python installation hidden; changes get EROFS, a
 real file at the same path wins, and nothing is written to disk."""
 import errno
 import json
@@ -345,6 +345,45 @@ class OpenSSLReadsByPathTest(TempDirTestCase):
         self.assertEqual(frozen.returncode, 0, frozen.stderr)
         self.assertEqual(frozen.stdout, python.stdout)
         self.assertGreater(int(frozen.stdout.split()[0]), 10)
+
+
+JINJA_APP = {
+    "src/tpl/__init__.py": "",
+    "src/tpl/templates/base.txt": "== {% block title %}{% endblock %} ==\n{% block body %}{% endblock %}\n",
+    "src/tpl/templates/page.txt": "{% extends 'base.txt' %}{% block title %}{{ name }}{% endblock %}"
+                                  "{% block body %}{% include 'parts/item.txt' %}{% endblock %}",
+    "src/tpl/templates/parts/item.txt": "- {{ name | upper }}",
+    "src/tpl/main.py": """\
+        from jinja2 import Environment, PackageLoader
+
+        def main():
+            # PackageLoader finds the templates directory by path below the package's __path__.
+            env = Environment(loader=PackageLoader("tpl"))
+            print(env.get_template("page.txt").render(name="report"), sorted(env.list_templates()))
+        """,
+}
+JINJA_TOML = """\
+[app]
+name = "tplapp"
+entry = "tpl.main:main"
+[packages]
+paths = ["src"]
+site_packages = [{ dir = "/usr/lib/python3/dist-packages", include = ["jinja2", "markupsafe"] }]
+"""
+
+
+@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless((DIST_PACKAGES / "jinja2").is_dir(), "python3-jinja2 is not installed")
+class JinjaPackageLoaderTest(TempDirTestCase):
+    def test_package_loader_reads_templates_by_path(self):
+        project = self.tmp / "jinja"
+        exe = build_app(project, JINJA_TOML, JINJA_APP)
+        python = run_python(project / "src", "import tpl.main as m; m.main()", env=clean_env())
+        self.assertEqual(python.returncode, 0, python.stderr)
+        frozen = run_hidden(self.tmp, [exe], env=clean_env())
+        self.assertEqual(frozen.returncode, 0, frozen.stderr)
+        self.assertEqual(frozen.stdout, python.stdout)
+        self.assertIn("- REPORT", frozen.stdout)
 
 
 BLACK_TOML = """\
