@@ -17,6 +17,7 @@
 #include "launch_settings.h"
 #include "out_of_memory.h"
 #include "self_image.h"
+#include "virtual_files.h"
 
 namespace {
 
@@ -76,5 +77,8 @@ int main(int argc, char** argv) {
   const launcher::Invocation invocation =
       launcher::classify_command_line(std::vector<std::string>(argv, argv + argc), settings.interpreter);
   launcher::start_interpreter(context, settings, invocation.kind, argc, argv);
+  // Embedded files readable by path from here on (not during start-up: python's path
+  // computation must see only the real file system).
+  launcher::enable_virtual_files(context);
   return launcher::run(settings, invocation);
 }

@@ -14,7 +14,7 @@ BROKEN_FILES = {
     "src/broken/__init__.py": "",
     "src/broken/main.py": "def main():\n    return 0\n",
     "src/broken/data/words.txt": "alpha\nbeta\n",
-    # Opens its data by a path built from __file__: there is no such file for in-memory packages.
+    # Opens its data by a path built from __file__: served from memory, as under python (not a failure).
     "src/broken/loader.py": "import os\nWORDS = open(os.path.join(os.path.dirname(__file__), 'data', 'words.txt')).read()\n",
     "src/broken/lazy.py": "import os\ndef load():\n    return open(os.path.join(os.path.dirname(__file__), 'data', 'words.txt'))\n",
     "src/broken/needs_missing.py": "import surely_not_installed_anywhere\n",
@@ -52,24 +52,15 @@ class CheckTest(TempDirTestCase):
 
     def test_fails_with_every_problem_at_once(self):
         self.assertEqual(self.result.returncode, 1, self.result.stderr)
-        for name in ("broken.main:nope", "broken.loader", "broken.needs_missing", "broken.needs_excluded",
+        for name in ("broken.main:nope", "broken.needs_missing", "broken.needs_excluded",
                      "broken.script", "broken.crash", "broken.hang"):
             self.assertIn(f"FAIL  ", self.report)
             self.assertIn(f" {name}  [", self.report)
         self.assertNotIn("broken.fine  [", self.report)
+        self.assertNotIn("broken.loader  [", self.report)  # its data file is readable by path in memory
         self.assertNotIn("broken.__main__", self.report)  # never imported: it would run the app
-        self.assertRegex(self.report, r"7 of \d+ checks failed")
+        self.assertRegex(self.report, r"6 of \d+ checks failed")
         self.assertFalse((self.broken / "dist").exists(), "check must not touch dist/")
-
-    def test_file_beside_module_hint(self):
-        block = self.block("broken.loader")
-        self.assertIn("[in memory]", block)
-        self.assertIn("FileNotFoundError", block)
-        self.assertIn("<exe dir>/lib/app/broken/data/words.txt", block)
-        self.assertIn("at lib/app/broken/loader.py:2", block)
-        self.assertIn("needs a filesystem location", block)
-        self.assertIn('name = "broken"', block)
-        self.assertIn('location = "filesystem-relative"', block)
 
     def test_other_hints(self):
         self.assertIn("does not define", self.block("broken.main:nope"))
@@ -92,17 +83,16 @@ class CheckTest(TempDirTestCase):
         self.assertEqual(result.returncode, 1)
         data = json.loads(result.stdout)
         failures = {f["name"]: f for f in data["failures"]}
-        self.assertEqual(set(failures), {"broken.main:nope", "broken.loader", "broken.needs_missing",
-                                         "broken.needs_excluded", "broken.script"})
-        loader = failures["broken.loader"]
-        self.assertEqual((loader["kind"], loader["location"], loader["error_type"]), ("module", "in memory", "FileNotFoundError"))
-        self.assertIn("filesystem-relative", loader["hint"])
-        self.assertIn("Traceback", loader["traceback"])
-        self.assertEqual(data["failed"], 5)
+        self.assertEqual(set(failures), {"broken.main:nope", "broken.needs_missing", "broken.needs_excluded",
+                                         "broken.script"})
+        script = failures["broken.script"]
+        self.assertEqual((script["kind"], script["location"], script["error_type"]), ("module", "in memory", "SystemExit"))
+        self.assertIn("Traceback", script["traceback"])
+        self.assertEqual(data["failed"], 4)
         self.assertEqual(data["passed"] + data["failed"], data["checks"])
         self.assertIn({"name": "broken.hang", "reason": "--exclude"}, data["skipped"])
 
-    def test_following_the_hint_fixes_it(self):
+    def test_data_read_by_path_passes_in_memory_and_on_disk(self):
         root = write_tree(self.tmp / "fixed", {
             "src/broken/__init__.py": "",
             "src/broken/main.py": "from . import loader\ndef main():\n    print(loader.WORDS.split())\n",
@@ -110,11 +100,12 @@ class CheckTest(TempDirTestCase):
             "src/broken/loader.py": BROKEN_FILES["src/broken/loader.py"],
             "app.toml": '[app]\nname = "fixed"\nentry = "broken.main:main"\n[packages]\npaths = ["src"]\n',
         })
-        self.assertEqual(freeze("check", root, check=False).returncode, 1)
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
         with open(root / "app.toml", "a") as config:
             config.write('[[routing.rule]]\nname = "broken"\nlocation = "filesystem-relative"\n')
-        result = freeze("check", root)
-        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
 

@@ -43,19 +43,18 @@ def facts():
                                     in ("SourceFileLoader", "SourcelessFileLoader")),
     }
 
-def plant_and_reimport():
-    # Write files exactly where __file__ and __path__ say the modules are, then import again.
+def plant_paths():
+    # Exactly where __file__ and __path__ say the modules are.
     from hyg import values
-    planted = []
-    for path, text in [(values.__file__, "VALUE = 'planted on disk'\n"),
-                       (os.path.join(os.path.dirname(values.__file__), "late.py"), "LATE = 'planted'\n"),
-                       (os.path.join(os.path.dirname(values.__file__), "evil.py"), "EVIL = 'planted'\n"),
-                       (os.path.join(os.path.dirname(os.path.dirname(values.__file__)), "json", "__init__.py"),
-                        "raise SystemExit('planted json')\n")]:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
-        planted.append(path)
+    here = os.path.dirname(values.__file__)
+    return [(values.__file__, "VALUE = 'planted on disk'\n"), (os.path.join(here, "late.py"), "LATE = 'planted'\n"),
+            (os.path.join(here, "evil.py"), "EVIL = 'planted'\n"),
+            (os.path.join(os.path.dirname(here), "json", "__init__.py"), "raise SystemExit('planted json')\n")]
+
+def plant_and_reimport():
+    # The files were planted from outside (the embedded tree is read-only from inside): import again.
+    from hyg import values
+    planted = [path for path, text in plant_paths() if open(path).read() == text]
     importlib.invalidate_caches()
     importlib.reload(values)
     from hyg import late
@@ -80,6 +79,8 @@ def main():
     command = sys.argv[1] if len(sys.argv) > 1 else "facts"
     if command == "facts":
         print(json.dumps(facts()))
+    elif command == "plant-paths":
+        print(json.dumps(plant_paths()))
     elif command == "plant":
         print(json.dumps(plant_and_reimport()))
     elif command == "write-self":
@@ -237,6 +238,11 @@ class HygieneTest(TempDirTestCase):
         copy_dir.mkdir(exist_ok=True)
         copy = copy_dir / "hygcopy"
         shutil.copy2(self.exe, copy)
+        paths = run([copy, "plant-paths"], env=clean_env())
+        self.assertEqual(paths.returncode, 0, paths.stderr)
+        for path, text in json.loads(paths.stdout):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            pathlib.Path(path).write_text(text)
         result = run([copy, "plant"], env=clean_env())
         self.assertEqual(result.returncode, 0, result.stderr)
         facts = json.loads(result.stdout)

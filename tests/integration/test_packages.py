@@ -21,8 +21,8 @@ PROBE = """
 import importlib, importlib.metadata as md, importlib.resources, json, os, pkgutil, sys
 
 def open_beside_file(read):
-    # open(os.path.dirname(__file__) + ...) needs the file on disk: it works under the
-    # filesystem-relative routing only (the documented limitation of in-memory data).
+    # open(os.path.dirname(__file__) + ...): served from memory, or from the file on disk under
+    # the filesystem-relative routing.
     try:
         return read() == bytes(range(256))
     except FileNotFoundError:
@@ -113,8 +113,8 @@ class PackagesTest(TempDirTestCase):
 
     def test_everything_in_memory(self):
         exe, results = self.build_and_probe("inmemory")
-        self.assertEqual(results.pop("blob"), "FileNotFoundError")
-        self.assertEqual(results, {k: v for k, v in self.expected.items() if k != "blob"})
+        self.assertEqual(results, self.expected)
+        self.assertIs(results["blob"], True)  # data opened by a path next to __file__, from memory
         self.assertEqual(sorted(p.name for p in exe.parent.iterdir()), ["inmemory"])  # a single file
         # ... which also runs copied alone elsewhere, the bundled library loaded from memory.
         alone = self.tmp / "alone"
@@ -122,7 +122,7 @@ class PackagesTest(TempDirTestCase):
         (alone / "app").write_bytes(exe.read_bytes())
         os.chmod(alone / "app", 0o755)
         result = run([alone / "app"], env=clean_env())
-        self.assertEqual(json.loads(result.stdout), dict(self.expected, blob="FileNotFoundError"))
+        self.assertEqual(json.loads(result.stdout), self.expected)
 
     def test_bundled_library_loads_from_memory(self):
         exe = build_app(self.tmp / "libpath", app_toml("libpath").replace('entry = "probe:main"',
