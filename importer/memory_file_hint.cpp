@@ -40,7 +40,7 @@ std::string descriptor_limit() {
 std::string memory_file_hint(int error_number, const std::string& loader_error) {
   if (error_number == 0 && access("/proc/self/fd", F_OK) != 0) {
     return " (/proc is not mounted: the dynamic loader opens memory files as /proc/self/fd/N; route it to "
-           "prefer-in-memory-fallback-filesystem-relative:PREFIX to load a copy beside the executable instead)";
+           "prefer-in-memory-fallback-filesystem-relative to load a copy beside the executable instead)";
   }
   if (error_number == 0) {
     // The loader names the errno of an open that failed (it needs a descriptor of its own to
@@ -68,7 +68,7 @@ std::string memory_file_hint(int error_number, const std::string& loader_error) 
     case EACCES:
     case ENOSYS:
       return " (memory files cannot be created or executed here: a seccomp filter, SELinux or another "
-             "noexec policy forbids it; route it to prefer-in-memory-fallback-filesystem-relative:PREFIX "
+             "noexec policy forbids it; route it to prefer-in-memory-fallback-filesystem-relative "
              "to load a copy beside the executable instead)";
     default:
       return {};

@@ -121,27 +121,31 @@ DIR* open_virtual_stream(const char* path) {
 extern "C" {
 
 DIR* opendir(const char* given) {
-  FREEZE_REAL(opendir);
-  const PathArg arg(AT_FDCWD, given);
-  const char* path = arg.get();
-  DIR* real = real_opendir(path);
-  if (real == nullptr) return missing(errno) ? open_virtual_stream(path) : nullptr;
-  if (!g_enabled.load(std::memory_order_acquire)) return real;
-  const int saved = errno;
-  const auto candidate = virtual_candidate(AT_FDCWD, path);
-  const std::uint32_t node = candidate ? tree().find(*candidate) : VirtualTree::kNone;
-  errno = saved;
-  if (node == VirtualTree::kNone || !tree().node(node).directory) return real;
-  return merged_stream(real, node);
+  return without_exceptions<DIR*>(nullptr, [&]() -> DIR* {
+    FREEZE_REAL(opendir);
+    const PathArg arg(AT_FDCWD, given);
+    const char* path = arg.get();
+    DIR* real = real_opendir(path);
+    if (real == nullptr) return missing(errno) ? open_virtual_stream(path) : nullptr;
+    if (!g_enabled.load(std::memory_order_acquire)) return real;
+    const int saved = errno;
+    const auto candidate = virtual_candidate(AT_FDCWD, path);
+    const std::uint32_t node = candidate ? tree().find(*candidate) : VirtualTree::kNone;
+    errno = saved;
+    if (node == VirtualTree::kNone || !tree().node(node).directory) return real;
+    return merged_stream(real, node);
+  });
 }
 
 DIR* fdopendir(int fd) {
-  FREEZE_REAL(fdopendir);
-  DIR* real = real_fdopendir(fd);
-  if (real != nullptr || errno != ENOTDIR) return real;
-  const std::uint32_t node = node_of_fd(fd);
-  if (node == VirtualTree::kNone || !tree().node(node).directory) return nullptr;
-  return virtual_stream(node, fd);  // the stream owns the descriptor, as with fdopendir
+  return without_exceptions<DIR*>(nullptr, [&]() -> DIR* {
+    FREEZE_REAL(fdopendir);
+    DIR* real = real_fdopendir(fd);
+    if (real != nullptr || errno != ENOTDIR) return real;
+    const std::uint32_t node = node_of_fd(fd);
+    if (node == VirtualTree::kNone || !tree().node(node).directory) return nullptr;
+    return virtual_stream(node, fd);  // the stream owns the descriptor, as with fdopendir
+  });
 }
 
 dirent64* readdir64(DIR* dir) {

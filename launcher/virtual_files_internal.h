@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,21 @@
 namespace freeze::launcher::vfs {
 
 using importer::VirtualTree;
+
+// The functions ours stand in for are C functions, called from C code (libpython, extension
+// modules, libxml2...) that an exception cannot cross: running out of memory while serving a
+// virtual file is ENOMEM, as glibc's own answer would be.
+template <typename Result, typename Body>
+Result without_exceptions(Result failure, Body body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+  } catch (...) {
+    errno = EIO;
+  }
+  return failure;
+}
 
 // Set once the importer's context exists (enable_virtual_files); the tree is built on first need.
 extern std::atomic<bool> g_enabled;

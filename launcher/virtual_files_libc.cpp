@@ -70,21 +70,23 @@ int open_virtual_path(int dirfd, const char* path, int flags) {
 }
 
 int do_openat(int dirfd, const char* given, int flags, mode_t mode) {
-  FREEZE_REAL(openat);
-  const PathArg arg(dirfd, given);
-  const char* path = arg.get();
-  if (wants_write(flags)) {
-    // Checked before libc: creating a file where a virtual one is would hide it.
-    const int refused = open_virtual_path(dirfd, path, flags);
-    if (refused != -2) return refused;
-    return real_openat(dirfd, path, flags, mode);
-  }
-  const int fd = real_openat(dirfd, path, flags, mode);
-  if (fd >= 0 || !missing(errno)) return fd;
-  const int saved = errno;
-  const int result = open_virtual_path(dirfd, path, flags);
-  if (result == -2) errno = saved;
-  return result == -2 ? -1 : result;
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(openat);
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    if (wants_write(flags)) {
+      // Checked before libc: creating a file where a virtual one is would hide it.
+      const int refused = open_virtual_path(dirfd, path, flags);
+      if (refused != -2) return refused;
+      return real_openat(dirfd, path, flags, mode);
+    }
+    const int fd = real_openat(dirfd, path, flags, mode);
+    if (fd >= 0 || !missing(errno)) return fd;
+    const int saved = errno;
+    const int result = open_virtual_path(dirfd, path, flags);
+    if (result == -2) errno = saved;
+    return result == -2 ? -1 : result;
+  });
 }
 
 mode_t mode_argument(int flags, va_list args) {
@@ -94,50 +96,56 @@ mode_t mode_argument(int flags, va_list args) {
 // stat/lstat/fstatat: libc first, then the virtual node (there are no symbolic links in it, so
 // both follow the same way).
 int do_fstatat(int dirfd, const char* given, struct stat* out, int flags) {
-  FREEZE_REAL(fstatat);
-  const PathArg arg(dirfd, given);
-  const char* path = arg.get();
-  const int result = real_fstatat(dirfd, path, out, flags);
-  if (result == 0) {
-    // A descriptor standing for a virtual node (fstat, or AT_EMPTY_PATH).
-    if ((flags & AT_EMPTY_PATH) != 0 && path != nullptr && *path == '\0' && g_virtual_fds_made.load()) {
-      if (const std::uint32_t node = node_of_stat(*out); node != VirtualTree::kNone) fill_stat(node, out);
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(fstatat);
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    const int result = real_fstatat(dirfd, path, out, flags);
+    if (result == 0) {
+      // A descriptor standing for a virtual node (fstat, or AT_EMPTY_PATH).
+      if ((flags & AT_EMPTY_PATH) != 0 && path != nullptr && *path == '\0' && g_virtual_fds_made.load()) {
+        if (const std::uint32_t node = node_of_stat(*out); node != VirtualTree::kNone) fill_stat(node, out);
+      }
+      return 0;
     }
+    if (!missing(errno)) return result;
+    const std::uint32_t node = find_virtual(dirfd, path);
+    if (node == VirtualTree::kNone) return result;
+    fill_stat(node, out);
     return 0;
-  }
-  if (!missing(errno)) return result;
-  const std::uint32_t node = find_virtual(dirfd, path);
-  if (node == VirtualTree::kNone) return result;
-  fill_stat(node, out);
-  return 0;
+  });
 }
 
 int do_fstat(int fd, struct stat* out) {
-  FREEZE_REAL(fstat);
-  const int result = real_fstat(fd, out);
-  if (result == 0 && g_virtual_fds_made.load(std::memory_order_relaxed)) {
-    if (const std::uint32_t node = node_of_stat(*out); node != VirtualTree::kNone) fill_stat(node, out);
-  }
-  return result;
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(fstat);
+    const int result = real_fstat(fd, out);
+    if (result == 0 && g_virtual_fds_made.load(std::memory_order_relaxed)) {
+      if (const std::uint32_t node = node_of_stat(*out); node != VirtualTree::kNone) fill_stat(node, out);
+    }
+    return result;
+  });
 }
 
 int do_faccessat(int dirfd, const char* given, int mode, int flags) {
-  FREEZE_REAL(faccessat);
-  const PathArg arg(dirfd, given);
-  const char* path = arg.get();
-  const int result = real_faccessat(dirfd, path, mode, flags);
-  if (result == 0 || !missing(errno)) return result;
-  const std::uint32_t node = find_virtual(dirfd, path);
-  if (node == VirtualTree::kNone) return result;
-  if ((mode & W_OK) != 0) {
-    errno = EROFS;
-    return -1;
-  }
-  if ((mode & X_OK) != 0 && !tree().node(node).directory) {
-    errno = EACCES;
-    return -1;
-  }
-  return 0;
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(faccessat);
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    const int result = real_faccessat(dirfd, path, mode, flags);
+    if (result == 0 || !missing(errno)) return result;
+    const std::uint32_t node = find_virtual(dirfd, path);
+    if (node == VirtualTree::kNone) return result;
+    if ((mode & W_OK) != 0) {
+      errno = EROFS;
+      return -1;
+    }
+    if ((mode & X_OK) != 0 && !tree().node(node).directory) {
+      errno = EACCES;
+      return -1;
+    }
+    return 0;
+  });
 }
 
 // ---- changes ------------------------------------------------------------------------------
@@ -171,27 +179,47 @@ void refusal_after(int dirfd, const char* path) {
 // `call` gets the path as libc must see it (PathArg).
 template <typename Call>
 int guarded(int dirfd, const char* given, int exists_error, Call call) {
-  const PathArg arg(dirfd, given);
-  const char* path = arg.get();
-  if (const int error = refusal_before(dirfd, path, exists_error); error != 0) {
-    errno = error;
-    return -1;
-  }
-  const int result = call(path);
-  if (result < 0) refusal_after(dirfd, path);
-  return result;
+  return without_exceptions<int>(-1, [&]() -> int {
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    if (const int error = refusal_before(dirfd, path, exists_error); error != 0) {
+      errno = error;
+      return -1;
+    }
+    const int result = call(path);
+    if (result < 0) refusal_after(dirfd, path);
+    return result;
+  });
+}
+
+// A removal (unlink, rmdir): refused for what the virtual tree has; a name that exists neither
+// for real nor in the tree stays libc's ENOENT, in a virtual directory too, since removing
+// nothing changes nothing (CPython's test support unlinks stale .pyc files that way).
+template <typename Call>
+int guarded_removal(int dirfd, const char* given, Call call) {
+  return without_exceptions<int>(-1, [&]() -> int {
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    if (const int error = refusal_before(dirfd, path, EROFS); error != 0) {
+      errno = error;
+      return -1;
+    }
+    return call(path);
+  });
 }
 
 // Two paths (rename, link): both are checked.
 template <typename Call>
 int guarded2(int dirfd1, const char* given1, int dirfd2, const char* path2, int exists_error, Call call) {
-  const PathArg arg(dirfd1, given1);
-  const char* path1 = arg.get();
-  if (const int error = refusal_before(dirfd1, path1, EROFS); error != 0) {
-    errno = error;
-    return -1;
-  }
-  return guarded(dirfd2, path2, exists_error, [&](const char* resolved2) { return call(path1, resolved2); });
+  return without_exceptions<int>(-1, [&]() -> int {
+    const PathArg arg(dirfd1, given1);
+    const char* path1 = arg.get();
+    if (const int error = refusal_before(dirfd1, path1, EROFS); error != 0) {
+      errno = error;
+      return -1;
+    }
+    return guarded(dirfd2, path2, exists_error, [&](const char* resolved2) { return call(path1, resolved2); });
+  });
 }
 
 }  // namespace
@@ -286,19 +314,23 @@ static bool fopen_refused(const char* path, const char* mode) {
 }
 
 FILE* fopen(const char* given, const char* mode) {
-  FREEZE_REAL(fopen);
-  const PathArg arg(AT_FDCWD, given);
-  const char* path = arg.get();
-  if (fopen_refused(path, mode)) return nullptr;
-  return fopen_virtual(path, mode, real_fopen(path, mode));
+  return without_exceptions<FILE*>(nullptr, [&]() -> FILE* {
+    FREEZE_REAL(fopen);
+    const PathArg arg(AT_FDCWD, given);
+    const char* path = arg.get();
+    if (fopen_refused(path, mode)) return nullptr;
+    return fopen_virtual(path, mode, real_fopen(path, mode));
+  });
 }
 
 FILE* fopen64(const char* given, const char* mode) {
-  FREEZE_REAL(fopen64);
-  const PathArg arg(AT_FDCWD, given);
-  const char* path = arg.get();
-  if (fopen_refused(path, mode)) return nullptr;
-  return fopen_virtual(path, mode, real_fopen64(path, mode));
+  return without_exceptions<FILE*>(nullptr, [&]() -> FILE* {
+    FREEZE_REAL(fopen64);
+    const PathArg arg(AT_FDCWD, given);
+    const char* path = arg.get();
+    if (fopen_refused(path, mode)) return nullptr;
+    return fopen_virtual(path, mode, real_fopen64(path, mode));
+  });
 }
 
 // ---- stat ---------------------------------------------------------------------------------
@@ -337,21 +369,23 @@ int __fxstatat64(int, int dirfd, const char* path, struct stat64* out, int flags
 }
 
 int statx(int dirfd, const char* given, int flags, unsigned int mask, struct statx* out) {
-  FREEZE_REAL(statx);
-  const PathArg arg(dirfd, given);
-  const char* path = arg.get();
-  const int result = real_statx(dirfd, path, flags, mask, out);
-  if (result == 0) {
-    if ((flags & AT_EMPTY_PATH) != 0 && *path == '\0' && g_virtual_fds_made.load()) {
-      if (const std::uint32_t node = node_of_fd(dirfd); node != VirtualTree::kNone) fill_statx(node, out);
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(statx);
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    const int result = real_statx(dirfd, path, flags, mask, out);
+    if (result == 0) {
+      if ((flags & AT_EMPTY_PATH) != 0 && *path == '\0' && g_virtual_fds_made.load()) {
+        if (const std::uint32_t node = node_of_fd(dirfd); node != VirtualTree::kNone) fill_statx(node, out);
+      }
+      return 0;
     }
+    if (!missing(errno)) return result;
+    const std::uint32_t node = find_virtual(dirfd, path);
+    if (node == VirtualTree::kNone) return result;
+    fill_statx(node, out);
     return 0;
-  }
-  if (!missing(errno)) return result;
-  const std::uint32_t node = find_virtual(dirfd, path);
-  if (node == VirtualTree::kNone) return result;
-  fill_statx(node, out);
-  return 0;
+  });
 }
 
 int access(const char* path, int mode) { return do_faccessat(AT_FDCWD, path, mode, 0); }
@@ -363,13 +397,15 @@ int eaccess(const char* path, int mode) { return do_faccessat(AT_FDCWD, path, mo
 
 // Nothing virtual is a symbolic link.
 ssize_t readlinkat(int dirfd, const char* given, char* buffer, size_t size) {
-  FREEZE_REAL(readlinkat);
-  const PathArg arg(dirfd, given);
-  const char* path = arg.get();
-  const ssize_t result = real_readlinkat(dirfd, path, buffer, size);
-  if (result >= 0 || !missing(errno)) return result;
-  if (find_virtual(dirfd, path) != VirtualTree::kNone) errno = EINVAL;
-  return result;
+  return without_exceptions<ssize_t>(-1, [&]() -> ssize_t {
+    FREEZE_REAL(readlinkat);
+    const PathArg arg(dirfd, given);
+    const char* path = arg.get();
+    const ssize_t result = real_readlinkat(dirfd, path, buffer, size);
+    if (result >= 0 || !missing(errno)) return result;
+    if (find_virtual(dirfd, path) != VirtualTree::kNone) errno = EINVAL;
+    return result;
+  });
 }
 
 ssize_t readlink(const char* path, char* buffer, size_t size) { return readlinkat(AT_FDCWD, path, buffer, size); }
@@ -377,24 +413,26 @@ ssize_t readlink(const char* path, char* buffer, size_t size) { return readlinka
 // The executable's directory is already canonical (from /proc/self/exe) and the tree has no
 // links, so a virtual path's real path is its normalised form.
 char* realpath(const char* given, char* resolved) {
-  FREEZE_REAL(realpath);
-  const PathArg arg(AT_FDCWD, given);
-  const char* path = arg.get();
-  char* result = real_realpath(path, resolved);
-  if (result != nullptr || !missing(errno)) return result;
-  const int saved = errno;
-  const auto candidate = virtual_candidate(AT_FDCWD, path);
-  if (!candidate || tree().find(*candidate) == VirtualTree::kNone) {
-    errno = saved;
-    return nullptr;
-  }
-  if (candidate->size() >= PATH_MAX) {
-    errno = ENAMETOOLONG;
-    return nullptr;
-  }
-  if (resolved == nullptr) return strdup(candidate->c_str());
-  memcpy(resolved, candidate->c_str(), candidate->size() + 1);
-  return resolved;
+  return without_exceptions<char*>(nullptr, [&]() -> char* {
+    FREEZE_REAL(realpath);
+    const PathArg arg(AT_FDCWD, given);
+    const char* path = arg.get();
+    char* result = real_realpath(path, resolved);
+    if (result != nullptr || !missing(errno)) return result;
+    const int saved = errno;
+    const auto candidate = virtual_candidate(AT_FDCWD, path);
+    if (!candidate || tree().find(*candidate) == VirtualTree::kNone) {
+      errno = saved;
+      return nullptr;
+    }
+    if (candidate->size() >= PATH_MAX) {
+      errno = ENAMETOOLONG;
+      return nullptr;
+    }
+    if (resolved == nullptr) return strdup(candidate->c_str());
+    memcpy(resolved, candidate->c_str(), candidate->size() + 1);
+    return resolved;
+  });
 }
 
 char* canonicalize_file_name(const char* path) { return realpath(path, nullptr); }
@@ -404,57 +442,63 @@ char* canonicalize_file_name(const char* path) { return realpath(path, nullptr);
 // chdir into a virtual directory (os.chdir(os.path.dirname(__file__)), then relative paths):
 // the working directory becomes virtual (see PathArg), the real one its nearest real ancestor.
 int chdir(const char* given) {
-  FREEZE_REAL(chdir);
-  const PathArg arg(AT_FDCWD, given);
-  const char* path = arg.get();
-  const int result = real_chdir(path);
-  if (result == 0) {
-    leave_virtual_cwd();
-    return 0;
-  }
-  if (!missing(errno)) return result;
-  const int saved = errno;
-  const auto candidate = virtual_candidate(AT_FDCWD, path);
-  const std::uint32_t node = candidate ? tree().find(*candidate) : VirtualTree::kNone;
-  if (node == VirtualTree::kNone) {
-    errno = saved;
-    return result;
-  }
-  if (!tree().node(node).directory) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return enter_virtual_cwd(node);
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(chdir);
+    const PathArg arg(AT_FDCWD, given);
+    const char* path = arg.get();
+    const int result = real_chdir(path);
+    if (result == 0) {
+      leave_virtual_cwd();
+      return 0;
+    }
+    if (!missing(errno)) return result;
+    const int saved = errno;
+    const auto candidate = virtual_candidate(AT_FDCWD, path);
+    const std::uint32_t node = candidate ? tree().find(*candidate) : VirtualTree::kNone;
+    if (node == VirtualTree::kNone) {
+      errno = saved;
+      return result;
+    }
+    if (!tree().node(node).directory) {
+      errno = ENOTDIR;
+      return -1;
+    }
+    return enter_virtual_cwd(node);
+  });
 }
 
 int fchdir(int fd) {
-  FREEZE_REAL(fchdir);
-  const int result = real_fchdir(fd);
-  if (result == 0) {
-    leave_virtual_cwd();
-    return 0;
-  }
-  if (errno != ENOTDIR) return result;
-  const std::uint32_t node = node_of_fd(fd);
-  if (node == VirtualTree::kNone || !tree().node(node).directory) return result;
-  return enter_virtual_cwd(node);
+  return without_exceptions<int>(-1, [&]() -> int {
+    FREEZE_REAL(fchdir);
+    const int result = real_fchdir(fd);
+    if (result == 0) {
+      leave_virtual_cwd();
+      return 0;
+    }
+    if (errno != ENOTDIR) return result;
+    const std::uint32_t node = node_of_fd(fd);
+    if (node == VirtualTree::kNone || !tree().node(node).directory) return result;
+    return enter_virtual_cwd(node);
+  });
 }
 
 char* getcwd(char* buffer, size_t size) {
-  FREEZE_REAL(getcwd);
-  if (!g_virtual_cwd.load(std::memory_order_acquire)) return real_getcwd(buffer, size);
-  const std::string cwd = virtual_cwd();
-  if (buffer == nullptr) {
-    if (size == 0) return strdup(cwd.c_str());
-    buffer = static_cast<char*>(malloc(size));
-    if (buffer == nullptr) return nullptr;
-  }
-  if (size < cwd.size() + 1) {
-    errno = size == 0 ? EINVAL : ERANGE;
-    return nullptr;
-  }
-  memcpy(buffer, cwd.c_str(), cwd.size() + 1);
-  return buffer;
+  return without_exceptions<char*>(nullptr, [&]() -> char* {
+    FREEZE_REAL(getcwd);
+    if (!g_virtual_cwd.load(std::memory_order_acquire)) return real_getcwd(buffer, size);
+    const std::string cwd = virtual_cwd();
+    if (buffer == nullptr) {
+      if (size == 0) return strdup(cwd.c_str());
+      buffer = static_cast<char*>(malloc(size));
+      if (buffer == nullptr) return nullptr;
+    }
+    if (size < cwd.size() + 1) {
+      errno = size == 0 ? EINVAL : ERANGE;
+      return nullptr;
+    }
+    memcpy(buffer, cwd.c_str(), cwd.size() + 1);
+    return buffer;
+  });
 }
 
 char* get_current_dir_name() { return getcwd(nullptr, 0); }
@@ -471,15 +515,15 @@ int mkdirat(int dirfd, const char* path, mode_t mode) {
 }
 int rmdir(const char* path) {
   FREEZE_REAL(rmdir);
-  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_rmdir(p); });
+  return guarded_removal(AT_FDCWD, path, [&](const char* p) { return real_rmdir(p); });
 }
 int unlink(const char* path) {
   FREEZE_REAL(unlink);
-  return guarded(AT_FDCWD, path, EROFS, [&](const char* p) { return real_unlink(p); });
+  return guarded_removal(AT_FDCWD, path, [&](const char* p) { return real_unlink(p); });
 }
 int unlinkat(int dirfd, const char* path, int flags) {
   FREEZE_REAL(unlinkat);
-  return guarded(dirfd, path, EROFS, [&](const char* p) { return real_unlinkat(dirfd, p, flags); });
+  return guarded_removal(dirfd, path, [&](const char* p) { return real_unlinkat(dirfd, p, flags); });
 }
 int rename(const char* from, const char* to) {
   FREEZE_REAL(rename);

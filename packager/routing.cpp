@@ -140,7 +140,7 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
       const auto info = read_elf_dynamic_info(resource.data);
       if (!info || info->soname.empty()) {
         problems.push_back(label + " (" + resource.origin +
-                           ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative:PREFIX");
+                           ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative");
       }
     }
   }

@@ -8,7 +8,7 @@ executable, which _freeze_importer.read_file handles alike.
 
 importlib.resources.files(package) is, as under python, what a directory of the package on disk
 would hold:
-- A package whose files are all beside the executable (routed to filesystem-relative:PREFIX) is
+- A package whose files are all beside the executable (routed to filesystem-relative) is
   that real directory, a pathlib.Path: iterdir() lists what is on disk.
 - Otherwise a package directory lists its package data and its modules' source files, as on
   disk: "__init__.py", "mod.py" for each submodule, a directory for each subpackage. Reading a

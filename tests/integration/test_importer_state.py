@@ -145,11 +145,12 @@ class ImporterStateTest(TempDirTestCase):
         # One more than python: the executable's own file, which the importer reads the blob from
         # (it held one more per library loaded from memory: 22 where python holds 6).
         self.assertLessEqual(frozen_facts["fds"], python_facts["fds"] + 1, (frozen_facts, python_facts))
-        # Each extension's __file__ is where it would be beside the executable.
+        # Each extension's __file__ is its place in the installation (third-party packages here).
+        third_party = f"{exe.parent}/local/lib/python3.11/dist-packages"
         self.assertEqual(frozen_facts["files"][:3], [
-            f"{exe.parent}/fixture_cext.cpython-311-x86_64-linux-gnu.so",
-            f"{exe.parent}/markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so",
-            f"{exe.parent}/yaml/_yaml.cpython-311-x86_64-linux-gnu.so"])
+            f"{third_party}/fixture_cext.cpython-311-x86_64-linux-gnu.so",
+            f"{third_party}/markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so",
+            f"{third_party}/yaml/_yaml.cpython-311-x86_64-linux-gnu.so"])
         for file in frozen_facts["files"]:
             self.assertTrue(file.startswith(f"{exe.parent}/") and file.endswith(".cpython-311-x86_64-linux-gnu.so"), file)
         # ... and it runs under the descriptor limit python needs for the same program.
@@ -173,8 +174,9 @@ class ImporterStateTest(TempDirTestCase):
         python = self.python("wrapped")
         src = self.tmp / "wrapped" / "src"
         normalise = lambda text, directory: text.replace(f"{directory}/", "")
-        self.assertEqual(normalise(frozen.stdout, exe.parent), normalise(python.stdout, src))
-        self.assertEqual(normalise(frozen.stderr, exe.parent), normalise(python.stderr, src))
+        app = exe.parent / "lib" / "app"  # the app's own code in the installation
+        self.assertEqual(normalise(frozen.stdout, app), normalise(python.stdout, src))
+        self.assertEqual(normalise(frozen.stderr, app), normalise(python.stderr, src))
         self.assertIn('    raise KeyError("shown with its line")', frozen.stdout)
         self.assertIn('  warnings.warn("from a wrapped import system")', frozen.stderr)
 

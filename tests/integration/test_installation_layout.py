@@ -117,7 +117,7 @@ class InstallationLayoutTest(TempDirTestCase):
         for path in ("lib/app/layapp/version.py", "lib/app/layapp/data.txt",
                      "local/lib/python3.11/dist-packages/yaml/__init__.py",
                      "local/lib/python3.11/dist-packages/PyYAML-6.0.dist-info/METADATA"):
-            self.assertTrue((exe.parent / path).is_file(), path)
+            self.assertTrue((exe.resolve().parent / path).is_file(), path)
 
     def test_old_prefix_is_ignored_with_a_warning(self):
         root = self.tmp / "old"
@@ -130,7 +130,7 @@ class InstallationLayoutTest(TempDirTestCase):
     def test_files_dropped_beside_the_executable_are_never_imported(self):
         exe = self.routed_copy("isolated")
         for directory in EXPECTED["path"] + ["."]:
-            write_tree(exe.parent / directory, {"evil.py": "raise SystemExit('evil imported')\n"})
+            write_tree(exe.resolve().parent / directory, {"evil.py": "raise SystemExit('evil imported')\n"})
         facts = self.facts(exe)
         self.assertEqual((facts["top_level"], facts["not_found"]), (EXPECTED["top_level"], True))
         result = run_hidden([exe, "evil"])
@@ -139,9 +139,9 @@ class InstallationLayoutTest(TempDirTestCase):
 
     def test_edited_module_on_the_filesystem_is_recompiled(self):
         exe = self.routed_copy("edited")
-        pyc = exe.parent / "lib/app/layapp/__pycache__/version.cpython-311.pyc"
+        pyc = exe.resolve().parent / "lib/app/layapp/__pycache__/version.cpython-311.pyc"
         self.assertEqual(pyc.read_bytes()[4:8], b"\x03\0\0\0")  # checked hash-based (PEP 552)
-        source = exe.parent / "lib/app/layapp/version.py"
+        source = exe.resolve().parent / "lib/app/layapp/version.py"
         # The hash python's SourceFileLoader checks: the .pyc is current for the source as written.
         check = "import importlib.util, sys; print(importlib.util.source_hash(open(sys.argv[1], 'rb').read()).hex())"
         self.assertEqual(run([PYTHON, "-I", "-c", check, source]).stdout.strip(), pyc.read_bytes()[8:16].hex())

@@ -33,7 +33,7 @@ def config(routed):
     toml = (f'[app]\nname = "app"\ncode = """{CODE}"""\n[stdlib]\ninclude = "none"\n'
             '[packages]\npaths = ["src"]\n')
     if routed:
-        toml += '[[routing.rule]]\nname = "mypkg"\nlocation = "filesystem-relative:lib"\n'
+        toml += '[[routing.rule]]\nname = "mypkg"\nlocation = "filesystem-relative"\n'
     return toml
 
 

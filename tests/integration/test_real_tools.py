@@ -62,7 +62,9 @@ APP = {
             print(json.dumps({"mypy": os.path.basename(mypy.__file__), "build": os.path.basename(mypy.build.__file__),
                               "helpers": sorted(name for name in sys.modules if name.endswith("__mypyc")),
                               "compiled": compiled, "version": mypy.version.__version__,
-                              "api": mypy.api.run(["--version"])}))
+                              "api": mypy.api.run(["--version"]),
+                              # A real check: mypy reads typeshed's stubs by path.
+                              "check": mypy.api.run(["--cache-dir=/dev/null", "--no-error-summary", "-c", "x: int = 'a'"])}))
 
         def pickles():
             from importlib import metadata
@@ -157,14 +159,24 @@ class RealToolsTest(TempDirTestCase):
         self.assert_same(frozen, python)
         self.assertEqual(json.loads(frozen.stdout), {"tools/work.py": [1, 2, 4, 5, 6]})
 
+    def test_coverage_report_of_the_apps_code_in_memory(self):
+        # coverage reads the measured file's source by path: in memory, from the embedded tree.
+        frozen, python = self.frozen("coverage-report"), self.python("coverage-report")
+        # The file column names the file relative to the working directory (dist/lib/app/tools
+        # against src/tools), and the columns are padded to its width.
+        same_name = lambda text: re.sub(r"-+", "-", re.sub(r"\s+", " ", re.sub(r"\S*tools/work\.py", "tools/work.py", text)))
+        self.assert_same(frozen, python, same_name)
+        self.assertIn("83%   3", frozen.stdout)
+
     def test_coverage_report_of_the_apps_code_on_the_filesystem(self):
         # The same app with its own code routed to the filesystem: written at the path it has in
         # memory, where coverage reads the source to report.
         routing = '[[routing.rule]]\nname = "tools"\nlocation = "filesystem-relative"\n'
         project = self.tmp / "routed"
         exe = build(project, routing)
-        self.assertTrue((exe.parent / "lib" / "app" / "tools" / "work.py").is_file())
-        frozen = self.frozen("coverage-report", exe=exe, cwd=exe.parent / "lib" / "app")
+        real = exe.resolve().parent  # dist/tools is a symlink to the executable beside its files
+        self.assertTrue((real / "lib" / "app" / "tools" / "work.py").is_file())
+        frozen = self.frozen("coverage-report", exe=exe, cwd=real / "lib" / "app")
         python = self.python("coverage-report", cwd=self.project / "src")
         self.assert_same(frozen, python)
         self.assertIn("tools/work.py", frozen.stdout)

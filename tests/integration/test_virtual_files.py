@@ -158,6 +158,8 @@ def changes():
         "symlink": attempt(lambda: os.symlink("greeting.txt", os.path.join(data, "link"))),
         "rmtree": attempt(lambda: shutil.rmtree(os.path.join(data, "sub"))),
         "access_w": os.access(greeting, os.W_OK),
+        # Removing what exists neither for real nor embedded changes nothing: ENOENT, as python.
+        "unlink_missing_in_virtual_dir": attempt(lambda: os.unlink(os.path.join(data, "absent.pyc"))),
         # The executable's directory is real: a missing file there is missing, a new one is created.
         "unlink_missing_in_real_dir": attempt(lambda: os.unlink(os.path.join(os.path.dirname(sys.executable), "x.pyc"))),
         "create_in_real_dir": attempt(lambda: (open(os.path.join(os.path.dirname(sys.executable), "scratch"), "w").close(),
@@ -215,7 +217,7 @@ class VirtualFilesTest(TempDirTestCase):
             "truncate": "EROFS", "mkdir_new": "EROFS", "mkdir_existing": "EEXIST", "makedirs_exist_ok": "ok",
             "makedirs_new": "EROFS", "unlink": "EROFS", "rmdir": "EROFS", "rename": "EROFS", "chmod": "EROFS",
             "utime": "EROFS", "symlink": "EROFS", "rmtree": "EROFS", "access_w": False,
-            "unlink_missing_in_real_dir": "ENOENT", "create_in_real_dir": "ok",
+            "unlink_missing_in_real_dir": "ENOENT", "unlink_missing_in_virtual_dir": "ENOENT", "create_in_real_dir": "ok",
             "modes": ["0o444", "0o555", "0o444"], "still_readable": "hello data\n",
         })
         self.assertEqual(tree_listing(self.exe.parent), before)
@@ -236,7 +238,7 @@ class VirtualFilesTest(TempDirTestCase):
         self.assertTrue(any('memfd_create("freeze:greeting.txt"' in c for c in calls), "\n".join(calls[-20:]))
 
     def test_a_real_file_at_the_same_path_wins(self):
-        real = self.exe.parent / "plug" / "data"
+        real = self.exe.parent / "lib" / "app" / "plug" / "data"  # the package's place in the installation
         real.mkdir(parents=True)
         try:
             (real / "greeting.txt").write_text("the real one\n")
@@ -253,7 +255,7 @@ class VirtualFilesTest(TempDirTestCase):
             self.assertEqual(changes["mkdir_existing"], "EEXIST")
             self.assertEqual(changes["rmdir"], "EROFS")
         finally:
-            shutil.rmtree(self.exe.parent / "plug")
+            shutil.rmtree(self.exe.parent / "lib")
 
 
 XSL_APP = {
