@@ -20,12 +20,26 @@ PyObject* attribute_of(const char* module_name, const char* attribute) {
   return value;
 }
 
+// attribute_of for the running interpreter (new reference, or nullptr with an error set):
+// cached for the main interpreter, where the importer runs nearly always; a subinterpreter has
+// modules of its own and looks it up each time, so that no object of one interpreter is used
+// in another.
+PyObject* interpreter_attribute(PyObject** main_cache, const char* module_name, const char* attribute) {
+  const bool main = PyInterpreterState_Get() == PyInterpreterState_Main();
+  if (main && *main_cache != nullptr) return Py_NewRef(*main_cache);
+  PyObject* value = attribute_of(module_name, attribute);
+  if (main && value != nullptr) *main_cache = Py_NewRef(value);  // kept for the process's life
+  return value;
+}
+
 // Points co_filename of `code` and its nested code objects at `path`, as the source loaders do.
 PyObject* fix_filename(PyObject* code, const std::string& path) {
-  static PyObject* fix = attribute_of("_imp", "_fix_co_filename");
+  static PyObject* main_fix = nullptr;
+  PyObject* fix = interpreter_attribute(&main_fix, "_imp", "_fix_co_filename");
   PyObject* filename = fix ? path_to_str(path) : nullptr;
   PyObject* result = filename ? PyObject_CallFunctionObjArgs(fix, code, filename, nullptr) : nullptr;
   Py_XDECREF(filename);
+  Py_XDECREF(fix);
   if (result == nullptr) {
     Py_DECREF(code);
     return nullptr;
@@ -81,12 +95,15 @@ bool pyc_is_current(const std::string& pyc, const blob::Entry& entry, std::optio
     if (!(flags & 2)) return true;  // unchecked
     *source = read_data(entry);
     if (!*source) return false;
-    static PyObject* hash_function = attribute_of("_imp", "source_hash");
-    static PyObject* key = attribute_of("_frozen_importlib_external", "_RAW_MAGIC_NUMBER");
-    if (hash_function == nullptr || key == nullptr) return false;
-    PyObject* bytes = PyBytes_FromStringAndSize((*source)->data(), static_cast<Py_ssize_t>((*source)->size()));
+    static PyObject* main_hash_function = nullptr;
+    static PyObject* main_key = nullptr;
+    PyObject* hash_function = interpreter_attribute(&main_hash_function, "_imp", "source_hash");
+    PyObject* key = interpreter_attribute(&main_key, "_frozen_importlib_external", "_RAW_MAGIC_NUMBER");
+    PyObject* bytes = (hash_function && key) ? PyBytes_FromStringAndSize((*source)->data(), static_cast<Py_ssize_t>((*source)->size())) : nullptr;
     PyObject* hash = bytes ? PyObject_CallFunctionObjArgs(hash_function, key, bytes, nullptr) : nullptr;
     Py_XDECREF(bytes);
+    Py_XDECREF(key);
+    Py_XDECREF(hash_function);
     const bool same = hash != nullptr && PyBytes_Check(hash) && PyBytes_GET_SIZE(hash) == 8 &&
                       pyc.compare(8, 8, PyBytes_AS_STRING(hash), 8) == 0;
     Py_XDECREF(hash);
@@ -104,10 +121,12 @@ PyObject* load_code_from_disk(const blob::Entry& entry) {
   pyc.path = relative_pyc;
   std::optional<std::string> source;
   if (auto bytes = read_data(pyc)) {
-    static PyObject* magic = attribute_of("_frozen_importlib_external", "MAGIC_NUMBER");
-    if (magic != nullptr && PyBytes_Check(magic) && bytes->size() >= kPycHeaderSize &&
-        bytes->compare(0, PyBytes_GET_SIZE(magic), PyBytes_AS_STRING(magic)) == 0 &&
-        pyc_is_current(*bytes, entry, &source)) {
+    static PyObject* main_magic = nullptr;
+    PyObject* magic = interpreter_attribute(&main_magic, "_frozen_importlib_external", "MAGIC_NUMBER");
+    const bool same_magic = magic != nullptr && PyBytes_Check(magic) && bytes->size() >= kPycHeaderSize &&
+                            bytes->compare(0, PyBytes_GET_SIZE(magic), PyBytes_AS_STRING(magic)) == 0;
+    Py_XDECREF(magic);
+    if (same_magic && pyc_is_current(*bytes, entry, &source)) {
       PyObject* code = unmarshal_code(bytes->data() + kPycHeaderSize, bytes->size() - kPycHeaderSize, entry);
       return code ? fix_filename(code, source_path) : nullptr;
     }
@@ -171,8 +190,10 @@ PyObject* read_source(const blob::Entry& entry) {
     auto source = read_data(entry);
     if (!source) return nullptr;
     PyObject* bytes = PyBytes_FromStringAndSize(source->data(), static_cast<Py_ssize_t>(source->size()));
-    static PyObject* decode = attribute_of("_frozen_importlib_external", "decode_source");
-    PyObject* text = (bytes && decode) ? PyObject_CallOneArg(decode, bytes) : nullptr;
+    static PyObject* main_decode = nullptr;
+    PyObject* decode = bytes ? interpreter_attribute(&main_decode, "_frozen_importlib_external", "decode_source") : nullptr;
+    PyObject* text = decode ? PyObject_CallOneArg(decode, bytes) : nullptr;
+    Py_XDECREF(decode);
     Py_XDECREF(bytes);
     return text;
   }

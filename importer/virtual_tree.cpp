@@ -1,7 +1,6 @@
 #include "virtual_tree.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "importer_state.h"
 
@@ -59,9 +58,11 @@ std::string VirtualTree::normalise(std::string_view absolute) {
 }
 
 const VirtualTree& VirtualTree::instance() {
-  static const VirtualTree* tree = nullptr;
-  static std::once_flag once;
-  std::call_once(once, [] { tree = new VirtualTree(); });  // never freed: C code may call in at exit
+  // A function-local static rather than std::call_once: call_once runs its function inside
+  // glibc's pthread_once, and an exception (std::bad_alloc) crossing glibc's frames needs
+  // libgcc_s, which cannot be loaded when memory is short: glibc then aborts. A construction
+  // that throws is tried again by the next call.
+  static const VirtualTree* const tree = new VirtualTree();  // never freed: C code may call in at exit
   return *tree;
 }
 
