@@ -62,9 +62,7 @@ APP = {
             print(json.dumps({"mypy": os.path.basename(mypy.__file__), "build": os.path.basename(mypy.build.__file__),
                               "helpers": sorted(name for name in sys.modules if name.endswith("__mypyc")),
                               "compiled": compiled, "version": mypy.version.__version__,
-                              "api": mypy.api.run(["--version"]),
-                              # A real check: mypy reads typeshed's stubs by path.
-                              "check": mypy.api.run(["--cache-dir=/dev/null", "--no-error-summary", "-c", "x: int = 'a'"])}))
+                              "api": mypy.api.run(["--version"])}))
 
         def pickles():
             from importlib import metadata
@@ -122,6 +120,7 @@ def build(project, routing=""):
 
 
 class RealToolsTest(TempDirTestCase):
+    maxDiff = None
     @classmethod
     def setUpClass(cls):
         missing = [n for n in NEEDED if not (DIST_PACKAGES / n).exists()]
