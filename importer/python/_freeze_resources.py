@@ -57,9 +57,29 @@ def _module_of(path):
     return name if name and _native.module_info(name) == (is_package, False) else None
 
 
+def _installation_path(kind, path):
+    """Where the embedded file or directory `path` is in the executable's installation: its
+    place beside the executable, which the launcher serves by path from memory. Metadata
+    directories are in the third-party tree; package data is below its top-level package's
+    directory (whichever tree that package is in)."""
+    if kind == METADATA:
+        return posixpath.join(_native.third_party_dir, path)
+    import importlib.util
+    top, _, rest = path.partition("/")
+    spec = importlib.util.find_spec(top) if top else None
+    locations = spec.submodule_search_locations if spec is not None else None
+    if not locations:
+        return None
+    return posixpath.join(locations[0], rest) if rest else locations[0]
+
+
 class EmbeddedPath(Traversable):
     """A file or directory among the embedded files of one kind (importlib.resources' view).
-    Package data (RESOURCE) directories also hold their modules' files, as on disk."""
+    Package data (RESOURCE) directories also hold their modules' files, as on disk. Its str()
+    and os.fspath() are its path in the installation, as a pathlib.Path of a package on disk
+    would give (mypy finds typeshed with str(files("mypy") / "typeshed")); as_file() still
+    makes a real temporary file of it, for code that hands the path to another process or to
+    the dynamic loader, which do not see embedded files."""
 
     def __init__(self, kind, path):
         self._kind = kind
@@ -67,6 +87,18 @@ class EmbeddedPath(Traversable):
 
     def __repr__(self):
         return f"EmbeddedPath({self._path!r})"
+
+    def __fspath__(self):
+        path = _installation_path(self._kind, self._path)
+        if path is None:
+            raise TypeError(f"embedded path {self._path!r} has no place in the installation")
+        return path
+
+    def __str__(self):
+        try:
+            return self.__fspath__()
+        except (TypeError, ImportError, ValueError):
+            return repr(self)
 
     def __eq__(self, other):
         return isinstance(other, EmbeddedPath) and (self._kind, self._path) == (other._kind, other._path)

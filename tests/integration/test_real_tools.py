@@ -62,7 +62,9 @@ APP = {
             print(json.dumps({"mypy": os.path.basename(mypy.__file__), "build": os.path.basename(mypy.build.__file__),
                               "helpers": sorted(name for name in sys.modules if name.endswith("__mypyc")),
                               "compiled": compiled, "version": mypy.version.__version__,
-                              "api": mypy.api.run(["--version"])}))
+                              "api": mypy.api.run(["--version"]),
+                              # A real check: mypy reads typeshed's stubs by path, from memory.
+                              "check": mypy.api.run(["--cache-dir=/dev/null", "--no-error-summary", "-c", "x: int = 'a'"])}))
 
         def pickles():
             from importlib import metadata
