@@ -424,8 +424,15 @@ PyObject* path_hook(PyObject* module, PyObject* path_arg) {
     std::string name;
     if (path.starts_with(root) && path.size() > root.size()) {
       const std::string_view relative = path.substr(root.size());
-      PyObject* type = static_cast<ModuleState*>(PyModule_GetState(module))->search_path_finder_type.p;
-      if (PyObject* finder = new_search_path_finder(type, relative); finder != nullptr || PyErr_Occurred()) {
+      // The finder type subclasses importlib's FileFinder, made on first use: the module is
+      // initialised in a subinterpreter before importlib's external bootstrap exists.
+      Ref& type = static_cast<ModuleState*>(PyModule_GetState(module))->search_path_finder_type;
+      if (!type) type.reset(make_search_path_finder_type(module));
+      if (!type) {
+        Py_DECREF(path_bytes);
+        return nullptr;
+      }
+      if (PyObject* finder = new_search_path_finder(type.p, relative); finder != nullptr || PyErr_Occurred()) {
         Py_DECREF(path_bytes);
         return finder;
       }
@@ -636,8 +643,7 @@ int module_exec(PyObject* module) {
   state.module_spec_type.reset(PyObject_GetAttrString(bootstrap.p, "ModuleSpec"));
   state.finder_type.reset(PyType_FromModuleAndSpec(module, &finder_spec, nullptr));
   state.path_finder_type.reset(PyType_FromModuleAndSpec(module, &path_finder_spec, nullptr));
-  state.search_path_finder_type.reset(PyType_FromModuleAndSpec(module, &search_path_finder_spec, nullptr));
-  if (!state.module_spec_type || !state.finder_type || !state.path_finder_type || !state.search_path_finder_type) return -1;
+  if (!state.module_spec_type || !state.finder_type || !state.path_finder_type) return -1;
   state.finder.reset(PyObject_CallNoArgs(state.finder_type.p));
   if (!state.finder) return -1;
   Ref origin(path_to_str(context().origin_dir));
@@ -685,8 +691,8 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 
 }  // namespace
 
-PyObject* embedded_spec(PyObject* finder, PyObject* fullname, const blob::Entry& entry) {
-  ModuleState& state = state_of(finder);
+PyObject* embedded_spec(PyObject* module, PyObject* fullname, const blob::Entry& entry) {
+  ModuleState& state = *static_cast<ModuleState*>(PyModule_GetState(module));
   return make_spec(state, fullname, state.finder.p, entry);
 }
 

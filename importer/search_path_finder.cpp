@@ -1,10 +1,9 @@
 #include "search_path_finder.h"
 
-#include <structmember.h>
-
 #include <string>
 
 #include "install_layout.h"
+#include "python_ref.h"
 
 static_assert(PY_MAJOR_VERSION == 3 && PY_MINOR_VERSION == 11, "install_layout.h names python3.11's directories");
 
@@ -20,70 +19,77 @@ std::string_view containing_directory(const blob::Entry& entry) {
   return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
 
-struct SearchPathFinder {
-  PyObject_HEAD
-  PyObject* path;  // absolute directory, as on sys.path (FileFinder.path)
-  std::string* directory;  // below the executable's directory
-};
+// The finder is a Python subclass of importlib's FileFinder, as python's own path-entry finders
+// for directories are: code that dispatches on that type (pkg_resources' distribution finders
+// and namespace handlers, pkgutil.iter_modules) treats these directories as python treats its
+// own, listing them through the file system (the launcher serves their embedded files by path),
+// while imports are answered from the index. Its methods are C functions bound to the importer
+// module (their self), with the finder as first argument; the finder keeps its directory
+// below the executable's as `_freeze_directory`, and `path` as FileFinder does.
 
-PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs < 1 || nargs > 2) {
+// The finder's directory below the executable's directory; false with an error set.
+bool finder_directory(PyObject* finder, std::string* directory) {
+  Ref value(PyObject_GetAttrString(finder, "_freeze_directory"));
+  return value && parse_str(value.p, directory);
+}
+
+// find_spec(self, fullname, target=None)
+PyObject* finder_find_spec(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs < 2 || nargs > 3) {
     PyErr_SetString(PyExc_TypeError, "find_spec(fullname, target=None)");
     return nullptr;
   }
   std::string name;
-  if (!parse_str(args[0], &name)) {
+  if (!parse_str(args[1], &name)) {
     if (clear_unencodable()) Py_RETURN_NONE;
     return nullptr;
   }
   // A directory on sys.path holds top-level modules only.
   if (name.find('.') != std::string::npos) Py_RETURN_NONE;
+  std::string directory;
+  if (!finder_directory(args[0], &directory)) return nullptr;
   const auto entry = find_importable(name);
-  if (!entry || containing_directory(*entry) != *reinterpret_cast<SearchPathFinder*>(self)->directory) Py_RETURN_NONE;
-  return embedded_spec(self, args[0], *entry);
+  if (!entry || containing_directory(*entry) != directory) Py_RETURN_NONE;
+  return embedded_spec(module, args[1], *entry);
 }
 
-// (name, is_package) of each module directly in the directory, as pkgutil lists a directory:
-// modules, extension modules and regular packages, not namespace packages.
-PyObject* finder_iter_modules(PyObject* self, PyObject* args) {
-  PyObject* prefix = nullptr;
-  if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix)) return nullptr;
-  const std::string& directory = *reinterpret_cast<SearchPathFinder*>(self)->directory;
-  PyObject* result = PyList_New(0);
+// iter_modules(self, prefix=''): (name, is_package) of each module directly in the directory,
+// as pkgutil lists a directory: modules, extension modules and regular packages, not namespace
+// packages.
+PyObject* finder_iter_modules(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs < 1 || nargs > 2 || (nargs == 2 && !PyUnicode_Check(args[1]))) {
+    PyErr_SetString(PyExc_TypeError, "iter_modules(prefix='')");
+    return nullptr;
+  }
+  PyObject* prefix = nargs == 2 ? args[1] : nullptr;
+  std::string directory;
+  if (!finder_directory(args[0], &directory)) return nullptr;
+  Ref result(PyList_New(0));
   for (const auto kind : {blob::Kind::Module, blob::Kind::Extension}) {
     for (const auto& entry : lookup_prefix(kind, "")) {
-      if (result == nullptr) break;
+      if (!result) return nullptr;
       if (entry.name.find('.') != std::string_view::npos || (entry.flags & blob::kFlagNamespace) ||
           containing_directory(entry) != directory) {
         continue;
       }
-      PyObject* short_name = name_to_str(entry.name);
-      PyObject* full = (short_name && prefix) ? PyUnicode_Concat(prefix, short_name) : Py_XNewRef(short_name);
-      Py_XDECREF(short_name);
-      PyObject* item = full ? Py_BuildValue("(NO)", full, entry.is_package() ? Py_True : Py_False) : nullptr;
-      if (item == nullptr || PyList_Append(result, item) < 0) Py_CLEAR(result);
-      Py_XDECREF(item);
+      Ref short_name(name_to_str(entry.name));
+      Ref full(short_name && prefix ? PyUnicode_Concat(prefix, short_name.p) : Py_XNewRef(short_name.p));
+      Ref item(full ? Py_BuildValue("(OO)", full.p, entry.is_package() ? Py_True : Py_False) : nullptr);
+      if (!item || PyList_Append(result.p, item.p) < 0) return nullptr;
     }
   }
-  if (result == nullptr) return nullptr;
-  PyObject* iterator = PyObject_GetIter(result);
-  Py_DECREF(result);
-  return iterator;
+  return result ? PyObject_GetIter(result.p) : nullptr;
 }
 
-PyObject* finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
+PyObject* finder_invalidate_caches(PyObject*, PyObject* const*, Py_ssize_t) { Py_RETURN_NONE; }
 
-PyObject* finder_repr(PyObject* self) {
-  return PyUnicode_FromFormat("FreezeSearchPathFinder(%R)", reinterpret_cast<SearchPathFinder*>(self)->path);
-}
-
-void finder_dealloc(PyObject* self) {
-  auto* finder = reinterpret_cast<SearchPathFinder*>(self);
-  Py_XDECREF(finder->path);
-  delete finder->directory;
-  PyTypeObject* type = Py_TYPE(self);
-  type->tp_free(self);
-  Py_DECREF(type);
+PyObject* finder_repr(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "__repr__()");
+    return nullptr;
+  }
+  Ref path(PyObject_GetAttrString(args[0], "path"));
+  return path ? PyUnicode_FromFormat("FreezeSearchPathFinder(%R)", path.p) : nullptr;
 }
 
 template <typename F>
@@ -93,29 +99,33 @@ PyCFunction as_cfunction(F function) {
 
 PyMethodDef finder_methods[] = {
     {"find_spec", as_cfunction(finder_find_spec), METH_FASTCALL, "Spec of an embedded top-level module here, or None."},
-    {"iter_modules", finder_iter_modules, METH_VARARGS, "(name, ispkg) for each embedded module in this directory."},
-    {"invalidate_caches", finder_invalidate_caches, METH_NOARGS, "Nothing to invalidate."},
-    {nullptr, nullptr, 0, nullptr},
-};
-
-PyMemberDef finder_members[] = {
-    {"path", T_OBJECT, offsetof(SearchPathFinder, path), READONLY, "The directory, as on sys.path."},
-    {nullptr, 0, 0, 0, nullptr},
-};
-
-PyType_Slot finder_slots[] = {
-    {Py_tp_doc, const_cast<char*>("Path-entry finder for a directory of the executable's virtual installation on sys.path.")},
-    {Py_tp_methods, finder_methods},
-    {Py_tp_members, finder_members},
-    {Py_tp_repr, reinterpret_cast<void*>(finder_repr)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(finder_dealloc)},
-    {0, nullptr},
+    {"iter_modules", as_cfunction(finder_iter_modules), METH_FASTCALL,
+     "(name, ispkg) for each embedded module in this directory."},
+    {"invalidate_caches", as_cfunction(finder_invalidate_caches), METH_FASTCALL, "Nothing to invalidate."},
+    {"__repr__", as_cfunction(finder_repr), METH_FASTCALL, nullptr},
 };
 
 }  // namespace
 
-PyType_Spec search_path_finder_spec = {"_freeze_importer.FreezeSearchPathFinder", sizeof(SearchPathFinder), 0, Py_TPFLAGS_DEFAULT,
-                           finder_slots};
+PyObject* make_search_path_finder_type(PyObject* module) {
+  Ref external(PyImport_ImportModule("_frozen_importlib_external"));
+  Ref file_finder(external ? PyObject_GetAttrString(external.p, "FileFinder") : nullptr);
+  Ref namespace_(file_finder ? PyDict_New() : nullptr);
+  if (!namespace_) return nullptr;
+  for (PyMethodDef& method : finder_methods) {
+    Ref function(PyCFunction_NewEx(&method, module, nullptr));
+    Ref bound(function ? PyInstanceMethod_New(function.p) : nullptr);  // self is passed as the first argument
+    if (!bound || PyDict_SetItemString(namespace_.p, method.ml_name, bound.p) < 0) return nullptr;
+  }
+  Ref module_name(PyUnicode_FromString("_freeze_importer"));
+  Ref doc(PyUnicode_FromString("Path-entry finder for a directory of the executable's installation on sys.path."));
+  if (!module_name || !doc || PyDict_SetItemString(namespace_.p, "__module__", module_name.p) < 0 ||
+      PyDict_SetItemString(namespace_.p, "__doc__", doc.p) < 0) {
+    return nullptr;
+  }
+  return PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s(O)O", "FreezeSearchPathFinder",
+                               file_finder.p, namespace_.p);
+}
 
 std::optional<std::pair<std::string_view, std::string_view>> split_installation_path(std::string_view relative) {
   std::optional<std::pair<std::string_view, std::string_view>> best;
@@ -171,15 +181,15 @@ PyObject* new_search_path_finder(PyObject* type, std::string_view relative) {
   bool listed = false;
   for (const std::string_view dir : layout::kSearchPath) listed = listed || dir == relative;
   if (!listed) return nullptr;
-  PyObject* path = path_to_str(context().origin_dir + "/" + std::string(relative));
-  auto* finder = path ? PyObject_New(SearchPathFinder, reinterpret_cast<PyTypeObject*>(type)) : nullptr;
-  if (finder == nullptr) {
-    Py_XDECREF(path);
+  // object.__new__: FileFinder.__init__ (loader details, a directory cache) does not apply.
+  Ref finder(PyObject_CallMethod(reinterpret_cast<PyObject*>(&PyBaseObject_Type), "__new__", "O", type));
+  Ref path(finder ? path_to_str(context().origin_dir + "/" + std::string(relative)) : nullptr);
+  Ref directory(path ? name_to_str(relative) : nullptr);
+  if (!directory || PyObject_SetAttrString(finder.p, "path", path.p) < 0 ||
+      PyObject_SetAttrString(finder.p, "_freeze_directory", directory.p) < 0) {
     return nullptr;
   }
-  finder->path = path;
-  finder->directory = new std::string(relative);
-  return reinterpret_cast<PyObject*>(finder);
+  return finder.release();
 }
 
 }  // namespace freeze::importer

@@ -27,9 +27,10 @@ std::optional<blob::Entry> package_entry_at(std::string_view relative, std::stri
 // file it is given by name. A _freeze_importer module function.
 PyObject* module_name_of(PyObject* module, PyObject* path);
 
-// The finder's type, made per interpreter from this spec (PyType_FromModuleAndSpec, in the
-// importer module's state).
-extern PyType_Spec search_path_finder_spec;
+// The finder's type, a subclass of importlib's FileFinder whose methods are bound to `module`
+// (the importer module of the interpreter: kept in its state). New reference, or nullptr with
+// an error set.
+PyObject* make_search_path_finder_type(PyObject* module);
 
 // A path-entry finder of `type` for `relative` if it is one of the installation's sys.path
 // directories (new reference); nullptr without an error set if it is not, nullptr with an
@@ -37,9 +38,9 @@ extern PyType_Spec search_path_finder_spec;
 PyObject* new_search_path_finder(PyObject* type, std::string_view relative);
 
 // From importer_module.cpp: the Python module or extension module of that name, and its spec
-// with the embedded importer of the interpreter whose module made `finder`'s type as loader
-// (new reference, or nullptr with an error set).
+// with the embedded importer of `module` (the importer module) as loader (new reference, or
+// nullptr with an error set).
 std::optional<blob::Entry> find_importable(std::string_view name);
-PyObject* embedded_spec(PyObject* finder, PyObject* fullname, const blob::Entry& entry);
+PyObject* embedded_spec(PyObject* module, PyObject* fullname, const blob::Entry& entry);
 
 }  // namespace freeze::importer

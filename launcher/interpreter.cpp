@@ -221,6 +221,9 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::exit(1);
   }
   check(_Py_InitializeMain());
+  // The main phase copied the configuration into sys, where getpath had dropped the stdlib
+  // directory (it is not on disk): set it again, for the frozen importer's __file__s.
+  set_stdlib_dir(g_stdlib_dir);
   fix_up_external_bootstrap();
   install_python_hooks(context.origin_dir);
   // The app without site (the default: site has nothing to do in a frozen program and costs a

