@@ -28,7 +28,9 @@ std::string this_python_version() { return std::to_string(PY_MAJOR_VERSION) + ".
 int main(int argc, char** argv) {
   using namespace freeze;
   const char* program = argc > 0 ? argv[0] : "freeze-launcher";
-  std::optional<launcher::SelfImage> image;
+  // Never destroyed (nor are the context and reader below): the embedded files it maps are read
+  // until the process ends, by C code too (launcher/virtual_files.cpp), after main returns.
+  static std::optional<launcher::SelfImage>& image = *new std::optional<launcher::SelfImage>();
   try {
     image.emplace(launcher::SelfImage::open(argc > 0 ? argv[0] : ""));
   } catch (const std::exception& error) {
@@ -50,8 +52,8 @@ int main(int argc, char** argv) {
   }
 
   launcher::report_out_of_memory_as(image->path());
-  static importer::ImporterContext context;  // outlives the interpreter
-  static std::optional<blob::BlobReader> reader;
+  static importer::ImporterContext& context = *new importer::ImporterContext();
+  static std::optional<blob::BlobReader>& reader = *new std::optional<blob::BlobReader>();
   blob::LaunchSettings settings;
   try {
     reader.emplace(blob::BlobReader::open(bytes));

@@ -50,8 +50,10 @@ namespace {
 
 struct stat g_executable_stat {};
 std::mutex g_cwd_mutex;
-std::string g_cwd;  // the virtual working directory, while g_virtual_cwd
-std::string g_root;  // the executable's directory, normalised, as the tree's root
+// Never destroyed, as the other state here: C code calls in after static destructors have run
+// (atexit handlers, LeakSanitizer's symbolizer at exit).
+std::string& g_cwd = *new std::string();   // the virtual working directory, while g_virtual_cwd
+std::string& g_root = *new std::string();  // the executable's directory, normalised, as the tree's root
 
 // True if an absolute path is surely outside the executable's directory without normalising
 // it: it does not start with the directory and has no "//", "/." that could make it so.
