@@ -15,7 +15,7 @@ import subprocess
 import time
 import unittest
 
-from freezetest import FREEZE, TempDirTestCase, run, write_tree
+from freezetest import FREEZE, TempDirTestCase, run, untraced_leak_checks, write_tree
 
 STRACE = shutil.which("strace")
 SYSCALLS = ["rename", "renameat", "renameat2", "symlink", "symlinkat", "unlink", "unlinkat", "rmdir"]
@@ -41,7 +41,7 @@ def config(routed):
 class KilledBuilds(TempDirTestCase):
     def setUp(self):
         self.root = self.tmp / self.id().rsplit(".", 1)[1]
-        self.env = dict(os.environ, FREEZE_CACHE_DIR=str(self.tmp / "cache"))
+        self.env = untraced_leak_checks(dict(os.environ, FREEZE_CACHE_DIR=str(self.tmp / "cache")))  # builds run under strace
 
     def write_version(self, version, routed):
         write_tree(self.root, {"app.toml": config(routed), "src/memmod.py": f"V = {version}\n",
