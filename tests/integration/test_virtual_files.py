@@ -9,26 +9,12 @@ import os
 import pathlib
 import re
 import shutil
-import subprocess
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, run, write_tree
+from freezetest import (PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, run, run_hidden,
+                        write_tree)
 
-HIDDEN = ["/usr/lib/python3.11", "/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11"]
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
-
-
-def can_hide_python():
-    return os.geteuid() == 0 and subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
-
-
-def run_hidden(tmp, argv, **kwargs):
-    """Runs argv in a private mount namespace where every Python installation is an empty directory."""
-    empty = pathlib.Path(tmp) / "empty"
-    empty.mkdir(exist_ok=True)
-    mounts = " && ".join(f"mount --bind {empty} {path}" for path in HIDDEN if os.path.isdir(path))
-    script = f'{mounts} && test ! -e /usr/lib/python3.11/os.py && exec "$@"'
-    return run(["unshare", "-m", "sh", "-c", script, "sh", *argv], **kwargs)
 
 
 def run_python(src, code, **kwargs):
@@ -183,7 +169,7 @@ def tree_listing(root):
     return sorted(str(p.relative_to(root)) for p in pathlib.Path(root).rglob("*"))
 
 
-@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 class VirtualFilesTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):
@@ -192,7 +178,7 @@ class VirtualFilesTest(TempDirTestCase):
         cls.exe = build_app(cls.project, PLUGIN_TOML, PLUGIN_APP)
 
     def frozen(self, *args):
-        result = run_hidden(self.tmp, [self.exe, *args], env=clean_env())
+        result = run_hidden([self.exe, *args], env=clean_env())
         self.assertEqual(result.returncode, 0, result.stderr)
         return json.loads(result.stdout)
 
@@ -303,7 +289,7 @@ site_packages = [{ dir = "/usr/lib/python3/dist-packages", include = ["lxml"] }]
 """
 
 
-@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless((DIST_PACKAGES / "lxml").is_dir(), "python3-lxml is not installed")
 class CLibrariesReadByPathTest(TempDirTestCase):
     def test_libxslt_opens_embedded_stylesheets(self):
@@ -311,7 +297,7 @@ class CLibrariesReadByPathTest(TempDirTestCase):
         exe = build_app(project, XSL_TOML, XSL_APP)
         python = run_python(project / "src", "import xslpkg.main as m; m.main()", env=clean_env())
         self.assertEqual(python.returncode, 0, python.stderr)
-        frozen = run_hidden(self.tmp, [exe], env=clean_env())
+        frozen = run_hidden([exe], env=clean_env())
         self.assertEqual(frozen.returncode, 0, frozen.stderr)
         self.assertEqual(frozen.stdout, python.stdout)
         self.assertEqual(frozen.stdout, "de: Germany\nfr: France\nFrance\n")
@@ -335,7 +321,7 @@ SSL_APP = {
 SSL_TOML = '[app]\nname = "sslapp"\nentry = "certs.main:main"\n[packages]\npaths = ["src"]\n'
 
 
-@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless(pathlib.Path("/etc/ssl/certs/ca-certificates.crt").is_file(), "ca-certificates is not installed")
 class OpenSSLReadsByPathTest(TempDirTestCase):
     def test_openssl_loads_an_embedded_ca_file(self):
@@ -343,7 +329,7 @@ class OpenSSLReadsByPathTest(TempDirTestCase):
         exe = build_app(project, SSL_TOML, SSL_APP)
         python = run_python(project / "src", "import certs.main as m; m.main()", env=clean_env())
         self.assertEqual(python.returncode, 0, python.stderr)
-        frozen = run_hidden(self.tmp, [exe], env=clean_env())
+        frozen = run_hidden([exe], env=clean_env())
         self.assertEqual(frozen.returncode, 0, frozen.stderr)
         self.assertEqual(frozen.stdout, python.stdout)
         self.assertGreater(int(frozen.stdout.split()[0]), 10)
@@ -374,7 +360,7 @@ site_packages = [{ dir = "/usr/lib/python3/dist-packages", include = ["jinja2", 
 """
 
 
-@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless((DIST_PACKAGES / "jinja2").is_dir(), "python3-jinja2 is not installed")
 class JinjaPackageLoaderTest(TempDirTestCase):
     def test_package_loader_reads_templates_by_path(self):
@@ -382,7 +368,7 @@ class JinjaPackageLoaderTest(TempDirTestCase):
         exe = build_app(project, JINJA_TOML, JINJA_APP)
         python = run_python(project / "src", "import tpl.main as m; m.main()", env=clean_env())
         self.assertEqual(python.returncode, 0, python.stderr)
-        frozen = run_hidden(self.tmp, [exe], env=clean_env())
+        frozen = run_hidden([exe], env=clean_env())
         self.assertEqual(frozen.returncode, 0, frozen.stderr)
         self.assertEqual(frozen.stdout, python.stdout)
         self.assertIn("- REPORT", frozen.stdout)
@@ -399,7 +385,7 @@ site_packages = [{ dir = "/usr/lib/python3/dist-packages", include = ["black", "
 UGLY = 'x = {  "a":37,"b":42,\n"c":927}\ndef f(a,):\n  return a\nclass  C( object ) :\n  pass\n'
 
 
-@unittest.skipUnless(can_hide_python(), "needs root and unshare -m")
+@unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless((DIST_PACKAGES / "black").is_dir(), "black is not installed")
 class BlackTest(TempDirTestCase):
     def test_black_formats_with_its_grammar_read_by_path(self):
@@ -408,7 +394,7 @@ class BlackTest(TempDirTestCase):
         env = clean_env(HOME=str(self.tmp / "home"), XDG_CACHE_HOME=str(self.tmp / "cache"))
         python = run([PYTHON, "-m", "black", "-q", "-"], input=UGLY, env=env)
         self.assertEqual(python.returncode, 0, python.stderr)
-        frozen = run_hidden(self.tmp, [exe, "-q", "-"], input=UGLY, env=env)
+        frozen = run_hidden([exe, "-q", "-"], input=UGLY, env=env)
         self.assertEqual(frozen.returncode, 0, frozen.stderr)
         self.assertEqual(frozen.stdout, python.stdout)
         self.assertIn('x = {"a": 37, "b": 42, "c": 927}', frozen.stdout)
