@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "blob_reader.h"
+#include "format/blob_reader.h"
 
 extern char** environ;
 

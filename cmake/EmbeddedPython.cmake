@@ -65,5 +65,5 @@ function(freeze_embed_python target)
                                              CXX_VISIBILITY_PRESET hidden C_VISIBILITY_PRESET hidden)
   target_compile_options(${target} PRIVATE -fno-pie)
   target_link_options(${target} PRIVATE -no-pie
-    "LINKER:--exclude-libs,libstdc++.a:libgcc.a:libgcc_eh.a:libzstd.a:libz.a:libexpat.a:libfreeze_blob.a:libfreeze_importer.a")
+    "LINKER:--exclude-libs,libstdc++.a:libgcc.a:libgcc_eh.a:libzstd.a:libz.a:libexpat.a:libfreeze_format.a:libfreeze_importer.a")
 endfunction()

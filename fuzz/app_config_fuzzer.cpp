@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "app_config.h"
-#include "fuzz_support.h"
-#include "user_error.h"
+#include "packager/config/app_config.h"
+#include "fuzz/fuzz_support.h"
+#include "packager/support/user_error.h"
 
 namespace packager = freeze::packager;
 

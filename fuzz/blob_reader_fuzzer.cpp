@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "blob_format.h"
-#include "blob_reader.h"
-#include "launch_settings.h"
+#include "format/blob_format.h"
+#include "format/blob_reader.h"
+#include "format/launch_settings.h"
 
 namespace blob = freeze::blob;
 

@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "elf_info.h"
-#include "fuzz_support.h"
+#include "packager/collect/elf_info.h"
+#include "fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto info = freeze::packager::read_elf_dynamic_info(freeze::fuzz::as_view(data, size));

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "blob_format.h"
-#include "blob_reader.h"
+#include "format/blob_format.h"
+#include "format/blob_reader.h"
 
 namespace blob = freeze::blob;
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "blob_format.h"
-#include "launch_settings.h"
+#include "format/blob_format.h"
+#include "format/launch_settings.h"
 
 namespace blob = freeze::blob;
 

@@ -11,12 +11,12 @@
 #include <string>
 #include <string_view>
 
-#include "distributions.h"
-#include "elf_info.h"
-#include "file_tree.h"
-#include "fuzz_support.h"
-#include "user_error.h"
-#include "wheel.h"
+#include "packager/collect/distributions.h"
+#include "packager/collect/elf_info.h"
+#include "packager/collect/file_tree.h"
+#include "fuzz/fuzz_support.h"
+#include "packager/support/user_error.h"
+#include "packager/collect/wheel.h"
 
 namespace packager = freeze::packager;
 

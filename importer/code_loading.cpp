@@ -1,4 +1,4 @@
-#include "code_loading.h"
+#include "importer/code_loading.h"
 
 #include <marshal.h>
 #include <sys/stat.h>

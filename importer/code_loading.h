@@ -1,7 +1,7 @@
 // Code objects and sources of embedded modules, in memory or in files beside the executable.
 #pragma once
 
-#include "importer_state.h"
+#include "importer/importer_state.h"
 
 namespace freeze::importer {
 

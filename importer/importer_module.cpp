@@ -4,19 +4,19 @@
 // get_code/get_source/is_package/get_filename/get_data serve runpy, linecache (tracebacks with
 // source lines), inspect and pkgutil. get_resource_reader and find_distributions hand package
 // data and metadata to the `_freeze_resources` Python module, imported only when asked.
-#include "importer_module.h"
+#include "importer/importer_module.h"
 
 #include <new>
 #include <string>
 #include <vector>
 
-#include "code_loading.h"
-#include "importer_state.h"
-#include "install_layout.h"
-#include "module_state.h"
-#include "native_loading.h"
-#include "search_path_finder.h"
-#include "source_lines.h"
+#include "importer/code_loading.h"
+#include "importer/importer_state.h"
+#include "importer/install_layout.h"
+#include "importer/module_state.h"
+#include "importer/native_loading.h"
+#include "importer/search_path_finder.h"
+#include "importer/source_lines.h"
 
 namespace freeze::importer {
 

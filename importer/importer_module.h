@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "blob_reader.h"
+#include "format/blob_reader.h"
 
 namespace freeze::importer {
 

@@ -1,4 +1,4 @@
-#include "importer_state.h"
+#include "importer/importer_state.h"
 
 #include <fcntl.h>
 #include <unistd.h>

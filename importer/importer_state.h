@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "importer_module.h"
+#include "importer/importer_module.h"
 
 namespace freeze::importer {
 

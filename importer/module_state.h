@@ -3,8 +3,8 @@
 // used in another. The blob itself (ImporterContext) is process-wide and read-only.
 #pragma once
 
-#include "importer_state.h"
-#include "python_ref.h"
+#include "importer/importer_state.h"
+#include "importer/python_ref.h"
 
 namespace freeze::importer {
 

@@ -1,4 +1,4 @@
-#include "native_loading.h"
+#include "importer/native_loading.h"
 
 #include <dlfcn.h>
 #include <sys/mman.h>
@@ -13,7 +13,7 @@
 #include <set>
 #include <vector>
 
-#include "memory_file_hint.h"
+#include "importer/memory_file_hint.h"
 
 namespace freeze::importer {
 namespace {

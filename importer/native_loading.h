@@ -5,7 +5,7 @@
 // executable.
 #pragma once
 
-#include "importer_state.h"
+#include "importer/importer_state.h"
 
 namespace freeze::importer {
 

@@ -1,9 +1,9 @@
-#include "search_path_finder.h"
+#include "importer/search_path_finder.h"
 
 #include <string>
 
-#include "install_layout.h"
-#include "python_ref.h"
+#include "importer/install_layout.h"
+#include "importer/python_ref.h"
 
 static_assert(PY_MAJOR_VERSION == 3 && PY_MINOR_VERSION == 11, "install_layout.h names python3.11's directories");
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-#include "importer_state.h"
+#include "importer/importer_state.h"
 
 namespace freeze::importer {
 

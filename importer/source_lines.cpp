@@ -1,4 +1,4 @@
-#include "source_lines.h"
+#include "importer/source_lines.h"
 
 #include <string>
 

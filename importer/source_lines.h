@@ -9,7 +9,7 @@
 // on what other code wraps or puts there.
 #pragma once
 
-#include "module_state.h"
+#include "importer/module_state.h"
 
 namespace freeze::importer {
 

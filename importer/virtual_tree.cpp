@@ -1,8 +1,8 @@
-#include "virtual_tree.h"
+#include "importer/virtual_tree.h"
 
 #include <algorithm>
 
-#include "importer_state.h"
+#include "importer/importer_state.h"
 
 namespace freeze::importer {
 namespace {

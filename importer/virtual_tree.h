@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "blob_format.h"
+#include "format/blob_format.h"
 
 namespace freeze::importer {
 

@@ -1,4 +1,4 @@
-#include "command_line.h"
+#include "launcher/command_line.h"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "elf_size.h"
+#include "launcher/elf_size.h"
 
 #include <elf.h>
 

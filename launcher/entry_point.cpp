@@ -1,6 +1,6 @@
 #define PY_SSIZE_T_CLEAN
-#include "entry_point.h"
-#include "main_module.h"
+#include "launcher/entry_point.h"
+#include "launcher/main_module.h"
 
 #include <Python.h>
 

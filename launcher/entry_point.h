@@ -2,8 +2,8 @@
 // process's exit status, as python does.
 #pragma once
 
-#include "command_line.h"
-#include "launch_settings.h"
+#include "launcher/command_line.h"
+#include "format/launch_settings.h"
 
 namespace freeze::launcher {
 

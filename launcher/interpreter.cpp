@@ -1,5 +1,5 @@
 #define PY_SSIZE_T_CLEAN
-#include "interpreter.h"
+#include "launcher/interpreter.h"
 
 #include <Python.h>
 
@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "out_of_memory.h"
-#include "install_layout.h"
-#include "python_hooks.h"
-#include "site_builtins.h"
+#include "launcher/out_of_memory.h"
+#include "importer/install_layout.h"
+#include "launcher/python_hooks.h"
+#include "launcher/site_builtins.h"
 
 namespace freeze::launcher {
 namespace {

@@ -3,9 +3,9 @@
 // is imported.
 #pragma once
 
-#include "command_line.h"
-#include "importer_module.h"
-#include "launch_settings.h"
+#include "launcher/command_line.h"
+#include "importer/importer_module.h"
+#include "format/launch_settings.h"
 
 namespace freeze::launcher {
 

@@ -8,16 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "blob_reader.h"
-#include "command_line.h"
-#include "elf_size.h"
-#include "entry_point.h"
-#include "importer_module.h"
-#include "interpreter.h"
-#include "launch_settings.h"
-#include "out_of_memory.h"
-#include "self_image.h"
-#include "virtual_files.h"
+#include "format/blob_reader.h"
+#include "launcher/command_line.h"
+#include "launcher/elf_size.h"
+#include "launcher/entry_point.h"
+#include "importer/importer_module.h"
+#include "launcher/interpreter.h"
+#include "format/launch_settings.h"
+#include "launcher/out_of_memory.h"
+#include "launcher/self_image.h"
+#include "launcher/virtual_files.h"
 
 namespace {
 

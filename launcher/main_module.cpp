@@ -1,6 +1,6 @@
-#include "main_module.h"
+#include "launcher/main_module.h"
 
-#include "python_ref.h"
+#include "importer/python_ref.h"
 
 namespace freeze::launcher {
 namespace {

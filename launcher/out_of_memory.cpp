@@ -1,5 +1,5 @@
 #define PY_SSIZE_T_CLEAN
-#include "out_of_memory.h"
+#include "launcher/out_of_memory.h"
 
 #include <Python.h>
 #include <unistd.h>

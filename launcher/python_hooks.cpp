@@ -1,5 +1,5 @@
 #define PY_SSIZE_T_CLEAN
-#include "python_hooks.h"
+#include "launcher/python_hooks.h"
 
 #include <Python.h>
 #include <marshal.h>
@@ -7,8 +7,8 @@
 #include <string>
 
 #include "freeze_hooks_bytecode.h"
-#include "importer_module.h"
-#include "python_ref.h"
+#include "importer/importer_module.h"
+#include "importer/python_ref.h"
 
 namespace freeze::launcher {
 namespace {

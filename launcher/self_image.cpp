@@ -1,4 +1,4 @@
-#include "self_image.h"
+#include "launcher/self_image.h"
 
 #include <elf.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "site_builtins.h"
+#include "launcher/site_builtins.h"
 
 #include <Python.h>
 

@@ -22,7 +22,7 @@
 // fdopendir, openat, fstatat) recognise by its inode. Directory streams are our own objects
 // (virtual_files_dirs.cpp). The dynamic loader opens files with its own system calls: dlopen()
 // of a virtual path is not served (extension modules are loaded from memory by the importer).
-#include "virtual_files.h"
+#include "launcher/virtual_files.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -36,7 +36,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "virtual_files_internal.h"
+#include "launcher/virtual_files_internal.h"
 
 namespace freeze::launcher {
 namespace vfs {

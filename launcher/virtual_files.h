@@ -2,7 +2,7 @@
 // process (OpenSSL, libxml2, ...). See virtual_files.cpp for the design.
 #pragma once
 
-#include "importer_module.h"
+#include "importer/importer_module.h"
 
 namespace freeze::launcher {
 

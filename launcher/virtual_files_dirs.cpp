@@ -15,7 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "virtual_files_internal.h"
+#include "launcher/virtual_files_internal.h"
 
 using namespace freeze::launcher::vfs;
 

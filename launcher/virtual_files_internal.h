@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "virtual_tree.h"
+#include "importer/virtual_tree.h"
 
 // The libc function `name` that ours hides (the next definition after the executable's).
 // Resolved once, on first use; C code may call before main(), so no static constructor.

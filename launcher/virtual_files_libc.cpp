@@ -21,7 +21,7 @@
 #include <utime.h>
 #include <sys/time.h>
 
-#include "virtual_files_internal.h"
+#include "launcher/virtual_files_internal.h"
 
 using namespace freeze::launcher::vfs;
 

@@ -425,7 +425,7 @@ class ScenariosTest(TempDirTestCase):
         self.assertEqual(result.stdout, "stdin is None\n")
 
     # Daemons close every descriptor they did not open (os.closerange(3, ...)) and go on
-    # importing. The reader keeps the executable open for pread(2) (importer/blob_reader.cpp,
+    # importing. The reader keeps the executable open for pread(2) (format/blob_reader.cpp,
     # launcher/self_image.cpp): reads then fail and the program dies "damaged". Remove
     # expectedFailure when the reader survives losing its descriptor.
     def test_closing_every_descriptor_then_importing(self):

@@ -12,8 +12,8 @@
 
 #include <unistd.h>
 
-#include "app_config.h"
-#include "user_error.h"
+#include "packager/config/app_config.h"
+#include "packager/support/user_error.h"
 
 namespace fs = std::filesystem;
 using freeze::packager::AppConfig;

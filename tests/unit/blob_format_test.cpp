@@ -17,11 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include "blob_format.h"
-#include "blob_reader.h"
-#include "blob_writer.h"
-#include "launch_settings.h"
-#include "user_error.h"
+#include "format/blob_format.h"
+#include "format/blob_reader.h"
+#include "packager/build/blob_writer.h"
+#include "format/launch_settings.h"
+#include "packager/support/user_error.h"
 
 namespace blob = freeze::blob;
 using freeze::packager::BlobItem;

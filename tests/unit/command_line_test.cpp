@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "command_line.h"
+#include "launcher/command_line.h"
 
 using freeze::launcher::classify_command_line;
 using freeze::launcher::is_multiprocessing_code;

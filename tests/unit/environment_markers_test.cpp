@@ -2,8 +2,8 @@
 // them, and the entry_points.txt parsing of freeze check's plugin checks.
 #include <doctest/doctest.h>
 
-#include "entry_point_plugins.h"
-#include "environment_markers.h"
+#include "packager/collect/entry_point_plugins.h"
+#include "packager/config/environment_markers.h"
 
 using freeze::packager::compare_versions;
 using freeze::packager::evaluate_marker;

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "blob_reader.h"
-#include "blob_writer.h"
-#include "build_python.h"
-#include "importer_module.h"
-#include "install_layout.h"
-#include "python_ref.h"
+#include "format/blob_reader.h"
+#include "packager/build/blob_writer.h"
+#include "packager/build/build_python.h"
+#include "importer/importer_module.h"
+#include "importer/install_layout.h"
+#include "importer/python_ref.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "memory_file_hint.h"
+#include "importer/memory_file_hint.h"
 
 #include <doctest/doctest.h>
 

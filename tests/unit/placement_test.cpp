@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "file_tree.h"
-#include "routing.h"
+#include "packager/collect/file_tree.h"
+#include "packager/build/routing.h"
 
 namespace packager = freeze::packager;
 namespace blob = freeze::blob;

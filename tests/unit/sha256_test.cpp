@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sha256.h"
+#include "packager/support/sha256.h"
 
 using freeze::packager::Sha256;
 using freeze::packager::sha256;

@@ -19,8 +19,8 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "user_error.h"
-#include "wheel.h"
+#include "packager/support/user_error.h"
+#include "packager/collect/wheel.h"
 
 namespace fs = std::filesystem;
 using freeze::packager::current_interpreter_tags;

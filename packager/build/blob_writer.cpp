@@ -1,0 +1,223 @@
+#include "packager/build/blob_writer.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <mutex>
+#include <thread>
+
+#include "packager/build/build_cache.h"
+#include "packager/build/dictionary_training.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+constexpr int kWindowLog = 18;  // 256 KiB
+
+// A trained dictionary, prepared for compression, and a digest of it for cache keys.
+struct Dictionary {
+  std::string content;
+  std::string digest;
+  ZSTD_CDict* prepared = nullptr;
+  Dictionary(std::string trained, int level)
+      : content(std::move(trained)),
+        digest(BuildCache::key({"dictionary", content})),
+        prepared(ZSTD_createCDict(content.data(), content.size(), level)) {
+    if (prepared == nullptr) throw UserError("zstd could not prepare a dictionary");
+  }
+  Dictionary(const Dictionary&) = delete;
+  Dictionary& operator=(const Dictionary&) = delete;
+  ~Dictionary() { ZSTD_freeCDict(prepared); }
+};
+
+std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
+  ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);      // the reader verifies it
+  ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1);   // the reader checks it against the index
+  // A small window bounds the memory that streaming decompression of a large resource (a shared
+  // library loaded from memory) needs at run time; modules are far smaller than it anyway.
+  ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, kWindowLog);
+  // The frame header names the dictionary (its ID) for the reader.
+  if (dictionary != nullptr) ZSTD_CCtx_refCDict(context, dictionary->prepared);
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
+  if (ZSTD_isError(size)) throw UserError(std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
+  out.resize(size);
+  return out;
+}
+
+std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
+  if (level == 0) return blob::uncompressed_frame(raw, kWindowLog);  // a copy: not worth a cache entry
+  BuildCache& cache = BuildCache::instance();
+  const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog),
+                                     dictionary ? dictionary->digest : "", raw});
+  if (auto hit = cache.get(key)) return std::move(*hit);
+  std::string compressed = compress_uncached(raw, context, level, dictionary);
+  cache.put(key, compressed);
+  return compressed;
+}
+
+// Dictionaries for the modules' bytecode and source, when they pay for themselves.
+struct ModuleDictionaries {
+  std::unique_ptr<Dictionary> bytecode;
+  std::unique_ptr<Dictionary> source;
+};
+
+ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items, int level) {
+  std::vector<const std::string*> bytecode, source;
+  for (const auto& item : items) {
+    if (item.kind != blob::Kind::Module) continue;
+    if (item.data) bytecode.push_back(&*item.data);
+    if (item.aux) source.push_back(&*item.aux);
+  }
+  // The two at once, each single-threaded.
+  std::optional<std::string> source_dictionary;
+  std::exception_ptr source_failure;
+  std::thread source_training([&] {
+    try {
+      source_dictionary = train_dictionary(source, level);
+    } catch (...) {
+      source_failure = std::current_exception();
+    }
+  });
+  std::optional<std::string> bytecode_dictionary;
+  try {
+    bytecode_dictionary = train_dictionary(bytecode, level);
+  } catch (...) {
+    source_training.join();
+    throw;
+  }
+  source_training.join();
+  if (source_failure) std::rethrow_exception(source_failure);
+  ModuleDictionaries out;
+  if (bytecode_dictionary) out.bytecode = std::make_unique<Dictionary>(std::move(*bytecode_dictionary), level);
+  if (source_dictionary) out.source = std::make_unique<Dictionary>(std::move(*source_dictionary), level);
+  return out;
+}
+
+struct Compressed {
+  std::string data;
+  std::string aux;
+};
+
+// Compresses every item's parts on `threads` workers; the result is in item order.
+std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const BlobOptions& options,
+                                     const ModuleDictionaries& dictionaries) {
+  std::vector<Compressed> out(items.size());
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&] {
+    ZSTD_CCtx* context = ZSTD_createCCtx();
+    try {
+      for (std::size_t i = next++; i < items.size(); i = next++) {
+        const bool module = items[i].kind == blob::Kind::Module;
+        const Dictionary* data_dictionary = module ? dictionaries.bytecode.get() : nullptr;
+        const Dictionary* aux_dictionary = module ? dictionaries.source.get() : nullptr;
+        if (items[i].kind == blob::Kind::Dictionary) {
+          out[i].data = blob::uncompressed_frame(*items[i].data, kWindowLog);
+        } else if (items[i].data) {
+          out[i].data = compress(*items[i].data, context, options.compression_level, data_dictionary);
+        }
+        if (items[i].aux) out[i].aux = compress(*items[i].aux, context, options.compression_level, aux_dictionary);
+        if (options.on_item_done) options.on_item_done();
+      }
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      failure = std::current_exception();
+    }
+    ZSTD_freeCCtx(context);
+  };
+  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, items.size())));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+  return out;
+}
+
+std::uint32_t checked_u32(std::size_t value, const std::string& what) {
+  if (value > UINT32_MAX) throw UserError(what + " is larger than 4 GiB, which the format cannot hold");
+  return static_cast<std::uint32_t>(value);
+}
+
+}  // namespace
+
+std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) {
+  const ModuleDictionaries dictionaries = options.dictionaries && options.compression_level > 0
+                                             ? train_module_dictionaries(items, options.compression_level)
+                                             : ModuleDictionaries{};
+  for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()}, {"source", dictionaries.source.get()}}) {
+    if (dictionary == nullptr) continue;
+    BlobItem item;
+    item.kind = blob::Kind::Dictionary;
+    item.name = name;
+    item.data = dictionary->content;
+    items.push_back(std::move(item));
+  }
+  std::sort(items.begin(), items.end(), [](const BlobItem& a, const BlobItem& b) {
+    return blob::entry_less(a.kind, a.name, b.kind, b.name);
+  });
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    if (items[i].kind == items[i - 1].kind && items[i].name == items[i - 1].name) {
+      throw UserError(std::string(blob::kind_name(items[i].kind)) + " '" + items[i].name + "' is included twice");
+    }
+  }
+  const std::vector<Compressed> compressed = compress_all(items, options, dictionaries);
+
+  std::string blob;
+  std::vector<blob::RawEntry> entries(items.size());
+  std::string strings;
+  auto append_span = [&blob](const std::optional<std::string>& raw, const std::string& stored, const std::string& name) {
+    blob::Span span;
+    if (!raw) return span;
+    span.offset = blob.size();
+    span.stored_size = checked_u32(stored.size(), name);
+    span.raw_size = checked_u32(raw->size(), name);
+    blob += stored;
+    return span;
+  };
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto& entry = entries[i];
+    entry.kind = items[i].kind;
+    entry.flags = items[i].flags;
+    entry.location = items[i].location;
+    entry.name_offset = checked_u32(strings.size(), "the name table");
+    entry.name_size = checked_u32(items[i].name.size(), items[i].name);
+    strings += items[i].name;
+    entry.path_offset = checked_u32(strings.size(), "the name table");
+    entry.path_size = checked_u32(items[i].path.size(), items[i].path);
+    strings += items[i].path;
+    entry.data = append_span(items[i].data, compressed[i].data, items[i].name);
+    entry.aux = append_span(items[i].aux, compressed[i].aux, items[i].name);
+  }
+
+  blob::Trailer trailer;
+  trailer.entry_count = checked_u32(entries.size(), "the index");
+  trailer.payload_offset = 0;
+  trailer.payload_size = blob.size();
+  trailer.index_offset = blob.size();
+  std::string index(entries.size() * blob::kEntrySize, '\0');
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    blob::encode_entry(entries[i], reinterpret_cast<unsigned char*>(index.data()) + i * blob::kEntrySize);
+  }
+  index += strings;
+  trailer.index_size = index.size();
+  trailer.index_crc32 = blob::crc32(index.data(), index.size());
+  blob += index;
+  trailer.blob_size = blob.size() + blob::kTrailerSize;
+  unsigned char encoded[blob::kTrailerSize];
+  blob::encode_trailer(trailer, encoded);
+  blob.append(reinterpret_cast<const char*>(encoded), sizeof encoded);
+  return blob;
+}
+
+}  // namespace freeze::packager

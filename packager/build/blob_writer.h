@@ -1,0 +1,34 @@
+// Builds a blob (payload, index, trailer) in the format of importer/blob_format.h. Resources
+// are compressed in parallel, one zstd frame each, with content checksums.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "format/blob_format.h"
+
+namespace freeze::packager {
+
+struct BlobItem {
+  blob::Kind kind = blob::Kind::Module;
+  std::string name;
+  std::uint8_t flags = 0;
+  blob::Location location = blob::Location::InMemory;
+  std::string path;                 // relative to the executable's directory, for files on disk
+  std::optional<std::string> data;  // stored in the payload when set
+  std::optional<std::string> aux;   // module source, or the libraries to load first
+};
+
+struct BlobOptions {
+  int compression_level = 12;
+  bool dictionaries = true;  // train zstd dictionaries for the modules (dictionary_training.h)
+  unsigned threads = 0;  // 0: one per core
+  std::function<void()> on_item_done;  // called (from worker threads) as each item is compressed
+};
+
+// Returns the blob bytes. Throws UserError on duplicate names or compression failure.
+std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options);
+
+}  // namespace freeze::packager

@@ -1,0 +1,169 @@
+#define PY_SSIZE_T_CLEAN
+#include "packager/build/build_python.h"
+
+#include <Python.h>
+#include <marshal.h>
+
+#include "support_sources.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+// Python's current exception as one line ("SyntaxError: invalid syntax (mod.py, line 3)").
+std::string fetch_error_text() {
+  PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  std::string text = "unknown error";
+  if (value != nullptr) {
+    PyObject* str = PyObject_Str(value);
+    const char* type_name = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "Error";
+    if (str != nullptr) {
+      const char* utf8 = PyUnicode_AsUTF8(str);
+      text = std::string(type_name) + ": " + (utf8 ? utf8 : "?");
+      Py_DECREF(str);
+    }
+  }
+  PyErr_Clear();
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  return text;
+}
+
+struct Ref {  // owns one reference
+  PyObject* p;
+  explicit Ref(PyObject* object) : p(object) {}
+  ~Ref() { Py_XDECREF(p); }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  explicit operator bool() const { return p != nullptr; }
+};
+
+}  // namespace
+
+BuildPython& BuildPython::instance() {
+  static BuildPython python;
+  return python;
+}
+
+BuildPython::BuildPython() {
+  PyConfig config;
+  PyConfig_InitIsolatedConfig(&config);
+  // A fixed hash seed: frozenset constants (and anything else iterated from a set) come out in
+  // the same order in every build, so the same inputs give the same bytes.
+  config.use_hash_seed = 1;
+  config.hash_seed = 0;
+  config.site_import = 0;
+  config.write_bytecode = 0;
+  config.install_signal_handlers = 0;
+  PyStatus status = PyConfig_SetBytesString(&config, &config.home, FREEZE_PYTHON_PREFIX);
+  if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(status)) {
+    throw UserError(std::string("cannot start the build interpreter (Python home " FREEZE_PYTHON_PREFIX "): ") +
+                    (status.err_msg ? status.err_msg : "unknown error") +
+                    "; is Debian's python3.11 installed?");
+  }
+  Ref sysconfig(PyImport_ImportModule("sysconfig"));
+  Ref path(sysconfig ? PyObject_CallMethod(sysconfig.p, "get_path", "s", "stdlib") : nullptr);
+  const char* utf8 = path ? PyUnicode_AsUTF8(path.p) : nullptr;
+  if (utf8 == nullptr) throw UserError("cannot locate the standard library: " + fetch_error_text());
+  stdlib_dir_ = utf8;
+  Ref util(PyImport_ImportModule("importlib.util"));
+  Ref magic(util ? PyObject_GetAttrString(util.p, "MAGIC_NUMBER") : nullptr);
+  if (!magic || !PyBytes_Check(magic.p)) throw UserError("cannot read the bytecode magic number: " + fetch_error_text());
+  magic_.assign(PyBytes_AS_STRING(magic.p), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.p)));
+  cache_tag_ = "cpython-" + std::to_string(PY_MAJOR_VERSION) + std::to_string(PY_MINOR_VERSION);
+}
+
+std::string BuildPython::source_hash(const std::string& source) {
+  Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));
+  Ref util(PyImport_ImportModule("importlib.util"));
+  Ref hash(util && source_bytes ? PyObject_CallMethod(util.p, "source_hash", "O", source_bytes.p) : nullptr);
+  if (!hash || !PyBytes_Check(hash.p)) throw UserError("cannot hash a module's source: " + fetch_error_text());
+  return std::string(PyBytes_AS_STRING(hash.p), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.p)));
+}
+
+std::string BuildPython::version() const {
+  return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+}
+
+CompiledModule BuildPython::compile(const std::string& source, const std::string& filename, int optimize) {
+  Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));
+  Ref builtins(PyImport_ImportModule("builtins"));
+  // compile() on bytes honours the PEP 263 coding cookie and BOM, like the import system.
+  Ref code(builtins && source_bytes
+               ? PyObject_CallMethod(builtins.p, "compile", "OssiOi", source_bytes.p, filename.c_str(), "exec", 0,
+                                     Py_True, optimize)
+               : nullptr);
+  if (!code) throw UserError(fetch_error_text());
+  Ref marshalled(PyMarshal_WriteObjectToString(code.p, Py_MARSHAL_VERSION));
+  if (!marshalled) throw UserError(fetch_error_text());
+
+  CompiledModule result;
+  char* data = nullptr;
+  Py_ssize_t size = 0;
+  PyBytes_AsStringAndSize(marshalled.p, &data, &size);
+  result.bytecode.assign(data, static_cast<std::size_t>(size));
+
+  Ref util(PyImport_ImportModule("importlib.util"));
+  Ref text(util ? PyObject_CallMethod(util.p, "decode_source", "O", source_bytes.p) : nullptr);
+  Py_ssize_t text_size = 0;
+  const char* text_utf8 = text ? PyUnicode_AsUTF8AndSize(text.p, &text_size) : nullptr;
+  if (text_utf8 == nullptr) throw UserError(fetch_error_text());
+  result.source_utf8.assign(text_utf8, static_cast<std::size_t>(text_size));
+  return result;
+}
+
+}  // namespace freeze::packager
+
+namespace freeze::packager {
+
+namespace {
+
+PyObject* scan_function(const char* name) {
+  static PyObject* globals = [] {
+    PyObject* dict = PyDict_New();
+    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins());
+    PyObject* module_name = PyUnicode_FromString("freeze_scan_imports");
+    PyDict_SetItemString(dict, "__name__", module_name);
+    Py_XDECREF(module_name);
+    PyObject* result = PyRun_String(kScanImportsSource, Py_file_input, dict, dict);
+    if (result == nullptr) Py_CLEAR(dict);
+    Py_XDECREF(result);
+    return dict;
+  }();
+  PyObject* function = globals ? PyDict_GetItemString(globals, name) : nullptr;
+  if (function == nullptr) throw UserError("cannot start the import scanner: " + fetch_error_text());
+  return function;
+}
+
+}  // namespace
+
+std::vector<std::string> BuildPython::imported_names(const std::string& source, const std::string& module,
+                                                     bool is_package, bool top_level_only, bool stdlib) {
+  Ref text(PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace"));
+  Ref names(text ? PyObject_CallFunction(scan_function("imported_names"), "OsOOO", text.p, module.c_str(),
+                                         is_package ? Py_True : Py_False, top_level_only ? Py_True : Py_False,
+                                         stdlib ? Py_True : Py_False)
+                 : nullptr);
+  if (!names) throw UserError("scanning the imports of " + module + ": " + fetch_error_text());
+  std::vector<std::string> out;
+  for (Py_ssize_t i = 0; i < PyList_Size(names.p); ++i) {
+    if (const char* name = PyUnicode_AsUTF8(PyList_GET_ITEM(names.p, i))) out.emplace_back(name);
+  }
+  return out;
+}
+
+bool BuildPython::is_frozen(const std::string& module) {
+  Ref result(PyObject_CallFunction(scan_function("is_frozen"), "s", module.c_str()));
+  if (!result) {
+    PyErr_Clear();
+    return false;
+  }
+  return PyObject_IsTrue(result.p) == 1;
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,156 @@
+#include "packager/build/routing.h"
+
+#include <map>
+
+#include "packager/collect/elf_info.h"
+#include "packager/collect/file_tree.h"
+
+namespace freeze::packager {
+namespace {
+
+constexpr std::string_view kInMemory = "in-memory";
+constexpr std::string_view kFilesystem = "filesystem-relative:";
+constexpr std::string_view kPreferMemory = "prefer-in-memory-fallback-filesystem-relative:";
+
+bool valid_prefix(std::string_view prefix) {
+  // "." is the executable's own directory; check_placements() keeps files off the executable.
+  if (prefix == ".") return true;
+  if (prefix.empty() || prefix.front() == '/' || prefix.find('\0') != std::string_view::npos ||
+      prefix.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  while (!prefix.empty()) {
+    const auto slash = prefix.find('/');
+    const auto part = prefix.substr(0, slash);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string_view::npos) break;
+    prefix.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+bool rule_matches(const RoutingRule& rule, const Resource& resource) {
+  if (rule.stdlib && *rule.stdlib != resource.stdlib()) return false;
+  if (!rule.kinds.empty() && std::find(rule.kinds.begin(), rule.kinds.end(), resource.kind) == rule.kinds.end()) {
+    return false;
+  }
+  if (!rule.names.empty() && std::none_of(rule.names.begin(), rule.names.end(), [&](const std::string& pattern) {
+        return name_matches(resource.routing_name, pattern);
+      })) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Placement> parse_location(std::string_view text, std::string* error) {
+  Placement placement;
+  std::string_view rest;
+  if (text == kInMemory) return placement;
+  // With or without ":PREFIX" (what older configs write: see Placement::old_prefix).
+  const auto named = [&](std::string_view location) {
+    if (text == location.substr(0, location.size() - 1)) return true;
+    if (!text.starts_with(location)) return false;
+    rest = text.substr(location.size());
+    return true;
+  };
+  if (named(kFilesystem)) {
+    placement.location = blob::Location::FilesystemRelative;
+  } else if (named(kPreferMemory)) {
+    placement.filesystem_copy = true;
+  } else {
+    *error = "'" + std::string(text) +
+             "' is not a location (\"in-memory\", \"filesystem-relative\" or "
+             "\"prefer-in-memory-fallback-filesystem-relative\")";
+    return std::nullopt;
+  }
+  if (text.find(':') == std::string_view::npos) return placement;
+  while (rest.size() > 1 && rest.back() == '/') rest.remove_suffix(1);
+  if (!valid_prefix(rest)) {
+    *error = "'" + std::string(rest) +
+             "' is not a relative directory below the executable's (no '..', not absolute; \".\" is its own directory)";
+    return std::nullopt;
+  }
+  placement.old_prefix = std::string(rest);
+  return placement;
+}
+
+std::string old_prefix_warning(std::string_view key, const Placement& placement) {
+  return key.empty() || placement.old_prefix.empty()
+             ? std::string()
+             : std::string(key) + ": the PREFIX of ':" + placement.old_prefix +
+                   "' is no longer used: files routed to the filesystem are written where the installation "
+                   "keeps them (the app's code in lib/app/, third-party packages in local/lib/python3.11/dist-packages/, "
+                   "the stdlib in lib/python3.11/), so that __file__ is the same wherever a module lives; "
+                   "write the location without it";
+}
+
+std::optional<blob::Kind> parse_kind(std::string_view text) {
+  for (const auto kind : {blob::Kind::Module, blob::Kind::Resource, blob::Kind::Metadata, blob::Kind::Extension,
+                          blob::Kind::SharedLibrary}) {
+    if (blob::kind_name(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+RoutingDecision route(const RoutingPolicy& policy, const Resource& resource) {
+  for (std::size_t i = 0; i < policy.rules.size(); ++i) {
+    if (rule_matches(policy.rules[i], resource)) return {policy.rules[i].placement, static_cast<int>(i)};
+  }
+  return {policy.default_placement, -1};
+}
+
+std::string placed_path(const Resource& resource, const Placement&) {
+  // The same path as in memory: __file__ does not depend on the routing.
+  return resource.relative_path;
+}
+
+std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::vector<Placement>& placements,
+                                          const std::string& executable_name) {
+  std::vector<std::string> problems;
+  std::map<std::string, std::string> files;  // placed path -> resource
+  // First component of a placed path -> the first resource there and how many more, for the
+  // entries that would take the executable's path or freeze's own (.freeze-*) names.
+  std::map<std::string, std::pair<std::string, std::size_t>> taken;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    const Resource& resource = resources[i];
+    const Placement& placement = placements[i];
+    const bool on_disk = placement.location == blob::Location::FilesystemRelative || placement.filesystem_copy;
+    const std::string label = std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "'";
+    if (on_disk && (resource.flags & blob::kFlagNamespace) == 0) {
+      const std::string path = placed_path(resource, placement);
+      if (const auto [it, inserted] = files.emplace(path, label); !inserted) {
+        problems.push_back(label + " and " + it->second + " would both be written to " + path);
+      }
+      const std::string top = path.substr(0, path.find('/'));
+      if (top == executable_name || top.starts_with(".freeze-")) {
+        auto [it, inserted] = taken.emplace(top, std::make_pair(label, 0));
+        if (!inserted) ++it->second.second;
+        // Name the package itself rather than whichever of its files comes first.
+        if (resource.kind == blob::Kind::Module && resource.name == resource.routing_name &&
+            resource.name.find('.') == std::string::npos) {
+          it->second.first = label;
+        }
+      }
+    }
+    if (resource.kind == blob::Kind::SharedLibrary && placement.location == blob::Location::InMemory) {
+      // A library loaded from memory is found by the extensions that need it only through its
+      // DT_SONAME.
+      const auto info = read_elf_dynamic_info(resource.data);
+      if (!info || info->soname.empty()) {
+        problems.push_back(label + " (" + resource.origin +
+                           ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative");
+      }
+    }
+  }
+  for (const auto& [top, first] : taken) {
+    const std::string more = first.second ? " and " + std::to_string(first.second) + " more resource(s)" : "";
+    problems.push_back(first.first + more + " would be written at '" + top + "'" +
+                       (top == executable_name ? ", the executable's own path: rename app.name or route them to another prefix"
+                                               : ", a name freeze keeps for its own files: route them to another prefix"));
+  }
+  return problems;
+}
+
+}  // namespace freeze::packager

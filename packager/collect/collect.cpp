@@ -1,0 +1,259 @@
+#include "packager/collect/collect.h"
+
+#include <algorithm>
+#include <map>
+
+#include "packager/support/console.h"
+#include "importer/install_layout.h"
+#include "support_sources.h"
+#include "packager/support/user_error.h"
+#include "packager/collect/wheel.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The interpreter cannot start without these, whatever [stdlib] says.
+const std::vector<std::string> kRequiredStdlib = {"encodings"};
+// Never embedded: Debian's sitecustomize points into /etc of the build machine; the rest are
+// CPython's own test extension modules.
+const std::vector<std::string> kNeverStdlib = {"sitecustomize", "_test*", "_ctypes_test", "_xxtestfuzz", "xxlimited*",
+                                               "__phello__", "__hello__"};
+
+// Puts resources collected from one tree of files at their place in the virtual installation:
+// relative_path becomes the path below the executable's directory. A namespace package, which
+// has no file, gets its directory.
+std::vector<Resource> placed_in(std::vector<Resource> resources, std::string_view tree) {
+  for (auto& resource : resources) {
+    std::string below = resource.relative_path;
+    if (resource.flags & blob::kFlagNamespace) {
+      below = resource.name;
+      std::replace(below.begin(), below.end(), '.', '/');
+    }
+    resource.relative_path = std::string(tree) + "/" + below;
+  }
+  return resources;
+}
+
+bool required_stdlib(const std::string& name) {
+  return std::any_of(kRequiredStdlib.begin(), kRequiredStdlib.end(), [&](const auto& r) { return name_matches(name, r); });
+}
+
+std::vector<Resource> collect_stdlib(const AppConfig& config, const fs::path& stdlib_dir) {
+  ClassifyOptions options;
+  options.stdlib = true;
+  options.namespace_packages = false;
+  options.exclude = kNeverStdlib;
+  for (const auto& name : config.stdlib_exclude) {
+    if (std::any_of(kRequiredStdlib.begin(), kRequiredStdlib.end(), [&](const auto& r) { return name_matches(r, name); })) {
+      warning("stdlib.exclude: '" + name + "' is needed to start the interpreter; it stays included");
+    } else {
+      options.exclude.push_back(name);
+    }
+  }
+  std::vector<Resource> resources = placed_in(classify_tree(tree_from_directory(stdlib_dir), options), layout::kStdlibDir);
+  const fs::path dynload = stdlib_dir / "lib-dynload";
+  if (std::error_code error; fs::is_directory(dynload, error)) {
+    for (auto& extension : placed_in(classify_tree(tree_from_directory(dynload), options), layout::kDynloadDir)) {
+      resources.push_back(std::move(extension));
+    }
+  }
+  if (config.stdlib_include == StdlibInclude::None) {
+    std::erase_if(resources, [](const Resource& r) { return !required_stdlib(r.routing_name); });
+  }
+  return resources;
+}
+
+bool provides_top_level(const FileTree& tree, const std::string& name) {
+  for (auto it = tree.lower_bound(name); it != tree.end() && it->first.starts_with(name); ++it) {
+    const std::string_view rest = std::string_view(it->first).substr(name.size());
+    if (rest.starts_with("/") || rest == ".py" || (rest.starts_with(".") && !extension_module_stem(it->first).empty())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void add_distributions(Collection& out, const FileTree& tree, const std::set<std::string>& top_level, bool all) {
+  std::set<std::string> library_dirs;
+  for (auto& distribution : find_distributions(tree)) {
+    const bool wanted = all || std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
+                                           [&](const auto& name) { return top_level.contains(name); });
+    if (!wanted) continue;
+    for (auto& resource : placed_in(metadata_resources(tree, distribution), layout::kThirdPartyDir)) {
+      out.resources.push_back(std::move(resource));
+    }
+    library_dirs.insert(distribution.library_dirs.begin(), distribution.library_dirs.end());
+    out.distributions.push_back(std::move(distribution));
+  }
+  for (const auto& name : top_level) {  // auditwheel names the directory after the package
+    if (tree.lower_bound(name + ".libs/") != tree.end() && tree.lower_bound(name + ".libs/")->first.starts_with(name + ".libs/")) {
+      library_dirs.insert(name + ".libs");
+    }
+  }
+  for (auto& library : placed_in(shared_library_resources(tree, library_dirs), layout::kThirdPartyDir)) {
+    out.resources.push_back(std::move(library));
+  }
+}
+
+// The mypyc helper modules ("<hash>__mypyc", a top-level extension module that mypyc's compiled
+// modules import) of the distributions providing `include`: part of those packages although
+// nobody names them.
+std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::string>& include) {
+  std::set<std::string> helpers;
+  for (const auto& distribution : find_distributions(tree)) {
+    const bool wanted = std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
+                                    [&](const auto& name) { return include.contains(name); });
+    for (const auto& name : distribution.top_level) {
+      if (wanted && name.ends_with("__mypyc") && !include.contains(name)) {
+        helpers.insert(name);
+      }
+    }
+  }
+  return helpers;
+}
+
+void collect_site_packages(Collection& out, const AppConfig::SitePackages& site) {
+  std::set<std::string> include(site.include.begin(), site.include.end());
+  FileTree tree = tree_from_directory(site.dir, include);
+  if (const auto helpers = mypyc_helpers(tree, include); !helpers.empty()) {
+    for (const auto& name : helpers) detail("packages.site_packages: " + name + " (mypyc's helper module) comes with its distribution");
+    include.insert(helpers.begin(), helpers.end());
+    tree = tree_from_directory(site.dir, include);
+  }
+  std::vector<std::string> missing;
+  for (const auto& name : site.include) {
+    if (!provides_top_level(tree, name)) missing.push_back(name);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& name : missing) list += (list.empty() ? "'" : ", '") + name + "'";
+    throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
+                    " (no package directory, module or extension module of that name)");
+  }
+  for (auto& resource : placed_in(classify_tree(tree, ClassifyOptions{}), layout::kThirdPartyDir)) {
+    out.resources.push_back(std::move(resource));
+  }
+  add_distributions(out, tree, include, false);
+}
+
+void collect_wheel(Collection& out, const fs::path& path) {
+  const Wheel wheel = read_wheel(path);
+  if (const std::string problem = wheel_incompatibility(wheel, current_interpreter_tags()); !problem.empty()) {
+    throw UserError(problem);
+  }
+  FileTree tree;
+  const std::string data_prefix = wheel.data_dir + "/";
+  for (const auto& file : wheel.files) {
+    std::string relative = file.path;
+    if (!wheel.data_dir.empty() && relative.starts_with(data_prefix)) {
+      // <name>.data/purelib|platlib/... install into site-packages; scripts, headers and data do not.
+      const std::string rest = relative.substr(data_prefix.size());
+      if (rest.starts_with("purelib/") || rest.starts_with("platlib/")) {
+        relative = rest.substr(8);
+      } else {
+        detail("wheel " + path.filename().string() + ": skipping " + file.path + " (not installed into site-packages)");
+        continue;
+      }
+    }
+    tree[relative] = TreeFile{{}, file.data, path.string() + ":" + file.path, copy_mode(file.mode)};
+  }
+  for (auto& resource : placed_in(classify_tree(tree, ClassifyOptions{}), layout::kThirdPartyDir)) {
+    out.resources.push_back(std::move(resource));
+  }
+  add_distributions(out, tree, {}, true);
+}
+
+std::string resource_key(const Resource& r) { return std::string(blob::kind_name(r.kind)) + " '" + r.name + "'"; }
+
+// Settles resources that more than one source provides: the app's own trees win over the
+// stdlib (as the script's directory does on sys.path); any other clash is an error.
+std::vector<Resource> settle_duplicates(std::vector<Resource> resources, std::size_t stdlib_count) {
+  std::map<std::pair<blob::Kind, std::string>, std::size_t> seen;
+  std::vector<bool> dropped(resources.size(), false);
+  // A directory without __init__.py is a namespace package only if no module of that name
+  // exists anywhere: python's finders take a module file or an extension module first
+  // (cryptography has bindings/_rust.abi3.so beside a bindings/_rust/ of type stubs).
+  std::set<std::string> modules;
+  for (const auto& r : resources) {
+    if (r.kind == blob::Kind::Extension || (r.kind == blob::Kind::Module && !(r.flags & blob::kFlagNamespace))) {
+      modules.insert(r.name);
+    }
+  }
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    if ((resources[i].flags & blob::kFlagNamespace) && modules.contains(resources[i].name)) dropped[i] = true;
+  }
+  std::vector<std::string> clashes;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    if (dropped[i]) continue;
+    const auto key = std::make_pair(resources[i].kind, resources[i].name);
+    const auto [it, inserted] = seen.emplace(key, i);
+    if (inserted) continue;
+    if (it->second < stdlib_count) {
+      if (resources[i].kind == blob::Kind::Module) {
+        warning(resource_key(resources[i]) + " from " + resources[i].origin + " shadows the standard library's");
+      }
+      dropped[it->second] = true;
+      it->second = i;
+    } else if ((resources[i].flags & blob::kFlagNamespace) && (resources[it->second].flags & blob::kFlagNamespace)) {
+      dropped[i] = true;  // portions of one namespace package
+    } else {
+      clashes.push_back(resource_key(resources[i]) + ": " + resources[it->second].origin + " and " + resources[i].origin);
+    }
+  }
+  if (!clashes.empty()) {
+    std::string message = std::to_string(clashes.size()) + " resource(s) are provided twice:";
+    for (const auto& clash : clashes) message += "\n  " + clash;
+    throw UserError(message);
+  }
+  std::vector<Resource> out;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    if (!dropped[i]) out.push_back(std::move(resources[i]));
+  }
+  return out;
+}
+
+void warn_missing_requirements(const std::vector<Distribution>& distributions) {
+  std::set<std::string> present;
+  for (const auto& distribution : distributions) present.insert(normalize_distribution_name(distribution.name));
+  for (const auto& distribution : distributions) {
+    std::string missing;
+    for (const auto& required : distribution.requires_dist) {
+      if (!present.contains(required)) missing += (missing.empty() ? "" : ", ") + required;
+    }
+    if (!missing.empty()) {
+      warning("distribution " + distribution.name + " requires " + missing +
+              ", which is not included (add it to packages.site_packages or packages.wheels)");
+    }
+  }
+}
+
+}  // namespace
+
+Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir, const fs::path& output_dir) {
+  Collection out;
+  out.resources = collect_stdlib(config, stdlib_dir);
+  Resource support;  // importlib.resources/metadata adapters, imported only when used
+  support.kind = blob::Kind::Module;
+  support.name = support.routing_name = "_freeze_resources";
+  support.relative_path = std::string(layout::kStdlibDir) + "/_freeze_resources.py";
+  support.origin = "freeze";
+  support.flags = blob::kFlagStdlib;
+  support.data = kFreezeResourcesSource;
+  out.resources.push_back(std::move(support));
+  const std::size_t stdlib_count = out.resources.size();
+  for (const auto& root : config.package_paths) {
+    for (auto& resource :
+         placed_in(classify_tree(tree_from_directory(root, std::nullopt, {output_dir}), ClassifyOptions{}), layout::kAppDir)) {
+      out.resources.push_back(std::move(resource));
+    }
+  }
+  for (const auto& site : config.site_packages) collect_site_packages(out, site);
+  for (const auto& wheel : config.wheels) collect_wheel(out, wheel);
+  out.resources = settle_duplicates(std::move(out.resources), stdlib_count);
+  warn_missing_requirements(out.distributions);
+  return out;
+}
+
+}  // namespace freeze::packager

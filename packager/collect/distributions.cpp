@@ -1,0 +1,220 @@
+#include "packager/collect/distributions.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <sstream>
+
+#include "packager/config/app_config.h"
+#include "packager/config/environment_markers.h"
+
+namespace freeze::packager {
+namespace {
+
+std::string trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return std::string(text);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// Header fields of an RFC 822-style METADATA/PKG-INFO (up to the first blank line).
+std::vector<std::pair<std::string, std::string>> header_fields(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& line : lines_of(text)) {
+    if (line.empty()) break;
+    if (std::isspace(static_cast<unsigned char>(line[0]))) continue;  // continuation
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    fields.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  }
+  return fields;
+}
+
+// The distribution name a requirement line names ("Jinja2 (>=3.0) ; python_version < '3.8'"
+// -> "jinja2"), or empty if its environment marker excludes the embedded interpreter (an
+// extra, another platform, another Python). A marker that does not parse keeps it.
+std::string required_name(const std::string& requirement) {
+  const auto semicolon = requirement.find(';');
+  if (semicolon != std::string::npos && evaluate_marker(requirement.substr(semicolon + 1)) == false) return {};
+  std::size_t end = 0;
+  while (end < requirement.size() &&
+         (std::isalnum(static_cast<unsigned char>(requirement[end])) || std::strchr("-_.", requirement[end]))) {
+    ++end;
+  }
+  return normalize_distribution_name(requirement.substr(0, end));
+}
+
+// Whether a requires.txt section applies: "[:python_version < '3.8']" by its marker, an extra
+// ("[socks]", "[socks:sys_platform == 'win32']") never, since no extras are requested.
+bool requires_section_applies(const std::string& header) {
+  const std::string inside = trim(std::string_view(header).substr(1, header.find(']') - 1));
+  const auto colon = inside.find(':');
+  if (!trim(inside.substr(0, colon)).empty()) return false;
+  return colon == std::string::npos || evaluate_marker(inside.substr(colon + 1)) != false;
+}
+
+std::string first_component(const std::string& path) { return path.substr(0, path.find('/')); }
+
+// The importable top-level name a RECORD path provides, or empty.
+std::string top_level_of(const std::string& path) {
+  const std::string head = first_component(path);
+  if (head == path) {  // a file at the root: module.py or an extension
+    if (path.ends_with(".py")) return path.substr(0, path.size() - 3);
+    return extension_module_stem(path);
+  }
+  return is_identifier(head) ? head : std::string();
+}
+
+}  // namespace
+
+std::string normalize_distribution_name(std::string_view name) {
+  std::string out;
+  bool separator = false;
+  for (const char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      separator = true;
+      continue;
+    }
+    if (separator && !out.empty()) out += '-';
+    separator = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::vector<Distribution> find_distributions(const FileTree& tree) {
+  std::vector<Distribution> distributions;
+  std::set<std::string> seen;
+  for (const auto& [path, file] : tree) {
+    const std::string head = first_component(path);
+    const bool dist_info = head.ends_with(".dist-info");
+    const bool egg_info = head.ends_with(".egg-info");
+    if ((!dist_info && !egg_info) || !seen.insert(head).second) continue;
+
+    Distribution distribution;
+    distribution.directory = head;
+    const bool single_file = head == path;  // Debian: "foo-1.0.egg-info" may be PKG-INFO itself
+    const std::string metadata_path = single_file ? head : head + (dist_info ? "/METADATA" : "/PKG-INFO");
+    if (const auto it = tree.find(metadata_path); it != tree.end()) {
+      for (const auto& [key, value] : header_fields(it->second.read())) {
+        if (key == "Name") distribution.name = value;
+        if (key == "Version") distribution.version = value;
+        if (key == "Requires-Dist") {
+          if (auto required = required_name(value); !required.empty()) distribution.requires_dist.push_back(required);
+        }
+      }
+    }
+    if (const auto it = tree.find(head + "/top_level.txt"); it != tree.end()) {
+      for (const auto& line : lines_of(it->second.read())) {
+        // mypyc's helper module, "<hash>__mypyc", is no identifier but a top-level module all the same.
+        if (const auto name = trim(line); is_dotted_name(name) || (name.ends_with("__mypyc") && is_dotted_name("_" + name))) {
+          distribution.top_level.insert(name.substr(0, name.find('.')));
+        }
+      }
+    }
+    if (const auto it = tree.find(head + "/RECORD"); it != tree.end()) {
+      for (const auto& line : lines_of(it->second.read())) {
+        std::string record_path = line.substr(0, line.find(','));
+        if (record_path.size() >= 2 && record_path.front() == '"') record_path = record_path.substr(1, record_path.size() - 2);
+        const std::string top = first_component(record_path);
+        if (top.ends_with(".libs") && top != record_path) distribution.library_dirs.insert(top);
+        if (const auto name = top_level_of(record_path); !name.empty() && distribution.top_level.empty()) {
+          distribution.top_level.insert(name);
+        }
+      }
+    }
+    if (const auto it = tree.find(head + "/requires.txt"); it != tree.end()) {  // egg-info
+      bool applies = true;
+      for (const auto& line : lines_of(it->second.read())) {
+        const auto text = trim(line);
+        if (!text.empty() && text.front() == '[') {
+          applies = requires_section_applies(text);
+          continue;
+        }
+        if (!applies) continue;
+        if (auto required = required_name(text); !required.empty()) distribution.requires_dist.push_back(required);
+      }
+    }
+    if (distribution.name.empty()) distribution.name = head.substr(0, head.find('-'));
+    if (distribution.top_level.empty()) {
+      std::string guess = distribution.name;
+      std::replace(guess.begin(), guess.end(), '-', '_');
+      distribution.top_level.insert(guess);
+    }
+    distributions.push_back(std::move(distribution));
+  }
+  return distributions;
+}
+
+std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution) {
+  std::vector<Resource> out;
+  const std::string routing = *distribution.top_level.begin();
+  for (auto it = tree.lower_bound(distribution.directory); it != tree.end(); ++it) {
+    const std::string& path = it->first;
+    const bool single_file = path == distribution.directory;
+    if (!single_file && !path.starts_with(distribution.directory + "/")) {
+      if (path > distribution.directory + "/") break;
+      continue;
+    }
+    Resource resource;
+    resource.kind = blob::Kind::Metadata;
+    resource.name = single_file ? path + "/PKG-INFO" : path;
+    resource.relative_path = resource.name;
+    resource.routing_name = routing;
+    resource.origin = it->second.origin;
+    resource.data = it->second.read();
+    out.push_back(std::move(resource));
+  }
+  return out;
+}
+
+std::vector<Resource> shared_library_resources(const FileTree& tree, const std::set<std::string>& dirs) {
+  std::vector<Resource> out;
+  for (const auto& dir : dirs) {
+    const std::string prefix = dir + "/";
+    for (auto it = tree.lower_bound(prefix); it != tree.end() && it->first.starts_with(prefix); ++it) {
+      Resource library;
+      library.kind = blob::Kind::SharedLibrary;
+      library.name = it->first;
+      library.relative_path = it->first;
+      library.routing_name = dir.substr(0, dir.size() - 5);  // the package it serves
+      library.origin = it->second.origin;
+      library.data = it->second.read();
+      out.push_back(std::move(library));
+    }
+  }
+  return out;
+}
+
+std::string find_console_script(const std::vector<Resource>& metadata, const std::string& name) {
+  for (const auto& resource : metadata) {
+    if (!resource.name.ends_with("/entry_points.txt")) continue;
+    bool in_section = false;
+    for (const auto& line : lines_of(resource.data)) {
+      const auto text = trim(line);
+      if (text.starts_with("[")) {
+        in_section = text == "[console_scripts]";
+        continue;
+      }
+      const auto equals = text.find('=');
+      if (in_section && equals != std::string::npos && trim(text.substr(0, equals)) == name) {
+        auto value = trim(text.substr(equals + 1));
+        if (const auto bracket = value.find('['); bracket != std::string::npos) value = trim(value.substr(0, bracket));
+        return value;
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,63 @@
+// A set of files laid out like site-packages (a directory, or a wheel's members), and their
+// classification into modules, package data, extension modules and distributions.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "packager/build/resource.h"
+
+namespace freeze::packager {
+
+struct TreeFile {
+  std::filesystem::path disk;  // read from here when `bytes` is empty
+  std::optional<std::string> bytes;
+  std::string origin;  // for messages
+  unsigned mode = 0644;  // permissions a copy on the filesystem gets (see copy_mode)
+
+  std::string read() const;  // throws UserError
+};
+
+// Key: path relative to the tree root, '/'-separated.
+using FileTree = std::map<std::string, TreeFile>;
+
+// Files below `root` (listed, not read), skipping __pycache__ and *.pyc. With `top_level`, only
+// the top-level modules and packages named in it. Throws UserError if it cannot be read.
+// Distribution metadata directories (*.dist-info, *.egg-info) and *.libs directories are
+// listed as well when `top_level` is given.
+// Hidden entries (".git", ".venv", ...) and the directories in `skip` (the build's output
+// directory) are never listed.
+FileTree tree_from_directory(const std::filesystem::path& root,
+                             const std::optional<std::set<std::string>>& top_level = std::nullopt,
+                             const std::vector<std::filesystem::path>& skip = {});
+
+struct ClassifyOptions {
+  bool stdlib = false;
+  bool namespace_packages = true;  // directories with modules but no __init__.py
+  bool data_files = true;
+  // Dotted names or fnmatch globs left out with everything below them.
+  std::vector<std::string> exclude;
+};
+
+// Modules (source in `data`), package data and extension modules of the tree. Metadata and
+// .libs directories are left to distributions.h.
+std::vector<Resource> classify_tree(const FileTree& tree, const ClassifyOptions& options);
+
+// The module name an extension file name gives ("_core" for "_core.cpython-311-x86_64-linux-gnu.so"),
+// or empty if the name is not an extension module for this interpreter.
+std::string extension_module_stem(std::string_view filename);
+
+// The permissions of a copy of a file whose mode is `source_mode`: 0644 plus the source's
+// execute bits (a script or a zip with a launcher header stays runnable), never setuid, setgid,
+// sticky or group/world-writable.
+unsigned copy_mode(unsigned source_mode);
+
+// True if `name` is `prefix` or below it; `prefix` may be an fnmatch glob ("*.tests").
+bool name_matches(std::string_view name, std::string_view pattern);
+
+}  // namespace freeze::packager

@@ -1,0 +1,705 @@
+#include "packager/commands/init_command.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "packager/config/app_config.h"
+#include "packager/support/console.h"
+#include "packager/config/environment_markers.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+bool is_dir(const fs::path& path) {
+  std::error_code error;
+  return fs::is_directory(path, error);
+}
+
+bool is_file(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error);
+}
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// PEP 503: lower case, runs of "-", "_" and "." become "-".
+std::string normalise_project_name(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      if (out.empty() || out.back() != '-') out += '-';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+std::string trim(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  const auto end = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// A TOML basic string.
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
+  return out + "]";
+}
+
+// ---- pyproject.toml --------------------------------------------------------------------------
+
+struct Script {
+  std::string name;
+  std::string target;  // "pkg.cli:main"
+};
+
+struct Project {
+  bool present = false;
+  std::string name;
+  std::vector<Script> scripts;      // [project.scripts], then [project.gui-scripts]
+  std::vector<std::string> dependencies;
+  std::vector<std::string> source_roots;  // from build-backend settings, relative
+};
+
+std::vector<Script> read_scripts(const toml::table* table) {
+  std::vector<Script> scripts;
+  if (table == nullptr) return scripts;
+  for (const auto& [key, value] : *table) {
+    if (!value.is_string()) continue;
+    std::string target = value.as_string()->get();
+    target = trim(target.substr(0, target.find('[')));  // "pkg.cli:main [extra]"
+    scripts.push_back({std::string(key.str()), target});
+  }
+  return scripts;
+}
+
+Project read_pyproject(const fs::path& file) {
+  Project project;
+  if (!is_file(file)) return project;
+  toml::table document;
+  try {
+    document = toml::parse_file(file.string());
+  } catch (const toml::parse_error& error) {
+    std::ostringstream out;
+    out << file.string() << ':' << error.source().begin.line << ':' << error.source().begin.column
+        << ": invalid TOML: " << error.description() << " (fix it, or pass --name and --entry)";
+    throw UserError(out.str());
+  }
+  if (document["tool"]["freeze"].is_table()) {
+    throw UserError(file.string() + ": already has a [tool.freeze] table, which `freeze build " + file.string() +
+                    "` uses; freeze init writes an app.toml only for projects without one");
+  }
+  project.present = true;
+  if (const auto name = document["project"]["name"].value<std::string>()) project.name = *name;
+  project.scripts = read_scripts(document["project"]["scripts"].as_table());
+  for (auto& script : read_scripts(document["project"]["gui-scripts"].as_table())) project.scripts.push_back(script);
+  if (const auto* dependencies = document["project"]["dependencies"].as_array()) {
+    for (const auto& item : *dependencies) {
+      if (item.is_string()) project.dependencies.push_back(item.as_string()->get());
+    }
+  }
+  // Where the build backend takes the packages from.
+  if (const auto dir = document["tool"]["setuptools"]["package-dir"][""].value<std::string>()) {
+    project.source_roots.push_back(*dir);
+  }
+  if (const auto* where = document["tool"]["setuptools"]["packages"]["find"]["where"].as_array()) {
+    for (const auto& item : *where) {
+      if (item.is_string()) project.source_roots.push_back(item.as_string()->get());
+    }
+  }
+  if (const auto* packages = document["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"].as_array()) {
+    for (const auto& item : *packages) {
+      if (!item.is_string()) continue;
+      const fs::path parent = fs::path(item.as_string()->get()).parent_path();
+      project.source_roots.push_back(parent.empty() ? "." : parent.string());
+    }
+  }
+  if (const auto* packages = document["tool"]["poetry"]["packages"].as_array()) {
+    for (const auto& item : *packages) {
+      if (const auto from = item.as_table() ? (*item.as_table())["from"].value<std::string>() : std::nullopt) {
+        project.source_roots.push_back(*from);
+      }
+    }
+  }
+  return project;
+}
+
+std::vector<std::string> read_requirements_txt(const fs::path& file) {
+  std::vector<std::string> requirements;
+  if (!is_file(file)) return requirements;
+  std::istringstream in(read_text(file));
+  for (std::string line; std::getline(in, line);) {
+    line = trim(line.substr(0, line.find(" #")));
+    if (line.empty() || line[0] == '#' || line[0] == '-') continue;  // comments, -r, -e, --options
+    requirements.push_back(line);
+  }
+  return requirements;
+}
+
+// ---- finding the code ------------------------------------------------------------------------
+
+// Directories and files of a project root that are not the app.
+bool is_project_clutter(const std::string& name) {
+  static const std::set<std::string> kClutter = {
+      "tests", "test", "testing", "docs", "doc", "examples", "example", "scripts", "tools", "build", "dist",
+      "venv", "env", "site-packages", "node_modules", "setup", "conftest", "noxfile", "fabfile", "tasks", "manage"};
+  return name.empty() || name[0] == '.' || name[0] == '_' || kClutter.contains(lower(name)) || name.starts_with("test_");
+}
+
+struct Candidate {
+  std::string name;    // top-level import name
+  bool package = false;
+  fs::path path;       // the package directory or module file
+};
+
+bool holds_python(const fs::path& dir) {
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (it->path().extension() == ".py") return true;
+  }
+  return false;
+}
+
+std::vector<Candidate> find_candidates(const fs::path& root, bool flat) {
+  std::vector<Candidate> out;
+  std::error_code error;
+  std::vector<fs::directory_entry> entries;
+  for (const auto& entry : fs::directory_iterator(root, error)) entries.push_back(entry);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path() < b.path(); });
+  for (const auto& entry : entries) {
+    const std::string file_name = entry.path().filename().string();
+    if (entry.is_directory(error)) {
+      if (!is_identifier(file_name) || (flat && is_project_clutter(file_name)) || file_name == "__pycache__") continue;
+      if (is_file(entry.path() / "__init__.py") || (!flat && holds_python(entry.path()))) {
+        out.push_back({file_name, true, entry.path()});
+      }
+    } else if (entry.path().extension() == ".py") {
+      const std::string stem = entry.path().stem().string();
+      if (!is_identifier(stem) || (flat && is_project_clutter(stem))) continue;
+      out.push_back({stem, false, entry.path()});
+    }
+  }
+  return out;
+}
+
+bool defines_main(const fs::path& file) {
+  if (!is_file(file)) return false;
+  const std::string text = read_text(file);
+  return text.find("\ndef main(") != std::string::npos || text.starts_with("def main(");
+}
+
+bool has_main_guard(const fs::path& file) {
+  const std::string text = read_text(file);
+  return text.find("__name__ == \"__main__\"") != std::string::npos ||
+         text.find("__name__ == '__main__'") != std::string::npos;
+}
+
+// How a candidate is started, or empty if that cannot be told.
+std::string entry_for(const Candidate& candidate, std::string* why) {
+  if (!candidate.package) {
+    if (has_main_guard(candidate.path)) {
+      *why = candidate.path.filename().string() + " has an `if __name__ == \"__main__\":` block: it runs like python -m " +
+             candidate.name;
+      return candidate.name;
+    }
+    if (defines_main(candidate.path)) {
+      *why = candidate.path.filename().string() + " defines main()";
+      return candidate.name + ":main";
+    }
+    *why = candidate.path.filename().string() + " runs as a script (like python -m " + candidate.name + ")";
+    return candidate.name;
+  }
+  if (is_file(candidate.path / "__main__.py")) {
+    *why = candidate.name + "/__main__.py: it runs like python -m " + candidate.name;
+    return candidate.name;
+  }
+  for (const char* module : {"cli", "main", "app", "__init__"}) {
+    const fs::path file = candidate.path / (std::string(module) + ".py");
+    if (defines_main(file)) {
+      *why = candidate.name + "/" + module + ".py defines main()";
+      return std::string(module) == "__init__" ? candidate.name + ":main" : candidate.name + "." + module + ":main";
+    }
+  }
+  return {};
+}
+
+// ---- dependencies from this machine ----------------------------------------------------------
+
+struct InstalledDistribution {
+  std::string name;  // as the metadata spells it
+  fs::path site_dir;
+  fs::path metadata;  // *.dist-info or *.egg-info (directory or file)
+  std::vector<std::string> top_level;
+  std::vector<std::string> requires_dist;
+};
+
+std::vector<std::string> metadata_headers(const std::string& text, std::string_view header) {
+  std::vector<std::string> values;
+  std::istringstream in(text);
+  const std::string prefix = std::string(header) + ":";
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line == "\r") break;  // the body starts
+    if (line.starts_with(prefix)) values.push_back(trim(line.substr(prefix.size())));
+  }
+  return values;
+}
+
+// The distributions installed in `site_dir`, by normalised name.
+std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_dir) {
+  std::map<std::string, InstalledDistribution> out;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(site_dir, error)) {
+    const std::string file_name = entry.path().filename().string();
+    const bool dist_info = file_name.ends_with(".dist-info");
+    const bool egg_info = file_name.ends_with(".egg-info");
+    if (!dist_info && !egg_info) continue;
+    InstalledDistribution distribution;
+    distribution.site_dir = site_dir;
+    distribution.metadata = entry.path();
+    std::string metadata_text;
+    if (entry.is_directory(error)) {
+      metadata_text = read_text(entry.path() / (dist_info ? "METADATA" : "PKG-INFO"));
+      std::istringstream top(read_text(entry.path() / "top_level.txt"));
+      for (std::string line; std::getline(top, line);) {
+        if (!trim(line).empty()) distribution.top_level.push_back(trim(line));
+      }
+      if (distribution.top_level.empty() && dist_info) {  // from RECORD
+        std::set<std::string> names;
+        std::istringstream record(read_text(entry.path() / "RECORD"));
+        for (std::string line; std::getline(record, line);) {
+          const std::string path = line.substr(0, line.find(','));
+          const auto slash = path.find('/');
+          std::string first = path.substr(0, slash);
+          if (first.ends_with(".dist-info") || first.ends_with(".data") || first.starts_with("..") || first == "__pycache__" ||
+              first.ends_with(".libs")) {
+            continue;
+          }
+          if (slash == std::string::npos) {
+            if (!first.ends_with(".py") && first.find(".so") == std::string::npos) continue;
+            first = first.substr(0, first.find('.'));
+          }
+          if (is_identifier(first)) names.insert(first);
+        }
+        distribution.top_level.assign(names.begin(), names.end());
+      }
+      if (egg_info) {
+        std::istringstream requires_txt(read_text(entry.path() / "requires.txt"));
+        // Sections: "[extra]" and "[extra:marker]" are for extras, "[:marker]" applies by its marker.
+        bool extra_section = false;
+        std::string section_marker;
+        for (std::string line; std::getline(requires_txt, line);) {
+          line = trim(line);
+          if (line.starts_with("[")) {
+            const std::string inside = line.substr(1, line.find(']') - 1);
+            const auto colon = inside.find(':');
+            extra_section = !trim(inside.substr(0, colon)).empty();
+            section_marker = colon == std::string::npos ? "" : inside.substr(colon + 1);
+            continue;
+          }
+          if (line.empty() || extra_section) continue;
+          distribution.requires_dist.push_back(section_marker.empty() ? line : line + " ; " + section_marker);
+        }
+      }
+    } else {
+      metadata_text = read_text(entry.path());  // an egg-info file (PKG-INFO format)
+    }
+    const auto names = metadata_headers(metadata_text, "Name");
+    distribution.name = names.empty() ? file_name.substr(0, file_name.find('-')) : names.front();
+    if (dist_info) distribution.requires_dist = metadata_headers(metadata_text, "Requires-Dist");
+    if (distribution.top_level.empty()) {  // a module named like the project
+      std::string guess = normalise_project_name(distribution.name);
+      std::replace(guess.begin(), guess.end(), '-', '_');
+      if (is_dir(site_dir / guess) || is_file(site_dir / (guess + ".py"))) distribution.top_level.push_back(guess);
+    }
+    // Keep only top-level names that are really there.
+    std::erase_if(distribution.top_level, [&](const std::string& name) {
+      if (is_dir(site_dir / name) || is_file(site_dir / (name + ".py"))) return false;
+      for (const auto& file : fs::directory_iterator(site_dir, error)) {
+        const std::string other = file.path().filename().string();
+        if (other.starts_with(name + ".") && other.ends_with(".so")) return false;
+      }
+      return true;
+    });
+    const std::string key = normalise_project_name(distribution.name);
+    if (!out.contains(key)) out.emplace(key, std::move(distribution));
+  }
+  return out;
+}
+
+struct Requirement {
+  std::string name;  // normalised
+  std::string text;
+  bool applies = true;
+};
+
+// "name[extra] >=1.0 ; marker". The marker is evaluated for the embedded interpreter (CPython
+// 3.11 on Linux x86_64, no extras): requirements for extras, other platforms or other Pythons
+// do not apply. One that does not parse is kept.
+Requirement parse_requirement(const std::string& text) {
+  Requirement requirement;
+  requirement.text = trim(text);
+  std::size_t end = 0;
+  while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+                               text[end] == '_' || text[end] == '.')) {
+    ++end;
+  }
+  requirement.name = normalise_project_name(trim(text.substr(0, end)));
+  if (const auto semicolon = text.find(';'); semicolon != std::string::npos) {
+    requirement.applies = evaluate_marker(text.substr(semicolon + 1)) != false;
+  }
+  return requirement;
+}
+
+struct Dependencies {
+  std::map<fs::path, std::vector<std::string>> include;  // site dir -> top-level names (in order)
+  std::vector<std::string> found;                         // "PyYAML (yaml)"
+  std::vector<std::string> missing;                       // requirement texts
+};
+
+Dependencies resolve_dependencies(const std::vector<std::string>& requirements, const std::vector<fs::path>& site_dirs,
+                                  const std::string& own_name) {
+  std::vector<std::map<std::string, InstalledDistribution>> sites;
+  for (const auto& dir : site_dirs) sites.push_back(scan_site_dir(dir));
+  Dependencies out;
+  std::set<std::string> seen = {normalise_project_name(own_name)};
+  std::vector<Requirement> queue;
+  for (const auto& text : requirements) queue.push_back(parse_requirement(text));
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    const Requirement requirement = queue[i];
+    if (!requirement.applies || requirement.name.empty() || !seen.insert(requirement.name).second) continue;
+    const InstalledDistribution* found = nullptr;
+    for (const auto& site : sites) {
+      if (const auto it = site.find(requirement.name); it != site.end()) {
+        found = &it->second;
+        break;
+      }
+    }
+    if (found == nullptr || found->top_level.empty()) {
+      out.missing.push_back(requirement.text);
+      continue;
+    }
+    auto& names = out.include[found->site_dir];
+    for (const auto& name : found->top_level) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    std::string joined;
+    for (const auto& name : found->top_level) joined += (joined.empty() ? "" : ", ") + name;
+    out.found.push_back(found->name + " (" + joined + ")");
+    for (const auto& text : found->requires_dist) queue.push_back(parse_requirement(text));
+  }
+  return out;
+}
+
+std::vector<fs::path> site_directories(const fs::path& project_dir) {
+  std::vector<fs::path> dirs;
+  for (const char* venv : {".venv", "venv", "env"}) {  // the project's own virtual environment first
+    const fs::path site = project_dir / venv / "lib" / "python3.11" / "site-packages";
+    if (is_dir(site)) dirs.push_back(site.lexically_normal());
+  }
+  for (const char* system : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) {
+    if (is_dir(system)) dirs.push_back(system);
+  }
+  return dirs;
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+std::string relative_to(const fs::path& path, const fs::path& base) {
+  const fs::path relative = fs::absolute(path).lexically_normal().lexically_relative(fs::absolute(base).lexically_normal());
+  if (relative.empty() || relative.string().starts_with("..")) return fs::absolute(path).lexically_normal().string();
+  return relative.string();
+}
+
+}  // namespace
+
+fs::path find_config(const fs::path& given) {
+  auto in_directory = [](const fs::path& dir) -> std::optional<fs::path> {
+    if (is_file(dir / "app.toml")) return dir / "app.toml";
+    const fs::path pyproject = dir / "pyproject.toml";
+    if (is_file(pyproject) && read_text(pyproject).find("[tool.freeze") != std::string::npos) return pyproject;
+    return std::nullopt;
+  };
+  if (!given.empty() && !is_dir(given)) return given;  // a file (load_app_config says if it is missing)
+  const fs::path dir = given.empty() ? fs::path(".") : given;
+  if (auto found = in_directory(dir)) return found->lexically_normal();
+  const std::string where = given.empty() ? "the current directory" : dir.string();
+  throw UserError("no app.toml in " + where + " (and no pyproject.toml with a [tool.freeze] table): run `freeze init" +
+                  (given.empty() ? std::string() : " " + dir.string()) + "` to write one, or give the config's path");
+}
+
+InitResult init_project(const InitOptions& options) {
+  const fs::path dir = options.directory.empty() ? fs::path(".") : options.directory;
+  if (!is_dir(dir)) throw UserError(dir.string() + ": no such directory (freeze init DIR writes DIR/app.toml)");
+  const fs::path target = dir / "app.toml";
+  if (fs::exists(target)) {
+    throw UserError(target.string() +
+                    ": already exists; freeze init never overwrites a file (edit it, or remove it and run freeze init again)");
+  }
+
+  std::vector<std::string> notes;  // why each value was chosen, printed and written as comments
+  const fs::path pyproject_file = dir / "pyproject.toml";
+  const Project project = read_pyproject(pyproject_file);
+
+  // Where the code is: the build backend's setting, else src/, else the project directory.
+  std::string source_root;
+  for (const auto& root : project.source_roots) {
+    if (is_dir(dir / root)) {
+      source_root = root;
+      notes.push_back("packages.paths: " + root + " (the build backend's package directory in pyproject.toml)");
+      break;
+    }
+  }
+  if (source_root.empty()) {
+    if (is_dir(dir / "src") && !find_candidates(dir / "src", false).empty()) {
+      source_root = "src";
+      notes.push_back("packages.paths: src (a src/ layout)");
+    } else {
+      source_root = ".";
+      notes.push_back("packages.paths: . (the code sits in the project directory)");
+    }
+  }
+  const fs::path root_dir = dir / source_root;
+  const bool flat = source_root == ".";
+  const std::vector<Candidate> candidates = find_candidates(root_dir, flat);
+
+  // The entry point.
+  std::string entry = options.entry;
+  std::string entry_comment;
+  std::vector<std::string> other_scripts;
+  if (!entry.empty()) {
+    const auto colon = entry.find(':');
+    if (!is_dotted_name(entry.substr(0, colon)) || (colon != std::string::npos && !is_dotted_name(entry.substr(colon + 1))) ||
+        entry.starts_with("console_script:")) {
+      if (!entry.starts_with("console_script:")) {
+        throw UserError("--entry '" + entry + "' is not \"module\" or \"module:function\" (dotted Python names)");
+      }
+    }
+    entry_comment = "given with --entry";
+  } else if (!project.scripts.empty()) {
+    const Script* chosen = &project.scripts.front();
+    for (const auto& script : project.scripts) {
+      if (normalise_project_name(script.name) == normalise_project_name(project.name)) chosen = &script;
+    }
+    entry = chosen->target;
+    entry_comment = "[project.scripts] " + chosen->name + " in pyproject.toml";
+    for (const auto& script : project.scripts) {
+      if (&script != chosen) other_scripts.push_back(script.name + " = " + quote(script.target));
+    }
+  } else {
+    std::vector<std::pair<const Candidate*, std::string>> runnable;
+    std::vector<std::string> reasons;
+    for (const auto& candidate : candidates) {
+      std::string why;
+      const std::string candidate_entry = entry_for(candidate, &why);
+      if (!candidate_entry.empty()) {
+        runnable.emplace_back(&candidate, candidate_entry);
+        reasons.push_back(why);
+      }
+    }
+    // One candidate: take it. Several: the ones that say how they run (a __main__, a main guard).
+    if (candidates.size() == 1 && runnable.size() == 1) {
+      entry = runnable.front().second;
+      entry_comment = reasons.front();
+    } else if (runnable.size() == 1) {
+      entry = runnable.front().second;
+      entry_comment = reasons.front();
+    } else if (candidates.empty()) {
+      throw UserError("found no Python package or module in " + root_dir.lexically_normal().string() +
+                      (flat ? " (nor in src/)" : "") +
+                      ": run freeze init in the project's directory, or pass --entry MODULE[:FUNCTION] and edit "
+                      "packages.paths afterwards");
+    } else {
+      std::string names;
+      for (const auto& candidate : candidates) names += (names.empty() ? "" : ", ") + candidate.name;
+      throw UserError("cannot tell how to start the app in " + root_dir.lexically_normal().string() + " (found " + names +
+                      "; " + (runnable.empty() ? "none has a __main__.py or main()" : "several can run") +
+                      "): pass --entry MODULE or --entry MODULE:FUNCTION (e.g. --entry " +
+                      (runnable.empty() ? candidates.front().name : runnable.front().second) + ")");
+    }
+  }
+
+  // The executable's name.
+  std::string name = options.name;
+  std::string name_comment = "given with --name";
+  if (name.empty() && !project.name.empty()) {
+    name = project.name;
+    name_comment = "[project] name in pyproject.toml";
+  }
+  if (name.empty()) {
+    name = entry.substr(0, entry.find_first_of(".:"));
+    if (name.starts_with("console_script:")) name = entry.substr(15);
+    name_comment = "the entry's top-level module";
+  }
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+    throw UserError("'" + name + "' cannot be a file name: pass --name NAME");
+  }
+
+  // Dependencies: pyproject.toml, else requirements.txt, found on this machine.
+  std::vector<std::string> requirements = project.dependencies;
+  std::string requirements_source = "[project] dependencies";
+  if (!project.present && requirements.empty()) {
+    requirements = read_requirements_txt(dir / "requirements.txt");
+    requirements_source = "requirements.txt";
+  }
+  const std::vector<fs::path> sites = site_directories(dir);
+  const Dependencies dependencies = resolve_dependencies(requirements, sites, project.name);
+
+  // Files in a flat layout that come along with "." (and would be better left out).
+  std::vector<std::string> extras;
+  if (flat) {
+    const std::string top = entry.substr(0, entry.find_first_of(".:"));
+    std::error_code error;
+    for (const auto& entry_file : fs::directory_iterator(root_dir, error)) {
+      const std::string file_name = entry_file.path().filename().string();
+      if (file_name.starts_with(".") || file_name == "dist" || file_name == "__pycache__") continue;
+      const bool module = entry_file.path().extension() == ".py" && entry_file.path().stem() != top;
+      const bool package = entry_file.is_directory(error) && file_name != top && holds_python(entry_file.path());
+      if (module || package) extras.push_back(file_name + (package ? "/" : ""));
+    }
+  }
+
+  std::ostringstream out;
+  out << "# freeze: how to build " << name << " into one executable (" << name << " -> dist/" << name << ").\n"
+      << "# Written by `freeze init`. Check it with `freeze check`, build it with `freeze build`;\n"
+      << "# every key is described in the README's app.toml reference (or `man freeze`).\n\n";
+  out << "[app]\n";
+  out << "name = " << quote(name) << "   # the executable's file name (" << name_comment << ")\n";
+  out << "entry = " << quote(entry) << "   # " << entry_comment << "\n";
+  out << "# \"module:function\" calls function() and exits with what it returns; \"module\" runs it like\n"
+      << "# python -m module; console_script:NAME runs an entry point of an included distribution.\n";
+  if (!other_scripts.empty()) {
+    out << "# Other scripts of this project (one executable runs one entry; copy this file to build another):\n";
+    for (const auto& script : other_scripts) out << "#   " << script << "\n";
+  }
+  out << "\n[python]\n"
+      << "# isolated = true     # ignore PYTHON* environment variables, like python -I\n"
+      << "# optimize = 0        # 1 drops asserts, 2 also docstrings (python -O / -OO)\n";
+  out << "\n[stdlib]\n"
+      << "# include = \"all\"     # the whole standard library, in memory; \"none\": only what start-up needs\n"
+      << "# exclude = " << quoted_list(default_stdlib_exclude()) << "   # the default\n";
+  out << "\n[packages]\n";
+  out << "paths = " << quoted_list({source_root}) << "   # your modules and packages";
+  if (!extras.empty()) {
+    out << "\n# Everything importable under \".\" comes along, including:";
+    std::string line;
+    for (const auto& extra : extras) line += (line.empty() ? " " : ", ") + extra;
+    out << line << "\n# (move the app into src/ and set paths = [\"src\"] to leave them out)";
+  }
+  out << "\n";
+  if (!dependencies.include.empty()) {
+    out << "# Dependencies (" << requirements_source << " and what they require), as installed on this machine:\n";
+    for (const auto& found : dependencies.found) out << "#   " << found << "\n";
+    out << "site_packages = [\n";
+    for (const auto& [site, names] : dependencies.include) {
+      out << "  { dir = " << quote(relative_to(site, dir)) << ", include = " << quoted_list(names) << " },\n";
+    }
+    out << "]\n";
+  } else {
+    out << "# Third-party packages: take them from an installed site-packages directory, or from wheels:\n"
+        << "# site_packages = [{ dir = \"/usr/lib/python3/dist-packages\", include = [\"yaml\"] }]\n";
+  }
+  if (!dependencies.missing.empty()) {
+    out << "# NOT FOUND on this machine (install them, then add their top-level packages above):\n";
+    for (const auto& missing : dependencies.missing) out << "#   " << missing << "\n";
+    out << "# e.g. apt install python3-<name>, or download wheels for CPython 3.11 into wheels/ and set\n"
+        << "# wheels = [\"wheels/*.whl\"]\n";
+  } else {
+    out << "# wheels = [\"wheels/*.whl\"]   # wheels for CPython 3.11 (py3-none-any, cp311, abi3), read directly\n";
+  }
+  out << "# bundle_system_libraries = true   # libssl, libsqlite3, libffi ... that extension modules need\n";
+  out << "\n# Where each resource lives: inside the executable (the default), or as files beside it.\n"
+      << "# [routing]\n"
+      << "# default = \"in-memory\"\n"
+      << "# Code that opens files next to its __file__ needs them on disk, e.g.:\n"
+      << "# [[routing.rule]]\n"
+      << "# name = \"mypackage\"\n"
+      << "# location = \"filesystem-relative\"\n";
+  const std::string text = out.str();
+
+  // "x": fail if it exists (no race with another writer).
+  std::FILE* file = std::fopen(target.c_str(), "wx");
+  if (file == nullptr) {
+    throw UserError(target.string() + ": cannot create it: " + std::strerror(errno));
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written) {
+    std::error_code error;
+    fs::remove(target, error);
+    throw UserError(target.string() + ": cannot write it (disk full?)");
+  }
+
+  note("wrote " + target.lexically_normal().string());
+  note("  name   " + name + "  (" + name_comment + ")");
+  note("  entry  " + entry + "  (" + entry_comment + ")");
+  for (const auto& why : notes) detail(why);
+  note("  paths  " + source_root);
+  for (const auto& [site, names] : dependencies.include) {
+    std::string joined;
+    for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;
+    note("  from " + site.string() + ": " + joined);
+  }
+  if (!dependencies.missing.empty()) {
+    std::string joined;
+    for (const auto& m : dependencies.missing) joined += (joined.empty() ? "" : ", ") + m;
+    warning("dependencies not installed on this machine: " + joined + " (see the comment in app.toml)");
+  }
+  if (!extras.empty()) {
+    std::string joined;
+    for (const auto& extra : extras) joined += (joined.empty() ? "" : ", ") + extra;
+    note("  note: paths = [\".\"] also takes " + joined + " (move the app into src/ to leave them out)");
+  }
+  try {
+    load_app_config(target);
+  } catch (const UserError& problem) {
+    warning(std::string("the new app.toml does not load yet: ") + problem.what());
+  }
+  const std::string shown = target.lexically_normal().string();
+  note("next: freeze check " + shown + "   (builds and imports every module, to find problems early)");
+  note("      freeze build " + shown + "   (writes " + (dir / "dist" / name).lexically_normal().string() + ")");
+  return {target, text};
+}
+
+}  // namespace freeze::packager

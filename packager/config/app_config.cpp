@@ -1,0 +1,416 @@
+#include "packager/config/app_config.h"
+
+#include <glob.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include "packager/support/console.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Formats "<file>:<line>: <key>: <message>".
+[[noreturn]] void fail(const AppConfig& config, const toml::node* node, std::string_view key, std::string_view message) {
+  std::ostringstream out;
+  out << config.config_file.string();
+  if (node != nullptr && node->source().begin.line != 0) out << ':' << node->source().begin.line;
+  out << ": " << config.key_prefix << key << ": " << message;
+  throw UserError(out.str());
+}
+
+void reject_unknown_keys(const AppConfig& config, const toml::table& table, std::string_view table_name,
+                         const std::set<std::string_view>& known) {
+  for (const auto& [key, node] : table) {
+    if (!known.contains(key.str())) {
+      std::string expected;
+      for (const auto& k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
+      const std::string where = table_name.empty() ? std::string(key.str()) : std::string(table_name) + "." + std::string(key.str());
+      fail(config, &node, where, "unknown key (expected one of: " + expected + ")");
+    }
+  }
+}
+
+const toml::table* get_table(const AppConfig& config, const toml::table& root, std::string_view name) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) fail(config, node, name, "must be a table ([" + std::string(name) + "])");
+  return node->as_table();
+}
+
+std::optional<std::string> get_string(const AppConfig& config, const toml::table& table, std::string_view table_name,
+                                      std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->is_string()) fail(config, node, std::string(table_name) + "." + std::string(key), "must be a string");
+  return node->as_string()->get();
+}
+
+std::optional<bool> get_bool(const AppConfig& config, const toml::table& table, std::string_view table_name,
+                             std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->is_boolean()) fail(config, node, std::string(table_name) + "." + std::string(key), "must be true or false");
+  return node->as_boolean()->get();
+}
+
+std::optional<std::vector<std::string>> get_string_array(const AppConfig& config, const toml::table& table,
+                                                         std::string_view table_name, std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  const std::string where = std::string(table_name) + "." + std::string(key);
+  if (!node->is_array()) fail(config, node, where, "must be an array of strings");
+  std::vector<std::string> values;
+  for (const auto& item : *node->as_array()) {
+    if (!item.is_string()) fail(config, &item, where, "must be an array of strings");
+    values.push_back(item.as_string()->get());
+  }
+  return values;
+}
+
+// pyproject.toml: [project] supplies defaults for [tool.freeze.app] name and entry.
+struct ProjectDefaults {
+  std::optional<std::string> name;   // [project] name
+  std::optional<std::string> entry;  // the [project.scripts] entry that the app runs
+  std::string entry_problem;         // why no entry could be taken from [project.scripts]
+};
+
+void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults& defaults) {
+  reject_unknown_keys(config, app, "app", {"name", "entry", "code"});
+  auto name = get_string(config, app, "app", "name");
+  if (!name) name = defaults.name;
+  if (!name) fail(config, &app, "app.name", "missing: the executable's name is required");
+  // Control characters (NUL, newline, escape sequences) make no sane file name and would reach
+  // the terminal in messages.
+  const bool control = std::any_of(name->begin(), name->end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+  if (control) fail(config, app.get("name"), "app.name", "must not contain control characters (newline, escape, NUL)");
+  if (name->empty() || *name == "." || *name == ".." || name->find('/') != std::string::npos) {
+    fail(config, app.get("name"), "app.name", "'" + *name + "' is not a valid file name");
+  }
+  config.name = *name;
+
+  auto entry = get_string(config, app, "app", "entry");
+  const auto code = get_string(config, app, "app", "code");
+  if (!entry && !code && defaults.entry) {
+    entry = defaults.entry;
+  } else if (!entry && !code && !defaults.entry_problem.empty()) {
+    fail(config, &app, "app.entry", "missing, and " + defaults.entry_problem);
+  }
+  if (entry.has_value() == code.has_value()) {
+    fail(config, &app, "app.entry", "set exactly one of app.entry (\"module\" or \"module:function\") and app.code");
+  }
+  if (code) {
+    config.code = *code;
+    if (config.code.empty()) fail(config, app.get("code"), "app.code", "must not be empty");
+    return;
+  }
+  if (entry->starts_with("console_script:")) {
+    config.console_script = entry->substr(std::string_view("console_script:").size());
+    if (config.console_script.empty()) fail(config, app.get("entry"), "app.entry", "console_script: needs a NAME");
+    return;
+  }
+  const auto colon = entry->find(':');
+  config.entry_module = entry->substr(0, colon);
+  config.entry_function = colon == std::string::npos ? "" : entry->substr(colon + 1);
+  if (!is_dotted_name(config.entry_module) || (colon != std::string::npos && !is_dotted_name(config.entry_function))) {
+    fail(config, app.get("entry"), "app.entry",
+         "'" + *entry + "' is not \"module\" or \"module:function\" (dotted Python names)");
+  }
+}
+
+void parse_python(AppConfig& config, const toml::table& python) {
+  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site"});
+  if (const auto isolated = get_bool(config, python, "python", "isolated")) config.isolated = *isolated;
+  if (const auto interpreter = get_bool(config, python, "python", "interpreter")) config.interpreter = *interpreter;
+  if (const auto unbuffered = get_bool(config, python, "python", "unbuffered")) config.unbuffered = *unbuffered;
+  if (const auto site = get_bool(config, python, "python", "site")) config.site = *site;
+  if (const toml::node* node = python.get("optimize")) {
+    const auto value = node->value<std::int64_t>();
+    if (!node->is_integer() || !value || *value < 0 || *value > 2) {
+      fail(config, node, "python.optimize", "must be 0, 1 or 2");
+    }
+    config.optimize = static_cast<int>(*value);
+  }
+}
+
+// A dotted module name, or an fnmatch glob over one ("*.tests", "encodings.cp*").
+bool is_module_pattern(std::string_view name) {
+  if (name.find_first_of("*?[") == std::string_view::npos) return is_dotted_name(name);
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.*?[]!-", c) != nullptr ||
+           static_cast<unsigned char>(c) >= 0x80;
+  });
+}
+
+void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
+  reject_unknown_keys(config, stdlib, "stdlib", {"include", "exclude", "add"});
+  if (const auto include = get_string(config, stdlib, "stdlib", "include")) {
+    if (*include == "all") {
+      config.stdlib_include = StdlibInclude::All;
+    } else if (*include == "none") {
+      config.stdlib_include = StdlibInclude::None;
+    } else if (*include == "reachable") {
+      config.stdlib_include = StdlibInclude::Reachable;
+    } else {
+      fail(config, stdlib.get("include"), "stdlib.include",
+           "must be \"all\", \"reachable\" or \"none\", not \"" + *include + "\"");
+    }
+  }
+  if (auto add = get_string_array(config, stdlib, "stdlib", "add")) {
+    for (const auto& name : *add) {
+      if (!is_dotted_name(name)) fail(config, stdlib.get("add"), "stdlib.add", "'" + name + "' is not a dotted module name");
+    }
+    config.stdlib_add = std::move(*add);
+  }
+  if (auto exclude = get_string_array(config, stdlib, "stdlib", "exclude")) {
+    for (const auto& name : *exclude) {
+      if (!is_module_pattern(name)) {
+        fail(config, stdlib.get("exclude"), "stdlib.exclude", "'" + name + "' is not a dotted module name or glob");
+      }
+    }
+    config.stdlib_exclude = std::move(*exclude);
+  }
+}
+
+fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path) {
+  const fs::path absolute = fs::absolute(config.base_dir / path).lexically_normal();
+  std::error_code error;
+  if (!fs::is_directory(absolute, error)) {
+    fail(config, node, key, "'" + path + "' is not a directory (" + absolute.string() + ")");
+  }
+  return absolute;
+}
+
+void parse_site_packages(AppConfig& config, const toml::node& node) {
+  const auto* array = node.as_array();
+  if (array == nullptr) fail(config, &node, "packages.site_packages", "must be an array of { dir = ..., include = [...] }");
+  for (const auto& item : *array) {
+    const auto* table = item.as_table();
+    if (table == nullptr) fail(config, &item, "packages.site_packages", "each entry must be { dir = ..., include = [...] }");
+    reject_unknown_keys(config, *table, "packages.site_packages", {"dir", "include"});
+    const auto dir = get_string(config, *table, "packages.site_packages", "dir");
+    if (!dir) fail(config, &item, "packages.site_packages.dir", "missing");
+    const auto include = get_string_array(config, *table, "packages.site_packages", "include");
+    if (!include || include->empty()) {
+      fail(config, &item, "packages.site_packages.include", "missing: list the top-level packages to take");
+    }
+    for (const auto& name : *include) {
+      // Any name import can reach at the top level: identifiers, and mypyc's "<hash>__mypyc".
+      const bool module_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return std::isalnum(c) || c == '_' || c >= 0x80;
+      });
+      if (!module_name) fail(config, table->get("include"), "packages.site_packages.include", "'" + name + "' is not a top-level module name");
+    }
+    config.site_packages.push_back({existing_directory(config, table->get("dir"), "packages.site_packages.dir", *dir), *include});
+  }
+}
+
+void parse_wheels(AppConfig& config, const toml::node* node, const std::vector<std::string>& patterns) {
+  for (const auto& pattern : patterns) {
+    const std::string absolute = fs::absolute(config.base_dir / pattern).lexically_normal().string();
+    glob_t matches{};
+    const int rc = ::glob(absolute.c_str(), 0, nullptr, &matches);
+    std::vector<fs::path> found(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
+    globfree(&matches);
+    if (found.empty()) fail(config, node, "packages.wheels", "'" + pattern + "' matches no file");
+    for (auto& path : found) config.wheels.push_back(std::move(path));
+  }
+}
+
+void parse_routing(AppConfig& config, const toml::table& routing) {
+  reject_unknown_keys(config, routing, "routing", {"default", "rule"});
+  std::string error;
+  if (const auto text = get_string(config, routing, "routing", "default")) {
+    const auto placement = parse_location(*text, &error);
+    if (!placement) fail(config, routing.get("default"), "routing.default", error);
+    if (const auto text = old_prefix_warning(config.key_prefix + "routing.default", *placement); !text.empty()) warning(text);
+    config.routing.default_placement = *placement;
+    config.routing.default_text = *text;
+  }
+  const toml::node* rules = routing.get("rule");
+  if (rules == nullptr) return;
+  if (!rules->is_array()) fail(config, rules, "routing.rule", "must be an array of tables ([[routing.rule]])");
+  for (const auto& item : *rules->as_array()) {
+    const auto* table = item.as_table();
+    if (table == nullptr) fail(config, &item, "routing.rule", "must be a table ([[routing.rule]])");
+    reject_unknown_keys(config, *table, "routing.rule", {"stdlib", "kind", "name", "location"});
+    RoutingRule rule;
+    rule.stdlib = get_bool(config, *table, "routing.rule", "stdlib");
+    if (const auto kinds = get_string_array(config, *table, "routing.rule", "kind")) {
+      for (const auto& kind : *kinds) {
+        const auto parsed = parse_kind(kind);
+        if (!parsed) fail(config, table->get("kind"), "routing.rule.kind", "'" + kind + "' is not one of module, resource, metadata, extension, shared-library");
+        rule.kinds.push_back(*parsed);
+      }
+    }
+    if (const toml::node* name = table->get("name"); name != nullptr && name->is_string()) {
+      rule.names.push_back(name->as_string()->get());
+    } else if (const auto names = get_string_array(config, *table, "routing.rule", "name")) {
+      rule.names = *names;
+    }
+    const auto location = get_string(config, *table, "routing.rule", "location");
+    if (!location) fail(config, &item, "routing.rule.location", "missing: where matching resources go");
+    const auto placement = parse_location(*location, &error);
+    if (!placement) fail(config, table->get("location"), "routing.rule.location", error);
+    if (const auto text = old_prefix_warning(config.key_prefix + "routing.rule.location", *placement); !text.empty()) warning(text);
+    rule.placement = *placement;
+    rule.text = *location;
+    config.routing.rules.push_back(std::move(rule));
+  }
+}
+
+void parse_packages(AppConfig& config, const toml::table& packages) {
+  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels", "bundle_system_libraries"});
+  if (const auto bundle = get_bool(config, packages, "packages", "bundle_system_libraries")) {
+    config.bundle_system_libraries = *bundle;
+  }
+  if (const toml::node* node = packages.get("site_packages")) parse_site_packages(config, *node);
+  if (const auto wheels = get_string_array(config, packages, "packages", "wheels")) {
+    parse_wheels(config, packages.get("wheels"), *wheels);
+  }
+  if (const auto paths = get_string_array(config, packages, "packages", "paths")) {
+    for (const auto& path : *paths) {
+      config.package_paths.push_back(existing_directory(config, packages.get("paths"), "packages.paths", path));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> default_stdlib_exclude() {
+  // What an app does not need and costs size: CPython's test suite and the test packages of
+  // stdlib packages (Debian's /usr/lib/python3.11 has unittest.test, ctypes.test,
+  // distutils.tests, lib2to3.tests, tkinter.test and idlelib.idle_test), the GUI (tkinter with
+  // its _tkinter extension, which would bring Tcl/Tk and X11 libraries along when python3-tk is
+  // installed), and the tools that only serve an installation.
+  return {"test",    "unittest.test", "ctypes.test", "distutils.tests", "idlelib",
+          "tkinter", "_tkinter",      "turtledemo",  "ensurepip",       "lib2to3"};
+}
+
+bool is_identifier(std::string_view name) {
+  if (name.empty()) return false;
+  const auto c0 = static_cast<unsigned char>(name[0]);
+  if (!(std::isalpha(c0) || c0 == '_' || c0 >= 0x80)) return false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (!(std::isalnum(c) || c == '_' || c >= 0x80)) return false;
+  }
+  return true;
+}
+
+bool is_dotted_name(std::string_view name) {
+  while (true) {
+    const auto dot = name.find('.');
+    if (!is_identifier(name.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    name.remove_prefix(dot + 1);
+  }
+}
+
+namespace {
+
+// [project] of a pyproject.toml: the name, and the entry from [project.scripts] (the only one,
+// or the one named like the project).
+ProjectDefaults project_defaults(const AppConfig& config, const toml::table& root) {
+  ProjectDefaults defaults;
+  const toml::table* project = root["project"].as_table();
+  if (project == nullptr) {
+    defaults.entry_problem = "pyproject.toml has no [project] table to take it from";
+    return defaults;
+  }
+  if (const auto name = (*project)["name"].value<std::string>()) defaults.name = *name;
+  const toml::table* scripts = (*project)["scripts"].as_table();
+  if (scripts == nullptr || scripts->empty()) {
+    defaults.entry_problem = "[project.scripts] declares no script to take it from: set tool.freeze.app.entry";
+    return defaults;
+  }
+  auto normalise = [](std::string text) {
+    for (auto& c : text) c = (c == '_' || c == '.') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  std::string chosen;
+  std::string listed;
+  for (const auto& [key, value] : *scripts) {
+    listed += (listed.empty() ? "" : ", ") + std::string(key.str());
+    if (scripts->size() == 1 || (defaults.name && normalise(std::string(key.str())) == normalise(*defaults.name))) {
+      chosen = std::string(key.str());
+    }
+  }
+  if (chosen.empty()) {
+    defaults.entry_problem = "[project.scripts] declares several scripts (" + listed +
+                             "): set tool.freeze.app.entry to the one to run";
+    return defaults;
+  }
+  const toml::node* value = scripts->get(chosen);
+  if (!value->is_string()) fail(config, value, "project.scripts." + chosen, "must be a string \"module:function\"");
+  std::string target = value->as_string()->get();
+  target = target.substr(0, target.find('['));  // "pkg.cli:main [extra]"
+  while (!target.empty() && std::isspace(static_cast<unsigned char>(target.back()))) target.pop_back();
+  while (!target.empty() && std::isspace(static_cast<unsigned char>(target.front()))) target.erase(0, 1);
+  defaults.entry = target;
+  return defaults;
+}
+
+toml::table parse_toml_file(const AppConfig& config) {
+  try {
+    return toml::parse_file(config.config_file.string());
+  } catch (const toml::parse_error& parse_error) {
+    std::ostringstream out;
+    out << config.config_file.string() << ':' << parse_error.source().begin.line << ':'
+        << parse_error.source().begin.column << ": invalid TOML: " << parse_error.description();
+    throw UserError(out.str());
+  }
+}
+
+}  // namespace
+
+bool is_pyproject(const fs::path& file) { return file.filename() == "pyproject.toml"; }
+
+AppConfig load_app_config(const fs::path& file) {
+  AppConfig config;
+  config.config_file = fs::absolute(file).lexically_normal();
+  config.base_dir = config.config_file.parent_path();
+  config.stdlib_exclude = default_stdlib_exclude();
+
+  std::error_code error;
+  if (!fs::is_regular_file(config.config_file, error)) {
+    throw UserError(config.config_file.string() + ": no such file (write an app.toml, see the README)");
+  }
+  const toml::table document = parse_toml_file(config);
+  const toml::table* table = &document;
+  ProjectDefaults defaults;
+  if (is_pyproject(config.config_file)) {
+    // pyproject.toml: the same tables under [tool.freeze]; [project] gives name and entry.
+    config.key_prefix = "tool.freeze.";
+    table = document["tool"]["freeze"].as_table();
+    if (table == nullptr) {
+      throw UserError(config.config_file.string() +
+                      ": no [tool.freeze] table: add one (same keys as app.toml, e.g. [tool.freeze.packages] paths = "
+                      "[\"src\"]), or run `freeze init` to write an app.toml");
+    }
+    defaults = project_defaults(config, document);
+  }
+  const toml::table& root = *table;
+
+  reject_unknown_keys(config, root, "", {"app", "python", "stdlib", "packages", "routing"});
+  const toml::table* app = get_table(config, root, "app");
+  const toml::table no_app;
+  if (app == nullptr && !config.key_prefix.empty()) app = &no_app;
+  if (app == nullptr) fail(config, nullptr, "app", "missing: [app] with name and entry is required");
+  parse_app(config, *app, defaults);
+  if (const auto* python = get_table(config, root, "python")) parse_python(config, *python);
+  if (const auto* stdlib = get_table(config, root, "stdlib")) parse_stdlib(config, *stdlib);
+  if (const auto* packages = get_table(config, root, "packages")) parse_packages(config, *packages);
+  if (const auto* routing = get_table(config, root, "routing")) parse_routing(config, *routing);
+  return config;
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,67 @@
+// app.toml: what to freeze and how. Parsed with toml++ and validated strictly: an unknown key,
+// a wrong type or a missing path is a UserError naming the file, line and key.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "packager/build/routing.h"
+
+namespace freeze::packager {
+
+enum class StdlibInclude { All, None, Reachable };
+
+struct AppConfig {
+  std::filesystem::path config_file;  // absolute
+  std::filesystem::path base_dir;     // relative paths in the file are relative to this
+  std::string key_prefix;             // "tool.freeze." for a pyproject.toml, in messages
+
+  // [app]
+  std::string name;            // executable name
+  std::string entry_module;    // from entry = "module[:function]"
+  std::string entry_function;  // empty: run entry_module as __main__
+  std::string code;            // alternative to entry
+  std::string console_script;  // from entry = "console_script:NAME", resolved after collection
+
+  // [python]
+  bool isolated = true;
+  int optimize = 0;
+  bool interpreter = false;  // also accept python's command line (-c, -m, script, options)
+  bool unbuffered = false;   // stdio unbuffered, as python -u
+  bool site = false;         // import site at start-up, as python without -S (false: python -S, plus site's builtins)
+
+  // [stdlib]
+  StdlibInclude stdlib_include = StdlibInclude::All;
+  std::vector<std::string> stdlib_exclude;
+  std::vector<std::string> stdlib_add;  // with "reachable": modules imported dynamically
+
+  // [packages]
+  std::vector<std::filesystem::path> package_paths;  // absolute
+  struct SitePackages {
+    std::filesystem::path dir;          // absolute
+    std::vector<std::string> include;   // top-level packages/modules to take from it
+  };
+  std::vector<SitePackages> site_packages;
+  std::vector<std::filesystem::path> wheels;  // absolute, globs expanded
+  bool bundle_system_libraries = true;  // libssl & co. that extension modules need
+
+  // [routing]
+  RoutingPolicy routing;
+};
+
+std::vector<std::string> default_stdlib_exclude();
+
+// Throws UserError. `file` is an app.toml, or a pyproject.toml whose [tool.freeze] table holds
+// the same tables ([tool.freeze.app], ...); there [app] name and entry default to [project]
+// name and its [project.scripts] entry (the only one, or the one named like the project).
+AppConfig load_app_config(const std::filesystem::path& file);
+
+// True for a file named pyproject.toml (read through [tool.freeze]).
+bool is_pyproject(const std::filesystem::path& file);
+
+// Python-style dotted name: identifiers separated by dots.
+bool is_dotted_name(std::string_view name);
+bool is_identifier(std::string_view name);
+
+}  // namespace freeze::packager

@@ -1,0 +1,78 @@
+#include "packager/config/explain_config.h"
+
+#include <string>
+
+#include "packager/support/console.h"
+
+namespace freeze::packager {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "(none)" : out;
+}
+
+std::string placement_words(const Placement& placement) {
+  if (placement.location == blob::Location::FilesystemRelative) return "files beside the executable, at their place in the installation";
+  if (placement.filesystem_copy) return "in memory, with a fallback copy beside the executable";
+  return "in memory";
+}
+
+}  // namespace
+
+void explain_config(const AppConfig& config) {
+  if (verbosity() < Verbosity::Verbose) return;
+  const std::string prefix = config.key_prefix;
+  detail("config " + config.config_file.string() + (prefix.empty() ? "" : " ([tool.freeze])"));
+  if (!config.code.empty()) {
+    detail("entry: " + prefix + "app.code runs as __main__");
+  } else if (!config.console_script.empty()) {
+    detail("entry: the console script " + config.console_script + " of an included distribution");
+  } else if (config.entry_function.empty()) {
+    detail("entry: " + config.entry_module + " runs as __main__, like python -m " + config.entry_module);
+  } else {
+    detail("entry: imports " + config.entry_module + " and calls " + config.entry_function + "()");
+  }
+  switch (config.stdlib_include) {
+    case StdlibInclude::All:
+      detail("stdlib: every module, data file and lib-dynload extension module, except " + join(config.stdlib_exclude) +
+             " (" + prefix + "stdlib.exclude)");
+      break;
+    case StdlibInclude::None:
+      detail("stdlib: only what the interpreter needs to start (encodings) (" + prefix + "stdlib.include = \"none\")");
+      break;
+    case StdlibInclude::Reachable:
+      detail("stdlib: the modules the app's code imports, directly or not, plus " + join(config.stdlib_add) + " (" +
+             prefix + "stdlib.add), except " + join(config.stdlib_exclude));
+      break;
+  }
+  for (const auto& path : config.package_paths) {
+    detail(prefix + "packages.paths: every module, package, extension module and data file below " + path.string());
+  }
+  for (const auto& site : config.site_packages) {
+    detail(prefix + "packages.site_packages: " + join(site.include) + " from " + site.dir.string() +
+           ", with their distributions' metadata");
+  }
+  for (const auto& wheel : config.wheels) detail(prefix + "packages.wheels: " + wheel.string());
+  detail(config.bundle_system_libraries
+             ? "system libraries that extension modules need: bundled (" + prefix + "packages.bundle_system_libraries)"
+             : "system libraries: left to the target machine (" + prefix + "packages.bundle_system_libraries = false)");
+  detail("routing: by default " + placement_words(config.routing.default_placement) + " (" + prefix + "routing.default = \"" +
+         config.routing.default_text + "\")");
+  int number = 0;
+  for (const auto& rule : config.routing.rules) {
+    std::string matchers;
+    if (rule.stdlib) matchers += std::string(matchers.empty() ? "" : ", ") + (*rule.stdlib ? "stdlib" : "not stdlib");
+    if (!rule.kinds.empty()) {
+      std::vector<std::string> kinds;
+      for (const auto kind : rule.kinds) kinds.emplace_back(blob::kind_name(kind));
+      matchers += (matchers.empty() ? "" : ", ") + std::string("kind ") + join(kinds);
+    }
+    if (!rule.names.empty()) matchers += (matchers.empty() ? "" : ", ") + std::string("name ") + join(rule.names);
+    detail("routing.rule " + std::to_string(++number) + ": " + (matchers.empty() ? "everything" : matchers) + " -> " +
+           placement_words(rule.placement));
+  }
+}
+
+}  // namespace freeze::packager
