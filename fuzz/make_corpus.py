@@ -126,7 +126,9 @@ def main():
             name = WHEEL_NAME.encode()
             write(out / "wheel", f"hostile-{case}", bytes([len(name)]) + name + data)
 
-        for library in sorted(fixtures.glob("bundled-build/**/*.so*")):
+        # The elf/ fixtures have version-needed tables of two records (libc.so.6 and a library
+        # of their own).
+        for library in sorted([*fixtures.glob("bundled-build/**/*.so*"), *fixtures.glob("elf/*.so")]):
             if library.is_symlink():
                 continue
             stripped = workdir / library.name

@@ -14,6 +14,44 @@ bool read_at(std::string_view file, std::uint64_t offset, T* out) {
   return true;
 }
 
+std::optional<std::string> string_in(std::string_view table, std::uint64_t offset) {
+  if (offset >= table.size()) return std::nullopt;
+  const auto end = table.find('\0', offset);
+  if (end == std::string_view::npos) return std::nullopt;
+  return std::string(table.substr(offset, end - offset));
+}
+
+// The version-needed table at `offset`: a chain of Elf64_Verneed records (one per library), each
+// heading a chain of Elf64_Vernaux records (one per version), linked by byte offsets that only
+// go forward, so every walk ends. Records may still share a chain; since each takes 16 bytes, a
+// table with more records than the file has room for is malformed, which bounds the work.
+bool read_version_needs(std::string_view file, std::uint64_t offset, std::uint64_t count, std::string_view strings,
+                        std::vector<ElfVersionNeed>& out) {
+  static_assert(sizeof(Elf64_Verneed) == 16 && sizeof(Elf64_Vernaux) == 16);
+  const std::uint64_t max_records = file.size() / sizeof(Elf64_Vernaux);
+  std::uint64_t records = 0;
+  std::uint64_t at = offset;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    Elf64_Verneed need;
+    if (++records > max_records || !read_at(file, at, &need)) return false;
+    auto library = string_in(strings, need.vn_file);
+    if (!library) return false;
+    std::uint64_t aux_at = at + need.vn_aux;
+    for (unsigned j = 0; j < need.vn_cnt; ++j) {
+      Elf64_Vernaux aux;
+      if (++records > max_records || !read_at(file, aux_at, &aux)) return false;
+      auto version = string_in(strings, aux.vna_name);
+      if (!version) return false;
+      out.push_back({*library, std::move(*version)});
+      if (aux.vna_next == 0) break;
+      aux_at += aux.vna_next;
+    }
+    if (need.vn_next == 0) break;
+    at += need.vn_next;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
@@ -36,6 +74,8 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
   std::optional<std::uint64_t> soname_offset;
   std::uint64_t strtab_address = 0;
   std::uint64_t strtab_size = 0;
+  std::optional<std::uint64_t> verneed_address;
+  std::uint64_t verneed_count = 0;
   for (std::uint64_t at = dynamic->p_offset; at + sizeof(Elf64_Dyn) <= dynamic->p_offset + dynamic->p_filesz;
        at += sizeof(Elf64_Dyn)) {
     Elf64_Dyn entry;
@@ -45,22 +85,22 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
     if (entry.d_tag == DT_SONAME) soname_offset = entry.d_un.d_val;
     if (entry.d_tag == DT_STRTAB) strtab_address = entry.d_un.d_ptr;
     if (entry.d_tag == DT_STRSZ) strtab_size = entry.d_un.d_val;
+    if (entry.d_tag == DT_VERNEED) verneed_address = entry.d_un.d_ptr;
+    if (entry.d_tag == DT_VERNEEDNUM) verneed_count = entry.d_un.d_val;
   }
-  // DT_STRTAB is a virtual address: find the file offset through the loadable segments.
-  std::optional<std::uint64_t> strtab;
-  for (const auto& load : loads) {
-    if (strtab_address >= load.p_vaddr && strtab_address < load.p_vaddr + load.p_filesz) {
-      strtab = load.p_offset + (strtab_address - load.p_vaddr);
+  // DT_STRTAB and DT_VERNEED are virtual addresses: find the file offsets through the loadable
+  // segments.
+  auto file_offset = [&loads](std::uint64_t address) -> std::optional<std::uint64_t> {
+    std::optional<std::uint64_t> offset;
+    for (const auto& load : loads) {
+      if (address >= load.p_vaddr && address - load.p_vaddr < load.p_filesz) offset = load.p_offset + (address - load.p_vaddr);
     }
-  }
+    return offset;
+  };
+  const std::optional<std::uint64_t> strtab = file_offset(strtab_address);
   if (!strtab || *strtab > file.size()) return std::nullopt;
   const std::string_view table = file.substr(*strtab, std::min<std::uint64_t>(strtab_size, file.size() - *strtab));
-  auto string_at = [&table](std::uint64_t offset) -> std::optional<std::string> {
-    if (offset >= table.size()) return std::nullopt;
-    const auto end = table.find('\0', offset);
-    if (end == std::string_view::npos) return std::nullopt;
-    return std::string(table.substr(offset, end - offset));
-  };
+  auto string_at = [&table](std::uint64_t offset) { return string_in(table, offset); };
   ElfDynamicInfo info;
   for (const auto offset : needed_offsets) {
     auto name = string_at(offset);
@@ -71,6 +111,10 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
     auto name = string_at(*soname_offset);
     if (!name) return std::nullopt;
     info.soname = std::move(*name);
+  }
+  if (verneed_address) {
+    const std::optional<std::uint64_t> verneed = file_offset(*verneed_address);
+    if (!verneed || !read_version_needs(file, *verneed, verneed_count, table, info.version_needs)) return std::nullopt;
   }
   return info;
 }

@@ -16,6 +16,7 @@
 #include "packager/collect/collect.h"
 #include "packager/support/console.h"
 #include "packager/collect/elf_info.h"
+#include "packager/collect/glibc_requirements.h"
 #include "format/launch_settings.h"
 #include "packager/build/output_tree.h"
 #include "packager/support/progress.h"
@@ -412,6 +413,7 @@ BuildResult build(const BuildOptions& options) {
   if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options, collection.resources);
   if (config.bundle_system_libraries) add_system_libraries(collection.resources);
   resolve_library_dependencies(collection.resources);
+  warn_about_newer_glibc(collection.resources, launcher);
   BuildPlan build_plan = plan(config, collection.resources);
 
   BlobItem settings;

@@ -6,12 +6,13 @@ the executable), and must give the same results as under /usr/bin/python3.11."""
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import unittest
 import zipfile
 
-from freezetest import FREEZE, PYTHON, TempDirTestCase, build_app, clean_env, freeze, run
+from freezetest import FREEZE, PYTHON, TempDirTestCase, build_app, clean_env, freeze, run, write_tree
 
 FIXTURES = pathlib.Path(FREEZE).resolve().parent / "fixtures"
 SITE = FIXTURES / "site"
@@ -219,6 +220,80 @@ class PackagesTest(TempDirTestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn(target.name, result.stderr)
         self.assertIn("cp312-cp312-musllinux_1_1_aarch64", result.stderr)
+
+
+def newest_glibc(path):
+    """The newest GLIBC_x.y[.z] version in path's version-needed table (readelf)."""
+    versions = re.findall(r"Name: GLIBC_([0-9.]+)", run(["readelf", "-V", path]).stdout)
+    return "GLIBC_" + max(versions, key=lambda v: tuple(map(int, v.split("."))))
+
+
+def glibc_lines(stderr):
+    return [line for line in stderr.splitlines() if "newer than the launcher" in line or "newer glibc" in line]
+
+
+class GlibcRequirementTest(TempDirTestCase):
+    """`freeze build` names the extension modules and bundled libraries that need a newer glibc than
+    the launcher (they would fail to load where the executable still starts), at most three lines
+    and one for the rest; a normal build says nothing of glibc."""
+
+    TOO_NEW = "GLIBC_9.9.9"  # written over GLIBC_2.2.5 (same length): the parser ignores the hash
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not WHEELS:
+            raise unittest.SkipTest("fixtures are not built")
+        cls.launcher = newest_glibc(pathlib.Path(FREEZE).resolve().parent / "freeze-launcher")
+
+    def build(self, name, site, include, *args, stdlib="all"):
+        project = self.tmp / name
+        write_tree(project, {"app.toml": f"""
+            [app]
+            name = "{name}"
+            code = "print('started')"
+            [stdlib]
+            include = "{stdlib}"
+            [packages]
+            site_packages = [{{ dir = "{site}", include = {json.dumps(include)} }}]
+            wheels = [{", ".join(f'"{w}"' for w in WHEELS)}]
+            """})
+        result = freeze("build", project / "app.toml", *args)
+        started = run([project / "dist" / name], env=clean_env())
+        self.assertEqual((started.returncode, started.stdout), (0, "started\n"), started.stderr)
+        return result.stderr
+
+    def test_newer_glibc_is_named(self):
+        site = self.tmp / "site-too-new"
+        site.mkdir()
+        cext = (SITE / "fixture_cext.cpython-311-x86_64-linux-gnu.so").read_bytes()
+        self.assertIn(b"GLIBC_2.2.5\0", cext)
+        names = [f"too_new_{letter}" for letter in "abcde"]
+        for name in names:
+            (site / f"{name}.cpython-311-x86_64-linux-gnu.so").write_bytes(
+                cext.replace(b"GLIBC_2.2.5\0", self.TOO_NEW.encode() + b"\0"))
+
+        stderr = self.build("toonew", site, names, stdlib="reachable")
+        lines = glibc_lines(stderr)
+        self.assertEqual(len(lines), 4, stderr)
+        for name, line in zip(names[:3], lines[:3]):
+            self.assertEqual(line, f"freeze: warning: extension '{name}' ({site}/{name}.cpython-311-x86_64-linux-gnu.so) "
+                                   f"needs {self.TOO_NEW}, newer than the launcher's {self.launcher}: it fails to load "
+                                   "on machines with an older glibc")
+        self.assertEqual(lines[3], "freeze: warning: and 2 more extension modules or shared libraries need a newer "
+                                   "glibc than the launcher (-v lists them)")
+
+        verbose = glibc_lines(self.build("toonew", site, names, "-v", stdlib="reachable"))
+        self.assertEqual([line.split("'")[1] for line in verbose], names)  # all of them, no summary
+        self.assertEqual(glibc_lines(self.build("toonew", site, names, "-q", stdlib="reachable")), [])
+
+    def test_normal_build_says_nothing_of_glibc(self):
+        # The fixtures' extension modules, an auditwheel-style bundled library, the stdlib's
+        # extension modules and the system libraries they need, bundled.
+        stderr = self.build("normal", SITE, ["fixture_cext", "fixture_pure", "nsfixture"], "-v")
+        self.assertIn("system-libs/libssl.so.3", stderr)
+        self.assertIn("bundled.libs/libfixturemath-1a2b3c4d.so.1", stderr)
+        self.assertEqual(glibc_lines(stderr), [])
 
 
 if __name__ == "__main__":
