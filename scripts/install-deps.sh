@@ -19,6 +19,7 @@ packages=(
   python3-tk                          # _tkinter and Tcl/Tk: left out of builds by default (test_stdlib_defaults)
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
+  dpkg-dev                            # dpkg-shlibdeps: the Depends of cpack -G DEB (test_install)
   # Security and reliability tooling (issue #6): tests skip what is missing.
   strace valgrind cppcheck            # no-writes-at-start-up, memcheck and lint tests
   clang clang-tidy libclang-rt-14-dev # -DFREEZE_FUZZ=ON (libFuzzer) and the clang-tidy lint test
