@@ -232,7 +232,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
     const auto placement = parse_location(*text, &error);
     if (!placement) fail(config, routing.get("default"), "routing.default", error);
     if (const auto text = old_prefix_warning(config.key_prefix + "routing.default", *placement); !text.empty()) warning(text);
-    config.routing.default_placement = *placement;
+    config.routing.default_target = *placement;
     config.routing.default_text = *text;
   }
   const toml::node* rules = routing.get("rule");
@@ -261,7 +261,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
     const auto placement = parse_location(*location, &error);
     if (!placement) fail(config, table->get("location"), "routing.rule.location", error);
     if (const auto text = old_prefix_warning(config.key_prefix + "routing.rule.location", *placement); !text.empty()) warning(text);
-    rule.placement = *placement;
+    rule.target = *placement;
     rule.text = *location;
     config.routing.rules.push_back(std::move(rule));
   }
