@@ -139,9 +139,9 @@ const std::set<std::string>& project_scripts() {
   return scripts;
 }
 
-std::string location_words(const nlohmann::json& item) {
-  if (item["location"] == "filesystem-relative") return "filesystem-relative: " + item.value("path", std::string());
-  if (item.value("filesystem_copy", false)) return "in memory, with a fallback copy at " + item.value("path", std::string());
+std::string location_words(const InspectedResource& item) {
+  if (!item.in_memory()) return "filesystem-relative: " + item.path;
+  if (item.filesystem_copy) return "in memory, with a fallback copy at " + item.path;
   return "in memory";
 }
 
@@ -245,9 +245,9 @@ void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
                         const std::map<std::string, std::vector<std::string>>& distributions,
                         const std::function<bool(const std::string&)>& excluded_by_user, Plan& plan) {
   std::set<std::string> third_party_tops;
-  for (const auto& item : inspection.resources) {
-    if ((item["kind"] == "module" || item["kind"] == "extension") && item["group"] != kGroupStdlib) {
-      third_party_tops.insert(item["top_level"].get<std::string>());
+  for (const auto& item : inspection.entries) {
+    if (item.importable() && item.group != kGroupStdlib) {
+      third_party_tops.insert(item.top_level);
     }
   }
   const std::vector<fs::path> search_dirs = metadata_search_dirs(config);
@@ -280,13 +280,13 @@ void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
 
 Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options) {
   Plan plan;
-  const auto& resources = inspection.resources;
+  const auto& resources = inspection.entries;
   std::set<std::string> packages;
   std::set<std::string> tops_with_data;  // top-level packages with data files in memory
   for (const auto& item : resources) {
-    if (item["kind"] == "module" && item.value("package", false)) packages.insert(item["name"].get<std::string>());
-    if (item["kind"] == "resource" && item["group"] != kGroupStdlib && item["location"] == "in-memory") {
-      tops_with_data.insert(item["top_level"].get<std::string>());
+    if (item.kind == blob::Kind::Module && item.package) packages.insert(item.name);
+    if (item.kind == blob::Kind::Resource && item.group != kGroupStdlib && item.in_memory()) {
+      tops_with_data.insert(item.top_level);
     }
   }
 
@@ -310,8 +310,8 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
   // what the index files under third-party (its distribution's metadata names it).
   std::set<std::string> site_tops;
   for (const auto& site : config.site_packages) site_tops.insert(site.include.begin(), site.include.end());
-  auto installed_package = [&](const nlohmann::json& item) {
-    return item["group"] == kGroupThirdParty || site_tops.contains(item["top_level"].get<std::string>());
+  auto installed_package = [&](const InspectedResource& item) {
+    return item.group == kGroupThirdParty || site_tops.contains(item.top_level);
   };
   // One check per module: a mypyc-compiled package ships mod.py beside mod.cpython-311-*.so
   // (two resources, one module), and its compiled __init__ is the package itself.
@@ -319,9 +319,8 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
   // Application modules first, then third-party, then the standard library.
   for (const char* group : {kGroupApplication, kGroupThirdParty, kGroupStdlib}) {
     for (const auto& item : resources) {
-      const std::string kind = item["kind"];
-      if ((kind != "module" && kind != "extension") || item["group"] != group) continue;
-      std::string name = item["name"];
+      if (!item.importable() || item.group != group) continue;
+      std::string name = item.name;
       if (name.ends_with(".__init__")) name.resize(name.size() - std::string_view(".__init__").size());
       if (!planned.insert(name).second) continue;
       const bool stdlib = group == std::string(kGroupStdlib);
@@ -353,9 +352,8 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
       Item check;
       check.kind = "module";
       check.name = name;
-      check.top_level = item["top_level"];
-      const bool in_memory = item["location"] == "in-memory";
-      check.args = {name, (!stdlib && in_memory && tops_with_data.contains(check.top_level)) ? "1" : "0"};
+      check.top_level = item.top_level;
+      check.args = {name, (!stdlib && item.in_memory() && tops_with_data.contains(check.top_level)) ? "1" : "0"};
       check.location = location_words(item);
       check.testing_helper = installed_package(item) && !options.tests && is_testing_helper(name);
       plan.items.push_back(check);
@@ -363,8 +361,8 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
   }
 
   for (const auto& item : resources) {
-    if (item["kind"] != "resource" || (item["group"] == kGroupStdlib && !options.stdlib)) continue;
-    const std::string name = item["name"];
+    if (item.kind != blob::Kind::Resource || (item.group == kGroupStdlib && !options.stdlib)) continue;
+    const std::string& name = item.name;
     if (excluded_by_user(name)) continue;
     // The package that holds it: the longest leading directory path that is a package.
     std::vector<std::string> parts;
@@ -389,16 +387,16 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
     Item check;
     check.kind = "resource";
     check.name = name;
-    check.top_level = item["top_level"];
-    check.args = {name, package, relative, std::to_string(item["raw_size"].get<std::uint64_t>())};
+    check.top_level = item.top_level;
+    check.args = {name, package, relative, std::to_string(item.raw_size)};
     check.location = location_words(item);
     plan.items.push_back(check);
   }
 
   std::map<std::string, std::vector<std::string>> distributions;  // directory -> files
   for (const auto& item : resources) {
-    if (item["kind"] != "metadata") continue;
-    const std::string name = item["name"];
+    if (item.kind != blob::Kind::Metadata) continue;
+    const std::string& name = item.name;
     const auto slash = name.find('/');
     distributions[name.substr(0, slash)].push_back(slash == std::string::npos ? "" : name.substr(slash + 1));
   }
@@ -880,9 +878,9 @@ int check(const CheckOptions& options, std::ostream& out) {
   std::vector<Outcome> outcomes(plan.items.size());
   // An in-memory module's virtual path: can the checking program open it by path?
   std::string probe;
-  for (const auto& item : inspection.resources) {
-    if (item["kind"] == "module" && item["location"] == "in-memory" && item.contains("path")) {
-      probe = (built.executable.parent_path() / item["path"].get<std::string>()).string();
+  for (const auto& item : inspection.entries) {
+    if (item.kind == blob::Kind::Module && item.in_memory() && !item.path.empty()) {
+      probe = (built.executable.parent_path() / item.path).string();
       break;
     }
   }
@@ -899,14 +897,13 @@ int check(const CheckOptions& options, std::ostream& out) {
   // The report.
   HintContext context{config, inspection, {}, {}, built.executable.parent_path(), BuildPython::instance().stdlib_dir(), {},
                       files_readable};
-  for (const auto& item : inspection.resources) {
-    if (item["kind"] == "module" || item["kind"] == "extension") {
-      context.included_modules.insert(item["name"].get<std::string>());
-      context.included_tops.insert(item["top_level"].get<std::string>());
-      if (item.value("package", false) && item.contains("path")) {
-        const fs::path init = context.exe_dir / item["path"].get<std::string>();
-        context.package_dirs[init.parent_path().lexically_normal().string()] = {item["name"].get<std::string>(),
-                                                                                item["location"] == "in-memory"};
+  for (const auto& item : inspection.entries) {
+    if (item.importable()) {
+      context.included_modules.insert(item.name);
+      context.included_tops.insert(item.top_level);
+      if (item.package && !item.path.empty()) {
+        const fs::path init = context.exe_dir / item.path;
+        context.package_dirs[init.parent_path().lexically_normal().string()] = {item.name, item.in_memory()};
       }
     }
   }
