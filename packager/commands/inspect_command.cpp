@@ -307,7 +307,7 @@ Inspection read_inspection(const fs::path& executable) {
       inspection.entries.push_back({entry.kind, std::string(entry.name), entry.location, std::string(entry.path),
                                     (entry.flags & blob::kFlagFilesystemCopy) != 0,
                                     entry.kind == blob::Kind::Module && entry.is_package(),
-                                    (entry.flags & blob::kFlagStdlib) != 0, item["raw_size"].get<std::uint64_t>()});
+                                    (entry.flags & blob::kFlagStdlib) != 0, item["raw_size"].get<std::uint64_t>(), {}, {}});
       if (entry.kind == blob::Kind::Metadata && entry.data.present() && entry.in_memory()) {
         const std::string name(entry.name);
         const auto slash = name.find('/');
