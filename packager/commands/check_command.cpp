@@ -505,10 +505,15 @@ std::string signal_name(int signal) {
   }
 }
 
-// Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
-// from (items.size() when done).
-std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
-                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
+// The checking program, started from check `first` on: its pid and the read end of the pipe
+// it reports on.
+struct Checker {
+  pid_t pid = 0;
+  int reports = -1;
+};
+
+Checker start_checker(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
+                      const std::string& probe) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
@@ -552,76 +557,107 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
     ::close(pipe_fds[0]);
     throw UserError("cannot run the verification executable " + exe + ": " + std::strerror(spawn_error));
   }
+  return {pid, pipe_fds[0]};
 
+}
+
+// Where the checking program got to, from its reports.
+struct RunState {
+  std::optional<std::size_t> current;  // the check it began and did not finish
+  std::size_t next = 0;                // the check after the last one that finished
+  bool finished = false;               // it reported the end
+  bool timed_out = false;              // a check took longer than the timeout
+};
+
+// Applies one report line ("B", "K", "W", "F", "I", "E" and their fields) to the outcomes.
+void apply_report(const std::string& line, int timeout_seconds, std::chrono::steady_clock::time_point& deadline,
+                  bool& files_readable, std::vector<Outcome>& outcomes, RunState& progress) {
+  const auto fields = split_fields(line);
+  if (fields.empty()) return;
+  if (fields[0] == "E") {
+    progress.finished = true;
+    return;
+  }
+  if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
+    files_readable = fields[2] == "1";
+    return;
+  }
+  if (fields.size() < 2) return;
+  const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
+  if (index >= outcomes.size()) return;
+  Outcome& outcome = outcomes[index];
+  if (fields[0] == "B") {
+    progress.current = index;
+    if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  } else if (fields[0] == "K") {
+    outcome.state = Outcome::State::Passed;
+    progress.current.reset();
+    progress.next = index + 1;
+  } else if (fields[0] == "W" && fields.size() >= 3) {
+    outcome.warnings.push_back(fields[2]);
+  } else if (fields[0] == "F" && fields.size() >= 8) {
+    outcome.state = Outcome::State::Failed;
+    outcome.error_type = fields[2];
+    outcome.message = fields[3];
+    outcome.where = fields[4];
+    outcome.traceback = fields[5];
+    outcome.missing_module = fields[6];
+    outcome.filename = fields[7];
+    progress.current.reset();
+    progress.next = index + 1;
+  }
+}
+
+// Reads the reports until the program ends or a check outlasts the timeout.
+RunState read_reports(int reports, std::size_t first, int timeout_seconds, bool& files_readable,
+                      std::vector<Outcome>& outcomes) {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + std::chrono::seconds(timeout_seconds);
-  std::optional<std::size_t> current;
-  std::size_t next = first;
-  bool finished = false;
-  bool timed_out = false;
+  RunState progress;
+  progress.next = first;
   std::string buffer;
   char chunk[65536];
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
     if (left <= 0) {
-      timed_out = true;
+      progress.timed_out = true;
       break;
     }
-    pollfd poll_fd{pipe_fds[0], POLLIN, 0};
+    pollfd poll_fd{reports, POLLIN, 0};
     const int ready = ::poll(&poll_fd, 1, static_cast<int>(std::min<long long>(left, 1000)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) continue;
-    const ssize_t got = ::read(pipe_fds[0], chunk, sizeof chunk);
+    const ssize_t got = ::read(reports, chunk, sizeof chunk);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // EOF: the program ended
     buffer.append(chunk, static_cast<std::size_t>(got));
     for (auto newline = buffer.find('\n'); newline != std::string::npos; newline = buffer.find('\n')) {
       const std::string line = buffer.substr(0, newline);
       buffer.erase(0, newline + 1);
-      const auto fields = split_fields(line);
-      if (fields.empty()) continue;
-      if (fields[0] == "E") {
-        finished = true;
-        continue;
-      }
-      if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
-        files_readable = fields[2] == "1";
-        continue;
-      }
-      if (fields.size() < 2) continue;
-      const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
-      if (index >= outcomes.size()) continue;
-      Outcome& outcome = outcomes[index];
-      if (fields[0] == "B") {
-        current = index;
-        if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
-        deadline = clock::now() + std::chrono::seconds(timeout_seconds);
-      } else if (fields[0] == "K") {
-        outcome.state = Outcome::State::Passed;
-        current.reset();
-        next = index + 1;
-      } else if (fields[0] == "W" && fields.size() >= 3) {
-        outcome.warnings.push_back(fields[2]);
-      } else if (fields[0] == "F" && fields.size() >= 8) {
-        outcome.state = Outcome::State::Failed;
-        outcome.error_type = fields[2];
-        outcome.message = fields[3];
-        outcome.where = fields[4];
-        outcome.traceback = fields[5];
-        outcome.missing_module = fields[6];
-        outcome.filename = fields[7];
-        current.reset();
-        next = index + 1;
-      }
+      apply_report(line, timeout_seconds, deadline, files_readable, outcomes, progress);
     }
   }
-  ::close(pipe_fds[0]);
-  if (timed_out) ::kill(-pid, SIGKILL);
+  return progress;
+}
+
+// Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
+// from (items.size() when done).
+std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
+                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
+  const Checker checker = start_checker(executable, manifest, log, first, probe);
+  const pid_t pid = checker.pid;
+  const RunState progress = read_reports(checker.reports, first, timeout_seconds, files_readable, outcomes);
+  ::close(checker.reports);
+  if (progress.timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   ::kill(-pid, SIGKILL);  // anything the modules started and left behind
-  if (finished) return outcomes.size();
+  if (progress.finished) return outcomes.size();
+  const std::optional<std::size_t>& current = progress.current;
+  const std::size_t next = progress.next;
+  const bool timed_out = progress.timed_out;
 
   // It died, hung or exited. Between two checks: go on after the last one that finished.
   if (!current && next > first) return next;

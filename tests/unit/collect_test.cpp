@@ -175,3 +175,41 @@ TEST_CASE("collect_resources: a site_packages entry brings its distribution's me
   CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist"),
                        doctest::Contains("'missing' not found in"), packager::UserError);
 }
+
+TEST_CASE("distributions: name, version, the requirements that apply here, top-level names and .libs from RECORD") {
+  const auto file = [](const std::string& text) { return packager::TreeFile{{}, text, "test", 0644}; };
+  packager::FileTree tree;
+  tree["Foo_Bar-1.0.dist-info/METADATA"] = file(
+      "Name: Foo_Bar\nVersion: 1.0\nRequires-Dist: Some.Thing (>=1)\n"
+      "Requires-Dist: pywin32; sys_platform == \"win32\"\n");
+  tree["Foo_Bar-1.0.dist-info/RECORD"] = file("foo/__init__.py,,\nfoo.libs/libz-1a.so.1,,\nFoo_Bar-1.0.dist-info/RECORD,,\n");
+  tree["foo/__init__.py"] = file("");
+  tree["foo.libs/libz-1a.so.1"] = file("ELF");
+  tree["legacy-2.0.egg-info"] = file("Metadata-Version: 1.1\nName: legacy\nVersion: 2.0\n");  // Debian's single file
+
+  const auto distributions = packager::find_distributions(tree);
+  REQUIRE(distributions.size() == 2);
+  const auto& foo = distributions[0];
+  CHECK(foo.directory == "Foo_Bar-1.0.dist-info");
+  CHECK(foo.name == "Foo_Bar");
+  CHECK(foo.version == "1.0");
+  CHECK(foo.requires_dist == std::vector<std::string>{"some-thing"});  // normalised; not pywin32 on Linux
+  CHECK(foo.top_level == std::set<std::string>{"foo"});
+  CHECK(foo.library_dirs == std::set<std::string>{"foo.libs"});
+  CHECK(packager::normalize_distribution_name("Foo_Bar") == "foo-bar");
+
+  const auto metadata = packager::metadata_resources(tree, foo);
+  REQUIRE(metadata.size() == 2);
+  CHECK(metadata[0].kind == blob::Kind::Metadata);
+  CHECK(metadata[0].name == "Foo_Bar-1.0.dist-info/METADATA");
+  CHECK(metadata[0].routing_name == "foo");
+  const auto libraries = packager::shared_library_resources(tree, foo.library_dirs);
+  REQUIRE(libraries.size() == 1);
+  CHECK(libraries[0].routing_name == "foo");
+
+  const auto& legacy = distributions[1];
+  CHECK(legacy.name == "legacy");
+  const auto legacy_metadata = packager::metadata_resources(tree, legacy);
+  REQUIRE(legacy_metadata.size() == 1);
+  CHECK(legacy_metadata[0].name == "legacy-2.0.egg-info/PKG-INFO");
+}
