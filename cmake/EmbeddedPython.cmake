@@ -4,7 +4,9 @@
 #                            for extension modules loaded at run time.
 #   freeze::python_headers - include directories only.
 # It also records the interpreter's prefix, which the packager uses as PYTHONHOME to compile
-# bytecode with exactly the CPython the launcher embeds.
+# bytecode with exactly the CPython the launcher embeds, and what the rest of the build needs
+# to know of it (asked once, here): FREEZE_PYTHON_INCLUDE, FREEZE_PYTHON_STDLIB,
+# FREEZE_PYTHON_VERSION ("3.11") and FREEZE_PYTHON_EXT_SUFFIX (".cpython-311-x86_64-linux-gnu.so").
 
 if(NOT EXISTS "${FREEZE_PYTHON}")
   message(FATAL_ERROR "freeze: ${FREEZE_PYTHON} not found; install python3.11 and libpython3.11-dev")
@@ -12,7 +14,7 @@ endif()
 
 execute_process(
   COMMAND "${FREEZE_PYTHON}" -I -S -c
-    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2])"
+    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2]); print(sysconfig.get_config_var('EXT_SUFFIX'))"
   OUTPUT_VARIABLE _freeze_py_out
   RESULT_VARIABLE _freeze_py_rc
   OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -25,6 +27,7 @@ list(GET _freeze_py_out 1 FREEZE_PYTHON_INCLUDE)
 list(GET _freeze_py_out 2 FREEZE_PYTHON_PREFIX)
 list(GET _freeze_py_out 3 FREEZE_PYTHON_STDLIB)
 list(GET _freeze_py_out 4 FREEZE_PYTHON_VERSION)
+list(GET _freeze_py_out 5 FREEZE_PYTHON_EXT_SUFFIX)
 
 set(FREEZE_PYTHON_LIBRARY "${FREEZE_PYTHON_LIBPL}/libpython${FREEZE_PYTHON_VERSION}.a")
 if(NOT EXISTS "${FREEZE_PYTHON_LIBRARY}" OR NOT EXISTS "${FREEZE_PYTHON_INCLUDE}/Python.h")

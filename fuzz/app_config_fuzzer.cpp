@@ -56,9 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
     // No routing prefix escaping the output directory gets through.
-    if (escapes(config.routing.default_placement.old_prefix)) __builtin_trap();
+    if (escapes(config.routing.default_target.old_prefix)) __builtin_trap();
     for (const auto& rule : config.routing.rules) {
-      if (escapes(rule.placement.old_prefix)) __builtin_trap();
+      if (escapes(rule.target.old_prefix)) __builtin_trap();
     }
   } catch (const packager::UserError&) {
   }

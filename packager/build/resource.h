@@ -1,5 +1,7 @@
-// What the packager collects: every module, data file, metadata file, extension module and
-// bundled shared library, before routing decides where each one lives.
+// The one model of a resource, from collection to the blob writer: every module, data file,
+// metadata file, extension module and bundled shared library, what it is (collect/), where it
+// lives (`placement`, decided once by route()) and, for modules, its compiled form
+// (compile_modules()). The layout step (layout.h) turns it into blob items and files.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +11,19 @@
 #include "format/blob_format.h"
 
 namespace freeze::packager {
+
+// Where routing put a resource: decided once by route() (routing.h), read by every later stage.
+struct Placement {
+  blob::Location location = blob::Location::InMemory;
+  bool filesystem_copy = false;  // in memory, with a fallback copy on the filesystem (native code only)
+  std::string path;              // its file in the installation, relative to the executable's directory,
+                                 // on disk or in memory alike (what __file__ says); a namespace package's
+                                 // directory (its __path__)
+  int rule = -1;                 // the [[routing.rule]] that decided (0-based), -1 for routing.default
+
+  bool in_blob() const { return location == blob::Location::InMemory; }  // its bytes are in the payload
+  bool writes_file() const { return location == blob::Location::FilesystemRelative || filesystem_copy; }
+};
 
 struct Resource {
   blob::Kind kind = blob::Kind::Module;
@@ -24,19 +39,17 @@ struct Resource {
   unsigned mode = 0644;       // permissions of a copy on the filesystem (copy_mode() of the source)
   std::vector<std::string> needed_libraries;  // extension/shared library: bundled libraries to load first
 
-  // Modules, once compiled (compile_module() in build_command.cpp fills these).
+  Placement placement;  // set by route_resources()
+
+  // Modules, once compiled (compile_module() in compile.h fills these; a stdlib module that
+  // does not compile stays `compiled = false` and is stored as its source alone).
   bool compiled = false;
   std::string bytecode;
   std::string source_utf8;
 
   bool stdlib() const { return (flags & blob::kFlagStdlib) != 0; }
-};
-
-// Where a routed resource goes.
-struct Placement {
-  blob::Location location = blob::Location::InMemory;
-  std::string old_prefix;        // the PREFIX of an old "filesystem-relative:PREFIX", no longer used
-  bool filesystem_copy = false;  // in memory, with a fallback copy on the filesystem
+  bool namespace_package() const { return (flags & blob::kFlagNamespace) != 0; }
+  bool native() const { return kind == blob::Kind::Extension || kind == blob::Kind::SharedLibrary; }
 };
 
 }  // namespace freeze::packager

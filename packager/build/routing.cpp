@@ -4,6 +4,8 @@
 
 #include "packager/collect/elf_info.h"
 #include "packager/collect/file_tree.h"
+#include "packager/support/console.h"
+#include "packager/support/user_error.h"
 
 namespace freeze::packager {
 namespace {
@@ -29,6 +31,12 @@ bool valid_prefix(std::string_view prefix) {
   return true;
 }
 
+std::string placement_text(const Placement& placement) {
+  if (placement.location == blob::Location::FilesystemRelative) return "filesystem-relative";
+  if (placement.filesystem_copy) return "in-memory (fallback copy beside the executable)";
+  return "in-memory";
+}
+
 bool rule_matches(const RoutingRule& rule, const Resource& resource) {
   if (rule.stdlib && *rule.stdlib != resource.stdlib()) return false;
   if (!rule.kinds.empty() && std::find(rule.kinds.begin(), rule.kinds.end(), resource.kind) == rule.kinds.end()) {
@@ -44,11 +52,11 @@ bool rule_matches(const RoutingRule& rule, const Resource& resource) {
 
 }  // namespace
 
-std::optional<Placement> parse_location(std::string_view text, std::string* error) {
-  Placement placement;
+std::optional<RoutingTarget> parse_location(std::string_view text, std::string* error) {
+  RoutingTarget target;
   std::string_view rest;
-  if (text == kInMemory) return placement;
-  // With or without ":PREFIX" (what older configs write: see Placement::old_prefix).
+  if (text == kInMemory) return target;
+  // With or without ":PREFIX" (what older configs write: see RoutingTarget::old_prefix).
   const auto named = [&](std::string_view location) {
     if (text == location.substr(0, location.size() - 1)) return true;
     if (!text.starts_with(location)) return false;
@@ -56,30 +64,30 @@ std::optional<Placement> parse_location(std::string_view text, std::string* erro
     return true;
   };
   if (named(kFilesystem)) {
-    placement.location = blob::Location::FilesystemRelative;
+    target.location = blob::Location::FilesystemRelative;
   } else if (named(kPreferMemory)) {
-    placement.filesystem_copy = true;
+    target.filesystem_copy = true;
   } else {
     *error = "'" + std::string(text) +
              "' is not a location (\"in-memory\", \"filesystem-relative\" or "
              "\"prefer-in-memory-fallback-filesystem-relative\")";
     return std::nullopt;
   }
-  if (text.find(':') == std::string_view::npos) return placement;
+  if (text.find(':') == std::string_view::npos) return target;
   while (rest.size() > 1 && rest.back() == '/') rest.remove_suffix(1);
   if (!valid_prefix(rest)) {
     *error = "'" + std::string(rest) +
              "' is not a relative directory below the executable's (no '..', not absolute; \".\" is its own directory)";
     return std::nullopt;
   }
-  placement.old_prefix = std::string(rest);
-  return placement;
+  target.old_prefix = std::string(rest);
+  return target;
 }
 
-std::string old_prefix_warning(std::string_view key, const Placement& placement) {
-  return key.empty() || placement.old_prefix.empty()
+std::string old_prefix_warning(std::string_view key, const RoutingTarget& target) {
+  return key.empty() || target.old_prefix.empty()
              ? std::string()
-             : std::string(key) + ": the PREFIX of ':" + placement.old_prefix +
+             : std::string(key) + ": the PREFIX of ':" + target.old_prefix +
                    "' is no longer used: files routed to the filesystem are written where the installation "
                    "keeps them (the app's code in lib/app/, third-party packages in local/lib/python3.11/dist-packages/, "
                    "the stdlib in lib/python3.11/), so that __file__ is the same wherever a module lives; "
@@ -94,32 +102,53 @@ std::optional<blob::Kind> parse_kind(std::string_view text) {
   return std::nullopt;
 }
 
-RoutingDecision route(const RoutingPolicy& policy, const Resource& resource) {
+Placement route(const RoutingPolicy& policy, const Resource& resource) {
+  Placement placement;
+  const RoutingTarget* target = &policy.default_target;
   for (std::size_t i = 0; i < policy.rules.size(); ++i) {
-    if (rule_matches(policy.rules[i], resource)) return {policy.rules[i].placement, static_cast<int>(i)};
+    if (rule_matches(policy.rules[i], resource)) {
+      target = &policy.rules[i].target;
+      placement.rule = static_cast<int>(i);
+      break;
+    }
   }
-  return {policy.default_placement, -1};
-}
-
-std::string placed_path(const Resource& resource, const Placement&) {
   // The same path as in memory: __file__ does not depend on the routing.
-  return resource.relative_path;
+  placement.path = resource.relative_path;
+  // A namespace package has no file: it lives in the index wherever it is routed.
+  if (resource.namespace_package()) return placement;
+  placement.location = target->location;
+  // Only native code can fail to load from memory (memory files not executable): other kinds
+  // under a prefer-in-memory target simply live in memory.
+  placement.filesystem_copy = target->filesystem_copy && resource.native();
+  return placement;
 }
 
-std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::vector<Placement>& placements,
-                                          const std::string& executable_name) {
+void route_resources(const RoutingPolicy& policy, const std::string& executable_name, std::vector<Resource>& resources) {
+  for (auto& resource : resources) {
+    resource.placement = route(policy, resource);
+    detail(std::string(blob::kind_name(resource.kind)) + " " + resource.name + " -> " + placement_text(resource.placement) +
+           (resource.placement.rule < 0 ? " (routing.default)"
+                                        : " (routing.rule " + std::to_string(resource.placement.rule + 1) + ")"));
+  }
+  if (const auto problems = check_placements(resources, executable_name); !problems.empty()) {
+    std::string message =
+        "resources cannot live where they are routed (" + std::to_string(problems.size()) + " problem(s)):";
+    for (const auto& line : problems) message += "\n  " + line;
+    throw UserError(message);
+  }
+}
+
+std::vector<std::string> check_placements(const std::vector<Resource>& resources, const std::string& executable_name) {
   std::vector<std::string> problems;
   std::map<std::string, std::string> files;  // placed path -> resource
   // First component of a placed path -> the first resource there and how many more, for the
   // entries that would take the executable's path or freeze's own (.freeze-*) names.
   std::map<std::string, std::pair<std::string, std::size_t>> taken;
-  for (std::size_t i = 0; i < resources.size(); ++i) {
-    const Resource& resource = resources[i];
-    const Placement& placement = placements[i];
-    const bool on_disk = placement.location == blob::Location::FilesystemRelative || placement.filesystem_copy;
+  for (const Resource& resource : resources) {
+    const Placement& placement = resource.placement;
     const std::string label = std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "'";
-    if (on_disk && (resource.flags & blob::kFlagNamespace) == 0) {
-      const std::string path = placed_path(resource, placement);
+    if (placement.writes_file()) {  // never a namespace package: route() keeps it in the index
+      const std::string& path = placement.path;
       if (const auto [it, inserted] = files.emplace(path, label); !inserted) {
         problems.push_back(label + " and " + it->second + " would both be written to " + path);
       }

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <map>
 
-#include "packager/support/console.h"
 #include "importer/install_layout.h"
+#include "packager/collect/entry_resolution.h"
+#include "packager/collect/library_dependencies.h"
+#include "packager/collect/reachable_stdlib.h"
+#include "packager/collect/system_libraries.h"
+#include "packager/support/console.h"
 #include "support_sources.h"
 #include "packager/support/user_error.h"
 #include "packager/collect/wheel.h"
@@ -254,6 +258,16 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   out.resources = settle_duplicates(std::move(out.resources), stdlib_count);
   warn_missing_requirements(out.distributions);
   return out;
+}
+
+std::vector<Resource> collect(AppConfig& config, const CollectOptions& options) {
+  detail("stdlib: " + options.stdlib_dir.string());
+  std::vector<Resource> resources = collect_resources(config, options.stdlib_dir, options.output_dir).resources;
+  resolve_entry(config, resources);
+  if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options.why, resources);
+  if (config.bundle_system_libraries) add_system_libraries(resources);
+  resolve_library_dependencies(resources);
+  return resources;
 }
 
 }  // namespace freeze::packager

@@ -1,8 +1,12 @@
-// Gathers every resource an app.toml asks for: the stdlib selection (modules, data, lib-dynload
-// extension modules), the [packages] paths, site-packages directories and wheels.
+// The collecting stage: every resource an app.toml asks for, the stdlib selection (modules,
+// data, lib-dynload extension modules), the [packages] paths, site-packages directories and
+// wheels, then what follows from them: the entry point resolved, the unreachable stdlib
+// dropped ([stdlib] include = "reachable"), the system libraries bundled and the libraries
+// each native resource needs.
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "packager/config/app_config.h"
@@ -16,7 +20,18 @@ struct Collection {
   std::vector<Distribution> distributions;  // those included
 };
 
-// Throws UserError, listing every missing or conflicting item at once.
+struct CollectOptions {
+  std::filesystem::path stdlib_dir;  // the embedded CPython's
+  std::filesystem::path output_dir;  // never collected from (an app tree may contain it)
+  std::vector<std::string> why;      // modules whose inclusion to explain (build --why)
+};
+
+// The whole stage, for a build. Sets the config's entry module for entry = "console_script:NAME".
+// Throws UserError.
+std::vector<Resource> collect(AppConfig& config, const CollectOptions& options);
+
+// Its first step: the files of the trees the config names, each at its place in the
+// installation, duplicates settled. Throws UserError, listing every missing or conflicting item at once.
 // `output_dir` is never collected from (an app tree may contain it).
 Collection collect_resources(const AppConfig& config, const std::filesystem::path& stdlib_dir,
                              const std::filesystem::path& output_dir);

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "packager/config/app_config.h"
+#include "packager/config/python_names.h"
 #include "packager/config/environment_markers.h"
 
 namespace freeze::packager {

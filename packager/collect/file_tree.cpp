@@ -7,7 +7,7 @@
 #include <cstring>
 #include <map>
 
-#include "packager/config/app_config.h"
+#include "packager/config/python_names.h"
 #include "packager/support/console.h"
 #include "packager/support/read_file.h"
 #include "packager/support/user_error.h"

@@ -139,9 +139,9 @@ const std::set<std::string>& project_scripts() {
   return scripts;
 }
 
-std::string location_words(const nlohmann::json& item) {
-  if (item["location"] == "filesystem-relative") return "filesystem-relative: " + item.value("path", std::string());
-  if (item.value("filesystem_copy", false)) return "in memory, with a fallback copy at " + item.value("path", std::string());
+std::string location_words(const InspectedResource& item) {
+  if (!item.in_memory()) return "filesystem-relative: " + item.path;
+  if (item.filesystem_copy) return "in memory, with a fallback copy at " + item.path;
   return "in memory";
 }
 
@@ -245,9 +245,9 @@ void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
                         const std::map<std::string, std::vector<std::string>>& distributions,
                         const std::function<bool(const std::string&)>& excluded_by_user, Plan& plan) {
   std::set<std::string> third_party_tops;
-  for (const auto& item : inspection.resources) {
-    if ((item["kind"] == "module" || item["kind"] == "extension") && item["group"] != kGroupStdlib) {
-      third_party_tops.insert(item["top_level"].get<std::string>());
+  for (const auto& item : inspection.entries) {
+    if (item.importable() && item.group != kGroupStdlib) {
+      third_party_tops.insert(item.top_level);
     }
   }
   const std::vector<fs::path> search_dirs = metadata_search_dirs(config);
@@ -278,72 +278,91 @@ void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
   }
 }
 
-Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options) {
-  Plan plan;
-  const auto& resources = inspection.resources;
-  std::set<std::string> packages;
+// What deciding the checks needs to know, beyond the index.
+struct PlanContext {
+  const AppConfig& config;
+  const CheckOptions& options;
+  std::set<std::string> packages;        // every package's dotted name
   std::set<std::string> tops_with_data;  // top-level packages with data files in memory
-  for (const auto& item : resources) {
-    if (item["kind"] == "module" && item.value("package", false)) packages.insert(item["name"].get<std::string>());
-    if (item["kind"] == "resource" && item["group"] != kGroupStdlib && item["location"] == "in-memory") {
-      tops_with_data.insert(item["top_level"].get<std::string>());
-    }
-  }
+  std::set<std::string> site_tops;       // named in a site_packages include list
 
-  if (config.code.empty()) {
-    Item entry;
-    entry.kind = "entry";
-    entry.name = !config.console_script.empty() ? "console_script:" + config.console_script
-                 : config.entry_function.empty()  ? config.entry_module
-                                                  : config.entry_module + ":" + config.entry_function;
-    entry.args = {config.entry_module, config.entry_function, config.console_script};
-    entry.location = "app.entry";
-    plan.items.push_back(entry);
-  }
-
-  auto excluded_by_user = [&](const std::string& name) {
+  bool excluded_by_user(const std::string& name) const {
     return std::any_of(options.exclude.begin(), options.exclude.end(),
                        [&](const std::string& pattern) { return name_matches(name, pattern); });
-  };
-  const bool entry_runs_as_main = config.code.empty() && config.console_script.empty() && config.entry_function.empty();
+  }
   // An installed package, not the app's own code: named in a site_packages include list, or
   // what the index files under third-party (its distribution's metadata names it).
-  std::set<std::string> site_tops;
-  for (const auto& site : config.site_packages) site_tops.insert(site.include.begin(), site.include.end());
-  auto installed_package = [&](const nlohmann::json& item) {
-    return item["group"] == kGroupThirdParty || site_tops.contains(item["top_level"].get<std::string>());
-  };
+  bool installed_package(const InspectedResource& item) const {
+    return item.group == kGroupThirdParty || site_tops.contains(item.top_level);
+  }
+};
+
+PlanContext plan_context(const AppConfig& config, const Inspection& inspection, const CheckOptions& options) {
+  PlanContext context{config, options, {}, {}, {}};
+  for (const auto& item : inspection.entries) {
+    if (item.kind == blob::Kind::Module && item.package) context.packages.insert(item.name);
+    if (item.kind == blob::Kind::Resource && item.group != kGroupStdlib && item.in_memory()) {
+      context.tops_with_data.insert(item.top_level);
+    }
+  }
+  for (const auto& site : config.site_packages) context.site_tops.insert(site.include.begin(), site.include.end());
+  return context;
+}
+
+void plan_entry_check(const AppConfig& config, Plan& plan) {
+  if (!config.code.empty()) return;
+  Item entry;
+  entry.kind = "entry";
+  entry.name = !config.console_script.empty() ? "console_script:" + config.console_script
+               : config.entry_function.empty()  ? config.entry_module
+                                                : config.entry_module + ":" + config.entry_function;
+  entry.args = {config.entry_module, config.entry_function, config.console_script};
+  entry.location = "app.entry";
+  plan.items.push_back(entry);
+}
+
+// Why module `name` is not imported ("" if it is). Standard library modules that are simply
+// not asked for (no --stdlib) get "-" and are only counted.
+std::string skip_reason(const std::string& name, const InspectedResource& item, bool stdlib, const PlanContext& context) {
+  const AppConfig& config = context.config;
+  const bool entry_runs_as_main = config.code.empty() && config.console_script.empty() && config.entry_function.empty();
+  std::string reason;
+  if (name == "__main__" || name.ends_with(".__main__")) {
+    reason = "a __main__ module runs the program when imported";
+  } else if (entry_runs_as_main && name == config.entry_module) {
+    reason = "the entry point: it runs as __main__ (its import is checked by the entry check)";
+  } else if (context.excluded_by_user(name)) {
+    reason = "--exclude";
+  } else if (!stdlib && name.find('.') == std::string::npos && project_scripts().contains(name)) {
+    reason = "a project tool script (" + name + ".py) that runs when imported";
+  } else if (context.installed_package(item) && !context.options.tests && !(reason = third_party_test_reason(name)).empty()) {
+    reason += " (freeze check --tests imports it)";
+  } else if (stdlib) {
+    for (const auto& [skip, why] : stdlib_never_imported()) {
+      if (name_matches(name, skip)) reason = why;
+    }
+    if (reason.empty() && !context.options.stdlib) reason = "-";
+  }
+  return reason;
+}
+
+// One check per module, application modules first, then third-party, then the standard library.
+void plan_module_checks(const Inspection& inspection, const PlanContext& context, Plan& plan) {
+  const CheckOptions& options = context.options;
   // One check per module: a mypyc-compiled package ships mod.py beside mod.cpython-311-*.so
   // (two resources, one module), and its compiled __init__ is the package itself.
   std::set<std::string> planned;
-  // Application modules first, then third-party, then the standard library.
   for (const char* group : {kGroupApplication, kGroupThirdParty, kGroupStdlib}) {
-    for (const auto& item : resources) {
-      const std::string kind = item["kind"];
-      if ((kind != "module" && kind != "extension") || item["group"] != group) continue;
-      std::string name = item["name"];
+    for (const auto& item : inspection.entries) {
+      if (!item.importable() || item.group != group) continue;
+      std::string name = item.name;
       if (name.ends_with(".__init__")) name.resize(name.size() - std::string_view(".__init__").size());
       if (!planned.insert(name).second) continue;
       const bool stdlib = group == std::string(kGroupStdlib);
-      std::string reason;
-      if (name == "__main__" || name.ends_with(".__main__")) {
-        reason = "a __main__ module runs the program when imported";
-      } else if (entry_runs_as_main && name == config.entry_module) {
-        reason = "the entry point: it runs as __main__ (its import is checked by the entry check)";
-      } else if (excluded_by_user(name)) {
-        reason = "--exclude";
-      } else if (!stdlib && name.find('.') == std::string::npos && project_scripts().contains(name)) {
-        reason = "a project tool script (" + name + ".py) that runs when imported";
-      } else if (installed_package(item) && !options.tests && !(reason = third_party_test_reason(name)).empty()) {
-        reason += " (freeze check --tests imports it)";
-      } else if (stdlib) {
-        for (const auto& [skip, why] : stdlib_never_imported()) {
-          if (name_matches(name, skip)) reason = why;
-        }
-        if (reason.empty() && !options.stdlib) {
-          ++plan.stdlib_modules_not_imported;
-          continue;
-        }
+      const std::string reason = skip_reason(name, item, stdlib, context);
+      if (reason == "-") {
+        ++plan.stdlib_modules_not_imported;
+        continue;
       }
       if (!reason.empty()) {
         if (!stdlib || options.stdlib) plan.skipped.push_back({name, reason});
@@ -353,52 +372,59 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
       Item check;
       check.kind = "module";
       check.name = name;
-      check.top_level = item["top_level"];
-      const bool in_memory = item["location"] == "in-memory";
-      check.args = {name, (!stdlib && in_memory && tops_with_data.contains(check.top_level)) ? "1" : "0"};
+      check.top_level = item.top_level;
+      check.args = {name, (!stdlib && item.in_memory() && context.tops_with_data.contains(check.top_level)) ? "1" : "0"};
       check.location = location_words(item);
-      check.testing_helper = installed_package(item) && !options.tests && is_testing_helper(name);
+      check.testing_helper = context.installed_package(item) && !options.tests && is_testing_helper(name);
       plan.items.push_back(check);
     }
   }
+}
 
-  for (const auto& item : resources) {
-    if (item["kind"] != "resource" || (item["group"] == kGroupStdlib && !options.stdlib)) continue;
-    const std::string name = item["name"];
-    if (excluded_by_user(name)) continue;
-    // The package that holds it: the longest leading directory path that is a package.
-    std::vector<std::string> parts;
-    for (std::size_t start = 0;;) {
-      const auto slash = name.find('/', start);
-      parts.push_back(name.substr(start, slash - start));
-      if (slash == std::string::npos) break;
-      start = slash + 1;
+// The package that holds resource `name` ("pkg/data/x.txt"): the longest leading directory
+// path that is a package, and the file's path below it; empty if none.
+std::pair<std::string, std::string> holding_package(const std::string& name, const std::set<std::string>& packages) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const auto slash = name.find('/', start);
+    parts.push_back(name.substr(start, slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
+    std::string dotted;
+    for (std::size_t i = 0; i < depth; ++i) dotted += (i ? "." : "") + parts[i];
+    if (packages.contains(dotted)) {
+      std::string relative;
+      for (std::size_t i = depth; i < parts.size(); ++i) relative += (i > depth ? "/" : "") + parts[i];
+      return {dotted, relative};
     }
-    std::string package;
-    std::string relative = name;
-    for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
-      std::string dotted;
-      for (std::size_t i = 0; i < depth; ++i) dotted += (i ? "." : "") + parts[i];
-      if (packages.contains(dotted)) {
-        package = dotted;
-        relative.clear();
-        for (std::size_t i = depth; i < parts.size(); ++i) relative += (i > depth ? "/" : "") + parts[i];
-        break;
-      }
-    }
+  }
+  return {"", name};
+}
+
+void plan_resource_checks(const Inspection& inspection, const PlanContext& context, Plan& plan) {
+  for (const auto& item : inspection.entries) {
+    if (item.kind != blob::Kind::Resource || (item.group == kGroupStdlib && !context.options.stdlib)) continue;
+    const std::string& name = item.name;
+    if (context.excluded_by_user(name)) continue;
+    const auto [package, relative] = holding_package(name, context.packages);
     Item check;
     check.kind = "resource";
     check.name = name;
-    check.top_level = item["top_level"];
-    check.args = {name, package, relative, std::to_string(item["raw_size"].get<std::uint64_t>())};
+    check.top_level = item.top_level;
+    check.args = {name, package, relative, std::to_string(item.raw_size)};
     check.location = location_words(item);
     plan.items.push_back(check);
   }
+}
 
+// One check per distribution: its metadata directory and files. Returns directory -> files.
+std::map<std::string, std::vector<std::string>> plan_metadata_checks(const Inspection& inspection, Plan& plan) {
   std::map<std::string, std::vector<std::string>> distributions;  // directory -> files
-  for (const auto& item : resources) {
-    if (item["kind"] != "metadata") continue;
-    const std::string name = item["name"];
+  for (const auto& item : inspection.entries) {
+    if (item.kind != blob::Kind::Metadata) continue;
+    const std::string& name = item.name;
     const auto slash = name.find('/');
     distributions[name.substr(0, slash)].push_back(slash == std::string::npos ? "" : name.substr(slash + 1));
   }
@@ -411,7 +437,18 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
     check.location = "distribution metadata";
     plan.items.push_back(check);
   }
-  plan_plugin_checks(config, inspection, distributions, excluded_by_user, plan);
+  return distributions;
+}
+
+Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options) {
+  Plan plan;
+  const PlanContext context = plan_context(config, inspection, options);
+  plan_entry_check(config, plan);
+  plan_module_checks(inspection, context, plan);
+  plan_resource_checks(inspection, context, plan);
+  const auto distributions = plan_metadata_checks(inspection, plan);
+  plan_plugin_checks(config, inspection, distributions,
+                     [&](const std::string& name) { return context.excluded_by_user(name); }, plan);
   return plan;
 }
 
@@ -468,10 +505,15 @@ std::string signal_name(int signal) {
   }
 }
 
-// Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
-// from (items.size() when done).
-std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
-                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
+// The checking program, started from check `first` on: its pid and the read end of the pipe
+// it reports on.
+struct Checker {
+  pid_t pid = 0;
+  int reports = -1;
+};
+
+Checker start_checker(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
+                      const std::string& probe) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
@@ -515,76 +557,107 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
     ::close(pipe_fds[0]);
     throw UserError("cannot run the verification executable " + exe + ": " + std::strerror(spawn_error));
   }
+  return {pid, pipe_fds[0]};
 
+}
+
+// Where the checking program got to, from its reports.
+struct RunState {
+  std::optional<std::size_t> current;  // the check it began and did not finish
+  std::size_t next = 0;                // the check after the last one that finished
+  bool finished = false;               // it reported the end
+  bool timed_out = false;              // a check took longer than the timeout
+};
+
+// Applies one report line ("B", "K", "W", "F", "I", "E" and their fields) to the outcomes.
+void apply_report(const std::string& line, int timeout_seconds, std::chrono::steady_clock::time_point& deadline,
+                  bool& files_readable, std::vector<Outcome>& outcomes, RunState& progress) {
+  const auto fields = split_fields(line);
+  if (fields.empty()) return;
+  if (fields[0] == "E") {
+    progress.finished = true;
+    return;
+  }
+  if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
+    files_readable = fields[2] == "1";
+    return;
+  }
+  if (fields.size() < 2) return;
+  const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
+  if (index >= outcomes.size()) return;
+  Outcome& outcome = outcomes[index];
+  if (fields[0] == "B") {
+    progress.current = index;
+    if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  } else if (fields[0] == "K") {
+    outcome.state = Outcome::State::Passed;
+    progress.current.reset();
+    progress.next = index + 1;
+  } else if (fields[0] == "W" && fields.size() >= 3) {
+    outcome.warnings.push_back(fields[2]);
+  } else if (fields[0] == "F" && fields.size() >= 8) {
+    outcome.state = Outcome::State::Failed;
+    outcome.error_type = fields[2];
+    outcome.message = fields[3];
+    outcome.where = fields[4];
+    outcome.traceback = fields[5];
+    outcome.missing_module = fields[6];
+    outcome.filename = fields[7];
+    progress.current.reset();
+    progress.next = index + 1;
+  }
+}
+
+// Reads the reports until the program ends or a check outlasts the timeout.
+RunState read_reports(int reports, std::size_t first, int timeout_seconds, bool& files_readable,
+                      std::vector<Outcome>& outcomes) {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + std::chrono::seconds(timeout_seconds);
-  std::optional<std::size_t> current;
-  std::size_t next = first;
-  bool finished = false;
-  bool timed_out = false;
+  RunState progress;
+  progress.next = first;
   std::string buffer;
   char chunk[65536];
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
     if (left <= 0) {
-      timed_out = true;
+      progress.timed_out = true;
       break;
     }
-    pollfd poll_fd{pipe_fds[0], POLLIN, 0};
+    pollfd poll_fd{reports, POLLIN, 0};
     const int ready = ::poll(&poll_fd, 1, static_cast<int>(std::min<long long>(left, 1000)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) continue;
-    const ssize_t got = ::read(pipe_fds[0], chunk, sizeof chunk);
+    const ssize_t got = ::read(reports, chunk, sizeof chunk);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // EOF: the program ended
     buffer.append(chunk, static_cast<std::size_t>(got));
     for (auto newline = buffer.find('\n'); newline != std::string::npos; newline = buffer.find('\n')) {
       const std::string line = buffer.substr(0, newline);
       buffer.erase(0, newline + 1);
-      const auto fields = split_fields(line);
-      if (fields.empty()) continue;
-      if (fields[0] == "E") {
-        finished = true;
-        continue;
-      }
-      if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
-        files_readable = fields[2] == "1";
-        continue;
-      }
-      if (fields.size() < 2) continue;
-      const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
-      if (index >= outcomes.size()) continue;
-      Outcome& outcome = outcomes[index];
-      if (fields[0] == "B") {
-        current = index;
-        if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
-        deadline = clock::now() + std::chrono::seconds(timeout_seconds);
-      } else if (fields[0] == "K") {
-        outcome.state = Outcome::State::Passed;
-        current.reset();
-        next = index + 1;
-      } else if (fields[0] == "W" && fields.size() >= 3) {
-        outcome.warnings.push_back(fields[2]);
-      } else if (fields[0] == "F" && fields.size() >= 8) {
-        outcome.state = Outcome::State::Failed;
-        outcome.error_type = fields[2];
-        outcome.message = fields[3];
-        outcome.where = fields[4];
-        outcome.traceback = fields[5];
-        outcome.missing_module = fields[6];
-        outcome.filename = fields[7];
-        current.reset();
-        next = index + 1;
-      }
+      apply_report(line, timeout_seconds, deadline, files_readable, outcomes, progress);
     }
   }
-  ::close(pipe_fds[0]);
-  if (timed_out) ::kill(-pid, SIGKILL);
+  return progress;
+}
+
+// Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
+// from (items.size() when done).
+std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
+                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
+  const Checker checker = start_checker(executable, manifest, log, first, probe);
+  const pid_t pid = checker.pid;
+  const RunState progress = read_reports(checker.reports, first, timeout_seconds, files_readable, outcomes);
+  ::close(checker.reports);
+  if (progress.timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   ::kill(-pid, SIGKILL);  // anything the modules started and left behind
-  if (finished) return outcomes.size();
+  if (progress.finished) return outcomes.size();
+  const std::optional<std::size_t>& current = progress.current;
+  const std::size_t next = progress.next;
+  const bool timed_out = progress.timed_out;
 
   // It died, hung or exited. Between two checks: go on after the last one that finished.
   if (!current && next > first) return next;
@@ -664,9 +737,87 @@ std::string routing_snippet(const std::string& top) {
   return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
 }
 
+// An ImportError naming the module it did not find: where that module is, and how to include it.
+std::string missing_module_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
+  const std::string missing = outcome.missing_module;
+  const std::string top = missing.substr(0, missing.find('.'));
+  if (context.included_modules.contains(missing)) {
+    return "'" + missing + "' is included but failed to import: see its own entry in this report";
+  }
+  if (test_tools().contains(top)) {
+    return "it is test code (it imports " + top + "): keep tests out of packages.paths (put the app in src/), or "
+           "leave them out of the check with --exclude " + item.top_level;
+  }
+  // In the standard library?
+  const bool in_stdlib = installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top);
+  if (in_stdlib && !context.included_tops.contains(top)) {
+    for (const auto& pattern : context.config.stdlib_exclude) {
+      if (name_matches(missing, pattern)) {
+        return "'" + top + "' is in the standard library, but [stdlib] exclude leaves it out (\"" + pattern +
+               "\"): remove it from stdlib.exclude";
+      }
+    }
+    if (context.config.stdlib_include != StdlibInclude::All) {
+      return "'" + top + "' is in the standard library, but [stdlib] include leaves it out: name it in [stdlib] add, "
+             "or set include = \"all\"";
+    }
+    return "'" + top + "' is in the standard library but not included";
+  }
+  if (!in_stdlib && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
+    return "'" + top + "' is not part of Debian's python3.11 package (apt install python3-tk / python3-gdbm)";
+  }
+  if (context.included_tops.contains(top)) {
+    return "'" + missing + "' is not among the included modules, though '" + top +
+           "' is: an optional part installed separately, a module generated at install time, or a platform-specific "
+           "extension module? If the import is optional, --exclude " + item.name + " skips it";
+  }
+  std::vector<fs::path> sites;
+  for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
+  for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) sites.push_back(dir);
+  for (const auto& site : sites) {
+    if (installed_in(site, top)) {
+      return "'" + top + "' is installed in " + site.string() + " but not included: add it to [packages], e.g.\n" +
+             "        site_packages = [{ dir = \"" + site.string() + "\", include = [..., \"" + top + "\"] }]";
+    }
+  }
+  std::string debian = top;
+  for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return "'" + top + "' is neither included nor installed on this machine: install it (apt install python3-" + debian +
+         ", or a wheel built for CPython 3.11) and add it to [packages] site_packages or wheels. If the import is "
+         "optional, --exclude " + item.name + " skips it";
+}
+
+// An OSError naming a file: one below the executable's directory is an embedded file that is
+// not there, or a package's data read by a path when the package is in memory.
+std::string missing_file_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
+  const std::string exe_prefix = context.exe_dir.string() + "/";
+  const std::string filename = outcome.filename;
+  if (filename.starts_with(exe_prefix)) {
+    const std::string relative = filename.substr(exe_prefix.size());
+    // The package whose data it is (blib2to3 when black fails on blib2to3's grammar).
+    const HintContext::Package* owner = owning_package(filename, context);
+    const bool in_memory = owner ? owner->in_memory : item.location.starts_with("in memory");
+    const std::string package = owner ? owner->name : item.top_level.empty() ? relative.substr(0, relative.find('/'))
+                                                                             : item.top_level;
+    if (in_memory && context.files_readable) {  // embedded files open by path: this one is not among them
+      return "<exe dir>/" + relative + " is not among the files of " + package +
+             " that were built in: is it created at install time or at first run? Create it before building, or "
+             "have the package write it elsewhere (a cache directory)";
+    }
+    if (in_memory) {
+      return "it opens <exe dir>/" + relative +
+             " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
+             "location. Route the package to the filesystem:" + routing_snippet(package) +
+             "\n      or read the file with importlib.resources.files(\"" + package + "\").joinpath(...)";
+    }
+    return "<exe dir>/" + relative + " is not among the files written beside the executable: is it created at "
+           "install time, or outside the package directories?";
+  }
+  return "it reads " + filename + " when imported, which does not exist here: will it exist on the target machine?";
+}
+
 std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
   if (!outcome.hint.empty()) return outcome.hint;
-  const std::string exe_prefix = context.exe_dir.string() + "/";
   if (outcome.timed_out) {
     return "importing it did not finish: does it wait for input, a lock or the network when imported? Raise "
            "--timeout, or leave it out of the check with --exclude " + item.name;
@@ -694,82 +845,13 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     }
   }
   if (!outcome.missing_module.empty() && (type == "ModuleNotFoundError" || type == "ImportError")) {
-    const std::string missing = outcome.missing_module;
-    const std::string top = missing.substr(0, missing.find('.'));
-    if (context.included_modules.contains(missing)) {
-      return "'" + missing + "' is included but failed to import: see its own entry in this report";
-    }
-    if (test_tools().contains(top)) {
-      return "it is test code (it imports " + top + "): keep tests out of packages.paths (put the app in src/), or "
-             "leave them out of the check with --exclude " + item.top_level;
-    }
-    // In the standard library?
-    const bool in_stdlib = installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top);
-    if (in_stdlib && !context.included_tops.contains(top)) {
-      for (const auto& pattern : context.config.stdlib_exclude) {
-        if (name_matches(missing, pattern)) {
-          return "'" + top + "' is in the standard library, but [stdlib] exclude leaves it out (\"" + pattern +
-                 "\"): remove it from stdlib.exclude";
-        }
-      }
-      if (context.config.stdlib_include != StdlibInclude::All) {
-        return "'" + top + "' is in the standard library, but [stdlib] include leaves it out: name it in [stdlib] add, "
-               "or set include = \"all\"";
-      }
-      return "'" + top + "' is in the standard library but not included";
-    }
-    if (!in_stdlib && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
-      return "'" + top + "' is not part of Debian's python3.11 package (apt install python3-tk / python3-gdbm)";
-    }
-    if (context.included_tops.contains(top)) {
-      return "'" + missing + "' is not among the included modules, though '" + top +
-             "' is: an optional part installed separately, a module generated at install time, or a platform-specific "
-             "extension module? If the import is optional, --exclude " + item.name + " skips it";
-    }
-    std::vector<fs::path> sites;
-    for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
-    for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) sites.push_back(dir);
-    for (const auto& site : sites) {
-      if (installed_in(site, top)) {
-        return "'" + top + "' is installed in " + site.string() + " but not included: add it to [packages], e.g.\n" +
-               "        site_packages = [{ dir = \"" + site.string() + "\", include = [..., \"" + top + "\"] }]";
-      }
-    }
-    std::string debian = top;
-    for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return "'" + top + "' is neither included nor installed on this machine: install it (apt install python3-" + debian +
-           ", or a wheel built for CPython 3.11) and add it to [packages] site_packages or wheels. If the import is "
-           "optional, --exclude " + item.name + " skips it";
+    return missing_module_hint(item, outcome, context);
   }
   if ((type == "ImportError" || type == "OSError") && outcome.message.find("cannot open shared object file") != std::string::npos) {
     return "a shared library it needs is missing: keep [packages] bundle_system_libraries = true (the default) so "
            "freeze bundles it, or install it on every target machine";
   }
-  if (type.find("Error") != std::string::npos && !outcome.filename.empty()) {
-    const std::string filename = outcome.filename;
-    if (filename.starts_with(exe_prefix)) {
-      const std::string relative = filename.substr(exe_prefix.size());
-      // The package whose data it is (blib2to3 when black fails on blib2to3's grammar).
-      const HintContext::Package* owner = owning_package(filename, context);
-      const bool in_memory = owner ? owner->in_memory : item.location.starts_with("in memory");
-      const std::string package = owner ? owner->name : item.top_level.empty() ? relative.substr(0, relative.find('/'))
-                                                                               : item.top_level;
-      if (in_memory && context.files_readable) {  // embedded files open by path: this one is not among them
-        return "<exe dir>/" + relative + " is not among the files of " + package +
-               " that were built in: is it created at install time or at first run? Create it before building, or "
-               "have the package write it elsewhere (a cache directory)";
-      }
-      if (in_memory) {
-        return "it opens <exe dir>/" + relative +
-               " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
-               "location. Route the package to the filesystem:" + routing_snippet(package) +
-               "\n      or read the file with importlib.resources.files(\"" + package + "\").joinpath(...)";
-      }
-      return "<exe dir>/" + relative + " is not among the files written beside the executable: is it created at "
-             "install time, or outside the package directories?";
-    }
-    return "it reads " + filename + " when imported, which does not exist here: will it exist on the target machine?";
-  }
+  if (type.find("Error") != std::string::npos && !outcome.filename.empty()) return missing_file_hint(item, outcome, context);
   if (item.kind == "resource") {
     return "the file cannot be read back: rebuild; if it lives beside the executable, ship that directory with it";
   }
@@ -835,14 +917,9 @@ void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
   }
 }
 
-}  // namespace
-
-int check(const CheckOptions& options, std::ostream& out) {
-  const auto started = std::chrono::steady_clock::now();
-  const AppConfig config = load_app_config(options.config_file);  // errors name the real file
-  explain_config(config);
-  ScratchDirectory::remove_abandoned(temporary_parent(), "freeze-check-");  // of checks that were killed
-  ScratchDirectory temp(temporary_parent(), "freeze-check-");
+// The verification copy: the app's config with the checking program as its entry, built into
+// `temp` with the build's own notes quiet. Its errors name the user's config, not the copy's.
+BuildResult build_verification_copy(const AppConfig& config, const ScratchDirectory& temp) {
   const fs::path toml_file = temp.path() / "check.toml";
   {
     std::ofstream file(toml_file, std::ios::binary);
@@ -855,209 +932,279 @@ int check(const CheckOptions& options, std::ostream& out) {
   build_options.output_dir = temp.path() / "exe";
   const Verbosity saved = verbosity();
   if (saved != Verbosity::Verbose) set_verbosity(Verbosity::Quiet);  // the build's own notes
-  BuildResult built;
   try {
-    built = build(build_options);
+    BuildResult built = build(build_options);
+    set_verbosity(saved);
+    return built;
   } catch (const UserError& error) {
     set_verbosity(saved);
     throw UserError(replace_all(error.what(), toml_file.string(), config.config_file.string()));
   }
-  set_verbosity(saved);
+}
 
-  const Inspection inspection = read_inspection(built.executable);
-  Plan plan = plan_checks(config, inspection, options);
-  const fs::path manifest = temp.path() / "manifest.txt";
-  {
-    std::ofstream file(manifest, std::ios::binary);
-    for (const auto& item : plan.items) {
-      file << item.kind;
-      for (const auto& arg : item.args) file << '\t' << arg;
-      file << '\n';
+// The list of checks the checking program reads: one line each, kind and arguments.
+void write_manifest(const Plan& plan, const fs::path& manifest) {
+  std::ofstream file(manifest, std::ios::binary);
+  for (const auto& item : plan.items) {
+    file << item.kind;
+    for (const auto& arg : item.args) file << '\t' << arg;
+    file << '\n';
+  }
+}
+
+// An in-memory module's virtual path: can the checking program open it by path?
+std::string path_probe(const Inspection& inspection, const fs::path& executable) {
+  for (const auto& item : inspection.entries) {
+    if (item.kind == blob::Kind::Module && item.in_memory() && !item.path.empty()) {
+      return (executable.parent_path() / item.path).string();
     }
   }
-  note("running " + std::to_string(plan.items.size()) + (plan.items.size() == 1 ? " check" : " checks"));
+  return {};
+}
 
+// Runs the checking program until every check has an outcome, starting it again after the
+// check that crashed or hung it.
+std::vector<Outcome> run_checks(const Plan& plan, const fs::path& executable, const ScratchDirectory& temp,
+                                const fs::path& manifest, const std::string& probe, int timeout_seconds,
+                                bool& files_readable) {
   std::vector<Outcome> outcomes(plan.items.size());
-  // An in-memory module's virtual path: can the checking program open it by path?
-  std::string probe;
-  for (const auto& item : inspection.resources) {
-    if (item["kind"] == "module" && item["location"] == "in-memory" && item.contains("path")) {
-      probe = (built.executable.parent_path() / item["path"].get<std::string>()).string();
-      break;
-    }
-  }
-  bool files_readable = false;
+  files_readable = false;
   std::size_t next = 0;
   for (int runs = 0; next < plan.items.size(); ++runs) {
     if (runs >= 50) {
       throw UserError("the verification executable keeps stopping; the report so far would be incomplete");
     }
-    next = run_from(built.executable, manifest, temp.path() / "output.log", next, options.timeout_seconds, probe,
-                    files_readable, outcomes);
+    next = run_from(executable, manifest, temp.path() / "output.log", next, timeout_seconds, probe, files_readable,
+                    outcomes);
   }
+  return outcomes;
+}
 
-  // The report.
-  HintContext context{config, inspection, {}, {}, built.executable.parent_path(), BuildPython::instance().stdlib_dir(), {},
+HintContext hint_context(const AppConfig& config, const Inspection& inspection, const fs::path& executable,
+                         bool files_readable) {
+  HintContext context{config, inspection, {}, {}, executable.parent_path(), BuildPython::instance().stdlib_dir(), {},
                       files_readable};
-  for (const auto& item : inspection.resources) {
-    if (item["kind"] == "module" || item["kind"] == "extension") {
-      context.included_modules.insert(item["name"].get<std::string>());
-      context.included_tops.insert(item["top_level"].get<std::string>());
-      if (item.value("package", false) && item.contains("path")) {
-        const fs::path init = context.exe_dir / item["path"].get<std::string>();
-        context.package_dirs[init.parent_path().lexically_normal().string()] = {item["name"].get<std::string>(),
-                                                                                item["location"] == "in-memory"};
+  for (const auto& item : inspection.entries) {
+    if (item.importable()) {
+      context.included_modules.insert(item.name);
+      context.included_tops.insert(item.top_level);
+      if (item.package && !item.path.empty()) {
+        const fs::path init = context.exe_dir / item.path;
+        context.package_dirs[init.parent_path().lexically_normal().string()] = {item.name, item.in_memory()};
       }
     }
   }
-  set_aside_testing_helpers(plan, outcomes, context.included_tops);
-  add_absent_plugins(plan, outcomes);
+  return context;
+}
+
+// What the report is made of.
+struct Results {
+  const AppConfig& config;
+  const Plan& plan;
+  const std::vector<Outcome>& outcomes;
+  const HintContext& context;
   std::size_t failed = 0;
   std::size_t passed = 0;
-  std::map<std::string, std::size_t> counts;
-  for (std::size_t i = 0; i < plan.items.size(); ++i) {
-    ++counts[plan.items[i].kind];
-    if (outcomes[i].state == Outcome::State::Failed) ++failed;
-    if (outcomes[i].state == Outcome::State::Passed) ++passed;
-  }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::map<std::string, std::size_t> counts;  // checks by kind
+  double seconds = 0;
+};
 
-  if (options.json) {
-    nlohmann::json doc;
-    doc["config"] = config.config_file.string();
-    doc["checks"] = plan.items.size();
-    doc["passed"] = passed;
-    doc["failed"] = failed;
-    doc["failures"] = nlohmann::json::array();
-    doc["warnings"] = nlohmann::json::array();
-    doc["skipped"] = nlohmann::json::array();
-    doc["stdlib_modules_not_imported"] = plan.stdlib_modules_not_imported;
-    for (std::size_t i = 0; i < plan.items.size(); ++i) {
-      const Item& item = plan.items[i];
-      const Outcome& outcome = outcomes[i];
-      for (const auto& warning_text : outcome.warnings) {
-        doc["warnings"].push_back({{"kind", item.kind}, {"name", item.name}, {"message", warning_text}});
-      }
-      if (outcome.state != Outcome::State::Failed) continue;
-      nlohmann::json failure;
-      failure["kind"] = item.kind;
-      failure["name"] = item.name;
-      failure["location"] = item.location;
-      failure["error_type"] = outcome.error_type;
-      failure["message"] = display_path(outcome.message, context.exe_dir);
-      failure["where"] = display_path(outcome.where, context.exe_dir);
-      failure["traceback"] = display_path(outcome.traceback, context.exe_dir);
-      failure["hint"] = hint_for(item, outcome, context);
-      if (!outcome.output.empty()) failure["output"] = display_path(outcome.output, context.exe_dir);
-      doc["failures"].push_back(std::move(failure));
-    }
-    for (const auto& skipped : plan.skipped) doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}});
-    out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    return failed == 0 ? 0 : 1;
-  }
-
-  const bool colors = use_colors(stdout);
-  const bool quiet = verbosity() == Verbosity::Quiet;
-  const bool verbose = verbosity() == Verbosity::Verbose;
-  // Failures with the same exception and hint are one problem: shown once, with the others listed.
-  std::vector<std::vector<std::size_t>> groups;
-  std::map<std::string, std::size_t> group_of;  // "type: message | hint" -> group
-  std::size_t warnings = 0;
+void write_json_report(const Results& results, std::ostream& out) {
+  const Plan& plan = results.plan;
+  const auto& outcomes = results.outcomes;
+  const HintContext& context = results.context;
+  const AppConfig& config = results.config;
+  const std::size_t failed = results.failed;
+  const std::size_t passed = results.passed;
+  nlohmann::json doc;
+  doc["config"] = config.config_file.string();
+  doc["checks"] = plan.items.size();
+  doc["passed"] = passed;
+  doc["failed"] = failed;
+  doc["failures"] = nlohmann::json::array();
+  doc["warnings"] = nlohmann::json::array();
+  doc["skipped"] = nlohmann::json::array();
+  doc["stdlib_modules_not_imported"] = plan.stdlib_modules_not_imported;
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     const Item& item = plan.items[i];
     const Outcome& outcome = outcomes[i];
-    warnings += outcome.warnings.size();
-    if (outcome.state == Outcome::State::Passed) {
-      if (verbose) out << paint("ok", Style::Green, colors) << "    " << item.kind << " " << item.name << "\n";
-      continue;
+    for (const auto& warning_text : outcome.warnings) {
+      doc["warnings"].push_back({{"kind", item.kind}, {"name", item.name}, {"message", warning_text}});
     }
+    if (outcome.state != Outcome::State::Failed) continue;
+    nlohmann::json failure;
+    failure["kind"] = item.kind;
+    failure["name"] = item.name;
+    failure["location"] = item.location;
+    failure["error_type"] = outcome.error_type;
+    failure["message"] = display_path(outcome.message, context.exe_dir);
+    failure["where"] = display_path(outcome.where, context.exe_dir);
+    failure["traceback"] = display_path(outcome.traceback, context.exe_dir);
+    failure["hint"] = hint_for(item, outcome, context);
+    if (!outcome.output.empty()) failure["output"] = display_path(outcome.output, context.exe_dir);
+    doc["failures"].push_back(std::move(failure));
+  }
+  for (const auto& skipped : plan.skipped) doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}});
+  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+// Failures with the same exception and hint are one problem: shown once, with the others listed.
+std::vector<std::vector<std::size_t>> failure_groups(const Results& results) {
+  std::vector<std::vector<std::size_t>> groups;
+  std::map<std::string, std::size_t> group_of;  // "type: message | hint" -> group
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const Outcome& outcome = results.outcomes[i];
     if (outcome.state != Outcome::State::Failed) continue;
     const std::string key = outcome.crashed || outcome.timed_out
                                 ? "#" + std::to_string(i)
-                                : outcome.error_type + ": " + display_path(outcome.message, context.exe_dir) + " | " +
-                                      hint_for(item, outcome, context);
+                                : outcome.error_type + ": " + display_path(outcome.message, results.context.exe_dir) +
+                                      " | " + hint_for(results.plan.items[i], outcome, results.context);
     const auto [it, inserted] = group_of.emplace(key, groups.size());
     if (inserted) groups.emplace_back();
     groups[it->second].push_back(i);
   }
-  for (const auto& group : groups) {
-    const Item& item = plan.items[group.front()];
-    const Outcome& outcome = outcomes[group.front()];
-    out << paint("FAIL", Style::Red, colors) << "  " << paint(item.kind + " " + item.name, Style::Bold, colors) << "  ["
-        << item.location << "]\n";
-    const std::string message = display_path(outcome.message, context.exe_dir);
-    const std::string where = replace_all(outcome.where, context.exe_dir.string() + "/", "");
-    out << "      " << outcome.error_type << (message.empty() ? "" : ": " + message) << "\n";
-    if (!where.empty()) out << "      at " << where << "\n";
-    if (verbose && !outcome.traceback.empty()) out << indent(display_path(outcome.traceback, context.exe_dir), "      | ");
-    if (!outcome.output.empty()) {
-      out << "      its last output:\n" << indent(display_path(outcome.output, context.exe_dir), "      | ");
-    }
-    if (group.size() > 1) {
-      const std::size_t shown = verbose ? group.size() - 1 : std::min<std::size_t>(group.size() - 1, 8);
-      std::string names;
-      for (std::size_t k = 1; k <= shown; ++k) names += (k > 1 ? ", " : "") + plan.items[group[k]].name;
-      if (shown < group.size() - 1) names += ", ... (--verbose lists all)";
-      out << "      the same failure in " << group.size() - 1 << " more: " << names << "\n";
-    }
-    out << "      " << paint("hint:", Style::Cyan, colors) << " " << hint_for(item, outcome, context) << "\n";
+  return groups;
+}
+
+void write_failure(const Results& results, const std::vector<std::size_t>& group, bool colors, bool verbose,
+                   std::ostream& out) {
+  const Plan& plan = results.plan;
+  const HintContext& context = results.context;
+  const Item& item = plan.items[group.front()];
+  const Outcome& outcome = results.outcomes[group.front()];
+  out << paint("FAIL", Style::Red, colors) << "  " << paint(item.kind + " " + item.name, Style::Bold, colors) << "  ["
+      << item.location << "]\n";
+  const std::string message = display_path(outcome.message, context.exe_dir);
+  const std::string where = replace_all(outcome.where, context.exe_dir.string() + "/", "");
+  out << "      " << outcome.error_type << (message.empty() ? "" : ": " + message) << "\n";
+  if (!where.empty()) out << "      at " << where << "\n";
+  if (verbose && !outcome.traceback.empty()) out << indent(display_path(outcome.traceback, context.exe_dir), "      | ");
+  if (!outcome.output.empty()) {
+    out << "      its last output:\n" << indent(display_path(outcome.output, context.exe_dir), "      | ");
   }
-  if (warnings > 0 && !quiet) {
-    out << paint("possible problems (not failures):", Style::Yellow, colors) << "\n";
-    for (std::size_t i = 0; i < plan.items.size(); ++i) {
-      for (const auto& warning_text : outcomes[i].warnings) {
-        out << "  " << warning_text << "\n";
-      }
-    }
-    out << "  these modules build paths from __file__ while their package's data files are in memory: if they open\n"
-           "  those files with open(), route the package to the filesystem ([[routing.rule]] location =\n"
-           "  \"filesystem-relative\") or read them with importlib.resources\n";
+  if (group.size() > 1) {
+    const std::size_t shown = verbose ? group.size() - 1 : std::min<std::size_t>(group.size() - 1, 8);
+    std::string names;
+    for (std::size_t k = 1; k <= shown; ++k) names += (k > 1 ? ", " : "") + plan.items[group[k]].name;
+    if (shown < group.size() - 1) names += ", ... (--verbose lists all)";
+    out << "      the same failure in " << group.size() - 1 << " more: " << names << "\n";
   }
-  if (!quiet || failed > 0) {
-    std::string what;
-    auto add = [&](const char* kind, const char* singular, const char* plural) {
-      if (!counts.contains(kind)) return;
-      what += (what.empty() ? "" : ", ") + std::to_string(counts[kind]) + " " + (counts[kind] == 1 ? singular : plural);
-    };
-    add("entry", "entry point", "entry points");
-    add("module", "module", "modules");
-    add("resource", "resource file", "resource files");
-    add("metadata", "distribution's metadata", "distributions' metadata");
-    add("entry_point", "plugin entry point", "plugin entry points");
-    add("plugin", "plugin distribution not included", "plugin distributions not included");
-    std::ostringstream summary;
-    summary.precision(1);
-    summary << std::fixed;
-    if (failed == 0) {
-      summary << paint(plan.items.size() == 1 ? std::string("the 1 check passed") : "all " + std::to_string(plan.items.size()) + " checks passed", Style::Green, colors);
-    } else {
-      summary << paint(std::to_string(failed) + " of " + std::to_string(plan.items.size()) + " checks failed", Style::Red,
-                       colors);
-      if (groups.size() < failed) {
-        summary << ", " << groups.size() << (groups.size() == 1 ? " distinct problem" : " distinct problems");
-      }
-    }
-    summary << " (" << (what.empty() ? "nothing to check" : what) << ") in " << seconds << " s\n";
-    out << summary.str();
-    if (!quiet) {
-      if (plan.stdlib_modules_not_imported > 0) {
-        out << "not imported: " << plan.stdlib_modules_not_imported
-            << " standard library modules (freeze check --stdlib imports them too)\n";
-      }
-      if (!plan.skipped.empty()) {
-        out << "not imported: " << plan.skipped.size()
-            << " module(s) that run code when imported, need a display, are tests or for Windows, or were excluded"
-            << (verbose ? ":" : " (--verbose lists them)") << "\n";
-        if (verbose) {
-          for (const auto& skipped : plan.skipped) out << "  " << skipped.name << ": " << skipped.reason << "\n";
-        }
-      }
-      if (failed == 0) {
-        out << "next: freeze build " << config.config_file.string() << "\n";
-      }
+  out << "      " << paint("hint:", Style::Cyan, colors) << " " << hint_for(item, outcome, context) << "\n";
+}
+
+void write_warnings(const Results& results, bool colors, std::ostream& out) {
+  out << paint("possible problems (not failures):", Style::Yellow, colors) << "\n";
+  for (const auto& outcome : results.outcomes) {
+    for (const auto& warning_text : outcome.warnings) out << "  " << warning_text << "\n";
+  }
+  out << "  these modules build paths from __file__ while their package's data files are in memory: if they open\n"
+         "  those files with open(), route the package to the filesystem ([[routing.rule]] location =\n"
+         "  \"filesystem-relative\") or read them with importlib.resources\n";
+}
+
+// The closing lines: how many checks of which kinds passed, what was not imported, what next.
+void write_summary(const Results& results, std::size_t problem_count, bool colors, bool quiet, bool verbose,
+                   std::ostream& out) {
+  const Plan& plan = results.plan;
+  const std::size_t failed = results.failed;
+  std::map<std::string, std::size_t> counts = results.counts;
+  std::string what;
+  auto add = [&](const char* kind, const char* singular, const char* plural) {
+    if (!counts.contains(kind)) return;
+    what += (what.empty() ? "" : ", ") + std::to_string(counts[kind]) + " " + (counts[kind] == 1 ? singular : plural);
+  };
+  add("entry", "entry point", "entry points");
+  add("module", "module", "modules");
+  add("resource", "resource file", "resource files");
+  add("metadata", "distribution's metadata", "distributions' metadata");
+  add("entry_point", "plugin entry point", "plugin entry points");
+  add("plugin", "plugin distribution not included", "plugin distributions not included");
+  std::ostringstream summary;
+  summary.precision(1);
+  summary << std::fixed;
+  if (failed == 0) {
+    summary << paint(plan.items.size() == 1 ? std::string("the 1 check passed") : "all " + std::to_string(plan.items.size()) + " checks passed", Style::Green, colors);
+  } else {
+    summary << paint(std::to_string(failed) + " of " + std::to_string(plan.items.size()) + " checks failed", Style::Red,
+                     colors);
+    if (problem_count < failed) {
+      summary << ", " << problem_count << (problem_count == 1 ? " distinct problem" : " distinct problems");
     }
   }
-  return failed == 0 ? 0 : 1;
+  summary << " (" << (what.empty() ? "nothing to check" : what) << ") in " << results.seconds << " s\n";
+  out << summary.str();
+  if (quiet) return;
+  if (plan.stdlib_modules_not_imported > 0) {
+    out << "not imported: " << plan.stdlib_modules_not_imported
+        << " standard library modules (freeze check --stdlib imports them too)\n";
+  }
+  if (!plan.skipped.empty()) {
+    out << "not imported: " << plan.skipped.size()
+        << " module(s) that run code when imported, need a display, are tests or for Windows, or were excluded"
+        << (verbose ? ":" : " (--verbose lists them)") << "\n";
+    if (verbose) {
+      for (const auto& skipped : plan.skipped) out << "  " << skipped.name << ": " << skipped.reason << "\n";
+    }
+  }
+  if (failed == 0) {
+    out << "next: freeze build " << results.config.config_file.string() << "\n";
+  }
+}
+
+void write_text_report(const Results& results, std::ostream& out) {
+  const bool colors = use_colors(stdout);
+  const bool quiet = verbosity() == Verbosity::Quiet;
+  const bool verbose = verbosity() == Verbosity::Verbose;
+  std::size_t warnings = 0;
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const Outcome& outcome = results.outcomes[i];
+    warnings += outcome.warnings.size();
+    if (outcome.state == Outcome::State::Passed && verbose) {
+      out << paint("ok", Style::Green, colors) << "    " << results.plan.items[i].kind << " " << results.plan.items[i].name
+          << "\n";
+    }
+  }
+  const auto groups = failure_groups(results);
+  for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
+  if (warnings > 0 && !quiet) write_warnings(results, colors, out);
+  if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);
+}
+
+}  // namespace
+
+int check(const CheckOptions& options, std::ostream& out) {
+  const auto started = std::chrono::steady_clock::now();
+  const AppConfig config = load_app_config(options.config_file);  // errors name the real file
+  explain_config(config);
+  ScratchDirectory::remove_abandoned(temporary_parent(), "freeze-check-");  // of checks that were killed
+  ScratchDirectory temp(temporary_parent(), "freeze-check-");
+  const BuildResult built = build_verification_copy(config, temp);
+
+  const Inspection inspection = read_inspection(built.executable);
+  Plan plan = plan_checks(config, inspection, options);
+  const fs::path manifest = temp.path() / "manifest.txt";
+  write_manifest(plan, manifest);
+  note("running " + std::to_string(plan.items.size()) + (plan.items.size() == 1 ? " check" : " checks"));
+  bool files_readable = false;
+  std::vector<Outcome> outcomes = run_checks(plan, built.executable, temp, manifest, path_probe(inspection, built.executable),
+                                             options.timeout_seconds, files_readable);
+
+  const HintContext context = hint_context(config, inspection, built.executable, files_readable);
+  set_aside_testing_helpers(plan, outcomes, context.included_tops);
+  add_absent_plugins(plan, outcomes);
+  Results results{config, plan, outcomes, context, 0, 0, {}, 0};
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    ++results.counts[plan.items[i].kind];
+    if (outcomes[i].state == Outcome::State::Failed) ++results.failed;
+    if (outcomes[i].state == Outcome::State::Passed) ++results.passed;
+  }
+  results.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options.json) {
+    write_json_report(results, out);
+  } else {
+    write_text_report(results, out);
+  }
+  return results.failed == 0 ? 0 : 1;
 }
 
 }  // namespace freeze::packager

@@ -470,149 +470,169 @@ fs::path find_config(const fs::path& given) {
                   (given.empty() ? std::string() : " " + dir.string()) + "` to write one, or give the config's path");
 }
 
-InitResult init_project(const InitOptions& options) {
-  const fs::path dir = options.directory.empty() ? fs::path(".") : options.directory;
-  if (!is_dir(dir)) throw UserError(dir.string() + ": no such directory (freeze init DIR writes DIR/app.toml)");
-  const fs::path target = dir / "app.toml";
-  if (fs::exists(target)) {
-    throw UserError(target.string() +
-                    ": already exists; freeze init never overwrites a file (edit it, or remove it and run freeze init again)");
-  }
+namespace {
 
-  std::vector<std::string> notes;  // why each value was chosen, printed and written as comments
-  const fs::path pyproject_file = dir / "pyproject.toml";
-  const Project project = read_pyproject(pyproject_file);
+// ---- deciding: each value app.toml gets, and why ------------------------------------------------
 
-  // Where the code is: the build backend's setting, else src/, else the project directory.
-  std::string source_root;
+// What freeze init found out about the project: the values app.toml gets, and why.
+struct Findings {
+  std::vector<std::string> notes;  // why each value was chosen, printed with --verbose
+  std::string source_root;         // packages.paths, relative to the project directory
+  bool flat = false;               // the code sits in the project directory itself
+  fs::path root_dir;
+  std::string entry;
+  std::string entry_comment;
+  std::vector<std::string> other_scripts;  // [project.scripts] not chosen, "name = \"target\""
+  std::string name;
+  std::string name_comment;
+  std::string requirements_source;
+  Dependencies dependencies;
+  std::vector<std::string> extras;  // in a flat layout, what else comes along with "."
+};
+
+// Where the code is: the build backend's setting, else src/, else the project directory.
+void choose_source_root(const fs::path& dir, const Project& project, Findings& found) {
   for (const auto& root : project.source_roots) {
     if (is_dir(dir / root)) {
-      source_root = root;
-      notes.push_back("packages.paths: " + root + " (the build backend's package directory in pyproject.toml)");
+      found.source_root = root;
+      found.notes.push_back("packages.paths: " + root + " (the build backend's package directory in pyproject.toml)");
       break;
     }
   }
-  if (source_root.empty()) {
+  if (found.source_root.empty()) {
     if (is_dir(dir / "src") && !find_candidates(dir / "src", false).empty()) {
-      source_root = "src";
-      notes.push_back("packages.paths: src (a src/ layout)");
+      found.source_root = "src";
+      found.notes.push_back("packages.paths: src (a src/ layout)");
     } else {
-      source_root = ".";
-      notes.push_back("packages.paths: . (the code sits in the project directory)");
+      found.source_root = ".";
+      found.notes.push_back("packages.paths: . (the code sits in the project directory)");
     }
   }
-  const fs::path root_dir = dir / source_root;
-  const bool flat = source_root == ".";
-  const std::vector<Candidate> candidates = find_candidates(root_dir, flat);
+  found.root_dir = dir / found.source_root;
+  found.flat = found.source_root == ".";
+}
 
-  // The entry point.
-  std::string entry = options.entry;
-  std::string entry_comment;
-  std::vector<std::string> other_scripts;
+// Without --entry or [project.scripts]: the candidate that says how it runs (a __main__, a main
+// guard, a main()).
+void choose_entry_among_candidates(const Findings& found, std::string& entry, std::string& comment) {
+  const std::vector<Candidate> candidates = find_candidates(found.root_dir, found.flat);
+  std::vector<std::pair<const Candidate*, std::string>> runnable;
+  std::vector<std::string> reasons;
+  for (const auto& candidate : candidates) {
+    std::string why;
+    const std::string candidate_entry = entry_for(candidate, &why);
+    if (!candidate_entry.empty()) {
+      runnable.emplace_back(&candidate, candidate_entry);
+      reasons.push_back(why);
+    }
+  }
+  // One candidate: take it. Several: the ones that say how they run (a __main__, a main guard).
+  if (runnable.size() == 1) {
+    entry = runnable.front().second;
+    comment = reasons.front();
+  } else if (candidates.empty()) {
+    throw UserError("found no Python package or module in " + found.root_dir.lexically_normal().string() +
+                    (found.flat ? " (nor in src/)" : "") +
+                    ": run freeze init in the project's directory, or pass --entry MODULE[:FUNCTION] and edit "
+                    "packages.paths afterwards");
+  } else {
+    std::string names;
+    for (const auto& candidate : candidates) names += (names.empty() ? "" : ", ") + candidate.name;
+    throw UserError("cannot tell how to start the app in " + found.root_dir.lexically_normal().string() + " (found " + names +
+                    "; " + (runnable.empty() ? "none has a __main__.py or main()" : "several can run") +
+                    "): pass --entry MODULE or --entry MODULE:FUNCTION (e.g. --entry " +
+                    (runnable.empty() ? candidates.front().name : runnable.front().second) + ")");
+  }
+}
+
+// The entry point: --entry, else [project.scripts], else the one runnable candidate.
+void choose_entry(const InitOptions& options, const Project& project, Findings& found) {
+  std::string& entry = found.entry;
+  entry = options.entry;
   if (!entry.empty()) {
     const auto colon = entry.find(':');
-    if (!is_dotted_name(entry.substr(0, colon)) || (colon != std::string::npos && !is_dotted_name(entry.substr(colon + 1))) ||
-        entry.starts_with("console_script:")) {
-      if (!entry.starts_with("console_script:")) {
-        throw UserError("--entry '" + entry + "' is not \"module\" or \"module:function\" (dotted Python names)");
-      }
+    if ((!is_dotted_name(entry.substr(0, colon)) || (colon != std::string::npos && !is_dotted_name(entry.substr(colon + 1)))) &&
+        !entry.starts_with("console_script:")) {
+      throw UserError("--entry '" + entry + "' is not \"module\" or \"module:function\" (dotted Python names)");
     }
-    entry_comment = "given with --entry";
+    found.entry_comment = "given with --entry";
   } else if (!project.scripts.empty()) {
     const Script* chosen = &project.scripts.front();
     for (const auto& script : project.scripts) {
       if (normalise_project_name(script.name) == normalise_project_name(project.name)) chosen = &script;
     }
     entry = chosen->target;
-    entry_comment = "[project.scripts] " + chosen->name + " in pyproject.toml";
+    found.entry_comment = "[project.scripts] " + chosen->name + " in pyproject.toml";
     for (const auto& script : project.scripts) {
-      if (&script != chosen) other_scripts.push_back(script.name + " = " + quote(script.target));
+      if (&script != chosen) found.other_scripts.push_back(script.name + " = " + quote(script.target));
     }
   } else {
-    std::vector<std::pair<const Candidate*, std::string>> runnable;
-    std::vector<std::string> reasons;
-    for (const auto& candidate : candidates) {
-      std::string why;
-      const std::string candidate_entry = entry_for(candidate, &why);
-      if (!candidate_entry.empty()) {
-        runnable.emplace_back(&candidate, candidate_entry);
-        reasons.push_back(why);
-      }
-    }
-    // One candidate: take it. Several: the ones that say how they run (a __main__, a main guard).
-    if (candidates.size() == 1 && runnable.size() == 1) {
-      entry = runnable.front().second;
-      entry_comment = reasons.front();
-    } else if (runnable.size() == 1) {
-      entry = runnable.front().second;
-      entry_comment = reasons.front();
-    } else if (candidates.empty()) {
-      throw UserError("found no Python package or module in " + root_dir.lexically_normal().string() +
-                      (flat ? " (nor in src/)" : "") +
-                      ": run freeze init in the project's directory, or pass --entry MODULE[:FUNCTION] and edit "
-                      "packages.paths afterwards");
-    } else {
-      std::string names;
-      for (const auto& candidate : candidates) names += (names.empty() ? "" : ", ") + candidate.name;
-      throw UserError("cannot tell how to start the app in " + root_dir.lexically_normal().string() + " (found " + names +
-                      "; " + (runnable.empty() ? "none has a __main__.py or main()" : "several can run") +
-                      "): pass --entry MODULE or --entry MODULE:FUNCTION (e.g. --entry " +
-                      (runnable.empty() ? candidates.front().name : runnable.front().second) + ")");
-    }
+    choose_entry_among_candidates(found, entry, found.entry_comment);
   }
+}
 
-  // The executable's name.
-  std::string name = options.name;
-  std::string name_comment = "given with --name";
+// The executable's name: --name, else [project] name, else the entry's top-level module.
+void choose_name(const InitOptions& options, const Project& project, Findings& found) {
+  std::string& name = found.name;
+  name = options.name;
+  found.name_comment = "given with --name";
   if (name.empty() && !project.name.empty()) {
     name = project.name;
-    name_comment = "[project] name in pyproject.toml";
+    found.name_comment = "[project] name in pyproject.toml";
   }
   if (name.empty()) {
-    name = entry.substr(0, entry.find_first_of(".:"));
-    if (name.starts_with("console_script:")) name = entry.substr(15);
-    name_comment = "the entry's top-level module";
+    name = found.entry.substr(0, found.entry.find_first_of(".:"));
+    if (name.starts_with("console_script:")) name = found.entry.substr(15);
+    found.name_comment = "the entry's top-level module";
   }
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     throw UserError("'" + name + "' cannot be a file name: pass --name NAME");
   }
+}
 
-  // Dependencies: pyproject.toml, else requirements.txt, found on this machine.
+// Dependencies: pyproject.toml, else requirements.txt, found on this machine.
+void find_dependencies(const fs::path& dir, const Project& project, Findings& found) {
   std::vector<std::string> requirements = project.dependencies;
-  std::string requirements_source = "[project] dependencies";
+  found.requirements_source = "[project] dependencies";
   if (!project.present && requirements.empty()) {
     requirements = read_requirements_txt(dir / "requirements.txt");
-    requirements_source = "requirements.txt";
+    found.requirements_source = "requirements.txt";
   }
-  const std::vector<fs::path> sites = site_directories(dir);
-  const Dependencies dependencies = resolve_dependencies(requirements, sites, project.name);
+  found.dependencies = resolve_dependencies(requirements, site_directories(dir), project.name);
+}
 
-  // Files in a flat layout that come along with "." (and would be better left out).
-  std::vector<std::string> extras;
-  if (flat) {
-    const std::string top = entry.substr(0, entry.find_first_of(".:"));
-    std::error_code error;
-    for (const auto& entry_file : fs::directory_iterator(root_dir, error)) {
-      const std::string file_name = entry_file.path().filename().string();
-      if (file_name.starts_with(".") || file_name == "dist" || file_name == "__pycache__") continue;
-      const bool module = entry_file.path().extension() == ".py" && entry_file.path().stem() != top;
-      const bool package = entry_file.is_directory(error) && file_name != top && holds_python(entry_file.path());
-      if (module || package) extras.push_back(file_name + (package ? "/" : ""));
-    }
+// Files in a flat layout that come along with "." (and would be better left out).
+void find_flat_layout_extras(Findings& found) {
+  if (!found.flat) return;
+  const std::string top = found.entry.substr(0, found.entry.find_first_of(".:"));
+  std::error_code error;
+  for (const auto& entry_file : fs::directory_iterator(found.root_dir, error)) {
+    const std::string file_name = entry_file.path().filename().string();
+    if (file_name.starts_with(".") || file_name == "dist" || file_name == "__pycache__") continue;
+    const bool module = entry_file.path().extension() == ".py" && entry_file.path().stem() != top;
+    const bool package = entry_file.is_directory(error) && file_name != top && holds_python(entry_file.path());
+    if (module || package) found.extras.push_back(file_name + (package ? "/" : ""));
   }
+}
 
+// ---- writing app.toml --------------------------------------------------------------------------
+
+// The commented app.toml.
+std::string app_toml_text(const Findings& found, const fs::path& dir) {
+  const std::string& name = found.name;
+  const Dependencies& dependencies = found.dependencies;
   std::ostringstream out;
   out << "# freeze: how to build " << name << " into one executable (" << name << " -> dist/" << name << ").\n"
       << "# Written by `freeze init`. Check it with `freeze check`, build it with `freeze build`;\n"
       << "# every key is described in the README's app.toml reference (or `man freeze`).\n\n";
   out << "[app]\n";
-  out << "name = " << quote(name) << "   # the executable's file name (" << name_comment << ")\n";
-  out << "entry = " << quote(entry) << "   # " << entry_comment << "\n";
+  out << "name = " << quote(name) << "   # the executable's file name (" << found.name_comment << ")\n";
+  out << "entry = " << quote(found.entry) << "   # " << found.entry_comment << "\n";
   out << "# \"module:function\" calls function() and exits with what it returns; \"module\" runs it like\n"
       << "# python -m module; console_script:NAME runs an entry point of an included distribution.\n";
-  if (!other_scripts.empty()) {
+  if (!found.other_scripts.empty()) {
     out << "# Other scripts of this project (one executable runs one entry; copy this file to build another):\n";
-    for (const auto& script : other_scripts) out << "#   " << script << "\n";
+    for (const auto& script : found.other_scripts) out << "#   " << script << "\n";
   }
   out << "\n[python]\n"
       << "# isolated = true     # ignore PYTHON* environment variables, like python -I\n"
@@ -621,16 +641,16 @@ InitResult init_project(const InitOptions& options) {
       << "# include = \"all\"     # the whole standard library, in memory; \"none\": only what start-up needs\n"
       << "# exclude = " << quoted_list(default_stdlib_exclude()) << "   # the default\n";
   out << "\n[packages]\n";
-  out << "paths = " << quoted_list({source_root}) << "   # your modules and packages";
-  if (!extras.empty()) {
+  out << "paths = " << quoted_list({found.source_root}) << "   # your modules and packages";
+  if (!found.extras.empty()) {
     out << "\n# Everything importable under \".\" comes along, including:";
     std::string line;
-    for (const auto& extra : extras) line += (line.empty() ? " " : ", ") + extra;
+    for (const auto& extra : found.extras) line += (line.empty() ? " " : ", ") + extra;
     out << line << "\n# (move the app into src/ and set paths = [\"src\"] to leave them out)";
   }
   out << "\n";
   if (!dependencies.include.empty()) {
-    out << "# Dependencies (" << requirements_source << " and what they require), as installed on this machine:\n";
+    out << "# Dependencies (" << found.requirements_source << " and what they require), as installed on this machine:\n";
     for (const auto& found : dependencies.found) out << "#   " << found << "\n";
     out << "site_packages = [\n";
     for (const auto& [site, names] : dependencies.include) {
@@ -657,9 +677,11 @@ InitResult init_project(const InitOptions& options) {
       << "# [[routing.rule]]\n"
       << "# name = \"mypackage\"\n"
       << "# location = \"filesystem-relative\"\n";
-  const std::string text = out.str();
+  return out.str();
+}
 
-  // "x": fail if it exists (no race with another writer).
+// Creates `target` with `text`, failing if it exists (no race with another writer).
+void write_new_file(const fs::path& target, const std::string& text) {
   std::FILE* file = std::fopen(target.c_str(), "wx");
   if (file == nullptr) {
     throw UserError(target.string() + ": cannot create it: " + std::strerror(errno));
@@ -671,24 +693,28 @@ InitResult init_project(const InitOptions& options) {
     throw UserError(target.string() + ": cannot write it (disk full?)");
   }
 
+}
+
+// What was written and why, and what to do next.
+void report(const Findings& found, const fs::path& target, const fs::path& dir) {
   note("wrote " + target.lexically_normal().string());
-  note("  name   " + name + "  (" + name_comment + ")");
-  note("  entry  " + entry + "  (" + entry_comment + ")");
-  for (const auto& why : notes) detail(why);
-  note("  paths  " + source_root);
-  for (const auto& [site, names] : dependencies.include) {
+  note("  name   " + found.name + "  (" + found.name_comment + ")");
+  note("  entry  " + found.entry + "  (" + found.entry_comment + ")");
+  for (const auto& why : found.notes) detail(why);
+  note("  paths  " + found.source_root);
+  for (const auto& [site, names] : found.dependencies.include) {
     std::string joined;
     for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;
     note("  from " + site.string() + ": " + joined);
   }
-  if (!dependencies.missing.empty()) {
+  if (!found.dependencies.missing.empty()) {
     std::string joined;
-    for (const auto& m : dependencies.missing) joined += (joined.empty() ? "" : ", ") + m;
+    for (const auto& m : found.dependencies.missing) joined += (joined.empty() ? "" : ", ") + m;
     warning("dependencies not installed on this machine: " + joined + " (see the comment in app.toml)");
   }
-  if (!extras.empty()) {
+  if (!found.extras.empty()) {
     std::string joined;
-    for (const auto& extra : extras) joined += (joined.empty() ? "" : ", ") + extra;
+    for (const auto& extra : found.extras) joined += (joined.empty() ? "" : ", ") + extra;
     note("  note: paths = [\".\"] also takes " + joined + " (move the app into src/ to leave them out)");
   }
   try {
@@ -698,7 +724,29 @@ InitResult init_project(const InitOptions& options) {
   }
   const std::string shown = target.lexically_normal().string();
   note("next: freeze check " + shown + "   (builds and imports every module, to find problems early)");
-  note("      freeze build " + shown + "   (writes " + (dir / "dist" / name).lexically_normal().string() + ")");
+  note("      freeze build " + shown + "   (writes " + (dir / "dist" / found.name).lexically_normal().string() + ")");
+}
+
+}  // namespace
+
+InitResult init_project(const InitOptions& options) {
+  const fs::path dir = options.directory.empty() ? fs::path(".") : options.directory;
+  if (!is_dir(dir)) throw UserError(dir.string() + ": no such directory (freeze init DIR writes DIR/app.toml)");
+  const fs::path target = dir / "app.toml";
+  if (fs::exists(target)) {
+    throw UserError(target.string() +
+                    ": already exists; freeze init never overwrites a file (edit it, or remove it and run freeze init again)");
+  }
+  const Project project = read_pyproject(dir / "pyproject.toml");
+  Findings found;
+  choose_source_root(dir, project, found);
+  choose_entry(options, project, found);
+  choose_name(options, project, found);
+  find_dependencies(dir, project, found);
+  find_flat_layout_extras(found);
+  const std::string text = app_toml_text(found, dir);
+  write_new_file(target, text);
+  report(found, target, dir);
   return {target, text};
 }
 

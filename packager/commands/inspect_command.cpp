@@ -68,24 +68,24 @@ std::string first_component(std::string_view name, char separator) {
   return std::string(name.substr(0, name.find(separator)));
 }
 
-// Fills in "top_level" and "group" of every resource.
-void classify(nlohmann::json& resources, const std::map<std::string, std::set<std::string>>& distribution_top_level) {
+// Works out the "top_level" and "group" of every resource.
+void classify(std::vector<InspectedResource>& resources,
+              const std::map<std::string, std::set<std::string>>& distribution_top_level) {
   std::set<std::string> third_party;
   for (const auto& [distribution, names] : distribution_top_level) third_party.insert(names.begin(), names.end());
   for (auto& item : resources) {
-    const std::string kind = item["kind"];
-    const std::string name = item["name"];
-    const bool stdlib = item.value("stdlib_flag", false);
+    const blob::Kind kind = item.kind;
+    const std::string& name = item.name;
     std::string top_level;
-    if (kind == "module" || kind == "extension") {
+    if (item.importable()) {
       top_level = first_component(name, '.');
-    } else if (kind == "resource") {
+    } else if (kind == blob::Kind::Resource) {
       top_level = first_component(name, '/');
-    } else if (kind == "metadata") {
+    } else if (kind == blob::Kind::Metadata) {
       const std::string directory = first_component(name, '/');
       const auto it = distribution_top_level.find(directory);
       top_level = it != distribution_top_level.end() && !it->second.empty() ? *it->second.begin() : directory;
-    } else if (kind == "dictionary") {
+    } else if (kind == blob::Kind::Dictionary) {
       top_level = "(zstd dictionaries)";
     } else {  // shared-library: "system-libs/libssl.so.3", "pkg.libs/libx.so"
       top_level = first_component(name, '/');
@@ -94,20 +94,19 @@ void classify(nlohmann::json& resources, const std::map<std::string, std::set<st
       }
     }
     std::string group;
-    if (kind == "shared-library" && name.starts_with("system-libs/")) {
+    if (kind == blob::Kind::SharedLibrary && name.starts_with("system-libs/")) {
       group = kGroupSystemLibraries;
-    } else if (kind == "dictionary") {
+    } else if (kind == blob::Kind::Dictionary) {
       group = kGroupDictionaries;
-    } else if (stdlib) {
+    } else if (item.stdlib) {
       group = kGroupStdlib;
-    } else if (kind == "metadata" || kind == "shared-library" || third_party.contains(top_level)) {
+    } else if (kind == blob::Kind::Metadata || kind == blob::Kind::SharedLibrary || third_party.contains(top_level)) {
       group = kGroupThirdParty;
     } else {
       group = kGroupApplication;
     }
-    item["top_level"] = top_level;
-    item["group"] = group;
-    item.erase("stdlib_flag");
+    item.top_level = top_level;
+    item.group = group;
   }
 }
 
@@ -305,7 +304,10 @@ Inspection read_inspection(const fs::path& executable) {
         item["bytecode_size"] = entry.data.raw_size;
         item["source_size"] = entry.aux.raw_size;
       }
-      item["stdlib_flag"] = (entry.flags & blob::kFlagStdlib) != 0;  // for classify(); not printed
+      inspection.entries.push_back({entry.kind, std::string(entry.name), entry.location, std::string(entry.path),
+                                    (entry.flags & blob::kFlagFilesystemCopy) != 0,
+                                    entry.kind == blob::Kind::Module && entry.is_package(),
+                                    (entry.flags & blob::kFlagStdlib) != 0, item["raw_size"].get<std::uint64_t>(), {}, {}});
       if (entry.kind == blob::Kind::Metadata && entry.data.present() && entry.in_memory()) {
         const std::string name(entry.name);
         const auto slash = name.find('/');
@@ -319,7 +321,11 @@ Inspection read_inspection(const fs::path& executable) {
       }
       inspection.resources.push_back(std::move(item));
     }
-    classify(inspection.resources, distribution_top_level);
+    classify(inspection.entries, distribution_top_level);
+    for (std::size_t i = 0; i < inspection.entries.size(); ++i) {
+      inspection.resources[i]["top_level"] = inspection.entries[i].top_level;
+      inspection.resources[i]["group"] = inspection.entries[i].group;
+    }
   } catch (const blob::DamagedError& error) {
     throw UserError(executable.string() + ": embedded resources are damaged: " + error.what() +
                     " (rebuild it with freeze build, or copy it again)");

@@ -5,14 +5,36 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "format/blob_format.h"
+
 namespace freeze::packager {
+
+// One embedded resource, typed (an owned copy of its blob::Entry, with what inspect works out
+// about it): what `freeze check` plans from.
+struct InspectedResource {
+  blob::Kind kind = blob::Kind::Module;
+  std::string name;
+  blob::Location location = blob::Location::InMemory;
+  std::string path;  // in the installation (empty if the index records none)
+  bool filesystem_copy = false;
+  bool package = false;  // a module that is a package (as "package" in the JSON)
+  bool stdlib = false;
+  std::uint64_t raw_size = 0;  // data and aux, uncompressed
+  std::string top_level;       // the package it belongs to ("(zstd dictionaries)" for those)
+  std::string group;           // kGroupApplication, kGroupThirdParty, ...
+
+  bool in_memory() const { return location == blob::Location::InMemory; }
+  bool importable() const { return kind == blob::Kind::Module || kind == blob::Kind::Extension; }
+};
 
 // Everything `inspect` knows about an executable. `resources` holds one object per embedded
 // resource, exactly as `freeze inspect --json` prints them (name, kind, location, path,
-// stored_size, raw_size, data_offset, ..., group, top_level).
+// stored_size, raw_size, data_offset, ..., group, top_level); `entries` the same resources,
+// in the same order, typed.
 struct Inspection {
   std::filesystem::path executable;
   std::uint64_t file_size = 0;
@@ -21,6 +43,7 @@ struct Inspection {
   std::uint32_t format_version = 0;
   nlohmann::json settings = nlohmann::json::object();
   nlohmann::json resources = nlohmann::json::array();
+  std::vector<InspectedResource> entries;
 };
 
 // Reads the blob of `executable`. Throws UserError (not a freeze executable, damaged, unreadable).

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <new>
 #include <system_error>
@@ -182,29 +183,58 @@ void add_output_flags(CLI::App* command, bool& verbose, bool& quiet) {
   command->add_flag("-q,--quiet", quiet, "Print only errors");
 }
 
-}  // namespace
+// Everything the command line can say, filled by CLI11 as it parses.
+struct CommandLine {
+  std::string man_page_file;
+  std::string man_page_readme;
+  bool verbose = false;
+  bool quiet = false;
 
-int main(int argc, char** argv) {
-  std::set_terminate(on_terminate);
-  CLI::App app{wrap(kDescription), "freeze"};
+  CLI::App* init = nullptr;
+  InitOptions init_options;
+
+  CLI::App* build = nullptr;
+  BuildOptions build_options;
+  std::string build_config;
+  std::string output_dir;
+  bool no_cache = false;
+
+  CLI::App* check = nullptr;
+  CheckOptions check_options;
+  std::string check_config;
+
+  CLI::App* inspect = nullptr;
+  std::string inspect_path;
+  bool inspect_json = false;
+  bool inspect_list = false;
+  std::string inspect_html;
+
+  CLI::App* cache = nullptr;
+  CacheOptions cache_options;
+  std::string max_size;
+
+  CLI::App* help = nullptr;
+  std::string help_topic;
+
+  std::vector<CLI::App*> commands() const { return {init, build, check, inspect, cache}; }
+};
+
+void declare_top_level(CLI::App& app, CommandLine& line) {
   app.footer(wrap(kFooter));
   app.set_version_flag("--version", std::string("freeze ") + FREEZE_VERSION + " (CPython " FREEZE_PYTHON_VERSION ")",
                        "Print freeze's version and the embedded CPython's, and exit");
   app.set_help_flag("-h,--help", "Print this help and exit");
   app.get_formatter()->column_width(34);
   app.require_subcommand(0, 1);
-  std::string man_page_file;
-  app.add_option("--write-man-page", man_page_file, "Write the man page to FILE (used by the build)")->group("");
-  std::string man_page_readme;
-  app.add_option("--man-page-readme", man_page_readme, "The README whose app.toml reference the man page includes")
+  app.add_option("--write-man-page", line.man_page_file, "Write the man page to FILE (used by the build)")->group("");
+  app.add_option("--man-page-readme", line.man_page_readme, "The README whose app.toml reference the man page includes")
       ->group("");
+  add_output_flags(&app, line.verbose, line.quiet);
+}
 
-  bool verbose = false;
-  bool quiet = false;
-  add_output_flags(&app, verbose, quiet);
-
-  InitOptions init_options;
-  auto* init_cmd = app.add_subcommand("init", "Write a commented app.toml for the project in DIR");
+void declare_init(CLI::App& app, CommandLine& line) {
+  auto* init_cmd = line.init = app.add_subcommand("init", "Write a commented app.toml for the project in DIR");
+  InitOptions& init_options = line.init_options;
   init_cmd->footer(wrap(kInitFooter));
   init_cmd->add_option("dir", init_options.directory, "The project's directory (default: the current one)")
       ->type_name("DIR");
@@ -213,17 +243,16 @@ int main(int argc, char** argv) {
   init_cmd->add_option("--entry", init_options.entry,
                        "The entry point, \"module\" or \"module:function\" (default: detected)")
       ->type_name("ENTRY");
-  add_output_flags(init_cmd, verbose, quiet);
+  add_output_flags(init_cmd, line.verbose, line.quiet);
+}
 
-  BuildOptions build_options;
-  std::string build_config;
-  std::string output_dir;
-  bool no_cache = false;
-  auto* build_cmd = app.add_subcommand("build", "Build the executable described by CONFIG");
+void declare_build(CLI::App& app, CommandLine& line) {
+  auto* build_cmd = line.build = app.add_subcommand("build", "Build the executable described by CONFIG");
+  BuildOptions& build_options = line.build_options;
   build_cmd->footer(wrap(kBuildFooter));
-  build_cmd->add_option("config", build_config, "app.toml, pyproject.toml or a directory (default: ./app.toml)")
+  build_cmd->add_option("config", line.build_config, "app.toml, pyproject.toml or a directory (default: ./app.toml)")
       ->type_name("CONFIG");
-  build_cmd->add_option("-o,--output", output_dir, "Directory to write the executable to (default: dist/ beside CONFIG)")
+  build_cmd->add_option("-o,--output", line.output_dir, "Directory to write the executable to (default: dist/ beside CONFIG)")
       ->type_name("DIR");
   build_cmd->add_option("--compression-level", build_options.compression_level,
                         "zstd level for resources, 1 (fast) to 22 (small), or 0: stored uncompressed; default 12")
@@ -232,14 +261,16 @@ int main(int argc, char** argv) {
   build_cmd->add_option("--why", build_options.why,
                         "Explain why MODULE is included or left out ([stdlib] include = \"reachable\"); repeatable")
       ->type_name("MODULE");
-  build_cmd->add_flag("--no-cache", no_cache, "Compile and compress everything again instead of reusing earlier work");
-  add_output_flags(build_cmd, verbose, quiet);
+  build_cmd->add_flag("--no-cache", line.no_cache, "Compile and compress everything again instead of reusing earlier work");
+  add_output_flags(build_cmd, line.verbose, line.quiet);
+}
 
-  CheckOptions check_options;
-  std::string check_config;
-  auto* check_cmd = app.add_subcommand("check", "Build a test copy and import every module; report all problems");
+void declare_check(CLI::App& app, CommandLine& line) {
+  auto* check_cmd = line.check =
+      app.add_subcommand("check", "Build a test copy and import every module; report all problems");
+  CheckOptions& check_options = line.check_options;
   check_cmd->footer(wrap(kCheckFooter));
-  check_cmd->add_option("config", check_config, "app.toml, pyproject.toml or a directory (default: ./app.toml)")
+  check_cmd->add_option("config", line.check_config, "app.toml, pyproject.toml or a directory (default: ./app.toml)")
       ->type_name("CONFIG");
   check_cmd->add_flag("--stdlib", check_options.stdlib,
                       "Import the standard library's modules too (except those that need a display, open a browser "
@@ -256,106 +287,114 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--json", check_options.json, "Print the results as JSON");
   check_cmd->add_flag("--tests", check_options.tests,
                       "Import third-party packages' tests, conftest, setup and PyInstaller hook modules too");
-  add_output_flags(check_cmd, verbose, quiet);
+  add_output_flags(check_cmd, line.verbose, line.quiet);
+}
 
-  std::string inspect_path;
-  bool inspect_json = false;
-  bool inspect_list = false;
-  std::string inspect_html;
-  auto* inspect_cmd = app.add_subcommand("inspect", "Show what a frozen executable carries and what takes the space");
+void declare_inspect(CLI::App& app, CommandLine& line) {
+  auto* inspect_cmd = line.inspect =
+      app.add_subcommand("inspect", "Show what a frozen executable carries and what takes the space");
   inspect_cmd->footer(wrap(kInspectFooter));
-  inspect_cmd->add_option("executable", inspect_path, "The executable to inspect")->type_name("EXE")->required();
-  inspect_cmd->add_flag("--list", inspect_list, "List every resource instead of the summary");
-  inspect_cmd->add_flag("--json", inspect_json, "Print JSON for tools instead of the summary");
-  inspect_cmd->add_option("--html", inspect_html, "Also write a page with a treemap of the sizes to FILE")
+  inspect_cmd->add_option("executable", line.inspect_path, "The executable to inspect")->type_name("EXE")->required();
+  inspect_cmd->add_flag("--list", line.inspect_list, "List every resource instead of the summary");
+  inspect_cmd->add_flag("--json", line.inspect_json, "Print JSON for tools instead of the summary");
+  inspect_cmd->add_option("--html", line.inspect_html, "Also write a page with a treemap of the sizes to FILE")
       ->type_name("FILE");
-  add_output_flags(inspect_cmd, verbose, quiet);
+  add_output_flags(inspect_cmd, line.verbose, line.quiet);
+}
 
-  CacheOptions cache_options;
-  std::string max_size;
-  auto* cache_cmd = app.add_subcommand("cache", "Show, clear or bound the build cache");
+void declare_cache(CLI::App& app, CommandLine& line) {
+  auto* cache_cmd = line.cache = app.add_subcommand("cache", "Show, clear or bound the build cache");
+  CacheOptions& cache_options = line.cache_options;
   cache_cmd->footer(wrap(kCacheFooter));
   cache_cmd->add_flag("-s,--show", cache_options.show,
                       "Print where the cache is, its size, entries, size limit and hits");
   cache_cmd->add_flag("-C,--clear", cache_options.clear, "Remove every entry and the statistics (the limit stays)");
-  cache_cmd->add_option("-M,--max-size", max_size, "Set the size limit (0: none) and apply it now")
+  cache_cmd->add_option("-M,--max-size", line.max_size, "Set the size limit (0: none) and apply it now")
       ->type_name("SIZE");
-  add_output_flags(cache_cmd, verbose, quiet);
+  add_output_flags(cache_cmd, line.verbose, line.quiet);
+}
 
-  std::string help_topic;
-  auto* help_cmd = app.add_subcommand("help", "Print the help of freeze or of a command");
-  help_cmd->add_option("command", help_topic, "init, build, check, inspect or cache")->type_name("COMMAND");
+void declare_help(CLI::App& app, CommandLine& line) {
+  line.help = app.add_subcommand("help", "Print the help of freeze or of a command");
+  line.help->add_option("command", line.help_topic, "init, build, check, inspect or cache")->type_name("COMMAND");
+}
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& parse_error) {
-    if (parse_error.get_exit_code() == 0) return app.exit(parse_error);  // --help, --version
-    std::string command;
-    for (const auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd, cache_cmd}) {
-      if (sub->parsed()) command = sub->get_name();
-    }
-    return usage_error(parse_error, command);
+int write_man_page_file(CLI::App& app, const CommandLine& line) {
+  std::string readme;
+  if (!line.man_page_readme.empty()) {
+    std::ifstream in(line.man_page_readme, std::ios::binary);
+    if (!in) throw UserError(line.man_page_readme + ": cannot read");
+    readme.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
+  std::ofstream out(line.man_page_file, std::ios::binary);
+  out << man_page(app, std::string("freeze ") + FREEZE_VERSION, readme);
+  if (!out) throw UserError(line.man_page_file + ": cannot write");
+  return 0;
+}
 
-  try {
-    set_verbosity(quiet ? Verbosity::Quiet : verbose ? Verbosity::Verbose : Verbosity::Normal);
-    if (!man_page_file.empty()) {
-      std::string readme;
-      if (!man_page_readme.empty()) {
-        std::ifstream in(man_page_readme, std::ios::binary);
-        if (!in) throw UserError(man_page_readme + ": cannot read");
-        readme.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      }
-      std::ofstream out(man_page_file, std::ios::binary);
-      out << man_page(app, std::string("freeze ") + FREEZE_VERSION, readme);
-      if (!out) throw UserError(man_page_file + ": cannot write");
+int print_help(const CLI::App& app, const CommandLine& line) {
+  if (line.help_topic.empty()) {
+    std::cout << app.help();
+    return 0;
+  }
+  for (const auto* sub : line.commands()) {
+    if (sub->get_name() == line.help_topic) {
+      std::cout << sub->help("freeze");
       return 0;
     }
-    if (help_cmd->parsed()) {
-      if (help_topic.empty()) {
-        std::cout << app.help();
-        return 0;
-      }
-      for (auto* sub : {init_cmd, build_cmd, check_cmd, inspect_cmd, cache_cmd}) {
-        if (sub->get_name() == help_topic) {
-          std::cout << sub->help("freeze");
-          return 0;
-        }
-      }
-      throw UserError("no command '" + help_topic + "': the commands are init, build, check, inspect and cache");
-    }
-    if (init_cmd->parsed()) {
-      init_project(init_options);
-    } else if (build_cmd->parsed()) {
-      build_options.config_file = find_config(build_config);
-      if (!output_dir.empty()) build_options.output_dir = output_dir;
-      build_options.use_cache = !no_cache;
-      if (verbosity() == Verbosity::Verbose) explain_config(load_app_config(build_options.config_file));
-      build(build_options);
-    } else if (check_cmd->parsed()) {
-      check_options.config_file = find_config(check_config);
-      return check(check_options, std::cout);
-    } else if (inspect_cmd->parsed()) {
-      const Inspection inspection = read_inspection(inspect_path);
-      if (!inspect_html.empty()) {
-        write_html_report(inspection, inspect_html);
-        note("wrote " + inspect_html + " (open it in a browser)");
-      }
-      if (inspect_html.empty() || inspect_json || inspect_list) {
-        const InspectFormat format = inspect_json   ? InspectFormat::Json
-                                     : inspect_list ? InspectFormat::List
-                                                    : InspectFormat::Summary;
-        write_inspection(inspection, format, std::cout, use_colors(stdout));
-      }
-    } else if (cache_cmd->parsed()) {
-      if (cache_cmd->count("--max-size") != 0) cache_options.max_size = max_size;
-      cache_command(cache_options, std::cout);
-    } else {
-      std::cerr << app.help();
-      return kExitUsage;
-    }
-    std::cout.flush();
-    if (!std::cout) throw UserError("cannot write to standard output");
+  }
+  throw UserError("no command '" + line.help_topic + "': the commands are init, build, check, inspect and cache");
+}
+
+void run_inspect(const CommandLine& line) {
+  const Inspection inspection = read_inspection(line.inspect_path);
+  if (!line.inspect_html.empty()) {
+    write_html_report(inspection, line.inspect_html);
+    note("wrote " + line.inspect_html + " (open it in a browser)");
+  }
+  if (line.inspect_html.empty() || line.inspect_json || line.inspect_list) {
+    const InspectFormat format = line.inspect_json   ? InspectFormat::Json
+                                 : line.inspect_list ? InspectFormat::List
+                                                     : InspectFormat::Summary;
+    write_inspection(inspection, format, std::cout, use_colors(stdout));
+  }
+}
+
+// Runs what the command line asks for; returns the exit status. Throws.
+int run(CLI::App& app, CommandLine& line) {
+  set_verbosity(line.quiet ? Verbosity::Quiet : line.verbose ? Verbosity::Verbose : Verbosity::Normal);
+  if (!line.man_page_file.empty()) return write_man_page_file(app, line);
+  if (line.help->parsed()) return print_help(app, line);
+  if (line.init->parsed()) {
+    init_project(line.init_options);
+  } else if (line.build->parsed()) {
+    BuildOptions& build_options = line.build_options;
+    build_options.config_file = find_config(line.build_config);
+    if (!line.output_dir.empty()) build_options.output_dir = line.output_dir;
+    build_options.use_cache = !line.no_cache;
+    if (verbosity() == Verbosity::Verbose) explain_config(load_app_config(build_options.config_file));
+    build(build_options);
+  } else if (line.check->parsed()) {
+    line.check_options.config_file = find_config(line.check_config);
+    return check(line.check_options, std::cout);
+  } else if (line.inspect->parsed()) {
+    run_inspect(line);
+  } else if (line.cache->parsed()) {
+    if (line.cache->count("--max-size") != 0) line.cache_options.max_size = line.max_size;
+    cache_command(line.cache_options, std::cout);
+  } else {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  std::cout.flush();
+  if (!std::cout) throw UserError("cannot write to standard output");
+  return 0;
+}
+
+// `body`, with every failure reported on one line and turned into an exit status.
+int reporting_failures(const std::function<int()>& body) {
+  try {
+    return body();
   } catch (const UserError& user_error) {
     error(user_error.what());
     return kExitError;
@@ -380,5 +419,30 @@ int main(int argc, char** argv) {
     error("internal error: an unexpected failure (this is a bug in freeze; please report it with the command line)");
     return kExitInternal;
   }
-  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::set_terminate(on_terminate);
+  CLI::App app{wrap(kDescription), "freeze"};
+  CommandLine line;
+  declare_top_level(app, line);
+  declare_init(app, line);
+  declare_build(app, line);
+  declare_check(app, line);
+  declare_inspect(app, line);
+  declare_cache(app, line);
+  declare_help(app, line);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& parse_error) {
+    if (parse_error.get_exit_code() == 0) return app.exit(parse_error);  // --help, --version
+    std::string command;
+    for (const auto* sub : line.commands()) {
+      if (sub->parsed()) command = sub->get_name();
+    }
+    return usage_error(parse_error, command);
+  }
+  return reporting_failures([&] { return run(app, line); });
 }

@@ -232,7 +232,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
     const auto placement = parse_location(*text, &error);
     if (!placement) fail(config, routing.get("default"), "routing.default", error);
     if (const auto text = old_prefix_warning(config.key_prefix + "routing.default", *placement); !text.empty()) warning(text);
-    config.routing.default_placement = *placement;
+    config.routing.default_target = *placement;
     config.routing.default_text = *text;
   }
   const toml::node* rules = routing.get("rule");
@@ -261,7 +261,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
     const auto placement = parse_location(*location, &error);
     if (!placement) fail(config, table->get("location"), "routing.rule.location", error);
     if (const auto text = old_prefix_warning(config.key_prefix + "routing.rule.location", *placement); !text.empty()) warning(text);
-    rule.placement = *placement;
+    rule.target = *placement;
     rule.text = *location;
     config.routing.rules.push_back(std::move(rule));
   }
@@ -293,26 +293,6 @@ std::vector<std::string> default_stdlib_exclude() {
   // installed), and the tools that only serve an installation.
   return {"test",    "unittest.test", "ctypes.test", "distutils.tests", "idlelib",
           "tkinter", "_tkinter",      "turtledemo",  "ensurepip",       "lib2to3"};
-}
-
-bool is_identifier(std::string_view name) {
-  if (name.empty()) return false;
-  const auto c0 = static_cast<unsigned char>(name[0]);
-  if (!(std::isalpha(c0) || c0 == '_' || c0 >= 0x80)) return false;
-  for (const char ch : name) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!(std::isalnum(c) || c == '_' || c >= 0x80)) return false;
-  }
-  return true;
-}
-
-bool is_dotted_name(std::string_view name) {
-  while (true) {
-    const auto dot = name.find('.');
-    if (!is_identifier(name.substr(0, dot))) return false;
-    if (dot == std::string_view::npos) return true;
-    name.remove_prefix(dot + 1);
-  }
 }
 
 namespace {

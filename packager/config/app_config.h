@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "packager/build/routing.h"
+#include "packager/config/python_names.h"  // is_identifier, is_dotted_name (used with the config)
 
 namespace freeze::packager {
 
@@ -59,9 +60,5 @@ AppConfig load_app_config(const std::filesystem::path& file);
 
 // True for a file named pyproject.toml (read through [tool.freeze]).
 bool is_pyproject(const std::filesystem::path& file);
-
-// Python-style dotted name: identifiers separated by dots.
-bool is_dotted_name(std::string_view name);
-bool is_identifier(std::string_view name);
 
 }  // namespace freeze::packager

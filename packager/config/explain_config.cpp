@@ -13,9 +13,9 @@ std::string join(const std::vector<std::string>& items) {
   return out.empty() ? "(none)" : out;
 }
 
-std::string placement_words(const Placement& placement) {
-  if (placement.location == blob::Location::FilesystemRelative) return "files beside the executable, at their place in the installation";
-  if (placement.filesystem_copy) return "in memory, with a fallback copy beside the executable";
+std::string placement_words(const RoutingTarget& target) {
+  if (target.location == blob::Location::FilesystemRelative) return "files beside the executable, at their place in the installation";
+  if (target.filesystem_copy) return "in memory, with a fallback copy beside the executable";
   return "in memory";
 }
 
@@ -58,7 +58,7 @@ void explain_config(const AppConfig& config) {
   detail(config.bundle_system_libraries
              ? "system libraries that extension modules need: bundled (" + prefix + "packages.bundle_system_libraries)"
              : "system libraries: left to the target machine (" + prefix + "packages.bundle_system_libraries = false)");
-  detail("routing: by default " + placement_words(config.routing.default_placement) + " (" + prefix + "routing.default = \"" +
+  detail("routing: by default " + placement_words(config.routing.default_target) + " (" + prefix + "routing.default = \"" +
          config.routing.default_text + "\")");
   int number = 0;
   for (const auto& rule : config.routing.rules) {
@@ -71,7 +71,7 @@ void explain_config(const AppConfig& config) {
     }
     if (!rule.names.empty()) matchers += (matchers.empty() ? "" : ", ") + std::string("name ") + join(rule.names);
     detail("routing.rule " + std::to_string(++number) + ": " + (matchers.empty() ? "everything" : matchers) + " -> " +
-           placement_words(rule.placement));
+           placement_words(rule.target));
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "packager/config/app_config.h"
 #include "packager/support/user_error.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using freeze::packager::AppConfig;
@@ -25,36 +26,7 @@ using freeze::packager::UserError;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const fs::path base = fs::weakly_canonical(fs::temp_directory_path());
-    path_ = base / ("freeze-app-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path_, error);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  fs::path write(const std::string& relative, const std::string& text) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
+using freeze::testing::TempDir;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -57,7 +57,9 @@ TEST_CASE("routing locations: the PREFIX is accepted, kept for a warning, and st
 
   packager::Resource module;
   module.relative_path = "lib/app/pkg/mod.py";
-  CHECK(packager::placed_path(module, *old) == "lib/app/pkg/mod.py");  // the path it has in memory
+  packager::RoutingPolicy policy;
+  policy.default_target = *old;
+  CHECK(packager::route(policy, module).path == "lib/app/pkg/mod.py");  // the path it has in memory
 }
 
 TEST_CASE("extension module names: any name import reaches with an interpreter tag") {

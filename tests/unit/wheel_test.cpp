@@ -20,6 +20,7 @@
 #include <zip.h>
 
 #include "packager/support/user_error.h"
+#include "temp_dir.h"
 #include "packager/collect/wheel.h"
 
 namespace fs = std::filesystem;
@@ -35,27 +36,7 @@ using freeze::packager::WheelTag;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const fs::path base = fs::weakly_canonical(fs::temp_directory_path());
-    path_ = base / ("freeze-wheel-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path_, error);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using freeze::testing::TempDir;
 
 struct Member {
   Member(std::string name_, std::string data_, std::optional<std::uint32_t> unix_mode_ = std::nullopt,

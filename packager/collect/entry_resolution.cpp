@@ -1,0 +1,50 @@
+#include "packager/collect/entry_resolution.h"
+
+#include <algorithm>
+#include <string>
+
+#include "packager/collect/distributions.h"
+#include "packager/support/console.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+// Resolves entry = "console_script:NAME" from the included distributions' entry_points.txt.
+void resolve_console_script(AppConfig& config, const std::vector<Resource>& resources) {
+  if (config.console_script.empty()) return;
+  std::vector<Resource> metadata;
+  for (const auto& resource : resources) {
+    if (resource.kind == blob::Kind::Metadata) metadata.push_back(resource);
+  }
+  const std::string target = find_console_script(metadata, config.console_script);
+  if (target.empty()) {
+    throw UserError(config.config_file.string() + ": app.entry: no included distribution declares the console script '" +
+                    config.console_script + "' (in entry_points.txt [console_scripts])");
+  }
+  const auto colon = target.find(':');
+  config.entry_module = target.substr(0, colon);
+  config.entry_function = colon == std::string::npos ? "" : target.substr(colon + 1);
+  detail("console script " + config.console_script + " -> " + target);
+}
+
+void check_entry(const AppConfig& config, const std::vector<Resource>& resources) {
+  if (config.entry_module.empty()) return;
+  const bool found = std::any_of(resources.begin(), resources.end(), [&](const Resource& r) {
+    return (r.kind == blob::Kind::Module || r.kind == blob::Kind::Extension) && r.name == config.entry_module;
+  });
+  if (found) return;
+  std::string where;
+  for (const auto& path : config.package_paths) where += (where.empty() ? "" : ", ") + path.string();
+  throw UserError(config.config_file.string() + ": app.entry: module '" + config.entry_module +
+                  "' is not among the included modules (packages.paths: " + (where.empty() ? "none" : where) + ")");
+}
+
+}  // namespace
+
+void resolve_entry(AppConfig& config, const std::vector<Resource>& resources) {
+  resolve_console_script(config, resources);
+  check_entry(config, resources);
+}
+
+}  // namespace freeze::packager

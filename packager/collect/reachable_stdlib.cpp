@@ -1,0 +1,87 @@
+#include "packager/collect/reachable_stdlib.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "packager/build/build_cache.h"
+#include "packager/build/build_python.h"
+#include "packager/build/compile.h"
+#include "packager/collect/reachability.h"
+#include "packager/support/console.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+// The names a module imports, from the cache or scanned by the embedded CPython.
+std::vector<std::string> scan_imports(BuildPython& python, const Resource& module) {
+  const bool top_level_only = module.stdlib() && python.is_frozen(module.name);
+  BuildCache& cache = BuildCache::instance();
+  const std::string key = cache.key({"imports-3", module.name, top_level_only ? "top" : "all",
+                                     module.stdlib() ? "stdlib" : "app", module.source_utf8});
+  std::vector<std::string> names;
+  if (const auto hit = cache.get(key)) {
+    std::istringstream lines(*hit);
+    for (std::string line; std::getline(lines, line);) names.push_back(line);
+    return names;
+  }
+  names = python.imported_names(module.source_utf8, module.name, (module.flags & blob::kFlagPackage) != 0,
+                                top_level_only, module.stdlib());
+  std::string joined;
+  for (const auto& name : names) joined += name + "\n";
+  cache.put(key, joined);
+  return names;
+}
+
+// --why MODULE: the chain of imports that keeps it, or why it is not there.
+void explain_why(const std::vector<std::string>& why, const std::map<std::string, std::string>& reached,
+                 const std::vector<Resource>& resources) {
+  for (const auto& module : why) {
+    std::string chain = module;
+    auto it = reached.find(module);
+    if (it == reached.end()) {
+      const bool app_module = std::any_of(resources.begin(), resources.end(),
+                                          [&](const Resource& r) { return !r.stdlib() && r.name == module; });
+      note("why " + module + ": " + (app_module ? "it is one of the app's modules or packages"
+                                                : "not included (nothing imports it; add it to [stdlib] add if it is imported dynamically)"));
+      continue;
+    }
+    for (std::set<std::string> seen; it != reached.end() && !it->second.empty() && seen.insert(it->first).second;
+         it = reached.find(it->second)) {
+      chain += " <- " + it->second;
+    }
+    note("why " + module + ": " + chain + (it != reached.end() && it->second.empty() ? " (a root: the entry point, [stdlib] add, or needed by the launcher)" : ""));
+  }
+}
+
+}  // namespace
+
+void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::string>& why, std::vector<Resource>& resources) {
+  BuildPython& python = BuildPython::instance();
+  // encodings: every codec, as codecs are looked up by name at run time (their C helpers for
+  // CJK codecs only through [stdlib] add). _freeze_resources: used only through
+  // importlib.resources/metadata, which bring what it needs. runpy and traceback: the launcher
+  // runs `python -m` style entries and prints tracebacks with them.
+  std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"_freeze_resources", false}, {"runpy"}, {"traceback"}};
+  for (const auto& name : config.stdlib_add) roots.push_back({name});
+  if (!config.entry_module.empty()) roots.push_back({config.entry_module});
+  // app.code instead of an entry module: what that code imports is reached from it.
+  if (!config.code.empty()) {
+    for (auto& name : python.imported_names(config.code, "__main__", false, false, false)) roots.push_back({std::move(name)});
+  }
+  auto compile = [&](Resource& module) {
+    try {
+      compile_module(python, module, config.optimize);
+    } catch (const UserError&) {
+      return false;  // reported by the compiling stage, if the module is kept
+    }
+    return true;
+  };
+  auto scan = [&](const Resource& module) { return scan_imports(python, module); };
+  const auto reached = prune_unreachable_stdlib(resources, roots, compile, scan);
+  detail("stdlib include = reachable: " + std::to_string(reached.size()) + " stdlib modules are reachable");
+  explain_why(why, reached, resources);
+}
+
+}  // namespace freeze::packager

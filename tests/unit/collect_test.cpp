@@ -1,0 +1,215 @@
+// Unit tests for collecting (packager/collect): a tree of files on disk (listing, what is
+// skipped), its classification into resources at their place in the installation, the stdlib
+// and the app's trees together (shadowing, clashes), and distributions' metadata.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "packager/collect/collect.h"
+#include "packager/collect/distributions.h"
+#include "packager/collect/file_tree.h"
+#include "packager/support/user_error.h"
+#include "temp_dir.h"
+
+namespace packager = freeze::packager;
+namespace blob = freeze::blob;
+using freeze::testing::TempDir;
+
+namespace {
+
+const std::string kSo = ".cpython-311-x86_64-linux-gnu.so";
+
+const packager::Resource* find(const std::vector<packager::Resource>& resources, blob::Kind kind, const std::string& name) {
+  const auto it = std::find_if(resources.begin(), resources.end(),
+                               [&](const packager::Resource& r) { return r.kind == kind && r.name == name; });
+  return it == resources.end() ? nullptr : &*it;
+}
+
+// A small stdlib: enough for collect_resources(), which always takes encodings.
+void write_stdlib(const TempDir& dir) {
+  dir.write("stdlib/os.py", "import sys\n");
+  dir.write("stdlib/encodings/__init__.py", "");
+  dir.write("stdlib/encodings/utf_8.py", "");
+  dir.write("stdlib/json/__init__.py", "");
+  dir.write("stdlib/sitecustomize.py", "");  // never embedded
+  dir.write("stdlib/lib-dynload/_json" + kSo, "ELF");
+}
+
+}  // namespace
+
+TEST_CASE("tree_from_directory: lists files below the root, without __pycache__, *.pyc, hidden entries or skipped directories") {
+  TempDir dir;
+  dir.write("root/pkg/__init__.py", "");
+  dir.write("root/pkg/__pycache__/x.cpython-311.pyc", "");
+  dir.write("root/pkg/stale.pyc", "");
+  dir.write("root/.git/config", "");
+  dir.write("root/dist/app", "");
+  dir.write("root/other.py", "");
+  const auto tree = packager::tree_from_directory(dir / "root", std::nullopt, {dir / "root/dist"});
+  std::vector<std::string> paths;
+  for (const auto& [path, file] : tree) paths.push_back(path);
+  CHECK(paths == std::vector<std::string>{"other.py", "pkg/__init__.py"});
+  CHECK(tree.at("other.py").read().empty());
+
+  const auto only_pkg = packager::tree_from_directory(dir / "root", std::set<std::string>{"pkg"});
+  CHECK(only_pkg.size() == 1);
+  CHECK(only_pkg.contains("pkg/__init__.py"));
+}
+
+TEST_CASE("classify_tree: modules, packages, namespace packages, package data and extension modules") {
+  TempDir dir;
+  dir.write("app/pkg/__init__.py", "x = 1\n");
+  dir.write("app/pkg/mod.py", "");
+  dir.write("app/pkg/data/words.txt", "words");
+  dir.write("app/pkg/_speedups" + kSo, "ELF");
+  dir.write("app/ns/sub/__init__.py", "");
+  dir.write("app/tool.py", "");
+  dir.write("app/README.txt", "not in a package");
+  const auto resources = packager::classify_tree(packager::tree_from_directory(dir / "app"), packager::ClassifyOptions{});
+
+  const auto* pkg = find(resources, blob::Kind::Module, "pkg");
+  REQUIRE(pkg);
+  CHECK(pkg->relative_path == "pkg/__init__.py");
+  CHECK((pkg->flags & blob::kFlagPackage) != 0);
+  CHECK(pkg->data == "x = 1\n");
+  CHECK(find(resources, blob::Kind::Module, "pkg.mod"));
+  CHECK(find(resources, blob::Kind::Module, "tool"));
+  const auto* data = find(resources, blob::Kind::Resource, "pkg/data/words.txt");
+  REQUIRE(data);
+  CHECK(data->routing_name == "pkg.data");  // its directory, as [routing] names match it
+  CHECK(find(resources, blob::Kind::Extension, "pkg._speedups"));
+  const auto* ns = find(resources, blob::Kind::Module, "ns");
+  REQUIRE(ns);
+  CHECK(ns->namespace_package());
+  CHECK(find(resources, blob::Kind::Module, "ns.sub"));
+  CHECK_FALSE(find(resources, blob::Kind::Resource, "README.txt"));  // no package keeps it
+
+  packager::ClassifyOptions no_data;
+  no_data.data_files = false;
+  no_data.exclude = {"pkg.mod"};
+  const auto fewer = packager::classify_tree(packager::tree_from_directory(dir / "app"), no_data);
+  CHECK_FALSE(find(fewer, blob::Kind::Resource, "pkg/data/words.txt"));
+  CHECK_FALSE(find(fewer, blob::Kind::Module, "pkg.mod"));
+  CHECK(find(fewer, blob::Kind::Module, "pkg"));
+}
+
+TEST_CASE("collect_resources: the stdlib and the app's code, each at its place in the installation") {
+  TempDir dir;
+  write_stdlib(dir);
+  dir.write("app/json/__init__.py", "# the app's own json\n");  // shadows the stdlib's
+  dir.write("app/main.py", "");
+  dir.write("app/dist/main", "an earlier build");
+  packager::AppConfig config;
+  config.package_paths = {dir / "app"};
+  const auto collection = packager::collect_resources(config, dir / "stdlib", dir / "app/dist");
+  const auto& resources = collection.resources;
+
+  const auto* os = find(resources, blob::Kind::Module, "os");
+  REQUIRE(os);
+  CHECK(os->relative_path == "lib/python3.11/os.py");
+  CHECK(os->stdlib());
+  const auto* json_ext = find(resources, blob::Kind::Extension, "_json");
+  REQUIRE(json_ext);
+  CHECK(json_ext->relative_path == "lib/python3.11/lib-dynload/_json" + kSo);
+  CHECK_FALSE(find(resources, blob::Kind::Module, "sitecustomize"));
+  const auto* main = find(resources, blob::Kind::Module, "main");
+  REQUIRE(main);
+  CHECK(main->relative_path == "lib/app/main.py");
+  CHECK_FALSE(main->stdlib());
+  const auto* json = find(resources, blob::Kind::Module, "json");
+  REQUIRE(json);
+  CHECK(json->relative_path == "lib/app/json/__init__.py");  // the app's tree wins
+  CHECK(std::count_if(resources.begin(), resources.end(), [](const auto& r) { return r.name == "json"; }) == 1);
+  CHECK(std::none_of(resources.begin(), resources.end(), [](const auto& r) { return r.origin.find("dist") != std::string::npos; }));
+
+  config.stdlib_include = packager::StdlibInclude::None;
+  const auto minimal = packager::collect_resources(config, dir / "stdlib", dir / "app/dist").resources;
+  CHECK(find(minimal, blob::Kind::Module, "encodings.utf_8"));  // needed to start, whatever [stdlib] says
+  CHECK_FALSE(find(minimal, blob::Kind::Module, "os"));
+}
+
+TEST_CASE("collect_resources: the same module from two of the app's trees is an error naming both") {
+  TempDir dir;
+  write_stdlib(dir);
+  dir.write("one/m.py", "");
+  dir.write("two/m.py", "");
+  packager::AppConfig config;
+  config.package_paths = {dir / "one", dir / "two"};
+  try {
+    packager::collect_resources(config, dir / "stdlib", dir / "dist");
+    FAIL("no error");
+  } catch (const packager::UserError& error) {
+    const std::string message = error.what();
+    CHECK(message.find("1 resource(s) are provided twice") != std::string::npos);
+    CHECK(message.find("module 'm'") != std::string::npos);
+  }
+}
+
+TEST_CASE("collect_resources: a site_packages entry brings its distribution's metadata and .libs; a missing name is an error") {
+  TempDir dir;
+  write_stdlib(dir);
+  dir.write("site/lib_a/__init__.py", "");
+  dir.write("site/lib_a-1.0.dist-info/METADATA", "Name: lib-a\nVersion: 1.0\n");
+  dir.write("site/lib_a-1.0.dist-info/top_level.txt", "lib_a\n");
+  dir.write("site/lib_a.libs/libdep-1a2b.so.1", "ELF");
+  dir.write("site/other/__init__.py", "");
+  packager::AppConfig config;
+  config.site_packages = {{dir / "site", {"lib_a"}}};
+  const auto collection = packager::collect_resources(config, dir / "stdlib", dir / "dist");
+  const auto& resources = collection.resources;
+  const auto* module = find(resources, blob::Kind::Module, "lib_a");
+  REQUIRE(module);
+  CHECK(module->relative_path == "local/lib/python3.11/dist-packages/lib_a/__init__.py");
+  const auto* metadata = find(resources, blob::Kind::Metadata, "lib_a-1.0.dist-info/METADATA");
+  REQUIRE(metadata);
+  CHECK(metadata->relative_path == "local/lib/python3.11/dist-packages/lib_a-1.0.dist-info/METADATA");
+  CHECK(find(resources, blob::Kind::SharedLibrary, "lib_a.libs/libdep-1a2b.so.1"));
+  CHECK_FALSE(find(resources, blob::Kind::Module, "other"));
+  REQUIRE(collection.distributions.size() == 1);
+  CHECK(collection.distributions[0].name == "lib-a");
+  CHECK(collection.distributions[0].top_level == std::set<std::string>{"lib_a"});
+
+  config.site_packages = {{dir / "site", {"missing"}}};
+  CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist"),
+                       doctest::Contains("'missing' not found in"), packager::UserError);
+}
+
+TEST_CASE("distributions: name, version, the requirements that apply here, top-level names and .libs from RECORD") {
+  const auto file = [](const std::string& text) { return packager::TreeFile{{}, text, "test", 0644}; };
+  packager::FileTree tree;
+  tree["Foo_Bar-1.0.dist-info/METADATA"] = file(
+      "Name: Foo_Bar\nVersion: 1.0\nRequires-Dist: Some.Thing (>=1)\n"
+      "Requires-Dist: pywin32; sys_platform == \"win32\"\n");
+  tree["Foo_Bar-1.0.dist-info/RECORD"] = file("foo/__init__.py,,\nfoo.libs/libz-1a.so.1,,\nFoo_Bar-1.0.dist-info/RECORD,,\n");
+  tree["foo/__init__.py"] = file("");
+  tree["foo.libs/libz-1a.so.1"] = file("ELF");
+  tree["legacy-2.0.egg-info"] = file("Metadata-Version: 1.1\nName: legacy\nVersion: 2.0\n");  // Debian's single file
+
+  const auto distributions = packager::find_distributions(tree);
+  REQUIRE(distributions.size() == 2);
+  const auto& foo = distributions[0];
+  CHECK(foo.directory == "Foo_Bar-1.0.dist-info");
+  CHECK(foo.name == "Foo_Bar");
+  CHECK(foo.version == "1.0");
+  CHECK(foo.requires_dist == std::vector<std::string>{"some-thing"});  // normalised; not pywin32 on Linux
+  CHECK(foo.top_level == std::set<std::string>{"foo"});
+  CHECK(foo.library_dirs == std::set<std::string>{"foo.libs"});
+  CHECK(packager::normalize_distribution_name("Foo_Bar") == "foo-bar");
+
+  const auto metadata = packager::metadata_resources(tree, foo);
+  REQUIRE(metadata.size() == 2);
+  CHECK(metadata[0].kind == blob::Kind::Metadata);
+  CHECK(metadata[0].name == "Foo_Bar-1.0.dist-info/METADATA");
+  CHECK(metadata[0].routing_name == "foo");
+  const auto libraries = packager::shared_library_resources(tree, foo.library_dirs);
+  REQUIRE(libraries.size() == 1);
+  CHECK(libraries[0].routing_name == "foo");
+
+  const auto& legacy = distributions[1];
+  CHECK(legacy.name == "legacy");
+  const auto legacy_metadata = packager::metadata_resources(tree, legacy);
+  REQUIRE(legacy_metadata.size() == 1);
+  CHECK(legacy_metadata[0].name == "legacy-2.0.egg-info/PKG-INFO");
+}

@@ -1,0 +1,90 @@
+// Unit tests for [stdlib] include = "reachable" (packager/collect/reachability): what is kept,
+// who brought it in, and what goes with it; imports are given by the test instead of scanned.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "packager/collect/reachability.h"
+
+namespace packager = freeze::packager;
+namespace blob = freeze::blob;
+
+namespace {
+
+packager::Resource stdlib(blob::Kind kind, const std::string& name, const std::string& routing_name = "") {
+  packager::Resource r;
+  r.kind = kind;
+  r.name = name;
+  r.routing_name = routing_name.empty() ? name : routing_name;
+  r.flags = blob::kFlagStdlib;
+  return r;
+}
+
+packager::Resource app(const std::string& name) {
+  packager::Resource r;
+  r.name = r.routing_name = name;
+  return r;
+}
+
+bool kept(const std::vector<packager::Resource>& resources, const std::string& name) {
+  return std::any_of(resources.begin(), resources.end(), [&](const packager::Resource& r) { return r.name == name; });
+}
+
+}  // namespace
+
+TEST_CASE("reachability: keeps what the app's modules and the roots import, through the stdlib, and drops the rest") {
+  std::vector<packager::Resource> resources = {
+      stdlib(blob::Kind::Module, "json"),          stdlib(blob::Kind::Module, "json.decoder"),
+      stdlib(blob::Kind::Module, "re"),            stdlib(blob::Kind::Extension, "_json"),
+      stdlib(blob::Kind::Module, "email"),         stdlib(blob::Kind::Resource, "email/data.txt", "email"),
+      stdlib(blob::Kind::Module, "encodings"),     stdlib(blob::Kind::Module, "encodings.utf_8"),
+      stdlib(blob::Kind::Module, "codecs"),        stdlib(blob::Kind::Resource, "json/data.txt", "json"),
+      stdlib(blob::Kind::SharedLibrary, "libx.so"), stdlib(blob::Kind::Module, "broken"),
+      app("main"),
+  };
+  const std::map<std::string, std::vector<std::string>> imports = {
+      {"main", {"json", "broken"}}, {"json", {"json.decoder", "_json"}}, {"json.decoder", {"re"}},
+      {"encodings", {"codecs"}},  // not followed: encodings is a root with follow = false
+  };
+  std::vector<std::string> compiled;
+  auto compile = [&](packager::Resource& module) {
+    compiled.push_back(module.name);
+    return module.name != "broken";
+  };
+  auto scan = [&](const packager::Resource& module) {
+    const auto it = imports.find(module.name);
+    return it == imports.end() ? std::vector<std::string>{} : it->second;
+  };
+  const auto reached = packager::prune_unreachable_stdlib(resources, {{"encodings", false}}, compile, scan);
+
+  for (const char* name : {"json", "json.decoder", "re", "_json", "encodings", "encodings.utf_8", "broken", "main",
+                           "json/data.txt", "libx.so"}) {
+    CAPTURE(name);
+    CHECK(kept(resources, name));
+  }
+  for (const char* name : {"email", "email/data.txt", "codecs"}) {
+    CAPTURE(name);
+    CHECK_FALSE(kept(resources, name));
+  }
+  CHECK(reached.at("json") == "main");
+  CHECK(reached.at("re") == "json.decoder");
+  CHECK(reached.at("_json") == "json");
+  CHECK(reached.at("encodings.utf_8").empty());  // the subtree of a root
+  CHECK(std::count(compiled.begin(), compiled.end(), "encodings") == 0);  // a root that is not followed is not scanned
+}
+
+TEST_CASE("reachability: a dotted root brings its parents") {
+  std::vector<packager::Resource> resources = {stdlib(blob::Kind::Module, "xml"), stdlib(blob::Kind::Module, "xml.dom"),
+                                               stdlib(blob::Kind::Module, "xml.dom.minidom"),
+                                               stdlib(blob::Kind::Module, "xml.sax")};
+  auto compile = [](packager::Resource&) { return true; };
+  auto scan = [](const packager::Resource&) { return std::vector<std::string>{}; };
+  const auto reached = packager::prune_unreachable_stdlib(resources, {{"xml.dom.minidom"}}, compile, scan);
+  CHECK(reached.size() == 3);
+  CHECK(kept(resources, "xml"));
+  CHECK(kept(resources, "xml.dom"));
+  CHECK_FALSE(kept(resources, "xml.sax"));
+}
