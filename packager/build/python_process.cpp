@@ -100,7 +100,8 @@ PythonProcess::Reply PythonProcess::call(const std::string& header_json, const s
     // MSG_NOSIGNAL: a server that died is reported below, not by SIGPIPE.
     const ssize_t n = send(child_.socket, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("it stopped answering (" + std::string(std::strerror(errno)) + ")");
+    if (n < 0 && errno == EPIPE) break;  // it exited: what it said before, if anything, tells why
+    if (n < 0) fail("cannot send it a request: " + std::string(std::strerror(errno)));
     sent += static_cast<std::size_t>(n);
   }
   auto fill = [this](std::size_t at_least) {
