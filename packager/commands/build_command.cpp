@@ -17,6 +17,7 @@
 #include "packager/support/console.h"
 #include "packager/collect/elf_info.h"
 #include "format/launch_settings.h"
+#include "format/pyc_file.h"
 #include "packager/build/output_tree.h"
 #include "packager/support/progress.h"
 #include "packager/collect/reachability.h"
@@ -116,25 +117,6 @@ void resolve_library_dependencies(std::vector<Resource>& resources) {
     visit(visit, resource.name);
     resource.needed_libraries = std::move(order);
   }
-}
-
-std::string pyc_path(const std::string& source_path, int optimize, const std::string& cache_tag) {
-  const auto slash = source_path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : source_path.substr(0, slash + 1);
-  const std::string file = source_path.substr(slash == std::string::npos ? 0 : slash + 1);
-  const std::string stem = file.substr(0, file.size() - 3);
-  const std::string opt = optimize == 0 ? "" : ".opt-" + std::to_string(optimize);
-  return dir + "__pycache__/" + stem + "." + cache_tag + opt + ".pyc";
-}
-
-// A checked hash-based .pyc (PEP 552: flags 0b11, then the source's hash), as
-// `py_compile --invalidation-mode checked-hash` writes: the importer, like python's
-// SourceFileLoader, uses it only while the .py beside it still has that hash, so an edited
-// source is recompiled. (A timestamp .pyc would depend on the mtime the copy gets.)
-std::string pyc_file(const std::string& magic, const std::string& bytecode, const std::string& source_hash) {
-  std::string out = magic;
-  out += std::string("\x03\0\0\0", 4);
-  return out + source_hash + bytecode;
 }
 
 // Compiles a module, or takes the result of an identical earlier compilation from the cache.
@@ -298,30 +280,30 @@ BuildPlan plan(const AppConfig& config, std::vector<Resource>& resources) {
             // In memory: its source alone, which the importer compiles when it is imported,
             // raising the SyntaxError python raises.
             detail("module " + resource.name + " does not compile (" + error.what() + "): stored as source only");
-            item.aux = resource.data;
+            item.source = resource.data;
             out.items.push_back(std::move(item));
           }
           continue;
         }
         CompiledModule compiled{std::move(resource.bytecode), std::move(resource.source_utf8)};
         if (on_disk || placement.filesystem_copy) {
+          // A checked hash-based .pyc: the importer, like python's SourceFileLoader, uses it only
+          // while the .py beside it still has that hash (a timestamp one would depend on the
+          // mtime the copy gets).
           out.files.push_back({item.path, resource.data, resource.mode});
-          out.files.push_back({pyc_path(item.path, config.optimize, python.cache_tag()),
-                               pyc_file(python.magic_number(), compiled.bytecode, python.source_hash(resource.data))});
+          out.files.push_back({blob::pyc::cached_path(item.path, python.cache_tag(), config.optimize),
+                               blob::pyc::encode_checked_hash(python.magic_number(), python.source_hash(resource.data),
+                                                              compiled.bytecode)});
         }
         if (!on_disk) {
           item.data = std::move(compiled.bytecode);
-          item.aux = std::move(compiled.source_utf8);
+          item.source = std::move(compiled.source_utf8);
         }
       }
     } else {
       if (on_disk || placement.filesystem_copy) out.files.push_back({item.path, resource.data, resource.mode});
       if (!on_disk) item.data = resource.data;
-      if (!resource.needed_libraries.empty()) {
-        std::string list;
-        for (const auto& library : resource.needed_libraries) list += (list.empty() ? "" : "\n") + library;
-        item.aux = list;
-      }
+      item.needed_libraries = resource.needed_libraries;
     }
     out.items.push_back(std::move(item));
   }
@@ -362,22 +344,20 @@ std::string build_summary(const std::vector<Resource>& resources, const BuildPla
   return out.str();
 }
 
-blob::Settings launch_settings(const AppConfig& config) {
-  namespace keys = blob::keys;
-  blob::Settings settings;
-  settings[keys::kAppName] = config.name;
-  if (!config.code.empty()) {
-    settings[keys::kEntryCode] = config.code;
-  } else {
-    settings[keys::kEntryModule] = config.entry_module;
-    settings[keys::kEntryFunction] = config.entry_function;
+blob::LaunchSettings launch_settings(const AppConfig& config) {
+  blob::LaunchSettings settings;
+  settings.app_name = config.name;
+  settings.entry_code = config.code;
+  if (config.code.empty()) {
+    settings.entry_module = config.entry_module;
+    settings.entry_function = config.entry_function;
   }
-  settings[keys::kIsolated] = config.isolated ? "1" : "0";
-  settings[keys::kOptimize] = std::to_string(config.optimize);
-  settings[keys::kInterpreter] = config.interpreter ? "1" : "0";
-  settings[keys::kUnbuffered] = config.unbuffered ? "1" : "0";
-  settings[keys::kSite] = config.site ? "1" : "0";
-  settings[keys::kPythonVersion] = BuildPython::instance().version();
+  settings.isolated = config.isolated;
+  settings.optimize = config.optimize;
+  settings.interpreter = config.interpreter;
+  settings.unbuffered = config.unbuffered;
+  settings.site = config.site;
+  settings.python_version = BuildPython::instance().version();
   return settings;
 }
 
@@ -416,8 +396,8 @@ BuildResult build(const BuildOptions& options) {
 
   BlobItem settings;
   settings.kind = blob::Kind::Settings;
-  settings.name = "app";
-  settings.data = blob::encode_settings(launch_settings(config));
+  settings.name = blob::kSettingsEntryName;
+  settings.data = blob::encode_settings(launch_settings(config).to_settings());
   build_plan.items.push_back(std::move(settings));
 
   BlobOptions blob_options;

@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 
+#include "format/module_names.h"
 #include "packager/config/app_config.h"
 #include "packager/support/scratch_directory.h"
 #include "packager/commands/build_command.h"
@@ -367,22 +368,13 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
     const std::string name = item["name"];
     if (excluded_by_user(name)) continue;
     // The package that holds it: the longest leading directory path that is a package.
-    std::vector<std::string> parts;
-    for (std::size_t start = 0;;) {
-      const auto slash = name.find('/', start);
-      parts.push_back(name.substr(start, slash - start));
-      if (slash == std::string::npos) break;
-      start = slash + 1;
-    }
     std::string package;
     std::string relative = name;
-    for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
-      std::string dotted;
-      for (std::size_t i = 0; i < depth; ++i) dotted += (i ? "." : "") + parts[i];
-      if (packages.contains(dotted)) {
-        package = dotted;
-        relative.clear();
-        for (std::size_t i = depth; i < parts.size(); ++i) relative += (i > depth ? "/" : "") + parts[i];
+    for (auto slash = name.rfind('/'); slash != std::string::npos && slash > 0; slash = name.rfind('/', slash - 1)) {
+      const auto dotted = blob::name_of_directory(std::string_view(name).substr(0, slash));
+      if (dotted && packages.contains(*dotted)) {
+        package = *dotted;
+        relative = name.substr(slash + 1);
         break;
       }
     }
