@@ -8,6 +8,7 @@
 #include <map>
 
 #include "format/module_names.h"
+#include "format/pyc_file.h"
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
 #include "packager/support/read_file.h"
@@ -319,7 +320,7 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
       // would otherwise be walked forever.
       struct stat st {};
       const bool seen = ::stat(path.c_str(), &st) == 0 && !visited.insert({st.st_dev, st.st_ino}).second;
-      if (name == "__pycache__" || seen) it.disable_recursion_pending();
+      if (name == blob::pyc::kCacheDirectory || seen) it.disable_recursion_pending();
       continue;
     }
     if (!it->is_regular_file(error) || name.ends_with(".pyc") || name.ends_with(".pyo")) continue;

@@ -12,6 +12,7 @@
 #include "format/blob_reader.h"
 #include "format/launch_settings.h"
 #include "format/library_list.h"
+#include "format/pyc_file.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
 
@@ -53,7 +54,7 @@ void add_top_level_names(const std::string& file_name, const std::string& text, 
     const auto slash = path.find('/');
     std::string first = path.substr(0, slash);
     if (first.ends_with(".dist-info") || first.ends_with(".egg-info") || first.ends_with(".data") ||
-        first == "__pycache__") {
+        first == blob::pyc::kCacheDirectory) {
       continue;
     }
     if (slash == std::string::npos) {
