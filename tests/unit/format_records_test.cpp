@@ -1,12 +1,19 @@
 // Round trips of the blob's sub-records, each encoder against its decoder (format/): the
 // needed-library list, the launch settings and their entry, module names and paths, bytecode
-// cache files, the trailer's fields and the index the writer appends; and what Entry says its
-// aux span is, by kind.
+// cache files, the trailer's fields and the index the writer appends; what Entry says its aux
+// span is, by kind; and docs/blob-format.md's tables against the encoders' bytes.
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "format/blob_format.h"
@@ -247,4 +254,164 @@ TEST_CASE("Entry: aux is a module's source, an extension's or library's needed l
     if (source) CHECK(entry.source().raw_size == 30);
     if (libraries) CHECK(entry.needed_libraries().offset == 10);
   }
+}
+
+// ---- docs/blob-format.md against the code -----------------------------------------------------
+
+namespace {
+
+struct DocumentedField {
+  std::size_t offset;
+  std::size_t size;
+  std::string name;
+};
+
+// The rows "| offset | size | `field` | ..." of the table under the heading `section`.
+std::vector<DocumentedField> documented_fields(const std::string& section) {
+  std::ifstream in(FREEZE_BLOB_FORMAT_DOC);
+  REQUIRE(in);
+  const std::regex row(R"(^\| (\d+) \| (\d+) \| `?([a-z_.0-9]+)`? \|)");
+  std::vector<DocumentedField> fields;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("## ")) inside = line == "## " + section;
+    std::smatch match;
+    if (inside && std::regex_search(line, match, row)) {
+      fields.push_back({std::stoul(match[1]), std::stoul(match[2]), match[3]});
+    }
+  }
+  return fields;
+}
+
+std::uint64_t little_endian(const unsigned char* bytes, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t i = size; i-- > 0;) value = (value << 8) | bytes[i];
+  return value;
+}
+
+// The fields tile `total` bytes, in order, with no gap or overlap.
+void check_tiling(const std::vector<DocumentedField>& fields, std::size_t total) {
+  std::size_t next = 0;
+  for (const auto& field : fields) {
+    INFO(field.name);
+    CHECK(field.offset == next);
+    next = field.offset + field.size;
+  }
+  CHECK(next == total);
+}
+
+}  // namespace
+
+TEST_CASE("docs/blob-format.md: the trailer table is where encode_trailer puts each field") {
+  blob::Trailer trailer;
+  trailer.format_version = blob::kFormatVersion;
+  trailer.entry_count = 0x01020304;
+  trailer.blob_size = 0x1112131415161718ULL;
+  trailer.payload_offset = 0x2122232425262728ULL;
+  trailer.payload_size = 0x3132333435363738ULL;
+  trailer.index_offset = 0x4142434445464748ULL;
+  trailer.index_size = 0x5152535455565758ULL;
+  trailer.index_crc32 = 0x61626364;
+  unsigned char raw[blob::kTrailerSize];
+  blob::encode_trailer(trailer, raw);
+  const std::map<std::string, std::uint64_t> values = {
+      {"format_version", trailer.format_version}, {"entry_count", trailer.entry_count},
+      {"blob_size", trailer.blob_size},           {"payload_offset", trailer.payload_offset},
+      {"payload_size", trailer.payload_size},     {"index_offset", trailer.index_offset},
+      {"index_size", trailer.index_size},         {"index_crc32", trailer.index_crc32}};
+  const auto fields = documented_fields("Trailer");
+  REQUIRE(fields.size() == 10);
+  check_tiling(fields, blob::kTrailerSize);
+  std::set<std::string> seen;
+  for (const auto& field : fields) {
+    INFO(field.name);
+    seen.insert(field.name);
+    const unsigned char* at = raw + field.offset;
+    if (values.contains(field.name)) {
+      CHECK(little_endian(at, field.size) == values.at(field.name));
+    } else if (field.name == "trailer_crc32") {
+      // "CRC-32 of bytes 0-51 followed by bytes 56-63"
+      std::string covered(reinterpret_cast<const char*>(raw), 52);
+      covered.append(reinterpret_cast<const char*>(raw) + 56, 8);
+      CHECK(little_endian(at, field.size) == blob::crc32(covered.data(), covered.size()));
+    } else {
+      REQUIRE(field.name == "magic");
+      CHECK(std::memcmp(at, blob::kMagic.data(), field.size) == 0);
+      CHECK(field.size == blob::kMagic.size());
+    }
+  }
+  CHECK(seen.size() == fields.size());
+  CHECK(blob::decode_trailer(raw).index_size == trailer.index_size);  // and it reads back
+}
+
+TEST_CASE("docs/blob-format.md: the index entry table is where encode_entry puts each field") {
+  blob::RawEntry entry;
+  entry.name_offset = 0x01020304;
+  entry.name_size = 0x11121314;
+  entry.kind = blob::Kind::SharedLibrary;
+  entry.flags = blob::kFlagPackage | blob::kFlagFilesystemCopy;
+  entry.location = blob::Location::FilesystemRelative;
+  entry.data = {0x2122232425262728ULL, 0x31323334, 0x41424344};
+  entry.aux = {0x5152535455565758ULL, 0x61626364, 0x71727374};
+  entry.path_offset = 0x81828384;
+  entry.path_size = 0x91929394;
+  unsigned char raw[blob::kEntrySize];
+  std::memset(raw, 0xEE, sizeof raw);  // reserved bytes must be written, as zeros
+  blob::encode_entry(entry, raw);
+  const std::map<std::string, std::uint64_t> values = {
+      {"name_offset", entry.name_offset},
+      {"name_size", entry.name_size},
+      {"kind", static_cast<std::uint64_t>(entry.kind)},
+      {"flags", entry.flags},
+      {"location", static_cast<std::uint64_t>(entry.location)},
+      {"reserved", 0},
+      {"data.offset", entry.data.offset},
+      {"data.stored_size", entry.data.stored_size},
+      {"data.raw_size", entry.data.raw_size},
+      {"aux.offset", entry.aux.offset},
+      {"aux.stored_size", entry.aux.stored_size},
+      {"aux.raw_size", entry.aux.raw_size},
+      {"path_offset", entry.path_offset},
+      {"path_size", entry.path_size}};
+  const auto fields = documented_fields("Index entry");
+  REQUIRE(fields.size() == values.size());
+  check_tiling(fields, blob::kEntrySize);
+  for (const auto& field : fields) {
+    INFO(field.name);
+    REQUIRE(values.contains(field.name));
+    if (field.size <= 8) CHECK(little_endian(raw + field.offset, field.size) == values.at(field.name));
+  }
+}
+
+TEST_CASE("docs/blob-format.md: the kinds, flags and locations tables have the code's values") {
+  std::ifstream in(FREEZE_BLOB_FORMAT_DOC);
+  REQUIRE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& [value, name] : std::vector<std::pair<int, std::string>>{{0, "Settings"}, {1, "Module"}, {2, "Resource"},
+                                                                            {3, "Metadata"}, {4, "Extension"},
+                                                                            {5, "SharedLibrary"}, {6, "Dictionary"}}) {
+    CHECK(doc.find("| " + std::to_string(value) + " | " + name + " |") != std::string::npos);
+  }
+  CHECK(blob::kKindCount == 7);
+  CHECK(doc.find("| 0 | `0x01` | `kFlagPackage` |") != std::string::npos);
+  CHECK(blob::kFlagPackage == 0x01);
+  CHECK(doc.find("| 1 | `0x02` | `kFlagNamespace` |") != std::string::npos);
+  CHECK(blob::kFlagNamespace == 0x02);
+  CHECK(doc.find("| 2 | `0x04` | `kFlagStdlib` |") != std::string::npos);
+  CHECK(blob::kFlagStdlib == 0x04);
+  CHECK(doc.find("| 3 | `0x08` | `kFlagFilesystemCopy` |") != std::string::npos);
+  CHECK(blob::kFlagFilesystemCopy == 0x08);
+  CHECK(doc.find("| 0 | in memory |") != std::string::npos);
+  CHECK(static_cast<int>(blob::Location::InMemory) == 0);
+  CHECK(doc.find("| 1 | filesystem-relative |") != std::string::npos);
+  CHECK(static_cast<int>(blob::Location::FilesystemRelative) == 1);
+  CHECK(doc.find("`format_version` is 1.") != std::string::npos);
+  CHECK(blob::kFormatVersion == 1);
+  // The raw-block frame's bytes, as the grammar there spells them.
+  const std::string one_block = blob::uncompressed_frame("abc", 18);
+  CHECK(one_block.substr(0, 5) == std::string("\x28\xb5\x2f\xfd\xe4", 5));
+  CHECK(one_block.size() == 4 + 1 + 8 + 3 + 3 + 4);
+  CHECK(static_cast<unsigned char>(one_block[13]) == ((3u << 3) | 1u));  // size 3, raw, last
+  const std::string blocks = blob::uncompressed_frame(std::string(200 * 1024, 'x'), 18);
+  CHECK(blocks.substr(0, 6) == std::string("\x28\xb5\x2f\xfd\xc4\x40", 6));  // window byte (18 - 10) << 3
 }
