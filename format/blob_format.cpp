@@ -64,6 +64,8 @@ std::string_view kind_name(Kind kind) {
   return "unknown";
 }
 
+// frame = magic(4) descriptor(1) [window(1)] content_size(u64) *block checksum(u32)
+// block = header(3: last bit, type 0 = raw, size << 3) size*byte    ; RFC 8878 3.1.1; docs/blob-format.md, "Frames"
 std::string uncompressed_frame(std::string_view raw, int window_log) {
   constexpr std::size_t kMaxBlock = 128 * 1024;  // zstd's largest block
   const bool one_block = raw.size() <= kMaxBlock;
@@ -117,6 +119,8 @@ std::uint32_t crc32(const void* data, std::size_t size) {
   return crc;
 }
 
+// entry = name_offset(u32) name_size(u32) kind(u8) flags(u8) location(u8) reserved(5)
+//         data(span) aux(span) path_offset(u32) path_size(u32)     ; docs/blob-format.md, "Index entry"
 void encode_entry(const RawEntry& entry, unsigned char* out) {
   std::memset(out, 0, kEntrySize);
   put_u32(out, entry.name_offset);
@@ -144,6 +148,9 @@ RawEntry decode_entry(const unsigned char* in) {
   return entry;
 }
 
+// trailer = format_version(u32) entry_count(u32) blob_size(u64) payload_offset(u64) payload_size(u64)
+//           index_offset(u64) index_size(u64) index_crc32(u32) trailer_crc32(u32) magic(8)
+//                                                                  ; docs/blob-format.md, "Trailer"
 void encode_trailer(const Trailer& trailer, unsigned char* out) {
   std::memset(out, 0, kTrailerSize);
   put_u32(out, trailer.format_version);
@@ -162,15 +169,9 @@ bool has_magic(const unsigned char* trailer) {
   return std::memcmp(trailer + kTrailerMagicOffset, kMagic.data(), kMagic.size()) == 0;
 }
 
-Trailer decode_trailer(const unsigned char* in) {
-  if (!has_magic(in)) throw DamagedError("no resource trailer at the end of the file (truncated?)");
-  if (get_u32(in + kTrailerCrcOffset) != trailer_crc(in)) throw DamagedError("trailer checksum mismatch");
+Trailer decode_trailer_fields(const unsigned char* in) {
   Trailer trailer;
   trailer.format_version = get_u32(in);
-  if (trailer.format_version != kFormatVersion) {
-    throw DamagedError("format version " + std::to_string(trailer.format_version) +
-                       " is not the version this launcher reads (" + std::to_string(kFormatVersion) + ")");
-  }
   trailer.entry_count = get_u32(in + 4);
   trailer.blob_size = get_u64(in + 8);
   trailer.payload_offset = get_u64(in + 16);
@@ -181,34 +182,58 @@ Trailer decode_trailer(const unsigned char* in) {
   return trailer;
 }
 
-std::string encode_settings(const Settings& settings) {
-  std::string out;
-  unsigned char size[4];
-  for (const auto& [key, value] : settings) {
-    put_u32(size, static_cast<std::uint32_t>(key.size()));
-    out.append(reinterpret_cast<const char*>(size), 4).append(key);
-    put_u32(size, static_cast<std::uint32_t>(value.size()));
-    out.append(reinterpret_cast<const char*>(size), 4).append(value);
+Trailer decode_trailer(const unsigned char* in) {
+  if (!has_magic(in)) throw DamagedError("no resource trailer at the end of the file (truncated?)");
+  if (get_u32(in + kTrailerCrcOffset) != trailer_crc(in)) throw DamagedError("trailer checksum mismatch");
+  const Trailer trailer = decode_trailer_fields(in);
+  if (trailer.format_version != kFormatVersion) {
+    throw DamagedError("format version " + std::to_string(trailer.format_version) +
+                       " is not the version this launcher reads (" + std::to_string(kFormatVersion) + ")");
   }
-  return out;
+  return trailer;
 }
 
-Settings decode_settings(std::string_view bytes) {
-  Settings settings;
-  auto take = [&bytes]() -> std::string {
-    if (bytes.size() < 4) throw DamagedError("settings record is truncated");
-    const auto size = get_u32(reinterpret_cast<const unsigned char*>(bytes.data()));
-    bytes.remove_prefix(4);
-    if (size > bytes.size()) throw DamagedError("settings record is truncated");
-    std::string value(bytes.substr(0, size));
-    bytes.remove_prefix(size);
-    return value;
+// index = count*entry strings, then the trailer (docs/blob-format.md, "Blob", "Index").
+void append_index_and_trailer(std::string& blob, const std::vector<Entry>& entries) {
+  constexpr std::uint64_t kMax32 = UINT32_MAX;
+  if (entries.size() > kMax32) throw std::length_error("the index has more entries than the format can hold (2^32)");
+  std::string index(entries.size() * kEntrySize, '\0');
+  std::string strings;
+  auto string_offset = [&strings](std::string_view text) {
+    if (strings.size() + text.size() > kMax32) {
+      throw std::length_error("the index's names and paths are larger than 4 GiB, which the format cannot hold");
+    }
+    const auto offset = static_cast<std::uint32_t>(strings.size());
+    strings += text;
+    return offset;
   };
-  while (!bytes.empty()) {
-    auto key = take();
-    settings[key] = take();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& entry = entries[i];
+    RawEntry raw;
+    raw.kind = entry.kind;
+    raw.flags = entry.flags;
+    raw.location = entry.location;
+    raw.data = entry.data;
+    raw.aux = entry.aux;
+    raw.name_offset = string_offset(entry.name);
+    raw.name_size = static_cast<std::uint32_t>(entry.name.size());
+    raw.path_offset = string_offset(entry.path);
+    raw.path_size = static_cast<std::uint32_t>(entry.path.size());
+    encode_entry(raw, reinterpret_cast<unsigned char*>(index.data()) + i * kEntrySize);
   }
-  return settings;
+  index += strings;
+  Trailer trailer;
+  trailer.entry_count = static_cast<std::uint32_t>(entries.size());
+  trailer.payload_offset = 0;
+  trailer.payload_size = blob.size();
+  trailer.index_offset = blob.size();
+  trailer.index_size = index.size();
+  trailer.index_crc32 = crc32(index.data(), index.size());
+  blob += index;
+  trailer.blob_size = blob.size() + kTrailerSize;
+  unsigned char encoded[kTrailerSize];
+  encode_trailer(trailer, encoded);
+  blob.append(reinterpret_cast<const char*>(encoded), sizeof encoded);
 }
 
 }  // namespace freeze::blob

@@ -1,7 +1,13 @@
 // The blob format: the one definition shared by the writer (packager) and the reader
-// (launcher/importer). A frozen executable is
+// (launcher/importer). The specification, with every byte offset, is docs/blob-format.md;
+// the sub-records have files of their own beside this one: library_list.h (an extension's
+// needed libraries), launch_settings.h (the Settings entry), module_names.h (names and paths),
+// pyc_file.h (bytecode caches beside modules on disk). A frozen executable is
 //
-//   [launcher ELF][payload: one zstd frame per stored span][index][trailer: 64 bytes]
+//   file    = launcher payload index trailer   ; launcher: the ELF stub, any size
+//   payload = *frame                            ; one zstd frame per stored span
+//   index   = count*entry strings               ; entry: 56 bytes; strings: names and paths
+//   trailer = 64 bytes, at the very end
 //
 // The trailer sits at the very end of the file, so the launcher finds it from /proc/self/exe
 // without knowing its own size. The index is an array of fixed-size entries sorted by
@@ -16,10 +22,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace freeze::blob {
 
@@ -30,19 +36,19 @@ inline constexpr std::size_t kEntrySize = 56;
 
 // What an index entry describes. The numeric values are part of the format.
 enum class Kind : std::uint8_t {
-  Settings = 0,       // launch settings (name "app"): entry point, interpreter options
+  Settings = 0,       // launch settings (launch_settings.h): entry point, interpreter options
   Module = 1,         // Python module or package: data = bytecode, aux = UTF-8 source
   Resource = 2,       // package data file: name = its path below the site root ("pkg/data/x.txt")
   Metadata = 3,       // distribution metadata file: name = "X.dist-info/METADATA" (or .egg-info)
-  Extension = 4,      // extension module (.so): name = dotted module name; aux = needed libraries
+  Extension = 4,      // extension module (.so): name = dotted module name; aux = needed libraries (library_list.h)
   SharedLibrary = 5,  // shared library bundled for extensions ("pkg.libs/libx.so"); aux = needed libraries
   Dictionary = 6,     // zstd dictionary (name: what it was trained on, "bytecode" or "source")
 };
 // A frame compressed with a dictionary carries the dictionary's ID in its header; the reader
 // finds the Dictionary entry with that ID. A dictionary is stored as a frame of one raw block
 // (no compression, so that the reader uses it in place), at most 128 KiB.
-// For Extension and SharedLibrary entries, `aux` lists the names of the SharedLibrary entries
-// that must be loaded first, one per line, in load order.
+// Only Module, Extension and SharedLibrary entries have an `aux` span; what it holds depends on
+// the kind, so readers take it through Entry::source() and Entry::needed_libraries().
 inline constexpr std::uint8_t kKindCount = 7;
 
 std::string_view kind_name(Kind kind);
@@ -77,10 +83,18 @@ struct Entry {
   std::string_view name;
   std::string_view path;  // relative to the executable's directory; empty unless on the filesystem
   Span data;
-  Span aux;               // modules: source; extensions and libraries: needed libraries
+  Span aux;  // the second stored part: use source() or needed_libraries(), which say what it is
 
   bool is_package() const { return (flags & kFlagPackage) != 0; }
   bool in_memory() const { return location == Location::InMemory; }
+  // A module's UTF-8 source (absent: a namespace package, or bytecode without source); an
+  // absent span for every other kind.
+  Span source() const { return kind == Kind::Module ? aux : Span{}; }
+  // An extension module's or bundled library's needed-library list (library_list.h); an
+  // absent span for every other kind.
+  Span needed_libraries() const {
+    return kind == Kind::Extension || kind == Kind::SharedLibrary ? aux : Span{};
+  }
 };
 
 struct Trailer {
@@ -100,10 +114,12 @@ class DamagedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Fixed-layout encoders/decoders. The raw entry layout (56 bytes):
-//   0: u32 name_offset, 4: u32 name_size, 8: u8 kind, 9: u8 flags, 10: u8 location,
-//   11: u8[5] reserved, 16: span data (u64 offset, u32 stored, u32 raw), 32: span aux,
-//   48: u32 path_offset, 52: u32 path_size.
+// Fixed-layout encoders/decoders (docs/blob-format.md, "Index entry"). The entry (56 bytes):
+//   entry = name_offset(u32) name_size(u32) kind(u8) flags(u8) location(u8) reserved(5)
+//           data(span) aux(span) path_offset(u32) path_size(u32)
+//   span  = offset(u64) stored_size(u32) raw_size(u32)   ; offset from the payload start
+// at byte offsets 0, 4, 8, 9, 10, 11, 16, 32, 48, 52; names and paths are offsets into the
+// string table that follows the entries.
 struct RawEntry {
   std::uint32_t name_offset = 0;
   std::uint32_t name_size = 0;
@@ -119,10 +135,23 @@ struct RawEntry {
 void encode_entry(const RawEntry& entry, unsigned char* out);  // writes kEntrySize bytes
 RawEntry decode_entry(const unsigned char* in);                // reads kEntrySize bytes
 
+// The trailer (docs/blob-format.md, "Trailer"), 64 bytes:
+//   trailer = format_version(u32) entry_count(u32) blob_size(u64) payload_offset(u64)
+//             payload_size(u64) index_offset(u64) index_size(u64) index_crc32(u32)
+//             trailer_crc32(u32) magic(8)
+// at byte offsets 0, 4, 8, 16, 24, 32, 40, 48, 52, 56; trailer_crc32 covers bytes 0-51 and
+// the magic.
 void encode_trailer(const Trailer& trailer, unsigned char* out);  // writes kTrailerSize bytes
 // Validates magic, checksum and version; throws DamagedError with the reason.
 Trailer decode_trailer(const unsigned char* in);
+// The fields as they are, nothing checked (for tools that repair or forge trailers: the fuzzers).
+Trailer decode_trailer_fields(const unsigned char* in);
 bool has_magic(const unsigned char* trailer);
+
+// Appends the index and the trailer to `blob`, which holds the payload (it starts the blob):
+// the entries, which must be in index order (entry_less), then the string table, each entry's
+// name then its path. Throws std::length_error if the index outgrows its 32-bit fields.
+void append_index_and_trailer(std::string& blob, const std::vector<Entry>& entries);
 
 std::uint32_t crc32(const void* data, std::size_t size);
 
@@ -134,12 +163,6 @@ std::string uncompressed_frame(std::string_view raw, int window_log);
 // The bytes inside `frame` (described by `span`) if it is a frame of one raw block, as
 // uncompressed_frame writes one; nullptr if it is not. The reader uses dictionaries in place so.
 const unsigned char* single_raw_block(const unsigned char* frame, const Span& span);
-
-// Launch settings: a flat string map, stored as the Settings entry "app".
-// Encoding: repeated (u32 key size, key, u32 value size, value).
-using Settings = std::map<std::string, std::string, std::less<>>;
-std::string encode_settings(const Settings& settings);
-Settings decode_settings(std::string_view bytes);  // throws DamagedError
 
 // Orders entries in the index: by kind, then bytewise by name.
 inline bool entry_less(Kind a_kind, std::string_view a_name, Kind b_kind, std::string_view b_name) {

@@ -1,12 +1,34 @@
-// What the packager told the launcher, decoded from the blob's Settings entry "app". The keys
-// are written by the packager and read by the launcher; both use the names below.
+// What the packager tells the launcher: the blob's Settings entry, its record encoding, its
+// keys and their values. Encoded by LaunchSettings::to_settings + encode_settings (the
+// packager's build), decoded by read_settings + LaunchSettings::from (the launcher; `freeze
+// inspect` shows the record as it is).
+//
+// Grammar (docs/blob-format.md, "Launch settings"):
+//   entry   = the Settings entry named kSettingsEntryName ("app"); its data span is the record
+//   record  = *(string string)          ; key, value; keys in bytewise order, each once
+//   string  = size(u32 LE) size*byte
+//   values  = "0" / "1" for flags, a digit for python.optimize, "3.11" for python.version
+// Unknown keys are ignored, so a newer packager may add some; a missing flag is its default.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "format/blob_format.h"
 
 namespace freeze::blob {
+
+class BlobReader;
+
+inline constexpr std::string_view kSettingsEntryName = "app";
+
+// The record: a flat string map. decode_settings throws DamagedError.
+using Settings = std::map<std::string, std::string, std::less<>>;
+std::string encode_settings(const Settings& settings);
+Settings decode_settings(std::string_view bytes);
+// The decoded record of `reader`'s Settings entry; throws DamagedError if it is missing.
+Settings read_settings(const BlobReader& reader);
 
 namespace keys {
 inline constexpr const char* kAppName = "app.name";
@@ -21,6 +43,9 @@ inline constexpr const char* kUnbuffered = "python.unbuffered";    // "1": unbuf
 inline constexpr const char* kSite = "python.site";                // "0": do not import site, as python -S
 }  // namespace keys
 
+// The value of python.version for CPython major.minor: "3.11".
+std::string python_version_of(int major, int minor);
+
 struct LaunchSettings {
   std::string app_name;
   std::string entry_module;
@@ -33,8 +58,12 @@ struct LaunchSettings {
   bool unbuffered = false;
   bool site = false;
 
+  bool operator==(const LaunchSettings&) const = default;
+
   // Throws DamagedError if a required key is missing or malformed.
   static LaunchSettings from(const Settings& settings);
+  // The record from() reads back: entry.code, or entry.module and entry.function.
+  Settings to_settings() const;
 };
 
 }  // namespace freeze::blob

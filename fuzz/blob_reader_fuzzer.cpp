@@ -1,5 +1,6 @@
-// Fuzz target: the blob trailer and index reader (importer/blob_reader, blob_format) and the
-// launch settings, as the launcher and `freeze inspect` use them on a file they did not write.
+// Fuzz target: the blob trailer and index reader (format/blob_reader, blob_format), the launch
+// settings and the needed-library lists, as the launcher, the importer and `freeze inspect` use
+// them on a file they did not write.
 //
 // Input: one mode byte, then the file. Mode bit 0 set: before opening, the harness rewrites the
 // trailer's magic, version and both CRC-32s to match the (mutated) bytes, so that the fuzzer
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "format/blob_format.h"
 #include "format/blob_reader.h"
 #include "format/launch_settings.h"
+#include "format/library_list.h"
 
 namespace blob = freeze::blob;
 
@@ -26,31 +29,13 @@ namespace {
 constexpr std::uint32_t kMaxRead = 1u << 20;
 constexpr std::size_t kMaxEntries = 4096;
 
-std::uint64_t get_u64(const unsigned char* in) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | in[i];
-  return v;
-}
-std::uint32_t get_u32(const unsigned char* in) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | in[i];
-  return v;
-}
-
 // Makes the trailer valid for whatever its fields say, and the index CRC match when the index
 // lies inside the file.
 void fix_checksums(std::vector<unsigned char>& file) {
   if (file.size() < blob::kTrailerSize) return;
   unsigned char* raw = file.data() + file.size() - blob::kTrailerSize;
-  blob::Trailer trailer;
+  blob::Trailer trailer = blob::decode_trailer_fields(raw);
   trailer.format_version = blob::kFormatVersion;
-  trailer.entry_count = get_u32(raw + 4);
-  trailer.blob_size = get_u64(raw + 8);
-  trailer.payload_offset = get_u64(raw + 16);
-  trailer.payload_size = get_u64(raw + 24);
-  trailer.index_offset = get_u64(raw + 32);
-  trailer.index_size = get_u64(raw + 40);
-  trailer.index_crc32 = get_u32(raw + 48);
   if (trailer.blob_size <= file.size() && trailer.blob_size >= blob::kTrailerSize) {
     const std::uint64_t blob_start = file.size() - trailer.blob_size;
     const std::uint64_t body = trailer.blob_size - blob::kTrailerSize;
@@ -61,12 +46,15 @@ void fix_checksums(std::vector<unsigned char>& file) {
   blob::encode_trailer(trailer, raw);
 }
 
-void read_span(const blob::BlobReader& reader, const blob::Span& span) {
-  if (span.raw_size > kMaxRead) return;
+// The bytes of `span`, or nullopt if it is too large to read here or damaged.
+std::optional<std::string> read_span(const blob::BlobReader& reader, const blob::Span& span) {
+  if (span.raw_size > kMaxRead) return std::nullopt;
   try {
-    const std::string bytes = reader.read(span);
+    std::string bytes = reader.read(span);
     if (bytes.size() != span.raw_size) __builtin_trap();
+    return bytes;
   } catch (const blob::DamagedError&) {
+    return std::nullopt;
   }
 }
 
@@ -88,18 +76,26 @@ void exercise(const blob::BlobReader& reader) {
       }
     } catch (const blob::DamagedError&) {
     }
-    read_span(reader, entry.data);
-    read_span(reader, entry.aux);
-    if (entry.kind == blob::Kind::Settings && entry.data.raw_size <= kMaxRead) {
+    const auto data = read_span(reader, entry.data);
+    const auto aux = read_span(reader, entry.aux);
+    if (aux && entry.needed_libraries().present()) {
+      for (const auto& name : blob::decode_library_list(*aux)) {
+        if (name.empty() || name.find('\n') != std::string::npos) __builtin_trap();
+      }
+    }
+    if (entry.kind == blob::Kind::Settings && data) {
       try {
-        const auto settings = blob::decode_settings(reader.read(entry.data));
+        const auto settings = blob::decode_settings(*data);
         (void)blob::LaunchSettings::from(settings);
       } catch (const blob::DamagedError&) {
       }
     }
   }
   try {
-    (void)reader.find(blob::Kind::Settings, "app");
+    (void)blob::read_settings(reader);
+  } catch (const blob::DamagedError&) {
+  }
+  try {
     (void)reader.find(blob::Kind::Module, "encodings");
     (void)reader.entry_at(reader.entry_count());  // must throw
     __builtin_trap();

@@ -20,29 +20,14 @@ namespace {
 
 constexpr std::uint32_t kMaxRead = 1u << 22;  // see blob_reader_fuzzer.cpp
 
-std::vector<unsigned char> wrap(const unsigned char* frame, std::size_t frame_size, std::uint32_t raw_size) {
-  const std::string name = "m";
-  std::vector<unsigned char> file(frame, frame + frame_size);  // the payload starts the blob
-  blob::RawEntry entry;
+// The blob the writer would make of one module whose data span is the frame.
+std::string wrap(const unsigned char* frame, std::size_t frame_size, std::uint32_t raw_size) {
+  std::string file(reinterpret_cast<const char*>(frame), frame_size);  // the payload starts the blob
+  blob::Entry entry;
   entry.kind = blob::Kind::Module;
-  entry.name_offset = 0;
-  entry.name_size = static_cast<std::uint32_t>(name.size());
+  entry.name = "m";
   entry.data = {0, static_cast<std::uint32_t>(frame_size), raw_size};
-  unsigned char raw_entry[blob::kEntrySize];
-  blob::encode_entry(entry, raw_entry);
-  const std::size_t index_offset = file.size();
-  file.insert(file.end(), raw_entry, raw_entry + blob::kEntrySize);
-  file.insert(file.end(), name.begin(), name.end());
-  blob::Trailer trailer;
-  trailer.entry_count = 1;
-  trailer.payload_offset = 0;
-  trailer.payload_size = frame_size;
-  trailer.index_offset = index_offset;
-  trailer.index_size = file.size() - index_offset;
-  trailer.index_crc32 = blob::crc32(file.data() + index_offset, trailer.index_size);
-  trailer.blob_size = file.size() + blob::kTrailerSize;
-  file.resize(file.size() + blob::kTrailerSize);
-  blob::encode_trailer(trailer, file.data() + file.size() - blob::kTrailerSize);
+  blob::append_index_and_trailer(file, {entry});
   return file;
 }
 
@@ -53,8 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint32_t raw_size = 0;
   for (int i = 3; i >= 0; --i) raw_size = (raw_size << 8) | data[i];
   if (raw_size > kMaxRead) return 0;
-  const std::vector<unsigned char> file = wrap(data + 4, size - 4, raw_size);
-  const blob::BlobReader reader = blob::BlobReader::open(std::span<const unsigned char>(file.data(), file.size()));
+  const std::string file = wrap(data + 4, size - 4, raw_size);
+  const blob::BlobReader reader = blob::BlobReader::open(
+      std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(file.data()), file.size()));
   const auto entry = reader.find(blob::Kind::Module, "m");
   if (!entry) __builtin_trap();
   try {

@@ -17,6 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (blob::decode_settings(blob::encode_settings(settings)) != settings) __builtin_trap();
     const blob::LaunchSettings launch = blob::LaunchSettings::from(settings);
     if (launch.optimize < 0 || launch.optimize > 2) __builtin_trap();
+    // The packager's encoding of what the launcher decoded reads back the same.
+    if (blob::LaunchSettings::from(launch.to_settings()) != launch) __builtin_trap();
   } catch (const blob::DamagedError&) {
   }
   return 0;

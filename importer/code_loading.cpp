@@ -5,12 +5,12 @@
 
 #include <iterator>
 #include <new>
+#include <string_view>
+
+#include "format/pyc_file.h"
 
 namespace freeze::importer {
 namespace {
-
-// .pyc layout (PEP 552): magic, flags, then mtime+size or a hash; 16 bytes in all.
-constexpr std::size_t kPycHeaderSize = 16;
 
 PyObject* attribute_of(const char* module_name, const char* attribute) {
   PyObject* module = PyImport_ImportModule(module_name);
@@ -59,12 +59,8 @@ PyObject* unmarshal_code(const char* data, std::size_t size, const blob::Entry& 
 }
 
 // The .pyc of a module file on disk: "dir/mod.py" -> "dir/__pycache__/mod.cpython-311[.opt-N].pyc".
-std::string cached_path(const std::string& source) {
-  const auto slash = source.rfind('/');
-  const std::string stem = source.substr(slash + 1, source.size() - slash - 1 - 3);
-  std::string tag = "cpython-" + std::to_string(PY_MAJOR_VERSION) + std::to_string(PY_MINOR_VERSION);
-  if (context().optimize > 0) tag += ".opt-" + std::to_string(context().optimize);
-  return source.substr(0, slash + 1) + "__pycache__/" + stem + "." + tag + ".pyc";
+std::string cached_path(std::string_view source) {
+  return blob::pyc::cached_path(source, blob::pyc::cache_tag(PY_MAJOR_VERSION, PY_MINOR_VERSION), context().optimize);
 }
 
 // Compiles a module's source file bytes as python's source loader does (coding cookie, flags;
@@ -79,20 +75,13 @@ PyObject* compile_source(const std::string& source, const std::string& path) {
   return code;
 }
 
-std::uint32_t pyc_word(const std::string& pyc, std::size_t offset) {
-  std::uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(pyc[offset + static_cast<std::size_t>(i)]);
-  return value;
-}
-
 // Whether a .pyc may be used for its source, as importlib's SourceLoader decides (PEP 552): a
 // timestamp .pyc while the source's mtime and size are those it records, a checked hash-based
 // one while the source's hash is, an unchecked one always. `source` is read when needed (kept
 // for compiling if it does not match). False with no error set for a stale .pyc.
-bool pyc_is_current(const std::string& pyc, const blob::Entry& entry, std::optional<std::string>* source) {
-  const std::uint32_t flags = pyc_word(pyc, 4);
-  if (flags & 1) {  // hash-based
-    if (!(flags & 2)) return true;  // unchecked
+bool pyc_is_current(const blob::pyc::Header& pyc, const blob::Entry& entry, std::optional<std::string>* source) {
+  if (pyc.hash_based()) {
+    if (!pyc.check_source()) return true;  // unchecked
     *source = read_data(entry);
     if (!*source) return false;
     static PyObject* main_hash_function = nullptr;
@@ -104,14 +93,14 @@ bool pyc_is_current(const std::string& pyc, const blob::Entry& entry, std::optio
     Py_XDECREF(bytes);
     Py_XDECREF(key);
     Py_XDECREF(hash_function);
-    const bool same = hash != nullptr && PyBytes_Check(hash) && PyBytes_GET_SIZE(hash) == 8 &&
-                      pyc.compare(8, 8, PyBytes_AS_STRING(hash), 8) == 0;
+    const bool same = hash != nullptr && PyBytes_Check(hash) &&
+                      std::string_view(PyBytes_AS_STRING(hash), static_cast<std::size_t>(PyBytes_GET_SIZE(hash))) == pyc.source_hash;
     Py_XDECREF(hash);
     return same;
   }
   struct stat st {};
   if (::stat(entry_file(entry).c_str(), &st) != 0) return false;
-  return pyc_word(pyc, 8) == static_cast<std::uint32_t>(st.st_mtime) && pyc_word(pyc, 12) == static_cast<std::uint32_t>(st.st_size);
+  return pyc.source_mtime == static_cast<std::uint32_t>(st.st_mtime) && pyc.source_size == static_cast<std::uint32_t>(st.st_size);
 }
 
 PyObject* load_code_from_disk(const blob::Entry& entry) {
@@ -123,11 +112,12 @@ PyObject* load_code_from_disk(const blob::Entry& entry) {
   if (auto bytes = read_data(pyc)) {
     static PyObject* main_magic = nullptr;
     PyObject* magic = interpreter_attribute(&main_magic, "_frozen_importlib_external", "MAGIC_NUMBER");
-    const bool same_magic = magic != nullptr && PyBytes_Check(magic) && bytes->size() >= kPycHeaderSize &&
-                            bytes->compare(0, PyBytes_GET_SIZE(magic), PyBytes_AS_STRING(magic)) == 0;
+    const auto header = blob::pyc::decode(*bytes);
+    const bool same_magic = magic != nullptr && PyBytes_Check(magic) && header &&
+                            std::string_view(PyBytes_AS_STRING(magic), static_cast<std::size_t>(PyBytes_GET_SIZE(magic))) == header->magic;
     Py_XDECREF(magic);
-    if (same_magic && pyc_is_current(*bytes, entry, &source)) {
-      PyObject* code = unmarshal_code(bytes->data() + kPycHeaderSize, bytes->size() - kPycHeaderSize, entry);
+    if (same_magic && pyc_is_current(*header, entry, &source)) {
+      PyObject* code = unmarshal_code(header->code.data(), header->code.size(), entry);
       return code ? fix_filename(code, source_path) : nullptr;
     }
   }
@@ -176,7 +166,7 @@ PyObject* read_code(const blob::Entry& entry) {
   if (!entry.data.present() && entry.in_memory()) {
     // Source and no bytecode: a stdlib module that did not compile at build time (CPython's
     // tests have some on purpose). Compiling it again raises python's SyntaxError.
-    if (entry.aux.present()) return compile_source(read_span(entry, entry.aux), path);
+    if (entry.source().present()) return compile_source(read_span(entry, entry.source()), path);
     return Py_CompileString("", path.c_str(), Py_file_input);  // a namespace package runs nothing
   }
   if (!entry.in_memory()) return load_code_from_disk(entry);
@@ -197,8 +187,8 @@ PyObject* read_source(const blob::Entry& entry) {
     Py_XDECREF(bytes);
     return text;
   }
-  if (!entry.aux.present()) Py_RETURN_NONE;
-  const std::string source = read_span(entry, entry.aux);
+  if (!entry.source().present()) Py_RETURN_NONE;
+  const std::string source = read_span(entry, entry.source());
   return PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace");
 }
 

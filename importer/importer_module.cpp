@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "format/module_names.h"
 #include "importer/code_loading.h"
 #include "importer/importer_state.h"
 #include "importer/install_layout.h"
+#include "importer/module_name_functions.h"
 #include "importer/module_state.h"
 #include "importer/native_loading.h"
 #include "importer/search_path_finder.h"
@@ -550,9 +552,9 @@ PyObject* module_package_on_disk(PyObject*, PyObject* arg) {
   }
   const auto package = lookup(blob::Kind::Module, name);
   if (!package || !package->is_package() || package->in_memory()) Py_RETURN_NONE;
-  std::string files = name + "/";
-  for (char& c : files) c = c == '.' ? '/' : c;
-  for (const auto& [kind, prefix] : {std::pair{blob::Kind::Module, name + "."}, std::pair{blob::Kind::Resource, files}}) {
+  const std::string files = blob::directory_of(name) + "/";
+  const std::string submodules = blob::submodule_name(name, "");  // "pkg."
+  for (const auto& [kind, prefix] : {std::pair{blob::Kind::Module, submodules}, std::pair{blob::Kind::Resource, files}}) {
     for (const auto& entry : lookup_prefix(kind, prefix)) {
       // Namespace packages are in the index only, their files wherever they are routed.
       if (entry.in_memory() && !(entry.flags & blob::kFlagNamespace)) Py_RETURN_NONE;
@@ -570,8 +572,8 @@ PyObject* module_read_file(PyObject*, PyObject* args) {
   auto entry = name ? lookup(kind, *name) : std::nullopt;
   if (entry && kind == blob::Kind::Module && entry->in_memory()) {
     // Namespace packages have no file; every other module is stored with its source.
-    if (entry->aux.present()) {
-      const std::string source = read_span(*entry, entry->aux);
+    if (entry->source().present()) {
+      const std::string source = read_span(*entry, entry->source());
       return PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size()));
     }
     entry.reset();
@@ -604,6 +606,12 @@ PyMethodDef module_methods[] = {
     {"package_on_disk", module_package_on_disk, METH_O, "package_on_disk(name) -> its directory or None"},
     {"read_file", module_read_file, METH_VARARGS, "read_file(kind, name) -> bytes"},
     {"file_path", module_file_path, METH_VARARGS, "file_path(kind, name) -> path on disk or None"},
+    // Names and paths (format/module_names.h), for _freeze_resources.py.
+    {"directory_of", module_directory_of, METH_O, "directory_of(name) -> 'pkg/sub' for 'pkg.sub'"},
+    {"name_of_directory", module_name_of_directory, METH_O, "name_of_directory(path) -> 'pkg.sub' for 'pkg/sub', or None"},
+    {"source_file_of", module_source_file_of, METH_VARARGS, "source_file_of(name, is_package) -> 'pkg/mod.py' or 'pkg/__init__.py'"},
+    {"module_of_source_file", module_module_of_source_file, METH_O,
+     "module_of_source_file(path) -> (name, is_package) of the module whose source file it is, or None"},
     {nullptr, nullptr, 0, nullptr},
 };
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <vector>
 
+#include "format/library_list.h"
 #include "importer/memory_file_hint.h"
 
 namespace freeze::importer {
@@ -128,17 +129,12 @@ std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
   return disk_error.empty() ? std::string() : (error.empty() ? disk_error : error + "; then from disk: " + disk_error);
 }
 
-// Loads the bundled shared libraries named in `entry`'s aux list, in order. Returns an error
-// message, empty on success.
+// Loads the bundled shared libraries `entry` needs (its needed-library list), in order. Returns
+// an error message, empty on success.
 std::string load_needed_libraries(const blob::Entry& entry) {
-  if (!entry.aux.present()) return {};
-  const std::string list = read_span(entry, entry.aux);
-  std::size_t start = 0;
-  while (start < list.size()) {
-    const auto end = list.find('\n', start);
-    const std::string name = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? list.size() : end + 1;
-    if (name.empty() || g_loaded_libraries.contains(name)) continue;
+  if (!entry.needed_libraries().present()) return {};
+  for (const std::string& name : blob::decode_library_list(read_span(entry, entry.needed_libraries()))) {
+    if (g_loaded_libraries.contains(name)) continue;
     const auto library = lookup(blob::Kind::SharedLibrary, name);
     if (!library) return "bundled library '" + name + "' is missing from the executable";
     const std::string error = load_with_fallback(*library, [](const std::string& path) -> std::string {

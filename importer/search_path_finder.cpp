@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "format/module_names.h"
 #include "importer/install_layout.h"
 #include "importer/python_ref.h"
 
@@ -148,9 +149,9 @@ std::optional<blob::Entry> file_entry_at(blob::Kind kind, std::string_view relat
 
 std::optional<blob::Entry> package_entry_at(std::string_view relative, std::string* name) {
   const auto split = split_installation_path(relative);
-  if (!split) return std::nullopt;
-  name->assign(split->second);
-  for (char& c : *name) c = c == '/' ? '.' : c;
+  auto dotted = split ? blob::name_of_directory(split->second) : std::nullopt;
+  if (!dotted) return std::nullopt;
+  *name = std::move(*dotted);
   auto entry = find_importable(*name);  // an extension module can be a package too (mypyc's __init__)
   if (!entry || !entry->is_package()) return std::nullopt;
   const std::string_view path = entry->path;
@@ -167,14 +168,11 @@ PyObject* module_name_of(PyObject*, PyObject* path_arg) {
   const std::string root = context().origin_dir + "/";
   const auto split = path.starts_with(root) ? split_installation_path(std::string_view(path).substr(root.size()))
                                             : std::nullopt;
-  if (!split || !split->second.ends_with(".py")) Py_RETURN_NONE;
-  std::string name(split->second.substr(0, split->second.size() - 3));
-  if (name == "__init__") Py_RETURN_NONE;
-  if (name.ends_with("/__init__")) name.resize(name.size() - 9);
-  for (char& c : name) c = c == '/' ? '.' : c;
-  const auto entry = lookup(blob::Kind::Module, name);
+  const auto module = split ? blob::module_of_source_file(split->second) : std::nullopt;
+  if (!module) Py_RETURN_NONE;
+  const auto entry = lookup(blob::Kind::Module, module->name);
   if (!entry || entry_file(*entry) != path) Py_RETURN_NONE;
-  return name_to_str(name);
+  return name_to_str(module->name);
 }
 
 PyObject* new_search_path_finder(PyObject* type, std::string_view relative) {

@@ -26,7 +26,7 @@ PyObject* linecache_cache() {
 bool seed(ModuleState& state, PyObject* cache, PyObject* name, const blob::Entry& entry) {
   // A file beside the executable is read by linecache itself; a module without source (a
   // namespace package) has no lines to show.
-  if (!entry.in_memory() || !entry.aux.present()) return true;
+  if (!entry.in_memory() || !entry.source().present()) return true;
   Ref filename(path_to_str(entry_file(entry)));
   if (!filename) return false;
   const int known = PyDict_Contains(cache, filename.p);

@@ -15,8 +15,8 @@ std::optional<blob::Span> file_content(const blob::Entry& entry) {
   switch (entry.kind) {
     case blob::Kind::Module:
       if (entry.flags & blob::kFlagNamespace) return std::nullopt;
-      if (!entry.aux.present()) return std::nullopt;
-      return entry.aux;
+      if (!entry.source().present()) return std::nullopt;
+      return entry.source();
     case blob::Kind::Resource:
     case blob::Kind::Metadata:
     case blob::Kind::Extension:

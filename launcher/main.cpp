@@ -21,7 +21,7 @@
 
 namespace {
 
-std::string this_python_version() { return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION); }
+std::string this_python_version() { return freeze::blob::python_version_of(PY_MAJOR_VERSION, PY_MINOR_VERSION); }
 
 }  // namespace
 
@@ -58,9 +58,7 @@ int main(int argc, char** argv) {
   try {
     reader.emplace(blob::BlobReader::open(bytes));
     reader->read_payload_from(image->fd(), image->reopen_path());
-    const auto entry = reader->find(blob::Kind::Settings, "app");
-    if (!entry) throw blob::DamagedError("launch settings are missing");
-    settings = blob::LaunchSettings::from(blob::decode_settings(reader->read(entry->data)));
+    settings = blob::LaunchSettings::from(blob::read_settings(*reader));
   } catch (const blob::DamagedError& error) {
     importer::die_damaged(image->path(), error.what());
   } catch (const std::bad_alloc&) {

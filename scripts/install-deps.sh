@@ -6,6 +6,7 @@ packages=(
   python3.11 libpython3.11-dev        # the embedded CPython: static library, headers, stdlib
   libzstd-dev libzip-dev libexpat1-dev zlib1g-dev libxxhash-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev doctest-dev
+  libssl-dev                          # libcrypto's SHA-256, for wheels' RECORD hashes
   util-linux                          # unshare, for the hidden-stdlib test
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi

@@ -28,33 +28,40 @@ METADATA = _native.METADATA
 MODULE = _native.MODULE
 
 
+def _base_name(path):
+    return path.rpartition("/")[2]
+
+
+# Names and paths convert through _freeze_importer (format/module_names.h), as in the C++
+# importer and the packager.
+
 def _module_files(directory):
     """{file name: module name, or None for a directory} of what the embedded modules put in
     `directory` ("pkg/sub"), as on disk: the package's "__init__.py", "mod.py" for each
     submodule, a directory for each subpackage."""
-    if "." in directory:  # "pkg/data.v2" is no package
+    package = _native.name_of_directory(directory)
+    if package is None:  # "pkg/data.v2" is no package
         return {}
-    package = directory.replace("/", ".")
     files = {}
     info = _native.module_info(package) if package else None
     if info == (True, False):  # a regular package: its __init__.py
-        files["__init__.py"] = package
+        files[_base_name(_native.source_file_of(package, True))] = package
     for name, is_package, _ in _native.list_modules(package):
-        last = name.rpartition(".")[2]
-        files[last if is_package else last + ".py"] = None if is_package else name
+        if is_package:
+            files[_base_name(_native.directory_of(name))] = None
+        else:
+            files[_base_name(_native.source_file_of(name, False))] = name
     return files
 
 
 def _module_of(path):
     """The embedded module whose source file `path` is, as on disk ("pkg/mod.py": "pkg.mod",
     "pkg/__init__.py": "pkg"), or None."""
-    stem, dot, suffix = path.rpartition(".")
-    if (dot, suffix) != (".", "py") or "." in stem:
+    module = _native.module_of_source_file(path)
+    if module is None:
         return None
-    directory, _, base = stem.rpartition("/")
-    is_package = base == "__init__"
-    name = (directory if is_package else stem).replace("/", ".")
-    return name if name and _native.module_info(name) == (is_package, False) else None
+    name, is_package = module
+    return name if _native.module_info(name) == (is_package, False) else None
 
 
 def _installation_path(kind, path):
@@ -184,7 +191,7 @@ class ResourceReader(TraversableResources):
         directory = _native.package_on_disk(self._package)
         if directory is not None:
             return pathlib.Path(directory)
-        return EmbeddedPath(RESOURCE, self._package.replace(".", "/"))
+        return EmbeddedPath(RESOURCE, _native.directory_of(self._package))
 
 
 def resource_reader(package):

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <stdexcept>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "packager/build/build_cache.h"
 #include "packager/build/dictionary_training.h"
+#include "format/library_list.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -74,7 +76,7 @@ ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items,
   for (const auto& item : items) {
     if (item.kind != blob::Kind::Module) continue;
     if (item.data) bytecode.push_back(&*item.data);
-    if (item.aux) source.push_back(&*item.aux);
+    if (item.source) source.push_back(&*item.source);
   }
   // The two at once, each single-threaded.
   std::optional<std::string> source_dictionary;
@@ -106,9 +108,31 @@ struct Compressed {
   std::string aux;
 };
 
+// The bytes of each item's aux span, by its kind (blob_format.h): a module's source, or the
+// encoded list of the libraries an extension or library needs. In item order.
+std::vector<std::optional<std::string>> aux_parts(std::vector<BlobItem>& items) {
+  std::vector<std::optional<std::string>> out(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    BlobItem& item = items[i];
+    const bool native = item.kind == blob::Kind::Extension || item.kind == blob::Kind::SharedLibrary;
+    if ((item.source && item.kind != blob::Kind::Module) || (!item.needed_libraries.empty() && !native)) {
+      throw std::logic_error(std::string(blob::kind_name(item.kind)) + " '" + item.name + "' has an aux part its kind cannot hold");
+    }
+    if (item.source) out[i] = std::move(item.source);
+    if (!item.needed_libraries.empty()) {
+      try {
+        out[i] = blob::encode_library_list(item.needed_libraries);
+      } catch (const std::invalid_argument& error) {
+        throw UserError(std::string(blob::kind_name(item.kind)) + " '" + item.name + "': " + error.what());
+      }
+    }
+  }
+  return out;
+}
+
 // Compresses every item's parts on `threads` workers; the result is in item order.
-std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const BlobOptions& options,
-                                     const ModuleDictionaries& dictionaries) {
+std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const std::vector<std::optional<std::string>>& aux,
+                                     const BlobOptions& options, const ModuleDictionaries& dictionaries) {
   std::vector<Compressed> out(items.size());
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
@@ -125,7 +149,7 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const B
         } else if (items[i].data) {
           out[i].data = compress(*items[i].data, context, options.compression_level, data_dictionary);
         }
-        if (items[i].aux) out[i].aux = compress(*items[i].aux, context, options.compression_level, aux_dictionary);
+        if (aux[i]) out[i].aux = compress(*aux[i], context, options.compression_level, aux_dictionary);
         if (options.on_item_done) options.on_item_done();
       }
     } catch (...) {
@@ -171,11 +195,11 @@ std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) 
       throw UserError(std::string(blob::kind_name(items[i].kind)) + " '" + items[i].name + "' is included twice");
     }
   }
-  const std::vector<Compressed> compressed = compress_all(items, options, dictionaries);
+  const std::vector<std::optional<std::string>> aux = aux_parts(items);
+  const std::vector<Compressed> compressed = compress_all(items, aux, options, dictionaries);
 
-  std::string blob;
-  std::vector<blob::RawEntry> entries(items.size());
-  std::string strings;
+  std::string blob;  // the payload, then the index and the trailer
+  std::vector<blob::Entry> entries(items.size());
   auto append_span = [&blob](const std::optional<std::string>& raw, const std::string& stored, const std::string& name) {
     blob::Span span;
     if (!raw) return span;
@@ -190,33 +214,16 @@ std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) 
     entry.kind = items[i].kind;
     entry.flags = items[i].flags;
     entry.location = items[i].location;
-    entry.name_offset = checked_u32(strings.size(), "the name table");
-    entry.name_size = checked_u32(items[i].name.size(), items[i].name);
-    strings += items[i].name;
-    entry.path_offset = checked_u32(strings.size(), "the name table");
-    entry.path_size = checked_u32(items[i].path.size(), items[i].path);
-    strings += items[i].path;
+    entry.name = items[i].name;
+    entry.path = items[i].path;
     entry.data = append_span(items[i].data, compressed[i].data, items[i].name);
-    entry.aux = append_span(items[i].aux, compressed[i].aux, items[i].name);
+    entry.aux = append_span(aux[i], compressed[i].aux, items[i].name);
   }
-
-  blob::Trailer trailer;
-  trailer.entry_count = checked_u32(entries.size(), "the index");
-  trailer.payload_offset = 0;
-  trailer.payload_size = blob.size();
-  trailer.index_offset = blob.size();
-  std::string index(entries.size() * blob::kEntrySize, '\0');
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    blob::encode_entry(entries[i], reinterpret_cast<unsigned char*>(index.data()) + i * blob::kEntrySize);
+  try {
+    blob::append_index_and_trailer(blob, entries);
+  } catch (const std::length_error& error) {
+    throw UserError(error.what());
   }
-  index += strings;
-  trailer.index_size = index.size();
-  trailer.index_crc32 = blob::crc32(index.data(), index.size());
-  blob += index;
-  trailer.blob_size = blob.size() + blob::kTrailerSize;
-  unsigned char encoded[blob::kTrailerSize];
-  blob::encode_trailer(trailer, encoded);
-  blob.append(reinterpret_cast<const char*>(encoded), sizeof encoded);
   return blob;
 }
 

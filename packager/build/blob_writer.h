@@ -1,4 +1,4 @@
-// Builds a blob (payload, index, trailer) in the format of importer/blob_format.h. Resources
+// Builds a blob (payload, index, trailer) in the format of format/blob_format.h. Resources
 // are compressed in parallel, one zstd frame each, with content checksums.
 #pragma once
 
@@ -18,7 +18,9 @@ struct BlobItem {
   blob::Location location = blob::Location::InMemory;
   std::string path;                 // relative to the executable's directory, for files on disk
   std::optional<std::string> data;  // stored in the payload when set
-  std::optional<std::string> aux;   // module source, or the libraries to load first
+  // The entry's aux span (blob_format.h), by kind:
+  std::optional<std::string> source;           // Module: its UTF-8 source
+  std::vector<std::string> needed_libraries;   // Extension, SharedLibrary: libraries to load first
 };
 
 struct BlobOptions {

@@ -5,6 +5,8 @@
 #include <marshal.h>
 
 #include "support_sources.h"
+#include "format/launch_settings.h"
+#include "format/pyc_file.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -75,7 +77,7 @@ BuildPython::BuildPython() {
   Ref magic(util ? PyObject_GetAttrString(util.p, "MAGIC_NUMBER") : nullptr);
   if (!magic || !PyBytes_Check(magic.p)) throw UserError("cannot read the bytecode magic number: " + fetch_error_text());
   magic_.assign(PyBytes_AS_STRING(magic.p), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.p)));
-  cache_tag_ = "cpython-" + std::to_string(PY_MAJOR_VERSION) + std::to_string(PY_MINOR_VERSION);
+  cache_tag_ = blob::pyc::cache_tag(PY_MAJOR_VERSION, PY_MINOR_VERSION);
 }
 
 std::string BuildPython::source_hash(const std::string& source) {
@@ -86,9 +88,7 @@ std::string BuildPython::source_hash(const std::string& source) {
   return std::string(PyBytes_AS_STRING(hash.p), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.p)));
 }
 
-std::string BuildPython::version() const {
-  return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
-}
+std::string BuildPython::version() const { return blob::python_version_of(PY_MAJOR_VERSION, PY_MINOR_VERSION); }
 
 CompiledModule BuildPython::compile(const std::string& source, const std::string& filename, int optimize) {
   Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));

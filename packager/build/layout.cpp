@@ -3,45 +3,25 @@
 #include <string>
 
 #include "format/launch_settings.h"
+#include "format/pyc_file.h"
 
 namespace freeze::packager {
 namespace {
 
-std::string pyc_path(const std::string& source_path, int optimize, const std::string& cache_tag) {
-  const auto slash = source_path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : source_path.substr(0, slash + 1);
-  const std::string file = source_path.substr(slash == std::string::npos ? 0 : slash + 1);
-  const std::string stem = file.substr(0, file.size() - 3);
-  const std::string opt = optimize == 0 ? "" : ".opt-" + std::to_string(optimize);
-  return dir + "__pycache__/" + stem + "." + cache_tag + opt + ".pyc";
-}
-
-// A checked hash-based .pyc (PEP 552: flags 0b11, then the source's hash), as
-// `py_compile --invalidation-mode checked-hash` writes: the importer, like python's
-// SourceFileLoader, uses it only while the .py beside it still has that hash, so an edited
-// source is recompiled. (A timestamp .pyc would depend on the mtime the copy gets.)
-std::string pyc_file(const std::string& magic, const std::string& bytecode, const std::string& source_hash) {
-  std::string out = magic;
-  out += std::string("\x03\0\0\0", 4);
-  return out + source_hash + bytecode;
-}
-
-blob::Settings launch_settings(const AppConfig& config, BuildPython& python) {
-  namespace keys = blob::keys;
-  blob::Settings settings;
-  settings[keys::kAppName] = config.name;
-  if (!config.code.empty()) {
-    settings[keys::kEntryCode] = config.code;
-  } else {
-    settings[keys::kEntryModule] = config.entry_module;
-    settings[keys::kEntryFunction] = config.entry_function;
+blob::LaunchSettings launch_settings(const AppConfig& config, BuildPython& python) {
+  blob::LaunchSettings settings;
+  settings.app_name = config.name;
+  settings.entry_code = config.code;
+  if (config.code.empty()) {
+    settings.entry_module = config.entry_module;
+    settings.entry_function = config.entry_function;
   }
-  settings[keys::kIsolated] = config.isolated ? "1" : "0";
-  settings[keys::kOptimize] = std::to_string(config.optimize);
-  settings[keys::kInterpreter] = config.interpreter ? "1" : "0";
-  settings[keys::kUnbuffered] = config.unbuffered ? "1" : "0";
-  settings[keys::kSite] = config.site ? "1" : "0";
-  settings[keys::kPythonVersion] = python.version();
+  settings.isolated = config.isolated;
+  settings.optimize = config.optimize;
+  settings.interpreter = config.interpreter;
+  settings.unbuffered = config.unbuffered;
+  settings.site = config.site;
+  settings.python_version = python.version();
   return settings;
 }
 
@@ -55,18 +35,22 @@ void lay_out_module(Resource& resource, BlobItem& item, Layout& out, int optimiz
     if (placement.writes_file()) {
       out.files.push_back({item.path, resource.data, resource.mode});
     } else {
-      item.aux = resource.data;
+      item.source = resource.data;
     }
     return;
   }
   if (placement.writes_file()) {
+    // A checked hash-based .pyc: the importer, like python's SourceFileLoader, uses it only
+    // while the .py beside it still has that hash (a timestamp one would depend on the mtime
+    // the copy gets).
     out.files.push_back({item.path, resource.data, resource.mode});
-    out.files.push_back({pyc_path(item.path, optimize, python.cache_tag()),
-                         pyc_file(python.magic_number(), resource.bytecode, python.source_hash(resource.data))});
+    out.files.push_back({blob::pyc::cached_path(item.path, python.cache_tag(), optimize),
+                         blob::pyc::encode_checked_hash(python.magic_number(), python.source_hash(resource.data),
+                                                        resource.bytecode)});
   }
   if (placement.in_blob()) {
     item.data = std::move(resource.bytecode);
-    item.aux = std::move(resource.source_utf8);
+    item.source = std::move(resource.source_utf8);
   }
 }
 
@@ -76,11 +60,7 @@ void lay_out_file(Resource& resource, BlobItem& item, Layout& out) {
   const Placement& placement = resource.placement;
   if (placement.writes_file()) out.files.push_back({item.path, resource.data, resource.mode});
   if (placement.in_blob()) item.data = std::move(resource.data);
-  if (!resource.needed_libraries.empty()) {
-    std::string list;
-    for (const auto& library : resource.needed_libraries) list += (list.empty() ? "" : "\n") + library;
-    item.aux = list;
-  }
+  item.needed_libraries = resource.needed_libraries;
 }
 
 }  // namespace
@@ -108,8 +88,8 @@ Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, BuildP
   }
   BlobItem settings;
   settings.kind = blob::Kind::Settings;
-  settings.name = "app";
-  settings.data = blob::encode_settings(launch_settings(config, python));
+  settings.name = blob::kSettingsEntryName;
+  settings.data = blob::encode_settings(launch_settings(config, python).to_settings());
   out.items.push_back(std::move(settings));
   return out;
 }

@@ -16,6 +16,7 @@
 
 #include "packager/support/atomic_file.h"
 #include "format/blob_reader.h"
+#include "format/pyc_file.h"
 #include "packager/support/console.h"
 #include "packager/support/directory_lock.h"
 #include "packager/support/read_file.h"
@@ -65,7 +66,7 @@ std::set<std::string> previous_entries(const fs::path& executable, const std::st
       const std::string top(entry.path.substr(0, entry.path.find('/')));
       if (owned_entry(top, executable_name)) names.insert(top);
       // A module directly in the output directory (prefix ".") has its .pyc in __pycache__/.
-      if (entry.kind == blob::Kind::Module && top == entry.path) names.insert("__pycache__");
+      if (entry.kind == blob::Kind::Module && top == entry.path) names.insert(std::string(blob::pyc::kCacheDirectory));
     }
   } catch (const std::exception&) {  // unreadable or damaged: nothing is known, nothing removed
     return {};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "format/module_names.h"
 #include "importer/install_layout.h"
 #include "packager/collect/entry_resolution.h"
 #include "packager/collect/library_dependencies.h"
@@ -30,11 +31,8 @@ const std::vector<std::string> kNeverStdlib = {"sitecustomize", "_test*", "_ctyp
 // has no file, gets its directory.
 std::vector<Resource> placed_in(std::vector<Resource> resources, std::string_view tree) {
   for (auto& resource : resources) {
-    std::string below = resource.relative_path;
-    if (resource.flags & blob::kFlagNamespace) {
-      below = resource.name;
-      std::replace(below.begin(), below.end(), '.', '/');
-    }
+    const std::string below =
+        (resource.flags & blob::kFlagNamespace) ? blob::directory_of(resource.name) : resource.relative_path;
     resource.relative_path = std::string(tree) + "/" + below;
   }
   return resources;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <map>
 
+#include "format/module_names.h"
+#include "format/pyc_file.h"
 #include "packager/config/python_names.h"
 #include "packager/support/console.h"
 #include "packager/support/read_file.h"
@@ -132,7 +134,7 @@ class Classifier {
           packages_.insert(dir);
         } else if (options_.namespace_packages && (depth > 1 || holds_python(dir))) {
           packages_.insert(dir);
-          namespace_packages_.insert(join(parts, depth, '.'));
+          namespace_packages_.insert(package_name(dir));
         } else {
           break;  // not a package: nothing below it is importable
         }
@@ -150,10 +152,13 @@ class Classifier {
     return false;
   }
 
+  // The dotted name of a package directory (its parts are identifiers: find_packages).
+  static std::string package_name(const std::string& dir) { return blob::name_of_directory(dir).value_or(""); }
+
   // The dotted package that directory path `dir` is, or the nearest enclosing package.
   std::string enclosing_package(const std::vector<std::string>& parts, std::size_t dirs) const {
     for (std::size_t depth = dirs; depth > 0; --depth) {
-      if (packages_.contains(join(parts, depth, '/'))) return join(parts, depth, '.');
+      if (const std::string dir = join(parts, depth, '/'); packages_.contains(dir)) return package_name(dir);
     }
     return {};
   }
@@ -167,17 +172,13 @@ class Classifier {
 
     if (path.ends_with(".py") && in_packages) {
       const std::string stem = filename.substr(0, filename.size() - 3);
+      if (stem == "__init__" && dirs == 0) return;  // an __init__.py at the root belongs to no package
+      const auto source = stem == "__init__" || is_module_stem(stem) ? blob::module_of_source_file(path) : std::nullopt;
+      if (!source) return add_data(path, file, parts, dirs);
       Resource module;
       module.kind = blob::Kind::Module;
-      if (stem == "__init__") {
-        if (dirs == 0) return;  // an __init__.py at the root belongs to no package
-        module.name = join(parts, dirs, '.');
-        module.flags = blob::kFlagPackage;
-      } else if (is_module_stem(stem)) {
-        module.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
-      } else {
-        return add_data(path, file, parts, dirs);
-      }
+      module.name = source->name;
+      module.flags = source->is_package ? blob::kFlagPackage : 0;
       namespace_packages_.erase(module.name);
       if (excluded(module.name)) return;
       module.flags |= stdlib;
@@ -192,12 +193,13 @@ class Classifier {
     if (const std::string stem = extension_module_stem(filename); !stem.empty() && in_packages) {
       Resource extension;
       extension.kind = blob::Kind::Extension;
-      extension.name = dirs ? join(parts, dirs, '.') + "." + stem : stem;
+      const std::string package = package_name(join(parts, dirs, '/'));
+      extension.name = blob::submodule_name(package, stem);
       if (stem == "__init__") {
         // A package whose __init__ is an extension module (mypyc compiles them so): FileFinder
         // looks for __init__ with each suffix, extensions first.
         if (dirs == 0) return;
-        extension.name = join(parts, dirs, '.');
+        extension.name = package;
         extension.flags = blob::kFlagPackage;
       }
       if (excluded(extension.name)) return;
@@ -318,7 +320,7 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
       // would otherwise be walked forever.
       struct stat st {};
       const bool seen = ::stat(path.c_str(), &st) == 0 && !visited.insert({st.st_dev, st.st_ino}).second;
-      if (name == "__pycache__" || seen) it.disable_recursion_pending();
+      if (name == blob::pyc::kCacheDirectory || seen) it.disable_recursion_pending();
       continue;
     }
     if (!it->is_regular_file(error) || name.ends_with(".pyc") || name.ends_with(".pyo")) continue;

@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 
+#include "format/module_names.h"
 #include "packager/config/app_config.h"
 #include "packager/support/scratch_directory.h"
 #include "packager/commands/build_command.h"
@@ -384,21 +385,9 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
 // The package that holds resource `name` ("pkg/data/x.txt"): the longest leading directory
 // path that is a package, and the file's path below it; empty if none.
 std::pair<std::string, std::string> holding_package(const std::string& name, const std::set<std::string>& packages) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0;;) {
-    const auto slash = name.find('/', start);
-    parts.push_back(name.substr(start, slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
-    std::string dotted;
-    for (std::size_t i = 0; i < depth; ++i) dotted += (i ? "." : "") + parts[i];
-    if (packages.contains(dotted)) {
-      std::string relative;
-      for (std::size_t i = depth; i < parts.size(); ++i) relative += (i > depth ? "/" : "") + parts[i];
-      return {dotted, relative};
-    }
+  for (auto slash = name.rfind('/'); slash != std::string::npos && slash > 0; slash = name.rfind('/', slash - 1)) {
+    const auto dotted = blob::name_of_directory(std::string_view(name).substr(0, slash));
+    if (dotted && packages.contains(*dotted)) return {*dotted, name.substr(slash + 1)};
   }
   return {"", name};
 }

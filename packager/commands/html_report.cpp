@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "format/launch_settings.h"
 #include "packager/support/atomic_file.h"
 #include "packager/support/console.h"
 #include "inspect_report_template.h"
@@ -65,9 +66,10 @@ std::string summary_html(const Inspection& inspection) {
   };
   fact("file", inspection.executable.string());
   fact("entry", describe_entry(settings));
-  fact("interpreter", "CPython " + settings.value("python.version", "?") +
-                          (settings.value("python.isolated", "1") == "1" ? ", isolated" : ", not isolated") +
-                          ", optimize " + settings.value("python.optimize", "0"));
+  namespace keys = blob::keys;
+  fact("interpreter", "CPython " + settings.value(keys::kPythonVersion, "?") +
+                          (settings.value(keys::kIsolated, "1") == "1" ? ", isolated" : ", not isolated") +
+                          ", optimize " + settings.value(keys::kOptimize, "0"));
   fact("launcher", human_size(inspection.launcher_size) + " (CPython linked statically, and the freeze runtime)");
   fact("resources", std::to_string(inspection.resources.size()) + " (" + counts + "): " + human_size(stored) +
                         " stored, " + human_size(raw) + " uncompressed");
@@ -82,7 +84,7 @@ std::string html_report(const Inspection& inspection) {
   data["name"] = inspection.executable.filename().string();
   data["file_size"] = inspection.file_size;
   data["launcher_size"] = inspection.launcher_size;
-  data["python"] = inspection.settings.value("python.version", "?");
+  data["python"] = inspection.settings.value(blob::keys::kPythonVersion, "?");
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& item : inspection.resources) {
     std::string location = item["location"] == "filesystem-relative" ? "beside the executable"

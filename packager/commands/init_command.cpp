@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "format/pyc_file.h"
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
 #include "packager/config/environment_markers.h"
@@ -212,7 +213,7 @@ std::vector<Candidate> find_candidates(const fs::path& root, bool flat) {
   for (const auto& entry : entries) {
     const std::string file_name = entry.path().filename().string();
     if (entry.is_directory(error)) {
-      if (!is_identifier(file_name) || (flat && is_project_clutter(file_name)) || file_name == "__pycache__") continue;
+      if (!is_identifier(file_name) || (flat && is_project_clutter(file_name)) || file_name == blob::pyc::kCacheDirectory) continue;
       if (is_file(entry.path() / "__init__.py") || (!flat && holds_python(entry.path()))) {
         out.push_back({file_name, true, entry.path()});
       }
@@ -313,7 +314,7 @@ std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_
           const std::string path = line.substr(0, line.find(','));
           const auto slash = path.find('/');
           std::string first = path.substr(0, slash);
-          if (first.ends_with(".dist-info") || first.ends_with(".data") || first.starts_with("..") || first == "__pycache__" ||
+          if (first.ends_with(".dist-info") || first.ends_with(".data") || first.starts_with("..") || first == blob::pyc::kCacheDirectory ||
               first.ends_with(".libs")) {
             continue;
           }
@@ -608,7 +609,7 @@ void find_flat_layout_extras(Findings& found) {
   std::error_code error;
   for (const auto& entry_file : fs::directory_iterator(found.root_dir, error)) {
     const std::string file_name = entry_file.path().filename().string();
-    if (file_name.starts_with(".") || file_name == "dist" || file_name == "__pycache__") continue;
+    if (file_name.starts_with(".") || file_name == "dist" || file_name == blob::pyc::kCacheDirectory) continue;
     const bool module = entry_file.path().extension() == ".py" && entry_file.path().stem() != top;
     const bool package = entry_file.is_directory(error) && file_name != top && holds_python(entry_file.path());
     if (module || package) found.extras.push_back(file_name + (package ? "/" : ""));

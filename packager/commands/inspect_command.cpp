@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "format/blob_reader.h"
+#include "format/launch_settings.h"
+#include "format/library_list.h"
+#include "format/pyc_file.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
 
@@ -51,7 +54,7 @@ void add_top_level_names(const std::string& file_name, const std::string& text, 
     const auto slash = path.find('/');
     std::string first = path.substr(0, slash);
     if (first.ends_with(".dist-info") || first.ends_with(".egg-info") || first.ends_with(".data") ||
-        first == "__pycache__") {
+        first == blob::pyc::kCacheDirectory) {
       continue;
     }
     if (slash == std::string::npos) {
@@ -179,13 +182,14 @@ void write_summary(const Inspection& inspection, std::ostream& out, bool colors)
     top_level_group[key] = group;
   }
 
-  const std::string version = settings.value("python.version", "?");
+  namespace keys = blob::keys;
+  const std::string version = settings.value(keys::kPythonVersion, "?");
   out << paint(inspection.executable.string(), Style::Bold, colors) << ": freeze executable, "
       << human_size(inspection.file_size) << "\n";
-  out << "  app          " << settings.value("app.name", "?") << "\n";
+  out << "  app          " << settings.value(keys::kAppName, "?") << "\n";
   out << "  entry        " << describe_entry(settings) << "\n";
-  out << "  interpreter  CPython " << version << (settings.value("python.isolated", "1") == "1" ? ", isolated" : ", not isolated")
-      << ", optimize " << settings.value("python.optimize", "0") << "\n";
+  out << "  interpreter  CPython " << version << (settings.value(keys::kIsolated, "1") == "1" ? ", isolated" : ", not isolated")
+      << ", optimize " << settings.value(keys::kOptimize, "0") << "\n";
   out << "  launcher     " << human_size(inspection.launcher_size) << " (CPython " << version
       << " linked statically, and the freeze runtime)\n";
   out << "  resources    " << all.count << ": " << human_size(all.stored) << " stored, " << human_size(all.raw)
@@ -244,9 +248,9 @@ void write_list(const Inspection& inspection, std::ostream& out) {
 }  // namespace
 
 std::string describe_entry(const nlohmann::json& settings) {
-  const std::string module = settings.value("entry.module", "");
-  const std::string function = settings.value("entry.function", "");
-  const std::string code = settings.value("entry.code", "");
+  const std::string module = settings.value(blob::keys::kEntryModule, "");
+  const std::string function = settings.value(blob::keys::kEntryFunction, "");
+  const std::string code = settings.value(blob::keys::kEntryCode, "");
   if (!code.empty()) {
     std::string first_line = code.substr(0, code.find('\n'));
     if (first_line.size() > 60) first_line = first_line.substr(0, 57) + "...";
@@ -286,10 +290,8 @@ Inspection read_inspection(const fs::path& executable) {
       item["raw_size"] = std::uint64_t{entry.data.raw_size} + entry.aux.raw_size;
       if (!entry.path.empty()) item["path"] = std::string(entry.path);
       if (entry.flags & blob::kFlagFilesystemCopy) item["filesystem_copy"] = true;
-      if ((entry.kind == blob::Kind::Extension || entry.kind == blob::Kind::SharedLibrary) && entry.aux.present()) {
-        nlohmann::json needed = nlohmann::json::array();
-        for (const auto& line : split_lines(reader.read(entry.aux))) needed.push_back(line);
-        item["needs"] = needed;
+      if (entry.needed_libraries().present()) {
+        item["needs"] = blob::decode_library_list(reader.read(entry.needed_libraries()));
       }
       // Absolute file offsets of the stored bytes, for tools and tests that look at the layout.
       const std::uint64_t payload_start = reader.blob_offset() + reader.trailer().payload_offset;
@@ -300,9 +302,9 @@ Inspection read_inspection(const fs::path& executable) {
       if (entry.kind == blob::Kind::Module) {
         item["package"] = entry.is_package();
         item["stdlib"] = (entry.flags & blob::kFlagStdlib) != 0;
-        item["has_source"] = entry.aux.present();
+        item["has_source"] = entry.source().present();
         item["bytecode_size"] = entry.data.raw_size;
-        item["source_size"] = entry.aux.raw_size;
+        item["source_size"] = entry.source().raw_size;
       }
       inspection.entries.push_back({entry.kind, std::string(entry.name), entry.location, std::string(entry.path),
                                     (entry.flags & blob::kFlagFilesystemCopy) != 0,

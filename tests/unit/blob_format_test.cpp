@@ -33,8 +33,8 @@ namespace {
 
 using Bytes = std::vector<unsigned char>;
 
-// The second stored part of an entry or item (a module's source): `source` in the API these
-// tests were written against, `aux` after its rename. Either spelling compiles.
+// A module's second stored part, its source: an Entry's raw `aux` span (Entry::source() reads
+// it for modules), a BlobItem's `source`. Either spelling compiles.
 template <class T>
 auto& aux(T& x) {
   if constexpr (requires { x.aux; }) {
@@ -99,14 +99,14 @@ std::vector<BlobItem> round_trip_items() {
   items.push_back(item(blob::Kind::Metadata, "demo-1.0.dist-info/METADATA", 0,
                        std::string("Metadata-Version: 2.1\nName: demo\n")));
   items.push_back(item(blob::Kind::Extension, "alpha._speedups", 0, std::string(5000, 'E')));
-  items.push_back(item(blob::Kind::Settings, "app", 0, blob::encode_settings(sample_settings())));
+  items.push_back(item(blob::Kind::Settings, std::string(blob::kSettingsEntryName), 0, blob::encode_settings(sample_settings())));
   return items;
 }
 
 // A small blob for the exhaustive damage tests.
 std::vector<BlobItem> small_items() {
   std::vector<BlobItem> items;
-  items.push_back(item(blob::Kind::Settings, "app", 0, blob::encode_settings({{"entry.module", "m"}})));
+  items.push_back(item(blob::Kind::Settings, std::string(blob::kSettingsEntryName), 0, blob::encode_settings({{"entry.module", "m"}})));
   items.push_back(item(blob::Kind::Module, "m", 0, std::string("bytecode of m, bytecode of m"),
                        std::string("print('hello from m')\n")));
   items.push_back(item(blob::Kind::Module, "pkg", blob::kFlagPackage, std::string("pkg"), std::string("")));
@@ -235,7 +235,7 @@ TEST_CASE("write_blob + BlobReader round trip behind a launcher") {
     CHECK(reader.read(zeta_resource->data) == "a resource named like a module");
     CHECK(reader.read(zeta_module->data) == std::string("\x00\x01zeta-bytecode\xff", 16));
 
-    const auto settings = reader.find(blob::Kind::Settings, "app");
+    const auto settings = reader.find(blob::Kind::Settings, blob::kSettingsEntryName);
     REQUIRE(settings);
     CHECK(blob::decode_settings(reader.read(settings->data)) == sample_settings());
     const auto launch = blob::LaunchSettings::from(blob::decode_settings(reader.read(settings->data)));
@@ -260,7 +260,7 @@ TEST_CASE("write_blob + BlobReader round trip behind a launcher") {
     CHECK_FALSE(reader.find(blob::Kind::Module, "AAAA").has_value());
     CHECK_FALSE(reader.find(blob::Kind::Resource, "alpha").has_value());
     CHECK_FALSE(reader.find(blob::Kind::Extension, "alpha").has_value());
-    CHECK_FALSE(reader.find(blob::Kind::Module, "app").has_value());
+    CHECK_FALSE(reader.find(blob::Kind::Module, blob::kSettingsEntryName).has_value());
     CHECK_FALSE(reader.find(blob::Kind::Settings, "zeta").has_value());
     CHECK_FALSE(reader.find(blob::Kind::Module, "alpha._speedups").has_value());
     CHECK_FALSE(reader.find(blob::Kind::SharedLibrary, "libfoo.so").has_value());
@@ -269,7 +269,7 @@ TEST_CASE("write_blob + BlobReader round trip behind a launcher") {
 
   SUBCASE("entry_at iterates in (kind, name) order") {
     const std::vector<std::pair<blob::Kind, std::string>> expected = {
-        {blob::Kind::Settings, "app"},
+        {blob::Kind::Settings, std::string(blob::kSettingsEntryName)},
         {blob::Kind::Module, "Zulu"},
         {blob::Kind::Module, "alpha"},
         {blob::Kind::Module, "alpha.beta"},
@@ -325,7 +325,7 @@ TEST_CASE("write_blob of no items is a valid, empty blob") {
   const auto reader = blob::BlobReader::open(as_span(file));
   CHECK(reader.entry_count() == 0);
   CHECK(reader.blob_offset() == 10);
-  CHECK_FALSE(reader.find(blob::Kind::Settings, "app").has_value());
+  CHECK_FALSE(reader.find(blob::Kind::Settings, blob::kSettingsEntryName).has_value());
   CHECK_THROWS_AS(reader.entry_at(0), blob::DamagedError);
 }
 
@@ -931,7 +931,7 @@ TEST_CASE("modules are compressed with trained dictionaries, read back from memo
       const auto entry = reader.find(it.kind, it.name);
       REQUIRE(entry);
       CHECK(reader.read(entry->data) == *it.data);
-      if (it.aux) CHECK(reader.read(entry->aux) == *it.aux);
+      if (it.source) CHECK(reader.read(entry->source()) == *it.source);
     }
     std::string streamed;
     const auto library = reader.find(blob::Kind::SharedLibrary, "libbig.so");
@@ -970,9 +970,9 @@ TEST_CASE("damage to a dictionary fails the reads of what it compressed, never r
       for (const auto& it : items) {
         const auto entry = reader.find(it.kind, it.name);
         for (const bool source : {false, true}) {
-          if (source && !it.aux) continue;
+          if (source && !it.source) continue;
           try {
-            if (reader.read(source ? entry->aux : entry->data) != (source ? *it.aux : *it.data)) ++wrong;
+            if (reader.read(source ? entry->source() : entry->data) != (source ? *it.source : *it.data)) ++wrong;
           } catch (const blob::DamagedError&) {
             ++failed;
           }
@@ -992,7 +992,7 @@ TEST_CASE("level 0 stores every resource uncompressed, in frames the reader read
   stored.compression_level = 0;
   const std::string blob_bytes = write_blob(items, stored);
   std::size_t raw_total = 0;
-  for (const auto& it : items) raw_total += it.data->size() + (it.aux ? it.aux->size() : 0);
+  for (const auto& it : items) raw_total += it.data->size() + (it.source ? it.source->size() : 0);
   CHECK(blob_bytes.size() > raw_total);  // nothing compressed, and no dictionary
   const Bytes file = with_launcher(blob_bytes, 100);
   auto reader = blob::BlobReader::open(as_span(file));
@@ -1008,7 +1008,7 @@ TEST_CASE("level 0 stores every resource uncompressed, in frames the reader read
       streamed.append(reinterpret_cast<const char*>(data), size);
     });
     CHECK(streamed == *it.data);
-    if (it.aux) CHECK(reader.read(entry->aux) == *it.aux);
+    if (it.source) CHECK(reader.read(entry->source()) == *it.source);
   }
   close(fd);
 }

@@ -72,7 +72,7 @@ BlobItem module_item(const std::string& name, const std::string& relative, const
   item.flags = package ? freeze::blob::kFlagPackage : 0;
   item.path = path;
   item.data = compiled.bytecode;
-  item.aux = compiled.source_utf8;
+  item.source = compiled.source_utf8;
   return item;
 }
 

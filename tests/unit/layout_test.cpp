@@ -102,14 +102,14 @@ TEST_CASE("lay_out: in memory, bytecode and source in the blob; on the filesyste
   CHECK(memory->path == "lib/app/memory.py");
   REQUIRE(memory->data);
   CHECK(!memory->data->empty());
-  CHECK(memory->aux == std::optional<std::string>("x = 1\n"));
+  CHECK(memory->source == std::optional<std::string>("x = 1\n"));
   CHECK_FALSE(file(layout, "lib/app/memory.py"));  // a module gets no fallback copy
 
   const auto* disk = item(layout, "disk");
   REQUIRE(disk);
   CHECK(disk->location == blob::Location::FilesystemRelative);
   CHECK_FALSE(disk->data);
-  CHECK_FALSE(disk->aux);
+  CHECK_FALSE(disk->source);
   const auto* source = file(layout, "lib/app/disk.py");
   REQUIRE(source);
   CHECK(source->data == "y = 2\n");
@@ -127,7 +127,7 @@ TEST_CASE("lay_out: in memory, bytecode and source in the blob; on the filesyste
   const auto* bad_memory = item(layout, "bad_memory");
   REQUIRE(bad_memory);
   CHECK_FALSE(bad_memory->data);
-  CHECK(bad_memory->aux == std::optional<std::string>("def (\n"));  // the importer raises the SyntaxError
+  CHECK(bad_memory->source == std::optional<std::string>("def (\n"));  // the importer raises the SyntaxError
   CHECK(file(layout, "lib/python3.11/bad_disk.py"));
   CHECK(std::none_of(layout.files.begin(), layout.files.end(),
                      [](const auto& f) { return f.path.find("bad_disk.cpython") != std::string::npos; }));
@@ -136,7 +136,7 @@ TEST_CASE("lay_out: in memory, bytecode and source in the blob; on the filesyste
   REQUIRE(native);
   CHECK((native->flags & blob::kFlagFilesystemCopy) != 0);
   CHECK(native->data == std::optional<std::string>("ELF bytes"));
-  CHECK(native->aux == std::optional<std::string>("pkg.libs/liba.so\npkg.libs/libb.so"));
+  CHECK(native->needed_libraries == std::vector<std::string>{"pkg.libs/liba.so", "pkg.libs/libb.so"});
   const auto* copy = file(layout, "lib/app/_native.so");
   REQUIRE(copy);
   CHECK(copy->data == "ELF bytes");
