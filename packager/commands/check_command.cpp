@@ -467,10 +467,17 @@ std::string signal_name(int signal) {
   }
 }
 
-// Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
-// from (items.size() when done).
-std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
-                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
+// The checking program while it runs: its process (the leader of its own process group) and
+// the read end of the pipe it reports on.
+struct RunningCheck {
+  pid_t pid = 0;
+  int reports = -1;
+};
+
+// Starts the checking program on the verification executable from item `first` on: stdin
+// /dev/null, stdout and stderr into `log`, its reports on descriptor 3.
+RunningCheck spawn_check(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
+                         const std::string& probe) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw UserError(std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
@@ -514,90 +521,92 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
     ::close(pipe_fds[0]);
     throw UserError("cannot run the verification executable " + exe + ": " + std::strerror(spawn_error));
   }
+  return {pid, pipe_fds[0]};
+}
 
+// What the checking program's reports said so far.
+struct Progress {
+  std::optional<std::size_t> current;  // the check that began and has not ended
+  std::size_t next = 0;                // the item to go on from
+  bool finished = false;               // the program reported that every check ran
+};
+
+// Applies one report line of the checking program (fields separated by tabs: B(egin), K (ok),
+// W(arning), F(ailure), I(nformation), E(nd)). Returns true when a check began: its timeout
+// starts then.
+bool apply_report(const std::string& line, Progress& progress, bool& files_readable, std::vector<Outcome>& outcomes) {
+  const auto fields = split_fields(line);
+  if (fields.empty()) return false;
+  if (fields[0] == "E") {
+    progress.finished = true;
+    return false;
+  }
+  if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
+    files_readable = fields[2] == "1";
+    return false;
+  }
+  if (fields.size() < 2) return false;
+  const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
+  if (index >= outcomes.size()) return false;
+  Outcome& outcome = outcomes[index];
+  if (fields[0] == "B") {
+    progress.current = index;
+    if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
+    return true;
+  }
+  if (fields[0] == "K") {
+    outcome.state = Outcome::State::Passed;
+    progress.current.reset();
+    progress.next = index + 1;
+  } else if (fields[0] == "W" && fields.size() >= 3) {
+    outcome.warnings.push_back(fields[2]);
+  } else if (fields[0] == "F" && fields.size() >= 8) {
+    outcome.state = Outcome::State::Failed;
+    outcome.error_type = fields[2];
+    outcome.message = fields[3];
+    outcome.where = fields[4];
+    outcome.traceback = fields[5];
+    outcome.missing_module = fields[6];
+    outcome.filename = fields[7];
+    progress.current.reset();
+    progress.next = index + 1;
+  }
+  return false;
+}
+
+// Reads the reports on `fd` until the program closes the pipe (it ended) or one check (or the
+// start, before the first) runs longer than `timeout_seconds`. Returns true if it timed out.
+bool read_reports(int fd, int timeout_seconds, Progress& progress, bool& files_readable, std::vector<Outcome>& outcomes) {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + std::chrono::seconds(timeout_seconds);
-  std::optional<std::size_t> current;
-  std::size_t next = first;
-  bool finished = false;
-  bool timed_out = false;
   std::string buffer;
   char chunk[65536];
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd poll_fd{pipe_fds[0], POLLIN, 0};
+    if (left <= 0) return true;
+    pollfd poll_fd{fd, POLLIN, 0};
     const int ready = ::poll(&poll_fd, 1, static_cast<int>(std::min<long long>(left, 1000)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) continue;
-    const ssize_t got = ::read(pipe_fds[0], chunk, sizeof chunk);
+    const ssize_t got = ::read(fd, chunk, sizeof chunk);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // EOF: the program ended
+    if (got <= 0) return false;  // EOF: the program ended
     buffer.append(chunk, static_cast<std::size_t>(got));
     for (auto newline = buffer.find('\n'); newline != std::string::npos; newline = buffer.find('\n')) {
       const std::string line = buffer.substr(0, newline);
       buffer.erase(0, newline + 1);
-      const auto fields = split_fields(line);
-      if (fields.empty()) continue;
-      if (fields[0] == "E") {
-        finished = true;
-        continue;
-      }
-      if (fields[0] == "I" && fields.size() >= 3 && fields[1] == "files_readable") {
-        files_readable = fields[2] == "1";
-        continue;
-      }
-      if (fields.size() < 2) continue;
-      const std::size_t index = std::strtoull(fields[1].c_str(), nullptr, 10);
-      if (index >= outcomes.size()) continue;
-      Outcome& outcome = outcomes[index];
-      if (fields[0] == "B") {
-        current = index;
-        if (fields.size() >= 3) outcome.log_offset = std::strtoull(fields[2].c_str(), nullptr, 10);
-        deadline = clock::now() + std::chrono::seconds(timeout_seconds);
-      } else if (fields[0] == "K") {
-        outcome.state = Outcome::State::Passed;
-        current.reset();
-        next = index + 1;
-      } else if (fields[0] == "W" && fields.size() >= 3) {
-        outcome.warnings.push_back(fields[2]);
-      } else if (fields[0] == "F" && fields.size() >= 8) {
-        outcome.state = Outcome::State::Failed;
-        outcome.error_type = fields[2];
-        outcome.message = fields[3];
-        outcome.where = fields[4];
-        outcome.traceback = fields[5];
-        outcome.missing_module = fields[6];
-        outcome.filename = fields[7];
-        current.reset();
-        next = index + 1;
-      }
+      if (apply_report(line, progress, files_readable, outcomes)) deadline = clock::now() + std::chrono::seconds(timeout_seconds);
     }
   }
-  ::close(pipe_fds[0]);
-  if (timed_out) ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ::kill(-pid, SIGKILL);  // anything the modules started and left behind
-  if (finished) return outcomes.size();
+}
 
-  // It died, hung or exited. Between two checks: go on after the last one that finished.
-  if (!current && next > first) return next;
-  if (!current) {
-    // Before its first check: the program itself does not start, which no module is to blame for.
-    const std::string output = tail_of_file(log, 20);
-    throw UserError("the verification executable stopped before its first check (" +
-                    std::string(WIFSIGNALED(status) ? "killed by " + signal_name(WTERMSIG(status))
-                                                    : "status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1)) +
-                    (output.empty() ? ")" : "); its output:\n" + output) +
-                    "\nDoes the app start at all? Try freeze build and run it.");
-  }
-  const std::size_t culprit = *current;
-  Outcome& outcome = outcomes[culprit];
+std::string exit_description(int status) {
+  return WIFSIGNALED(status) ? "killed by " + signal_name(WTERMSIG(status))
+                             : "status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+// The outcome of the check the program was in when it hung (and was killed), crashed or exited.
+void blame(Outcome& outcome, int status, bool timed_out, int timeout_seconds, const fs::path& log) {
   outcome.state = Outcome::State::Failed;
   outcome.output = tail_of_file(log, 20, outcome.log_offset);
   if (timed_out) {
@@ -614,7 +623,35 @@ std::size_t run_from(const fs::path& executable, const fs::path& manifest, const
     outcome.message = "the process exited with status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                       " (os._exit() or a fatal error)";
   }
-  return culprit + 1;
+}
+
+// Runs the checking program from item `first` on; fills `outcomes`. Returns the index to go on
+// from (items.size() when done).
+std::size_t run_from(const fs::path& executable, const fs::path& manifest, const fs::path& log, std::size_t first,
+                     int timeout_seconds, const std::string& probe, bool& files_readable, std::vector<Outcome>& outcomes) {
+  const RunningCheck check = spawn_check(executable, manifest, log, first, probe);
+  Progress progress;
+  progress.next = first;
+  const bool timed_out = read_reports(check.reports, timeout_seconds, progress, files_readable, outcomes);
+  ::close(check.reports);
+  if (timed_out) ::kill(-check.pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(check.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::kill(-check.pid, SIGKILL);  // anything the modules started and left behind
+  if (progress.finished) return outcomes.size();
+
+  // It died, hung or exited. Between two checks: go on after the last one that finished.
+  if (!progress.current && progress.next > first) return progress.next;
+  if (!progress.current) {
+    // Before its first check: the program itself does not start, which no module is to blame for.
+    const std::string output = tail_of_file(log, 20);
+    throw UserError("the verification executable stopped before its first check (" + exit_description(status) +
+                    (output.empty() ? ")" : "); its output:\n" + output) +
+                    "\nDoes the app start at all? Try freeze build and run it.");
+  }
+  blame(outcomes[*progress.current], status, timed_out, timeout_seconds, log);
+  return *progress.current + 1;
 }
 
 // ---- hints -----------------------------------------------------------------------------------
