@@ -151,7 +151,8 @@ bool run_in_module(PyObject* code, PyObject* module) {
   }
   PyObject* exec = PyDict_GetItemString(PyEval_GetBuiltins(), "exec");  // borrowed
   const Ref args(exec ? PyTuple_Pack(2, code, globals) : nullptr);
-  return Ref(args ? call_with_frames_removed(exec, args.get()) : nullptr) ? true : false;
+  const Ref result(args ? call_with_frames_removed(exec, args.get()) : nullptr);
+  return static_cast<bool>(result);
 }
 
 // ---- FreezeImporter: meta-path finder and loader ------------------------------------------
@@ -455,7 +456,7 @@ PyObject* path_hook(PyObject* module, PyObject* path_arg) {
   return nullptr;
 }
 
-// ---- module functions for _freeze_importer.resources ------------------------------------------------
+// ---- module functions for _freeze_importer.resources ---------------------------------------
 // Files are named by kind and name: RESOURCE and METADATA files by their path below the site
 // root, a MODULE by its dotted name (its file is its source, "pkg/mod.py"). A name no file name
 // gives (see parse_str) names nothing, as a path python cannot encode names no file.
@@ -689,7 +690,7 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 }  // namespace
 
 PyObject* embedded_spec(PyObject* module, PyObject* fullname, const blob::Entry& entry) {
-  ModuleState& state = *static_cast<ModuleState*>(PyModule_GetState(module));
+  ModuleState& state = module_state(module);
   return make_spec(state, fullname, state.finder.get(), entry);
 }
 

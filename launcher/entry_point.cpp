@@ -56,9 +56,8 @@ PyObject* run_entry(const blob::LaunchSettings& settings, const Invocation& invo
 // sys.stderr after flushing sys.stdout, else to C's stderr. Errors of printing are dropped, as
 // python's are: the process is exiting, and the status is 1 whatever happens here.
 void print_exit_message(PyObject* code) {
-  if (PyObject* stdout_file = PySys_GetObject("stdout"); stdout_file != nullptr && stdout_file != Py_None) {  // borrowed
-    Ref(PyObject_CallMethod(stdout_file, "flush", nullptr));
-  }
+  PyObject* stdout_file = PySys_GetObject("stdout");  // borrowed
+  if (stdout_file != nullptr && stdout_file != Py_None) Ref(PyObject_CallMethod(stdout_file, "flush", nullptr));
   PyErr_Clear();  // deliberate (above)
   PyObject* out = PySys_GetObject("stderr");  // borrowed, after the flush (which runs Python code)
   if (out != nullptr && out != Py_None && PyFile_WriteObject(code, out, Py_PRINT_RAW) == 0) {

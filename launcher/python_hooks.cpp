@@ -2,9 +2,8 @@
 #include "launcher/python_hooks.h"
 
 #include <Python.h>
-#include <marshal.h>
-
 #include <string>
+#include <utility>
 
 #include "freeze_hooks_bytecode.h"
 #include "importer/importer_module.h"

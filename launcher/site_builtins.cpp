@@ -42,7 +42,7 @@ PyObject* make_printer(PyObject* sitebuiltins, const char* name, const Ref& text
 // when the file is missing.
 PyObject* make_site_builtin(const char* name) {
   const Ref module(PyImport_ImportModule("_sitebuiltins"));
-  PyObject* sitebuiltins = module.get();
+  PyObject* sitebuiltins = module.get();  // borrowed from `module`, for the calls below
   if (sitebuiltins == nullptr) return nullptr;
   const char* eof = "Ctrl-D (i.e. EOF)";
   if (std::strcmp(name, "exit") == 0 || std::strcmp(name, "quit") == 0) {
