@@ -242,3 +242,26 @@ TEST_CASE("importer: extensions load from memory files closed at once, each thro
   CHECK(python(setup, "_queue.__file__") == std::string(kOrigin) + "/lib/python3.11/lib-dynload/_queue" + suffix);
   CHECK(python(setup, "memory_files()") == "[]");
 }
+
+TEST_CASE("Ref: owns exactly the references it took, and hands them over whole") {
+  EmbeddedImporter::instance();  // the interpreter
+  Ref list(PyList_New(0));
+  REQUIRE(list);
+  const Py_ssize_t alone = Py_REFCNT(list.get());
+  {
+    const Ref borrowed = Ref::new_ref(list.get());  // a new reference to a borrowed object
+    CHECK(Py_REFCNT(list.get()) == alone + 1);
+    Ref moved(std::move(list));  // moving transfers, counts nothing
+    CHECK(!list);
+    CHECK(Py_REFCNT(moved.get()) == alone + 1);
+    list = std::move(moved);
+  }
+  CHECK(Py_REFCNT(list.get()) == alone);
+  PyObject* handed = list.release();  // the caller's now, as a C function returns it
+  CHECK(!list);
+  CHECK(Py_REFCNT(handed) == alone);
+  list.reset(handed);
+  list.reset();  // releases it
+  CHECK(!list);
+  CHECK(!Ref::new_ref(nullptr));
+}
