@@ -6,18 +6,17 @@
 #include <iterator>
 #include <new>
 #include <string_view>
+#include <utility>
 
 #include "format/pyc_file.h"
+#include "importer/python_ref.h"
 
 namespace freeze::importer {
 namespace {
 
 PyObject* attribute_of(const char* module_name, const char* attribute) {
-  PyObject* module = PyImport_ImportModule(module_name);
-  if (module == nullptr) return nullptr;
-  PyObject* value = PyObject_GetAttrString(module, attribute);
-  Py_DECREF(module);
-  return value;
+  const Ref module(PyImport_ImportModule(module_name));
+  return module ? PyObject_GetAttrString(module.get(), attribute) : nullptr;
 }
 
 // attribute_of for the running interpreter (new reference, or nullptr with an error set):
@@ -32,28 +31,22 @@ PyObject* interpreter_attribute(PyObject** main_cache, const char* module_name, 
   return value;
 }
 
-// Points co_filename of `code` and its nested code objects at `path`, as the source loaders do.
-PyObject* fix_filename(PyObject* code, const std::string& path) {
+// Points co_filename of `code` and its nested code objects at `path`, as the source loaders
+// do. Returns the code object, or nullptr with an error set.
+PyObject* fix_filename(Ref code, const std::string& path) {
   static PyObject* main_fix = nullptr;
-  PyObject* fix = interpreter_attribute(&main_fix, "_imp", "_fix_co_filename");
-  PyObject* filename = fix ? path_to_str(path) : nullptr;
-  PyObject* result = filename ? PyObject_CallFunctionObjArgs(fix, code, filename, nullptr) : nullptr;
-  Py_XDECREF(filename);
-  Py_XDECREF(fix);
-  if (result == nullptr) {
-    Py_DECREF(code);
-    return nullptr;
-  }
-  Py_DECREF(result);
-  return code;
+  const Ref fix(interpreter_attribute(&main_fix, "_imp", "_fix_co_filename"));
+  const Ref filename(fix ? path_to_str(path) : nullptr);
+  const Ref result(filename ? PyObject_CallFunctionObjArgs(fix.get(), code.get(), filename.get(), nullptr) : nullptr);
+  return result ? code.release() : nullptr;
 }
 
-PyObject* unmarshal_code(const char* data, std::size_t size, const blob::Entry& entry) {
-  PyObject* code = PyMarshal_ReadObjectFromString(data, static_cast<Py_ssize_t>(size));
-  if (code != nullptr && !PyCode_Check(code)) {
-    Py_DECREF(code);
+// The code object in marshalled `data` (new reference), or nullptr with an error set.
+Ref unmarshal_code(const char* data, std::size_t size, const blob::Entry& entry) {
+  Ref code(PyMarshal_ReadObjectFromString(data, static_cast<Py_ssize_t>(size)));
+  if (code && !PyCode_Check(code.get())) {
     PyErr_Format(PyExc_ImportError, "bytecode of %s is not a code object", std::string(entry.name).c_str());
-    return nullptr;
+    return Ref();
   }
   return code;
 }
@@ -67,12 +60,10 @@ std::string cached_path(std::string_view source) {
 // a SyntaxError's traceback as python's).
 PyObject* compile_source(const std::string& source, const std::string& path) {
   PyObject* compile = PyDict_GetItemString(PyEval_GetBuiltins(), "compile");  // borrowed
-  PyObject* args = compile ? Py_BuildValue("(y#ssiOi)", source.data(), static_cast<Py_ssize_t>(source.size()),
-                                           path.c_str(), "exec", 0, Py_True, context().optimize)
-                           : nullptr;
-  PyObject* code = args ? call_with_frames_removed(compile, args) : nullptr;
-  Py_XDECREF(args);
-  return code;
+  const Ref args(compile ? Py_BuildValue("(y#ssiOi)", source.data(), static_cast<Py_ssize_t>(source.size()),
+                                         path.c_str(), "exec", 0, Py_True, context().optimize)
+                         : nullptr);
+  return args ? call_with_frames_removed(compile, args.get()) : nullptr;
 }
 
 // Whether a .pyc may be used for its source, as importlib's SourceLoader decides (PEP 552): a
@@ -86,17 +77,12 @@ bool pyc_is_current(const blob::pyc::Header& pyc, const blob::Entry& entry, std:
     if (!*source) return false;
     static PyObject* main_hash_function = nullptr;
     static PyObject* main_key = nullptr;
-    PyObject* hash_function = interpreter_attribute(&main_hash_function, "_imp", "source_hash");
-    PyObject* key = interpreter_attribute(&main_key, "_frozen_importlib_external", "_RAW_MAGIC_NUMBER");
-    PyObject* bytes = (hash_function && key) ? PyBytes_FromStringAndSize((*source)->data(), static_cast<Py_ssize_t>((*source)->size())) : nullptr;
-    PyObject* hash = bytes ? PyObject_CallFunctionObjArgs(hash_function, key, bytes, nullptr) : nullptr;
-    Py_XDECREF(bytes);
-    Py_XDECREF(key);
-    Py_XDECREF(hash_function);
-    const bool same = hash != nullptr && PyBytes_Check(hash) &&
-                      std::string_view(PyBytes_AS_STRING(hash), static_cast<std::size_t>(PyBytes_GET_SIZE(hash))) == pyc.source_hash;
-    Py_XDECREF(hash);
-    return same;
+    const Ref hash_function(interpreter_attribute(&main_hash_function, "_imp", "source_hash"));
+    const Ref key(interpreter_attribute(&main_key, "_frozen_importlib_external", "_RAW_MAGIC_NUMBER"));
+    const Ref bytes((hash_function && key) ? PyBytes_FromStringAndSize((*source)->data(), static_cast<Py_ssize_t>((*source)->size())) : nullptr);
+    const Ref hash(bytes ? PyObject_CallFunctionObjArgs(hash_function.get(), key.get(), bytes.get(), nullptr) : nullptr);
+    return hash && PyBytes_Check(hash.get()) &&
+           std::string_view(PyBytes_AS_STRING(hash.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.get()))) == pyc.source_hash;
   }
   struct stat st {};
   if (::stat(entry_file(entry).c_str(), &st) != 0) return false;
@@ -111,16 +97,16 @@ PyObject* load_code_from_disk(const blob::Entry& entry) {
   std::optional<std::string> source;
   if (auto bytes = read_data(pyc)) {
     static PyObject* main_magic = nullptr;
-    PyObject* magic = interpreter_attribute(&main_magic, "_frozen_importlib_external", "MAGIC_NUMBER");
+    const Ref magic(interpreter_attribute(&main_magic, "_frozen_importlib_external", "MAGIC_NUMBER"));
     const auto header = blob::pyc::decode(*bytes);
-    const bool same_magic = magic != nullptr && PyBytes_Check(magic) && header &&
-                            std::string_view(PyBytes_AS_STRING(magic), static_cast<std::size_t>(PyBytes_GET_SIZE(magic))) == header->magic;
-    Py_XDECREF(magic);
+    const bool same_magic = magic && PyBytes_Check(magic.get()) && header &&
+                            std::string_view(PyBytes_AS_STRING(magic.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.get()))) == header->magic;
     if (same_magic && pyc_is_current(*header, entry, &source)) {
-      PyObject* code = unmarshal_code(header->code.data(), header->code.size(), entry);
-      return code ? fix_filename(code, source_path) : nullptr;
+      Ref code = unmarshal_code(header->code.data(), header->code.size(), entry);
+      return code ? fix_filename(std::move(code), source_path) : nullptr;
     }
   }
+  // Deliberate, as python's SourceLoader: a .pyc that cannot be read or checked is no .pyc.
   PyErr_Clear();
   // No usable .pyc: compile the source, as python would (nothing is written).
   if (!source) source = read_data(entry);
@@ -133,16 +119,13 @@ PyObject* frames_removed_function() {
   static PyObject* main_interpreters = nullptr;
   const bool main = PyInterpreterState_Get() == PyInterpreterState_Main();
   if (main && main_interpreters != nullptr) return main_interpreters;
-  PyObject* name = PyUnicode_FromString("_frozen_importlib");
-  PyObject* bootstrap = name ? PyImport_GetModule(name) : nullptr;
-  PyObject* function = bootstrap ? PyObject_GetAttrString(bootstrap, "_call_with_frames_removed") : nullptr;
-  Py_XDECREF(bootstrap);
-  Py_XDECREF(name);
-  PyErr_Clear();
-  if (function == nullptr) return nullptr;
-  if (main) return main_interpreters = function;  // kept for the process's life
-  Py_DECREF(function);  // still referenced by importlib's module, alive while it runs
-  return function;
+  const Ref name(PyUnicode_FromString("_frozen_importlib"));
+  const Ref bootstrap(name ? PyImport_GetModule(name.get()) : nullptr);
+  Ref function(bootstrap ? PyObject_GetAttrString(bootstrap.get(), "_call_with_frames_removed") : nullptr);
+  PyErr_Clear();  // deliberate: without it, call_with_frames_removed calls directly (code_loading.h)
+  if (!function) return nullptr;
+  if (main) return main_interpreters = function.release();  // kept for the process's life
+  return function.get();  // borrowed: importlib's module, alive while it runs, holds it too
 }
 
 }  // namespace
@@ -171,21 +154,18 @@ PyObject* read_code(const blob::Entry& entry) {
   }
   if (!entry.in_memory()) return load_code_from_disk(entry);
   const std::string bytecode = read_span(entry, entry.data);
-  PyObject* code = unmarshal_code(bytecode.data(), bytecode.size(), entry);
-  return code ? fix_filename(code, path) : nullptr;
+  Ref code = unmarshal_code(bytecode.data(), bytecode.size(), entry);
+  return code ? fix_filename(std::move(code), path) : nullptr;
 }
 
 PyObject* read_source(const blob::Entry& entry) {
   if (!entry.in_memory()) {
     auto source = read_data(entry);
     if (!source) return nullptr;
-    PyObject* bytes = PyBytes_FromStringAndSize(source->data(), static_cast<Py_ssize_t>(source->size()));
+    const Ref bytes(PyBytes_FromStringAndSize(source->data(), static_cast<Py_ssize_t>(source->size())));
     static PyObject* main_decode = nullptr;
-    PyObject* decode = bytes ? interpreter_attribute(&main_decode, "_frozen_importlib_external", "decode_source") : nullptr;
-    PyObject* text = decode ? PyObject_CallOneArg(decode, bytes) : nullptr;
-    Py_XDECREF(decode);
-    Py_XDECREF(bytes);
-    return text;
+    const Ref decode(bytes ? interpreter_attribute(&main_decode, "_frozen_importlib_external", "decode_source") : nullptr);
+    return decode ? PyObject_CallOneArg(decode.get(), bytes.get()) : nullptr;
   }
   if (!entry.source().present()) Py_RETURN_NONE;
   const std::string source = read_span(entry, entry.source());

@@ -3,7 +3,8 @@
 // __file__ is set), create_module/exec_module load Python or extension modules, and
 // get_code/get_source/is_package/get_filename/get_data serve runpy, linecache (tracebacks with
 // source lines), inspect and pkgutil. get_resource_reader and find_distributions hand package
-// data and metadata to the `_freeze_resources` Python module, imported only when asked.
+// data and metadata to its Python half, _freeze_importer.resources (runtime_module.h), imported
+// only when asked.
 #include "importer/importer_module.h"
 
 #include <new>
@@ -17,13 +18,17 @@
 #include "importer/module_name_functions.h"
 #include "importer/module_state.h"
 #include "importer/native_loading.h"
+#include "importer/python_ref.h"
+#include "importer/runtime_module.h"
 #include "importer/search_path_finder.h"
 #include "importer/source_lines.h"
 
 namespace freeze::importer {
 
-// A module entry: Python module first, then extension module.
+// A module entry: Python module first, then extension module. Names of the runtime's own
+// modules are never the index's.
 std::optional<blob::Entry> find_importable(std::string_view name) {
+  if (is_runtime_name(name)) return std::nullopt;
   if (auto entry = lookup(blob::Kind::Module, name)) return entry;
   return lookup(blob::Kind::Extension, name);
 }
@@ -41,6 +46,8 @@ ModuleState& state_of(PyObject* object) {
   return *static_cast<ModuleState*>(PyModule_GetState(module));
 }
 
+ModuleState& module_state(PyObject* module) { return *static_cast<ModuleState*>(PyModule_GetState(module)); }
+
 struct FinderObject {
   PyObject_HEAD
 };
@@ -54,16 +61,15 @@ struct PathFinderObject {
 // linecache and pkgutil ask the loader about "__main__" by that name.
 std::optional<blob::Entry> find_main_entry() {
   PyObject* modules = PySys_GetObject("modules");  // borrowed
-  PyObject* main = modules ? PyDict_GetItemString(modules, "__main__") : nullptr;
-  PyObject* spec = main ? PyObject_GetAttrString(main, "__spec__") : nullptr;
-  PyObject* name = (spec != nullptr && spec != Py_None) ? PyObject_GetAttrString(spec, "name") : nullptr;
-  PyErr_Clear();
+  PyObject* main = modules ? PyDict_GetItemString(modules, "__main__") : nullptr;  // borrowed
+  const Ref spec(main ? PyObject_GetAttrString(main, "__spec__") : nullptr);
+  const Ref name(spec && spec.get() != Py_None ? PyObject_GetAttrString(spec.get(), "name") : nullptr);
   std::optional<blob::Entry> entry;
   std::string text;
-  if (name != nullptr && parse_str(name, &text) && text != "__main__") entry = find_importable(text);
+  if (name && parse_str(name.get(), &text) && text != "__main__") entry = find_importable(text);
+  // Deliberate: a __main__ without a spec naming an embedded module (python -c, a script on
+  // disk) is simply not one of ours; the caller raises its own ImportError.
   PyErr_Clear();
-  Py_XDECREF(name);
-  Py_XDECREF(spec);
   return entry;
 }
 
@@ -78,9 +84,8 @@ std::optional<blob::Entry> loader_entry(PyObject* fullname) {
     return std::nullopt;
   }
   if (!entry) {
-    PyObject* message = PyUnicode_FromFormat("no module named %R in this executable", fullname);
-    if (message != nullptr) PyErr_SetImportError(message, fullname, nullptr);
-    Py_XDECREF(message);
+    const Ref message(PyUnicode_FromFormat("no module named %R in this executable", fullname));
+    if (message) PyErr_SetImportError(message.get(), fullname, nullptr);
   }
   return entry;
 }
@@ -95,36 +100,61 @@ std::string package_directory(const blob::Entry& entry) {
 
 PyObject* make_spec(ModuleState& state, PyObject* fullname, PyObject* loader, const blob::Entry& entry) {
   const bool namespace_package = (entry.flags & blob::kFlagNamespace) != 0;
-  PyObject* args = Py_BuildValue("(OO)", fullname, loader);
-  PyObject* kwargs = PyDict_New();
-  PyObject* spec = nullptr;
-  bool ok = args && kwargs && PyDict_SetItemString(kwargs, "is_package", entry.is_package() ? Py_True : Py_False) == 0;
-  if (ok && !namespace_package) {
-    PyObject* origin = path_to_str(entry_file(entry));
-    ok = origin && PyDict_SetItemString(kwargs, "origin", origin) == 0;
-    Py_XDECREF(origin);
+  const Ref args(Py_BuildValue("(OO)", fullname, loader));
+  const Ref kwargs(Py_BuildValue("{sO}", "is_package", entry.is_package() ? Py_True : Py_False));
+  if (!args || !kwargs) return nullptr;
+  if (!namespace_package) {
+    const Ref origin(path_to_str(entry_file(entry)));
+    if (!origin || PyDict_SetItemString(kwargs.get(), "origin", origin.get()) < 0) return nullptr;
   }
-  if (ok) spec = PyObject_Call(state.module_spec_type.p, args, kwargs);
+  Ref spec(PyObject_Call(state.module_spec_type.get(), args.get(), kwargs.get()));
   // has_location => __file__ (and __cached__) are set, as for a module from a file.
-  if (spec && !namespace_package && PyObject_SetAttrString(spec, "has_location", Py_True) < 0) Py_CLEAR(spec);
-  if (spec && entry.is_package()) {
+  if (!spec || (!namespace_package && PyObject_SetAttrString(spec.get(), "has_location", Py_True) < 0)) return nullptr;
+  if (entry.is_package()) {
     // __path__ names the package's directory beside the executable, as for a package on disk;
     // the path hook below serves it from the index.
-    PyObject* path = Py_BuildValue("[N]", path_to_str(package_directory(entry)));
-    if (!path || PyObject_SetAttrString(spec, "submodule_search_locations", path) < 0) Py_CLEAR(spec);
-    Py_XDECREF(path);
+    const Ref path(Py_BuildValue("[N]", path_to_str(package_directory(entry))));
+    if (!path || PyObject_SetAttrString(spec.get(), "submodule_search_locations", path.get()) < 0) return nullptr;
   }
-  Py_XDECREF(kwargs);
-  Py_XDECREF(args);
-  return spec;
+  return spec.release();
+}
+
+// A runtime module's spec: no location (no __file__), as a builtin module's.
+PyObject* make_runtime_spec(ModuleState& state, PyObject* fullname, PyObject* loader) {
+  const Ref args(Py_BuildValue("(OO)", fullname, loader));
+  const Ref kwargs(Py_BuildValue("{ss}", "origin", "freeze runtime"));
+  return args && kwargs ? PyObject_Call(state.module_spec_type.get(), args.get(), kwargs.get()) : nullptr;
 }
 
 PyObject* call_resources_helper(const char* function, PyObject* argument) {
-  PyObject* module = PyImport_ImportModule("_freeze_resources");
-  if (module == nullptr) return nullptr;
-  PyObject* result = PyObject_CallMethod(module, function, "O", argument);
-  Py_DECREF(module);
-  return result;
+  const Ref module(PyImport_ImportModule("_freeze_importer.resources"));
+  return module ? PyObject_CallMethod(module.get(), function, "O", argument) : nullptr;
+}
+
+// The name a module runs under: its spec's (runpy runs specs under other names), else its
+// __name__. New reference, or nullptr with an error set.
+PyObject* running_name(PyObject* module) {
+  const Ref spec(PyObject_GetAttrString(module, "__spec__"));
+  Ref name(spec && spec.get() != Py_None ? PyObject_GetAttrString(spec.get(), "name") : nullptr);
+  if (name) return name.release();
+  PyErr_Clear();  // deliberate: without a spec's name, __name__ says it
+  return PyObject_GetAttrString(module, "__name__");
+}
+
+// Runs `code` in `module`'s namespace as importlib's source loader does, through
+// _call_with_frames_removed: an exception's traceback then shows no <frozen
+// importlib._bootstrap> lines, as under python. False with an error set.
+bool run_in_module(PyObject* code, PyObject* module) {
+  PyObject* globals = PyModule_GetDict(module);  // borrowed
+  // As exec() does: code run without __builtins__ in its globals breaks later lookups.
+  if (globals == nullptr || (!PyDict_GetItemString(globals, "__builtins__") &&
+                             PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0)) {
+    return false;
+  }
+  PyObject* exec = PyDict_GetItemString(PyEval_GetBuiltins(), "exec");  // borrowed
+  const Ref args(exec ? PyTuple_Pack(2, code, globals) : nullptr);
+  const Ref result(args ? call_with_frames_removed(exec, args.get()) : nullptr);
+  return static_cast<bool>(result);
 }
 
 // ---- FreezeImporter: meta-path finder and loader ------------------------------------------
@@ -141,68 +171,44 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
     return nullptr;
   }
   if (g_before_sitecustomize != nullptr && name == "sitecustomize") g_before_sitecustomize();
+  if (find_runtime_module(name) != nullptr) return make_runtime_spec(state_of(self), args[0], self);
   const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
   return make_spec(state_of(self), args[0], self, *entry);
 }
 
 PyObject* finder_create_module(PyObject* self, PyObject* spec) {
-  PyObject* name = PyObject_GetAttrString(spec, "name");
+  const Ref name(PyObject_GetAttrString(spec, "name"));
   std::string text;
   // A name that cannot be encoded is not in the index (text stays empty): not an extension.
-  const bool ok = name != nullptr && (parse_str(name, &text) || clear_unencodable());
-  std::optional<blob::Entry> extension;
-  if (ok && !lookup(blob::Kind::Module, text)) extension = lookup(blob::Kind::Extension, text);
-  Py_XDECREF(name);
-  if (!ok) return nullptr;
-  if (!extension) Py_RETURN_NONE;  // default module creation
-  return create_extension_module(*extension, spec, state_of(self).module_spec_type.p);
+  if (!name || !(parse_str(name.get(), &text) || clear_unencodable())) return nullptr;
+  const auto extension = find_importable(text);
+  if (!extension || extension->kind != blob::Kind::Extension) Py_RETURN_NONE;  // default module creation
+  return create_extension_module(*extension, spec, state_of(self).module_spec_type.get());
 }
 
 PyObject* finder_exec_module(PyObject* self, PyObject* module) {
-  PyObject* name = nullptr;
-  PyObject* spec = PyObject_GetAttrString(module, "__spec__");
-  if (spec != nullptr && spec != Py_None) name = PyObject_GetAttrString(spec, "name");  // runpy runs specs under other names
-  Py_XDECREF(spec);
-  if (name == nullptr) {
-    PyErr_Clear();
-    name = PyObject_GetAttrString(module, "__name__");
+  const Ref name(running_name(module));
+  if (!name) return nullptr;
+  if (const RuntimeModule* runtime = find_runtime_module(name.get())) {
+    const Ref code(runtime_module_code(*runtime));
+    return code && run_in_module(code.get(), module) ? Py_NewRef(Py_None) : nullptr;
   }
-  if (name == nullptr) return nullptr;
-  const Ref name_ref(name);
-  const auto entry = loader_entry(name);
+  const auto entry = loader_entry(name.get());
   if (!entry) return nullptr;
-
   if (entry->kind == blob::Kind::Extension) {
-    PyObject* imp = PyImport_ImportModule("_imp");
-    PyObject* result = imp ? PyObject_CallMethod(imp, "exec_dynamic", "O", module) : nullptr;
-    Py_XDECREF(imp);
-    if (result == nullptr) return nullptr;
-    Py_DECREF(result);
-    Py_RETURN_NONE;
+    const Ref imp(PyImport_ImportModule("_imp"));
+    const Ref result(imp ? PyObject_CallMethod(imp.get(), "exec_dynamic", "O", module) : nullptr);
+    return result ? Py_NewRef(Py_None) : nullptr;
   }
-  PyObject* code = load_code(*entry);
-  if (code == nullptr) return nullptr;
-  PyObject* globals = PyModule_GetDict(module);  // borrowed
-  // As exec() does: code run without __builtins__ in its globals breaks later lookups.
-  if (globals != nullptr && !PyDict_GetItemString(globals, "__builtins__") &&
-      PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
-    globals = nullptr;
-  }
-  // As importlib's source loader runs modules: an exception's traceback then shows no
-  // <frozen importlib._bootstrap> lines, as under python.
-  PyObject* exec = globals ? PyDict_GetItemString(PyEval_GetBuiltins(), "exec") : nullptr;  // borrowed
-  PyObject* args = exec ? PyTuple_Pack(2, code, globals) : nullptr;
-  PyObject* result = args ? call_with_frames_removed(exec, args) : nullptr;
-  Py_XDECREF(args);
-  Py_DECREF(code);
-  if (result == nullptr) return nullptr;
-  Py_DECREF(result);
-  offer_source_lines(state_of(self), name, *entry);
+  const Ref code(load_code(*entry));
+  if (!code || !run_in_module(code.get(), module)) return nullptr;
+  offer_source_lines(state_of(self), name.get(), *entry);
   Py_RETURN_NONE;
 }
 
 PyObject* finder_get_code(PyObject*, PyObject* fullname) {
+  if (const RuntimeModule* runtime = find_runtime_module(fullname)) return runtime_module_code(*runtime);
   const auto entry = loader_entry(fullname);
   if (!entry) return nullptr;
   if (entry->kind == blob::Kind::Extension) Py_RETURN_NONE;
@@ -210,6 +216,7 @@ PyObject* finder_get_code(PyObject*, PyObject* fullname) {
 }
 
 PyObject* finder_get_source(PyObject*, PyObject* fullname) {
+  if (find_runtime_module(fullname) != nullptr) Py_RETURN_NONE;  // bytecode only
   const auto entry = loader_entry(fullname);
   if (!entry) return nullptr;
   if (entry->kind == blob::Kind::Extension) Py_RETURN_NONE;
@@ -217,6 +224,7 @@ PyObject* finder_get_source(PyObject*, PyObject* fullname) {
 }
 
 PyObject* finder_is_package(PyObject*, PyObject* fullname) {
+  if (find_runtime_module(fullname) != nullptr) Py_RETURN_FALSE;
   const auto entry = loader_entry(fullname);
   return entry ? PyBool_FromLong(entry->is_package()) : nullptr;
 }
@@ -226,27 +234,27 @@ PyObject* finder_get_filename(PyObject*, PyObject* fullname) {
   return entry ? path_to_str(entry_file(*entry)) : nullptr;
 }
 
+// The bytes of a file that is not the executable's, as FileLoader.get_data reads them:
+// io.open_code(str(path)), read, closed. New reference, or nullptr with an error set.
+PyObject* read_from_disk(PyObject* path_arg) {
+  const Ref io(PyImport_ImportModule("_io"));
+  const Ref text(io ? PyObject_Str(path_arg) : nullptr);
+  const Ref handle(text ? PyObject_CallMethod(io.get(), "open_code", "O", text.get()) : nullptr);
+  Ref data(handle ? PyObject_CallMethod(handle.get(), "read", nullptr) : nullptr);
+  // Closed as `with` closes it: after a failed read, the file goes with its last reference.
+  if (data && !Ref(PyObject_CallMethod(handle.get(), "close", nullptr))) return nullptr;
+  return data.release();
+}
+
 // get_data(path): package data by the path pkgutil.get_data builds from __file__. Paths of
 // embedded files are served from the index; anything else is read from disk like FileLoader.
 // The path is converted as os.fsencode does (str, bytes or path-like; lone surrogates are the
 // bytes of undecodable file names), so any path python can open is looked up without error.
 PyObject* finder_get_data(PyObject*, PyObject* path_arg) {
-  PyObject* path_bytes = nullptr;
-  if (!PyUnicode_FSConverter(path_arg, &path_bytes)) return nullptr;
-  const std::string path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
-  Py_DECREF(path_bytes);
+  std::string path;
+  if (!parse_fs_path(path_arg, &path)) return nullptr;
   const std::string root = context().origin_dir + "/";
-  if (!path.starts_with(root)) {
-    PyObject* io = PyImport_ImportModule("_io");
-    PyObject* text = io ? PyObject_Str(path_arg) : nullptr;  // as FileLoader: open_code(str(path))
-    PyObject* handle = text ? PyObject_CallMethod(io, "open_code", "O", text) : nullptr;
-    Py_XDECREF(text);
-    PyObject* data = handle ? PyObject_CallMethod(handle, "read", nullptr) : nullptr;
-    if (handle) Py_XDECREF(PyObject_CallMethod(handle, "close", nullptr));
-    Py_XDECREF(handle);
-    Py_XDECREF(io);
-    return data;
-  }
+  if (!path.starts_with(root)) return read_from_disk(path_arg);
   blob::Entry file;  // a file beside the executable, unless the index holds the path in memory
   file.location = blob::Location::FilesystemRelative;
   file.path = std::string_view(path).substr(root.size());
@@ -306,6 +314,7 @@ int traverse_type(PyObject* self, visitproc visit, void* arg) {
   return 0;
 }
 
+// Every instance of a heap type holds a reference to its type (the type protocol's own).
 void finder_dealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
   PyObject_GC_UnTrack(self);
@@ -336,10 +345,9 @@ PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_
   ModuleState& state = state_of(self);
   std::string name;
   std::string package;
-  if (!state.finder || !parse_str(args[0], &name) ||
-      !parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) {
-    PyErr_Clear();
-    Py_RETURN_NONE;
+  if (!state.finder) Py_RETURN_NONE;
+  if (!parse_str(args[0], &name) || !parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) {
+    return clear_unencodable() ? Py_NewRef(Py_None) : nullptr;  // a name no file name gives is in no index
   }
   if (!(name.starts_with(package) && name.size() > package.size() + 1 && name[package.size()] == '.' &&
         name.find('.', package.size() + 1) == std::string::npos)) {
@@ -347,7 +355,7 @@ PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_
   }
   const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
-  return make_spec(state, args[0], state.finder.p, *entry);
+  return make_spec(state, args[0], state.finder.get(), *entry);
 }
 
 PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
@@ -356,27 +364,17 @@ PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
   std::string package;
   if (!parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) return nullptr;
   const std::string children = package + ".";
-  PyObject* result = PyList_New(0);
+  const Ref result(PyList_New(0));
+  if (!result) return nullptr;
   for (const auto kind : {blob::Kind::Module, blob::Kind::Extension}) {
     for (const auto& entry : lookup_prefix(kind, children)) {
       const std::string_view rest = entry.name.substr(children.size());
       // Like pkgutil over a directory: direct children only, and no namespace packages.
       if (rest.find('.') != std::string_view::npos || (entry.flags & blob::kFlagNamespace)) continue;
-      PyObject* short_name = name_to_str(rest);
-      PyObject* name = (short_name && prefix) ? PyUnicode_Concat(prefix, short_name) : Py_XNewRef(short_name);
-      Py_XDECREF(short_name);
-      PyObject* item = name ? Py_BuildValue("(NO)", name, entry.is_package() ? Py_True : Py_False) : nullptr;
-      if (item == nullptr || PyList_Append(result, item) < 0) {
-        Py_XDECREF(item);
-        Py_DECREF(result);
-        return nullptr;
-      }
-      Py_DECREF(item);
+      if (!append_module_listing(result.get(), prefix, rest, entry.is_package())) return nullptr;
     }
   }
-  PyObject* iterator = PyObject_GetIter(result);
-  Py_DECREF(result);
-  return iterator;
+  return PyObject_GetIter(result.get());
 }
 
 PyObject* path_finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
@@ -387,6 +385,8 @@ int path_finder_traverse(PyObject* self, visitproc visit, void* arg) {
   return 0;
 }
 
+// The type protocol's own reference counting: an instance owns its fields, and every instance
+// of a heap type holds a reference to its type.
 void path_finder_dealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
   PyObject_GC_UnTrack(self);
@@ -413,52 +413,52 @@ PyType_Slot path_finder_slots[] = {
 PyType_Spec path_finder_spec = {"_freeze_importer.FreezePathFinder", sizeof(PathFinderObject), 0,
                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, path_finder_slots};
 
+// A FreezePathFinder for the directory of the in-memory package `name`. New reference, or
+// nullptr with an error set.
+PyObject* new_path_finder(PyObject* module, const std::string& name) {
+  Ref package(name_to_str(name));
+  auto* type = reinterpret_cast<PyTypeObject*>(module_state(module).path_finder_type.get());
+  auto* finder = package ? reinterpret_cast<PathFinderObject*>(type->tp_alloc(type, 0)) : nullptr;
+  if (finder == nullptr) return nullptr;
+  finder->package = package.release();  // the finder's from now on (path_finder_dealloc)
+  return reinterpret_cast<PyObject*>(finder);
+}
+
 // sys.path_hooks entry: accepts the installation's directories on sys.path and the directory
 // of each embedded package held in memory. Any other entry (a path python cannot encode too) raises
 // ImportError: the next hook, python's FileFinder, then does with it what it does under python.
 PyObject* path_hook(PyObject* module, PyObject* path_arg) {
-  PyObject* path_bytes = nullptr;
-  if (PyUnicode_FSConverter(path_arg, &path_bytes)) {
-    std::string_view path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
-    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  std::string path;
+  if (parse_fs_path(path_arg, &path)) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
     const std::string root = context().origin_dir + "/";
     std::optional<blob::Entry> entry;
     std::string name;
     if (path.starts_with(root) && path.size() > root.size()) {
-      const std::string_view relative = path.substr(root.size());
+      const std::string_view relative = std::string_view(path).substr(root.size());
       // The finder type subclasses importlib's FileFinder, made on first use: the module is
       // initialised in a subinterpreter before importlib's external bootstrap exists.
-      Ref& type = static_cast<ModuleState*>(PyModule_GetState(module))->search_path_finder_type;
+      Ref& type = module_state(module).search_path_finder_type;
       if (!type) type.reset(make_search_path_finder_type(module));
-      if (!type) {
-        Py_DECREF(path_bytes);
-        return nullptr;
-      }
-      if (PyObject* finder = new_search_path_finder(type.p, relative); finder != nullptr || PyErr_Occurred()) {
-        Py_DECREF(path_bytes);
+      if (!type) return nullptr;
+      if (PyObject* finder = new_search_path_finder(type.get(), relative); finder != nullptr || PyErr_Occurred()) {
         return finder;
       }
       entry = package_entry_at(relative, &name);
     }
-    Py_DECREF(path_bytes);
     // A package routed to the filesystem is a real directory: python's FileFinder serves it,
     // with what is there beside its embedded files (namespace subdirectories the index does
     // not list, as CPython's test package has).
-    if (entry && entry->in_memory()) {
-      Ref package(name_to_str(name));
-      auto* type = reinterpret_cast<PyTypeObject*>(static_cast<ModuleState*>(PyModule_GetState(module))->path_finder_type.p);
-      auto* finder = package ? reinterpret_cast<PathFinderObject*>(type->tp_alloc(type, 0)) : nullptr;
-      if (finder == nullptr) return nullptr;
-      finder->package = package.release();
-      return reinterpret_cast<PyObject*>(finder);
-    }
+    if (entry && entry->in_memory()) return new_path_finder(module, name);
   }
+  // Deliberate: "not mine" is ImportError for a path hook, whatever made the path unusable
+  // here (one python cannot encode): PathFinder then asks the next hook.
   PyErr_Clear();
   PyErr_SetString(PyExc_ImportError, "not the directory of an embedded package");
   return nullptr;
 }
 
-// ---- module functions for _freeze_resources ------------------------------------------------
+// ---- module functions for _freeze_importer.resources ---------------------------------------
 // Files are named by kind and name: RESOURCE and METADATA files by their path below the site
 // root, a MODULE by its dotted name (its file is its source, "pkg/mod.py"). A name no file name
 // gives (see parse_str) names nothing, as a path python cannot encode names no file.
@@ -488,14 +488,13 @@ bool parse_file_args(PyObject* args, const char* format, bool module_kind_allowe
 // A list of one item per entry, made by `make_item` (a new reference, or nullptr with an error set).
 template <typename MakeItem>
 PyObject* list_of(const std::vector<blob::Entry>& entries, MakeItem make_item) {
-  PyObject* result = PyList_New(0);
+  Ref result(PyList_New(0));
+  if (!result) return nullptr;
   for (const auto& entry : entries) {
-    if (result == nullptr) break;
-    PyObject* item = make_item(entry);
-    if (item == nullptr || PyList_Append(result, item) < 0) Py_CLEAR(result);
-    Py_XDECREF(item);
+    const Ref item(make_item(entry));
+    if (!item || PyList_Append(result.get(), item.get()) < 0) return nullptr;
   }
-  return result;
+  return result.release();
 }
 
 // list_files(kind, prefix) -> [(name, is_in_memory), ...] for embedded files under prefix.
@@ -505,8 +504,7 @@ PyObject* module_list_files(PyObject*, PyObject* args) {
   if (!parse_file_args(args, "iU:list_files", false, &kind, &prefix)) return nullptr;
   if (!prefix) return PyList_New(0);
   return list_of(lookup_prefix(kind, *prefix), [](const blob::Entry& entry) {
-    PyObject* name = name_to_str(entry.name);
-    return name ? Py_BuildValue("(NO)", name, entry.in_memory() ? Py_True : Py_False) : nullptr;
+    return Py_BuildValue("(NO)", name_to_str(entry.name), entry.in_memory() ? Py_True : Py_False);
   });
 }
 
@@ -521,10 +519,8 @@ PyObject* module_list_modules(PyObject*, PyObject* arg) {
     return entry.name.find('.', prefix.size()) != std::string_view::npos;  // not directly in it
   });
   return list_of(entries, [](const blob::Entry& entry) {
-    PyObject* name = name_to_str(entry.name);
-    return name ? Py_BuildValue("(NOO)", name, entry.is_package() ? Py_True : Py_False,
-                                (entry.flags & blob::kFlagNamespace) ? Py_True : Py_False)
-                : nullptr;
+    return Py_BuildValue("(NOO)", name_to_str(entry.name), entry.is_package() ? Py_True : Py_False,
+                         (entry.flags & blob::kFlagNamespace) ? Py_True : Py_False);
   });
 }
 
@@ -615,16 +611,14 @@ PyMethodDef module_methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
-ModuleState& module_state(PyObject* module) { return *static_cast<ModuleState*>(PyModule_GetState(module)); }
-
 int module_traverse(PyObject* module, visitproc visit, void* arg) {
   ModuleState& state = module_state(module);
-  Py_VISIT(state.module_spec_type.p);
-  Py_VISIT(state.finder_type.p);
-  Py_VISIT(state.path_finder_type.p);
-  Py_VISIT(state.search_path_finder_type.p);
-  Py_VISIT(state.finder.p);
-  Py_VISIT(state.partial.p);
+  Py_VISIT(state.module_spec_type.get());
+  Py_VISIT(state.finder_type.get());
+  Py_VISIT(state.path_finder_type.get());
+  Py_VISIT(state.search_path_finder_type.get());
+  Py_VISIT(state.finder.get());
+  Py_VISIT(state.partial.get());
   return 0;
 }
 
@@ -646,25 +640,29 @@ void module_free(void* module) { module_clear(static_cast<PyObject*>(module)); }
 // install_finder puts on its sys.meta_path.
 int module_exec(PyObject* module) {
   ModuleState& state = *new (PyModule_GetState(module)) ModuleState();  // zeroed memory: empty Refs
-  Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  const Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
   if (!bootstrap) return -1;
-  state.module_spec_type.reset(PyObject_GetAttrString(bootstrap.p, "ModuleSpec"));
+  state.module_spec_type.reset(PyObject_GetAttrString(bootstrap.get(), "ModuleSpec"));
   state.finder_type.reset(PyType_FromModuleAndSpec(module, &finder_spec, nullptr));
   state.path_finder_type.reset(PyType_FromModuleAndSpec(module, &path_finder_spec, nullptr));
   if (!state.module_spec_type || !state.finder_type || !state.path_finder_type) return -1;
-  state.finder.reset(PyObject_CallNoArgs(state.finder_type.p));
+  state.finder.reset(PyObject_CallNoArgs(state.finder_type.get()));
   if (!state.finder) return -1;
-  Ref origin(path_to_str(context().origin_dir));
-  const bool ok = origin && PyModule_AddObjectRef(module, "FreezeImporter", state.finder_type.p) == 0 &&
-                  PyModule_AddObjectRef(module, "FreezePathFinder", state.path_finder_type.p) == 0 &&
-                  PyModule_AddObjectRef(module, "importer", state.finder.p) == 0 &&
+  const Ref origin(path_to_str(context().origin_dir));
+  // Where distributions' metadata directories are (their files' site directory).
+  const Ref third_party(path_to_str(context().origin_dir + "/" + std::string(layout::kThirdPartyDir)));
+  // A package, for the runtime's submodules (runtime_module.h), which its finder serves.
+  const Ref submodule_path(PyList_New(0));
+  const bool ok = origin && third_party && submodule_path &&
+                  PyModule_AddObjectRef(module, "__path__", submodule_path.get()) == 0 &&
+                  PyModule_AddObjectRef(module, "FreezeImporter", state.finder_type.get()) == 0 &&
+                  PyModule_AddObjectRef(module, "FreezePathFinder", state.path_finder_type.get()) == 0 &&
+                  PyModule_AddObjectRef(module, "importer", state.finder.get()) == 0 &&
                   PyModule_AddIntConstant(module, "RESOURCE", static_cast<int>(blob::Kind::Resource)) == 0 &&
                   PyModule_AddIntConstant(module, "METADATA", static_cast<int>(blob::Kind::Metadata)) == 0 &&
                   PyModule_AddIntConstant(module, "MODULE", static_cast<int>(blob::Kind::Module)) == 0 &&
-                  PyModule_AddObjectRef(module, "origin_dir", origin.p) == 0 &&
-                  // Where distributions' metadata directories are (their files' site directory).
-                  PyModule_AddObject(module, "third_party_dir",
-                                     path_to_str(context().origin_dir + "/" + std::string(layout::kThirdPartyDir))) == 0;
+                  PyModule_AddObjectRef(module, "origin_dir", origin.get()) == 0 &&
+                  PyModule_AddObjectRef(module, "third_party_dir", third_party.get()) == 0;
   return ok ? 0 : -1;
 }
 
@@ -700,8 +698,8 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 }  // namespace
 
 PyObject* embedded_spec(PyObject* module, PyObject* fullname, const blob::Entry& entry) {
-  ModuleState& state = *static_cast<ModuleState*>(PyModule_GetState(module));
-  return make_spec(state, fullname, state.finder.p, entry);
+  ModuleState& state = module_state(module);
+  return make_spec(state, fullname, state.finder.get(), entry);
 }
 
 bool install_inittab(const ImporterContext* context) {
@@ -714,10 +712,10 @@ void call_before_sitecustomize(void (*callback)()) { g_before_sitecustomize = ca
 bool install_finder() {
   Ref module(PyImport_ImportModule("_freeze_importer"));
   if (!module) return false;
-  Ref hook(PyObject_GetAttrString(module.p, "path_hook"));
-  Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
-  Ref builtin_importer(bootstrap ? PyObject_GetAttrString(bootstrap.p, "BuiltinImporter") : nullptr);
-  Ref frozen_importer(bootstrap ? PyObject_GetAttrString(bootstrap.p, "FrozenImporter") : nullptr);
+  const Ref hook(PyObject_GetAttrString(module.get(), "path_hook"));
+  const Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  const Ref builtin_importer(bootstrap ? PyObject_GetAttrString(bootstrap.get(), "BuiltinImporter") : nullptr);
+  const Ref frozen_importer(bootstrap ? PyObject_GetAttrString(bootstrap.get(), "FrozenImporter") : nullptr);
   if (!hook || !builtin_importer || !frozen_importer) return false;
   // After BuiltinImporter and FrozenImporter, where python has its path finder: builtins and
   // libpython's deep-frozen modules stay what they are, everything else comes from us.
@@ -725,10 +723,10 @@ bool install_finder() {
   Py_ssize_t position = 0;
   for (Py_ssize_t i = 0; meta_path && PyList_Check(meta_path) && i < PyList_GET_SIZE(meta_path); ++i) {
     PyObject* item = PyList_GET_ITEM(meta_path, i);
-    if (item == builtin_importer.p || item == frozen_importer.p) position = i + 1;
+    if (item == builtin_importer.get() || item == frozen_importer.get()) position = i + 1;
   }
-  return insert_into_sys_list("meta_path", position, module_state(module.p).finder.p) &&
-         insert_into_sys_list("path_hooks", 0, hook.p);
+  return insert_into_sys_list("meta_path", position, module_state(module.get()).finder.get()) &&
+         insert_into_sys_list("path_hooks", 0, hook.get());
 }
 
 }  // namespace freeze::importer

@@ -4,18 +4,9 @@
 // before anything outside libpython's frozen modules is imported.
 #pragma once
 
-#include <string>
-
-#include "format/blob_reader.h"
+#include "importer/importer_context.h"
 
 namespace freeze::importer {
-
-struct ImporterContext {
-  const blob::BlobReader* reader = nullptr;
-  std::string executable;  // absolute path of the running executable (for messages)
-  std::string origin_dir;  // the executable's directory: embedded paths are relative to it
-  int optimize = 0;        // bytecode level, for .pyc files of modules on the filesystem
-};
 
 // Registers `_freeze_importer` with PyImport_AppendInittab. `context` must outlive the
 // interpreter. Returns false if the registration failed.
@@ -31,9 +22,5 @@ bool install_finder();
 // it hid from site). The importer is found by reference, so no finder placed or wrapped on
 // sys.meta_path changes this.
 void call_before_sitecustomize(void (*callback)());
-
-// Prints "<exe>: embedded resources are damaged: <what>" and ends the process. Used for damage
-// found lazily, when a resource is read; there is no sane way to go on.
-[[noreturn]] void die_damaged(const std::string& executable, const std::string& what);
 
 }  // namespace freeze::importer

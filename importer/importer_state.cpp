@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <new>
 
+#include "importer/python_ref.h"
+
 namespace freeze::importer {
 namespace {
 
@@ -100,17 +102,31 @@ bool parse_str(PyObject* arg, std::string* out) {
     return true;
   }
   if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return false;
-  PyErr_Clear();
-  PyObject* bytes = PyUnicode_AsEncodedString(arg, "utf-8", "surrogateescape");
-  if (bytes == nullptr) return false;
-  out->assign(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
-  Py_DECREF(bytes);
+  PyErr_Clear();  // deliberate: lone surrogates, the bytes of an undecodable file name, encoded below
+  const Ref bytes(PyUnicode_AsEncodedString(arg, "utf-8", "surrogateescape"));
+  if (!bytes) return false;
+  out->assign(PyBytes_AS_STRING(bytes.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.get())));
   return true;
+}
+
+bool parse_fs_path(PyObject* arg, std::string* out) {
+  PyObject* bytes = nullptr;
+  if (!PyUnicode_FSConverter(arg, &bytes)) return false;
+  const Ref owned(bytes);
+  out->assign(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
+  return true;
+}
+
+bool append_module_listing(PyObject* list, PyObject* prefix, std::string_view name, bool is_package) {
+  Ref text(name_to_str(name));
+  if (text && prefix != nullptr) text.reset(PyUnicode_Concat(prefix, text.get()));
+  const Ref item(text ? PyTuple_Pack(2, text.get(), is_package ? Py_True : Py_False) : nullptr);
+  return item && PyList_Append(list, item.get()) == 0;
 }
 
 bool clear_unencodable() {
   if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return false;
-  PyErr_Clear();
+  PyErr_Clear();  // deliberate: such a name is in no index (see importer_state.h)
   return true;
 }
 

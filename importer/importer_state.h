@@ -8,8 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "importer/importer_module.h"
+#include "importer/importer_context.h"
 
 namespace freeze::importer {
 
@@ -39,6 +40,13 @@ PyObject* name_to_str(std::string_view name);  // new reference, or nullptr with
 // UnicodeEncodeError set if it is a str no file name gives (other lone surrogates, e.g. "\ud800"):
 // no such name is in the index.
 bool parse_str(PyObject* arg, std::string* out);
+// Parses a path argument as os.fsencode does (str, bytes or path-like; lone surrogates are the
+// bytes of undecodable file names), so that any path python can open is looked up without
+// error. False with an error set if it is no path.
+bool parse_fs_path(PyObject* arg, std::string* out);
+// Appends (prefix + name, is_package) to `list`: an item of what pkgutil's iter_modules yields
+// for a directory (`prefix` may be null). False with an error set.
+bool append_module_listing(PyObject* list, PyObject* prefix, std::string_view name, bool is_package);
 // After a failed parse_str: true (and the error cleared) if the str was unencodable, which
 // callers treat as "not in the index"; false for other errors (left set).
 bool clear_unencodable();

@@ -18,7 +18,7 @@ bool to_bytes(PyObject* arg, std::string* out) {
   }
   Ref bytes(PyUnicode_AsEncodedString(arg, "utf-8", "surrogatepass"));
   if (!bytes) return false;
-  out->assign(PyBytes_AS_STRING(bytes.p), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.p)));
+  out->assign(PyBytes_AS_STRING(bytes.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.get())));
   return true;
 }
 
@@ -55,7 +55,7 @@ PyObject* module_module_of_source_file(PyObject*, PyObject* arg) {
   const auto module = blob::module_of_source_file(path);
   if (!module) Py_RETURN_NONE;
   Ref name(to_str(module->name));
-  return name ? Py_BuildValue("(OO)", name.p, module->is_package ? Py_True : Py_False) : nullptr;
+  return name ? Py_BuildValue("(OO)", name.get(), module->is_package ? Py_True : Py_False) : nullptr;
 }
 
 }  // namespace freeze::importer

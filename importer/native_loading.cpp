@@ -15,6 +15,7 @@
 
 #include "format/library_list.h"
 #include "importer/memory_file_hint.h"
+#include "importer/python_ref.h"
 
 namespace freeze::importer {
 namespace {
@@ -149,61 +150,51 @@ std::string load_needed_libraries(const blob::Entry& entry) {
   return {};
 }
 
+// The message of the pending exception, which is cleared: Python's own words for a failed load
+// (they name the missing symbol or library), kept for the ImportError that says what was tried.
+std::string take_error_message() {
+  PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  const Ref owned_type(type), owned_value(value), owned_traceback(traceback);
+  const Ref text(value ? PyObject_Str(value) : nullptr);
+  const char* utf8 = text && PyUnicode_Check(text.get()) ? PyUnicode_AsUTF8(text.get()) : nullptr;
+  const std::string message = utf8 ? utf8 : "cannot load";
+  PyErr_Clear();  // deliberate: of str() above, if it failed; the message is what is kept
+  return message;
+}
+
 }  // namespace
 
 PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec, PyObject* module_spec_type) {
-  PyObject* name = PyObject_GetAttrString(spec, "name");
-  if (name == nullptr) return nullptr;
+  const Ref name(PyObject_GetAttrString(spec, "name"));
+  if (!name) return nullptr;
   if (const std::string error = load_needed_libraries(entry); !error.empty()) {
-    PyErr_Format(PyExc_ImportError, "%U: %s", name, error.c_str());
-    Py_DECREF(name);
+    PyErr_Format(PyExc_ImportError, "%U: %s", name.get(), error.c_str());
     return nullptr;
   }
-  PyObject* create = nullptr;
-  if (PyObject* imp = PyImport_ImportModule("_imp")) {
-    create = PyObject_GetAttrString(imp, "create_dynamic");
-    Py_DECREF(imp);
-  }
-  PyObject* module = nullptr;
+  const Ref imp(PyImport_ImportModule("_imp"));
+  const Ref create(imp ? PyObject_GetAttrString(imp.get(), "create_dynamic") : nullptr);
+  Ref module;
   const std::string error = load_with_fallback(entry, [&](const std::string& path) -> std::string {
     // _imp.create_dynamic reads only `name` and `origin`: a spec naming the file to dlopen.
-    PyObject* origin = path_to_str(path);
-    PyObject* args = Py_BuildValue("(OO)", name, Py_None);
-    PyObject* kwargs = origin ? Py_BuildValue("{sO}", "origin", origin) : nullptr;
-    PyObject* load_spec = (args && kwargs && create) ? PyObject_Call(module_spec_type, args, kwargs) : nullptr;
-    Py_XDECREF(args);
-    Py_XDECREF(kwargs);
-    Py_XDECREF(origin);
-    module = load_spec ? PyObject_CallOneArg(create, load_spec) : nullptr;
-    Py_XDECREF(load_spec);
-    if (module != nullptr) return {};
-    // Keep Python's message (it names the missing symbol or library).
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyObject* text = value ? PyObject_Str(value) : nullptr;
-    std::string message = (text && PyUnicode_Check(text)) ? PyUnicode_AsUTF8(text) : "cannot load";
-    PyErr_Clear();
-    Py_XDECREF(text);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(traceback);
-    return message;
+    const Ref origin(path_to_str(path));
+    const Ref args(Py_BuildValue("(OO)", name.get(), Py_None));
+    const Ref kwargs(origin ? Py_BuildValue("{sO}", "origin", origin.get()) : nullptr);
+    const Ref load_spec(args && kwargs && create ? PyObject_Call(module_spec_type, args.get(), kwargs.get()) : nullptr);
+    module.reset(load_spec ? PyObject_CallOneArg(create.get(), load_spec.get()) : nullptr);
+    return module ? std::string() : take_error_message();
   });
-  Py_XDECREF(create);
   // A single-phase module got __file__ from the path it was loaded through; it is the file's
   // place beside the executable, as spec.origin says (multi-phase modules get it from there).
-  if (module != nullptr && PyModule_Check(module) && PyObject_HasAttrString(module, "__file__")) {
-    PyObject* file = path_to_str(entry_file(entry));
-    if (file == nullptr || PyObject_SetAttrString(module, "__file__", file) < 0) Py_CLEAR(module);
-    Py_XDECREF(file);
+  if (module && PyModule_Check(module.get()) && PyObject_HasAttrString(module.get(), "__file__")) {
+    const Ref file(path_to_str(entry_file(entry)));
+    if (!file || PyObject_SetAttrString(module.get(), "__file__", file.get()) < 0) return nullptr;
   }
-  if (module == nullptr && !PyErr_Occurred()) {
-    PyObject* message = PyUnicode_FromFormat("cannot load extension module %U: %s", name, error.c_str());
-    if (message) PyErr_SetImportError(message, name, nullptr);
-    Py_XDECREF(message);
+  if (!module && !PyErr_Occurred()) {
+    const Ref message(PyUnicode_FromFormat("cannot load extension module %U: %s", name.get(), error.c_str()));
+    if (message) PyErr_SetImportError(message.get(), name.get(), nullptr);
   }
-  Py_DECREF(name);
-  return module;
+  return module.release();
 }
 
 }  // namespace freeze::importer

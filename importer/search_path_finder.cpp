@@ -30,8 +30,8 @@ std::string_view containing_directory(const blob::Entry& entry) {
 
 // The finder's directory below the executable's directory; false with an error set.
 bool finder_directory(PyObject* finder, std::string* directory) {
-  Ref value(PyObject_GetAttrString(finder, "_freeze_directory"));
-  return value && parse_str(value.p, directory);
+  const Ref value(PyObject_GetAttrString(finder, "_freeze_directory"));
+  return value && parse_str(value.get(), directory);
 }
 
 // find_spec(self, fullname, target=None)
@@ -65,21 +65,18 @@ PyObject* finder_iter_modules(PyObject*, PyObject* const* args, Py_ssize_t nargs
   PyObject* prefix = nargs == 2 ? args[1] : nullptr;
   std::string directory;
   if (!finder_directory(args[0], &directory)) return nullptr;
-  Ref result(PyList_New(0));
+  const Ref result(PyList_New(0));
+  if (!result) return nullptr;
   for (const auto kind : {blob::Kind::Module, blob::Kind::Extension}) {
     for (const auto& entry : lookup_prefix(kind, "")) {
-      if (!result) return nullptr;
       if (entry.name.find('.') != std::string_view::npos || (entry.flags & blob::kFlagNamespace) ||
           containing_directory(entry) != directory) {
         continue;
       }
-      Ref short_name(name_to_str(entry.name));
-      Ref full(short_name && prefix ? PyUnicode_Concat(prefix, short_name.p) : Py_XNewRef(short_name.p));
-      Ref item(full ? Py_BuildValue("(OO)", full.p, entry.is_package() ? Py_True : Py_False) : nullptr);
-      if (!item || PyList_Append(result.p, item.p) < 0) return nullptr;
+      if (!append_module_listing(result.get(), prefix, entry.name, entry.is_package())) return nullptr;
     }
   }
-  return result ? PyObject_GetIter(result.p) : nullptr;
+  return PyObject_GetIter(result.get());
 }
 
 PyObject* finder_invalidate_caches(PyObject*, PyObject* const*, Py_ssize_t) { Py_RETURN_NONE; }
@@ -90,7 +87,7 @@ PyObject* finder_repr(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return nullptr;
   }
   Ref path(PyObject_GetAttrString(args[0], "path"));
-  return path ? PyUnicode_FromFormat("FreezeSearchPathFinder(%R)", path.p) : nullptr;
+  return path ? PyUnicode_FromFormat("FreezeSearchPathFinder(%R)", path.get()) : nullptr;
 }
 
 template <typename F>
@@ -110,22 +107,22 @@ PyMethodDef finder_methods[] = {
 
 PyObject* make_search_path_finder_type(PyObject* module) {
   Ref external(PyImport_ImportModule("_frozen_importlib_external"));
-  Ref file_finder(external ? PyObject_GetAttrString(external.p, "FileFinder") : nullptr);
+  Ref file_finder(external ? PyObject_GetAttrString(external.get(), "FileFinder") : nullptr);
   Ref namespace_(file_finder ? PyDict_New() : nullptr);
   if (!namespace_) return nullptr;
   for (PyMethodDef& method : finder_methods) {
     Ref function(PyCFunction_NewEx(&method, module, nullptr));
-    Ref bound(function ? PyInstanceMethod_New(function.p) : nullptr);  // self is passed as the first argument
-    if (!bound || PyDict_SetItemString(namespace_.p, method.ml_name, bound.p) < 0) return nullptr;
+    Ref bound(function ? PyInstanceMethod_New(function.get()) : nullptr);  // self is passed as the first argument
+    if (!bound || PyDict_SetItemString(namespace_.get(), method.ml_name, bound.get()) < 0) return nullptr;
   }
   Ref module_name(PyUnicode_FromString("_freeze_importer"));
   Ref doc(PyUnicode_FromString("Path-entry finder for a directory of the executable's installation on sys.path."));
-  if (!module_name || !doc || PyDict_SetItemString(namespace_.p, "__module__", module_name.p) < 0 ||
-      PyDict_SetItemString(namespace_.p, "__doc__", doc.p) < 0) {
+  if (!module_name || !doc || PyDict_SetItemString(namespace_.get(), "__module__", module_name.get()) < 0 ||
+      PyDict_SetItemString(namespace_.get(), "__doc__", doc.get()) < 0) {
     return nullptr;
   }
   return PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s(O)O", "FreezeSearchPathFinder",
-                               file_finder.p, namespace_.p);
+                               file_finder.get(), namespace_.get());
 }
 
 std::optional<std::pair<std::string_view, std::string_view>> split_installation_path(std::string_view relative) {
@@ -161,10 +158,8 @@ std::optional<blob::Entry> package_entry_at(std::string_view relative, std::stri
 }
 
 PyObject* module_name_of(PyObject*, PyObject* path_arg) {
-  PyObject* path_bytes = nullptr;
-  if (!PyUnicode_FSConverter(path_arg, &path_bytes)) return nullptr;
-  const std::string path(PyBytes_AS_STRING(path_bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(path_bytes)));
-  Py_DECREF(path_bytes);
+  std::string path;
+  if (!parse_fs_path(path_arg, &path)) return nullptr;
   const std::string root = context().origin_dir + "/";
   const auto split = path.starts_with(root) ? split_installation_path(std::string_view(path).substr(root.size()))
                                             : std::nullopt;
@@ -183,8 +178,8 @@ PyObject* new_search_path_finder(PyObject* type, std::string_view relative) {
   Ref finder(PyObject_CallMethod(reinterpret_cast<PyObject*>(&PyBaseObject_Type), "__new__", "O", type));
   Ref path(finder ? path_to_str(context().origin_dir + "/" + std::string(relative)) : nullptr);
   Ref directory(path ? name_to_str(relative) : nullptr);
-  if (!directory || PyObject_SetAttrString(finder.p, "path", path.p) < 0 ||
-      PyObject_SetAttrString(finder.p, "_freeze_directory", directory.p) < 0) {
+  if (!directory || PyObject_SetAttrString(finder.get(), "path", path.get()) < 0 ||
+      PyObject_SetAttrString(finder.get(), "_freeze_directory", directory.get()) < 0) {
     return nullptr;
   }
   return finder.release();

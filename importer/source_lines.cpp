@@ -29,32 +29,32 @@ bool seed(ModuleState& state, PyObject* cache, PyObject* name, const blob::Entry
   if (!entry.in_memory() || !entry.source().present()) return true;
   Ref filename(path_to_str(entry_file(entry)));
   if (!filename) return false;
-  const int known = PyDict_Contains(cache, filename.p);
+  const int known = PyDict_Contains(cache, filename.get());
   if (known != 0) return known > 0;
   if (!state.partial) {
     Ref functools(PyImport_ImportModule("functools"));
-    state.partial.reset(functools ? PyObject_GetAttrString(functools.p, "partial") : nullptr);
+    state.partial.reset(functools ? PyObject_GetAttrString(functools.get(), "partial") : nullptr);
     if (!state.partial) return false;
   }
-  Ref get_source(PyObject_GetAttrString(state.finder.p, "get_source"));
-  Ref lines(get_source ? PyObject_CallFunctionObjArgs(state.partial.p, get_source.p, name, nullptr) : nullptr);
-  Ref lazy_entry(lines ? PyTuple_Pack(1, lines.p) : nullptr);
-  return lazy_entry && PyDict_SetItem(cache, filename.p, lazy_entry.p) == 0;
+  Ref get_source(PyObject_GetAttrString(state.finder.get(), "get_source"));
+  Ref lines(get_source ? PyObject_CallFunctionObjArgs(state.partial.get(), get_source.get(), name, nullptr) : nullptr);
+  Ref lazy_entry(lines ? PyTuple_Pack(1, lines.get()) : nullptr);
+  return lazy_entry && PyDict_SetItem(cache, filename.get(), lazy_entry.get()) == 0;
 }
 
 // The modules of sys.modules that the importer loaded (their spec's loader is its finder).
 void seed_all(ModuleState& state, PyObject* cache) {
   PyObject* modules = PySys_GetObject("modules");  // borrowed
   Ref snapshot(modules && PyDict_Check(modules) ? PyDict_Values(modules) : nullptr);  // seeding may import
-  for (Py_ssize_t i = 0; snapshot && i < PyList_GET_SIZE(snapshot.p); ++i) {
-    PyObject* spec = namespace_item(PyList_GET_ITEM(snapshot.p, i), "__spec__");  // borrowed
+  for (Py_ssize_t i = 0; snapshot && i < PyList_GET_SIZE(snapshot.get()); ++i) {
+    PyObject* spec = namespace_item(PyList_GET_ITEM(snapshot.get(), i), "__spec__");  // borrowed
     Ref loader(spec && spec != Py_None ? PyObject_GetAttrString(spec, "loader") : nullptr);
-    Ref name(loader && loader.p == state.finder.p ? PyObject_GetAttrString(spec, "name") : nullptr);
+    Ref name(loader && loader.get() == state.finder.get() ? PyObject_GetAttrString(spec, "name") : nullptr);
     std::string text;
-    if (name && parse_str(name.p, &text)) {
-      if (const auto entry = lookup(blob::Kind::Module, text)) seed(state, cache, name.p, *entry);
+    if (name && parse_str(name.get(), &text)) {
+      if (const auto entry = lookup(blob::Kind::Module, text)) seed(state, cache, name.get(), *entry);
     }
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: a module whose entry cannot be made only goes without source lines
   }
 }
 
@@ -72,7 +72,7 @@ void offer_source_lines(ModuleState& state, PyObject* name, const blob::Entry& e
       seed(state, cache, name, entry);
     }
   }
-  PyErr_Clear();
+  PyErr_Clear();  // deliberate: never raises (see source_lines.h); the module's own error, if any, is back
   PyErr_Restore(type, value, traceback);
 }
 

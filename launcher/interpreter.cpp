@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "launcher/out_of_memory.h"
+#include "importer/importer_module.h"
+#include "importer/python_ref.h"
 #include "importer/install_layout.h"
 #include "launcher/python_hooks.h"
 #include "launcher/site_builtins.h"
@@ -121,41 +123,33 @@ void configure(PyConfig* config, const importer::ImporterContext& context, const
 // libpython's deep-frozen modules (os, codecs, site, ...) from it, so they have one, as under
 // python. getpath drops a PyConfig.stdlib_dir that does not exist on disk, and the main phase
 // copies the configuration into sys: it is set just after, when posix is imported (below).
-bool set_stdlib_dir(const std::string& directory) {
-  PyObject* value = PyUnicode_DecodeFSDefault(directory.c_str());
-  const bool ok = value != nullptr && PySys_SetObject("_stdlib_dir", value) == 0;
-  Py_XDECREF(value);
-  if (!ok) PyErr_Clear();
-  return ok;
+void set_stdlib_dir(const std::string& directory) {
+  const Ref value(PyUnicode_DecodeFSDefault(directory.c_str()));
+  // Deliberate: without it (no memory), deep-frozen modules only go without __file__.
+  if (!value || PySys_SetObject("_stdlib_dir", value.get()) < 0) PyErr_Clear();
 }
 
 // importlib's external bootstrap, which imports posix, was found before sys._stdlib_dir was
 // set: it gets the __file__ python gives it now, as the frozen importer would have.
+// Deliberate about errors: at worst that module goes without __file__, as it did before.
 void fix_up_external_bootstrap() {
   PyObject* modules = PySys_GetObject("modules");  // borrowed
   PyObject* module = modules ? PyDict_GetItemString(modules, "_frozen_importlib_external") : nullptr;  // borrowed
   if (module == nullptr || PyObject_HasAttrString(module, "__file__")) return;
-  PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
-  PyObject* frozen_importer = bootstrap ? PyObject_GetAttrString(bootstrap, "FrozenImporter") : nullptr;
-  PyObject* spec = PyObject_GetAttrString(module, "__spec__");
-  PyObject* state = spec ? PyObject_GetAttrString(spec, "loader_state") : nullptr;
-  PyObject* origname = state && state != Py_None ? PyObject_GetAttrString(state, "origname") : nullptr;
-  PyObject* resolved = frozen_importer && origname
-                           ? PyObject_CallMethod(frozen_importer, "_resolve_filename", "Os", origname,
-                                                 "_frozen_importlib_external")
-                           : nullptr;
-  PyObject* filename = resolved && PyTuple_Check(resolved) ? PyTuple_GetItem(resolved, 0) : nullptr;  // borrowed
+  const Ref bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  const Ref frozen_importer(bootstrap ? PyObject_GetAttrString(bootstrap.get(), "FrozenImporter") : nullptr);
+  const Ref spec(frozen_importer ? PyObject_GetAttrString(module, "__spec__") : nullptr);
+  const Ref state(spec ? PyObject_GetAttrString(spec.get(), "loader_state") : nullptr);
+  const Ref origname(state && state.get() != Py_None ? PyObject_GetAttrString(state.get(), "origname") : nullptr);
+  const Ref resolved(origname ? PyObject_CallMethod(frozen_importer.get(), "_resolve_filename", "Os", origname.get(),
+                                                    "_frozen_importlib_external")
+                              : nullptr);
+  PyObject* filename = resolved && PyTuple_Check(resolved.get()) ? PyTuple_GetItem(resolved.get(), 0) : nullptr;  // borrowed
   if (filename && filename != Py_None) {
-    if (PyObject_SetAttrString(state, "filename", filename) < 0) PyErr_Clear();
+    if (PyObject_SetAttrString(state.get(), "filename", filename) < 0) PyErr_Clear();  // deliberate (above)
     if (PyObject_SetAttrString(module, "__file__", filename) < 0) PyErr_Clear();
   }
-  Py_XDECREF(resolved);
-  Py_XDECREF(origname);
-  Py_XDECREF(state);
-  Py_XDECREF(spec);
-  Py_XDECREF(frozen_importer);
-  Py_XDECREF(bootstrap);
-  PyErr_Clear();
+  PyErr_Clear();  // deliberate (above)
 }
 
 // Subinterpreters (Py_NewInterpreter, _xxsubinterpreters, _testcapi.run_in_subinterp) set up
@@ -174,6 +168,8 @@ PyObject* posix_init_installing_the_importer() {
     PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
     PyErr_Fetch(&type, &value, &traceback);
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+      // Deliberate: a subinterpreter that cannot have them still runs, with the stdlib CPython
+      // itself freezes (its encodings import then fails with CPython's own message).
       if (!importer::install_finder()) PyErr_Clear();
       if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
     }

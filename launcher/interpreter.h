@@ -4,7 +4,7 @@
 #pragma once
 
 #include "launcher/command_line.h"
-#include "importer/importer_module.h"
+#include "importer/importer_context.h"
 #include "format/launch_settings.h"
 
 namespace freeze::launcher {

@@ -2,22 +2,26 @@
 #include "launcher/python_hooks.h"
 
 #include <Python.h>
-#include <marshal.h>
-
 #include <string>
+#include <utility>
 
 #include "freeze_hooks_bytecode.h"
 #include "importer/importer_module.h"
 #include "importer/python_ref.h"
+#include "importer/runtime_module.h"
 
 namespace freeze::launcher {
 namespace {
 
-// The Python side (python/_freeze_hooks.py), compiled when the launcher is built and run into
-// a private module the first time a hook needs it (an exception to print): nothing of it runs
-// for a program that needs none, and no program compiles it.
+// The Python side (python/_freeze_hooks.py), a runtime module (importer/runtime_module.h) run
+// into a private module the first time a hook needs it (an exception to print): nothing of it
+// runs for a program that needs none, and no program compiles it. Private, not imported: the
+// hooks also run at exit, when the import system may be gone.
+constexpr importer::RuntimeModule kHooksModule = {"_freeze_hooks", kFreezeHooksBytecode};
 
-PyObject* g_hooks = nullptr;  // the compiled module, once needed
+// The module once run, and CPython's own hooks: references kept for the process's life (the
+// hooks run until the interpreter is finalised).
+PyObject* g_hooks = nullptr;
 std::string g_origin_dir;
 PyObject* g_original_thread_excepthook = nullptr;
 PyObject* g_original_unraisablehook = nullptr;
@@ -29,7 +33,7 @@ extern "C" PyObject* _Py_Offer_Suggestions(PyObject* exception);
 PyObject* suggestion(PyObject*, PyObject* exception) {
   PyObject* hint = _Py_Offer_Suggestions(exception);
   if (hint == nullptr) {
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: an exception it cannot read has no suggestion, as in CPython's printer
     Py_RETURN_NONE;
   }
   return hint;
@@ -37,42 +41,22 @@ PyObject* suggestion(PyObject*, PyObject* exception) {
 
 PyMethodDef suggestion_def = {"suggestion", suggestion, METH_O, "The name CPython suggests for an exception, or None."};
 
+// The hook module (borrowed), or nullptr with an error set.
 PyObject* hooks_module() {
   if (g_hooks != nullptr) return g_hooks;
-  PyObject* code = PyMarshal_ReadObjectFromString(reinterpret_cast<const char*>(kFreezeHooksBytecode),
-                                                  sizeof kFreezeHooksBytecode);
-  if (code == nullptr) return nullptr;
-  PyObject* module = PyModule_New("_freeze_hooks");
-  PyObject* globals = module ? PyModule_GetDict(module) : nullptr;  // borrowed
-  bool ok = globals != nullptr && PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) == 0;
-  PyObject* result = ok ? PyEval_EvalCode(code, globals, globals) : nullptr;
-  Py_DECREF(code);
-  ok = result != nullptr;
-  Py_XDECREF(result);
-  if (ok) {
-    PyObject* origin = PyUnicode_DecodeFSDefault(g_origin_dir.c_str());
-    ok = origin != nullptr && PyModule_AddObject(module, "ORIGIN", origin) == 0;
-    if (!ok) Py_XDECREF(origin);
-  }
-  if (ok && g_original_thread_excepthook != nullptr) {
-    ok = PyModule_AddObjectRef(module, "ORIGINAL_THREAD_EXCEPTHOOK", g_original_thread_excepthook) == 0;
-  }
-  if (ok && g_original_unraisablehook != nullptr) {
-    ok = PyModule_AddObjectRef(module, "ORIGINAL_UNRAISABLEHOOK", g_original_unraisablehook) == 0;
-  }
-  if (ok && g_original_excepthook != nullptr) {
-    ok = PyModule_AddObjectRef(module, "ORIGINAL_EXCEPTHOOK", g_original_excepthook) == 0;
-  }
-  if (ok) {
-    PyObject* function = PyCFunction_NewEx(&suggestion_def, nullptr, nullptr);
-    ok = function != nullptr && PyModule_AddObject(module, "suggestion", function) == 0;
-    if (!ok) Py_XDECREF(function);
-  }
-  if (!ok) {
-    Py_XDECREF(module);
+  Ref module(importer::run_private_module(kHooksModule));
+  const Ref origin(module ? PyUnicode_DecodeFSDefault(g_origin_dir.c_str()) : nullptr);
+  const Ref suggestion_function(origin ? PyCFunction_NewEx(&suggestion_def, nullptr, nullptr) : nullptr);
+  if (!suggestion_function || PyModule_AddObjectRef(module.get(), "ORIGIN", origin.get()) < 0 ||
+      PyModule_AddObjectRef(module.get(), "suggestion", suggestion_function.get()) < 0) {
     return nullptr;
   }
-  g_hooks = module;
+  for (const auto& [name, hook] : {std::pair{"ORIGINAL_THREAD_EXCEPTHOOK", g_original_thread_excepthook},
+                                   std::pair{"ORIGINAL_UNRAISABLEHOOK", g_original_unraisablehook},
+                                   std::pair{"ORIGINAL_EXCEPTHOOK", g_original_excepthook}}) {
+    if (hook != nullptr && PyModule_AddObjectRef(module.get(), name, hook) < 0) return nullptr;
+  }
+  g_hooks = module.release();
   return g_hooks;
 }
 
@@ -83,12 +67,9 @@ PyObject* call_hook(const char* name, PyObject* const* args, Py_ssize_t nargs) {
     PyErr_SetString(PyExc_RuntimeError, "freeze hooks run in the main interpreter only");
     return nullptr;
   }
-  PyObject* module = hooks_module();
-  PyObject* function = module ? PyObject_GetAttrString(module, name) : nullptr;
-  if (function == nullptr) return nullptr;
-  PyObject* result = PyObject_Vectorcall(function, args, static_cast<std::size_t>(nargs), nullptr);
-  Py_DECREF(function);
-  return result;
+  PyObject* module = hooks_module();  // borrowed
+  const Ref function(module ? PyObject_GetAttrString(module, name) : nullptr);
+  return function ? PyObject_Vectorcall(function.get(), args, static_cast<std::size_t>(nargs), nullptr) : nullptr;
 }
 
 // pythonrun.c's flag that makes Py_RunMain end the process by SIGINT after an uncaught
@@ -104,7 +85,7 @@ PyObject* excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const int interrupted = _Py_UnhandledKeyboardInterrupt;
   PyObject* result = call_hook("excepthook", args, nargs);
   if (result == nullptr) {  // the plain C printer, as python's
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: the exception to print matters, not why the hooks failed
     PyErr_Display(args[0], args[1], args[2]);
     result = Py_NewRef(Py_None);
   }
@@ -115,7 +96,7 @@ PyObject* excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 PyObject* unraisablehook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   PyObject* result = call_hook("unraisablehook", args, nargs);
   if (result == nullptr && nargs == 1) {  // the hooks could not even be compiled: CPython's
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: as in excepthook
     if (g_original_unraisablehook != nullptr) result = PyObject_CallOneArg(g_original_unraisablehook, args[0]);
   }
   return result;
@@ -124,7 +105,7 @@ PyObject* unraisablehook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 PyObject* thread_excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   PyObject* result = call_hook("thread_excepthook", args, nargs);
   if (result == nullptr && nargs == 1 && g_original_thread_excepthook != nullptr) {
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: as in excepthook
     result = PyObject_CallOneArg(g_original_thread_excepthook, args[0]);
   }
   return result;
@@ -149,13 +130,14 @@ PyMethodDef thread_excepthook_def = {"_excepthook", as_cfunction(thread_exceptho
 constexpr const char* kHiddenKey = "freeze.site_hidden";  // (prefix, exec_prefix, executable)
 
 // Puts back what guard_site() hid from site in this interpreter, and gives site.PREFIXES its
-// python value.
+// python value. Deliberately never raises: it runs in the middle of site's import of
+// sitecustomize, and what cannot be put back (no memory) only stays as site saw it.
 void restore_site_paths() {
   PyObject* interpreter_dict = PyInterpreterState_GetDict(PyInterpreterState_Get());  // borrowed
   if (interpreter_dict == nullptr) return;
   PyObject* hidden = PyDict_GetItemString(interpreter_dict, kHiddenKey);  // borrowed
   if (hidden == nullptr || !PyTuple_Check(hidden) || PyTuple_GET_SIZE(hidden) != 3) return;
-  const Ref keep(Py_NewRef(hidden));
+  const Ref keep = Ref::new_ref(hidden);  // the dict's reference goes next
   if (PyDict_DelItemString(interpreter_dict, kHiddenKey) < 0) PyErr_Clear();
   if (PySys_SetObject("prefix", PyTuple_GET_ITEM(hidden, 0)) < 0 ||
       PySys_SetObject("exec_prefix", PyTuple_GET_ITEM(hidden, 1)) < 0 ||
@@ -164,12 +146,9 @@ void restore_site_paths() {
   }
   PyObject* modules = PySys_GetObject("modules");  // borrowed
   PyObject* site = modules ? PyDict_GetItemString(modules, "site") : nullptr;  // borrowed
-  const Ref prefixes(PyList_New(2));
-  if (site != nullptr && prefixes) {
-    PyList_SET_ITEM(prefixes.p, 0, Py_NewRef(PyTuple_GET_ITEM(hidden, 0)));
-    PyList_SET_ITEM(prefixes.p, 1, Py_NewRef(PyTuple_GET_ITEM(hidden, 1)));
-    if (PyObject_SetAttrString(site, "PREFIXES", prefixes.p) < 0) PyErr_Clear();
-  }
+  if (site == nullptr) return;
+  const Ref prefixes(Py_BuildValue("[OO]", PyTuple_GET_ITEM(hidden, 0), PyTuple_GET_ITEM(hidden, 1)));
+  if (!prefixes || PyObject_SetAttrString(site, "PREFIXES", prefixes.get()) < 0) PyErr_Clear();
 }
 
 // site looks up sitecustomize once its work on paths is done (see call_before_sitecustomize).
@@ -180,39 +159,32 @@ void restore_before_sitecustomize() {
   PyErr_Restore(type, value, traceback);
 }
 
-// `module_name`: the hook's __module__, as the C hook it replaces has it.
 // Sets target.name (sys.name if target is null, and sys.__name__ too, the value that code
 // restoring the default hook uses) to a new hook. `module_name`: its __module__, as the hook it
 // replaces has it.
 void set_hook(PyObject* target_module, const char* name, PyMethodDef* def, const char* module_name) {
-  PyObject* module = PyUnicode_FromString(module_name);
-  PyObject* hook = module ? PyCFunction_NewEx(def, nullptr, module) : nullptr;
-  Py_XDECREF(module);
-  bool ok = hook != nullptr;
+  const Ref module(PyUnicode_FromString(module_name));
+  const Ref hook(module ? PyCFunction_NewEx(def, nullptr, module.get()) : nullptr);
+  bool ok = static_cast<bool>(hook);
   if (ok && target_module == nullptr) {
     const std::string dunder = std::string("__") + name + "__";
-    ok = PySys_SetObject(name, hook) == 0 && PySys_SetObject(dunder.c_str(), hook) == 0;
+    ok = PySys_SetObject(name, hook.get()) == 0 && PySys_SetObject(dunder.c_str(), hook.get()) == 0;
   } else if (ok) {
-    ok = PyObject_SetAttrString(target_module, name, hook) == 0;
+    ok = PyObject_SetAttrString(target_module, name, hook.get()) == 0;
   }
-  if (!ok) PyErr_Clear();
-  Py_XDECREF(hook);
+  if (!ok) PyErr_Clear();  // deliberate: CPython's hook stays, which prints without embedded source lines
 }
-
-
 
 // The embedded importer is part of this interpreter, as a builtin module: listed among the
 // stdlib's names, so that a fatal error's "Extension modules:" line lists only the app's, as
 // python's does.
 void add_importer_to_stdlib_names() {
   PyObject* names = PySys_GetObject("stdlib_module_names");  // borrowed
-  PyObject* extended = names ? PyFrozenSet_New(names) : nullptr;
-  PyObject* importer = PyUnicode_FromString("_freeze_importer");
-  const bool ok = extended && importer && PySet_Add(extended, importer) == 0 &&
-                  PySys_SetObject("stdlib_module_names", extended) == 0;
-  if (!ok) PyErr_Clear();
-  Py_XDECREF(importer);
-  Py_XDECREF(extended);
+  const Ref extended(names ? PyFrozenSet_New(names) : nullptr);
+  const Ref importer(PyUnicode_FromString("_freeze_importer"));
+  const bool ok = extended && importer && PySet_Add(extended.get(), importer.get()) == 0 &&
+                  PySys_SetObject("stdlib_module_names", extended.get()) == 0;
+  if (!ok) PyErr_Clear();  // deliberate: a fatal error's list of extension modules then names it too
 }
 
 }  // namespace
@@ -224,8 +196,8 @@ void guard_site() {
   // path below the executable file itself (a regular file) leaves no pyvenv.cfg to find.
   PyObject* flags = PySys_GetObject("flags");  // borrowed
   const Ref no_site(flags ? PyObject_GetAttrString(flags, "no_site") : nullptr);
-  const bool site_runs = no_site && PyObject_IsTrue(no_site.p) == 0;
-  PyErr_Clear();
+  const bool site_runs = no_site && PyObject_IsTrue(no_site.get()) == 0;
+  PyErr_Clear();  // deliberate: unreadable sys.flags, as if site did not run
   PyObject* interpreter_dict = PyInterpreterState_GetDict(PyInterpreterState_Get());  // borrowed
   if (!site_runs || interpreter_dict == nullptr || PyDict_GetItemString(interpreter_dict, kHiddenKey) != nullptr) return;
   PyObject* prefix = PySys_GetObject("prefix");  // borrowed
@@ -236,10 +208,10 @@ void guard_site() {
   const Ref hidden(PyTuple_Pack(3, prefix, exec_prefix, executable));
   const Ref empty(PyUnicode_FromString(""));
   const Ref inside(PyUnicode_FromFormat("%U/-/-", executable));
-  if (!hidden || !empty || !inside || PyDict_SetItemString(interpreter_dict, kHiddenKey, hidden.p) < 0 ||
-      PySys_SetObject("prefix", empty.p) < 0 || PySys_SetObject("exec_prefix", empty.p) < 0 ||
-      PySys_SetObject("executable", inside.p) < 0) {
-    PyErr_Clear();
+  if (!hidden || !empty || !inside || PyDict_SetItemString(interpreter_dict, kHiddenKey, hidden.get()) < 0 ||
+      PySys_SetObject("prefix", empty.get()) < 0 || PySys_SetObject("exec_prefix", empty.get()) < 0 ||
+      PySys_SetObject("executable", inside.get()) < 0) {
+    PyErr_Clear();  // deliberate: site then sees everything, as it would under python
     restore_site_paths();
   }
 }
@@ -247,19 +219,15 @@ void guard_site() {
 void install_python_hooks(const std::string& origin_dir) {
   g_origin_dir = origin_dir;
   add_importer_to_stdlib_names();
-  g_original_unraisablehook = PySys_GetObject("unraisablehook");  // borrowed, kept
-  Py_XINCREF(g_original_unraisablehook);
-  g_original_excepthook = PySys_GetObject("excepthook");
-  Py_XINCREF(g_original_excepthook);
+  g_original_unraisablehook = Py_XNewRef(PySys_GetObject("unraisablehook"));  // kept
+  g_original_excepthook = Py_XNewRef(PySys_GetObject("excepthook"));
   set_hook(nullptr, "excepthook", &excepthook_def, "sys");
   set_hook(nullptr, "unraisablehook", &unraisablehook_def, "sys");
   // threading takes its excepthook from _thread when it is first imported.
-  if (PyObject* thread = PyImport_ImportModule("_thread")) {
-    g_original_thread_excepthook = PyObject_GetAttrString(thread, "_excepthook");
-    if (g_original_thread_excepthook != nullptr) set_hook(thread, "_excepthook", &thread_excepthook_def, "_thread");
-    Py_DECREF(thread);
-  }
-  PyErr_Clear();
+  const Ref thread(PyImport_ImportModule("_thread"));
+  g_original_thread_excepthook = thread ? PyObject_GetAttrString(thread.get(), "_excepthook") : nullptr;  // kept
+  if (g_original_thread_excepthook != nullptr) set_hook(thread.get(), "_excepthook", &thread_excepthook_def, "_thread");
+  PyErr_Clear();  // deliberate: without _thread's hook, threads print as CPython's does
   restore_site_paths();  // if site did not get that far
 }
 

@@ -4,70 +4,58 @@
 
 #include <cstring>
 #include <initializer_list>
+#include <utility>
+
+#include "importer/python_ref.h"
 
 namespace freeze::launcher {
 namespace {
 
 // builtins.<name> = _sitebuiltins.<type>(*args); nullptr on a Python error.
-PyObject* make_from(PyObject* sitebuiltins, const char* type, PyObject* args) {
-  PyObject* constructor = args ? PyObject_GetAttrString(sitebuiltins, type) : nullptr;
-  PyObject* value = constructor ? PyObject_CallObject(constructor, args) : nullptr;
-  Py_XDECREF(constructor);
-  Py_XDECREF(args);
-  return value;
+PyObject* make_from(PyObject* sitebuiltins, const char* type, const Ref& args) {
+  const Ref constructor(args ? PyObject_GetAttrString(sitebuiltins, type) : nullptr);
+  return constructor ? PyObject_CallObject(constructor.get(), args.get()) : nullptr;
 }
 
-// A _sitebuiltins._Printer of `text` (stolen). _Printer.__init__ imports os (a fifth of a bare
+// A _sitebuiltins._Printer of `text`. _Printer.__init__ imports os (a fifth of a bare
 // start-up) to join the paths of license files there are none of here: the object is made
 // without it, with the attributes __init__ would give it (name-mangled, as in the
 // _sitebuiltins.py of the CPython linked in).
-PyObject* make_printer(PyObject* sitebuiltins, const char* name, PyObject* text) {
-  PyObject* type = PyObject_GetAttrString(sitebuiltins, "_Printer");
-  PyObject* no_arguments = PyTuple_New(0);
-  PyObject* printer = type && no_arguments && PyType_Check(type)
-                          ? PyBaseObject_Type.tp_new(reinterpret_cast<PyTypeObject*>(type), no_arguments, nullptr)
-                          : nullptr;
-  PyObject* name_object = PyUnicode_FromString(name);
-  PyObject* filenames = PyList_New(0);
-  const bool ok = printer != nullptr && name_object != nullptr && filenames != nullptr && text != nullptr &&
-                  PyObject_SetAttrString(printer, "_Printer__name", name_object) == 0 &&
-                  PyObject_SetAttrString(printer, "_Printer__data", text) == 0 &&
-                  PyObject_SetAttrString(printer, "_Printer__lines", Py_None) == 0 &&
-                  PyObject_SetAttrString(printer, "_Printer__filenames", filenames) == 0;
-  Py_XDECREF(filenames);
-  Py_XDECREF(name_object);
-  Py_XDECREF(no_arguments);
-  Py_XDECREF(type);
-  Py_XDECREF(text);
-  if (!ok) Py_CLEAR(printer);
-  return printer;
+PyObject* make_printer(PyObject* sitebuiltins, const char* name, const Ref& text) {
+  const Ref type(text ? PyObject_GetAttrString(sitebuiltins, "_Printer") : nullptr);
+  const Ref no_arguments(PyTuple_New(0));
+  Ref printer(type && no_arguments && PyType_Check(type.get())
+                  ? PyBaseObject_Type.tp_new(reinterpret_cast<PyTypeObject*>(type.get()), no_arguments.get(), nullptr)
+                  : nullptr);
+  const Ref name_object(PyUnicode_FromString(name));
+  const Ref filenames(PyList_New(0));
+  const bool ok = printer && name_object && filenames &&
+                  PyObject_SetAttrString(printer.get(), "_Printer__name", name_object.get()) == 0 &&
+                  PyObject_SetAttrString(printer.get(), "_Printer__data", text.get()) == 0 &&
+                  PyObject_SetAttrString(printer.get(), "_Printer__lines", Py_None) == 0 &&
+                  PyObject_SetAttrString(printer.get(), "_Printer__filenames", filenames.get()) == 0;
+  return ok ? printer.release() : nullptr;
 }
 
 // The object site would bind to builtins.<name>, as site.py does on POSIX. license() has no
 // LICENSE file to page beside an embedded stdlib, so it prints the address, as python's does
 // when the file is missing.
 PyObject* make_site_builtin(const char* name) {
-  PyObject* sitebuiltins = PyImport_ImportModule("_sitebuiltins");
+  const Ref module(PyImport_ImportModule("_sitebuiltins"));
+  PyObject* sitebuiltins = module.get();  // borrowed from `module`, for the calls below
   if (sitebuiltins == nullptr) return nullptr;
   const char* eof = "Ctrl-D (i.e. EOF)";
-  PyObject* value = nullptr;
   if (std::strcmp(name, "exit") == 0 || std::strcmp(name, "quit") == 0) {
-    value = make_from(sitebuiltins, "Quitter", Py_BuildValue("(ss)", name, eof));
-  } else if (std::strcmp(name, "help") == 0) {
-    value = make_from(sitebuiltins, "_Helper", PyTuple_New(0));
-  } else if (std::strcmp(name, "copyright") == 0) {
-    PyObject* copyright = PySys_GetObject("copyright");  // borrowed
-    Py_XINCREF(copyright);
-    value = make_printer(sitebuiltins, name, copyright);
-  } else if (std::strcmp(name, "credits") == 0) {
-    value = make_printer(sitebuiltins, name,
-                         PyUnicode_FromString("    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n"
-                                              "    for supporting Python development.  See www.python.org for more information."));
-  } else {
-    value = make_printer(sitebuiltins, name, PyUnicode_FromString("See https://www.python.org/psf/license/"));
+    return make_from(sitebuiltins, "Quitter", Ref(Py_BuildValue("(ss)", name, eof)));
   }
-  Py_DECREF(sitebuiltins);
-  return value;
+  if (std::strcmp(name, "help") == 0) return make_from(sitebuiltins, "_Helper", Ref(PyTuple_New(0)));
+  if (std::strcmp(name, "copyright") == 0) return make_printer(sitebuiltins, name, Ref::new_ref(PySys_GetObject("copyright")));
+  if (std::strcmp(name, "credits") == 0) {
+    return make_printer(sitebuiltins, name,
+                        Ref(PyUnicode_FromString("    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n"
+                                                 "    for supporting Python development.  See www.python.org for more information.")));
+  }
+  return make_printer(sitebuiltins, name, Ref(PyUnicode_FromString("See https://www.python.org/psf/license/")));
 }
 
 // Stands in for a site builtin until it is first used: building _sitebuiltins' three classes
@@ -84,13 +72,12 @@ PyObject* resolve(PyObject* self_object) {
   if (self->real == nullptr) {
     self->real = make_site_builtin(self->name);
     if (self->real == nullptr) return nullptr;
-    PyObject* builtins = PyImport_ImportModule("builtins");
-    PyObject* dict = builtins ? PyModule_GetDict(builtins) : nullptr;  // borrowed
+    const Ref builtins(PyImport_ImportModule("builtins"));
+    PyObject* dict = builtins ? PyModule_GetDict(builtins.get()) : nullptr;  // borrowed
     if (dict != nullptr && PyDict_GetItemString(dict, self->name) == self_object) {
       PyDict_SetItemString(dict, self->name, self->real);
     }
-    Py_XDECREF(builtins);
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: if builtins keeps the stand-in, it still forwards to the real object
   }
   return self->real;
 }
@@ -110,6 +97,8 @@ PyObject* lazy_getattr(PyObject* self, PyObject* name) {
   return real ? PyObject_GetAttr(real, name) : nullptr;
 }
 
+// The type protocol's own reference counting: an instance owns its fields, and every instance
+// of a heap type holds a reference to its type.
 void lazy_dealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
   Py_CLEAR(reinterpret_cast<LazyBuiltin*>(self)->real);
@@ -131,19 +120,18 @@ PyType_Spec g_lazy_spec = {"_sitebuiltins.LazySiteBuiltin", sizeof(LazyBuiltin),
 
 void install_site_builtins() {
   PyObject* builtins = PyEval_GetBuiltins();  // borrowed
-  PyObject* type = PyType_FromSpec(&g_lazy_spec);
+  const Ref type(PyType_FromSpec(&g_lazy_spec));
   for (const char* name : {"exit", "quit", "copyright", "credits", "license", "help"}) {
-    if (builtins == nullptr || type == nullptr) break;
-    auto* lazy = PyObject_New(LazyBuiltin, reinterpret_cast<PyTypeObject*>(type));
+    if (builtins == nullptr || !type) break;
+    auto* lazy = PyObject_New(LazyBuiltin, reinterpret_cast<PyTypeObject*>(type.get()));
+    const Ref owned(reinterpret_cast<PyObject*>(lazy));
     if (lazy == nullptr) break;
     std::strncpy(lazy->name, name, sizeof lazy->name - 1);
     lazy->name[sizeof lazy->name - 1] = '\0';
     lazy->real = nullptr;
-    PyDict_SetItemString(builtins, name, reinterpret_cast<PyObject*>(lazy));
-    Py_DECREF(lazy);
+    PyDict_SetItemString(builtins, name, owned.get());
   }
-  Py_XDECREF(type);
-  PyErr_Clear();
+  PyErr_Clear();  // deliberate: python without site has none of these either
 }
 
 }  // namespace freeze::launcher

@@ -2,7 +2,7 @@
 // process (OpenSSL, libxml2, ...). See virtual_files.cpp for the design.
 #pragma once
 
-#include "importer/importer_module.h"
+#include "importer/importer_context.h"
 
 namespace freeze::launcher {
 

@@ -1,7 +1,8 @@
 """freeze launcher hooks: the Python side of launcher/python_hooks.cpp.
 
-Compiled to bytecode when the launcher is built (cmake/embed_bytecode.py) and run from it the first
-time a hook needs it (an exception to print): nothing of it runs for a program that needs none.
+Compiled to bytecode when the launcher is built (cmake/EmbedBytecode.cmake, as the importer's Python
+half is: importer/runtime_module.h) and run from it into a private module the first time a hook
+needs it (an exception to print): nothing of it runs for a program that needs none.
 """
 import sys
 

@@ -7,6 +7,7 @@
 #include "support_sources.h"
 #include "format/launch_settings.h"
 #include "format/pyc_file.h"
+#include "importer/python_ref.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -17,31 +18,16 @@ std::string fetch_error_text() {
   PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
   PyErr_Fetch(&type, &value, &traceback);
   PyErr_NormalizeException(&type, &value, &traceback);
+  const Ref owned_type(type), owned_value(value), owned_traceback(traceback);
   std::string text = "unknown error";
-  if (value != nullptr) {
-    PyObject* str = PyObject_Str(value);
+  if (const Ref str(value ? PyObject_Str(value) : nullptr); str) {
     const char* type_name = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "Error";
-    if (str != nullptr) {
-      const char* utf8 = PyUnicode_AsUTF8(str);
-      text = std::string(type_name) + ": " + (utf8 ? utf8 : "?");
-      Py_DECREF(str);
-    }
+    const char* utf8 = PyUnicode_AsUTF8(str.get());
+    text = std::string(type_name) + ": " + (utf8 ? utf8 : "?");
   }
-  PyErr_Clear();
-  Py_XDECREF(type);
-  Py_XDECREF(value);
-  Py_XDECREF(traceback);
+  PyErr_Clear();  // deliberate: of str() above, if it failed; the text is what is kept
   return text;
 }
-
-struct Ref {  // owns one reference
-  PyObject* p;
-  explicit Ref(PyObject* object) : p(object) {}
-  ~Ref() { Py_XDECREF(p); }
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  explicit operator bool() const { return p != nullptr; }
-};
 
 }  // namespace
 
@@ -69,23 +55,23 @@ BuildPython::BuildPython() {
                     "; is Debian's python3.11 installed?");
   }
   Ref sysconfig(PyImport_ImportModule("sysconfig"));
-  Ref path(sysconfig ? PyObject_CallMethod(sysconfig.p, "get_path", "s", "stdlib") : nullptr);
-  const char* utf8 = path ? PyUnicode_AsUTF8(path.p) : nullptr;
+  Ref path(sysconfig ? PyObject_CallMethod(sysconfig.get(), "get_path", "s", "stdlib") : nullptr);
+  const char* utf8 = path ? PyUnicode_AsUTF8(path.get()) : nullptr;
   if (utf8 == nullptr) throw UserError("cannot locate the standard library: " + fetch_error_text());
   stdlib_dir_ = utf8;
   Ref util(PyImport_ImportModule("importlib.util"));
-  Ref magic(util ? PyObject_GetAttrString(util.p, "MAGIC_NUMBER") : nullptr);
-  if (!magic || !PyBytes_Check(magic.p)) throw UserError("cannot read the bytecode magic number: " + fetch_error_text());
-  magic_.assign(PyBytes_AS_STRING(magic.p), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.p)));
+  Ref magic(util ? PyObject_GetAttrString(util.get(), "MAGIC_NUMBER") : nullptr);
+  if (!magic || !PyBytes_Check(magic.get())) throw UserError("cannot read the bytecode magic number: " + fetch_error_text());
+  magic_.assign(PyBytes_AS_STRING(magic.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.get())));
   cache_tag_ = blob::pyc::cache_tag(PY_MAJOR_VERSION, PY_MINOR_VERSION);
 }
 
 std::string BuildPython::source_hash(const std::string& source) {
   Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));
   Ref util(PyImport_ImportModule("importlib.util"));
-  Ref hash(util && source_bytes ? PyObject_CallMethod(util.p, "source_hash", "O", source_bytes.p) : nullptr);
-  if (!hash || !PyBytes_Check(hash.p)) throw UserError("cannot hash a module's source: " + fetch_error_text());
-  return std::string(PyBytes_AS_STRING(hash.p), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.p)));
+  Ref hash(util && source_bytes ? PyObject_CallMethod(util.get(), "source_hash", "O", source_bytes.get()) : nullptr);
+  if (!hash || !PyBytes_Check(hash.get())) throw UserError("cannot hash a module's source: " + fetch_error_text());
+  return std::string(PyBytes_AS_STRING(hash.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.get())));
 }
 
 std::string BuildPython::version() const { return blob::python_version_of(PY_MAJOR_VERSION, PY_MINOR_VERSION); }
@@ -95,23 +81,23 @@ CompiledModule BuildPython::compile(const std::string& source, const std::string
   Ref builtins(PyImport_ImportModule("builtins"));
   // compile() on bytes honours the PEP 263 coding cookie and BOM, like the import system.
   Ref code(builtins && source_bytes
-               ? PyObject_CallMethod(builtins.p, "compile", "OssiOi", source_bytes.p, filename.c_str(), "exec", 0,
+               ? PyObject_CallMethod(builtins.get(), "compile", "OssiOi", source_bytes.get(), filename.c_str(), "exec", 0,
                                      Py_True, optimize)
                : nullptr);
   if (!code) throw UserError(fetch_error_text());
-  Ref marshalled(PyMarshal_WriteObjectToString(code.p, Py_MARSHAL_VERSION));
+  Ref marshalled(PyMarshal_WriteObjectToString(code.get(), Py_MARSHAL_VERSION));
   if (!marshalled) throw UserError(fetch_error_text());
 
   CompiledModule result;
   char* data = nullptr;
   Py_ssize_t size = 0;
-  PyBytes_AsStringAndSize(marshalled.p, &data, &size);
+  PyBytes_AsStringAndSize(marshalled.get(), &data, &size);
   result.bytecode.assign(data, static_cast<std::size_t>(size));
 
   Ref util(PyImport_ImportModule("importlib.util"));
-  Ref text(util ? PyObject_CallMethod(util.p, "decode_source", "O", source_bytes.p) : nullptr);
+  Ref text(util ? PyObject_CallMethod(util.get(), "decode_source", "O", source_bytes.get()) : nullptr);
   Py_ssize_t text_size = 0;
-  const char* text_utf8 = text ? PyUnicode_AsUTF8AndSize(text.p, &text_size) : nullptr;
+  const char* text_utf8 = text ? PyUnicode_AsUTF8AndSize(text.get(), &text_size) : nullptr;
   if (text_utf8 == nullptr) throw UserError(fetch_error_text());
   result.source_utf8.assign(text_utf8, static_cast<std::size_t>(text_size));
   return result;
@@ -127,12 +113,10 @@ PyObject* scan_function(const char* name) {
   static PyObject* globals = [] {
     PyObject* dict = PyDict_New();
     PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins());
-    PyObject* module_name = PyUnicode_FromString("freeze_scan_imports");
-    PyDict_SetItemString(dict, "__name__", module_name);
-    Py_XDECREF(module_name);
-    PyObject* result = PyRun_String(kScanImportsSource, Py_file_input, dict, dict);
-    if (result == nullptr) Py_CLEAR(dict);
-    Py_XDECREF(result);
+    const Ref module_name(PyUnicode_FromString("freeze_scan_imports"));
+    PyDict_SetItemString(dict, "__name__", module_name.get());
+    const Ref result(PyRun_String(kScanImportsSource, Py_file_input, dict, dict));
+    if (!result) Py_CLEAR(dict);  // the dict is kept for the process's life only if the scanner ran
     return dict;
   }();
   PyObject* function = globals ? PyDict_GetItemString(globals, name) : nullptr;
@@ -145,14 +129,14 @@ PyObject* scan_function(const char* name) {
 std::vector<std::string> BuildPython::imported_names(const std::string& source, const std::string& module,
                                                      bool is_package, bool top_level_only, bool stdlib) {
   Ref text(PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace"));
-  Ref names(text ? PyObject_CallFunction(scan_function("imported_names"), "OsOOO", text.p, module.c_str(),
+  Ref names(text ? PyObject_CallFunction(scan_function("imported_names"), "OsOOO", text.get(), module.c_str(),
                                          is_package ? Py_True : Py_False, top_level_only ? Py_True : Py_False,
                                          stdlib ? Py_True : Py_False)
                  : nullptr);
   if (!names) throw UserError("scanning the imports of " + module + ": " + fetch_error_text());
   std::vector<std::string> out;
-  for (Py_ssize_t i = 0; i < PyList_Size(names.p); ++i) {
-    if (const char* name = PyUnicode_AsUTF8(PyList_GET_ITEM(names.p, i))) out.emplace_back(name);
+  for (Py_ssize_t i = 0; i < PyList_Size(names.get()); ++i) {
+    if (const char* name = PyUnicode_AsUTF8(PyList_GET_ITEM(names.get(), i))) out.emplace_back(name);
   }
   return out;
 }
@@ -160,10 +144,10 @@ std::vector<std::string> BuildPython::imported_names(const std::string& source, 
 bool BuildPython::is_frozen(const std::string& module) {
   Ref result(PyObject_CallFunction(scan_function("is_frozen"), "s", module.c_str()));
   if (!result) {
-    PyErr_Clear();
+    PyErr_Clear();  // deliberate: a module the scanner cannot judge is not frozen into libpython
     return false;
   }
-  return PyObject_IsTrue(result.p) == 1;
+  return PyObject_IsTrue(result.get()) == 1;
 }
 
 }  // namespace freeze::packager

@@ -10,7 +10,6 @@
 #include "packager/collect/reachable_stdlib.h"
 #include "packager/collect/system_libraries.h"
 #include "packager/support/console.h"
-#include "support_sources.h"
 #include "packager/support/user_error.h"
 #include "packager/collect/wheel.h"
 
@@ -236,14 +235,6 @@ void warn_missing_requirements(const std::vector<Distribution>& distributions) {
 Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir, const fs::path& output_dir) {
   Collection out;
   out.resources = collect_stdlib(config, stdlib_dir);
-  Resource support;  // importlib.resources/metadata adapters, imported only when used
-  support.kind = blob::Kind::Module;
-  support.name = support.routing_name = "_freeze_resources";
-  support.relative_path = std::string(layout::kStdlibDir) + "/_freeze_resources.py";
-  support.origin = "freeze";
-  support.flags = blob::kFlagStdlib;
-  support.data = kFreezeResourcesSource;
-  out.resources.push_back(std::move(support));
   const std::size_t stdlib_count = out.resources.size();
   for (const auto& root : config.package_paths) {
     for (auto& resource :

@@ -60,10 +60,11 @@ void explain_why(const std::vector<std::string>& why, const std::map<std::string
 void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::string>& why, std::vector<Resource>& resources) {
   BuildPython& python = BuildPython::instance();
   // encodings: every codec, as codecs are looked up by name at run time (their C helpers for
-  // CJK codecs only through [stdlib] add). _freeze_resources: used only through
-  // importlib.resources/metadata, which bring what it needs. runpy and traceback: the launcher
-  // runs `python -m` style entries and prints tracebacks with them.
-  std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"_freeze_resources", false}, {"runpy"}, {"traceback"}};
+  // CJK codecs only through [stdlib] add). runpy and traceback: the launcher runs `python -m`
+  // style entries and prints tracebacks with them. (The importer's importlib.resources/metadata
+  // adapters are the launcher's, and are used only through importlib.resources and
+  // importlib.metadata, which bring what they import.)
+  std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"runpy"}, {"traceback"}};
   for (const auto& name : config.stdlib_add) roots.push_back({name});
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
   // app.code instead of an entry module: what that code imports is reached from it.

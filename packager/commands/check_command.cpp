@@ -94,7 +94,6 @@ const std::map<std::string, std::string>& stdlib_never_imported() {
       {"_sysconfigdata__x86_64-linux-gnu", "not a module name (build data)"},
       {"site", "changes sys.path when imported (freeze runs without it)"},
       {"sitecustomize", "the build machine's site customisation"},
-      {"_freeze_resources", "freeze's own runtime support, used by every check"},
       {"*.test", "the standard library's own tests"},
       {"*.tests", "the standard library's own tests"},
       {"*.idle_test", "the standard library's own tests"},

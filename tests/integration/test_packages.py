@@ -125,6 +125,31 @@ class PackagesTest(TempDirTestCase):
         result = run([alone / "app"], env=clean_env())
         self.assertEqual(json.loads(result.stdout), self.expected)
 
+    def test_an_app_module_named_like_the_runtime_changes_nothing(self):
+        # freeze's importlib.resources/metadata adapters are the launcher's (_freeze_importer.
+        # resources), not a module of the blob: an app module of the name they once had,
+        # _freeze_resources, is the app's own, as under python, and breaks nothing of them.
+        own = 'WHOSE = "app"\n\ndef resource_reader(package):\n    raise RuntimeError("the app\'s")\n' \
+              'def find_distributions(context=None):\n    raise RuntimeError("the app\'s")\n'
+        wrapper = ("import contextlib, io, json, _freeze_resources, probe\n"
+                   "def main():\n"
+                   "    out = io.StringIO()\n"
+                   "    with contextlib.redirect_stdout(out):\n"
+                   "        probe.main()\n"
+                   "    results = json.loads(out.getvalue())\n"
+                   "    results['whose'] = _freeze_resources.WHOSE\n"
+                   "    print(json.dumps(results, sort_keys=True))\n")
+        toml = app_toml("own").replace('entry = "probe:main"', 'entry = "ownprobe:main"')
+        exe = build_app(self.tmp / "own", toml, {"src/probe.py": PROBE, "src/ownprobe.py": wrapper,
+                                                 "src/_freeze_resources.py": own})
+        result = run([exe], env=clean_env())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout), dict(self.expected, whose="app"))
+        listing = json.loads(freeze("inspect", "--json", exe).stdout)
+        modules = {r["name"]: r.get("path") for r in listing["resources"] if r["kind"] == "module"}
+        self.assertEqual(modules["_freeze_resources"], "lib/app/_freeze_resources.py")
+        self.assertFalse([name for name in modules if name.startswith("_freeze_importer")])
+
     def test_bundled_library_loads_from_memory(self):
         exe = build_app(self.tmp / "libpath", app_toml("libpath").replace('entry = "probe:main"',
                         'code = "import bundled; print(bundled.lib_path())"'), {"src/probe.py": PROBE})

@@ -88,10 +88,10 @@ BlobItem resource_item(const std::string& path, const std::string& data) {
 // The str() of evaluating `expression` after running `statements`, or "error: <Type>: <message>".
 std::string python(const std::string& statements, const std::string& expression) {
   Ref globals(PyDict_New());
-  PyDict_SetItemString(globals.p, "__builtins__", PyEval_GetBuiltins());
-  Ref ran(PyRun_String(statements.c_str(), Py_file_input, globals.p, globals.p));
-  Ref value(ran ? PyRun_String(expression.c_str(), Py_eval_input, globals.p, globals.p) : nullptr);
-  Ref text(value ? PyObject_Str(value.p) : nullptr);
+  PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins());
+  Ref ran(PyRun_String(statements.c_str(), Py_file_input, globals.get(), globals.get()));
+  Ref value(ran ? PyRun_String(expression.c_str(), Py_eval_input, globals.get(), globals.get()) : nullptr);
+  Ref text(value ? PyObject_Str(value.get()) : nullptr);
   if (!text) {
     PyObject *type, *error, *traceback;
     PyErr_Fetch(&type, &error, &traceback);
@@ -99,9 +99,9 @@ std::string python(const std::string& statements, const std::string& expression)
     Ref owned_type(type), owned_error(error), owned_traceback(traceback);
     Ref message(error ? PyObject_Str(error) : nullptr);
     const char* name = type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "?";
-    return std::string("error: ") + name + ": " + (message ? PyUnicode_AsUTF8(message.p) : "?");
+    return std::string("error: ") + name + ": " + (message ? PyUnicode_AsUTF8(message.get()) : "?");
   }
-  return PyUnicode_AsUTF8(text.p);
+  return PyUnicode_AsUTF8(text.get());
 }
 
 // Imports of earlier cases are forgotten, so that each case imports from its own blob.
@@ -173,17 +173,7 @@ TEST_CASE("importer: linecache shows embedded lines by file name, even with ever
 TEST_CASE("importer: package data through importlib.resources and get_data") {
   auto& importer = EmbeddedImporter::instance();
   forget("unitdata");
-  forget("_freeze_resources");
-  const std::string resources_source = [] {
-    Ref io(PyImport_ImportModule("io"));
-    Ref text(PyObject_CallMethod(io.p, "open", "ss", FREEZE_RESOURCES_SOURCE, "r"));
-    Ref source(text ? PyObject_CallMethod(text.p, "read", nullptr) : nullptr);
-    if (text) Ref(PyObject_CallMethod(text.p, "close", nullptr));
-    REQUIRE(source);
-    return std::string(PyUnicode_AsUTF8(source.p));
-  }();
-  importer.serve({module_item("_freeze_resources", "_freeze_resources.py", resources_source),
-                  module_item("unitdata", "unitdata/__init__.py", "", true),
+  importer.serve({module_item("unitdata", "unitdata/__init__.py", "", true),
                   resource_item("unitdata/greeting.txt", "hello from memory\n")});
   const std::string setup = "import importlib.resources, pkgutil, unitdata\n";
   CHECK(python(setup, "importlib.resources.files('unitdata').joinpath('greeting.txt').read_text()") ==
@@ -192,20 +182,39 @@ TEST_CASE("importer: package data through importlib.resources and get_data") {
   CHECK(python(setup, "importlib.resources.files('unitdata').joinpath('absent.txt').is_file()") == "False");
 }
 
+TEST_CASE("importer: the runtime's Python half is its own, whatever the app embeds") {
+  auto& importer = EmbeddedImporter::instance();
+  forget("unitown");
+  forget("_freeze_resources");
+  // An app module of the name the runtime's module once had, and one claiming the runtime's
+  // namespace: neither replaces it, and the first is the app's as under python.
+  importer.serve({module_item("_freeze_resources", "_freeze_resources.py", "WHOSE = 'app'\n"),
+                  module_item("_freeze_importer.resources", "_freeze_importer/resources.py", "raise SystemExit('app')\n"),
+                  module_item("unitown", "unitown/__init__.py", "", true),
+                  resource_item("unitown/data.txt", "own\n")});
+  const std::string setup = "import importlib.resources, _freeze_resources, unitown\n"
+                            "import _freeze_importer, _freeze_importer.resources as runtime\n";
+  CHECK(python(setup, "importlib.resources.files('unitown').joinpath('data.txt').read_text()") == "own\n");
+  CHECK(python(setup, "_freeze_resources.WHOSE") == "app");
+  CHECK(python(setup, "(runtime.__spec__.origin, hasattr(runtime, '__file__'), runtime.__loader__ is _freeze_importer.importer)") ==
+        "('freeze runtime', False, True)");
+  CHECK(python(setup, "_freeze_importer.importer.get_source('_freeze_importer.resources')") == "None");
+}
+
 namespace {
 
 // An in-memory extension module item with the bytes of a file of this machine's python.
 BlobItem extension_item(const std::string& name, const std::string& file) {
   Ref io(PyImport_ImportModule("io"));
-  Ref handle(io ? PyObject_CallMethod(io.p, "open", "ss", file.c_str(), "rb") : nullptr);
-  Ref bytes(handle ? PyObject_CallMethod(handle.p, "read", nullptr) : nullptr);
-  if (handle) Ref(PyObject_CallMethod(handle.p, "close", nullptr));
+  Ref handle(io ? PyObject_CallMethod(io.get(), "open", "ss", file.c_str(), "rb") : nullptr);
+  Ref bytes(handle ? PyObject_CallMethod(handle.get(), "read", nullptr) : nullptr);
+  if (handle) Ref(PyObject_CallMethod(handle.get(), "close", nullptr));
   REQUIRE(bytes);
   BlobItem item;
   item.kind = Kind::Extension;
   item.name = name;
   item.path = std::string(freeze::layout::kDynloadDir) + file.substr(file.rfind('/'));
-  item.data = std::string(PyBytes_AS_STRING(bytes.p), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.p)));
+  item.data = std::string(PyBytes_AS_STRING(bytes.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.get())));
   return item;
 }
 
@@ -232,4 +241,27 @@ TEST_CASE("importer: extensions load from memory files closed at once, each thro
   CHECK(python(setup, "_decimal.__file__") == std::string(kOrigin) + "/lib/python3.11/lib-dynload/_decimal" + suffix);
   CHECK(python(setup, "_queue.__file__") == std::string(kOrigin) + "/lib/python3.11/lib-dynload/_queue" + suffix);
   CHECK(python(setup, "memory_files()") == "[]");
+}
+
+TEST_CASE("Ref: owns exactly the references it took, and hands them over whole") {
+  EmbeddedImporter::instance();  // the interpreter
+  Ref list(PyList_New(0));
+  REQUIRE(list);
+  const Py_ssize_t alone = Py_REFCNT(list.get());
+  {
+    const Ref borrowed = Ref::new_ref(list.get());  // a new reference to a borrowed object
+    CHECK(Py_REFCNT(list.get()) == alone + 1);
+    Ref moved(std::move(list));  // moving transfers, counts nothing
+    CHECK(!list);
+    CHECK(Py_REFCNT(moved.get()) == alone + 1);
+    list = std::move(moved);
+  }
+  CHECK(Py_REFCNT(list.get()) == alone);
+  PyObject* handed = list.release();  // the caller's now, as a C function returns it
+  CHECK(!list);
+  CHECK(Py_REFCNT(handed) == alone);
+  list.reset(handed);
+  list.reset();  // releases it
+  CHECK(!list);
+  CHECK(!Ref::new_ref(nullptr));
 }

@@ -1,8 +1,9 @@
-"""Package data and distribution metadata of a freeze executable.
+"""Package data and distribution metadata of a freeze executable: _freeze_importer.resources.
 
 The C++ importer (_freeze_importer) hands importlib.resources and importlib.metadata to this
-module, which freeze embeds in every executable. It is imported only when one of them asks, so
-it costs nothing at start-up. Files are addressed by their path below the site root
+module, its Python half, compiled into the launcher (importer/runtime_module.h) and served by the
+importer itself, never from the app's blob. It is imported only when one of them asks, so it
+costs nothing at start-up. Files are addressed by their path below the site root
 ("pkg/data/x.txt", "Pkg-1.0.dist-info/METADATA"); each is either in memory or a file beside the
 executable, which _freeze_importer.read_file handles alike.
 
