@@ -91,6 +91,13 @@ function(freeze_embed_python target)
   if(FREEZE_DISTRIBUTION)
     # A distribution's libpython holds GCC LTO objects (fat): optimise across it at link time.
     target_link_options(${target} PRIVATE -flto=auto -fuse-linker-plugin -O3)
+    # Its OpenSSL, SQLite, libffi & co. stay private too: an extension module loading its own
+    # libssl.so must not bind to the launcher's copy.
+    file(GLOB _freeze_dist_archives RELATIVE "${FREEZE_DISTRIBUTION}/lib/freeze-static" "${FREEZE_DISTRIBUTION}/lib/freeze-static/*.a")
+    string(REPLACE ";" ":" _freeze_dist_archives "${_freeze_dist_archives}")
+    if(_freeze_dist_archives)
+      target_link_options(${target} PRIVATE "LINKER:--exclude-libs,${_freeze_dist_archives}")
+    endif()
   endif()
   target_link_options(${target} PRIVATE -no-pie
     "LINKER:--exclude-libs,libstdc++.a:libgcc.a:libgcc_eh.a:libzstd.a:libz.a:libexpat.a:libfreeze_format.a:libfreeze_importer.a")
