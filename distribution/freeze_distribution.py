@@ -43,6 +43,7 @@ def configure_options(version):
 def distribution_key(version, tarball, root):
     text = json.dumps([BUILDER_FORMAT, version, os.path.basename(tarball), os.path.getsize(tarball),
                        configure_options(version), static_modules.setup_local(version),
+                       static_modules.configure_environment(""),
                        static_modules.STATIC_LIBRARIES, os.path.basename(root)])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

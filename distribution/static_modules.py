@@ -30,8 +30,9 @@ _dbm
 STATIC_LIBRARIES = ["ssl", "crypto", "sqlite3", "ffi", "mpdec", "lzma", "bz2", "z", "expat", "edit", "bsd", "md",
                     "ncursesw", "panelw", "tinfo", "gdbm", "uuid", "crypt", "zstd", "xxhash"]
 
-# Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices.
-CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev"]
+# Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices; and _dbm,
+# which 3.12+ lists in Setup.stdlib (no static libgdbm_compat, see above).
+CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev", "_dbm"]
 
 
 def setup_local(version):
