@@ -27,7 +27,7 @@ import static_modules  # noqa: E402
 from progress import BuildError, Progress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILDER_FORMAT = "1"  # bump when a change here changes what gets built
+BUILDER_FORMAT = "2"  # bump when a change here changes what gets built
 SUITE = "bullseye"
 # Where the distribution lives inside the root while it is built (its prefix: sysconfig's
 # paths name it) and while a launcher is built against it.
@@ -48,13 +48,21 @@ def distribution_key(version, tarball, root):
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_cpython(progress, root, tree, version, work, install):
+def build_cpython(progress, root, tree, version, work, install, key):
+    # The build directory of an interrupted build with the same key is reused (make redoes
+    # only what is missing); any other is removed.
     build_dir = os.path.join(work, "build")
-    shutil.rmtree(build_dir, ignore_errors=True)
-    os.makedirs(build_dir)
+    key_file = os.path.join(build_dir, ".freeze-key")
+    if not os.path.exists(key_file) or open(key_file).read().strip() != key:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        os.makedirs(build_dir)
+        with open(key_file, "w") as f:
+            f.write(key + "\n")
     static_modules.write_setup_local(build_dir, version)
     env = static_modules.configure_environment("/freeze/work/static-libs")
     env["FREEZE_STATIC_LIBRARIES"] = " ".join(static_modules.STATIC_LIBRARIES)
+    if version == "3.11":
+        env["FREEZE_APPEND_SETUP_STDLIB"] = "1"
     progress.phase(f"building CPython {version} (configure, make -j{progress.jobs} with LTO, install)")
     binds = [(tree, "/freeze/source"), (work, "/freeze/work"), (install, PREFIX_IN_ROOT), (HERE, "/freeze/builder")]
     progress.run(chroot_run.command(root, ["sh", "/freeze/builder/build_cpython.sh", "/freeze/source",
@@ -88,18 +96,18 @@ def ensure_distribution(progress, args):
     work = os.path.join(build_root.cache_dir(), "work", os.path.basename(tarball))
     tree = cpython_source.unpack(progress, tarball, os.path.join(work, "source"))
     version, full_version = cpython_source.tree_version(tree)
-    name = f"cpython-{full_version}-{distribution_key(version, tarball, root)}"
+    key = distribution_key(version, tarball, root)
+    name = f"cpython-{full_version}-{key}"
     final = os.path.join(distributions, name)
     if os.path.isfile(os.path.join(final, "manifest.json")):
         progress.note(f"distribution cached: {final}")
         shutil.rmtree(work, ignore_errors=True)
         return final, version
-    progress.log_path_hint = os.path.join(distributions, name + ".log")
     applied, skipped = debian_patches.apply(progress, downloads, tree) if downloads else ([], [])
     install = final + ".tmp"
     shutil.rmtree(install, ignore_errors=True)
     os.makedirs(install)
-    manifest = build_cpython(progress, root, tree, version, work, install)
+    manifest = build_cpython(progress, root, tree, version, work, install, key)
     python = os.path.join(install, "bin", f"python{version}")
     manifest.update({
         "source": os.path.basename(tarball), "debian_patches_applied": applied, "debian_patches_skipped": skipped,
