@@ -17,7 +17,7 @@ endif()
 
 execute_process(
   COMMAND "${FREEZE_PYTHON}" -I -S -c
-    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2]); print(' '.join(filter(None, (sysconfig.get_config_var(v) for v in ('MODLIBS', 'LIBS', 'SYSLIBS')))); print(sysconfig.get_config_var('EXT_SUFFIX'))"
+    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2]); print(' '.join(filter(None, (sysconfig.get_config_var(v) for v in ('MODLIBS', 'LIBS', 'SYSLIBS'))))); print(sysconfig.get_config_var('EXT_SUFFIX'))"
   OUTPUT_VARIABLE _freeze_py_out
   RESULT_VARIABLE _freeze_py_rc
   OUTPUT_STRIP_TRAILING_WHITESPACE)
