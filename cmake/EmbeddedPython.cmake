@@ -89,8 +89,15 @@ function(freeze_embed_python target)
                                              CXX_VISIBILITY_PRESET hidden C_VISIBILITY_PRESET hidden)
   target_compile_options(${target} PRIVATE -fno-pie)
   if(FREEZE_DISTRIBUTION)
-    # A distribution's libpython holds GCC LTO objects (fat): optimise across it at link time.
-    target_link_options(${target} PRIVATE -flto=auto -fuse-linker-plugin -O3)
+    # A distribution's libpython holds GCC LTO objects (fat): optimised across at link time
+    # (GCC does so whenever it links LTO objects), or, with -DFREEZE_DISTRIBUTION_LTO=OFF, linked
+    # from their regular code (a quick link, for development).
+    option(FREEZE_DISTRIBUTION_LTO "Link the distribution's libpython with LTO" ON)
+    if(FREEZE_DISTRIBUTION_LTO)
+      target_link_options(${target} PRIVATE -flto=auto -fuse-linker-plugin -O3)
+    else()
+      target_link_options(${target} PRIVATE -fno-lto)
+    endif()
     # Its OpenSSL, SQLite, libffi & co. stay private too: an extension module loading its own
     # libssl.so must not bind to the launcher's copy.
     file(GLOB _freeze_dist_archives RELATIVE "${FREEZE_DISTRIBUTION}/lib/freeze-static" "${FREEZE_DISTRIBUTION}/lib/freeze-static/*.a")

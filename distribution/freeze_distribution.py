@@ -130,6 +130,8 @@ def main():
     parser.add_argument("--source", metavar="TARBALL", help="a python.org-style source tarball instead")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-launcher", action="store_true", help="do not build freeze's launcher against it")
+    parser.add_argument("--launcher-without-lto", action="store_true",
+                        help="link the launcher from libpython's regular code (minutes faster; for development)")
     args = parser.parse_args()
     log = os.path.join(build_root.cache_dir(), "distributions", f"build-{args.version if not args.source else os.path.basename(args.source)}.log")
     progress = Progress(log)
@@ -137,7 +139,7 @@ def main():
     try:
         directory, version = ensure_distribution(progress, args)
         if not args.no_launcher:
-            launcher_build.ensure_launcher(progress, directory, version)
+            launcher_build.ensure_launcher(progress, directory, version, lto=not args.launcher_without_lto)
     except BuildError as error:
         progress.end_phase()
         sys.exit(f"freeze-distribution: error: {error}")

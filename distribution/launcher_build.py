@@ -29,11 +29,12 @@ def source_key():
     return digest.hexdigest()[:16]
 
 
-def ensure_launcher(progress, distribution, version):
+def ensure_launcher(progress, distribution, version, lto=True):
     root = build_root.ensure_root(progress, "bullseye")
     key = source_key()
     key_file = os.path.join(distribution, "launcher-source.key")
     launcher = os.path.join(distribution, "bin", "freeze-launcher")
+    key += "-lto" if lto else "-nolto"
     if os.path.exists(launcher) and os.path.exists(key_file) and open(key_file).read().strip() == key:
         progress.note(f"launcher cached: {launcher}")
         return launcher
@@ -43,6 +44,7 @@ def ensure_launcher(progress, distribution, version):
     binds = [(REPOSITORY, "/freeze/src"), (work, "/freeze/build"), (distribution, "/freeze/cpython")]
     script = ("cmake -S /freeze/src -B /freeze/build -G Ninja -DCMAKE_BUILD_TYPE=Release "
               "-DFREEZE_LAUNCHER_ONLY=ON -DFREEZE_DISTRIBUTION=/freeze/cpython "
+              f"-DFREEZE_DISTRIBUTION_LTO={'ON' if lto else 'OFF'} "
               f"&& cmake --build /freeze/build -j{progress.jobs} --target freeze-launcher")
     progress.run(chroot_run.command(root, ["sh", "-c", script], binds=binds), "building the launcher")
     temporary = launcher + ".tmp"
