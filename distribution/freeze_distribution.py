@@ -94,7 +94,20 @@ def ensure_distribution(progress, args):
         tarball = cpython_source.upstream_tarball(downloads, args.version)
     distributions = os.path.join(build_root.cache_dir(), "distributions")
     work = os.path.join(build_root.cache_dir(), "work", os.path.basename(tarball))
-    tree = cpython_source.unpack(progress, tarball, os.path.join(work, "source"))
+    # An interrupted build's prepared tree (unpacked and patched) is kept: unpacking again
+    # would give the patched files new times, and make would rebuild everything.
+    prepared = os.path.join(work, "source", ".freeze-prepared")
+    if os.path.exists(prepared):
+        tree = open(prepared).read().strip()
+        applied, skipped = json.load(open(prepared + ".json"))
+        progress.note(f"source tree: reused ({tree})")
+    else:
+        tree = cpython_source.unpack(progress, tarball, os.path.join(work, "source"))
+        applied, skipped = debian_patches.apply(progress, downloads, tree) if downloads else ([], [])
+        with open(prepared + ".json", "w") as f:
+            json.dump([applied, skipped], f)
+        with open(prepared, "w") as f:
+            f.write(tree + "\n")
     version, full_version = cpython_source.tree_version(tree)
     key = distribution_key(version, tarball, root)
     name = f"cpython-{full_version}-{key}"
@@ -103,7 +116,6 @@ def ensure_distribution(progress, args):
         progress.note(f"distribution cached: {final}")
         shutil.rmtree(work, ignore_errors=True)
         return final, version
-    applied, skipped = debian_patches.apply(progress, downloads, tree) if downloads else ([], [])
     install = final + ".tmp"
     shutil.rmtree(install, ignore_errors=True)
     os.makedirs(install)
