@@ -8,13 +8,16 @@
 # to know of it (asked once, here): FREEZE_PYTHON_INCLUDE, FREEZE_PYTHON_STDLIB,
 # FREEZE_PYTHON_VERSION ("3.11") and FREEZE_PYTHON_EXT_SUFFIX (".cpython-311-x86_64-linux-gnu.so").
 
+if(FREEZE_DISTRIBUTION)
+  set(FREEZE_PYTHON "${FREEZE_DISTRIBUTION}/bin/python3")
+endif()
 if(NOT EXISTS "${FREEZE_PYTHON}")
   message(FATAL_ERROR "freeze: ${FREEZE_PYTHON} not found; install python3.11 and libpython3.11-dev")
 endif()
 
 execute_process(
   COMMAND "${FREEZE_PYTHON}" -I -S -c
-    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2]); print(sysconfig.get_config_var('EXT_SUFFIX'))"
+    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2]); print(' '.join(filter(None, (sysconfig.get_config_var(v) for v in ('MODLIBS', 'LIBS', 'SYSLIBS'))))); print(sysconfig.get_config_var('EXT_SUFFIX'))"
   OUTPUT_VARIABLE _freeze_py_out
   RESULT_VARIABLE _freeze_py_rc
   OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -27,7 +30,8 @@ list(GET _freeze_py_out 1 FREEZE_PYTHON_INCLUDE)
 list(GET _freeze_py_out 2 FREEZE_PYTHON_PREFIX)
 list(GET _freeze_py_out 3 FREEZE_PYTHON_STDLIB)
 list(GET _freeze_py_out 4 FREEZE_PYTHON_VERSION)
-list(GET _freeze_py_out 5 FREEZE_PYTHON_EXT_SUFFIX)
+list(GET _freeze_py_out 5 FREEZE_PYTHON_LINK_LIBRARIES)
+list(GET _freeze_py_out 6 FREEZE_PYTHON_EXT_SUFFIX)
 
 set(FREEZE_PYTHON_LIBRARY "${FREEZE_PYTHON_LIBPL}/libpython${FREEZE_PYTHON_VERSION}.a")
 if(NOT EXISTS "${FREEZE_PYTHON_LIBRARY}" OR NOT EXISTS "${FREEZE_PYTHON_INCLUDE}/Python.h")
@@ -49,12 +53,29 @@ add_library(freeze::python_headers ALIAS freeze_python_headers)
 add_library(freeze_libpython STATIC IMPORTED)
 set_target_properties(freeze_libpython PROPERTIES IMPORTED_LOCATION "${FREEZE_PYTHON_LIBRARY}")
 
+# Whole archive: CMake 3.24's generator expression, or the linker flags around the archive
+# for older CMake (bullseye's 3.18, in a launcher-only build).
+if(CMAKE_VERSION VERSION_LESS 3.24)
+  set(_freeze_whole_libpython "-Wl,--whole-archive" freeze_libpython "-Wl,--no-whole-archive")
+else()
+  set(_freeze_whole_libpython "$<LINK_LIBRARY:WHOLE_ARCHIVE,freeze_libpython>")
+endif()
+
 add_library(freeze_python_static INTERFACE)
-target_link_libraries(freeze_python_static INTERFACE
-  freeze_python_headers
-  "$<LINK_LIBRARY:WHOLE_ARCHIVE,freeze_libpython>"
-  "${FREEZE_EXPAT_STATIC}" "${FREEZE_ZLIB_STATIC}"
-  Threads::Threads ${CMAKE_DL_LIBS} m util)
+if(FREEZE_DISTRIBUTION)
+  # The distribution's builtin extension modules need their libraries (the MODLIBS, LIBS and
+  # SYSLIBS its build recorded); it carries their static archives in lib/freeze-static.
+  separate_arguments(_freeze_dist_libs UNIX_COMMAND "${FREEZE_PYTHON_LINK_LIBRARIES}")
+  target_link_libraries(freeze_python_static INTERFACE
+    freeze_python_headers "-L${FREEZE_DISTRIBUTION}/lib/freeze-static" ${_freeze_whole_libpython}
+    ${_freeze_dist_libs} Threads::Threads ${CMAKE_DL_LIBS} m util)
+else()
+  target_link_libraries(freeze_python_static INTERFACE
+    freeze_python_headers
+    ${_freeze_whole_libpython}
+    "${FREEZE_EXPAT_STATIC}" "${FREEZE_ZLIB_STATIC}"
+    Threads::Threads ${CMAKE_DL_LIBS} m util)
+endif()
 add_library(freeze::python_static ALIAS freeze_python_static)
 
 # Executables that embed libpython: non-PIE (the archive is not position independent, and
@@ -67,6 +88,24 @@ function(freeze_embed_python target)
   set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON POSITION_INDEPENDENT_CODE OFF
                                              CXX_VISIBILITY_PRESET hidden C_VISIBILITY_PRESET hidden)
   target_compile_options(${target} PRIVATE -fno-pie)
+  if(FREEZE_DISTRIBUTION)
+    # A distribution's libpython holds GCC LTO objects (fat): optimised across at link time
+    # (GCC does so whenever it links LTO objects), or, with -DFREEZE_DISTRIBUTION_LTO=OFF, linked
+    # from their regular code (a quick link, for development).
+    option(FREEZE_DISTRIBUTION_LTO "Link the distribution's libpython with LTO" ON)
+    if(FREEZE_DISTRIBUTION_LTO)
+      target_link_options(${target} PRIVATE -flto=auto -fuse-linker-plugin -O3)
+    else()
+      target_link_options(${target} PRIVATE -fno-lto)
+    endif()
+    # Its OpenSSL, SQLite, libffi & co. stay private too: an extension module loading its own
+    # libssl.so must not bind to the launcher's copy.
+    file(GLOB _freeze_dist_archives RELATIVE "${FREEZE_DISTRIBUTION}/lib/freeze-static" "${FREEZE_DISTRIBUTION}/lib/freeze-static/*.a")
+    string(REPLACE ";" ":" _freeze_dist_archives "${_freeze_dist_archives}")
+    if(_freeze_dist_archives)
+      target_link_options(${target} PRIVATE "LINKER:--exclude-libs,${_freeze_dist_archives}")
+    endif()
+  endif()
   target_link_options(${target} PRIVATE -no-pie
     "LINKER:--exclude-libs,libstdc++.a:libgcc.a:libgcc_eh.a:libzstd.a:libz.a:libexpat.a:libfreeze_format.a:libfreeze_importer.a")
 endfunction()

@@ -318,7 +318,7 @@ void BlobReader::read_streaming(const Span& span,
   std::uint64_t consumed = 0;  // stored bytes handed to zstd so far
   auto refill = [&] {
     const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(span.stored_size - consumed, kPiece));
-    if (!input) input = std::make_unique_for_overwrite<unsigned char[]>(size);
+    if (!input) input.reset(new unsigned char[size]);  // not make_unique_for_overwrite: GCC 10 (the launcher is built on Debian 11) lacks it
     if (consumed == 0) {
       read_frame_start(span, input.get(), size);
     } else if (!pread_fully(payload_fd_, input.get(), size, payload_file_offset_ + span.offset + consumed)) {
@@ -340,7 +340,7 @@ void BlobReader::read_streaming(const Span& span,
   }
   use_dictionary();
   const std::size_t piece_size = std::min<std::size_t>(span.raw_size, kPiece) + 1;
-  const auto piece = std::make_unique_for_overwrite<unsigned char[]>(piece_size);
+  const std::unique_ptr<unsigned char[]> piece(new unsigned char[piece_size]);  // uninitialised, as above
   std::uint64_t total = 0;
   std::size_t remaining = 1;
   while (remaining != 0) {

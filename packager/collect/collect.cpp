@@ -252,6 +252,9 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
 std::vector<Resource> collect(AppConfig& config, const CollectOptions& options) {
   detail("stdlib: " + options.stdlib_dir.string());
   std::vector<Resource> resources = collect_resources(config, options.stdlib_dir, options.output_dir).resources;
+  std::erase_if(resources, [&](const Resource& r) {
+    return r.stdlib() && r.kind == blob::Kind::Extension && options.builtin_extensions.contains(r.routing_name);
+  });
   resolve_entry(config, resources);
   if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options.why, resources);
   if (config.bundle_system_libraries) add_system_libraries(resources);

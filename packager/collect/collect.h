@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct CollectOptions {
   std::filesystem::path stdlib_dir;  // the embedded CPython's
   std::filesystem::path output_dir;  // never collected from (an app tree may contain it)
   std::vector<std::string> why;      // modules whose inclusion to explain (build --why)
+  // Stdlib extension modules the launcher has built in (a freeze-built distribution's): a
+  // lib-dynload copy of one is not collected, nor the system libraries it would bring along.
+  std::set<std::string> builtin_extensions;
 };
 
 // The whole stage, for a build. Sets the config's entry module for entry = "console_script:NAME".

@@ -11,6 +11,7 @@
 #include "packager/build/compile.h"
 #include "packager/build/layout.h"
 #include "packager/build/output_tree.h"
+#include "packager/build/python_distribution.h"
 #include "packager/build/routing.h"
 #include "packager/collect/collect.h"
 #include "packager/collect/glibc_requirements.h"
@@ -84,9 +85,15 @@ fs::path find_launcher() {
 
 namespace {
 
+// --distribution wins over [python] distribution; neither: Debian's CPython and build/freeze-launcher.
+std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, const BuildOptions& options) {
+  if (options.distribution) return load_distribution(fs::absolute(*options.distribution).lexically_normal(), "--distribution");
+  if (!config.distribution.empty()) return load_distribution(config.distribution, config.key_prefix + "python.distribution");
+  return std::nullopt;
+}
+
 // The launcher stub, checked to be a bare one.
-std::string read_launcher() {
-  const fs::path launcher_path = find_launcher();
+std::string read_launcher(const fs::path& launcher_path) {
   std::string launcher = read_file(launcher_path);
   if (blob::BlobReader::has_blob({reinterpret_cast<const unsigned char*>(launcher.data()), launcher.size()})) {
     throw UserError(launcher_path.string() + ": the launcher stub already carries resources; rebuild freeze");
@@ -112,10 +119,13 @@ BuildResult build(const BuildOptions& options) {
   BuildCache::instance().configure(options.use_cache);
   AppConfig config = load_app_config(options.config_file);
   const fs::path output_dir = options.output_dir ? fs::absolute(*options.output_dir) : config.base_dir / "dist";
-  const std::string launcher = read_launcher();
+  const std::optional<PythonDistribution> distribution = chosen_distribution(config, options);
+  const std::string launcher = read_launcher(distribution ? distribution->launcher : find_launcher());
   BuildPython& python = BuildPython::instance();
 
-  std::vector<Resource> resources = collect(config, {python.stdlib_dir(), output_dir, options.why});
+  CollectOptions collect_options{distribution ? distribution->stdlib_dir : python.stdlib_dir(), output_dir, options.why};
+  if (distribution) collect_options.builtin_extensions = distribution->builtin_modules;
+  std::vector<Resource> resources = collect(config, collect_options);
   warn_about_newer_glibc(resources, launcher);
   route_resources(config.routing, config.name, resources);
   compile_modules(resources, config.optimize);

@@ -14,6 +14,7 @@ struct BuildOptions {
   int compression_level = 12;
   bool use_cache = true;  // reuse compiled and compressed resources from earlier builds
   std::vector<std::string> why;  // modules whose inclusion to explain ([stdlib] include = "reachable")
+  std::optional<std::filesystem::path> distribution;  // --distribution: overrides [python] distribution
 };
 
 struct BuildResult {

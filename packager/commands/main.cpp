@@ -198,6 +198,7 @@ struct CommandLine {
   std::string build_config;
   std::string output_dir;
   bool no_cache = false;
+  std::string distribution;
 
   CLI::App* check = nullptr;
   CheckOptions check_options;
@@ -262,6 +263,10 @@ void declare_build(CLI::App& app, CommandLine& line) {
                         "Explain why MODULE is included or left out ([stdlib] include = \"reachable\"); repeatable")
       ->type_name("MODULE");
   build_cmd->add_flag("--no-cache", line.no_cache, "Compile and compress everything again instead of reusing earlier work");
+  build_cmd->add_option("--distribution", line.distribution,
+                        "Embed the CPython distribution in DIR (built by distribution/freeze_distribution.py) "
+                        "instead of Debian's; overrides [python] distribution")
+      ->type_name("DIR");
   add_output_flags(build_cmd, line.verbose, line.quiet);
 }
 
@@ -372,6 +377,7 @@ int run(CLI::App& app, CommandLine& line) {
     build_options.config_file = find_config(line.build_config);
     if (!line.output_dir.empty()) build_options.output_dir = line.output_dir;
     build_options.use_cache = !line.no_cache;
+    if (!line.distribution.empty()) build_options.distribution = line.distribution;
     if (verbosity() == Verbosity::Verbose) explain_config(load_app_config(build_options.config_file));
     build(build_options);
   } else if (line.check->parsed()) {

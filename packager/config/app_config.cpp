@@ -125,8 +125,10 @@ void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults&
   }
 }
 
+fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path);
+
 void parse_python(AppConfig& config, const toml::table& python) {
-  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site"});
+  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site", "distribution"});
   if (const auto isolated = get_bool(config, python, "python", "isolated")) config.isolated = *isolated;
   if (const auto interpreter = get_bool(config, python, "python", "interpreter")) config.interpreter = *interpreter;
   if (const auto unbuffered = get_bool(config, python, "python", "unbuffered")) config.unbuffered = *unbuffered;
@@ -137,6 +139,9 @@ void parse_python(AppConfig& config, const toml::table& python) {
       fail(config, node, "python.optimize", "must be 0, 1 or 2");
     }
     config.optimize = static_cast<int>(*value);
+  }
+  if (const auto distribution = get_string(config, python, "python", "distribution")) {
+    config.distribution = existing_directory(config, python.get("distribution"), "python.distribution", *distribution);
   }
 }
 

@@ -31,6 +31,7 @@ struct AppConfig {
   bool interpreter = false;  // also accept python's command line (-c, -m, script, options)
   bool unbuffered = false;   // stdio unbuffered, as python -u
   bool site = false;         // import site at start-up, as python without -S (false: python -S, plus site's builtins)
+  std::filesystem::path distribution;  // absolute; empty: Debian's CPython, the one freeze embeds
 
   // [stdlib]
   StdlibInclude stdlib_include = StdlibInclude::All;

@@ -1,0 +1,58 @@
+"""Which stdlib extension modules become builtins, and how.
+
+CPython 3.11+ lists most extension modules in Modules/Setup.stdlib, whose build type configure
+takes from MODULE_BUILDTYPE: `static` compiles them into libpython (the version's own
+mechanism, used for WebAssembly). The few that setup.py still builds (_ctypes, readline, the
+curses pair, _dbm) are declared in Modules/Setup.local's *static* section, with the flags
+setup.py would pass. The linker is pointed at a directory holding only the static archives of
+the libraries they need, so every one of them is linked in, and only glibc stays dynamic."""
+import os
+
+# Modules setup.py builds in 3.11 (not in Setup.stdlib), as Setup.local lines. No `=` in
+# them: makesetup takes a line with one for a Makefile variable (`-DX` defines X as 1).
+SETUP_LOCAL_3_11 = """\
+# Written by freeze's distribution builder: extension modules that setup.py would build as
+# shared objects, compiled in instead.
+*static*
+_ctypes _ctypes/_ctypes.c _ctypes/callbacks.c _ctypes/callproc.c _ctypes/stgdict.c _ctypes/cfield.c -DHAVE_FFI_PREP_CIF_VAR -DHAVE_FFI_PREP_CLOSURE_LOC -DHAVE_FFI_CLOSURE_ALLOC -lffi -ldl
+readline readline.c -I/usr/include/editline -ledit -lbsd -lmd -ltinfo
+_curses _cursesmodule.c -DHAVE_NCURSESW -I/usr/include/ncursesw -lncursesw -ltinfo
+_curses_panel _curses_panel.c -DHAVE_NCURSESW -I/usr/include/ncursesw -lpanelw -lncursesw -ltinfo
+
+# _dbm (dbm.ndbm) needs libgdbm_compat, of which Debian ships no static archive: left out
+# (dbm.gnu, through the builtin _gdbm, and dbm.dumb remain). Listed here so that setup.py
+# does not build it as a shared object either.
+*disabled*
+_dbm
+"""
+
+# Static archives (from the build root's -dev packages) the builtins and the launcher link.
+STATIC_LIBRARIES = ["ssl", "crypto", "sqlite3", "ffi", "mpdec", "lzma", "bz2", "z", "expat", "edit", "bsd", "md",
+                    "ncursesw", "panelw", "tinfo", "gdbm", "uuid", "crypt", "zstd", "xxhash"]
+
+# Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices; and _dbm,
+# which 3.12+ lists in Setup.stdlib (no static libgdbm_compat, see above).
+CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev", "_dbm"]
+
+
+def setup_local(version):
+    if version == "3.11":
+        return SETUP_LOCAL_3_11
+    # 3.12 moved the rest into Setup.stdlib (setup.py is gone): MODULE_BUILDTYPE covers all.
+    return "*static*\n"
+
+
+def configure_environment(static_dir):
+    # LIBS: what the static archives need that configure's link checks do not add after them
+    # (libsqlite3.a needs libm; libedit.a needs libbsd's strlcpy, which needs libmd).
+    env = {"MODULE_BUILDTYPE": "static", "PKG_CONFIG": "pkg-config --static", "LDFLAGS": f"-L{static_dir}",
+           "LIBS": "-lm -lbsd -lmd"}
+    for name in CONFIGURE_DISABLED:
+        env[f"py_cv_module_{name}"] = "n/a"
+    return env
+
+
+def write_setup_local(build_dir, version):
+    os.makedirs(os.path.join(build_dir, "Modules"), exist_ok=True)
+    with open(os.path.join(build_dir, "Modules", "Setup.local"), "w") as f:
+        f.write(setup_local(version))
