@@ -9,6 +9,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 from freezetest import (FREEZE, PYTHON, SOURCE_DIR, TempDirTestCase, can_hide_pythons, clean_env, run,
@@ -29,15 +30,17 @@ def quote(argument):
 def run_without_trees(argv, cwd, **kwargs):
     """Runs argv in cwd with the source and build trees hidden (empty directories bind-mounted
     over them in a private mount namespace), in a clean environment."""
-    empty = pathlib.Path(cwd) / ".empty"
-    empty.mkdir(exist_ok=True)
+    empty = tempfile.mkdtemp(prefix="freeze-empty-")
     mounts = [f"mount --bind {quote(empty)} {quote(tree)}" for tree in TREES]
     check_hidden = [f"test ! -e {quote(BUILD_DIR / 'freeze')}"]
     script = " && ".join(mounts + check_hidden + [f"cd {quote(cwd)}", "exec " + " ".join(map(quote, argv))])
     kwargs.setdefault("env", clean_env())
     kwargs.setdefault("timeout", 300)
-    # cwd is also set for unshare itself: a working directory inside a hidden tree would still reach it.
-    return run(["unshare", "-m", "sh", "-c", script], cwd=cwd, **kwargs)
+    try:
+        # cwd is also set for unshare itself: a working directory inside a hidden tree would still reach it.
+        return run(["unshare", "-m", "sh", "-c", script], cwd=cwd, **kwargs)
+    finally:
+        os.rmdir(empty)
 
 
 def files_touched(trace):
