@@ -2,7 +2,7 @@
 // one to the other below a search-path directory. Index names use both forms: Module and
 // Extension entries are dotted names, Resource entries are paths below the site root, and a
 // package's directory (its __path__, its package data) is its name with '/' for '.'. The
-// packager (collect/), the importer (C++ and, through _freeze_importer, _freeze_resources.py)
+// packager (collect/), the importer (C++ and, through _freeze_importer, python/resources.py)
 // and `freeze check` convert with these functions only.
 //
 // Grammar (docs/blob-format.md, "Module names and paths"):

@@ -1,6 +1,6 @@
 // The bytecode cache files written beside modules routed to the filesystem, as CPython's
 // importlib reads and writes them (PEP 3147 paths, PEP 552 headers). The packager writes them
-// (packager/commands/build_command.cpp); the importer reads them back (importer/code_loading.cpp),
+// (packager/build/layout.cpp); the importer reads them back (importer/code_loading.cpp),
 // as python's SourceFileLoader would. No Python here: the interpreter's magic number, version
 // and source hash are parameters.
 //

@@ -602,7 +602,7 @@ PyMethodDef module_methods[] = {
     {"package_on_disk", module_package_on_disk, METH_O, "package_on_disk(name) -> its directory or None"},
     {"read_file", module_read_file, METH_VARARGS, "read_file(kind, name) -> bytes"},
     {"file_path", module_file_path, METH_VARARGS, "file_path(kind, name) -> path on disk or None"},
-    // Names and paths (format/module_names.h), for _freeze_resources.py.
+    // Names and paths (format/module_names.h), for the Python half (python/resources.py).
     {"directory_of", module_directory_of, METH_O, "directory_of(name) -> 'pkg/sub' for 'pkg.sub'"},
     {"name_of_directory", module_name_of_directory, METH_O, "name_of_directory(path) -> 'pkg.sub' for 'pkg/sub', or None"},
     {"source_file_of", module_source_file_of, METH_VARARGS, "source_file_of(name, is_package) -> 'pkg/mod.py' or 'pkg/__init__.py'"},

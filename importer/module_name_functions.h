@@ -1,5 +1,5 @@
 // format/module_names.h for Python: the conversions between dotted names and paths, as
-// _freeze_importer module functions, so that _freeze_resources.py converts as the C++ importer
+// _freeze_importer module functions, so that python/resources.py converts as the C++ importer
 // and the packager do, with no second definition. (It is imported only when importlib.resources
 // or importlib.metadata ask for it: these calls cost nothing at start-up.)
 #pragma once

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "format/launch_settings.h"
+#include "format/library_list.h"
 #include "packager/build/compile.h"
 #include "packager/build/layout.h"
 #include "packager/build/output_tree.h"
@@ -137,11 +138,12 @@ TEST_CASE("lay_out: in memory, bytecode and source in the blob; on the filesyste
   CHECK((native->flags & blob::kFlagFilesystemCopy) != 0);
   CHECK(native->data == std::optional<std::string>("ELF bytes"));
   CHECK(native->needed_libraries == std::vector<std::string>{"pkg.libs/liba.so", "pkg.libs/libb.so"});
+  CHECK(blob::encode_library_list(native->needed_libraries) == "pkg.libs/liba.so\npkg.libs/libb.so");  // its aux span
   const auto* copy = file(layout, "lib/app/_native.so");
   REQUIRE(copy);
   CHECK(copy->data == "ELF bytes");
 
-  const auto* settings = item(layout, "app");
+  const auto* settings = item(layout, std::string(blob::kSettingsEntryName));
   REQUIRE(settings);
   CHECK(settings->kind == blob::Kind::Settings);
   CHECK(blob::decode_settings(*settings->data).at(std::string(blob::keys::kEntryModule)) == "memory");
