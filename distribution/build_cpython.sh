@@ -17,6 +17,12 @@ for archive in $FREEZE_STATIC_LIBRARIES; do
   if [ -z "$found" ]; then echo "freeze: no static archive lib$archive.a in the build root" >&2; exit 1; fi
   ln -sf "$found" "$static_dir/lib$archive.a"
 done
+# libbsd.a needs libmd.a (SHA512 for getentropy), and a -lbsd can come last on a link line:
+# there -lbsd reads a linker script bringing both (bare names: found on the -L path).
+if [ -e "$static_dir/libbsd.a" ] && [ -e "$static_dir/libmd.a" ]; then
+  mv "$static_dir/libbsd.a" "$static_dir/libbsd-archive.a"
+  echo 'GROUP ( libbsd-archive.a libmd.a )' > "$static_dir/libbsd.a"
+fi
 
 cd "$build"
 echo "== configure $*"

@@ -71,10 +71,10 @@ def build_cpython(progress, root, tree, version, work, install, key):
     # The static archives the builtins need go with the distribution: a launcher links them.
     static_dir = os.path.join(install, "lib", "freeze-static")
     os.makedirs(static_dir, exist_ok=True)
-    for name in static_modules.STATIC_LIBRARIES:
-        link = os.path.join(work, "static-libs", f"lib{name}.a")
-        target = os.readlink(link)
-        shutil.copyfile(root + target, os.path.join(static_dir, f"lib{name}.a"))
+    for name in sorted(os.listdir(os.path.join(work, "static-libs"))):
+        entry = os.path.join(work, "static-libs", name)
+        source = root + os.readlink(entry) if os.path.islink(entry) else entry  # links name the root's files
+        shutil.copyfile(source, os.path.join(static_dir, name))
     progress.phase("probing the interpreter for the manifest")
     probe = progress.output(chroot_run.command(root, [f"{PREFIX_IN_ROOT}/bin/python{version}", "-I", "-S",
                                                       "/freeze/builder/manifest_probe.py"], binds=binds),

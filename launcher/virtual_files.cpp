@@ -136,7 +136,7 @@ bool names_directory(const char* path) {
 
 bool really_exists(const std::string& path) {
   const int saved = errno;
-  FREEZE_REAL(lstat);
+  FREEZE_REAL_STAT(lstat);
   struct stat st;
   const bool exists = real_lstat(path.c_str(), &st) == 0;
   errno = saved;
@@ -202,7 +202,7 @@ int open_virtual(std::uint32_t index, int flags) {
   }
   // Sealed: its bytes can no longer change, through any descriptor or mapping.
   fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-  FREEZE_REAL(fstat);
+  FREEZE_REAL_STAT(fstat);
   struct stat st;
   if (real_fstat(memfd, &st) == 0) {
     std::lock_guard lock(g_fd_nodes_mutex);
@@ -268,7 +268,7 @@ std::uint32_t node_of_stat(const struct stat& st) {
 std::uint32_t node_of_fd(int fd) {
   if (!g_virtual_fds_made.load(std::memory_order_acquire) || fd < 0) return VirtualTree::kNone;
   const int saved = errno;
-  FREEZE_REAL(fstat);
+  FREEZE_REAL_STAT(fstat);
   struct stat st;
   const bool ok = real_fstat(fd, &st) == 0;
   errno = saved;
@@ -278,7 +278,7 @@ std::uint32_t node_of_fd(int fd) {
 }  // namespace vfs
 
 void enable_virtual_files(const importer::ImporterContext& context) {
-  FREEZE_REAL(stat);
+  FREEZE_REAL_STAT(stat);
   if (real_stat(context.executable.c_str(), &vfs::g_executable_stat) != 0) vfs::g_executable_stat = {};
   vfs::g_root = importer::VirtualTree::normalise(context.origin_dir);
   vfs::g_enabled.store(true, std::memory_order_release);

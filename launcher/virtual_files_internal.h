@@ -20,6 +20,36 @@
 #define FREEZE_REAL(name)                                                                        \
   static const auto real_##name = reinterpret_cast<decltype(&::name)>(dlsym(RTLD_NEXT, #name))
 
+// The stat family: glibc < 2.33 (Debian 11's 2.31, where a distribution's launcher is built to
+// run) exports no stat, lstat, fstat or fstatat (its headers route them to __xstat & co.), so
+// dlsym finds none of them there: the real call then goes through the old entry points.
+#define FREEZE_REAL_STAT(name) static const auto real_##name = &::freeze::launcher::vfs::portable_##name
+
+namespace freeze::launcher::vfs {
+inline constexpr int kStatVersion = 1;  // _STAT_VER_LINUX on x86-64
+inline int portable_stat(const char* path, struct stat* out) {
+  static const auto direct = reinterpret_cast<int (*)(const char*, struct stat*)>(dlsym(RTLD_NEXT, "stat"));
+  static const auto old = reinterpret_cast<int (*)(int, const char*, struct stat*)>(dlsym(RTLD_NEXT, "__xstat"));
+  return direct ? direct(path, out) : old(kStatVersion, path, out);
+}
+inline int portable_lstat(const char* path, struct stat* out) {
+  static const auto direct = reinterpret_cast<int (*)(const char*, struct stat*)>(dlsym(RTLD_NEXT, "lstat"));
+  static const auto old = reinterpret_cast<int (*)(int, const char*, struct stat*)>(dlsym(RTLD_NEXT, "__lxstat"));
+  return direct ? direct(path, out) : old(kStatVersion, path, out);
+}
+inline int portable_fstat(int fd, struct stat* out) {
+  static const auto direct = reinterpret_cast<int (*)(int, struct stat*)>(dlsym(RTLD_NEXT, "fstat"));
+  static const auto old = reinterpret_cast<int (*)(int, int, struct stat*)>(dlsym(RTLD_NEXT, "__fxstat"));
+  return direct ? direct(fd, out) : old(kStatVersion, fd, out);
+}
+inline int portable_fstatat(int dirfd, const char* path, struct stat* out, int flags) {
+  static const auto direct = reinterpret_cast<int (*)(int, const char*, struct stat*, int)>(dlsym(RTLD_NEXT, "fstatat"));
+  static const auto old =
+      reinterpret_cast<int (*)(int, int, const char*, struct stat*, int)>(dlsym(RTLD_NEXT, "__fxstatat"));
+  return direct ? direct(dirfd, path, out, flags) : old(kStatVersion, dirfd, path, out, flags);
+}
+}  // namespace freeze::launcher::vfs
+
 namespace freeze::launcher::vfs {
 
 using importer::VirtualTree;

@@ -97,7 +97,7 @@ mode_t mode_argument(int flags, va_list args) {
 // both follow the same way).
 int do_fstatat(int dirfd, const char* given, struct stat* out, int flags) {
   return without_exceptions<int>(-1, [&]() -> int {
-    FREEZE_REAL(fstatat);
+    FREEZE_REAL_STAT(fstatat);
     const PathArg arg(dirfd, given);
     const char* path = arg.get();
     const int result = real_fstatat(dirfd, path, out, flags);
@@ -118,7 +118,7 @@ int do_fstatat(int dirfd, const char* given, struct stat* out, int flags) {
 
 int do_fstat(int fd, struct stat* out) {
   return without_exceptions<int>(-1, [&]() -> int {
-    FREEZE_REAL(fstat);
+    FREEZE_REAL_STAT(fstat);
     const int result = real_fstat(fd, out);
     if (result == 0 && g_virtual_fds_made.load(std::memory_order_relaxed)) {
       if (const std::uint32_t node = node_of_stat(*out); node != VirtualTree::kNone) fill_stat(node, out);
