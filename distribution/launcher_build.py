@@ -40,7 +40,10 @@ def ensure_launcher(progress, distribution, version, lto=True):
         return launcher
     progress.phase("building freeze's launcher in the bullseye root")
     work = os.path.join(build_root.cache_dir(), "work", "launcher-" + os.path.basename(distribution))
-    os.makedirs(work, exist_ok=True)
+    # A fresh build directory: one reused across source changes linked stale objects (GCC 10's
+    # LTO in the root left read_settings undefined after format/ changed).
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
     binds = [(REPOSITORY, "/freeze/src"), (work, "/freeze/build"), (distribution, "/freeze/cpython")]
     script = ("cmake -S /freeze/src -B /freeze/build -G Ninja -DCMAKE_BUILD_TYPE=Release "
               "-DFREEZE_LAUNCHER_ONLY=ON -DFREEZE_DISTRIBUTION=/freeze/cpython "
