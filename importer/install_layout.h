@@ -4,22 +4,30 @@
 // files routed to the filesystem there) and the launcher (sys.path, sys._stdlib_dir) and
 // importer (the path-entry finder for these directories).
 //
-//   lib/python3.11/                         the standard library (sysconfig "stdlib", sys._stdlib_dir)
-//   lib/python3.11/lib-dynload/             its extension modules (sysconfig "platstdlib" + lib-dynload)
-//   local/lib/python3.11/dist-packages/     third-party packages: site_packages and wheels
+//   lib/python3.X/                          the standard library (sysconfig "stdlib", sys._stdlib_dir)
+//   lib/python3.X/lib-dynload/              its extension modules (sysconfig "platstdlib" + lib-dynload)
+//   local/lib/python3.X/dist-packages/      third-party packages: site_packages and wheels
 //                                           (Debian's sysconfig "purelib"/"platlib" for this prefix)
 //   lib/app/                                the app's own code, [packages] paths
 //   lib/system-libs/                        bundled system libraries
 #pragma once
 
+#include <patchlevel.h>  // the version of the CPython built against: the packager and the
+                         // launcher embed the same one
+
 #include <array>
 #include <string_view>
 
+#define FREEZE_LAYOUT_STRING(x) #x
+#define FREEZE_LAYOUT_NUMBER(x) FREEZE_LAYOUT_STRING(x)
+// "python3.11" for CPython 3.11.
+#define FREEZE_LAYOUT_PYTHON "python" FREEZE_LAYOUT_NUMBER(PY_MAJOR_VERSION) "." FREEZE_LAYOUT_NUMBER(PY_MINOR_VERSION)
+
 namespace freeze::layout {
 
-inline constexpr std::string_view kStdlibDir = "lib/python3.11";
-inline constexpr std::string_view kDynloadDir = "lib/python3.11/lib-dynload";
-inline constexpr std::string_view kThirdPartyDir = "local/lib/python3.11/dist-packages";
+inline constexpr std::string_view kStdlibDir = "lib/" FREEZE_LAYOUT_PYTHON;
+inline constexpr std::string_view kDynloadDir = "lib/" FREEZE_LAYOUT_PYTHON "/lib-dynload";
+inline constexpr std::string_view kThirdPartyDir = "local/lib/" FREEZE_LAYOUT_PYTHON "/dist-packages";
 inline constexpr std::string_view kAppDir = "lib/app";
 inline constexpr std::string_view kSystemLibrariesDir = "lib/system-libs";
 

@@ -6,8 +6,6 @@
 #include "importer/install_layout.h"
 #include "importer/python_ref.h"
 
-static_assert(PY_MAJOR_VERSION == 3 && PY_MINOR_VERSION == 11, "install_layout.h names python3.11's directories");
-
 namespace freeze::importer {
 namespace {
 

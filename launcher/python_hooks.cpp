@@ -9,6 +9,7 @@
 #include "importer/importer_module.h"
 #include "importer/python_ref.h"
 #include "importer/runtime_module.h"
+#include "launcher/keyboard_interrupt_flag.h"
 
 namespace freeze::launcher {
 namespace {
@@ -27,6 +28,7 @@ PyObject* g_original_thread_excepthook = nullptr;
 PyObject* g_original_unraisablehook = nullptr;
 PyObject* g_original_excepthook = nullptr;
 
+#if PY_VERSION_HEX < 0x030C0000
 // CPython's "Did you mean" for NameError and AttributeError (Python/suggestions.c).
 extern "C" PyObject* _Py_Offer_Suggestions(PyObject* exception);
 
@@ -38,6 +40,11 @@ PyObject* suggestion(PyObject*, PyObject* exception) {
   }
   return hint;
 }
+#else
+// From 3.12 the traceback module computes "Did you mean" itself (and CPython no longer has
+// _Py_Offer_Suggestions): nothing to add.
+PyObject* suggestion(PyObject*, PyObject*) { Py_RETURN_NONE; }
+#endif
 
 PyMethodDef suggestion_def = {"suggestion", suggestion, METH_O, "The name CPython suggests for an exception, or None."};
 
@@ -72,24 +79,23 @@ PyObject* call_hook(const char* name, PyObject* const* args, Py_ssize_t nargs) {
   return function ? PyObject_Vectorcall(function.get(), args, static_cast<std::size_t>(nargs), nullptr) : nullptr;
 }
 
-// pythonrun.c's flag that makes Py_RunMain end the process by SIGINT after an uncaught
-// KeyboardInterrupt. Any eval(str) resets it (collections.namedtuple runs one when traceback
-// is first imported), so the excepthook keeps it.
-extern "C" int _Py_UnhandledKeyboardInterrupt;
 
 PyObject* excepthook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 3) {
     PyErr_SetString(PyExc_TypeError, "excepthook expects 3 arguments");
     return nullptr;
   }
-  const int interrupted = _Py_UnhandledKeyboardInterrupt;
+  // pythonrun.c's flag that makes Py_RunMain end the process by SIGINT after an uncaught
+  // KeyboardInterrupt. Any eval(str) resets it (collections.namedtuple runs one when traceback
+  // is first imported), so the excepthook keeps it.
+  const int interrupted = freeze_unhandled_keyboard_interrupt();
   PyObject* result = call_hook("excepthook", args, nargs);
   if (result == nullptr) {  // the plain C printer, as python's
     PyErr_Clear();  // deliberate: the exception to print matters, not why the hooks failed
     PyErr_Display(args[0], args[1], args[2]);
     result = Py_NewRef(Py_None);
   }
-  _Py_UnhandledKeyboardInterrupt = interrupted;
+  freeze_set_unhandled_keyboard_interrupt(interrupted);
   return result;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <patchlevel.h>  // PY_MAJOR_VERSION, PY_MINOR_VERSION of the embedded CPython
 #include <map>
 
 #include "format/module_names.h"
@@ -19,8 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// EXTENSION_SUFFIXES of CPython 3.11 on x86-64 Linux, most specific first.
-const char* const kExtensionSuffixes[] = {".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".so"};
+// importlib.machinery.EXTENSION_SUFFIXES of the embedded CPython on x86-64 Linux, most specific
+// first (".cpython-311-x86_64-linux-gnu.so" for 3.11).
+#define FREEZE_SUFFIX_STRING(x) #x
+#define FREEZE_SUFFIX_NUMBER(x) FREEZE_SUFFIX_STRING(x)
+const char* const kExtensionSuffixes[] = {
+    ".cpython-" FREEZE_SUFFIX_NUMBER(PY_MAJOR_VERSION) FREEZE_SUFFIX_NUMBER(PY_MINOR_VERSION) "-x86_64-linux-gnu.so",
+    ".abi3.so", ".so"};
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
