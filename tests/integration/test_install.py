@@ -13,7 +13,7 @@ import tempfile
 import unittest
 
 from freezetest import (FREEZE, PYTHON, SOURCE_DIR, TempDirTestCase, can_hide_pythons, clean_env, run,
-                        run_hidden)
+                        run_hidden, untraced_leak_checks)
 
 BUILD_DIR = pathlib.Path(FREEZE).resolve().parent
 CMAKE = os.environ.get("FREEZE_CMAKE", "cmake")
@@ -72,9 +72,11 @@ class InstalledFreezeTest(TempDirTestCase):
         hello = shutil.copytree(freeze.parent.parent / "share" / "doc" / "freeze" / "examples" / "hello", work / "hello")
         argv = [freeze, "build", "-q"]
         trace = work / "build.strace"
+        env = clean_env()
         if shutil.which("strace"):
             argv = ["strace", "-f", "-qq", "-o", trace, "-e", "trace=%file,execve", *argv]
-        build = run_without_trees(argv, cwd=hello)
+            env = untraced_leak_checks(env)  # strace runs inside unshare: run() cannot see it
+        build = run_without_trees(argv, cwd=hello, env=env)
         self.assertEqual(build.returncode, 0, build.stderr)
         self.assertEqual(build.stderr, "")
         if trace.exists():
