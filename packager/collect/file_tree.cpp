@@ -21,12 +21,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // importlib.machinery.EXTENSION_SUFFIXES of the embedded CPython on x86-64 Linux, most specific
-// first (".cpython-311-x86_64-linux-gnu.so" for 3.11).
-#define FREEZE_SUFFIX_STRING(x) #x
-#define FREEZE_SUFFIX_NUMBER(x) FREEZE_SUFFIX_STRING(x)
-const char* const kExtensionSuffixes[] = {
-    ".cpython-" FREEZE_SUFFIX_NUMBER(PY_MAJOR_VERSION) FREEZE_SUFFIX_NUMBER(PY_MINOR_VERSION) "-x86_64-linux-gnu.so",
-    ".abi3.so", ".so"};
+// first (".cpython-311-x86_64-linux-gnu.so" for 3.11: the interpreter's cache tag, whose one
+// definition is format/pyc_file).
+const std::vector<std::string>& extension_suffixes() {
+  static const std::vector<std::string> suffixes = {
+      "." + blob::pyc::cache_tag(PY_MAJOR_VERSION, PY_MINOR_VERSION) + "-x86_64-linux-gnu.so", ".abi3.so", ".so"};
+  return suffixes;
+}
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
@@ -263,14 +264,14 @@ std::string TreeFile::read() const {
 }
 
 std::string extension_module_stem(std::string_view filename) {
-  for (const char* suffix : kExtensionSuffixes) {
+  for (const std::string& suffix : extension_suffixes()) {
     if (filename.ends_with(suffix)) {
-      const std::string_view stem = filename.substr(0, filename.size() - std::strlen(suffix));
+      const std::string_view stem = filename.substr(0, filename.size() - suffix.size());
       // With an interpreter tag, any name import can reach: mypyc's shared helper module is
       // "<hash>__mypyc.cpython-311-...so", which its compiled modules import by name. A bare
       // ".so" is taken for an extension module only with an identifier name (libfoo-2.so is
       // a library).
-      const bool tagged = std::strcmp(suffix, ".so") != 0;
+      const bool tagged = suffix != ".so";
       return (tagged ? is_module_stem(stem) : is_identifier(stem)) ? std::string(stem) : std::string();
     }
   }
