@@ -54,7 +54,9 @@ def download_debian_source(progress, version):
 
 
 def upstream_tarball(downloads, version):
-    found = sorted(glob.glob(os.path.join(downloads, f"python{version}_*.orig.tar.*")))
+    # Not the detached signature (.orig.tar.xz.asc) that some versions' packages carry beside it.
+    found = sorted(path for path in glob.glob(os.path.join(downloads, f"python{version}_*.orig.tar.*"))
+                   if not path.endswith((".asc", ".sig")))
     if not found:
         raise SystemExit(f"freeze-distribution: error: no upstream tarball in {downloads}")
     return found[-1]
