@@ -34,6 +34,9 @@ STATIC_LIBRARIES = ["ssl", "crypto", "sqlite3", "ffi", "mpdec", "lzma", "bz2", "
 # which 3.12+ lists in Setup.stdlib (no static libgdbm_compat, see above).
 CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev", "_dbm"]
 
+# Functions configure checks for that glibc 2.31 lacks but libbsd (linked for libedit) has.
+LIBBSD_ONLY_FUNCTIONS = ["closefrom", "strlcpy"]
+
 
 def setup_local(version):
     if version == "3.11":
@@ -49,6 +52,11 @@ def configure_environment(static_dir):
            "LIBS": "-lm -lbsd -lmd"}
     for name in CONFIGURE_DISABLED:
         env[f"py_cv_module_{name}"] = "n/a"
+    # -lbsd in LIBS makes configure's link checks find libbsd's closefrom and strlcpy, which
+    # glibc 2.31's headers do not declare (3.13's fileutils.c then fails on closefrom): they are
+    # taken as absent, as they are from glibc 2.31.
+    for function in LIBBSD_ONLY_FUNCTIONS:
+        env[f"ac_cv_func_{function}"] = "no"
     return env
 
 

@@ -16,6 +16,7 @@
                          // launcher embed the same one
 
 #include <array>
+#include <string>
 #include <string_view>
 
 #define FREEZE_LAYOUT_STRING(x) #x
@@ -34,5 +35,16 @@ inline constexpr std::string_view kSystemLibrariesDir = "lib/system-libs";
 // sys.path, in python's order: the app's directory first (as a script's directory is), then
 // the stdlib, its extension modules, the third-party packages.
 inline constexpr std::array<std::string_view, 4> kSearchPath = {kAppDir, kStdlibDir, kDynloadDir, kThirdPartyDir};
+
+// The version-dependent directories for a CPython named at run time ("python3.13"): the
+// packager freezes apps for distributions of other versions than the one it is built against.
+// For the version built against, they equal the constants above (a unit test checks).
+struct VersionDirs {
+  std::string stdlib, dynload, third_party;
+};
+inline VersionDirs version_dirs(std::string_view python) {
+  const std::string name(python);
+  return {"lib/" + name, "lib/" + name + "/lib-dynload", "local/lib/" + name + "/dist-packages"};
+}
 
 }  // namespace freeze::layout

@@ -63,7 +63,6 @@ BuildPython::BuildPython() {
   Ref magic(util ? PyObject_GetAttrString(util.get(), "MAGIC_NUMBER") : nullptr);
   if (!magic || !PyBytes_Check(magic.get())) throw UserError("cannot read the bytecode magic number: " + fetch_error_text());
   magic_.assign(PyBytes_AS_STRING(magic.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(magic.get())));
-  cache_tag_ = blob::pyc::cache_tag(PY_MAJOR_VERSION, PY_MINOR_VERSION);
 }
 
 std::string BuildPython::source_hash(const std::string& source) {
@@ -73,8 +72,6 @@ std::string BuildPython::source_hash(const std::string& source) {
   if (!hash || !PyBytes_Check(hash.get())) throw UserError("cannot hash a module's source: " + fetch_error_text());
   return std::string(PyBytes_AS_STRING(hash.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(hash.get())));
 }
-
-std::string BuildPython::version() const { return blob::python_version_of(PY_MAJOR_VERSION, PY_MINOR_VERSION); }
 
 CompiledModule BuildPython::compile(const std::string& source, const std::string& filename, int optimize) {
   Ref source_bytes(PyBytes_FromStringAndSize(source.data(), static_cast<Py_ssize_t>(source.size())));

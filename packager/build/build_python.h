@@ -6,42 +6,38 @@
 #include <string>
 #include <vector>
 
+#include "packager/build/target_python.h"
+
 namespace freeze::packager {
 
-struct CompiledModule {
-  std::string bytecode;     // marshal.dumps(code)
-  std::string source_utf8;  // the source decoded per PEP 263, re-encoded as UTF-8
-};
-
-class BuildPython {
+class BuildPython final : public TargetPython {
  public:
   static BuildPython& instance();  // starts the interpreter on first call; throws UserError
 
   // Compiles `source` (raw file bytes). `filename` is recorded in the code object (the
   // launcher repoints it at run time). Throws UserError carrying Python's message.
-  CompiledModule compile(const std::string& source, const std::string& filename, int optimize);
+  CompiledModule compile(const std::string& source, const std::string& filename, int optimize) override;
 
   // importlib.util.source_hash(source): the 8 bytes a hash-based .pyc (PEP 552) records of
   // its source, which the importer and python's SourceFileLoader check.
-  std::string source_hash(const std::string& source);
+  std::string source_hash(const std::string& source) override;
 
   // The absolute names a module's source imports (with parents, and X.a for `from X import a`);
   // with `top_level_only`, not those inside functions.
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          bool top_level_only, bool stdlib);
+                                          bool top_level_only, bool stdlib) override;
   // True if libpython carries a frozen copy of the module, which the launcher runs instead.
-  bool is_frozen(const std::string& module);
+  bool is_frozen(const std::string& module) override;
 
-  std::filesystem::path stdlib_dir() const { return stdlib_dir_; }
-  std::string version() const;  // "3.11"
-  std::string magic_number() const { return magic_; }  // importlib.util.MAGIC_NUMBER (.pyc header)
-  std::string cache_tag() const { return cache_tag_; }   // sys.implementation.cache_tag ("cpython-311")
+  std::filesystem::path stdlib_dir() const override { return stdlib_dir_; }
+  const PythonVersion& version() const override { return version_; }
+  std::string magic_number() const override { return magic_; }
 
  private:
   BuildPython();
   std::filesystem::path stdlib_dir_;
   std::string magic_;
-  std::string cache_tag_;
+  PythonVersion version_ = PythonVersion::embedded();
 };
 
 }  // namespace freeze::packager

@@ -13,7 +13,7 @@ namespace freeze::packager {
 namespace {
 
 // Compiles a module, or takes the result of an identical earlier compilation from the cache.
-CompiledModule compile_cached(BuildPython& python, const Resource& module, int optimize) {
+CompiledModule compile_cached(TargetPython& python, const Resource& module, int optimize) {
   BuildCache& cache = BuildCache::instance();
   const std::string key =
       cache.key({"compile", python.magic_number(), std::to_string(optimize), module.relative_path, module.data});
@@ -34,7 +34,7 @@ CompiledModule compile_cached(BuildPython& python, const Resource& module, int o
 
 }  // namespace
 
-void compile_module(BuildPython& python, Resource& module, int optimize) {
+void compile_module(TargetPython& python, Resource& module, int optimize) {
   if (module.compiled) return;
   CompiledModule compiled = compile_cached(python, module, optimize);
   module.bytecode = std::move(compiled.bytecode);
@@ -42,8 +42,7 @@ void compile_module(BuildPython& python, Resource& module, int optimize) {
   module.compiled = true;
 }
 
-void compile_modules(std::vector<Resource>& resources, int optimize) {
-  BuildPython& python = BuildPython::instance();
+void compile_modules(std::vector<Resource>& resources, int optimize, TargetPython& python) {
   std::vector<std::string> errors;
   Progress progress("compiling", resources.size());
   for (auto& resource : resources) {

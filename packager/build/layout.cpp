@@ -8,7 +8,7 @@
 namespace freeze::packager {
 namespace {
 
-blob::LaunchSettings launch_settings(const AppConfig& config, BuildPython& python) {
+blob::LaunchSettings launch_settings(const AppConfig& config, TargetPython& python) {
   blob::LaunchSettings settings;
   settings.app_name = config.name;
   settings.entry_code = config.code;
@@ -21,14 +21,14 @@ blob::LaunchSettings launch_settings(const AppConfig& config, BuildPython& pytho
   settings.interpreter = config.interpreter;
   settings.unbuffered = config.unbuffered;
   settings.site = config.site;
-  settings.python_version = python.version();
+  settings.python_version = python.version().short_version();
   return settings;
 }
 
 // A module: its bytecode and UTF-8 source in memory, or its source and .pyc on disk (both
 // with a fallback copy). One that did not compile (a stdlib module: compile_modules() let it
 // through) is its source alone in memory, or a plain file on disk.
-void lay_out_module(Resource& resource, BlobItem& item, Layout& out, int optimize, BuildPython& python) {
+void lay_out_module(Resource& resource, BlobItem& item, Layout& out, int optimize, TargetPython& python) {
   const Placement& placement = resource.placement;
   if (resource.namespace_package()) return;  // in the index only
   if (!resource.compiled) {
@@ -65,7 +65,7 @@ void lay_out_file(Resource& resource, BlobItem& item, Layout& out) {
 
 }  // namespace
 
-Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, BuildPython& python) {
+Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, TargetPython& python) {
   Layout out;
   out.items.reserve(resources.size() + 1);
   for (auto& resource : resources) {

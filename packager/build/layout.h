@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "packager/build/blob_writer.h"
-#include "packager/build/build_python.h"
+#include "packager/build/target_python.h"
 #include "packager/build/output_tree.h"
 #include "packager/build/resource.h"
 #include "packager/config/app_config.h"
@@ -24,6 +24,6 @@ struct Layout {
 // Moves the resources' bytes into the layout (their kinds, names and placements stay).
 // `python` gives the .pyc header (magic number, cache tag, source hash) and the version the
 // settings record.
-Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, BuildPython& python);
+Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, TargetPython& python);
 
 }  // namespace freeze::packager

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "packager/build/build_python.h"
 #include "packager/support/read_file.h"
 #include "packager/support/user_error.h"
 
@@ -12,13 +11,9 @@ namespace freeze::packager {
 
 namespace {
 
-std::string to_hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
+std::string from_hex(const std::string& hex) {
   std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   return out;
 }
 
@@ -42,20 +37,18 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   try {
     out.version = manifest.at("version").get<std::string>();
     for (const auto& name : manifest.at("builtin_module_names")) out.builtin_modules.insert(name.get<std::string>());
-    const auto magic = manifest.at("magic_number").get<std::string>();
-    const std::string minor = out.version.substr(0, out.version.rfind('.'));
-    BuildPython& python = BuildPython::instance();
-    if (minor != python.version() || magic != to_hex(python.magic_number())) {
-      throw UserError(origin + ": " + dir.string() + " holds CPython " + out.version + ", which is not supported yet (only " +
-                      python.version() + ": freeze compiles bytecode with its embedded CPython " + python.version() + ")");
-    }
+    out.magic_number = from_hex(manifest.at("magic_number").get<std::string>());
     out.stdlib_dir = dir / manifest.at("stdlib").get<std::string>();
+    out.interpreter = dir / manifest.at("python").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
     throw UserError(manifest_path.string() + ": missing or malformed entry (" + e.what() + ")");
   }
   out.launcher = dir / "bin" / "freeze-launcher";
   if (!fs::is_regular_file(out.launcher, error)) {
     throw UserError(origin + ": " + dir.string() + " has no bin/freeze-launcher; build it with distribution/freeze_distribution.py");
+  }
+  if (!fs::is_regular_file(out.interpreter, error)) {
+    throw UserError(origin + ": " + dir.string() + " has no interpreter at " + out.interpreter.string());
   }
   if (!fs::is_directory(out.stdlib_dir, error)) {
     throw UserError(origin + ": " + dir.string() + " has no stdlib at " + out.stdlib_dir.string());

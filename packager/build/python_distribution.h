@@ -1,8 +1,8 @@
 // A CPython distribution built by distribution/freeze_distribution.py (static, LTO, every
 // stdlib extension module builtin, built against glibc 2.31), chosen with
 // [python] distribution = "DIR" or `freeze build --distribution DIR`. Its launcher, its stdlib
-// and its builtin module list replace Debian's; bytecode is still compiled by the packager's
-// embedded CPython, so only a distribution of the same version (3.11) is accepted.
+// and its builtin module list replace Debian's, and its own interpreter compiles the app's
+// bytecode (PythonProcess): any version the launcher can be built against.
 #pragma once
 
 #include <filesystem>
@@ -17,11 +17,14 @@ struct PythonDistribution {
   std::set<std::string> builtin_modules;   // sys.builtin_module_names of its interpreter
   std::filesystem::path launcher;          // DIR/bin/freeze-launcher
   std::filesystem::path stdlib_dir;        // DIR/lib/python3.X
+  std::filesystem::path interpreter;       // DIR/bin/python3.X
+  std::string magic_number;                // importlib.util.MAGIC_NUMBER, as bytes
+
+  std::string short_version() const { return version.substr(0, version.find('.', version.find('.') + 1)); }  // "3.13"
 };
 
 // Reads DIR/manifest.json; throws UserError naming `origin` (the config key or option that
-// chose DIR) for a directory that is not a distribution, has no launcher, or holds another
-// CPython version than the packager's.
+// chose DIR) for a directory that is not a distribution or lacks its launcher, interpreter or stdlib.
 PythonDistribution load_distribution(const std::filesystem::path& dir, const std::string& origin);
 
 }  // namespace freeze::packager

@@ -68,10 +68,14 @@ PythonProcess::PythonProcess(const std::filesystem::path& interpreter) : interpr
   child_.pid = pid;
   Reply described = call(R"({"op": "describe"})", {});
   try {
-    version_ = described.header.at("version").get<std::string>();
+    const auto version = PythonVersion::parse(described.header.at("version").get<std::string>());
     magic_ = hex_to_bytes(described.header.at("magic").get<std::string>());
-    cache_tag_ = described.header.at("cache_tag").get<std::string>();
     stdlib_dir_ = described.header.at("stdlib").get<std::string>();
+    if (!version || described.header.at("cache_tag").get<std::string>() != version->cache_tag()) {
+      fail("it is not a CPython of the layout freeze knows (version " + described.header.at("version").dump() +
+           ", cache tag " + described.header.at("cache_tag").dump() + ")");
+    }
+    version_ = *version;
   } catch (const json::exception&) {
     fail("it does not describe itself as a CPython");
   }

@@ -1,18 +1,18 @@
 // The target interpreter as a child process: `python3.X` of the distribution an app is frozen
 // for, running packager/build/python_server.py, so that bytecode, source hashes and import scans
 // come from the version the executable embeds, whatever CPython the packager itself links.
-// It offers what BuildPython (the embedded 3.11) offers; one process serves a whole build.
+// One process serves a whole build.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "packager/build/build_python.h"
+#include "packager/build/target_python.h"
 
 namespace freeze::packager {
 
-class PythonProcess {
+class PythonProcess final : public TargetPython {
  public:
   // Starts `interpreter` and asks it what it is; throws UserError naming the interpreter if it
   // cannot be started or does not answer.
@@ -20,16 +20,15 @@ class PythonProcess {
   PythonProcess(const PythonProcess&) = delete;
   PythonProcess& operator=(const PythonProcess&) = delete;
 
-  CompiledModule compile(const std::string& source, const std::string& filename, int optimize);
-  std::string source_hash(const std::string& source);
+  CompiledModule compile(const std::string& source, const std::string& filename, int optimize) override;
+  std::string source_hash(const std::string& source) override;
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          bool top_level_only, bool stdlib);
-  bool is_frozen(const std::string& module);
+                                          bool top_level_only, bool stdlib) override;
+  bool is_frozen(const std::string& module) override;
 
-  const std::filesystem::path& stdlib_dir() const { return stdlib_dir_; }
-  const std::string& version() const { return version_; }            // "3.15"
-  const std::string& magic_number() const { return magic_; }         // importlib.util.MAGIC_NUMBER
-  const std::string& cache_tag() const { return cache_tag_; }        // "cpython-315"
+  std::filesystem::path stdlib_dir() const override { return stdlib_dir_; }
+  const PythonVersion& version() const override { return version_; }
+  std::string magic_number() const override { return magic_; }
 
  private:
   struct Reply;
@@ -51,7 +50,8 @@ class PythonProcess {
   Child child_;
   std::string buffered_;  // bytes read past the last reply's end
   std::filesystem::path stdlib_dir_;
-  std::string version_, magic_, cache_tag_;
+  PythonVersion version_;
+  std::string magic_;
 };
 
 }  // namespace freeze::packager

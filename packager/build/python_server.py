@@ -13,7 +13,7 @@ import sys
 
 
 def _describe(op):
-    return {"version": "%d.%d" % sys.version_info[:2], "magic": importlib.util.MAGIC_NUMBER.hex(),
+    return {"version": sys.version.split()[0], "magic": importlib.util.MAGIC_NUMBER.hex(),
             "cache_tag": sys.implementation.cache_tag, "stdlib": __import__("sysconfig").get_path("stdlib")}, []
 
 

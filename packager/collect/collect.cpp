@@ -41,8 +41,21 @@ bool required_stdlib(const std::string& name) {
   return std::any_of(kRequiredStdlib.begin(), kRequiredStdlib.end(), [&](const auto& r) { return name_matches(name, r); });
 }
 
-std::vector<Resource> collect_stdlib(const AppConfig& config, const fs::path& stdlib_dir) {
-  ClassifyOptions options;
+// Where the collected trees go in the installation, and which extension modules they hold: what
+// depends on the CPython version the app is frozen for.
+struct Target {
+  const PythonVersion& python;
+  layout::VersionDirs dirs = layout::version_dirs(python.lib_name());
+
+  ClassifyOptions classify() const {
+    ClassifyOptions options;
+    options.python = python;
+    return options;
+  }
+};
+
+std::vector<Resource> collect_stdlib(const AppConfig& config, const fs::path& stdlib_dir, const Target& target) {
+  ClassifyOptions options = target.classify();
   options.stdlib = true;
   options.namespace_packages = false;
   options.exclude = kNeverStdlib;
@@ -53,10 +66,10 @@ std::vector<Resource> collect_stdlib(const AppConfig& config, const fs::path& st
       options.exclude.push_back(name);
     }
   }
-  std::vector<Resource> resources = placed_in(classify_tree(tree_from_directory(stdlib_dir), options), layout::kStdlibDir);
+  std::vector<Resource> resources = placed_in(classify_tree(tree_from_directory(stdlib_dir), options), target.dirs.stdlib);
   const fs::path dynload = stdlib_dir / "lib-dynload";
   if (std::error_code error; fs::is_directory(dynload, error)) {
-    for (auto& extension : placed_in(classify_tree(tree_from_directory(dynload), options), layout::kDynloadDir)) {
+    for (auto& extension : placed_in(classify_tree(tree_from_directory(dynload), options), target.dirs.dynload)) {
       resources.push_back(std::move(extension));
     }
   }
@@ -66,23 +79,24 @@ std::vector<Resource> collect_stdlib(const AppConfig& config, const fs::path& st
   return resources;
 }
 
-bool provides_top_level(const FileTree& tree, const std::string& name) {
+bool provides_top_level(const FileTree& tree, const std::string& name, const PythonVersion& python) {
   for (auto it = tree.lower_bound(name); it != tree.end() && it->first.starts_with(name); ++it) {
     const std::string_view rest = std::string_view(it->first).substr(name.size());
-    if (rest.starts_with("/") || rest == ".py" || (rest.starts_with(".") && !extension_module_stem(it->first).empty())) {
+    if (rest.starts_with("/") || rest == ".py" || (rest.starts_with(".") && !extension_module_stem(it->first, python).empty())) {
       return true;
     }
   }
   return false;
 }
 
-void add_distributions(Collection& out, const FileTree& tree, const std::set<std::string>& top_level, bool all) {
+void add_distributions(Collection& out, const FileTree& tree, const std::set<std::string>& top_level, bool all,
+                       const Target& target) {
   std::set<std::string> library_dirs;
-  for (auto& distribution : find_distributions(tree)) {
+  for (auto& distribution : find_distributions(tree, target.python)) {
     const bool wanted = all || std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
                                            [&](const auto& name) { return top_level.contains(name); });
     if (!wanted) continue;
-    for (auto& resource : placed_in(metadata_resources(tree, distribution), layout::kThirdPartyDir)) {
+    for (auto& resource : placed_in(metadata_resources(tree, distribution), target.dirs.third_party)) {
       out.resources.push_back(std::move(resource));
     }
     library_dirs.insert(distribution.library_dirs.begin(), distribution.library_dirs.end());
@@ -93,7 +107,7 @@ void add_distributions(Collection& out, const FileTree& tree, const std::set<std
       library_dirs.insert(name + ".libs");
     }
   }
-  for (auto& library : placed_in(shared_library_resources(tree, library_dirs), layout::kThirdPartyDir)) {
+  for (auto& library : placed_in(shared_library_resources(tree, library_dirs), target.dirs.third_party)) {
     out.resources.push_back(std::move(library));
   }
 }
@@ -101,9 +115,9 @@ void add_distributions(Collection& out, const FileTree& tree, const std::set<std
 // The mypyc helper modules ("<hash>__mypyc", a top-level extension module that mypyc's compiled
 // modules import) of the distributions providing `include`: part of those packages although
 // nobody names them.
-std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::string>& include) {
+std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::string>& include, const PythonVersion& python) {
   std::set<std::string> helpers;
-  for (const auto& distribution : find_distributions(tree)) {
+  for (const auto& distribution : find_distributions(tree, python)) {
     const bool wanted = std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
                                     [&](const auto& name) { return include.contains(name); });
     for (const auto& name : distribution.top_level) {
@@ -115,17 +129,17 @@ std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::st
   return helpers;
 }
 
-void collect_site_packages(Collection& out, const AppConfig::SitePackages& site) {
+void collect_site_packages(Collection& out, const AppConfig::SitePackages& site, const Target& target) {
   std::set<std::string> include(site.include.begin(), site.include.end());
-  FileTree tree = tree_from_directory(site.dir, include);
-  if (const auto helpers = mypyc_helpers(tree, include); !helpers.empty()) {
+  FileTree tree = tree_from_directory(site.dir, include, {}, target.python);
+  if (const auto helpers = mypyc_helpers(tree, include, target.python); !helpers.empty()) {
     for (const auto& name : helpers) detail("packages.site_packages: " + name + " (mypyc's helper module) comes with its distribution");
     include.insert(helpers.begin(), helpers.end());
-    tree = tree_from_directory(site.dir, include);
+    tree = tree_from_directory(site.dir, include, {}, target.python);
   }
   std::vector<std::string> missing;
   for (const auto& name : site.include) {
-    if (!provides_top_level(tree, name)) missing.push_back(name);
+    if (!provides_top_level(tree, name, target.python)) missing.push_back(name);
   }
   if (!missing.empty()) {
     std::string list;
@@ -133,15 +147,15 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site)
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
                     " (no package directory, module or extension module of that name)");
   }
-  for (auto& resource : placed_in(classify_tree(tree, ClassifyOptions{}), layout::kThirdPartyDir)) {
+  for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }
-  add_distributions(out, tree, include, false);
+  add_distributions(out, tree, include, false, target);
 }
 
-void collect_wheel(Collection& out, const fs::path& path) {
+void collect_wheel(Collection& out, const fs::path& path, const Target& target) {
   const Wheel wheel = read_wheel(path);
-  if (const std::string problem = wheel_incompatibility(wheel, current_interpreter_tags()); !problem.empty()) {
+  if (const std::string problem = wheel_incompatibility(wheel, interpreter_tags(target.python)); !problem.empty()) {
     throw UserError(problem);
   }
   FileTree tree;
@@ -160,10 +174,10 @@ void collect_wheel(Collection& out, const fs::path& path) {
     }
     tree[relative] = TreeFile{{}, file.data, path.string() + ":" + file.path, copy_mode(file.mode)};
   }
-  for (auto& resource : placed_in(classify_tree(tree, ClassifyOptions{}), layout::kThirdPartyDir)) {
+  for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }
-  add_distributions(out, tree, {}, true);
+  add_distributions(out, tree, {}, true, target);
 }
 
 std::string resource_key(const Resource& r) { return std::string(blob::kind_name(r.kind)) + " '" + r.name + "'"; }
@@ -232,31 +246,34 @@ void warn_missing_requirements(const std::vector<Distribution>& distributions) {
 
 }  // namespace
 
-Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir, const fs::path& output_dir) {
+Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir, const fs::path& output_dir,
+                             const PythonVersion& python) {
+  const Target target{python};
   Collection out;
-  out.resources = collect_stdlib(config, stdlib_dir);
+  out.resources = collect_stdlib(config, stdlib_dir, target);
   const std::size_t stdlib_count = out.resources.size();
   for (const auto& root : config.package_paths) {
     for (auto& resource :
-         placed_in(classify_tree(tree_from_directory(root, std::nullopt, {output_dir}), ClassifyOptions{}), layout::kAppDir)) {
+         placed_in(classify_tree(tree_from_directory(root, std::nullopt, {output_dir}, python), target.classify()), layout::kAppDir)) {
       out.resources.push_back(std::move(resource));
     }
   }
-  for (const auto& site : config.site_packages) collect_site_packages(out, site);
-  for (const auto& wheel : config.wheels) collect_wheel(out, wheel);
+  for (const auto& site : config.site_packages) collect_site_packages(out, site, target);
+  for (const auto& wheel : config.wheels) collect_wheel(out, wheel, target);
   out.resources = settle_duplicates(std::move(out.resources), stdlib_count);
   warn_missing_requirements(out.distributions);
   return out;
 }
 
 std::vector<Resource> collect(AppConfig& config, const CollectOptions& options) {
-  detail("stdlib: " + options.stdlib_dir.string());
-  std::vector<Resource> resources = collect_resources(config, options.stdlib_dir, options.output_dir).resources;
+  const fs::path stdlib_dir = options.python.stdlib_dir();
+  detail("stdlib: " + stdlib_dir.string() + " (CPython " + options.python.version().full + ")");
+  std::vector<Resource> resources = collect_resources(config, stdlib_dir, options.output_dir, options.python.version()).resources;
   std::erase_if(resources, [&](const Resource& r) {
     return r.stdlib() && r.kind == blob::Kind::Extension && options.builtin_extensions.contains(r.routing_name);
   });
   resolve_entry(config, resources);
-  if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options.why, resources);
+  if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options.why, resources, options.python);
   if (config.bundle_system_libraries) add_system_libraries(resources);
   resolve_library_dependencies(resources);
   return resources;

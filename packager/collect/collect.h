@@ -13,6 +13,7 @@
 #include "packager/config/app_config.h"
 #include "packager/collect/distributions.h"
 #include "packager/build/resource.h"
+#include "packager/build/target_python.h"
 
 namespace freeze::packager {
 
@@ -22,7 +23,7 @@ struct Collection {
 };
 
 struct CollectOptions {
-  std::filesystem::path stdlib_dir;  // the embedded CPython's
+  TargetPython& python;              // the CPython the app is frozen for: its stdlib, its version
   std::filesystem::path output_dir;  // never collected from (an app tree may contain it)
   std::vector<std::string> why;      // modules whose inclusion to explain (build --why)
   // Stdlib extension modules the launcher has built in (a freeze-built distribution's): a
@@ -36,8 +37,10 @@ std::vector<Resource> collect(AppConfig& config, const CollectOptions& options);
 
 // Its first step: the files of the trees the config names, each at its place in the
 // installation, duplicates settled. Throws UserError, listing every missing or conflicting item at once.
-// `output_dir` is never collected from (an app tree may contain it).
+// `output_dir` is never collected from (an app tree may contain it). `python`: the version the
+// app is frozen for, which places the trees (lib/python3.X/...) and names extension modules.
 Collection collect_resources(const AppConfig& config, const std::filesystem::path& stdlib_dir,
-                             const std::filesystem::path& output_dir);
+                             const std::filesystem::path& output_dir,
+                             const PythonVersion& python = PythonVersion::embedded());
 
 }  // namespace freeze::packager

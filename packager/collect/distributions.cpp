@@ -43,9 +43,9 @@ std::vector<std::pair<std::string, std::string>> header_fields(const std::string
 // The distribution name a requirement line names ("Jinja2 (>=3.0) ; python_version < '3.8'"
 // -> "jinja2"), or empty if its environment marker excludes the embedded interpreter (an
 // extra, another platform, another Python). A marker that does not parse keeps it.
-std::string required_name(const std::string& requirement) {
+std::string required_name(const std::string& requirement, const PythonVersion& python) {
   const auto semicolon = requirement.find(';');
-  if (semicolon != std::string::npos && evaluate_marker(requirement.substr(semicolon + 1)) == false) return {};
+  if (semicolon != std::string::npos && evaluate_marker(requirement.substr(semicolon + 1), python) == false) return {};
   std::size_t end = 0;
   while (end < requirement.size() &&
          (std::isalnum(static_cast<unsigned char>(requirement[end])) || std::strchr("-_.", requirement[end]))) {
@@ -56,21 +56,21 @@ std::string required_name(const std::string& requirement) {
 
 // Whether a requires.txt section applies: "[:python_version < '3.8']" by its marker, an extra
 // ("[socks]", "[socks:sys_platform == 'win32']") never, since no extras are requested.
-bool requires_section_applies(const std::string& header) {
+bool requires_section_applies(const std::string& header, const PythonVersion& python) {
   const std::string inside = trim(std::string_view(header).substr(1, header.find(']') - 1));
   const auto colon = inside.find(':');
   if (!trim(inside.substr(0, colon)).empty()) return false;
-  return colon == std::string::npos || evaluate_marker(inside.substr(colon + 1)) != false;
+  return colon == std::string::npos || evaluate_marker(inside.substr(colon + 1), python) != false;
 }
 
 std::string first_component(const std::string& path) { return path.substr(0, path.find('/')); }
 
 // The importable top-level name a RECORD path provides, or empty.
-std::string top_level_of(const std::string& path) {
+std::string top_level_of(const std::string& path, const PythonVersion& python) {
   const std::string head = first_component(path);
   if (head == path) {  // a file at the root: module.py or an extension
     if (path.ends_with(".py")) return path.substr(0, path.size() - 3);
-    return extension_module_stem(path);
+    return extension_module_stem(path, python);
   }
   return is_identifier(head) ? head : std::string();
 }
@@ -92,7 +92,7 @@ std::string normalize_distribution_name(std::string_view name) {
   return out;
 }
 
-std::vector<Distribution> find_distributions(const FileTree& tree) {
+std::vector<Distribution> find_distributions(const FileTree& tree, const PythonVersion& python) {
   std::vector<Distribution> distributions;
   std::set<std::string> seen;
   for (const auto& [path, file] : tree) {
@@ -110,7 +110,7 @@ std::vector<Distribution> find_distributions(const FileTree& tree) {
         if (key == "Name") distribution.name = value;
         if (key == "Version") distribution.version = value;
         if (key == "Requires-Dist") {
-          if (auto required = required_name(value); !required.empty()) distribution.requires_dist.push_back(required);
+          if (auto required = required_name(value, python); !required.empty()) distribution.requires_dist.push_back(required);
         }
       }
     }
@@ -128,7 +128,7 @@ std::vector<Distribution> find_distributions(const FileTree& tree) {
         if (record_path.size() >= 2 && record_path.front() == '"') record_path = record_path.substr(1, record_path.size() - 2);
         const std::string top = first_component(record_path);
         if (top.ends_with(".libs") && top != record_path) distribution.library_dirs.insert(top);
-        if (const auto name = top_level_of(record_path); !name.empty() && distribution.top_level.empty()) {
+        if (const auto name = top_level_of(record_path, python); !name.empty() && distribution.top_level.empty()) {
           distribution.top_level.insert(name);
         }
       }
@@ -138,11 +138,11 @@ std::vector<Distribution> find_distributions(const FileTree& tree) {
       for (const auto& line : lines_of(it->second.read())) {
         const auto text = trim(line);
         if (!text.empty() && text.front() == '[') {
-          applies = requires_section_applies(text);
+          applies = requires_section_applies(text, python);
           continue;
         }
         if (!applies) continue;
-        if (auto required = required_name(text); !required.empty()) distribution.requires_dist.push_back(required);
+        if (auto required = required_name(text, python); !required.empty()) distribution.requires_dist.push_back(required);
       }
     }
     if (distribution.name.empty()) distribution.name = head.substr(0, head.find('-'));

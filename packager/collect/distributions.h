@@ -17,14 +17,14 @@ struct Distribution {
   std::string version;
   std::set<std::string> top_level;        // importable names it provides
   std::set<std::string> library_dirs;     // "*.libs" directories its RECORD lists
-  std::vector<std::string> requires_dist; // normalised names of the requirements that apply to CPython 3.11 on Linux
+  std::vector<std::string> requires_dist; // normalised names of the requirements that apply (Linux, the target CPython)
 };
 
 // PEP 503 normalisation: lower case, runs of -_. become one '-'.
 std::string normalize_distribution_name(std::string_view name);
 
-// Every distribution whose metadata lies at the root of `tree`.
-std::vector<Distribution> find_distributions(const FileTree& tree);
+// Every distribution whose metadata lies at the root of `tree`, for an app frozen for `python`.
+std::vector<Distribution> find_distributions(const FileTree& tree, const PythonVersion& python = PythonVersion::embedded());
 
 // The metadata files of `distribution` as Metadata resources.
 std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution);

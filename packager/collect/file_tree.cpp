@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <patchlevel.h>  // PY_MAJOR_VERSION, PY_MINOR_VERSION of the embedded CPython
 #include <map>
 
 #include "format/module_names.h"
@@ -19,15 +18,6 @@ namespace freeze::packager {
 namespace {
 
 namespace fs = std::filesystem;
-
-// importlib.machinery.EXTENSION_SUFFIXES of the embedded CPython on x86-64 Linux, most specific
-// first (".cpython-311-x86_64-linux-gnu.so" for 3.11: the interpreter's cache tag, whose one
-// definition is format/pyc_file).
-const std::vector<std::string>& extension_suffixes() {
-  static const std::vector<std::string> suffixes = {
-      "." + blob::pyc::cache_tag(PY_MAJOR_VERSION, PY_MINOR_VERSION) + "-x86_64-linux-gnu.so", ".abi3.so", ".so"};
-  return suffixes;
-}
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
@@ -197,7 +187,7 @@ class Classifier {
       resources_.push_back(std::move(module));
       return;
     }
-    if (const std::string stem = extension_module_stem(filename); !stem.empty() && in_packages) {
+    if (const std::string stem = extension_module_stem(filename, options_.python); !stem.empty() && in_packages) {
       Resource extension;
       extension.kind = blob::Kind::Extension;
       const std::string package = package_name(join(parts, dirs, '/'));
@@ -263,8 +253,8 @@ std::string TreeFile::read() const {
   return bytes ? *bytes : read_file(disk);
 }
 
-std::string extension_module_stem(std::string_view filename) {
-  for (const std::string& suffix : extension_suffixes()) {
+std::string extension_module_stem(std::string_view filename, const PythonVersion& python) {
+  for (const std::string& suffix : python.extension_suffixes()) {
     if (filename.ends_with(suffix)) {
       const std::string_view stem = filename.substr(0, filename.size() - suffix.size());
       // With an interpreter tag, any name import can reach: mypyc's shared helper module is
@@ -290,7 +280,7 @@ bool name_matches(std::string_view name, std::string_view pattern) {
 }
 
 FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<std::string>>& top_level,
-                             const std::vector<fs::path>& skip) {
+                             const std::vector<fs::path>& skip, const PythonVersion& python) {
   FileTree tree;
   std::error_code error;
   fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, error), end;
@@ -307,7 +297,7 @@ FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<
       for (const char* suffix : {".py"}) {
         if (head.ends_with(suffix)) head.resize(head.size() - std::strlen(suffix));
       }
-      if (const auto stem = extension_module_stem(name); !stem.empty()) head = stem;
+      if (const auto stem = extension_module_stem(name, python); !stem.empty()) head = stem;
       const bool distribution_files = name.ends_with(".dist-info") || name.ends_with(".egg-info") || name.ends_with(".libs");
       if (!top_level->contains(head) && !distribution_files) {
         it.disable_recursion_pending();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "packager/build/resource.h"
+#include "packager/config/python_version.h"
 
 namespace freeze::packager {
 
@@ -31,10 +32,11 @@ using FileTree = std::map<std::string, TreeFile>;
 // Distribution metadata directories (*.dist-info, *.egg-info) and *.libs directories are
 // listed as well when `top_level` is given.
 // Hidden entries (".git", ".venv", ...) and the directories in `skip` (the build's output
-// directory) are never listed.
+// directory) are never listed. `python` tells a top-level extension module's name from its file's.
 FileTree tree_from_directory(const std::filesystem::path& root,
                              const std::optional<std::set<std::string>>& top_level = std::nullopt,
-                             const std::vector<std::filesystem::path>& skip = {});
+                             const std::vector<std::filesystem::path>& skip = {},
+                             const PythonVersion& python = PythonVersion::embedded());
 
 struct ClassifyOptions {
   bool stdlib = false;
@@ -42,6 +44,7 @@ struct ClassifyOptions {
   bool data_files = true;
   // Dotted names or fnmatch globs left out with everything below them.
   std::vector<std::string> exclude;
+  PythonVersion python = PythonVersion::embedded();  // whose extension modules are recognised
 };
 
 // Modules (source in `data`), package data and extension modules of the tree. Metadata and
@@ -49,8 +52,8 @@ struct ClassifyOptions {
 std::vector<Resource> classify_tree(const FileTree& tree, const ClassifyOptions& options);
 
 // The module name an extension file name gives ("_core" for "_core.cpython-311-x86_64-linux-gnu.so"),
-// or empty if the name is not an extension module for this interpreter.
-std::string extension_module_stem(std::string_view filename);
+// or empty if the name is not an extension module for `python`.
+std::string extension_module_stem(std::string_view filename, const PythonVersion& python = PythonVersion::embedded());
 
 // The permissions of a copy of a file whose mode is `source_mode`: 0644 plus the source's
 // execute bits (a script or a zip with a launcher header stays runnable), never setuid, setgid,

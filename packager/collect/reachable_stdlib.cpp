@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "packager/build/build_cache.h"
-#include "packager/build/build_python.h"
 #include "packager/build/compile.h"
 #include "packager/collect/reachability.h"
 #include "packager/support/console.h"
@@ -15,7 +14,7 @@ namespace freeze::packager {
 namespace {
 
 // The names a module imports, from the cache or scanned by the embedded CPython.
-std::vector<std::string> scan_imports(BuildPython& python, const Resource& module) {
+std::vector<std::string> scan_imports(TargetPython& python, const Resource& module) {
   const bool top_level_only = module.stdlib() && python.is_frozen(module.name);
   BuildCache& cache = BuildCache::instance();
   const std::string key = cache.key({"imports-3", module.name, top_level_only ? "top" : "all",
@@ -57,8 +56,8 @@ void explain_why(const std::vector<std::string>& why, const std::map<std::string
 
 }  // namespace
 
-void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::string>& why, std::vector<Resource>& resources) {
-  BuildPython& python = BuildPython::instance();
+void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::string>& why, std::vector<Resource>& resources,
+                           TargetPython& python) {
   // encodings: every codec, as codecs are looked up by name at run time (their C helpers for
   // CJK codecs only through [stdlib] add). runpy and traceback: the launcher runs `python -m`
   // style entries and prints tracebacks with them. (The importer's importlib.resources/metadata

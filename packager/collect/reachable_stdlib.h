@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "packager/build/resource.h"
+#include "packager/build/target_python.h"
 #include "packager/config/app_config.h"
 
 namespace freeze::packager {
@@ -14,6 +15,7 @@ namespace freeze::packager {
 // Drops the stdlib modules nothing imports. Modules the launcher itself may import at run
 // time are roots, as are [stdlib] add and the entry point. For each module in `why`, a note
 // says which imports brought it in, or why it is left out.
-void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::string>& why, std::vector<Resource>& resources);
+void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::string>& why, std::vector<Resource>& resources,
+                           TargetPython& python);
 
 }  // namespace freeze::packager

@@ -16,7 +16,6 @@
 #include <utility>
 
 #include <gnu/libc-version.h>
-#include <patchlevel.h>  // the embedded CPython's version, without the rest of Python.h
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <zip.h>
@@ -720,10 +719,10 @@ std::string tag_arch(std::string_view machine) {
 
 }  // namespace
 
-InterpreterTags current_interpreter_tags() {
+InterpreterTags interpreter_tags(const PythonVersion& python) {
   InterpreterTags tags;
-  tags.major = PY_MAJOR_VERSION;
-  tags.minor = PY_MINOR_VERSION;
+  tags.major = python.major;
+  tags.minor = python.minor;
   struct utsname machine {};
   if (uname(&machine) == 0) tags.arch = tag_arch(machine.machine);
   const std::vector<std::string> glibc = split(gnu_get_libc_version(), '.');

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "packager/config/python_version.h"
+
 namespace freeze::packager {
 
 struct WheelFile {
@@ -44,7 +46,7 @@ struct ReadLimits {
   std::uint64_t ratio_min_size = std::uint64_t{1} << 20;  // ... larger than this (small files compress well)
 };
 
-// What a wheel must fit: the embedded CPython and the build machine (whose glibc the executable
+// What a wheel must fit: the CPython the app is frozen for and the build machine (whose glibc the executable
 // is linked against, so it is the floor for manylinux wheels).
 struct InterpreterTags {
   int major = 3, minor = 11;
@@ -52,8 +54,8 @@ struct InterpreterTags {
   int glibc_major = 2, glibc_minor = 36;
 };
 
-// The embedded CPython's version, uname()'s machine and gnu_get_libc_version().
-InterpreterTags current_interpreter_tags();
+// `python`'s version, uname()'s machine and gnu_get_libc_version().
+InterpreterTags interpreter_tags(const PythonVersion& python);
 
 // Reads and validates a wheel; throws UserError("<wheel path>: <what is wrong>") for anything
 // invalid: a bad file name, an unreadable or damaged zip, an unsafe or duplicate member, an

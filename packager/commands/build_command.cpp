@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "format/blob_reader.h"
@@ -12,6 +13,7 @@
 #include "packager/build/layout.h"
 #include "packager/build/output_tree.h"
 #include "packager/build/python_distribution.h"
+#include "packager/build/python_process.h"
 #include "packager/build/routing.h"
 #include "packager/collect/collect.h"
 #include "packager/collect/glibc_requirements.h"
@@ -92,6 +94,20 @@ std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, c
   return std::nullopt;
 }
 
+// The CPython the app is frozen for: a distribution's own interpreter, run as a child process
+// (its version's bytecode, whatever CPython the packager links), or the packager's embedded one.
+// `process` keeps the child alive for the build.
+TargetPython& target_python(const std::optional<PythonDistribution>& distribution, std::unique_ptr<PythonProcess>& process) {
+  if (!distribution) return BuildPython::instance();
+  process = std::make_unique<PythonProcess>(distribution->interpreter);
+  if (process->magic_number() != distribution->magic_number || process->version().short_version() != distribution->short_version()) {
+    throw UserError(distribution->interpreter.string() + " is CPython " + process->version().full + ", but " +
+                    (distribution->dir / "manifest.json").string() + " describes CPython " + distribution->version +
+                    ": the distribution is damaged; build it again");
+  }
+  return *process;
+}
+
 // The launcher stub, checked to be a bare one.
 std::string read_launcher(const fs::path& launcher_path) {
   std::string launcher = read_file(launcher_path);
@@ -121,14 +137,15 @@ BuildResult build(const BuildOptions& options) {
   const fs::path output_dir = options.output_dir ? fs::absolute(*options.output_dir) : config.base_dir / "dist";
   const std::optional<PythonDistribution> distribution = chosen_distribution(config, options);
   const std::string launcher = read_launcher(distribution ? distribution->launcher : find_launcher());
-  BuildPython& python = BuildPython::instance();
+  std::unique_ptr<PythonProcess> process;
+  TargetPython& python = target_python(distribution, process);
 
-  CollectOptions collect_options{distribution ? distribution->stdlib_dir : python.stdlib_dir(), output_dir, options.why};
+  CollectOptions collect_options{python, output_dir, options.why};
   if (distribution) collect_options.builtin_extensions = distribution->builtin_modules;
   std::vector<Resource> resources = collect(config, collect_options);
   warn_about_newer_glibc(resources, launcher);
   route_resources(config.routing, config.name, resources);
-  compile_modules(resources, config.optimize);
+  compile_modules(resources, config.optimize, python);
   Layout layout = lay_out(resources, config, python);
   const std::string blob = write_blob_with_progress(std::move(layout.items), options.compression_level);
   BuildCache::instance().finish();  // all cache work is done: statistics, size limit

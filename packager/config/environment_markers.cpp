@@ -1,6 +1,5 @@
 #include "packager/config/environment_markers.h"
 
-#include <patchlevel.h>  // PY_VERSION of the embedded CPython
 #include <sys/utsname.h>
 
 #include <cctype>
@@ -13,13 +12,14 @@
 namespace freeze::packager {
 namespace {
 
-// What python's packaging.markers.default_environment() says inside the frozen app.
-const std::map<std::string, std::string, std::less<>>& environment() {
-  static const std::map<std::string, std::string, std::less<>> values = [] {
-    std::map<std::string, std::string, std::less<>> env = {
-        {"python_version", std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION)},
-        {"python_full_version", PY_VERSION},
-        {"implementation_version", PY_VERSION},
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+// What python's packaging.markers.default_environment() says inside an app frozen for `python`.
+Environment environment(const PythonVersion& python) {
+    Environment env = {
+        {"python_version", python.short_version()},
+        {"python_full_version", python.full},
+        {"implementation_version", python.full},
         {"implementation_name", "cpython"},
         {"platform_python_implementation", "CPython"},
         {"os_name", "posix"},
@@ -34,8 +34,6 @@ const std::map<std::string, std::string, std::less<>>& environment() {
       env["platform_version"] = name.version;
     }
     return env;
-  }();
-  return values;
 }
 
 bool is_version_variable(std::string_view name) {
@@ -97,7 +95,7 @@ ParsedVersion parse_version(std::string_view text) {
 // The prefix of a marker grammar, one token at a time.
 class MarkerParser {
  public:
-  explicit MarkerParser(std::string_view text) : text_(text) {}
+  MarkerParser(std::string_view text, const Environment& environment) : text_(text), environment_(environment) {}
 
   bool parse() {
     const bool value = disjunction();
@@ -152,8 +150,8 @@ class MarkerParser {
     if (variable == "platform.python_implementation") variable = "platform_python_implementation";  // legacy names
     if (variable == "os.name") variable = "os_name";
     if (variable == "sys.platform") variable = "sys_platform";
-    const auto it = environment().find(variable);
-    if (it == environment().end()) throw std::invalid_argument("unknown variable");
+    const auto it = environment_.find(variable);
+    if (it == environment_.end()) throw std::invalid_argument("unknown variable");
     return it->second;
   }
 
@@ -227,6 +225,7 @@ class MarkerParser {
   }
 
   std::string_view text_;
+  const Environment& environment_;
   std::size_t pos_ = 0;
 };
 
@@ -248,9 +247,9 @@ int compare_versions(std::string_view left, std::string_view right) {
   return key(a) < key(b) ? -1 : 1;
 }
 
-std::optional<bool> evaluate_marker(std::string_view marker) {
+std::optional<bool> evaluate_marker(std::string_view marker, const PythonVersion& python) {
   try {
-    return MarkerParser(marker).parse();
+    return MarkerParser(marker, environment(python)).parse();
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }

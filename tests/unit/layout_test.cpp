@@ -12,6 +12,7 @@
 #include "format/launch_settings.h"
 #include "format/library_list.h"
 #include "packager/build/compile.h"
+#include "packager/build/build_python.h"
 #include "packager/build/layout.h"
 #include "packager/build/output_tree.h"
 #include "packager/build/routing.h"
@@ -91,7 +92,7 @@ TEST_CASE("lay_out: in memory, bytecode and source in the blob; on the filesyste
   routing.rules.push_back(routing.rules[0]);
   routing.rules.back().names = {"bad_disk"};
   packager::route_resources(routing, config.name, resources);
-  packager::compile_modules(resources, config.optimize);  // the stdlib's bad modules pass, uncompiled
+  packager::compile_modules(resources, config.optimize, python);  // the stdlib's bad modules pass, uncompiled
   CHECK_FALSE(resources[3].compiled);
   const packager::Layout layout = packager::lay_out(resources, config, python);
 
@@ -152,7 +153,7 @@ TEST_CASE("lay_out: in memory, bytecode and source in the blob; on the filesyste
 TEST_CASE("compile_modules: the app's module that does not compile is an error naming it") {
   std::vector<packager::Resource> resources = {module("broken", "lib/app/broken.py", "def (\n")};
   resources[0].origin = "/src/broken.py";
-  CHECK_THROWS_WITH_AS(packager::compile_modules(resources, 0), doctest::Contains("1 module(s) do not compile:\n  /src/broken.py: "),
+  CHECK_THROWS_WITH_AS(packager::compile_modules(resources, 0, packager::BuildPython::instance()), doctest::Contains("1 module(s) do not compile:\n  /src/broken.py: "),
                        packager::UserError);
 }
 

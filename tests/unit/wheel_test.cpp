@@ -24,7 +24,7 @@
 #include "packager/collect/wheel.h"
 
 namespace fs = std::filesystem;
-using freeze::packager::current_interpreter_tags;
+using freeze::packager::interpreter_tags;
 using freeze::packager::InterpreterTags;
 using freeze::packager::read_wheel;
 using freeze::packager::ReadLimits;
@@ -346,7 +346,7 @@ TEST_CASE("wheel compatibility: one fitting tag suffices; otherwise every tag is
 }
 
 TEST_CASE("wheel compatibility: this machine's tags") {
-  const InterpreterTags here = current_interpreter_tags();
+  const InterpreterTags here = interpreter_tags(freeze::packager::PythonVersion::embedded());
   CHECK(here.major == 3);
   CHECK(here.minor == 11);
   CHECK_FALSE(here.arch.empty());

@@ -1,0 +1,34 @@
+#include "packager/config/python_version.h"
+
+#include <patchlevel.h>  // the embedded CPython's version
+
+#include <charconv>
+
+#include "format/pyc_file.h"
+
+namespace freeze::packager {
+
+PythonVersion PythonVersion::embedded() { return {PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION}; }
+
+std::optional<PythonVersion> PythonVersion::parse(const std::string& text) {
+  PythonVersion out;
+  const char* end = text.data() + text.size();
+  auto [after_major, major_error] = std::from_chars(text.data(), end, out.major);
+  if (major_error != std::errc() || after_major == end || *after_major != '.') return std::nullopt;
+  auto [after_minor, minor_error] = std::from_chars(after_major + 1, end, out.minor);
+  if (minor_error != std::errc() || (after_minor != end && *after_minor != '.')) return std::nullopt;
+  out.full = text;
+  return out;
+}
+
+std::string PythonVersion::short_version() const { return std::to_string(major) + "." + std::to_string(minor); }
+
+std::string PythonVersion::cache_tag() const { return blob::pyc::cache_tag(major, minor); }
+
+std::string PythonVersion::lib_name() const { return "python" + short_version(); }
+
+std::vector<std::string> PythonVersion::extension_suffixes() const {
+  return {"." + cache_tag() + "-x86_64-linux-gnu.so", ".abi3.so", ".so"};
+}
+
+}  // namespace freeze::packager

@@ -1,0 +1,95 @@
+// Unit tests for freezing for another CPython version than the packager's own: what the version
+// alone decides (cache tag, extension suffixes, installation directories, environment markers,
+// wheel tags), and collecting for it (lib/python3.13/..., cpython-313 extension modules).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "importer/install_layout.h"
+#include "packager/collect/collect.h"
+#include "packager/collect/file_tree.h"
+#include "packager/collect/wheel.h"
+#include "packager/config/environment_markers.h"
+#include "packager/config/python_version.h"
+#include "temp_dir.h"
+
+namespace packager = freeze::packager;
+namespace layout = freeze::layout;
+namespace blob = freeze::blob;
+using freeze::testing::TempDir;
+using packager::PythonVersion;
+
+namespace {
+
+const PythonVersion kPython313 = *PythonVersion::parse("3.13.5");
+
+bool has(const std::vector<packager::Resource>& resources, blob::Kind kind, const std::string& name,
+         const std::string& path) {
+  return std::any_of(resources.begin(), resources.end(),
+                     [&](const auto& r) { return r.kind == kind && r.name == name && r.relative_path == path; });
+}
+
+}  // namespace
+
+TEST_CASE("PythonVersion: parsed from a version string; what follows from it") {
+  CHECK(kPython313.major == 3);
+  CHECK(kPython313.minor == 13);
+  CHECK(kPython313.full == "3.13.5");
+  CHECK(kPython313.short_version() == "3.13");
+  CHECK(kPython313.cache_tag() == "cpython-313");
+  CHECK(kPython313.lib_name() == "python3.13");
+  CHECK(kPython313.extension_suffixes().front() == ".cpython-313-x86_64-linux-gnu.so");
+  CHECK(PythonVersion::parse("3.15")->minor == 15);
+  CHECK(PythonVersion::parse("3.14.0rc1")->minor == 14);
+  CHECK_FALSE(PythonVersion::parse("3").has_value());
+  CHECK_FALSE(PythonVersion::parse("three.x").has_value());
+  CHECK_FALSE(PythonVersion::parse("3.x").has_value());
+}
+
+TEST_CASE("version_dirs: for the version built against, the launcher's own constants") {
+  const auto dirs = layout::version_dirs(PythonVersion::embedded().lib_name());
+  CHECK(dirs.stdlib == layout::kStdlibDir);
+  CHECK(dirs.dynload == layout::kDynloadDir);
+  CHECK(dirs.third_party == layout::kThirdPartyDir);
+  CHECK(layout::version_dirs("python3.13").third_party == "local/lib/python3.13/dist-packages");
+}
+
+TEST_CASE("environment markers and wheel tags are those of the target version") {
+  CHECK(packager::evaluate_marker("python_version >= '3.12'", kPython313) == true);
+  CHECK(packager::evaluate_marker("python_version >= '3.12'", PythonVersion::embedded()) == (PythonVersion::embedded().minor >= 12));
+  CHECK(packager::evaluate_marker("python_full_version == '3.13.5'", kPython313) == true);
+
+  packager::Wheel wheel;
+  wheel.file = "native-1.0-cp313-cp313-manylinux_2_17_x86_64.whl";
+  wheel.tags = {{"cp313", "cp313", "manylinux_2_17_x86_64"}};
+  CHECK(packager::wheel_incompatibility(wheel, packager::interpreter_tags(kPython313)).empty());
+  wheel.tags = {{"cp311", "cp311", "manylinux_2_17_x86_64"}};
+  CHECK_FALSE(packager::wheel_incompatibility(wheel, packager::interpreter_tags(kPython313)).empty());
+}
+
+TEST_CASE("extension modules are recognised by the target version's tag only") {
+  CHECK(packager::extension_module_stem("_speedups.cpython-313-x86_64-linux-gnu.so", kPython313) == "_speedups");
+  CHECK(packager::extension_module_stem("_speedups.cpython-311-x86_64-linux-gnu.so", kPython313).empty());
+  CHECK(packager::extension_module_stem("_speedups.abi3.so", kPython313) == "_speedups");
+}
+
+TEST_CASE("collect_resources for 3.13: the trees placed in lib/python3.13, its tagged extension modules found") {
+  TempDir dir;
+  dir.write("stdlib/os.py", "");
+  dir.write("stdlib/encodings/__init__.py", "");
+  dir.write("stdlib/lib-dynload/_json.cpython-313-x86_64-linux-gnu.so", "ELF");
+  dir.write("site/fast.cpython-313-x86_64-linux-gnu.so", "ELF");
+  dir.write("site/fast-1.0.dist-info/METADATA", "Name: fast\nVersion: 1.0\nRequires-Dist: tomli; python_version < '3.11'\n");
+  dir.write("site/fast-1.0.dist-info/RECORD", "fast.cpython-313-x86_64-linux-gnu.so,,\n");
+  packager::AppConfig config;
+  config.site_packages = {{dir / "site", {"fast"}}};
+  const auto collection = packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313);
+  const auto& resources = collection.resources;
+  CHECK(has(resources, blob::Kind::Module, "os", "lib/python3.13/os.py"));
+  CHECK(has(resources, blob::Kind::Extension, "_json", "lib/python3.13/lib-dynload/_json.cpython-313-x86_64-linux-gnu.so"));
+  CHECK(has(resources, blob::Kind::Extension, "fast", "local/lib/python3.13/dist-packages/fast.cpython-313-x86_64-linux-gnu.so"));
+  REQUIRE(collection.distributions.size() == 1);
+  CHECK(collection.distributions[0].top_level == std::set<std::string>{"fast"});
+  CHECK(collection.distributions[0].requires_dist.empty());  // tomli only below 3.11
+}
