@@ -23,21 +23,21 @@ constexpr std::string_view kCacheVersion = "freeze-cache-1";
 // Each entry ends with a hash of its content: a torn or damaged file is a miss, not a bad build.
 constexpr std::size_t kTrailerSize = sizeof(XXH64_hash_t);
 
-fs::path default_directory() {
+}  // namespace
+
+fs::path default_cache_directory() {
   if (const char* dir = std::getenv("FREEZE_CACHE_DIR"); dir && *dir) return dir;
   if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir && *dir) return fs::path(dir) / "freeze";
   if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "freeze";
   return {};
 }
 
-}  // namespace
-
 BuildCache& BuildCache::instance() {
   static BuildCache cache;
   return cache;
 }
 
-BuildCache::BuildCache() : default_dir_(default_directory()), dir_(default_dir_) {}
+BuildCache::BuildCache() : default_dir_(default_cache_directory()), dir_(default_dir_) {}
 
 void BuildCache::configure(bool enabled) { dir_ = enabled ? default_dir_ : fs::path(); }
 

@@ -13,6 +13,11 @@
 
 namespace freeze::packager {
 
+// freeze's cache directory: $FREEZE_CACHE_DIR, else $XDG_CACHE_HOME/freeze, else ~/.cache/freeze
+// (empty if none can be told). The build cache's entries live in it, and beside them the
+// distributions and build roots of distribution/freeze_distribution.py.
+std::filesystem::path default_cache_directory();
+
 class BuildCache {
  public:
   // The cache in $FREEZE_CACHE_DIR, else $XDG_CACHE_HOME/freeze, else ~/.cache/freeze; disabled

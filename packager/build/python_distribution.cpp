@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "packager/build/build_cache.h"
+#include "packager/config/environment_markers.h"
 #include "packager/support/read_file.h"
 #include "packager/support/user_error.h"
 
@@ -54,6 +56,31 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
     throw UserError(origin + ": " + dir.string() + " has no stdlib at " + out.stdlib_dir.string());
   }
   return out;
+}
+
+PythonDistribution find_distribution(const std::string& version, const std::string& origin) {
+  const fs::path root = default_cache_directory() / "distributions";
+  std::optional<PythonDistribution> best;
+  std::error_code error;
+  for (fs::directory_iterator it(root, error), end; !error && it != end; it.increment(error)) {
+    // cpython-<full version>-<key>, complete (a build in progress is cpython-...-<key>.tmp).
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with("cpython-" + version + ".") || name.ends_with(".tmp")) continue;
+    std::error_code missing;
+    if (!fs::is_regular_file(it->path() / "manifest.json", missing) ||
+        !fs::is_regular_file(it->path() / "bin" / "freeze-launcher", missing)) {
+      continue;
+    }
+    PythonDistribution candidate = load_distribution(it->path(), origin);
+    if (candidate.short_version() != version) continue;
+    if (!best || compare_versions(candidate.version, best->version) > 0) best = std::move(candidate);
+  }
+  if (!best) {
+    throw UserError(origin + " = \"" + version + "\": no CPython " + version + " distribution is built in " + root.string() +
+                    "; build one with `/usr/bin/python3.11 distribution/freeze_distribution.py --version " + version +
+                    "` from freeze's source tree (about 40 minutes on 2 cores, once), or name one with python.distribution");
+  }
+  return *best;
 }
 
 }  // namespace freeze::packager

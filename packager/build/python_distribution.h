@@ -27,4 +27,10 @@ struct PythonDistribution {
 // chose DIR) for a directory that is not a distribution or lacks its launcher, interpreter or stdlib.
 PythonDistribution load_distribution(const std::filesystem::path& dir, const std::string& origin);
 
+// The distribution of CPython `version` ("3.13") that distribution/freeze_distribution.py built
+// into <cache>/distributions (build_cache.h: default_cache_directory), with its launcher: the
+// newest release of that version if several are. Throws UserError naming `origin` and saying how
+// to build one when there is none.
+PythonDistribution find_distribution(const std::string& version, const std::string& origin);
+
 }  // namespace freeze::packager

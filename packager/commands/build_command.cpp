@@ -87,11 +87,24 @@ fs::path find_launcher() {
 
 namespace {
 
-// --distribution wins over [python] distribution; neither: Debian's CPython and build/freeze-launcher.
+// --distribution wins over [python] distribution, which wins over [python] version (a
+// distribution of that version from the cache; for the embedded version, Debian's CPython);
+// none: Debian's CPython and build/freeze-launcher. A version asked for must be the one chosen.
 std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, const BuildOptions& options) {
-  if (options.distribution) return load_distribution(fs::absolute(*options.distribution).lexically_normal(), "--distribution");
-  if (!config.distribution.empty()) return load_distribution(config.distribution, config.key_prefix + "python.distribution");
-  return std::nullopt;
+  const std::string version_key = config.key_prefix + "python.version";
+  std::optional<PythonDistribution> chosen;
+  if (options.distribution) {
+    chosen = load_distribution(fs::absolute(*options.distribution).lexically_normal(), "--distribution");
+  } else if (!config.distribution.empty()) {
+    chosen = load_distribution(config.distribution, config.key_prefix + "python.distribution");
+  } else if (!config.python_version.empty() && config.python_version != PythonVersion::embedded().short_version()) {
+    chosen = find_distribution(config.python_version, version_key);
+  }
+  if (chosen && !config.python_version.empty() && chosen->short_version() != config.python_version) {
+    throw UserError(version_key + " = \"" + config.python_version + "\", but the distribution " + chosen->dir.string() +
+                    " is CPython " + chosen->version);
+  }
+  return chosen;
 }
 
 // The CPython the app is frozen for: a distribution's own interpreter, run as a child process

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "packager/config/python_version.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
 
@@ -128,7 +129,7 @@ void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults&
 fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path);
 
 void parse_python(AppConfig& config, const toml::table& python) {
-  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site", "distribution"});
+  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site", "distribution", "version"});
   if (const auto isolated = get_bool(config, python, "python", "isolated")) config.isolated = *isolated;
   if (const auto interpreter = get_bool(config, python, "python", "interpreter")) config.interpreter = *interpreter;
   if (const auto unbuffered = get_bool(config, python, "python", "unbuffered")) config.unbuffered = *unbuffered;
@@ -139,6 +140,13 @@ void parse_python(AppConfig& config, const toml::table& python) {
       fail(config, node, "python.optimize", "must be 0, 1 or 2");
     }
     config.optimize = static_cast<int>(*value);
+  }
+  if (const auto version = get_string(config, python, "python", "version")) {
+    const auto parsed = PythonVersion::parse(*version);
+    if (!parsed || parsed->full != parsed->short_version() || parsed->major != 3 || parsed->minor < 11) {
+      fail(config, python.get("version"), "python.version", "must be a CPython version from 3.11 on, as \"3.13\"");
+    }
+    config.python_version = *version;
   }
   if (const auto distribution = get_string(config, python, "python", "distribution")) {
     config.distribution = existing_directory(config, python.get("distribution"), "python.distribution", *distribution);

@@ -32,6 +32,7 @@ struct AppConfig {
   bool unbuffered = false;   // stdio unbuffered, as python -u
   bool site = false;         // import site at start-up, as python without -S (false: python -S, plus site's builtins)
   std::filesystem::path distribution;  // absolute; empty: Debian's CPython, the one freeze embeds
+  std::string python_version;          // [python] version, "3.13"; empty: not asked for
 
   // [stdlib]
   StdlibInclude stdlib_include = StdlibInclude::All;
