@@ -129,6 +129,37 @@ std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::st
   return helpers;
 }
 
+// The extension modules of `tree` tagged only for another CPython than the target
+// ("_speedups.cpython-311-x86_64-linux-gnu.so" in an app frozen for 3.13, with no cpython-313
+// copy beside it, as Debian ships during transitions): python would not import them, so the
+// tree was installed for another version. Throws UserError naming `where`, up to three of
+// them, and the fix.
+void reject_other_versions(const FileTree& tree, const std::string& where, const PythonVersion& python) {
+  const std::string own = "." + python.cache_tag() + "-";
+  std::set<std::string> own_modules;  // "pkg/_speedups"
+  std::vector<std::pair<std::string, std::string>> tagged;  // (path, "pkg/_speedups")
+  for (const auto& [path, file] : tree) {
+    const auto tag = path.rfind(".cpython-");
+    if (tag == std::string::npos || !path.ends_with("-linux-gnu.so")) continue;
+    if (path.compare(tag, own.size(), own) == 0) {
+      own_modules.insert(path.substr(0, tag));
+    } else {
+      tagged.emplace_back(path, path.substr(0, tag));
+    }
+  }
+  std::vector<std::string> foreign;
+  for (const auto& [path, module] : tagged) {
+    if (!own_modules.contains(module)) foreign.push_back(path);
+  }
+  if (foreign.empty()) return;
+  std::string list;
+  for (std::size_t i = 0; i < foreign.size() && i < 3; ++i) list += (i ? ", " : "") + foreign[i];
+  if (foreign.size() > 3) list += " and " + std::to_string(foreign.size() - 3) + " more";
+  throw UserError(where + " holds extension modules built for another CPython than " + python.short_version() +
+                  ", which the app is frozen for: " + list + "; use a site-packages (a venv) of python" +
+                  python.short_version() + ", or wheels for cp" + python.cache_tag().substr(8));
+}
+
 void collect_site_packages(Collection& out, const AppConfig::SitePackages& site, const Target& target) {
   std::set<std::string> include(site.include.begin(), site.include.end());
   FileTree tree = tree_from_directory(site.dir, include, {}, target.python);
@@ -147,6 +178,7 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
                     " (no package directory, module or extension module of that name)");
   }
+  reject_other_versions(tree, "packages.site_packages: " + site.dir.string(), target.python);
   for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }

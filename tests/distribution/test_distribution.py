@@ -4,8 +4,9 @@ modules builtin and nothing loaded through a memfd.
 
 Slow (the first run builds the build root, the distribution with LTO and three test roots:
 tens of minutes on 2 cores; later runs reuse them from ~/.cache/freeze), so registered only
-with -DFREEZE_DISTRIBUTION_TESTS=ON: ctest -L distribution. FREEZE_TEST_DISTRIBUTION=DIR uses
-an existing distribution instead of building or finding one."""
+with -DFREEZE_DISTRIBUTION_TESTS=ON: ctest -L distribution, once per version in
+FREEZE_DISTRIBUTION_VERSIONS. FREEZE_TEST_PYTHON_VERSION names the version (3.11 by default);
+FREEZE_TEST_DISTRIBUTION=DIR uses an existing distribution instead of building or finding one."""
 import os
 import pathlib
 import re
@@ -21,6 +22,7 @@ from freezetest import SOURCE_DIR, TempDirTestCase, copy_example, freeze, write_
 BUILDER = SOURCE_DIR / "distribution" / "freeze_distribution.py"
 MAKE_ROOT = SOURCE_DIR / "distribution" / "make_root.py"
 SUITES = ["bullseye", "bookworm", "trixie"]
+VERSION = os.environ.get("FREEZE_TEST_PYTHON_VERSION", "3.11")
 GLIBC_LIMIT = (2, 31)
 
 IMPORT_HEAVY = '''
@@ -29,6 +31,7 @@ import http.client, json, logging, lzma, pathlib, sqlite3, ssl, subprocess, sys,
 import unittest, urllib.request, uuid, xml.etree.ElementTree, zlib
 
 def main():
+    print("version: %d.%d" % sys.version_info[:2], sys.implementation.cache_tag)
     wanted = ["_ssl", "_sqlite3", "_ctypes", "_decimal", "_hashlib", "_lzma", "_bz2", "zlib", "pyexpat", "_uuid"]
     print("missing builtins:", [m for m in wanted if m not in sys.builtin_module_names])
     with open("/proc/self/maps") as f:
@@ -52,7 +55,7 @@ def newest_glibc(path):
 def distribution_dir():
     if os.environ.get("FREEZE_TEST_DISTRIBUTION"):
         return pathlib.Path(os.environ["FREEZE_TEST_DISTRIBUTION"])
-    result = subprocess.run(["/usr/bin/python3.11", BUILDER, "--version", "3.11"], stdout=subprocess.PIPE, text=True)
+    result = subprocess.run(["/usr/bin/python3.11", BUILDER, "--version", VERSION], stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         raise AssertionError("building the distribution failed (its error and log are above)")
     return pathlib.Path(result.stdout.strip().splitlines()[-1])
@@ -88,9 +91,12 @@ class DistributionTest(TempDirTestCase):
         hello_dir = copy_example("hello", cls.tmp / "hello")
         freeze("build", hello_dir / "app.toml", "-q", "--distribution", cls.distribution)
         cls.hello = hello_dir / "dist" / "hello"
+        # Chosen by version (found in the cache, where the builder put it) unless given by path.
+        chooser = (f'distribution = "{cls.distribution}"' if os.environ.get("FREEZE_TEST_DISTRIBUTION")
+                   else f'version = "{VERSION}"')
         heavy_dir = write_tree(cls.tmp / "heavy", {
             "heavy.py": IMPORT_HEAVY,
-            "app.toml": f'[app]\nname = "heavy"\nentry = "heavy:main"\n[python]\ndistribution = "{cls.distribution}"\n'
+            "app.toml": f'[app]\nname = "heavy"\nentry = "heavy:main"\n[python]\n{chooser}\n'
                         '[packages]\npaths = ["."]\n'})
         freeze("build", heavy_dir / "app.toml", "-q")
         cls.heavy = heavy_dir / "dist" / "heavy"
@@ -118,6 +124,8 @@ class DistributionTest(TempDirTestCase):
             with self.subTest(suite=suite):
                 result = run_in_root(root, self.heavy)
                 self.assertEqual(result.returncode, 0, result.stderr)
+                tag = "cpython-" + VERSION.replace(".", "")
+                self.assertIn(f"version: {VERSION} {tag}\n", result.stdout)  # its bytecode, its interpreter
                 self.assertIn("missing builtins: []\n", result.stdout)
                 self.assertIn("memfd mappings: 0\n", result.stdout)
                 self.assertIn("sqlite: 42\n", result.stdout)
@@ -134,8 +142,8 @@ class DistributionTest(TempDirTestCase):
     def test_manifest_describes_the_interpreter(self):
         import json
         manifest = json.loads((self.distribution / "manifest.json").read_text())
-        self.assertTrue(manifest["version"].startswith("3.11."))
-        self.assertEqual(manifest["cache_tag"], "cpython-311")
+        self.assertTrue(manifest["version"].startswith(VERSION + "."))
+        self.assertEqual(manifest["cache_tag"], "cpython-" + VERSION.replace(".", ""))
         self.assertIn("_ssl", manifest["builtin_module_names"])
         self.assertLessEqual(tuple(map(int, manifest["glibc"].split("."))), GLIBC_LIMIT)
         self.assertIn("--with-lto", manifest["configure_options"])

@@ -12,6 +12,7 @@
 #include "packager/collect/wheel.h"
 #include "packager/config/environment_markers.h"
 #include "packager/config/python_version.h"
+#include "packager/support/user_error.h"
 #include "temp_dir.h"
 
 namespace packager = freeze::packager;
@@ -92,4 +93,22 @@ TEST_CASE("collect_resources for 3.13: the trees placed in lib/python3.13, its t
   REQUIRE(collection.distributions.size() == 1);
   CHECK(collection.distributions[0].top_level == std::set<std::string>{"fast"});
   CHECK(collection.distributions[0].requires_dist.empty());  // tomli only below 3.11
+}
+
+TEST_CASE("collect_resources for 3.13: a site_packages of another version is an error naming its modules") {
+  TempDir dir;
+  dir.write("stdlib/encodings/__init__.py", "");
+  dir.write("site/yaml/__init__.py", "");
+  dir.write("site/yaml/_yaml.cpython-311-x86_64-linux-gnu.so", "ELF");
+  packager::AppConfig config;
+  config.site_packages = {{dir / "site", {"yaml"}}};
+  CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313),
+                       doctest::Contains("built for another CPython than 3.13, which the app is frozen for: "
+                                         "yaml/_yaml.cpython-311-x86_64-linux-gnu.so; use a site-packages (a venv) of python3.13"),
+                       packager::UserError);
+  // Debian during a transition: both versions' copies side by side. The target's is taken.
+  dir.write("site/yaml/_yaml.cpython-313-x86_64-linux-gnu.so", "ELF");
+  const auto resources = packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313).resources;
+  CHECK(has(resources, blob::Kind::Extension, "yaml._yaml",
+            "local/lib/python3.13/dist-packages/yaml/_yaml.cpython-313-x86_64-linux-gnu.so"));
 }
