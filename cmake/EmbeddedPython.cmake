@@ -66,6 +66,9 @@ if(FREEZE_DISTRIBUTION)
   # The distribution's builtin extension modules need their libraries (the MODLIBS, LIBS and
   # SYSLIBS its build recorded); it carries their static archives in lib/freeze-static.
   separate_arguments(_freeze_dist_libs UNIX_COMMAND "${FREEZE_PYTHON_LINK_LIBRARIES}")
+  # An archive of CPython's own build tree (3.12+: Modules/_hacl/libHacl_Hash_SHA2.a, named by
+  # its path there) is linked from the copy the distribution keeps in lib/freeze-static.
+  list(TRANSFORM _freeze_dist_libs REPLACE "^[^-/][^ ]*/(lib[^/]+\\.a)$" "${FREEZE_DISTRIBUTION}/lib/freeze-static/\\1")
   target_link_libraries(freeze_python_static INTERFACE
     freeze_python_headers "-L${FREEZE_DISTRIBUTION}/lib/freeze-static" ${_freeze_whole_libpython}
     ${_freeze_dist_libs} Threads::Threads ${CMAKE_DL_LIBS} m util)

@@ -17,6 +17,9 @@ for archive in $FREEZE_STATIC_LIBRARIES; do
   if [ -z "$found" ]; then echo "freeze: no static archive lib$archive.a in the build root" >&2; exit 1; fi
   ln -sf "$found" "$static_dir/lib$archive.a"
 done
+# 3.13's readline check links -ltermcap, which Debian's ncurses provides as a linker script
+# naming the shared libtinfo: here it is libtinfo's archive.
+if [ -e "$static_dir/libtinfo.a" ]; then ln -sf "$(readlink "$static_dir/libtinfo.a")" "$static_dir/libtermcap.a"; fi
 # libbsd.a needs libmd.a (SHA512 for getentropy), and a -lbsd can come last on a link line:
 # there -lbsd reads a linker script bringing both (bare names: found on the -L path).
 if [ -e "$static_dir/libbsd.a" ] && [ -e "$static_dir/libmd.a" ]; then

@@ -10,6 +10,7 @@ on stdout; progress goes to stderr phase by phase, every command's output to the
 beside it. A cached distribution is reused; a killed build leaves only a *.tmp directory that
 the next build removes."""
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ import static_modules  # noqa: E402
 from progress import BuildError, Progress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILDER_FORMAT = "2"  # bump when a change here changes what gets built
+BUILDER_FORMAT = "3"  # bump when a change here changes what gets built
 SUITE = "bullseye"
 # Where the distribution lives inside the root while it is built (its prefix: sysconfig's
 # paths name it) and while a launcher is built against it.
@@ -44,7 +45,8 @@ def distribution_key(version, tarball, root):
     text = json.dumps([BUILDER_FORMAT, version, os.path.basename(tarball), os.path.getsize(tarball),
                        configure_options(version), static_modules.setup_local(version),
                        static_modules.configure_environment(""),
-                       static_modules.STATIC_LIBRARIES, os.path.basename(root)])
+                       static_modules.STATIC_LIBRARIES, os.path.basename(root),
+                       open(os.path.join(HERE, "build_cpython.sh")).read()])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -75,6 +77,10 @@ def build_cpython(progress, root, tree, version, work, install, key):
         entry = os.path.join(work, "static-libs", name)
         source = root + os.readlink(entry) if os.path.islink(entry) else entry  # links name the root's files
         shutil.copyfile(source, os.path.join(static_dir, name))
+    # And the archives CPython's own build makes for builtins and names by build-tree path in
+    # MODLIBS (3.12+: Modules/_hacl/libHacl_Hash_SHA2.a), which make install does not install.
+    for archive in glob.glob(os.path.join(build_dir, "Modules", "**", "*.a"), recursive=True):
+        shutil.copyfile(archive, os.path.join(static_dir, os.path.basename(archive)))
     progress.phase("probing the interpreter for the manifest")
     probe = progress.output(chroot_run.command(root, [f"{PREFIX_IN_ROOT}/bin/python{version}", "-I", "-S",
                                                       "/freeze/builder/manifest_probe.py"], binds=binds),

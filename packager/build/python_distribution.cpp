@@ -32,7 +32,7 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   try {
     manifest = nlohmann::json::parse(read_file(manifest_path));
   } catch (const nlohmann::json::exception& e) {
-    throw UserError(manifest_path.string() + ": not valid JSON (" + e.what() + ")");
+    throw UserError(origin + ": " + manifest_path.string() + ": not valid JSON (" + e.what() + ")");
   }
   PythonDistribution out;
   out.dir = dir;
@@ -43,7 +43,7 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
     out.stdlib_dir = dir / manifest.at("stdlib").get<std::string>();
     out.interpreter = dir / manifest.at("python").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
-    throw UserError(manifest_path.string() + ": missing or malformed entry (" + e.what() + ")");
+    throw UserError(origin + ": " + manifest_path.string() + ": missing or malformed entry (" + e.what() + ")");
   }
   out.launcher = dir / "bin" / "freeze-launcher";
   if (!fs::is_regular_file(out.launcher, error)) {

@@ -31,9 +31,9 @@ def copy_example(name, dest):
     return dest
 
 
-def freeze(*args, cwd=None, check=True):
-    """Runs `freeze ARGS`; returns the CompletedProcess (text)."""
-    result = subprocess.run([FREEZE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)
+def freeze(*args, cwd=None, check=True, env=None):
+    """Runs `freeze ARGS` (in `env`, default this process's environment); returns the CompletedProcess (text)."""
+    result = subprocess.run([FREEZE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"freeze {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr}")
     return result
