@@ -178,6 +178,9 @@ std::string verification_config(const AppConfig& config) {
     add.push_back(config.entry_module);
     stdlib->insert_or_assign("add", std::move(add));
   }
+  if (toml::table* python = root["python"].as_table(); python && !config.distribution.empty()) {
+    python->insert_or_assign("distribution", config.distribution.string());
+  }
   if (toml::table* packages = root["packages"].as_table()) {
     if (packages->contains("paths")) {
       toml::array paths;
