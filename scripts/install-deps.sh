@@ -21,6 +21,9 @@ packages=(
   chromium                            # renders freeze inspect --html in a test (skipped without it)
   man-db                              # renders the generated man page in a test
   dpkg-dev                            # dpkg-shlibdeps: the Depends of cpack -G DEB (test_install)
+  # CPython distributions built from source (distribution/, ctest -L distribution): a Debian 11
+  # build root and test roots, Debian's source packages unpacked and patched.
+  debootstrap patch xz-utils
   # Security and reliability tooling (issue #6): tests skip what is missing.
   strace valgrind cppcheck            # no-writes-at-start-up, memcheck and lint tests
   clang clang-tidy libclang-rt-14-dev # -DFREEZE_FUZZ=ON (libFuzzer) and the clang-tidy lint test
