@@ -65,41 +65,40 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, cons
   return compressed;
 }
 
-// Dictionaries for the modules' bytecode and source, when they pay for themselves.
-struct ModuleDictionaries {
+// The dictionaries for the modules' bytecode and source, prepared; null where there is none.
+struct PreparedDictionaries {
   std::unique_ptr<Dictionary> bytecode;
   std::unique_ptr<Dictionary> source;
 };
 
-ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items, int level) {
+// The given dictionaries that are expected to pay for themselves on the items' modules, or
+// ones trained on them.
+PreparedDictionaries module_dictionaries(const std::vector<BlobItem>& items, const BlobOptions& options) {
+  const int level = options.compression_level;
   std::vector<const std::string*> bytecode, source;
+  std::size_t bytecode_size = 0, source_size = 0;
   for (const auto& item : items) {
     if (item.kind != blob::Kind::Module) continue;
-    if (item.data) bytecode.push_back(&*item.data);
-    if (item.source) source.push_back(&*item.source);
-  }
-  // The two at once, each single-threaded.
-  std::optional<std::string> source_dictionary;
-  std::exception_ptr source_failure;
-  std::thread source_training([&] {
-    try {
-      source_dictionary = train_dictionary(source, level);
-    } catch (...) {
-      source_failure = std::current_exception();
+    if (item.data) {
+      bytecode.push_back(&*item.data);
+      bytecode_size += item.data->size();
     }
-  });
-  std::optional<std::string> bytecode_dictionary;
-  try {
-    bytecode_dictionary = train_dictionary(bytecode, level);
-  } catch (...) {
-    source_training.join();
-    throw;
+    if (item.source) {
+      source.push_back(&*item.source);
+      source_size += item.source->size();
+    }
   }
-  source_training.join();
-  if (source_failure) std::rethrow_exception(source_failure);
-  ModuleDictionaries out;
-  if (bytecode_dictionary) out.bytecode = std::make_unique<Dictionary>(std::move(*bytecode_dictionary), level);
-  if (source_dictionary) out.source = std::make_unique<Dictionary>(std::move(*source_dictionary), level);
+  ModuleDictionaries chosen;
+  if (options.given_dictionaries) {
+    const ModuleDictionaries& given = *options.given_dictionaries;
+    if (given.bytecode && expected_to_pay(*given.bytecode, bytecode_size)) chosen.bytecode = given.bytecode;
+    if (given.source && expected_to_pay(*given.source, source_size)) chosen.source = given.source;
+  } else {
+    chosen = train_module_dictionaries(bytecode, source, level);
+  }
+  PreparedDictionaries out;
+  if (chosen.bytecode) out.bytecode = std::make_unique<Dictionary>(std::move(chosen.bytecode->content), level);
+  if (chosen.source) out.source = std::make_unique<Dictionary>(std::move(chosen.source->content), level);
   return out;
 }
 
@@ -132,7 +131,7 @@ std::vector<std::optional<std::string>> aux_parts(std::vector<BlobItem>& items) 
 
 // Compresses every item's parts on `threads` workers; the result is in item order.
 std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const std::vector<std::optional<std::string>>& aux,
-                                     const BlobOptions& options, const ModuleDictionaries& dictionaries) {
+                                     const BlobOptions& options, const PreparedDictionaries& dictionaries) {
   std::vector<Compressed> out(items.size());
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
@@ -176,9 +175,9 @@ std::uint32_t checked_u32(std::size_t value, const std::string& what) {
 }  // namespace
 
 std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) {
-  const ModuleDictionaries dictionaries = options.dictionaries && options.compression_level > 0
-                                             ? train_module_dictionaries(items, options.compression_level)
-                                             : ModuleDictionaries{};
+  const PreparedDictionaries dictionaries = options.dictionaries && options.compression_level > 0
+                                               ? module_dictionaries(items, options)
+                                               : PreparedDictionaries{};
   for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()}, {"source", dictionaries.source.get()}}) {
     if (dictionary == nullptr) continue;
     BlobItem item;

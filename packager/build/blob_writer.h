@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "format/blob_format.h"
+#include "packager/build/dictionary_training.h"
 
 namespace freeze::packager {
 
@@ -25,7 +26,10 @@ struct BlobItem {
 
 struct BlobOptions {
   int compression_level = 12;
-  bool dictionaries = true;  // train zstd dictionaries for the modules (dictionary_training.h)
+  bool dictionaries = true;  // compress the modules with zstd dictionaries (dictionary_training.h)
+  // Those dictionaries: a build gives its interpreter's (stdlib_dictionaries.h), each stored and
+  // used only if expected to pay for itself on these modules. Without: trained on these modules.
+  std::optional<ModuleDictionaries> given_dictionaries;
   unsigned threads = 0;  // 0: one per core
   std::function<void()> on_item_done;  // called (from worker threads) as each item is compressed
 };

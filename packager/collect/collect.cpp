@@ -249,6 +249,13 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   return out;
 }
 
+std::vector<Resource> default_stdlib(const fs::path& stdlib_dir) {
+  AppConfig defaults;
+  defaults.stdlib_include = StdlibInclude::All;
+  defaults.stdlib_exclude = default_stdlib_exclude();
+  return collect_stdlib(defaults, stdlib_dir);
+}
+
 std::vector<Resource> collect(AppConfig& config, const CollectOptions& options) {
   detail("stdlib: " + options.stdlib_dir.string());
   std::vector<Resource> resources = collect_resources(config, options.stdlib_dir, options.output_dir).resources;

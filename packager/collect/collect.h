@@ -40,4 +40,9 @@ std::vector<Resource> collect(AppConfig& config, const CollectOptions& options);
 Collection collect_resources(const AppConfig& config, const std::filesystem::path& stdlib_dir,
                              const std::filesystem::path& output_dir);
 
+// The stdlib in `stdlib_dir` as a build with [stdlib]'s defaults collects it (include = "all",
+// the default exclusions), whatever the app: what the build's zstd dictionaries are trained on
+// (stdlib_dictionaries.h).
+std::vector<Resource> default_stdlib(const std::filesystem::path& stdlib_dir);
+
 }  // namespace freeze::packager

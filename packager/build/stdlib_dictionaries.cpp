@@ -1,0 +1,115 @@
+#include "packager/build/stdlib_dictionaries.h"
+
+#include <sys/stat.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "packager/build/build_cache.h"
+#include "packager/build/build_python.h"
+#include "packager/build/compile.h"
+#include "packager/collect/collect.h"
+#include "packager/collect/file_tree.h"
+#include "packager/support/console.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bumped whenever what the dictionaries are trained on changes (default_stdlib(), samples).
+constexpr std::string_view kSamplesVersion = "stdlib-dictionaries-1";
+
+// What identifies the stdlib's sources without reading them: every .py's path, size and
+// modification time (a package update rewrites them all), hashed. Listing and stat()ing them
+// costs milliseconds; reading and hashing all of them would cost more than the rest of a
+// rebuild. (A file rewritten in place with the same size within the same nanosecond would go
+// unnoticed: its dictionary would still be a valid one, only not the one a cold build trains.)
+std::string stdlib_fingerprint(const fs::path& stdlib_dir) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  for (const auto& [relative, file] : tree_from_directory(stdlib_dir)) {
+    if (!relative.ends_with(".py")) continue;
+    struct stat st {};
+    if (::stat(file.disk.c_str(), &st) != 0) continue;
+    const std::int64_t facts[] = {static_cast<std::int64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtim.tv_sec),
+                                  static_cast<std::int64_t>(st.st_mtim.tv_nsec)};
+    XXH3_128bits_update(state, relative.data(), relative.size() + 1);  // with its NUL: no ambiguity
+    XXH3_128bits_update(state, facts, sizeof facts);
+  }
+  const XXH128_hash_t digest = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  return std::string(reinterpret_cast<const char*>(&digest), sizeof digest);
+}
+
+ModuleDictionaries train_on_stdlib(const fs::path& stdlib_dir, int level, int optimize) {
+  detail("training zstd dictionaries on the standard library (once per interpreter and level)");
+  BuildPython& python = BuildPython::instance();
+  std::vector<Resource> modules = default_stdlib(stdlib_dir);
+  std::vector<const std::string*> bytecode, source;
+  for (Resource& module : modules) {
+    if (module.kind != blob::Kind::Module || module.namespace_package()) continue;
+    try {
+      compile_module(python, module, optimize);
+    } catch (const UserError&) {
+      continue;  // the stdlib has files that deliberately do not compile
+    }
+    bytecode.push_back(&module.bytecode);
+    source.push_back(&module.source_utf8);
+  }
+  return train_module_dictionaries(bytecode, source, level);
+}
+
+void append_u32(std::string& out, std::uint32_t value) { out.append(reinterpret_cast<const char*>(&value), sizeof value); }
+
+bool read_u32(std::string_view& in, std::uint32_t& value) {
+  if (in.size() < sizeof value) return false;
+  std::memcpy(&value, in.data(), sizeof value);
+  in.remove_prefix(sizeof value);
+  return true;
+}
+
+constexpr double kPpm = 1e6;
+
+}  // namespace
+
+// Per dictionary (bytecode, then source): its size (0: none), its saving in millionths, its bytes.
+std::string encode_dictionaries(const ModuleDictionaries& dictionaries) {
+  std::string out;
+  for (const auto* dictionary : {&dictionaries.bytecode, &dictionaries.source}) {
+    append_u32(out, *dictionary ? static_cast<std::uint32_t>((*dictionary)->content.size()) : 0);
+    append_u32(out, *dictionary ? static_cast<std::uint32_t>((*dictionary)->saving * kPpm + 0.5) : 0);
+    if (*dictionary) out += (*dictionary)->content;
+  }
+  return out;
+}
+
+std::optional<ModuleDictionaries> decode_dictionaries(std::string_view in) {
+  ModuleDictionaries out;
+  for (auto* dictionary : {&out.bytecode, &out.source}) {
+    std::uint32_t size = 0, ppm = 0;
+    if (!read_u32(in, size) || !read_u32(in, ppm) || in.size() < size) return std::nullopt;
+    if (size > 0) *dictionary = TrainedDictionary{std::string(in.substr(0, size)), ppm / kPpm};
+    in.remove_prefix(size);
+  }
+  if (!in.empty()) return std::nullopt;
+  return out;
+}
+
+ModuleDictionaries stdlib_dictionaries(const fs::path& stdlib_dir, int level, int optimize) {
+  BuildCache& cache = BuildCache::instance();
+  const std::string key = cache.key({kSamplesVersion, ZSTD_versionString(), std::to_string(level), std::to_string(optimize),
+                                     BuildPython::instance().magic_number(), stdlib_dir.string(),
+                                     stdlib_fingerprint(stdlib_dir)});
+  if (const auto hit = cache.get(key)) {
+    if (auto decoded = decode_dictionaries(*hit)) return std::move(*decoded);
+  }
+  ModuleDictionaries trained = train_on_stdlib(stdlib_dir, level, optimize);
+  cache.put(key, encode_dictionaries(trained));
+  return trained;
+}
+
+}  // namespace freeze::packager

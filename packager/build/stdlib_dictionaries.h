@@ -1,0 +1,27 @@
+// The zstd dictionaries of every build made with one interpreter: trained on its standard
+// library alone (default_stdlib(): the modules a full-stdlib build has with the default
+// exclusions), never on the app. Editing the app then leaves the dictionaries, and so every
+// frame compressed with them (the compression cache keys on the dictionary), as they were: a
+// rebuild recompresses only what changed. Builds of other apps, and reachable-stdlib builds,
+// share them too. Trained once per interpreter, level and optimization level, and kept in the
+// build cache.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "packager/build/dictionary_training.h"
+
+namespace freeze::packager {
+
+// The dictionaries for modules compiled by the embedded CPython with `optimize` from the stdlib
+// in `stdlib_dir` (Debian's, or a distribution's), compressed at `level` (1..22). From the
+// cache when the stdlib's files are unchanged (each .py's path, size and modification time);
+// else trained, which compiles the whole stdlib (through the compile cache).
+ModuleDictionaries stdlib_dictionaries(const std::filesystem::path& stdlib_dir, int level, int optimize);
+
+// A cache entry's encoding of `dictionaries`, and back (nothing for bytes that are not one).
+std::string encode_dictionaries(const ModuleDictionaries& dictionaries);
+std::optional<ModuleDictionaries> decode_dictionaries(std::string_view bytes);
+
+}  // namespace freeze::packager
