@@ -21,20 +21,31 @@ namespace {
 
 constexpr int kWindowLog = 18;  // 256 KiB
 
-// A trained dictionary, prepared for compression, and a digest of it for cache keys.
-struct Dictionary {
-  std::string content;
-  std::string digest;
-  ZSTD_CDict* prepared = nullptr;
+// A trained dictionary, a digest of it for cache keys, and its preparation for compression,
+// made on first use: preparing one at a high level costs ~10 ms, which a rebuild that finds
+// every frame in the cache need not pay.
+class Dictionary {
+ public:
   Dictionary(std::string trained, int level)
-      : content(std::move(trained)),
-        digest(BuildCache::key({"dictionary", content})),
-        prepared(ZSTD_createCDict(content.data(), content.size(), level)) {
-    if (prepared == nullptr) throw UserError("zstd could not prepare a dictionary");
-  }
+      : content_(std::move(trained)), digest_(BuildCache::key({"dictionary", content_})), level_(level) {}
   Dictionary(const Dictionary&) = delete;
   Dictionary& operator=(const Dictionary&) = delete;
-  ~Dictionary() { ZSTD_freeCDict(prepared); }
+  ~Dictionary() { ZSTD_freeCDict(prepared_); }
+
+  const std::string& content() const { return content_; }
+  const std::string& digest() const { return digest_; }
+  const ZSTD_CDict* prepared() const {  // thread-safe
+    std::call_once(prepare_once_, [this] { prepared_ = ZSTD_createCDict(content_.data(), content_.size(), level_); });
+    if (prepared_ == nullptr) throw UserError("zstd could not prepare a dictionary");
+    return prepared_;
+  }
+
+ private:
+  std::string content_;
+  std::string digest_;
+  int level_;
+  mutable std::once_flag prepare_once_;
+  mutable ZSTD_CDict* prepared_ = nullptr;
 };
 
 std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
@@ -46,7 +57,7 @@ std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int le
   // library loaded from memory) needs at run time; modules are far smaller than it anyway.
   ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, kWindowLog);
   // The frame header names the dictionary (its ID) for the reader.
-  if (dictionary != nullptr) ZSTD_CCtx_refCDict(context, dictionary->prepared);
+  if (dictionary != nullptr) ZSTD_CCtx_refCDict(context, dictionary->prepared());
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
   if (ZSTD_isError(size)) throw UserError(std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
@@ -58,7 +69,7 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, cons
   if (level == 0) return blob::uncompressed_frame(raw, kWindowLog);  // a copy: not worth a cache entry
   BuildCache& cache = BuildCache::instance();
   const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog),
-                                     dictionary ? dictionary->digest : "", raw});
+                                     dictionary ? dictionary->digest() : "", raw});
   if (auto hit = cache.get(key)) return std::move(*hit);
   std::string compressed = compress_uncached(raw, context, level, dictionary);
   cache.put(key, compressed);
@@ -183,7 +194,7 @@ std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) 
     BlobItem item;
     item.kind = blob::Kind::Dictionary;
     item.name = name;
-    item.data = dictionary->content;
+    item.data = dictionary->content();
     items.push_back(std::move(item));
   }
   std::sort(items.begin(), items.end(), [](const BlobItem& a, const BlobItem& b) {
