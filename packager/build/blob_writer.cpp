@@ -77,19 +77,30 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, cons
 }
 
 // The dictionaries for the modules' bytecode and source, prepared; null where there is none.
+// Third-party modules have their own when they pay for themselves, else share the others.
 struct PreparedDictionaries {
   std::unique_ptr<Dictionary> bytecode;
   std::unique_ptr<Dictionary> source;
+  std::unique_ptr<Dictionary> third_party_bytecode;
+  std::unique_ptr<Dictionary> third_party_source;
+
+  const Dictionary* for_data(const BlobItem& item) const { return pick(item, bytecode, third_party_bytecode); }
+  const Dictionary* for_aux(const BlobItem& item) const { return pick(item, source, third_party_source); }
+
+ private:
+  static const Dictionary* pick(const BlobItem& item, const std::unique_ptr<Dictionary>& general,
+                                const std::unique_ptr<Dictionary>& third_party) {
+    if (item.kind != blob::Kind::Module) return nullptr;
+    return item.third_party && third_party ? third_party.get() : general.get();
+  }
 };
 
-// The given dictionaries that are expected to pay for themselves on the items' modules, or
-// ones trained on them.
-PreparedDictionaries module_dictionaries(const std::vector<BlobItem>& items, const BlobOptions& options) {
-  const int level = options.compression_level;
+// The modules' bytecode and source, as training samples, with their sizes.
+struct ModuleSamples {
   std::vector<const std::string*> bytecode, source;
   std::size_t bytecode_size = 0, source_size = 0;
-  for (const auto& item : items) {
-    if (item.kind != blob::Kind::Module) continue;
+
+  void add(const BlobItem& item) {
     if (item.data) {
       bytecode.push_back(&*item.data);
       bytecode_size += item.data->size();
@@ -99,17 +110,42 @@ PreparedDictionaries module_dictionaries(const std::vector<BlobItem>& items, con
       source_size += item.source->size();
     }
   }
-  ModuleDictionaries chosen;
-  if (options.given_dictionaries) {
-    const ModuleDictionaries& given = *options.given_dictionaries;
-    if (given.bytecode && expected_to_pay(*given.bytecode, bytecode_size)) chosen.bytecode = given.bytecode;
-    if (given.source && expected_to_pay(*given.source, source_size)) chosen.source = given.source;
-  } else {
-    chosen = train_module_dictionaries(bytecode, source, level);
+};
+
+std::unique_ptr<Dictionary> prepared(std::optional<TrainedDictionary>& dictionary, int level) {
+  return dictionary ? std::make_unique<Dictionary>(std::move(dictionary->content), level) : nullptr;
+}
+
+// Without given dictionaries: ones trained on all the items' modules. With them: those for the
+// third-party modules trained on these alone (they change when a package is upgraded, not when
+// the app is edited: cached by content, they stay the same), where they pay for themselves, and
+// the given ones for the rest, each if expected to pay for itself on the modules it compresses.
+PreparedDictionaries module_dictionaries(const std::vector<BlobItem>& items, const BlobOptions& options) {
+  const int level = options.compression_level;
+  ModuleSamples all, third_party;
+  for (const auto& item : items) {
+    if (item.kind != blob::Kind::Module) continue;
+    all.add(item);
+    if (item.third_party) third_party.add(item);
   }
   PreparedDictionaries out;
-  if (chosen.bytecode) out.bytecode = std::make_unique<Dictionary>(std::move(chosen.bytecode->content), level);
-  if (chosen.source) out.source = std::make_unique<Dictionary>(std::move(chosen.source->content), level);
+  if (!options.given_dictionaries) {
+    ModuleDictionaries trained = train_module_dictionaries(all.bytecode, all.source, level);
+    out.bytecode = prepared(trained.bytecode, level);
+    out.source = prepared(trained.source, level);
+    return out;
+  }
+  ModuleDictionaries own = train_module_dictionaries(third_party.bytecode, third_party.source, level);
+  // What the given ones would compress: every module but those that have their own.
+  const std::size_t bytecode_left = all.bytecode_size - (own.bytecode ? third_party.bytecode_size : 0);
+  const std::size_t source_left = all.source_size - (own.source ? third_party.source_size : 0);
+  ModuleDictionaries given = *options.given_dictionaries;
+  if (given.bytecode && !expected_to_pay(*given.bytecode, bytecode_left)) given.bytecode.reset();
+  if (given.source && !expected_to_pay(*given.source, source_left)) given.source.reset();
+  out.bytecode = prepared(given.bytecode, level);
+  out.source = prepared(given.source, level);
+  out.third_party_bytecode = prepared(own.bytecode, level);
+  out.third_party_source = prepared(own.source, level);
   return out;
 }
 
@@ -151,9 +187,8 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const s
     ZSTD_CCtx* context = ZSTD_createCCtx();
     try {
       for (std::size_t i = next++; i < items.size(); i = next++) {
-        const bool module = items[i].kind == blob::Kind::Module;
-        const Dictionary* data_dictionary = module ? dictionaries.bytecode.get() : nullptr;
-        const Dictionary* aux_dictionary = module ? dictionaries.source.get() : nullptr;
+        const Dictionary* data_dictionary = dictionaries.for_data(items[i]);
+        const Dictionary* aux_dictionary = dictionaries.for_aux(items[i]);
         if (items[i].kind == blob::Kind::Dictionary) {
           out[i].data = blob::uncompressed_frame(*items[i].data, kWindowLog);
         } else if (items[i].data) {
@@ -189,7 +224,10 @@ std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) 
   const PreparedDictionaries dictionaries = options.dictionaries && options.compression_level > 0
                                                ? module_dictionaries(items, options)
                                                : PreparedDictionaries{};
-  for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()}, {"source", dictionaries.source.get()}}) {
+  for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()},
+                                         {"source", dictionaries.source.get()},
+                                         {"third-party-bytecode", dictionaries.third_party_bytecode.get()},
+                                         {"third-party-source", dictionaries.third_party_source.get()}}) {
     if (dictionary == nullptr) continue;
     BlobItem item;
     item.kind = blob::Kind::Dictionary;

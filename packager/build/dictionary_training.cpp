@@ -88,15 +88,10 @@ std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::s
   // Cached by the samples' content: hashing them is far cheaper than training.
   XXH3_state_t* state = XXH3_createState();
   XXH3_128bits_reset(state);
-  std::string joined;
-  joined.reserve(total);
-  std::vector<std::size_t> sizes;
   for (const std::string* sample : samples) {
     const std::uint64_t size = sample->size();
     XXH3_128bits_update(state, &size, sizeof size);
     XXH3_128bits_update(state, sample->data(), sample->size());
-    joined += *sample;
-    sizes.push_back(sample->size());
   }
   const XXH128_hash_t digest = XXH3_128bits_digest(state);
   XXH3_freeState(state);
@@ -110,6 +105,13 @@ std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::s
     std::uint32_t ppm = 0;
     std::memcpy(&ppm, hit->data(), sizeof ppm);
     return TrainedDictionary{hit->substr(sizeof ppm), ppm / kPpm};
+  }
+  std::string joined;  // zstd trains on the samples end to end
+  joined.reserve(total);
+  std::vector<std::size_t> sizes;
+  for (const std::string* sample : samples) {
+    joined += *sample;
+    sizes.push_back(sample->size());
   }
   std::string dictionary = train(joined, sizes, capacity, level);
   const std::uint32_t ppm = dictionary.empty() ? 0 : saving_ppm(samples, total, dictionary, level);

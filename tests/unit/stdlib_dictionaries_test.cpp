@@ -1,6 +1,7 @@
 // The zstd dictionaries a build compresses its modules with: trained on the interpreter's stdlib
 // (stdlib_dictionaries.h), kept in the cache, and given to the blob writer, which stores and
-// uses each only when it pays for itself on the build's modules.
+// uses each only when it pays for itself on the build's modules. (It starts the build
+// interpreter: doctest runs files in name order, and importer_test.cpp must start it first.)
 #include <doctest/doctest.h>
 #include <zstd.h>
 
@@ -136,6 +137,36 @@ TEST_CASE("given dictionaries compress other modules than they were trained on, 
   // Three modules: too little for a dictionary to save its own size; none is stored.
   items.resize(3);
   CHECK(packager::write_blob(items, options) == packager::write_blob(items, plain));
+}
+
+TEST_CASE("third-party modules get dictionaries of their own, which an edit of the app leaves as they are") {
+  const ModuleDictionaries given = trained_on(module_items(python_modules(80, 1)));
+  std::vector<BlobItem> items = module_items(python_modules(80, 2));
+  std::vector<BlobItem> third_party = module_items(python_modules(80, 4));
+  for (auto& item : third_party) {
+    item.name = "vendor." + item.name;
+    item.third_party = true;
+    items.push_back(item);
+  }
+  BlobOptions options;
+  options.compression_level = 3;
+  options.given_dictionaries = given;
+  const std::string blob_bytes = packager::write_blob(items, options);
+  const auto reader = blob::BlobReader::open({reinterpret_cast<const unsigned char*>(blob_bytes.data()), blob_bytes.size()});
+  std::vector<std::string> names;
+  for (const auto& entry : reader.with_prefix(blob::Kind::Dictionary, "")) names.emplace_back(entry.name);
+  CHECK(names == std::vector<std::string>{"bytecode", "source", "third-party-bytecode", "third-party-source"});
+  CHECK(reader.read(reader.find(blob::Kind::Dictionary, "bytecode")->data) == given.bytecode->content);
+  for (const auto& item : items) {
+    const auto entry = reader.find(blob::Kind::Module, item.name);
+    REQUIRE(entry);
+    CHECK(reader.read(entry->data) == *item.data);
+    CHECK(reader.read(entry->source()) == *item.source);
+  }
+  // One of the app's modules edited: every dictionary, and so every other frame, as it was.
+  items[0].source = *items[0].source + "edited = True\n";
+  items[0].data = *items[0].data + "edited";
+  CHECK(dictionary_contents(packager::write_blob(items, options)) == dictionary_contents(blob_bytes));
 }
 
 TEST_CASE("the stdlib's dictionaries depend on the stdlib alone, and the cache gives what training gives") {
