@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <exception>
 #include <stdexcept>
@@ -10,10 +11,12 @@
 #include <optional>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "packager/build/build_cache.h"
 #include "packager/build/dictionary_training.h"
 #include "format/library_list.h"
+#include "packager/support/console.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -139,9 +142,25 @@ PreparedDictionaries module_dictionaries(const std::vector<BlobItem>& items, con
   // What the given ones would compress: every module but those that have their own.
   const std::size_t bytecode_left = all.bytecode_size - (own.bytecode ? third_party.bytecode_size : 0);
   const std::size_t source_left = all.source_size - (own.source ? third_party.source_size : 0);
-  ModuleDictionaries given = *options.given_dictionaries;
-  if (given.bytecode && !expected_to_pay(*given.bytecode, bytecode_left)) given.bytecode.reset();
-  if (given.source && !expected_to_pay(*given.source, source_left)) given.source.reset();
+  ModuleDictionaries given;  // for each kind, the candidate expected to save most, if any pays
+  for (auto [name, chosen, left, kind] : {std::tuple{"bytecode", &given.bytecode, bytecode_left, &ModuleDictionaries::bytecode},
+                                          {"source", &given.source, source_left, &ModuleDictionaries::source}}) {
+    double best = 0;
+    for (const ModuleDictionaries& candidate : *options.given_dictionaries) {
+      const std::optional<TrainedDictionary>& dictionary = candidate.*kind;
+      if (!dictionary) continue;
+      const double net = expected_net_saving(*dictionary, left);
+      char line[160];
+      std::snprintf(line, sizeof line, "zstd dictionary for %s (%s): saves %.1f%% of %s, %+.0f KiB net", name,
+                    human_size(dictionary->content.size()).c_str(), dictionary->saving * 100, human_size(left).c_str(),
+                    net / 1024);
+      detail(line);
+      if (net > best) {
+        best = net;
+        *chosen = dictionary;
+      }
+    }
+  }
   out.bytecode = prepared(given.bytecode, level);
   out.source = prepared(given.source, level);
   out.third_party_bytecode = prepared(own.bytecode, level);

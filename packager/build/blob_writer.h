@@ -30,10 +30,11 @@ struct BlobItem {
 struct BlobOptions {
   int compression_level = 12;
   bool dictionaries = true;  // compress the modules with zstd dictionaries (dictionary_training.h)
-  // Those dictionaries: a build gives its interpreter's (stdlib_dictionaries.h), each stored and
-  // used only if expected to pay for itself on these modules; third-party modules get their own,
-  // trained on them, when they pay. Without: trained on all these modules.
-  std::optional<ModuleDictionaries> given_dictionaries;
+  // Those dictionaries: a build gives its interpreter's (stdlib_dictionaries.h), in several
+  // sizes; for each of bytecode and source the one expected to save most on these modules is
+  // stored and used, if any pays for itself. Third-party modules get their own, trained on them,
+  // when they pay. Without: trained on all these modules.
+  std::optional<std::vector<ModuleDictionaries>> given_dictionaries;
   unsigned threads = 0;  // 0: one per core
   std::function<void()> on_item_done;  // called (from worker threads) as each item is compressed
 };

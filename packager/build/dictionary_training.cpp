@@ -79,11 +79,13 @@ constexpr double kPpm = 1e6;
 
 }  // namespace
 
-std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::string*>& samples, int level) {
+std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::string*>& samples, int level,
+                                                  std::size_t capacity) {
   std::size_t total = 0;
   for (const std::string* sample : samples) total += sample->size();
   if (total < kMinimumSamples || samples.size() < 64) return std::nullopt;
-  const std::size_t capacity = std::clamp(total / 100, kMinimumDictionary, kMaximumDictionary);
+  const std::size_t automatic = std::clamp(total / 100, kMinimumDictionary, kMaximumDictionary);
+  capacity = capacity == 0 ? automatic : std::min(capacity, automatic);
 
   // Cached by the samples' content: hashing them is far cheaper than training.
   XXH3_state_t* state = XXH3_createState();
@@ -130,23 +132,28 @@ std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::s
   return trained;
 }
 
+double expected_net_saving(const TrainedDictionary& dictionary, std::size_t bytes) {
+  return dictionary.saving * static_cast<double>(bytes) - static_cast<double>(dictionary.content.size());
+}
+
 bool expected_to_pay(const TrainedDictionary& dictionary, std::size_t bytes) {
-  return dictionary.saving * static_cast<double>(bytes) > static_cast<double>(dictionary.content.size());
+  return expected_net_saving(dictionary, bytes) > 0;
 }
 
 ModuleDictionaries train_module_dictionaries(const std::vector<const std::string*>& bytecode,
-                                             const std::vector<const std::string*>& source, int level) {
+                                             const std::vector<const std::string*>& source, int level,
+                                             std::size_t capacity) {
   ModuleDictionaries out;
   std::exception_ptr source_failure;
   std::thread source_training([&] {
     try {
-      out.source = train_dictionary(source, level);
+      out.source = train_dictionary(source, level, capacity);
     } catch (...) {
       source_failure = std::current_exception();
     }
   });
   try {
-    out.bytecode = train_dictionary(bytecode, level);
+    out.bytecode = train_dictionary(bytecode, level, capacity);
   } catch (...) {
     source_training.join();
     throw;

@@ -22,11 +22,14 @@ struct TrainedDictionary {
 
 // A dictionary for `samples` (to be compressed at `level`), or nothing when they are too few, or
 // alike too little, for one to save more than its size. Deterministic (same samples, same
-// dictionary, same ID), and cached by content.
-std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::string*>& samples, int level);
+// dictionary, same ID), and cached by content. Of about 1/100 of the samples, 16 to 112 KiB,
+// or at most `capacity` bytes if that is less (0: no limit).
+std::optional<TrainedDictionary> train_dictionary(const std::vector<const std::string*>& samples, int level,
+                                                  std::size_t capacity = 0);
 
-// Whether `dictionary` is expected to save more than its own size on `bytes` bytes of modules
-// like the ones it was trained on.
+// What `dictionary` is expected to save, less its own size, on `bytes` bytes of modules like the
+// ones it was trained on; it pays when that is positive.
+double expected_net_saving(const TrainedDictionary& dictionary, std::size_t bytes);
 bool expected_to_pay(const TrainedDictionary& dictionary, std::size_t bytes);
 
 // One dictionary for the modules' bytecode, one for their source.
@@ -35,8 +38,9 @@ struct ModuleDictionaries {
   std::optional<TrainedDictionary> source;
 };
 
-// Both trained at once (each single-threaded).
+// Both trained at once (each single-threaded), each of at most `capacity` bytes (as above).
 ModuleDictionaries train_module_dictionaries(const std::vector<const std::string*>& bytecode,
-                                             const std::vector<const std::string*>& source, int level);
+                                             const std::vector<const std::string*>& source, int level,
+                                             std::size_t capacity = 0);
 
 }  // namespace freeze::packager

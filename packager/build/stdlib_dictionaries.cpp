@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bumped whenever what the dictionaries are trained on changes (default_stdlib(), samples).
-constexpr std::string_view kSamplesVersion = "stdlib-dictionaries-1";
+constexpr std::string_view kSamplesVersion = "stdlib-dictionaries-2";
 
 // What identifies the stdlib's sources without reading them: every .py's path, size and
 // modification time (a package update rewrites them all), hashed. Listing and stat()ing them
@@ -45,7 +45,7 @@ std::string stdlib_fingerprint(const fs::path& stdlib_dir) {
   return std::string(reinterpret_cast<const char*>(&digest), sizeof digest);
 }
 
-ModuleDictionaries train_on_stdlib(const fs::path& stdlib_dir, int level, int optimize) {
+std::vector<ModuleDictionaries> train_on_stdlib(const fs::path& stdlib_dir, int level, int optimize) {
   detail("training zstd dictionaries on the standard library (once per interpreter and level)");
   BuildPython& python = BuildPython::instance();
   std::vector<Resource> modules = default_stdlib(stdlib_dir);
@@ -60,7 +60,8 @@ ModuleDictionaries train_on_stdlib(const fs::path& stdlib_dir, int level, int op
     bytecode.push_back(&module.bytecode);
     source.push_back(&module.source_utf8);
   }
-  return train_module_dictionaries(bytecode, source, level);
+  return {train_module_dictionaries(bytecode, source, level),
+          train_module_dictionaries(bytecode, source, level, kSmallDictionary)};
 }
 
 void append_u32(std::string& out, std::uint32_t value) { out.append(reinterpret_cast<const char*>(&value), sizeof value); }
@@ -76,30 +77,38 @@ constexpr double kPpm = 1e6;
 
 }  // namespace
 
-// Per dictionary (bytecode, then source): its size (0: none), its saving in millionths, its bytes.
-std::string encode_dictionaries(const ModuleDictionaries& dictionaries) {
+// The number of pairs; then per pair, per dictionary (bytecode, then source): its size (0:
+// none), its saving in millionths, its bytes.
+std::string encode_dictionaries(const std::vector<ModuleDictionaries>& pairs) {
   std::string out;
-  for (const auto* dictionary : {&dictionaries.bytecode, &dictionaries.source}) {
-    append_u32(out, *dictionary ? static_cast<std::uint32_t>((*dictionary)->content.size()) : 0);
-    append_u32(out, *dictionary ? static_cast<std::uint32_t>((*dictionary)->saving * kPpm + 0.5) : 0);
-    if (*dictionary) out += (*dictionary)->content;
+  append_u32(out, static_cast<std::uint32_t>(pairs.size()));
+  for (const ModuleDictionaries& pair : pairs) {
+    for (const auto* dictionary : {&pair.bytecode, &pair.source}) {
+      append_u32(out, *dictionary ? static_cast<std::uint32_t>((*dictionary)->content.size()) : 0);
+      append_u32(out, *dictionary ? static_cast<std::uint32_t>((*dictionary)->saving * kPpm + 0.5) : 0);
+      if (*dictionary) out += (*dictionary)->content;
+    }
   }
   return out;
 }
 
-std::optional<ModuleDictionaries> decode_dictionaries(std::string_view in) {
-  ModuleDictionaries out;
-  for (auto* dictionary : {&out.bytecode, &out.source}) {
-    std::uint32_t size = 0, ppm = 0;
-    if (!read_u32(in, size) || !read_u32(in, ppm) || in.size() < size) return std::nullopt;
-    if (size > 0) *dictionary = TrainedDictionary{std::string(in.substr(0, size)), ppm / kPpm};
-    in.remove_prefix(size);
+std::optional<std::vector<ModuleDictionaries>> decode_dictionaries(std::string_view in) {
+  std::uint32_t count = 0;
+  if (!read_u32(in, count) || count > 16) return std::nullopt;
+  std::vector<ModuleDictionaries> out(count);
+  for (ModuleDictionaries& pair : out) {
+    for (auto* dictionary : {&pair.bytecode, &pair.source}) {
+      std::uint32_t size = 0, ppm = 0;
+      if (!read_u32(in, size) || !read_u32(in, ppm) || in.size() < size) return std::nullopt;
+      if (size > 0) *dictionary = TrainedDictionary{std::string(in.substr(0, size)), ppm / kPpm};
+      in.remove_prefix(size);
+    }
   }
   if (!in.empty()) return std::nullopt;
   return out;
 }
 
-ModuleDictionaries stdlib_dictionaries(const fs::path& stdlib_dir, int level, int optimize) {
+std::vector<ModuleDictionaries> stdlib_dictionaries(const fs::path& stdlib_dir, int level, int optimize) {
   BuildCache& cache = BuildCache::instance();
   const std::string key = cache.key({kSamplesVersion, ZSTD_versionString(), std::to_string(level), std::to_string(optimize),
                                      BuildPython::instance().magic_number(), stdlib_dir.string(),
@@ -107,7 +116,7 @@ ModuleDictionaries stdlib_dictionaries(const fs::path& stdlib_dir, int level, in
   if (const auto hit = cache.get(key)) {
     if (auto decoded = decode_dictionaries(*hit)) return std::move(*decoded);
   }
-  ModuleDictionaries trained = train_on_stdlib(stdlib_dir, level, optimize);
+  std::vector<ModuleDictionaries> trained = train_on_stdlib(stdlib_dir, level, optimize);
   cache.put(key, encode_dictionaries(trained));
   return trained;
 }

@@ -8,20 +8,27 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "packager/build/dictionary_training.h"
 
 namespace freeze::packager {
 
 // The dictionaries for modules compiled by the embedded CPython with `optimize` from the stdlib
-// in `stdlib_dir` (Debian's, or a distribution's), compressed at `level` (1..22). From the
-// cache when the stdlib's files are unchanged (each .py's path, size and modification time);
-// else trained, which compiles the whole stdlib (through the compile cache).
-ModuleDictionaries stdlib_dictionaries(const std::filesystem::path& stdlib_dir, int level, int optimize);
+// in `stdlib_dir` (Debian's, or a distribution's), compressed at `level` (1..22), in two sizes:
+// the full ones (about 110 KiB each), which pay on builds with much of the stdlib, then small
+// ones (kSmallDictionary), which pay on builds with little (the writer chooses, per build).
+// From the cache when the stdlib's files are unchanged (each .py's path, size and
+// modification time); else trained, which compiles the whole stdlib (through the compile cache).
+std::vector<ModuleDictionaries> stdlib_dictionaries(const std::filesystem::path& stdlib_dir, int level, int optimize);
+
+inline constexpr std::size_t kSmallDictionary = 24 * 1024;
 
 // A cache entry's encoding of `dictionaries`, and back (nothing for bytes that are not one).
-std::string encode_dictionaries(const ModuleDictionaries& dictionaries);
-std::optional<ModuleDictionaries> decode_dictionaries(std::string_view bytes);
+std::string encode_dictionaries(const std::vector<ModuleDictionaries>& dictionaries);
+std::optional<std::vector<ModuleDictionaries>> decode_dictionaries(std::string_view bytes);
 
 }  // namespace freeze::packager

@@ -87,24 +87,29 @@ TEST_CASE("a dictionary pays when what it saves on the modules exceeds its size"
   CHECK_FALSE(packager::expected_to_pay(TrainedDictionary{std::string(1000, 'd'), 0.0}, 1 << 30));
 }
 
-TEST_CASE("the cache entry of a pair of dictionaries decodes to the same pair, and nothing else decodes") {
+TEST_CASE("the cache entry of the dictionaries decodes to the same ones, and nothing else decodes") {
   ModuleDictionaries both;
   both.bytecode = TrainedDictionary{"bytecode dictionary", 0.123456};
   both.source = TrainedDictionary{"source", 0.5};
   ModuleDictionaries source_only;
   source_only.source = TrainedDictionary{"only", 0.25};
-  for (const ModuleDictionaries& original : {both, source_only, ModuleDictionaries{}}) {
+  for (const std::vector<ModuleDictionaries>& original : std::vector<std::vector<ModuleDictionaries>>{
+           {both, source_only}, {source_only}, {ModuleDictionaries{}}, {}}) {
     const std::string encoded = packager::encode_dictionaries(original);
     const auto decoded = packager::decode_dictionaries(encoded);
     REQUIRE(decoded);
-    for (const auto& [a, b] : {std::pair{&original.bytecode, &decoded->bytecode}, {&original.source, &decoded->source}}) {
-      REQUIRE(a->has_value() == b->has_value());
-      if (!a->has_value()) continue;
-      CHECK((*a)->content == (*b)->content);
-      CHECK((*a)->saving == doctest::Approx((*b)->saving).epsilon(1e-6));
-      // What a decoded entry says is exactly what encoding it again says: cold and warm builds agree.
-      CHECK(packager::encode_dictionaries(*decoded) == encoded);
+    REQUIRE(decoded->size() == original.size());
+    for (std::size_t i = 0; i < original.size(); ++i) {
+      for (const auto& [a, b] : {std::pair{&original[i].bytecode, &(*decoded)[i].bytecode},
+                                 {&original[i].source, &(*decoded)[i].source}}) {
+        REQUIRE(a->has_value() == b->has_value());
+        if (!a->has_value()) continue;
+        CHECK((*a)->content == (*b)->content);
+        CHECK((*a)->saving == doctest::Approx((*b)->saving).epsilon(1e-6));
+      }
     }
+    // What a decoded entry says is exactly what encoding it again says: cold and warm builds agree.
+    CHECK(packager::encode_dictionaries(*decoded) == encoded);
     CHECK_FALSE(packager::decode_dictionaries(encoded.substr(0, encoded.size() - 1)));
     CHECK_FALSE(packager::decode_dictionaries(encoded + "x"));
   }
@@ -120,7 +125,7 @@ TEST_CASE("given dictionaries compress other modules than they were trained on, 
   std::vector<BlobItem> items = module_items(python_modules(80, 2));
   BlobOptions options;
   options.compression_level = 3;
-  options.given_dictionaries = given;
+  options.given_dictionaries = std::vector<ModuleDictionaries>{given};
   const std::string blob_bytes = packager::write_blob(items, options);
   CHECK(dictionary_contents(blob_bytes) == std::vector<std::string>{given.bytecode->content, given.source->content});
   const auto reader = blob::BlobReader::open({reinterpret_cast<const unsigned char*>(blob_bytes.data()), blob_bytes.size()});
@@ -150,7 +155,7 @@ TEST_CASE("third-party modules get dictionaries of their own, which an edit of t
   }
   BlobOptions options;
   options.compression_level = 3;
-  options.given_dictionaries = given;
+  options.given_dictionaries = std::vector<ModuleDictionaries>{given};
   const std::string blob_bytes = packager::write_blob(items, options);
   const auto reader = blob::BlobReader::open({reinterpret_cast<const unsigned char*>(blob_bytes.data()), blob_bytes.size()});
   std::vector<std::string> names;
@@ -181,23 +186,24 @@ TEST_CASE("the stdlib's dictionaries depend on the stdlib alone, and the cache g
   BuildCache& cache = BuildCache::instance();
   const bool was_enabled = cache.enabled();
   cache.configure(false);  // trained every time
-  const ModuleDictionaries trained = packager::stdlib_dictionaries(stdlib.path(), 3, 0);
-  const ModuleDictionaries again = packager::stdlib_dictionaries(stdlib.path(), 3, 0);
+  const std::vector<ModuleDictionaries> trained = packager::stdlib_dictionaries(stdlib.path(), 3, 0);
+  const std::vector<ModuleDictionaries> again = packager::stdlib_dictionaries(stdlib.path(), 3, 0);
   cache.configure(was_enabled);
-  REQUIRE(trained.bytecode);
-  REQUIRE(trained.source);
-  CHECK(trained.bytecode->content == again.bytecode->content);
-  CHECK(trained.source->content == again.source->content);
-  CHECK(trained.bytecode->saving > 0.0);
-  CHECK(ZSTD_getDictID_fromDict(trained.bytecode->content.data(), trained.bytecode->content.size()) != 0);
+  REQUIRE(trained.size() == 2);  // the full ones, then the small ones
+  for (const ModuleDictionaries& pair : trained) {
+    REQUIRE(pair.bytecode);
+    REQUIRE(pair.source);
+    CHECK(pair.bytecode->saving > 0.0);
+    CHECK(ZSTD_getDictID_fromDict(pair.bytecode->content.data(), pair.bytecode->content.size()) != 0);
+  }
+  CHECK(trained[1].bytecode->content.size() <= packager::kSmallDictionary);
+  CHECK(trained[1].bytecode->content.size() <= trained[0].bytecode->content.size());
+  CHECK(packager::encode_dictionaries(trained) == packager::encode_dictionaries(again));
 
   if (was_enabled) {  // the cache's answer is the trained one, stored or found
     for (int round = 0; round < 2; ++round) {
-      const ModuleDictionaries cached = packager::stdlib_dictionaries(stdlib.path(), 3, 0);
-      REQUIRE(cached.bytecode);
-      CHECK(cached.bytecode->content == trained.bytecode->content);
-      CHECK(cached.source->content == trained.source->content);
-      CHECK(packager::encode_dictionaries(cached) == packager::encode_dictionaries(trained));
+      CHECK(packager::encode_dictionaries(packager::stdlib_dictionaries(stdlib.path(), 3, 0)) ==
+            packager::encode_dictionaries(trained));
     }
   }
 }
