@@ -4,6 +4,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -60,8 +61,18 @@ std::vector<ModuleDictionaries> train_on_stdlib(const fs::path& stdlib_dir, int 
     bytecode.push_back(&module.bytecode);
     source.push_back(&module.source_utf8);
   }
+  // The small ones from a spread of the samples, about 100 times their size (zstd's advice):
+  // as good, and a fraction of the training time.
+  auto spread = [](const std::vector<const std::string*>& samples) {
+    std::size_t total = 0;
+    for (const std::string* sample : samples) total += sample->size();
+    const std::size_t step = std::max<std::size_t>(1, total / (100 * kSmallDictionary));
+    std::vector<const std::string*> out;
+    for (std::size_t i = 0; i < samples.size(); i += step) out.push_back(samples[i]);
+    return out;
+  };
   return {train_module_dictionaries(bytecode, source, level),
-          train_module_dictionaries(bytecode, source, level, kSmallDictionary)};
+          train_module_dictionaries(spread(bytecode), spread(source), level, kSmallDictionary)};
 }
 
 void append_u32(std::string& out, std::uint32_t value) { out.append(reinterpret_cast<const char*>(&value), sizeof value); }
