@@ -42,7 +42,7 @@ enum class Kind : std::uint8_t {
   Metadata = 3,       // distribution metadata file: name = "X.dist-info/METADATA" (or .egg-info)
   Extension = 4,      // extension module (.so): name = dotted module name; aux = needed libraries (library_list.h)
   SharedLibrary = 5,  // shared library bundled for extensions ("pkg.libs/libx.so"); aux = needed libraries
-  Dictionary = 6,     // zstd dictionary (name: what it was trained on, "bytecode" or "source")
+  Dictionary = 6,     // zstd dictionary (name: what it compresses, "bytecode", "source", "third-party-...")
 };
 // A frame compressed with a dictionary carries the dictionary's ID in its header; the reader
 // finds the Dictionary entry with that ID. A dictionary is stored as a frame of one raw block

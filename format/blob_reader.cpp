@@ -96,7 +96,8 @@ struct BlobReader::Dictionaries {
 const ZSTD_DDict* BlobReader::dictionary(std::uint32_t id) const {
   std::lock_guard lock(dictionaries_->mutex);
   if (const auto it = dictionaries_->by_id.find(id); it != dictionaries_->by_id.end()) return it->second;
-  // A blob holds one or two (bytecode, source): reading each to learn its ID is cheap. Each is
+  // A blob holds at most four (bytecode, source, their third-party kin): reading each to learn
+  // its ID is cheap. Each is
   // stored as one raw block (blob_format.h): it is used in place, with no copy. (Its checksum
   // is not verified: damage to a dictionary shows in the checksum of every frame decompressed
   // with it.) The per-thread stored buffer holds the caller's frame meanwhile, so the

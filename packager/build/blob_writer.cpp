@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <exception>
 #include <stdexcept>
@@ -10,10 +11,12 @@
 #include <optional>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "packager/build/build_cache.h"
 #include "packager/build/dictionary_training.h"
 #include "format/library_list.h"
+#include "packager/support/console.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -21,20 +24,31 @@ namespace {
 
 constexpr int kWindowLog = 18;  // 256 KiB
 
-// A trained dictionary, prepared for compression, and a digest of it for cache keys.
-struct Dictionary {
-  std::string content;
-  std::string digest;
-  ZSTD_CDict* prepared = nullptr;
+// A trained dictionary, a digest of it for cache keys, and its preparation for compression,
+// made on first use: preparing one at a high level costs ~10 ms, which a rebuild that finds
+// every frame in the cache need not pay.
+class Dictionary {
+ public:
   Dictionary(std::string trained, int level)
-      : content(std::move(trained)),
-        digest(BuildCache::key({"dictionary", content})),
-        prepared(ZSTD_createCDict(content.data(), content.size(), level)) {
-    if (prepared == nullptr) throw UserError("zstd could not prepare a dictionary");
-  }
+      : content_(std::move(trained)), digest_(BuildCache::key({"dictionary", content_})), level_(level) {}
   Dictionary(const Dictionary&) = delete;
   Dictionary& operator=(const Dictionary&) = delete;
-  ~Dictionary() { ZSTD_freeCDict(prepared); }
+  ~Dictionary() { ZSTD_freeCDict(prepared_); }
+
+  const std::string& content() const { return content_; }
+  const std::string& digest() const { return digest_; }
+  const ZSTD_CDict* prepared() const {  // thread-safe
+    std::call_once(prepare_once_, [this] { prepared_ = ZSTD_createCDict(content_.data(), content_.size(), level_); });
+    if (prepared_ == nullptr) throw UserError("zstd could not prepare a dictionary");
+    return prepared_;
+  }
+
+ private:
+  std::string content_;
+  std::string digest_;
+  int level_;
+  mutable std::once_flag prepare_once_;
+  mutable ZSTD_CDict* prepared_ = nullptr;
 };
 
 std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int level, const Dictionary* dictionary) {
@@ -46,7 +60,7 @@ std::string compress_uncached(const std::string& raw, ZSTD_CCtx* context, int le
   // library loaded from memory) needs at run time; modules are far smaller than it anyway.
   ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, kWindowLog);
   // The frame header names the dictionary (its ID) for the reader.
-  if (dictionary != nullptr) ZSTD_CCtx_refCDict(context, dictionary->prepared);
+  if (dictionary != nullptr) ZSTD_CCtx_refCDict(context, dictionary->prepared());
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
   if (ZSTD_isError(size)) throw UserError(std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
@@ -58,48 +72,99 @@ std::string compress(const std::string& raw, ZSTD_CCtx* context, int level, cons
   if (level == 0) return blob::uncompressed_frame(raw, kWindowLog);  // a copy: not worth a cache entry
   BuildCache& cache = BuildCache::instance();
   const std::string key = cache.key({"zstd", ZSTD_versionString(), std::to_string(level), std::to_string(kWindowLog),
-                                     dictionary ? dictionary->digest : "", raw});
+                                     dictionary ? dictionary->digest() : "", raw});
   if (auto hit = cache.get(key)) return std::move(*hit);
   std::string compressed = compress_uncached(raw, context, level, dictionary);
   cache.put(key, compressed);
   return compressed;
 }
 
-// Dictionaries for the modules' bytecode and source, when they pay for themselves.
-struct ModuleDictionaries {
+// The dictionaries for the modules' bytecode and source, prepared; null where there is none.
+// Third-party modules have their own when they pay for themselves, else share the others.
+struct PreparedDictionaries {
   std::unique_ptr<Dictionary> bytecode;
   std::unique_ptr<Dictionary> source;
+  std::unique_ptr<Dictionary> third_party_bytecode;
+  std::unique_ptr<Dictionary> third_party_source;
+
+  const Dictionary* for_data(const BlobItem& item) const { return pick(item, bytecode, third_party_bytecode); }
+  const Dictionary* for_aux(const BlobItem& item) const { return pick(item, source, third_party_source); }
+
+ private:
+  static const Dictionary* pick(const BlobItem& item, const std::unique_ptr<Dictionary>& general,
+                                const std::unique_ptr<Dictionary>& third_party) {
+    if (item.kind != blob::Kind::Module) return nullptr;
+    return item.third_party && third_party ? third_party.get() : general.get();
+  }
 };
 
-ModuleDictionaries train_module_dictionaries(const std::vector<BlobItem>& items, int level) {
+// The modules' bytecode and source, as training samples, with their sizes.
+struct ModuleSamples {
   std::vector<const std::string*> bytecode, source;
+  std::size_t bytecode_size = 0, source_size = 0;
+
+  void add(const BlobItem& item) {
+    if (item.data) {
+      bytecode.push_back(&*item.data);
+      bytecode_size += item.data->size();
+    }
+    if (item.source) {
+      source.push_back(&*item.source);
+      source_size += item.source->size();
+    }
+  }
+};
+
+std::unique_ptr<Dictionary> prepared(std::optional<TrainedDictionary>& dictionary, int level) {
+  return dictionary ? std::make_unique<Dictionary>(std::move(dictionary->content), level) : nullptr;
+}
+
+// Without given dictionaries: ones trained on all the items' modules. With them: those for the
+// third-party modules trained on these alone (they change when a package is upgraded, not when
+// the app is edited: cached by content, they stay the same), where they pay for themselves, and
+// the given ones for the rest, each if expected to pay for itself on the modules it compresses.
+PreparedDictionaries module_dictionaries(const std::vector<BlobItem>& items, const BlobOptions& options) {
+  const int level = options.compression_level;
+  ModuleSamples all, third_party;
   for (const auto& item : items) {
     if (item.kind != blob::Kind::Module) continue;
-    if (item.data) bytecode.push_back(&*item.data);
-    if (item.source) source.push_back(&*item.source);
+    all.add(item);
+    if (item.third_party) third_party.add(item);
   }
-  // The two at once, each single-threaded.
-  std::optional<std::string> source_dictionary;
-  std::exception_ptr source_failure;
-  std::thread source_training([&] {
-    try {
-      source_dictionary = train_dictionary(source, level);
-    } catch (...) {
-      source_failure = std::current_exception();
+  PreparedDictionaries out;
+  if (!options.given_dictionaries) {
+    ModuleDictionaries trained = train_module_dictionaries(all.bytecode, all.source, level);
+    out.bytecode = prepared(trained.bytecode, level);
+    out.source = prepared(trained.source, level);
+    return out;
+  }
+  ModuleDictionaries own = train_module_dictionaries(third_party.bytecode, third_party.source, level);
+  // What the given ones would compress: every module but those that have their own.
+  const std::size_t bytecode_left = all.bytecode_size - (own.bytecode ? third_party.bytecode_size : 0);
+  const std::size_t source_left = all.source_size - (own.source ? third_party.source_size : 0);
+  ModuleDictionaries given;  // for each kind, the candidate expected to save most, if any pays
+  for (auto [name, chosen, left, kind] : {std::tuple{"bytecode", &given.bytecode, bytecode_left, &ModuleDictionaries::bytecode},
+                                          {"source", &given.source, source_left, &ModuleDictionaries::source}}) {
+    double best = 0;
+    for (const ModuleDictionaries& candidate : *options.given_dictionaries) {
+      const std::optional<TrainedDictionary>& dictionary = candidate.*kind;
+      if (!dictionary) continue;
+      const double net = expected_net_saving(*dictionary, left);
+      char line[160];
+      std::snprintf(line, sizeof line, "zstd dictionary for %s (%s): saves %.1f%% of %s, %+.0f KiB net", name,
+                    human_size(dictionary->content.size()).c_str(), dictionary->saving * 100, human_size(left).c_str(),
+                    net / 1024);
+      detail(line);
+      if (net > best) {
+        best = net;
+        *chosen = dictionary;
+      }
     }
-  });
-  std::optional<std::string> bytecode_dictionary;
-  try {
-    bytecode_dictionary = train_dictionary(bytecode, level);
-  } catch (...) {
-    source_training.join();
-    throw;
   }
-  source_training.join();
-  if (source_failure) std::rethrow_exception(source_failure);
-  ModuleDictionaries out;
-  if (bytecode_dictionary) out.bytecode = std::make_unique<Dictionary>(std::move(*bytecode_dictionary), level);
-  if (source_dictionary) out.source = std::make_unique<Dictionary>(std::move(*source_dictionary), level);
+  out.bytecode = prepared(given.bytecode, level);
+  out.source = prepared(given.source, level);
+  out.third_party_bytecode = prepared(own.bytecode, level);
+  out.third_party_source = prepared(own.source, level);
   return out;
 }
 
@@ -132,7 +197,7 @@ std::vector<std::optional<std::string>> aux_parts(std::vector<BlobItem>& items) 
 
 // Compresses every item's parts on `threads` workers; the result is in item order.
 std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const std::vector<std::optional<std::string>>& aux,
-                                     const BlobOptions& options, const ModuleDictionaries& dictionaries) {
+                                     const BlobOptions& options, const PreparedDictionaries& dictionaries) {
   std::vector<Compressed> out(items.size());
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
@@ -141,9 +206,8 @@ std::vector<Compressed> compress_all(const std::vector<BlobItem>& items, const s
     ZSTD_CCtx* context = ZSTD_createCCtx();
     try {
       for (std::size_t i = next++; i < items.size(); i = next++) {
-        const bool module = items[i].kind == blob::Kind::Module;
-        const Dictionary* data_dictionary = module ? dictionaries.bytecode.get() : nullptr;
-        const Dictionary* aux_dictionary = module ? dictionaries.source.get() : nullptr;
+        const Dictionary* data_dictionary = dictionaries.for_data(items[i]);
+        const Dictionary* aux_dictionary = dictionaries.for_aux(items[i]);
         if (items[i].kind == blob::Kind::Dictionary) {
           out[i].data = blob::uncompressed_frame(*items[i].data, kWindowLog);
         } else if (items[i].data) {
@@ -176,15 +240,18 @@ std::uint32_t checked_u32(std::size_t value, const std::string& what) {
 }  // namespace
 
 std::string write_blob(std::vector<BlobItem> items, const BlobOptions& options) {
-  const ModuleDictionaries dictionaries = options.dictionaries && options.compression_level > 0
-                                             ? train_module_dictionaries(items, options.compression_level)
-                                             : ModuleDictionaries{};
-  for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()}, {"source", dictionaries.source.get()}}) {
+  const PreparedDictionaries dictionaries = options.dictionaries && options.compression_level > 0
+                                               ? module_dictionaries(items, options)
+                                               : PreparedDictionaries{};
+  for (const auto& [name, dictionary] : {std::pair{"bytecode", dictionaries.bytecode.get()},
+                                         {"source", dictionaries.source.get()},
+                                         {"third-party-bytecode", dictionaries.third_party_bytecode.get()},
+                                         {"third-party-source", dictionaries.third_party_source.get()}}) {
     if (dictionary == nullptr) continue;
     BlobItem item;
     item.kind = blob::Kind::Dictionary;
     item.name = name;
-    item.data = dictionary->content;
+    item.data = dictionary->content();
     items.push_back(std::move(item));
   }
   std::sort(items.begin(), items.end(), [](const BlobItem& a, const BlobItem& b) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "format/blob_format.h"
+#include "packager/build/dictionary_training.h"
 
 namespace freeze::packager {
 
@@ -21,11 +22,19 @@ struct BlobItem {
   // The entry's aux span (blob_format.h), by kind:
   std::optional<std::string> source;           // Module: its UTF-8 source
   std::vector<std::string> needed_libraries;   // Extension, SharedLibrary: libraries to load first
+  // A module of a third-party package (site-packages, a wheel): with given dictionaries
+  // (BlobOptions), compressed with ones trained on the third-party modules, when they pay.
+  bool third_party = false;
 };
 
 struct BlobOptions {
   int compression_level = 12;
-  bool dictionaries = true;  // train zstd dictionaries for the modules (dictionary_training.h)
+  bool dictionaries = true;  // compress the modules with zstd dictionaries (dictionary_training.h)
+  // Those dictionaries: a build gives its interpreter's (stdlib_dictionaries.h), in several
+  // sizes; for each of bytecode and source the one expected to save most on these modules is
+  // stored and used, if any pays for itself. Third-party modules get their own, trained on them,
+  // when they pay. Without: trained on all these modules.
+  std::optional<std::vector<ModuleDictionaries>> given_dictionaries;
   unsigned threads = 0;  // 0: one per core
   std::function<void()> on_item_done;  // called (from worker threads) as each item is compressed
 };

@@ -4,6 +4,7 @@
 
 #include "format/launch_settings.h"
 #include "format/pyc_file.h"
+#include "importer/install_layout.h"
 
 namespace freeze::packager {
 namespace {
@@ -80,6 +81,7 @@ Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, Target
     item.path = placement.path;
     if (resource.kind == blob::Kind::Module) {
       ++out.module_count;
+      item.third_party = resource.relative_path.starts_with(layout::kThirdPartyDir);
       lay_out_module(resource, item, out, config.optimize, python);
     } else {
       lay_out_file(resource, item, out);

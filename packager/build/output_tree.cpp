@@ -19,7 +19,7 @@
 #include "format/pyc_file.h"
 #include "packager/support/console.h"
 #include "packager/support/directory_lock.h"
-#include "packager/support/read_file.h"
+#include "packager/support/mapped_file.h"
 #include "packager/support/scratch_directory.h"
 #include "packager/support/user_error.h"
 
@@ -56,8 +56,11 @@ std::set<std::string> previous_entries(const fs::path& executable, const std::st
     return names;
   }
   try {
-    const std::string bytes = read_file(executable);
-    const std::span file(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+    // Mapped, not read: only its trailer and index are needed, not the megabytes of payload.
+    // (The directory is locked: no build of ours rewrites the file meanwhile, and ours are
+    // replaced by a rename, never truncated in place.)
+    const MappedFile mapped(executable);
+    const std::span file = mapped.bytes();
     if (!blob::BlobReader::has_blob(file)) return names;
     const auto reader = blob::BlobReader::open(file);
     for (std::size_t i = 0; i < reader.entry_count(); ++i) {

@@ -297,6 +297,13 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   return out;
 }
 
+std::vector<Resource> default_stdlib(const fs::path& stdlib_dir, const PythonVersion& python) {
+  AppConfig defaults;
+  defaults.stdlib_include = StdlibInclude::All;
+  defaults.stdlib_exclude = default_stdlib_exclude();
+  return collect_stdlib(defaults, stdlib_dir, Target{python});
+}
+
 std::vector<Resource> collect(AppConfig& config, const CollectOptions& options) {
   const fs::path stdlib_dir = options.python.stdlib_dir();
   detail("stdlib: " + stdlib_dir.string() + " (CPython " + options.python.version().full + ")");

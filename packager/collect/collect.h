@@ -43,4 +43,10 @@ Collection collect_resources(const AppConfig& config, const std::filesystem::pat
                              const std::filesystem::path& output_dir,
                              const PythonVersion& python = PythonVersion::embedded());
 
+// The stdlib in `stdlib_dir` as a build with [stdlib]'s defaults collects it (include = "all",
+// the default exclusions), whatever the app: what the build's zstd dictionaries are trained on
+// (stdlib_dictionaries.h).
+std::vector<Resource> default_stdlib(const std::filesystem::path& stdlib_dir,
+                                     const PythonVersion& python = PythonVersion::embedded());
+
 }  // namespace freeze::packager

@@ -15,6 +15,7 @@
 #include "packager/build/python_distribution.h"
 #include "packager/build/python_process.h"
 #include "packager/build/routing.h"
+#include "packager/build/stdlib_dictionaries.h"
 #include "packager/collect/collect.h"
 #include "packager/collect/glibc_requirements.h"
 #include "packager/config/app_config.h"
@@ -130,9 +131,13 @@ std::string read_launcher(const fs::path& launcher_path) {
   return launcher;
 }
 
-std::string write_blob_with_progress(std::vector<BlobItem> items, int compression_level) {
+// The modules are compressed with the dictionaries of the interpreter's stdlib, which do not
+// depend on the app: an edit of the app recompresses only what it changed.
+std::string write_blob_with_progress(std::vector<BlobItem> items, int compression_level, TargetPython& python,
+                                     int optimize) {
   BlobOptions blob_options;
   blob_options.compression_level = compression_level;
+  if (compression_level > 0) blob_options.given_dictionaries = stdlib_dictionaries(python, python.stdlib_dir(), compression_level, optimize);
   Progress progress("compressing", items.size());
   blob_options.on_item_done = [&progress] { progress.advance(); };
   return write_blob(std::move(items), blob_options);
@@ -160,7 +165,8 @@ BuildResult build(const BuildOptions& options) {
   route_resources(config.routing, config.name, resources);
   compile_modules(resources, config.optimize, python);
   Layout layout = lay_out(resources, config, python);
-  const std::string blob = write_blob_with_progress(std::move(layout.items), options.compression_level);
+  const std::string blob =
+      write_blob_with_progress(std::move(layout.items), options.compression_level, python, config.optimize);
   BuildCache::instance().finish();  // all cache work is done: statistics, size limit
   write_output(output_dir, config.name, {launcher, blob}, layout.files);
 

@@ -1,5 +1,7 @@
 #include "packager/commands/inspect_command.h"
 
+#include <zstd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -305,6 +307,11 @@ Inspection read_inspection(const fs::path& executable) {
         item["has_source"] = entry.source().present();
         item["bytecode_size"] = entry.data.raw_size;
         item["source_size"] = entry.source().raw_size;
+      }
+      if (entry.kind == blob::Kind::Dictionary && entry.data.present()) {
+        // The ID its frames name: builds with the same interpreter and level share it.
+        const std::string content = reader.read(entry.data);
+        item["dictionary_id"] = ZSTD_getDictID_fromDict(content.data(), content.size());
       }
       inspection.entries.push_back({entry.kind, std::string(entry.name), entry.location, std::string(entry.path),
                                     (entry.flags & blob::kFlagFilesystemCopy) != 0,

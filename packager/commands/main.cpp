@@ -128,7 +128,7 @@ const char* const kInspectFooter =
     "uncompressed size, name); --json the same as JSON for tools (fields: executable, file_size, "
     "launcher_size, format_version, settings, resources[] with name, kind, location, path, stored_size, "
     "raw_size, data_offset, data_stored_size, aux_offset, aux_stored_size, needs, package, stdlib, "
-    "has_source, bytecode_size, source_size, filesystem_copy, group, top_level). --html FILE writes a "
+    "has_source, bytecode_size, source_size, dictionary_id, filesystem_copy, group, top_level). --html FILE writes a "
     "self-contained page with a treemap of what takes the space (origin, package, module), by stored or "
     "uncompressed size.\n"
     "\n"

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import unittest
@@ -99,6 +100,42 @@ class BuildFeaturesTest(TempDirTestCase):
             exe, _ = self.build(root, cache=self.tmp / cache)
             digests.append(hashlib.sha256(exe.read_bytes()).hexdigest())
         self.assertEqual(len(set(digests)), 1, digests)
+
+    def test_rebuild_after_an_edit_is_byte_identical_to_a_cold_build(self):
+        # A rebuild takes all that did not change from the cache, the zstd dictionaries too: only
+        # the edited module is compiled and compressed again, and the output is byte for byte
+        # what a build with an empty cache makes of the edited app.
+        root = self.project("edited", toml())
+        self.build(root, cache=self.tmp / "edit-warm")
+        edited = APP["src/tool.py"].replace('{"csv": csv.__name__}', '{"edited": csv.__name__}')
+        write_tree(root, {"src/tool.py": edited})
+        warm, result = self.build(root, cache=self.tmp / "edit-warm")
+        hits, misses = map(int, re.search(r"cache: (\d+) hits, (\d+) misses", result.stderr).groups())
+        self.assertEqual(misses, 3, result.stderr)  # tool's compilation, its bytecode's and its source's frames
+        self.assertGreater(hits, 1000)
+        cold_root = self.project("edited-cold", toml())
+        write_tree(cold_root, {"src/tool.py": edited})
+        cold, _ = self.build(cold_root, cache=self.tmp / "edit-cold")
+        self.assertEqual(hashlib.sha256(warm.read_bytes()).hexdigest(), hashlib.sha256(cold.read_bytes()).hexdigest())
+        self.assertEqual(run([warm]).stdout, '{"edited": "csv"}\n')
+
+    def test_apps_share_the_interpreters_dictionaries(self):
+        # The dictionaries are trained on the interpreter's stdlib, not on the app: another app,
+        # with only the stdlib it reaches and a cache of its own, is compressed with the same ones.
+        def dictionary_ids(exe):
+            return {r["name"]: r["dictionary_id"] for r in json.loads(freeze("inspect", "--json", exe).stdout)["resources"]
+                    if r["kind"] == "dictionary"}
+        full, _ = self.build(self.project("dict-full", toml()), cache=self.tmp / "dict-full")
+        other = self.tmp / "dict-other"
+        write_tree(other, {"app.toml": toml('include = "reachable"'),
+                           "src/tool.py": "import asyncio, email.message, http.client, json, decimal, unittest\n"
+                                          "def main():\n    print(json.dumps(email.message.Message().keys()))\n",
+                           "src/helpers.py": "def helper():\n    return 42\n"})
+        reachable, _ = self.build(other, cache=self.tmp / "dict-other-cache")
+        self.assertEqual(run([reachable]).stdout, "[]\n")
+        ids = dictionary_ids(full)
+        self.assertEqual(sorted(ids), ["bytecode", "source"])
+        self.assertEqual(dictionary_ids(reachable), ids)
 
 
 STDLIB_TEST = pathlib.Path("/usr/lib/python3.11/test")

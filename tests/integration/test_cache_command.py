@@ -54,16 +54,21 @@ class CacheTest(TempDirTestCase):
     def test_show_counts_entries_and_hits(self):
         project = self.project("show")
         hits, misses = self.build(project)
-        self.assertEqual(hits, 0)
+        # An empty cache: the only hits are what the build stored itself (the stdlib modules it
+        # compiled, compiled again to train the interpreter's zstd dictionaries on the stdlib).
+        self.assertLess(hits, misses)
         self.assertGreater(misses, 20)
-        self.assertEqual(self.build(project), (misses, 0))  # a rebuild hits everything
+        rebuild_hits, rebuild_misses = self.build(project)
+        self.assertEqual(rebuild_misses, 0)  # a rebuild hits everything
+        self.assertGreater(rebuild_hits, 20)
         fields = self.show()
         self.assertEqual(fields["cache directory"], str(self.cache))
         entries = self.files(ENTRY)
         size = sum(p.stat().st_size for p in entries)
         self.assertRegex(fields["size"], rf" in {len(entries)} entries$")
         self.assertEqual(fields["size limit"], "1.0 GiB (the default; freeze cache --max-size SIZE sets it)")
-        self.assertRegex(fields["hits"], rf"^{misses} of {2 * misses} lookups \(50\.0%\)")
+        lookups = hits + misses + rebuild_hits
+        self.assertRegex(fields["hits"], rf"^{hits + rebuild_hits} of {lookups} lookups \({100 * (hits + rebuild_hits) / lookups:.1f}%\)")
         self.assertEqual(self.freeze("cache").stdout, self.freeze("cache", "-s").stdout)  # --show is the default
         self.assertGreater(size, 50_000)
 
