@@ -1,11 +1,12 @@
 #!/usr/bin/python3.11
-"""Debian's CPython 3.11 vs a freeze-built distribution (distribution/freeze_distribution.py)
-vs python3.11 -I with a warm __pycache__: wall time (medians of interleaved runs), callgrind
+"""Debian's CPython 3.11 vs a freeze-built distribution (distribution/freeze_distribution.py,
+any version) vs python3.11 -I and the distribution's own python3.X -I, each with a warm __pycache__: wall time (medians of interleaved runs), callgrind
 instruction counts (machine load does not change them) and executable sizes, for the hello
 and import-heavy bench apps.
 
 Usage: bench/distribution_compare.py DISTRIBUTION_DIR [--runs N] [--freeze build/freeze]"""
 import argparse
+import json
 import pathlib
 import re
 import shutil
@@ -39,6 +40,9 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--freeze", default=str(HERE.parent / "build" / "freeze"))
     args = parser.parse_args()
+    manifest = json.loads((args.distribution / "manifest.json").read_text())
+    dist_python = str(args.distribution / manifest["python"])
+    dist_version = ".".join(manifest["version"].split(".")[:2])
     work = pathlib.Path(tempfile.mkdtemp(prefix="freeze-bench-dist-"))
     rows = []
     try:
@@ -53,12 +57,15 @@ def main():
                     sizes[(label, stdlib)] = exe.stat().st_size
                     if stdlib == "all":
                         exes[label] = exe
-            subprocess.run([PYTHON, "-I", script], cwd=project, check=True, stdout=subprocess.DEVNULL)  # warm pycache
+            for python in (PYTHON, dist_python):  # warm pycaches
+                subprocess.run([python, "-I", script], cwd=project, check=True, stdout=subprocess.DEVNULL)
             commands = {"frozen, Debian's 3.11": ([str(exes["debian"])], None, project),
-                        "frozen, freeze's distribution": ([str(exes["dist"])], None, project),
-                        "python3.11 -I (warm pycache)": ([PYTHON, "-I", script], None, project)}
+                        f"frozen, freeze's {manifest['version']}": ([str(exes["dist"])], None, project),
+                        "python3.11 -I (warm pycache)": ([PYTHON, "-I", script], None, project),
+                        f"distribution's python{dist_version} -I (warm pycache)": ([dist_python, "-I", script], None, project)}
             if app == "hello":
                 commands["python3.11 -I -S -c pass"] = ([PYTHON, "-I", "-S", "-c", "pass"], None, project)
+                commands[f"python{dist_version} -I -S -c pass"] = ([dist_python, "-I", "-S", "-c", "pass"], None, project)
             timings = measure(commands, args.runs)
             for label, (argv, _, cwd) in commands.items():
                 seconds, rss, cpu = timings[label]
