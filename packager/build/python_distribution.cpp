@@ -4,22 +4,13 @@
 
 #include "packager/build/build_cache.h"
 #include "packager/config/environment_markers.h"
+#include "packager/support/hex.h"
 #include "packager/support/read_file.h"
 #include "packager/support/user_error.h"
 
 namespace fs = std::filesystem;
 
 namespace freeze::packager {
-
-namespace {
-
-std::string from_hex(const std::string& hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return out;
-}
-
-}  // namespace
 
 PythonDistribution load_distribution(const fs::path& dir, const std::string& origin) {
   const fs::path manifest_path = dir / "manifest.json";
@@ -39,7 +30,11 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   try {
     out.version = manifest.at("version").get<std::string>();
     for (const auto& name : manifest.at("builtin_module_names")) out.builtin_modules.insert(name.get<std::string>());
-    out.magic_number = from_hex(manifest.at("magic_number").get<std::string>());
+    const auto magic = decode_hex(manifest.at("magic_number").get<std::string>());
+    if (!magic || magic->size() != 4) {
+      throw UserError(origin + ": " + manifest_path.string() + ": magic_number is not 4 bytes in hexadecimal");
+    }
+    out.magic_number = *magic;
     out.stdlib_dir = dir / manifest.at("stdlib").get<std::string>();
     out.interpreter = dir / manifest.at("python").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
@@ -78,7 +73,7 @@ PythonDistribution find_distribution(const std::string& version, const std::stri
   if (!best) {
     throw UserError(origin + " = \"" + version + "\": no CPython " + version + " distribution is built in " + root.string() +
                     "; build one with `/usr/bin/python3.11 distribution/freeze_distribution.py --version " + version +
-                    "` from freeze's source tree (about 40 minutes on 2 cores, once), or name one with python.distribution");
+                    "` from freeze's source tree (about 10 minutes on 2 cores, once), or name one with python.distribution");
   }
   return *best;
 }

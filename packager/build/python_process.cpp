@@ -9,6 +9,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "packager/support/hex.h"
 #include "packager/support/user_error.h"
 #include "support_sources.h"
 
@@ -18,12 +19,6 @@ namespace freeze::packager {
 namespace {
 
 using nlohmann::json;
-
-std::string hex_to_bytes(const std::string& hex) {
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return bytes;
-}
 
 // The child's whole environment: nothing of the user's PYTHON* variables (PYTHONPATH,
 // PYTHONSTARTUP, ...) reaches it, and the hash seed is fixed as in the embedded interpreter, so
@@ -69,9 +64,9 @@ PythonProcess::PythonProcess(const std::filesystem::path& interpreter) : interpr
   Reply described = call(R"({"op": "describe"})", {});
   try {
     const auto version = PythonVersion::parse(described.header.at("version").get<std::string>());
-    magic_ = hex_to_bytes(described.header.at("magic").get<std::string>());
+    magic_ = decode_hex(described.header.at("magic").get<std::string>()).value_or("");
     stdlib_dir_ = described.header.at("stdlib").get<std::string>();
-    if (!version || described.header.at("cache_tag").get<std::string>() != version->cache_tag()) {
+    if (!version || magic_.size() != 4 || described.header.at("cache_tag").get<std::string>() != version->cache_tag()) {
       fail("it is not a CPython of the layout freeze knows (version " + described.header.at("version").dump() +
            ", cache tag " + described.header.at("cache_tag").dump() + ")");
     }
