@@ -129,33 +129,37 @@ std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::st
   return helpers;
 }
 
-// The extension modules of `tree` tagged only for another CPython than the target
-// ("_speedups.cpython-311-x86_64-linux-gnu.so" in an app frozen for 3.13, with no cpython-313
-// copy beside it, as Debian ships during transitions): python would not import them, so the
-// tree was installed for another version. Throws UserError naming `where`, up to three of
-// them, and the fix.
-void reject_other_versions(const FileTree& tree, const std::string& where, const PythonVersion& python) {
+// Extension modules of `tree` tagged for another CPython than the target
+// ("_speedups.cpython-311-x86_64-linux-gnu.so" in an app frozen for 3.13) are never imported
+// by it: they are left out. Where python would find the module another way (the target's own
+// tag, abi3, an untagged .so, a .py beside it as mypyc-compiled packages ship, a package
+// directory), that is all. A module with nothing else was installed for another version only:
+// UserError naming `where`, up to three of them, and the fix.
+void drop_other_versions(FileTree& tree, const std::string& where, const PythonVersion& python) {
   const std::string own = "." + python.cache_tag() + "-";
-  std::set<std::string> own_modules;  // "pkg/_speedups"
-  std::vector<std::pair<std::string, std::string>> tagged;  // (path, "pkg/_speedups")
+  std::vector<std::pair<std::string, std::string>> foreign;  // (path, "pkg/_speedups")
   for (const auto& [path, file] : tree) {
     const auto tag = path.rfind(".cpython-");
-    if (tag == std::string::npos || !path.ends_with("-linux-gnu.so")) continue;
-    if (path.compare(tag, own.size(), own) == 0) {
-      own_modules.insert(path.substr(0, tag));
-    } else {
-      tagged.emplace_back(path, path.substr(0, tag));
+    if (tag != std::string::npos && path.ends_with("-linux-gnu.so") && path.compare(tag, own.size(), own) != 0) {
+      foreign.emplace_back(path, path.substr(0, tag));
     }
   }
-  std::vector<std::string> foreign;
-  for (const auto& [path, module] : tagged) {
-    if (!own_modules.contains(module)) foreign.push_back(path);
+  std::vector<std::string> unusable;
+  for (const auto& [path, module] : foreign) {
+    tree.erase(path);
+    bool found_otherwise = tree.contains(module + ".py") || tree.contains(module + "/__init__.py");
+    const std::string prefix = module + ".";  // module.<suffix>: an extension module this python loads?
+    for (auto it = tree.lower_bound(prefix); !found_otherwise && it != tree.end() && it->first.starts_with(prefix); ++it) {
+      found_otherwise = !extension_module_stem(it->first.substr(it->first.rfind('/') + 1), python).empty();
+    }
+    if (!found_otherwise) unusable.push_back(path);
   }
-  if (foreign.empty()) return;
+  if (!foreign.empty()) detail(where + ": " + std::to_string(foreign.size()) + " extension module file(s) built for another CPython left out");
+  if (unusable.empty()) return;
   std::string list;
-  for (std::size_t i = 0; i < foreign.size() && i < 3; ++i) list += (i ? ", " : "") + foreign[i];
-  if (foreign.size() > 3) list += " and " + std::to_string(foreign.size() - 3) + " more";
-  throw UserError(where + " holds extension modules built for another CPython than " + python.short_version() +
+  for (std::size_t i = 0; i < unusable.size() && i < 3; ++i) list += (i ? ", " : "") + unusable[i];
+  if (unusable.size() > 3) list += " and " + std::to_string(unusable.size() - 3) + " more";
+  throw UserError(where + " holds extension modules built only for another CPython than " + python.short_version() +
                   ", which the app is frozen for: " + list + "; use a site-packages (a venv) of python" +
                   python.short_version() + ", or wheels for cp" + python.cache_tag().substr(8));
 }
@@ -178,7 +182,7 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
                     " (no package directory, module or extension module of that name)");
   }
-  reject_other_versions(tree, "packages.site_packages: " + site.dir.string(), target.python);
+  drop_other_versions(tree, "packages.site_packages: " + site.dir.string(), target.python);
   for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }

@@ -103,12 +103,33 @@ TEST_CASE("collect_resources for 3.13: a site_packages of another version is an 
   packager::AppConfig config;
   config.site_packages = {{dir / "site", {"yaml"}}};
   CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313),
-                       doctest::Contains("built for another CPython than 3.13, which the app is frozen for: "
+                       doctest::Contains("built only for another CPython than 3.13, which the app is frozen for: "
                                          "yaml/_yaml.cpython-311-x86_64-linux-gnu.so; use a site-packages (a venv) of python3.13"),
                        packager::UserError);
-  // Debian during a transition: both versions' copies side by side. The target's is taken.
+  // Debian during a transition: both versions' copies side by side. The target's is taken, the
+  // other left out.
   dir.write("site/yaml/_yaml.cpython-313-x86_64-linux-gnu.so", "ELF");
   const auto resources = packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313).resources;
   CHECK(has(resources, blob::Kind::Extension, "yaml._yaml",
             "local/lib/python3.13/dist-packages/yaml/_yaml.cpython-313-x86_64-linux-gnu.so"));
+  CHECK(std::none_of(resources.begin(), resources.end(),
+                     [](const auto& r) { return r.relative_path.find("cpython-311") != std::string::npos; }));
+}
+
+TEST_CASE("collect_resources for 3.13: a mypyc-compiled package of another version falls back to its .py files") {
+  TempDir dir;
+  dir.write("stdlib/encodings/__init__.py", "");
+  dir.write("site/tool/__init__.py", "");
+  dir.write("site/tool/__init__.cpython-311-x86_64-linux-gnu.so", "ELF");
+  dir.write("site/tool/checker.py", "");
+  dir.write("site/tool/checker.cpython-311-x86_64-linux-gnu.so", "ELF");
+  dir.write("site/tool/native.abi3.so", "ELF");
+  dir.write("site/tool/native.cpython-311-x86_64-linux-gnu.so", "ELF");
+  packager::AppConfig config;
+  config.site_packages = {{dir / "site", {"tool"}}};
+  const auto resources = packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313).resources;
+  CHECK(has(resources, blob::Kind::Module, "tool.checker", "local/lib/python3.13/dist-packages/tool/checker.py"));
+  CHECK(has(resources, blob::Kind::Extension, "tool.native", "local/lib/python3.13/dist-packages/tool/native.abi3.so"));
+  CHECK(std::none_of(resources.begin(), resources.end(),
+                     [](const auto& r) { return r.relative_path.find("cpython-311") != std::string::npos; }));
 }
