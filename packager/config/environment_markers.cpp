@@ -16,24 +16,24 @@ using Environment = std::map<std::string, std::string, std::less<>>;
 
 // What python's packaging.markers.default_environment() says inside an app frozen for `python`.
 Environment environment(const PythonVersion& python) {
-    Environment env = {
-        {"python_version", python.short_version()},
-        {"python_full_version", python.full},
-        {"implementation_version", python.full},
-        {"implementation_name", "cpython"},
-        {"platform_python_implementation", "CPython"},
-        {"os_name", "posix"},
-        {"sys_platform", "linux"},
-        {"platform_system", "Linux"},
-        {"platform_machine", "x86_64"},
-        {"extra", ""},  // no extras are requested
-    };
-    utsname name{};
-    if (::uname(&name) == 0) {  // the target's kernel is unknown: the build machine's stands in
-      env["platform_release"] = name.release;
-      env["platform_version"] = name.version;
-    }
-    return env;
+  Environment env = {
+      {"python_version", python.short_version()},
+      {"python_full_version", python.full},
+      {"implementation_version", python.full},
+      {"implementation_name", "cpython"},
+      {"platform_python_implementation", "CPython"},
+      {"os_name", "posix"},
+      {"sys_platform", "linux"},
+      {"platform_system", "Linux"},
+      {"platform_machine", "x86_64"},
+      {"extra", ""},  // no extras are requested
+  };
+  utsname name{};
+  if (::uname(&name) == 0) {  // the target's kernel is unknown: the build machine's stands in
+    env["platform_release"] = name.release;
+    env["platform_version"] = name.version;
+  }
+  return env;
 }
 
 bool is_version_variable(std::string_view name) {
