@@ -78,4 +78,24 @@ PythonDistribution find_distribution(const std::string& version, const std::stri
   return *best;
 }
 
+// --distribution (`option`) wins over [python] distribution, which wins over [python] version (a
+// distribution of that version from the cache; for the embedded version, Debian's CPython);
+// none: Debian's CPython and build/freeze-launcher. A version asked for must be the one chosen.
+std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, const std::optional<fs::path>& option) {
+  const std::string version_key = config.key_prefix + "python.version";
+  std::optional<PythonDistribution> chosen;
+  if (option) {
+    chosen = load_distribution(fs::absolute(*option).lexically_normal(), "--distribution");
+  } else if (!config.distribution.empty()) {
+    chosen = load_distribution(config.distribution, config.key_prefix + "python.distribution");
+  } else if (!config.python_version.empty() && config.python_version != PythonVersion::embedded().short_version()) {
+    chosen = find_distribution(config.python_version, version_key);
+  }
+  if (chosen && !config.python_version.empty() && chosen->short_version() != config.python_version) {
+    throw UserError(version_key + " = \"" + config.python_version + "\", but the distribution " + chosen->dir.string() +
+                    " is CPython " + chosen->version);
+  }
+  return chosen;
+}
+
 }  // namespace freeze::packager

@@ -6,8 +6,11 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
+
+#include "packager/config/app_config.h"
 
 namespace freeze::packager {
 
@@ -32,5 +35,11 @@ PythonDistribution load_distribution(const std::filesystem::path& dir, const std
 // newest release of that version if several are. Throws UserError naming `origin` and saying how
 // to build one when there is none.
 PythonDistribution find_distribution(const std::string& version, const std::string& origin);
+
+// The distribution a build uses: --distribution (`option`), else [python] distribution, else a
+// cached one of [python] version unless that is the embedded version; nothing for Debian's
+// CPython. Throws UserError when the chosen one is not of the version asked for.
+std::optional<PythonDistribution> chosen_distribution(const AppConfig& config,
+                                                      const std::optional<std::filesystem::path>& option);
 
 }  // namespace freeze::packager

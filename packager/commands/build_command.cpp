@@ -88,26 +88,6 @@ fs::path find_launcher() {
 
 namespace {
 
-// --distribution wins over [python] distribution, which wins over [python] version (a
-// distribution of that version from the cache; for the embedded version, Debian's CPython);
-// none: Debian's CPython and build/freeze-launcher. A version asked for must be the one chosen.
-std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, const BuildOptions& options) {
-  const std::string version_key = config.key_prefix + "python.version";
-  std::optional<PythonDistribution> chosen;
-  if (options.distribution) {
-    chosen = load_distribution(fs::absolute(*options.distribution).lexically_normal(), "--distribution");
-  } else if (!config.distribution.empty()) {
-    chosen = load_distribution(config.distribution, config.key_prefix + "python.distribution");
-  } else if (!config.python_version.empty() && config.python_version != PythonVersion::embedded().short_version()) {
-    chosen = find_distribution(config.python_version, version_key);
-  }
-  if (chosen && !config.python_version.empty() && chosen->short_version() != config.python_version) {
-    throw UserError(version_key + " = \"" + config.python_version + "\", but the distribution " + chosen->dir.string() +
-                    " is CPython " + chosen->version);
-  }
-  return chosen;
-}
-
 // The CPython the app is frozen for: a distribution's own interpreter, run as a child process
 // (its version's bytecode, whatever CPython the packager links), or the packager's embedded one.
 // `process` keeps the child alive for the build.
@@ -153,7 +133,7 @@ BuildResult build(const BuildOptions& options) {
   BuildCache::instance().configure(options.use_cache);
   AppConfig config = load_app_config(options.config_file);
   const fs::path output_dir = options.output_dir ? fs::absolute(*options.output_dir) : config.base_dir / "dist";
-  const std::optional<PythonDistribution> distribution = chosen_distribution(config, options);
+  const std::optional<PythonDistribution> distribution = chosen_distribution(config, options.distribution);
   const std::string launcher = read_launcher(distribution ? distribution->launcher : find_launcher());
   std::unique_ptr<PythonProcess> process;
   TargetPython& python = target_python(distribution, process);

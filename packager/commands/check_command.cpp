@@ -25,6 +25,7 @@
 #include "packager/support/scratch_directory.h"
 #include "packager/commands/build_command.h"
 #include "packager/build/build_python.h"
+#include "packager/build/python_distribution.h"
 #include "check_script_source.h"
 #include "packager/support/console.h"
 #include "packager/collect/entry_point_plugins.h"
@@ -973,8 +974,10 @@ std::vector<Outcome> run_checks(const Plan& plan, const fs::path& executable, co
 
 HintContext hint_context(const AppConfig& config, const Inspection& inspection, const fs::path& executable,
                          bool files_readable) {
-  HintContext context{config, inspection, {}, {}, executable.parent_path(), BuildPython::instance().stdlib_dir(), {},
-                      files_readable};
+  // The stdlib of the CPython the app is frozen for: a distribution's, or Debian's.
+  const std::optional<PythonDistribution> distribution = chosen_distribution(config, std::nullopt);
+  HintContext context{config, inspection, {}, {}, executable.parent_path(),
+                      distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(), {}, files_readable};
   for (const auto& item : inspection.entries) {
     if (item.importable()) {
       context.included_modules.insert(item.name);
