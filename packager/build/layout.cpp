@@ -69,6 +69,9 @@ void lay_out_file(Resource& resource, BlobItem& item, Layout& out) {
 Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, TargetPython& python) {
   Layout out;
   out.items.reserve(resources.size() + 1);
+  // Third-party modules (site_packages, wheels) get dictionaries of their own; they sit below
+  // the target version's dist-packages.
+  const std::string third_party_dir = layout::version_dirs(python.version().lib_name()).third_party + "/";
   for (auto& resource : resources) {
     const Placement& placement = resource.placement;
     BlobItem item;
@@ -81,7 +84,7 @@ Layout lay_out(std::vector<Resource>& resources, const AppConfig& config, Target
     item.path = placement.path;
     if (resource.kind == blob::Kind::Module) {
       ++out.module_count;
-      item.third_party = resource.relative_path.starts_with(layout::kThirdPartyDir);
+      item.third_party = resource.relative_path.starts_with(third_party_dir);
       lay_out_module(resource, item, out, config.optimize, python);
     } else {
       lay_out_file(resource, item, out);

@@ -7,6 +7,9 @@
 #include <string>
 
 #include "importer/install_layout.h"
+#include "packager/build/build_python.h"
+#include "packager/build/compile.h"
+#include "packager/build/layout.h"
 #include "packager/collect/collect.h"
 #include "packager/collect/file_tree.h"
 #include "packager/collect/wheel.h"
@@ -132,4 +135,49 @@ TEST_CASE("collect_resources for 3.13: a mypyc-compiled package of another versi
   CHECK(has(resources, blob::Kind::Extension, "tool.native", "local/lib/python3.13/dist-packages/tool/native.abi3.so"));
   CHECK(std::none_of(resources.begin(), resources.end(),
                      [](const auto& r) { return r.relative_path.find("cpython-311") != std::string::npos; }));
+}
+
+namespace {
+
+// A TargetPython that says it is 3.13 and leaves the work to the embedded interpreter: enough
+// for what the layout asks of it for in-memory modules.
+class Claims313 final : public packager::TargetPython {
+ public:
+  packager::CompiledModule compile(const std::string& source, const std::string& filename, int optimize) override {
+    return embedded().compile(source, filename, optimize);
+  }
+  std::string source_hash(const std::string& source) override { return embedded().source_hash(source); }
+  std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
+                                          bool top_level_only, bool stdlib) override {
+    return embedded().imported_names(source, module, is_package, top_level_only, stdlib);
+  }
+  bool is_frozen(const std::string& module) override { return embedded().is_frozen(module); }
+  std::filesystem::path stdlib_dir() const override { return embedded().stdlib_dir(); }
+  const PythonVersion& version() const override { return kPython313; }
+  std::string magic_number() const override { return embedded().magic_number(); }
+
+ private:
+  static packager::BuildPython& embedded() { return packager::BuildPython::instance(); }
+};
+
+}  // namespace
+
+TEST_CASE("lay_out for 3.13: modules below its dist-packages are third-party (their own dictionaries)") {
+  Claims313 python;
+  packager::AppConfig config;
+  config.name = "app";
+  std::vector<packager::Resource> resources(2);
+  const std::vector<std::pair<std::string, std::string>> modules = {
+      {"lib_a", "local/lib/python3.13/dist-packages/lib_a/__init__.py"}, {"main", "lib/app/main.py"}};
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    resources[i].kind = blob::Kind::Module;
+    resources[i].name = resources[i].routing_name = modules[i].first;
+    resources[i].relative_path = resources[i].placement.path = modules[i].second;
+    resources[i].data = "x = 1\n";
+    packager::compile_module(python, resources[i], 0);
+  }
+  const packager::Layout layout = packager::lay_out(resources, config, python);
+  REQUIRE(layout.items.size() == 3);
+  CHECK(layout.items[0].third_party);
+  CHECK_FALSE(layout.items[1].third_party);
 }
