@@ -28,7 +28,9 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   PythonDistribution out;
   out.dir = dir;
   try {
-    out.version = manifest.at("version").get<std::string>();
+    const auto version = PythonVersion::parse(manifest.at("version").get<std::string>());
+    if (!version) throw UserError(origin + ": " + manifest_path.string() + ": version is not a CPython version");
+    out.version = *version;
     for (const auto& name : manifest.at("builtin_module_names")) out.builtin_modules.insert(name.get<std::string>());
     const auto magic = decode_hex(manifest.at("magic_number").get<std::string>());
     if (!magic || magic->size() != 4) {
@@ -67,8 +69,8 @@ PythonDistribution find_distribution(const std::string& version, const std::stri
       continue;
     }
     PythonDistribution candidate = load_distribution(it->path(), origin);
-    if (candidate.short_version() != version) continue;
-    if (!best || compare_versions(candidate.version, best->version) > 0) best = std::move(candidate);
+    if (candidate.version.short_version() != version) continue;
+    if (!best || compare_versions(candidate.version.full, best->version.full) > 0) best = std::move(candidate);
   }
   if (!best) {
     throw UserError(origin + " = \"" + version + "\": no CPython " + version + " distribution is built in " + root.string() +
@@ -91,9 +93,9 @@ std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, c
   } else if (!config.python_version.empty() && config.python_version != PythonVersion::embedded().short_version()) {
     chosen = find_distribution(config.python_version, version_key);
   }
-  if (chosen && !config.python_version.empty() && chosen->short_version() != config.python_version) {
+  if (chosen && !config.python_version.empty() && chosen->version.short_version() != config.python_version) {
     throw UserError(version_key + " = \"" + config.python_version + "\", but the distribution " + chosen->dir.string() +
-                    " is CPython " + chosen->version);
+                    " is CPython " + chosen->version.full);
   }
   return chosen;
 }

@@ -11,19 +11,18 @@
 #include <string>
 
 #include "packager/config/app_config.h"
+#include "packager/config/python_version.h"
 
 namespace freeze::packager {
 
 struct PythonDistribution {
   std::filesystem::path dir;
-  std::string version;                     // "3.11.2", from manifest.json
+  PythonVersion version;                   // from manifest.json ("3.13.5")
   std::set<std::string> builtin_modules;   // sys.builtin_module_names of its interpreter
   std::filesystem::path launcher;          // DIR/bin/freeze-launcher
   std::filesystem::path stdlib_dir;        // DIR/lib/python3.X
   std::filesystem::path interpreter;       // DIR/bin/python3.X
   std::string magic_number;                // importlib.util.MAGIC_NUMBER, as bytes
-
-  std::string short_version() const { return version.substr(0, version.find('.', version.find('.') + 1)); }  // "3.13"
 };
 
 // Reads DIR/manifest.json; throws UserError naming `origin` (the config key or option that

@@ -136,11 +136,11 @@ std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::st
 // directory), that is all. A module with nothing else was installed for another version only:
 // UserError naming `where`, up to three of them, and the fix.
 void drop_other_versions(FileTree& tree, const std::string& where, const PythonVersion& python) {
-  const std::string own = "." + python.cache_tag() + "-";
   std::vector<std::pair<std::string, std::string>> foreign;  // (path, "pkg/_speedups")
   for (const auto& [path, file] : tree) {
     const auto tag = path.rfind(".cpython-");
-    if (tag != std::string::npos && path.ends_with("-linux-gnu.so") && path.compare(tag, own.size(), own) != 0) {
+    const std::string_view filename = std::string_view(path).substr(path.rfind('/') + 1);
+    if (tag != std::string::npos && path.ends_with("-linux-gnu.so") && extension_module_stem(filename, python).empty()) {
       foreign.emplace_back(path, path.substr(0, tag));
     }
   }

@@ -94,9 +94,9 @@ namespace {
 TargetPython& target_python(const std::optional<PythonDistribution>& distribution, std::unique_ptr<PythonProcess>& process) {
   if (!distribution) return BuildPython::instance();
   process = std::make_unique<PythonProcess>(distribution->interpreter);
-  if (process->magic_number() != distribution->magic_number || process->version().short_version() != distribution->short_version()) {
+  if (process->magic_number() != distribution->magic_number || process->version() != distribution->version) {
     throw UserError(distribution->interpreter.string() + " is CPython " + process->version().full + ", but " +
-                    (distribution->dir / "manifest.json").string() + " describes CPython " + distribution->version +
+                    (distribution->dir / "manifest.json").string() + " describes CPython " + distribution->version.full +
                     ": the distribution is damaged; build it again");
   }
   return *process;

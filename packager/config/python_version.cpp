@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "format/launch_settings.h"
 #include "format/pyc_file.h"
 
 namespace freeze::packager {
@@ -21,7 +22,8 @@ std::optional<PythonVersion> PythonVersion::parse(const std::string& text) {
   return out;
 }
 
-std::string PythonVersion::short_version() const { return std::to_string(major) + "." + std::to_string(minor); }
+// The same spelling the launcher compares the settings' python_version with.
+std::string PythonVersion::short_version() const { return blob::python_version_of(major, minor); }
 
 std::string PythonVersion::cache_tag() const { return blob::pyc::cache_tag(major, minor); }
 
