@@ -2,7 +2,7 @@
 # Runs inside the build root: configures, builds and installs CPython out of tree.
 #   build_cpython.sh SOURCE_TREE BUILD_DIR JOBS CONFIGURE_OPTION...
 # The environment carries MODULE_BUILDTYPE, PKG_CONFIG, LDFLAGS and LIBS (static_modules.py),
-# FREEZE_STATIC_LIBRARIES, and FREEZE_APPEND_SETUP_STDLIB=1 for 3.11; BUILD_DIR/Modules/Setup.local
+# FREEZE_STATIC_LIBRARIES, FREEZE_OPENSSL_LIB (where OpenSSL's archives are), and FREEZE_APPEND_SETUP_STDLIB=1 for 3.11; BUILD_DIR/Modules/Setup.local
 # is already written.
 set -eu
 src=$1 build=$2 jobs=$3
@@ -13,7 +13,9 @@ shift 3
 static_dir=${LDFLAGS#-L}
 mkdir -p "$static_dir"
 for archive in $FREEZE_STATIC_LIBRARIES; do
-  found=$(ls /usr/lib/x86_64-linux-gnu/lib$archive.a /usr/lib/lib$archive.a 2>/dev/null | head -1 || true)
+  # OpenSSL 3 is built by the builder (openssl_build.py), not bullseye's 1.1.1.
+  case $archive in ssl|crypto) search=$FREEZE_OPENSSL_LIB/lib$archive.a ;; *) search= ;; esac
+  found=$(ls $search /usr/lib/x86_64-linux-gnu/lib$archive.a /usr/lib/lib$archive.a 2>/dev/null | head -1 || true)
   if [ -z "$found" ]; then echo "freeze: no static archive lib$archive.a in the build root" >&2; exit 1; fi
   ln -sf "$found" "$static_dir/lib$archive.a"
 done

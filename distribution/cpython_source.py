@@ -1,8 +1,5 @@
-"""CPython's source tree: the upstream tarball inside Debian's source package, downloaded with
-`apt-get source --download-only` through a private apt configuration (its own sources list,
-lists and caches under ~/.cache/freeze/apt/<suite>, deb-src entries derived from this
-machine's mirrors), so that the system's apt setup is untouched; or a python.org-style
-tarball given by path.
+"""CPython's source tree: the upstream tarball inside Debian's source package (debian_source.py),
+or a python.org-style tarball given by path.
 
 Debian's patches are not applied: they adapt CPython to Debian's layout (multiarch paths,
 dist-packages, the distutils/sysconfig install schemes, the shared libpython), which a
@@ -11,18 +8,10 @@ import glob
 import os
 import shutil
 
-import apt_sources
-import build_root
+import debian_source
 
 # Which Debian suite ships each CPython version's source package.
 SUITE_OF_VERSION = {"3.11": "bookworm", "3.12": "sid", "3.13": "trixie", "3.14": "sid", "3.15": "sid"}
-
-
-def _apt_options(state):
-    return ["-o", f"Dir::Etc::SourceList={state}/sources.list", "-o", f"Dir::Etc::SourceParts={state}/sources.list.d",
-            "-o", f"Dir::State::Lists={state}/lists", "-o", f"Dir::Cache={state}/cache",
-            "-o", f"Dir::State::status={state}/status", "-o", "APT::Sandbox::User=root",
-            "-o", "Debug::NoLocking=1"]
 
 
 def download_debian_source(progress, version):
@@ -31,26 +20,8 @@ def download_debian_source(progress, version):
     if suite is None:
         raise SystemExit(f"freeze-distribution: error: no Debian suite known to ship python{version}'s source")
     package = f"python{version}"
-    downloads = os.path.join(build_root.cache_dir(), "sources", package)
-    if glob.glob(os.path.join(downloads, f"{package}_*.orig.tar.*")):
-        progress.note(f"{package} source: cached ({downloads})")
-        return downloads
-    state = os.path.join(build_root.cache_dir(), "apt", suite)
-    for sub in ("lists/partial", "cache/archives/partial", "sources.list.d"):
-        os.makedirs(os.path.join(state, sub), exist_ok=True)
-    with open(os.path.join(state, "sources.list"), "w") as f:
-        f.write(apt_sources.source_list(suite))
-    open(os.path.join(state, "status"), "a").close()
-    progress.phase(f"apt-get source {package} ({suite})")
-    options = _apt_options(state)
-    progress.run(["apt-get", *options, "update"], f"apt-get update for {suite}'s deb-src entries")
-    temporary = downloads + ".tmp"
-    shutil.rmtree(temporary, ignore_errors=True)
-    os.makedirs(temporary)
-    progress.run(["apt-get", *options, "source", "--download-only", package],
-                 f"apt-get source {package}", cwd=temporary)
-    os.rename(temporary, downloads)
-    return downloads
+    return debian_source.download(progress, package, [suite],
+                                  lambda directory: glob.glob(os.path.join(directory, f"{package}_*.orig.tar.*")))
 
 
 def upstream_tarball(downloads, version):

@@ -24,11 +24,12 @@ import cpython_source  # noqa: E402
 import debian_patches  # noqa: E402
 import glibc_version  # noqa: E402
 import launcher_build  # noqa: E402
+import openssl_build  # noqa: E402
 import static_modules  # noqa: E402
 from progress import BuildError, Progress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILDER_FORMAT = "3"  # bump when a change here changes what gets built
+BUILDER_FORMAT = "4"  # bump when a change here changes what gets built
 SUITE = "bullseye"
 # Where the distribution lives inside the root while it is built (its prefix: sysconfig's
 # paths name it) and while a launcher is built against it.
@@ -37,12 +38,14 @@ PREFIX_IN_ROOT = "/freeze/cpython"
 
 def configure_options(version):
     return ["--prefix=" + PREFIX_IN_ROOT, "--disable-shared", "--with-lto", "--disable-test-modules",
+            "--with-openssl=" + openssl_build.PREFIX_IN_ROOT, "--with-openssl-rpath=no",
             "--with-system-expat", "--with-system-libmpdec", "--with-readline=editline",
             "--with-ensurepip=no", "--enable-ipv6", "--with-computed-gotos"]
 
 
-def distribution_key(version, tarball, root):
+def distribution_key(version, tarball, root, openssl):
     text = json.dumps([BUILDER_FORMAT, version, os.path.basename(tarball), os.path.getsize(tarball),
+                       os.path.basename(openssl),
                        configure_options(version), static_modules.setup_local(version),
                        static_modules.configure_environment(""),
                        static_modules.STATIC_LIBRARIES, os.path.basename(root),
@@ -50,7 +53,7 @@ def distribution_key(version, tarball, root):
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_cpython(progress, root, tree, version, work, install, key):
+def build_cpython(progress, root, openssl, tree, version, work, install, key):
     # The build directory of an interrupted build with the same key is reused (make redoes
     # only what is missing); any other is removed.
     build_dir = os.path.join(work, "build")
@@ -63,10 +66,12 @@ def build_cpython(progress, root, tree, version, work, install, key):
     static_modules.write_setup_local(build_dir, version)
     env = static_modules.configure_environment("/freeze/work/static-libs")
     env["FREEZE_STATIC_LIBRARIES"] = " ".join(static_modules.STATIC_LIBRARIES)
+    env["FREEZE_OPENSSL_LIB"] = openssl_build.PREFIX_IN_ROOT + "/lib"
     if version == "3.11":
         env["FREEZE_APPEND_SETUP_STDLIB"] = "1"
     progress.phase(f"building CPython {version} (configure, make -j{progress.jobs} with LTO, install)")
-    binds = [(tree, "/freeze/source"), (work, "/freeze/work"), (install, PREFIX_IN_ROOT), (HERE, "/freeze/builder")]
+    binds = [(tree, "/freeze/source"), (work, "/freeze/work"), (install, PREFIX_IN_ROOT), (HERE, "/freeze/builder"),
+             (openssl, openssl_build.PREFIX_IN_ROOT)]
     progress.run(chroot_run.command(root, ["sh", "/freeze/builder/build_cpython.sh", "/freeze/source",
                                            "/freeze/work/build", str(progress.jobs), *configure_options(version)],
                                     binds=binds, env=env), f"building CPython {version}")
@@ -75,7 +80,11 @@ def build_cpython(progress, root, tree, version, work, install, key):
     os.makedirs(static_dir, exist_ok=True)
     for name in sorted(os.listdir(os.path.join(work, "static-libs"))):
         entry = os.path.join(work, "static-libs", name)
-        source = root + os.readlink(entry) if os.path.islink(entry) else entry  # links name the root's files
+        source = entry
+        if os.path.islink(entry):  # links name files as seen inside the root
+            target = os.readlink(entry)
+            source = (openssl + target[len(openssl_build.PREFIX_IN_ROOT):]
+                      if target.startswith(openssl_build.PREFIX_IN_ROOT + "/") else root + target)
         shutil.copyfile(source, os.path.join(static_dir, name))
     # And the archives CPython's own build makes for builtins and names by build-tree path in
     # MODLIBS (3.12+: Modules/_hacl/libHacl_Hash_SHA2.a), which make install does not install.
@@ -90,6 +99,7 @@ def build_cpython(progress, root, tree, version, work, install, key):
 
 def ensure_distribution(progress, args):
     root = build_root.ensure_root(progress, SUITE)
+    openssl = openssl_build.ensure_openssl(progress, root)
     downloads = None
     if args.source:
         tarball = os.path.abspath(args.source)
@@ -115,7 +125,7 @@ def ensure_distribution(progress, args):
         with open(prepared, "w") as f:
             f.write(tree + "\n")
     version, full_version = cpython_source.tree_version(tree)
-    key = distribution_key(version, tarball, root)
+    key = distribution_key(version, tarball, root, openssl)
     name = f"cpython-{full_version}-{key}"
     final = os.path.join(distributions, name)
     if os.path.isfile(os.path.join(final, "manifest.json")):
@@ -125,7 +135,7 @@ def ensure_distribution(progress, args):
     install = final + ".tmp"
     shutil.rmtree(install, ignore_errors=True)
     os.makedirs(install)
-    manifest = build_cpython(progress, root, tree, version, work, install, key)
+    manifest = build_cpython(progress, root, openssl, tree, version, work, install, key)
     python = os.path.join(install, "bin", f"python{version}")
     manifest.update({
         "source": os.path.basename(tarball), "debian_patches_applied": applied, "debian_patches_skipped": skipped,
@@ -133,6 +143,7 @@ def ensure_distribution(progress, args):
         "static_library": f"lib/python{version}/config-{version}{manifest['abiflags']}-x86_64-linux-gnu/libpython{version}{manifest['abiflags']}.a",
         "python": f"bin/python{version}", "stdlib": f"lib/python{version}",
         "glibc": glibc_version.newest_glibc(python),
+        "openssl": os.path.basename(openssl).rsplit("-", 1)[0],
     })
     with open(os.path.join(install, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)

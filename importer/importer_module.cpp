@@ -21,7 +21,6 @@
 #include "importer/python_ref.h"
 #include "importer/runtime_module.h"
 #include "importer/search_path_finder.h"
-#include "importer/source_lines.h"
 
 namespace freeze::importer {
 
@@ -187,7 +186,7 @@ PyObject* finder_create_module(PyObject* self, PyObject* spec) {
   return create_extension_module(*extension, spec, state_of(self).module_spec_type.get());
 }
 
-PyObject* finder_exec_module(PyObject* self, PyObject* module) {
+PyObject* finder_exec_module(PyObject*, PyObject* module) {
   const Ref name(running_name(module));
   if (!name) return nullptr;
   if (const RuntimeModule* runtime = find_runtime_module(name.get())) {
@@ -203,7 +202,6 @@ PyObject* finder_exec_module(PyObject* self, PyObject* module) {
   }
   const Ref code(load_code(*entry));
   if (!code || !run_in_module(code.get(), module)) return nullptr;
-  offer_source_lines(state_of(self), name.get(), *entry);
   Py_RETURN_NONE;
 }
 
@@ -618,7 +616,6 @@ int module_traverse(PyObject* module, visitproc visit, void* arg) {
   Py_VISIT(state.path_finder_type.get());
   Py_VISIT(state.search_path_finder_type.get());
   Py_VISIT(state.finder.get());
-  Py_VISIT(state.partial.get());
   return 0;
 }
 
@@ -629,7 +626,6 @@ int module_clear(PyObject* module) {
   state.path_finder_type.reset();
   state.search_path_finder_type.reset();
   state.finder.reset();
-  state.partial.reset();
   return 0;
 }
 

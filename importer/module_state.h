@@ -14,7 +14,6 @@ struct ModuleState {
   Ref path_finder_type;  // FreezePathFinder
   Ref search_path_finder_type;  // FreezeSearchPathFinder (search_path_finder.cpp), made on first use
   Ref finder;            // the FreezeImporter put on sys.meta_path: the loader of every embedded module
-  Ref partial;           // functools.partial, once linecache is served (source_lines.cpp)
 };
 
 }  // namespace freeze::importer

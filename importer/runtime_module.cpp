@@ -25,15 +25,6 @@ PyObject* runtime_module_code(const RuntimeModule& module) {
   return code.release();
 }
 
-PyObject* run_private_module(const RuntimeModule& module) {
-  const Ref code(runtime_module_code(module));
-  Ref object(code ? PyModule_New(module.name) : nullptr);
-  PyObject* globals = object ? PyModule_GetDict(object.get()) : nullptr;  // borrowed
-  if (globals == nullptr || PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) return nullptr;
-  const Ref result(PyEval_EvalCode(code.get(), globals, globals));
-  return result ? object.release() : nullptr;
-}
-
 const RuntimeModule* find_runtime_module(std::string_view name) {
   for (const RuntimeModule& module : kImporterModules) {
     if (name == module.name) return &module;

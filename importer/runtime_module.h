@@ -1,9 +1,8 @@
 // freeze's own Python code: the importer's importlib.resources/metadata adapters
-// (python/resources.py, the module _freeze_importer.resources) and the launcher's exception
-// hooks (launcher/python/_freeze_hooks.py). Each is compiled to bytecode when freeze is built
-// (cmake/EmbedBytecode.cmake, by the CPython the launcher links) and linked into the launcher,
-// never put in a blob: no routing rule moves it, no app module of the same name replaces it,
-// and the packager knows nothing of it.
+// (python/resources.py, the module _freeze_importer.resources). It is compiled to bytecode when
+// freeze is built (cmake/EmbedBytecode.cmake, by the CPython the launcher links) and linked into
+// the launcher, never put in a blob: no routing rule moves it, no app module of the same name
+// replaces it, and the packager knows nothing of it.
 #pragma once
 
 #include <span>
@@ -21,10 +20,6 @@ struct RuntimeModule {
 
 // The module's code object: new reference, or nullptr with an error set.
 PyObject* runtime_module_code(const RuntimeModule& module);
-
-// Runs the module in a new module object that is not put in sys.modules, for code only freeze
-// calls (the hooks). New reference, or nullptr with an error set.
-PyObject* run_private_module(const RuntimeModule& module);
 
 // The runtime modules the import system finds: submodules of the builtin _freeze_importer,
 // found by its finder before it looks at the index. No app module can take such a name (the

@@ -13,7 +13,7 @@
 #include "importer/importer_module.h"
 #include "importer/python_ref.h"
 #include "importer/install_layout.h"
-#include "launcher/python_hooks.h"
+#include "launcher/site_guard.h"
 #include "launcher/site_builtins.h"
 
 namespace freeze::launcher {
@@ -221,7 +221,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
   // directory (it is not on disk): set it again, for the frozen importer's __file__s.
   set_stdlib_dir(g_stdlib_dir);
   fix_up_external_bootstrap();
-  install_python_hooks(context.origin_dir);
+  after_initialisation();
   // The app without site (the default: site has nothing to do in a frozen program and costs a
   // fifth of the start-up) still has exit() and friends. A python command line (interpreter
   // mode) keeps python's meaning of -S.

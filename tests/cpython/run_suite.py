@@ -1,6 +1,9 @@
 #!/usr/bin/python3.11
-"""Runs CPython's own regression tests inside a frozen executable and under /usr/bin/python3.11,
-and compares the results test by test.
+"""Runs CPython's own regression tests inside a frozen executable and under the plain interpreter
+it was built from, and compares the results test by test: by default Debian's /usr/bin/python3.11
+(freeze's embedded CPython); with --python-version 3.13 or --distribution DIR, a CPython
+distribution that freeze built from source (distribution/), against that distribution's own
+bin/python3.X.
 
 The frozen executable ("cpython-tests") has the whole standard library in memory, the `test`
 package and CPython's test extension modules (_testcapi & co.) as files beside it (its tests open
@@ -14,22 +17,29 @@ lists it (with the reason). The report prints both pass counts.
     tests/cpython/run_suite.py --freeze build/freeze --selection fast
     tests/cpython/run_suite.py --freeze build/freeze --selection full -j 2
     tests/cpython/run_suite.py --freeze build/freeze test_json test_sys   # chosen test modules
+    tests/cpython/run_suite.py --freeze build/freeze --python-version 3.13  # builds or finds it
+
+A distribution does not install the `test` package (it is configured --disable-test-modules, so
+it has no _testcapi & co. either): the run copies the distribution (hard links) and adds the
+source tarball's Lib/test to the copy's stdlib, so that both sides see it where python's own
+installation would have it. Tests needing the test extension modules are skipped on both sides.
 """
 import argparse
 import collections
 import fnmatch
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 
 HERE = pathlib.Path(__file__).resolve().parent
-PYTHON = "/usr/bin/python3.11"
-STDLIB = pathlib.Path("/usr/lib/python3.11")
+BUILDER = HERE.parents[1] / "distribution" / "freeze_distribution.py"
 
 # Quick enough for the default test run (about a minute for both sides on 2 cores).
 FAST = [
@@ -55,7 +65,7 @@ name = "cpython-tests"
 entry = "test"
 
 [python]
-interpreter = true     # the suite runs sys.executable -c/-m/script in subprocesses
+{python_choice}interpreter = true     # the suite runs sys.executable -c/-m/script in subprocesses
 isolated = false       # and passes PYTHON* variables to them, as to python
 site = true            # as python: test_site and others inspect what site did
 
@@ -67,23 +77,78 @@ paths = ["testext"]    # _testcapi and the other test extension modules
 
 # The tests open data files next to their modules, and load the test extension modules from
 # files found on sys.path: those live beside the executable, at their place in the
-# installation (lib/python3.11/test/..., the extension modules in lib/app/), directories that
-# are on the frozen sys.path as /usr/lib/python3.11 is on python's. test.support.STDLIB_DIR is
-# sys._stdlib_dir, lib/python3.11. The rest of the stdlib stays in memory.
+# installation (lib/python3.X/test/..., the extension modules in lib/app/), directories that
+# are on the frozen sys.path as /usr/lib/python3.X is on python's. test.support.STDLIB_DIR is
+# sys._stdlib_dir, lib/python3.X. The rest of the stdlib stays in memory.
 [[routing.rule]]
 name = ["test", "unittest.test", "ctypes.test", "distutils.tests", "_test*", "_ctypes_test", "_xxtestfuzz", "xxlimited*"]
 location = "filesystem-relative"
 """
 
 
-def build(freeze, workdir):
+class Target:
+    """The plain interpreter and its stdlib directory; `distribution` is None for Debian's 3.11."""
+
+    def __init__(self, python, stdlib, version, distribution=None):
+        self.python, self.stdlib, self.version, self.distribution = python, stdlib, version, distribution
+
+    def python_choice(self):
+        if self.distribution is None:
+            return ""
+        return f'version = "{self.version}"\ndistribution = "{self.distribution}"\n'
+
+
+def debian_target():
+    return Target("/usr/bin/python3.11", pathlib.Path("/usr/lib/python3.11"), "3.11")
+
+
+def built_distribution(version):
+    """The directory of freeze's distribution of `version` (built now unless cached)."""
+    result = subprocess.run([sys.executable, BUILDER, "--version", version], stdout=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise SystemExit("building the distribution failed (its error and log are above)")
+    return pathlib.Path(result.stdout.strip().splitlines()[-1])
+
+
+def source_tarball(distribution, manifest):
+    """The source tarball the distribution was built from, in freeze's download cache."""
+    cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "freeze" / "sources"
+    found = sorted(cache.glob(f"*/{manifest['source']}"))
+    if not found:
+        raise SystemExit(f"{distribution}: its source tarball {manifest['source']} is not in {cache}: "
+                         "pass it with --source")
+    return found[0]
+
+
+def distribution_with_tests(distribution, tarball, workdir):
+    """A copy of the distribution (hard links where possible) with the tarball's Lib/test in its
+    stdlib, where an installation made with test modules would have it."""
+    manifest = json.loads((distribution / "manifest.json").read_text())
+    tarball = pathlib.Path(tarball) if tarball else source_tarball(distribution, manifest)
+    copy = workdir / "python"
+    if not copy.exists():
+        try:
+            subprocess.run(["cp", "-al", str(distribution), str(copy)], check=True, stderr=subprocess.DEVNULL)
+        except subprocess.CalledProcessError:  # another file system: a real copy
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(distribution, copy, symlinks=True)
+        with tarfile.open(tarball) as archive:
+            members = [m for m in archive.getmembers() if m.name.split("/")[1:3] == ["Lib", "test"]]
+            for member in members:
+                member.name = "/".join(member.name.split("/")[2:])  # Python-3.X.Y/Lib/test/... -> test/...
+            archive.extractall(copy / manifest["stdlib"], members=members)  # our own cached tarball
+    version = "%d.%d" % tuple(manifest["version_info"][:2])
+    return Target(str(copy / manifest["python"]), copy / manifest["stdlib"], version, copy)
+
+
+def build(freeze, workdir, target):
     """Builds workdir/dist/cpython-tests; returns its path."""
     testext = workdir / "testext"
     testext.mkdir(parents=True, exist_ok=True)
     for pattern in ("_test*.so", "_ctypes_test*.so", "_xxtestfuzz*.so", "xxlimited*.so"):
-        for library in (STDLIB / "lib-dynload").glob(pattern):
+        for library in (target.stdlib / "lib-dynload").glob(pattern):
             shutil.copy2(library, testext / library.name)
-    (workdir / "app.toml").write_text(APP_TOML)
+    (workdir / "app.toml").write_text(APP_TOML.format(python_choice=target.python_choice()))
     started = time.monotonic()
     subprocess.run([freeze, "build", workdir / "app.toml", "-q"], check=True)
     print(f"built {workdir / 'dist' / 'cpython-tests'} in {time.monotonic() - started:.0f} s", flush=True)
@@ -164,6 +229,12 @@ def load_by_design(path):
     return entries
 
 
+def not_run(by_design):
+    """regrtest --ignore options for the by-design tests that are not even run under freeze
+    (reason starting "not run:"): those that would hang or run for the whole timeout there."""
+    return [option for pattern, why in by_design if why.startswith("not run:") for option in ("--ignore", pattern)]
+
+
 def module_of(test_id):
     parts = test_id.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "test" else parts[0]
@@ -238,29 +309,39 @@ def main():
     parser.add_argument("--by-design", default=str(HERE / "by_design.txt"))
     parser.add_argument("--known-issues", default=str(HERE / "known_issues.txt"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--python-version", help="compare freeze's distribution of this CPython version (built unless "
+                        "cached) with its own python, not Debian's python3.11")
+    parser.add_argument("--distribution", help="compare this freeze-built distribution with its own python")
+    parser.add_argument("--source", help="the distribution's source tarball (default: found in freeze's download cache)")
     parser.add_argument("tests", nargs="*", help="test modules (default: the selection)")
     args = parser.parse_args()
     tests = args.tests or (FAST if args.selection == "fast" else FULL)
-    if not (STDLIB / "test" / "test_json").is_dir():
-        print(f"skipped: {STDLIB}/test is not complete: install Debian's libpython3.11-testsuite")
+    distribution = args.distribution or (args.python_version and built_distribution(args.python_version))
+    target = debian_target()
+    if not distribution and not (target.stdlib / "test" / "test_json").is_dir():
+        print(f"skipped: {target.stdlib}/test is not complete: install Debian's libpython3.11-testsuite")
         return 77  # ctest's SKIP_RETURN_CODE
 
     workdir = pathlib.Path(args.workdir or tempfile.mkdtemp(prefix="freeze-cpython-suite-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        exe = build(args.freeze, workdir)
+        if distribution:
+            target = distribution_with_tests(pathlib.Path(distribution).resolve(), args.source, workdir)
+        print(f"comparing with {target.python} (CPython {target.version})", flush=True)
+        exe = build(args.freeze, workdir, target)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k not in ("FREEZE",)}
         env["TMPDIR"] = str(workdir)
-        sides = (("python", [PYTHON], env),
-                 # As /usr/lib/python3.11 is on python's sys.path: the directory that holds
+        sides = (("python", [target.python], env),
+                 # As the stdlib directory is on python's sys.path: the directory that holds
                  # `test` and the test extension modules (unittest discovery would add it).
                  ("freeze", [str(exe)], dict(env, PYTHONPATH=str(exe.parent))))
+        by_design = load_by_design(pathlib.Path(args.by_design))
         runs = {}
         for label, argv, side_env in sides:
             rundir = workdir / label
             rundir.mkdir(exist_ok=True)
             run_regrtest(label, argv, tests, args.jobs, rundir / "junit.xml", rundir / "regrtest.log", side_env,
-                         args.timeout)
+                         args.timeout, not_run(by_design) if label == "freeze" else ())
             runs[label] = outcomes(rundir / "junit.xml")
         # Timing-sensitive tests fail now and then on a loaded machine, under python as under
         # freeze: whatever did not pass on both sides runs once more, on both sides, alone.
@@ -272,11 +353,12 @@ def main():
                 (rundir / "rerun.txt").write_text("".join(i + "\n" for i in again))
                 run_regrtest(f"{label} re-run", argv, sorted({module_of(i) for i in again}), args.jobs,
                              rundir / "rerun.xml", rundir / "rerun.log", side_env, args.timeout,
-                             ["--matchfile", str(rundir / "rerun.txt")])
+                             ["--matchfile", str(rundir / "rerun.txt"),
+                              *(not_run(by_design) if label == "freeze" else ())])
                 for test_id in merge_rerun(runs[label], outcomes(rundir / "rerun.xml"), again):
                     print(f"  {label}: passed on re-run: {test_id}")
         crashes = {label: crashed(workdir / label / "regrtest.log") for label, _, _ in sides}
-        ok = compare(runs["python"], runs["freeze"], load_by_design(pathlib.Path(args.by_design)),
+        ok = compare(runs["python"], runs["freeze"], by_design,
                      load_by_design(pathlib.Path(args.known_issues)), crashes)
         print("\nRESULT:", "same as python (apart from the by-design and known-issue lists)" if ok else "DIFFERENT from python")
         return 0 if ok else 1

@@ -90,6 +90,7 @@ FILES = {
             sys.meta_path[:] = [Wrapper(f) for f in sys.meta_path]
             import linecache, traceback
             import helper
+            print("cached before use:", sorted(linecache.cache))  # as python: nothing, lines are read when asked
             warnings.warn("from a wrapped import system")
             try:
                 raise KeyError("shown with its line")

@@ -210,7 +210,7 @@ MP_APP = """
             result["manager"] = dict(shared)
         cores = os.cpu_count() or 1
         with ctx.Pool(cores) as pool:
-            burned = pool.map(burn, [300000] * (4 * cores), chunksize=1)
+            burned = pool.map(burn, [1000000] * (4 * cores), chunksize=1)
         result["cpu_bound"] = [len({pid for pid, _ in burned}) > 1 or cores == 1, sum(t for _, t in burned)]
         return result
 
