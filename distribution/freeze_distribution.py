@@ -38,7 +38,6 @@ PREFIX_IN_ROOT = "/freeze/cpython"
 
 def configure_options(version):
     return ["--prefix=" + PREFIX_IN_ROOT, "--disable-shared", "--with-lto", "--disable-test-modules",
-            "--with-openssl=" + openssl_build.PREFIX_IN_ROOT, "--with-openssl-rpath=no",
             "--with-system-expat", "--with-system-libmpdec", "--with-readline=editline",
             "--with-ensurepip=no", "--enable-ipv6", "--with-computed-gotos"]
 
@@ -67,6 +66,9 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key):
     env = static_modules.configure_environment("/freeze/work/static-libs")
     env["FREEZE_STATIC_LIBRARIES"] = " ".join(static_modules.STATIC_LIBRARIES)
     env["FREEZE_OPENSSL_LIB"] = openssl_build.PREFIX_IN_ROOT + "/lib"
+    # configure finds OpenSSL through pkg-config --static, which also names what the static
+    # libcrypto needs after it (-ldl); --with-openssl=DIR would give -lssl -lcrypto alone.
+    env["PKG_CONFIG_PATH"] = openssl_build.PREFIX_IN_ROOT + "/lib/pkgconfig"
     if version == "3.11":
         env["FREEZE_APPEND_SETUP_STDLIB"] = "1"
     progress.phase(f"building CPython {version} (configure, make -j{progress.jobs} with LTO, install)")
@@ -94,7 +96,12 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key):
     probe = progress.output(chroot_run.command(root, [f"{PREFIX_IN_ROOT}/bin/python{version}", "-I", "-S",
                                                       "/freeze/builder/manifest_probe.py"], binds=binds),
                             "running the new interpreter")
-    return json.loads(probe)
+    manifest = json.loads(probe)
+    missing = [name for name in static_modules.REQUIRED_BUILTINS if name not in manifest["builtin_module_names"]]
+    if missing:
+        raise BuildError(f"CPython {version} was built without the builtin modules {', '.join(missing)} "
+                         f"(configure found no usable library for them); see {progress.log_path}")
+    return manifest
 
 
 def ensure_distribution(progress, args):

@@ -9,8 +9,9 @@ security fixes come as new upstream versions of the 3.5 series.
 
 The configuration directory is /etc/ssl, as in python-build-standalone: an executable reads
 the certificate store of the system it runs on (/etc/ssl/certs on Debian and Ubuntu), not one
-of the build machine. `no-module` builds the legacy provider (md4 & co. for hashlib) into
-libcrypto: there is no provider file to load at run time."""
+of the build machine, and its openssl.cnf, as the system's own OpenSSL does. `no-module` builds
+the legacy provider into libcrypto, so that a configuration activating it (for md4 & co.) finds
+it: there is no provider file to load at run time."""
 import glob
 import hashlib
 import json

@@ -30,6 +30,11 @@ _dbm
 STATIC_LIBRARIES = ["ssl", "crypto", "sqlite3", "ffi", "mpdec", "lzma", "bz2", "z", "expat", "edit", "bsd", "md",
                     "ncursesw", "panelw", "tinfo", "gdbm", "uuid", "crypt", "zstd", "xxhash"]
 
+# Builtins a distribution must have: a build where configure rejected one of their libraries
+# (it reports "no" and goes on) fails instead of producing a distribution without them.
+REQUIRED_BUILTINS = ["_ssl", "_hashlib", "_sqlite3", "_ctypes", "_decimal", "_lzma", "_bz2", "zlib", "pyexpat",
+                     "_uuid", "readline", "_curses", "_curses_panel", "_gdbm", "binascii", "_elementtree"]
+
 # Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices; and _dbm,
 # which 3.12+ lists in Setup.stdlib (no static libgdbm_compat, see above).
 CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev", "_dbm"]

@@ -39,7 +39,8 @@ def main():
     print("sqlite:", sqlite3.connect(":memory:").execute("select 6 * 7").fetchone()[0])
     print("decimal:", decimal.Decimal(1) / decimal.Decimal(7))
     print("sha256:", hashlib.sha256(b"freeze").hexdigest()[:16])
-    print("ssl context:", type(ssl.create_default_context()).__name__, ssl.OPENSSL_VERSION.split()[0])
+    print("ssl context:", type(ssl.create_default_context()).__name__, ssl.OPENSSL_VERSION.split()[0],
+          ssl.OPENSSL_VERSION_INFO[0], ssl.get_default_verify_paths().openssl_capath)
     print("ctypes:", ctypes.CDLL(None).getpid() > 0)
     print("lzma:", lzma.decompress(lzma.compress(b"x" * 100)) == b"x" * 100)
     print("xml:", xml.etree.ElementTree.fromstring("<a><b/></a>")[0].tag)
@@ -131,7 +132,8 @@ class DistributionTest(TempDirTestCase):
                 self.assertIn("memfd mappings: 0\n", result.stdout)
                 self.assertIn("sqlite: 42\n", result.stdout)
                 self.assertIn("decimal: 0.1428571428571428571428571429\n", result.stdout)
-                self.assertIn("ssl context: SSLContext OpenSSL\n", result.stdout)
+                # OpenSSL 3 built by freeze, reading the certificate store of the system it runs on.
+                self.assertIn("ssl context: SSLContext OpenSSL 3 /etc/ssl/certs\n", result.stdout)
                 self.assertIn("ctypes: True\n", result.stdout)
                 self.assertIn("lzma: True\n", result.stdout)
                 self.assertIn("xml: b\n", result.stdout)
