@@ -48,9 +48,15 @@ fi
 # LTO (-fno-lto: GCC would otherwise optimise the objects' LTO code at any link): their code
 # is never installed, and each whole-program LTO link costs as much as the interpreter's own.
 # The objects are fat LTO objects, so the plain link uses their regular code.
-echo "== make -j$jobs (helpers without LTO)"
-make -j"$jobs" Programs/_freeze_module CONFIGURE_LDFLAGS_NODIST=-fno-lto
-make -j"$jobs" Programs/_testembed CONFIGURE_LDFLAGS_NODIST=-fno-lto
+# With PGO (--enable-optimizations) the first step of make is a clean: nothing to build ahead.
+case " $* " in
+  *" --enable-optimizations "*) ;;
+  *)
+    echo "== make -j$jobs (helpers without LTO)"
+    make -j"$jobs" Programs/_freeze_module CONFIGURE_LDFLAGS_NODIST=-fno-lto
+    make -j"$jobs" Programs/_testembed CONFIGURE_LDFLAGS_NODIST=-fno-lto
+    ;;
+esac
 # The interpreter with LTO, partitioned over JOBS processes (CPython's own flags use one
 # partition: a single process for the whole program, twice as long on 2 cores).
 echo "== make -j$jobs"

@@ -3,7 +3,7 @@ module compiled in, built from source inside a debootstrapped Debian 11 (bullsey
 it and the launcher built against it need nothing newer than glibc 2.31.
 
     /usr/bin/python3.11 distribution/freeze_distribution.py [--version 3.11 | --source TARBALL]
-                                                            [--jobs 2] [--no-launcher]
+                                                            [--pgo] [--jobs 2] [--no-launcher]
 
 Prints the distribution directory (~/.cache/freeze/distributions/cpython-<version>-<key>/)
 on stdout; progress goes to stderr phase by phase, every command's output to the log file
@@ -36,23 +36,26 @@ SUITE = "bullseye"
 PREFIX_IN_ROOT = "/freeze/cpython"
 
 
-def configure_options(version):
-    return ["--prefix=" + PREFIX_IN_ROOT, "--disable-shared", "--with-lto", "--disable-test-modules",
-            "--with-system-expat", "--with-system-libmpdec", "--with-readline=editline",
-            "--with-ensurepip=no", "--enable-ipv6", "--with-computed-gotos"]
+def configure_options(version, pgo=False):
+    # --enable-optimizations: PGO, trained by CPython's own `-m test --pgo` task run by the
+    # instrumented interpreter in the root (its failures do not fail the build), then rebuilt.
+    options = ["--prefix=" + PREFIX_IN_ROOT, "--disable-shared", "--with-lto", "--disable-test-modules",
+               "--with-system-expat", "--with-system-libmpdec", "--with-readline=editline",
+               "--with-ensurepip=no", "--enable-ipv6", "--with-computed-gotos"]
+    return ["--enable-optimizations", *options] if pgo else options
 
 
-def distribution_key(version, tarball, root, openssl):
+def distribution_key(version, tarball, root, openssl, pgo):
     text = json.dumps([BUILDER_FORMAT, version, os.path.basename(tarball), os.path.getsize(tarball),
                        os.path.basename(openssl),
-                       configure_options(version), static_modules.setup_local(version),
+                       configure_options(version, pgo), static_modules.setup_local(version),
                        static_modules.configure_environment(""),
                        static_modules.STATIC_LIBRARIES, os.path.basename(root),
                        open(os.path.join(HERE, "build_cpython.sh")).read()])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_cpython(progress, root, openssl, tree, version, work, install, key):
+def build_cpython(progress, root, openssl, tree, version, work, install, key, pgo):
     # The build directory of an interrupted build with the same key is reused (make redoes
     # only what is missing); any other is removed.
     build_dir = os.path.join(work, "build")
@@ -71,11 +74,11 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key):
     env["PKG_CONFIG_PATH"] = openssl_build.PREFIX_IN_ROOT + "/lib/pkgconfig"
     if version == "3.11":
         env["FREEZE_APPEND_SETUP_STDLIB"] = "1"
-    progress.phase(f"building CPython {version} (configure, make -j{progress.jobs} with LTO, install)")
+    progress.phase(f"building CPython {version} (configure, make -j{progress.jobs} with LTO{' and PGO' if pgo else ''}, install)")
     binds = [(tree, "/freeze/source"), (work, "/freeze/work"), (install, PREFIX_IN_ROOT), (HERE, "/freeze/builder"),
              (openssl, openssl_build.PREFIX_IN_ROOT)]
     progress.run(chroot_run.command(root, ["sh", "/freeze/builder/build_cpython.sh", "/freeze/source",
-                                           "/freeze/work/build", str(progress.jobs), *configure_options(version)],
+                                           "/freeze/work/build", str(progress.jobs), *configure_options(version, pgo)],
                                     binds=binds, env=env), f"building CPython {version}")
     # The static archives the builtins need go with the distribution: a launcher links them.
     static_dir = os.path.join(install, "lib", "freeze-static")
@@ -132,7 +135,7 @@ def ensure_distribution(progress, args):
         with open(prepared, "w") as f:
             f.write(tree + "\n")
     version, full_version = cpython_source.tree_version(tree)
-    key = distribution_key(version, tarball, root, openssl)
+    key = distribution_key(version, tarball, root, openssl, args.pgo)
     name = f"cpython-{full_version}-{key}"
     final = os.path.join(distributions, name)
     if os.path.isfile(os.path.join(final, "manifest.json")):
@@ -142,7 +145,7 @@ def ensure_distribution(progress, args):
     install = final + ".tmp"
     shutil.rmtree(install, ignore_errors=True)
     os.makedirs(install)
-    manifest = build_cpython(progress, root, openssl, tree, version, work, install, key)
+    manifest = build_cpython(progress, root, openssl, tree, version, work, install, key, args.pgo)
     python = os.path.join(install, "bin", f"python{version}")
     manifest.update({
         "source": os.path.basename(tarball), "debian_patches_applied": applied, "debian_patches_skipped": skipped,
@@ -150,7 +153,7 @@ def ensure_distribution(progress, args):
         "static_library": f"lib/python{version}/config-{version}{manifest['abiflags']}-x86_64-linux-gnu/libpython{version}{manifest['abiflags']}.a",
         "python": f"bin/python{version}", "stdlib": f"lib/python{version}",
         "glibc": glibc_version.newest_glibc(python),
-        "openssl": os.path.basename(openssl).rsplit("-", 1)[0],
+        "openssl": os.path.basename(openssl).rsplit("-", 1)[0], "pgo": bool(args.pgo),
     })
     with open(os.path.join(install, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
@@ -165,6 +168,9 @@ def main():
     parser.add_argument("--version", default="3.11", help="CPython version from Debian's source packages (3.11: bookworm, 3.13: trixie, 3.14/3.15: sid)")
     parser.add_argument("--source", metavar="TARBALL", help="a python.org-style source tarball instead")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--pgo", action="store_true",
+                        help="profile-guided optimisation as well as LTO (trained by CPython's own --pgo test task; "
+                             "adds about 15 minutes on 2 cores)")
     parser.add_argument("--no-launcher", action="store_true", help="do not build freeze's launcher against it")
     parser.add_argument("--launcher-without-lto", action="store_true",
                         help="link the launcher from libpython's regular code (minutes faster; for development)")

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "launcher_source_key.h"
 #include "packager/build/build_cache.h"
 #include "packager/config/environment_markers.h"
 #include "packager/support/hex.h"
@@ -57,7 +58,10 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
 
 PythonDistribution find_distribution(const std::string& version, const std::string& origin) {
   const fs::path root = default_cache_directory() / "distributions";
+  // The newest CPython release; of several builds of it (other options, an older builder), the
+  // one built last, so that the choice never depends on the order a directory lists in.
   std::optional<PythonDistribution> best;
+  fs::file_time_type best_built;
   std::error_code error;
   for (fs::directory_iterator it(root, error), end; !error && it != end; it.increment(error)) {
     // cpython-<full version>-<key>, complete (a build in progress is cpython-...-<key>.tmp).
@@ -70,7 +74,12 @@ PythonDistribution find_distribution(const std::string& version, const std::stri
     }
     PythonDistribution candidate = load_distribution(it->path(), origin);
     if (candidate.version.short_version() != version) continue;
-    if (!best || compare_versions(candidate.version.full, best->version.full) > 0) best = std::move(candidate);
+    const fs::file_time_type built = fs::last_write_time(it->path() / "manifest.json", missing);
+    const int newer = best ? compare_versions(candidate.version.full, best->version.full) : 1;
+    if (newer > 0 || (newer == 0 && (built > best_built || (built == best_built && candidate.dir < best->dir)))) {
+      best = std::move(candidate);
+      best_built = built;
+    }
   }
   if (!best) {
     throw UserError(origin + " = \"" + version + "\": no CPython " + version + " distribution is built in " + root.string() +
@@ -79,6 +88,27 @@ PythonDistribution find_distribution(const std::string& version, const std::stri
   }
   return *best;
 }
+
+namespace {
+
+// The launcher reads what this freeze writes only if it was built from the same sources:
+// DIR/launcher-source.key (written by distribution/launcher_build.py) names them. A directory
+// without the file was not made by the builder and is taken as it is.
+void check_launcher_is_current(const PythonDistribution& distribution) {
+  const fs::path key_file = distribution.dir / "launcher-source.key";
+  std::error_code error;
+  if (!fs::is_regular_file(key_file, error)) return;
+  std::string key = read_file(key_file);
+  key = key.substr(0, key.find_first_of("-\n"));  // "<key>-lto\n"
+  if (key != kLauncherSourceKey) {
+    throw UserError(distribution.dir.string() + ": its launcher was built from other freeze sources (" + key +
+                    ", this freeze: " + kLauncherSourceKey + "); rebuild it with `/usr/bin/python3.11 "
+                    "distribution/freeze_distribution.py --version " + distribution.version.short_version() +
+                    "` from this freeze's source tree (about a minute)");
+  }
+}
+
+}  // namespace
 
 // --distribution (`option`) wins over [python] distribution, which wins over [python] version (a
 // distribution of that version from the cache; for the embedded version, Debian's CPython);
@@ -97,6 +127,7 @@ std::optional<PythonDistribution> chosen_distribution(const AppConfig& config, c
     throw UserError(version_key + " = \"" + config.python_version + "\", but the distribution " + chosen->dir.string() +
                     " is CPython " + chosen->version.full);
   }
+  if (chosen) check_launcher_is_current(*chosen);
   return chosen;
 }
 

@@ -692,6 +692,8 @@ struct HintContext {
   std::set<std::string> included_tops;
   fs::path exe_dir;
   fs::path stdlib_dir;
+  PythonVersion python;      // the CPython the app is frozen for
+  bool debian_python = true;  // Debian's (the embedded one), not a distribution freeze built
   struct Package {
     std::string name;
     bool in_memory = false;
@@ -755,7 +757,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     }
     return "'" + top + "' is in the standard library but not included";
   }
-  if (!in_stdlib && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
+  if (!in_stdlib && context.debian_python && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
     return "'" + top + "' is not part of Debian's python3.11 package (apt install python3-tk / python3-gdbm)";
   }
   if (context.included_tops.contains(top)) {
@@ -765,7 +767,9 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   }
   std::vector<fs::path> sites;
   for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
-  for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) sites.push_back(dir);
+  if (context.debian_python) {  // Debian's packages are for its python3.11 only
+    for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) sites.push_back(dir);
+  }
   for (const auto& site : sites) {
     if (installed_in(site, top)) {
       return "'" + top + "' is installed in " + site.string() + " but not included: add it to [packages], e.g.\n" +
@@ -774,9 +778,12 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   }
   std::string debian = top;
   for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return "'" + top + "' is neither included nor installed on this machine: install it (apt install python3-" + debian +
-         ", or a wheel built for CPython 3.11) and add it to [packages] site_packages or wheels. If the import is "
-         "optional, --exclude " + item.name + " skips it";
+  const std::string install = context.debian_python ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
+                                                    : "a wheel built for CPython " + context.python.short_version() +
+                                                          ", or a venv of that version";
+  return "'" + top + "' is neither included nor installed on this machine: install it (" + install +
+         ") and add it to [packages] site_packages or wheels. If the import is optional, --exclude " + item.name +
+         " skips it";
 }
 
 // An OSError naming a file: one below the executable's directory is an embedded file that is
@@ -850,7 +857,7 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
   if (item.kind == "metadata") {
     return "importlib.metadata cannot read this distribution's metadata";
   }
-  return "it fails when imported in the frozen app; if `python3.11 -c \"import " + item.name +
+  return "it fails when imported in the frozen app; if `python" + context.python.short_version() + " -c \"import " + item.name +
          "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
          "\"Behaving like python\" in the README)";
 }
@@ -977,7 +984,8 @@ HintContext hint_context(const AppConfig& config, const Inspection& inspection, 
   // The stdlib of the CPython the app is frozen for: a distribution's, or Debian's.
   const std::optional<PythonDistribution> distribution = chosen_distribution(config, std::nullopt);
   HintContext context{config, inspection, {}, {}, executable.parent_path(),
-                      distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(), {}, files_readable};
+                      distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(),
+                      distribution ? distribution->version : PythonVersion::embedded(), !distribution, {}, files_readable};
   for (const auto& item : inspection.entries) {
     if (item.importable()) {
       context.included_modules.insert(item.name);

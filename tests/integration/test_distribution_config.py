@@ -81,6 +81,28 @@ class DistributionConfigTest(TempDirTestCase):
         self.assertIn('python.version = "3.14", but the distribution', line)
         self.assertIn("is CPython 3.15.2", line)
 
+    def test_version_takes_the_newest_release_then_the_last_built(self):
+        cache = self.tmp / "cache" / "distributions"
+        env = dict(os.environ, FREEZE_CACHE_DIR=str(self.tmp / "cache"))
+        # Names sort opposite to what wins, so that listing order cannot be what decides.
+        fake_distribution(cache / "cpython-3.14.9-ffffffffffff", "3.14.9")
+        fake_distribution(cache / "cpython-3.14.10-aaaaaaaaaaaa", "3.14.10")
+        line = self.one_line_error(self.build("release", 'version = "3.14"', env=env))
+        self.assertIn("cpython-3.14.10-aaaaaaaaaaaa/bin/python3.14 is CPython 3.11.", line)
+        # Two builds of 3.14.10 (say, with and without PGO): the one built last.
+        later = fake_distribution(cache / "cpython-3.14.10-bbbbbbbbbbbb", "3.14.10")
+        os.utime(cache / "cpython-3.14.10-aaaaaaaaaaaa" / "manifest.json", (1_000_000_000, 1_000_000_000))
+        os.utime(later / "manifest.json", (2_000_000_000, 2_000_000_000))
+        line = self.one_line_error(self.build("built-last", 'version = "3.14"', env=env))
+        self.assertIn("cpython-3.14.10-bbbbbbbbbbbb/bin/python3.14 is CPython 3.11.", line)
+
+    def test_launcher_built_from_other_sources_is_refused(self):
+        dist = fake_distribution(self.tmp / "cpython-3.14.1-0123456789ab", "3.14.1")
+        (dist / "launcher-source.key").write_text("0123456789abcdef-lto\n")
+        line = self.one_line_error(self.build("stale", f'distribution = "{dist}"'))
+        self.assertIn(f"{dist}: its launcher was built from other freeze sources (0123456789abcdef, this freeze: ", line)
+        self.assertIn("freeze_distribution.py --version 3.14", line)
+
     def test_version_must_be_major_minor_from_3_11(self):
         for bad in ('"3.9"', '"3.13.1"', '"latest"', "3.13"):
             with self.subTest(version=bad):
