@@ -38,11 +38,13 @@ PREFIX_IN_ROOT = "/freeze/cpython"
 
 def configure_options(version, pgo=False):
     # --enable-optimizations: PGO, trained by CPython's own `-m test --pgo` task run by the
-    # instrumented interpreter in the root (its failures do not fail the build), then rebuilt.
+    # instrumented interpreter in the root, then rebuilt. A test that fails there (3.13.5's
+    # test_xml_etree against bullseye's expat 2.2.10) has trained all the same: from 3.13 its
+    # failure would end the build, so the task's status is ignored, as 3.11's Makefile did.
     options = ["--prefix=" + PREFIX_IN_ROOT, "--disable-shared", "--with-lto", "--disable-test-modules",
                "--with-system-expat", "--with-system-libmpdec", "--with-readline=editline",
                "--with-ensurepip=no", "--enable-ipv6", "--with-computed-gotos"]
-    return ["--enable-optimizations", *options] if pgo else options
+    return ["--enable-optimizations", "PROFILE_TASK=-m test --pgo --timeout=1200 || true", *options] if pgo else options
 
 
 def distribution_key(version, tarball, root, openssl, pgo):
