@@ -172,7 +172,7 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--pgo", action="store_true",
                         help="profile-guided optimisation as well as LTO (trained by CPython's own --pgo test task; "
-                             "adds about 15 minutes on 2 cores)")
+                             "about 6 more minutes on 2 cores)")
     parser.add_argument("--no-launcher", action="store_true", help="do not build freeze's launcher against it")
     parser.add_argument("--launcher-without-lto", action="store_true",
                         help="link the launcher from libpython's regular code (minutes faster; for development)")

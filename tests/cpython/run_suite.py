@@ -112,7 +112,9 @@ def built_distribution(version):
 
 def source_tarball(distribution, manifest):
     """The source tarball the distribution was built from, in freeze's download cache."""
-    cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "freeze" / "sources"
+    sys.path.insert(0, str(BUILDER.parent))
+    import build_root  # the builder's cache directory, one definition
+    cache = pathlib.Path(build_root.cache_dir()) / "sources"
     found = sorted(cache.glob(f"*/{manifest['source']}"))
     if not found:
         raise SystemExit(f"{distribution}: its source tarball {manifest['source']} is not in {cache}: "
@@ -132,6 +134,8 @@ def distribution_with_tests(distribution, tarball, workdir):
         except subprocess.CalledProcessError:  # another file system: a real copy
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(distribution, copy, symlinks=True)
+        # Files extracted over hard links would write through them into the cached distribution.
+        shutil.rmtree(copy / manifest["stdlib"] / "test", ignore_errors=True)
         with tarfile.open(tarball) as archive:
             members = [m for m in archive.getmembers() if m.name.split("/")[1:3] == ["Lib", "test"]]
             for member in members:
