@@ -1,6 +1,6 @@
 // The libc functions the executable defines in front of glibc's, for paths (see
-// virtual_files.cpp): opening, stat, access, readlink/realpath, and the calls that would change
-// the virtual tree. Directory streams are in virtual_files_dirs.cpp.
+// virtual_files.cpp): opening, stat, access, readlink/realpath, extended attributes, and the
+// calls that would change the virtual tree. Directory streams are in virtual_files_dirs.cpp.
 //
 // Names: CPython 3.11 (Debian's libpython3.11.a) calls open64, openat64, __open64_2, fopen64,
 // stat64, lstat64, fstat64, fstatat64, access, faccessat, opendir, fdopendir, readdir64,
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <utime.h>
 #include <sys/time.h>
@@ -222,6 +223,23 @@ int guarded2(int dirfd1, const char* given1, int dirfd2, const char* path2, int 
   });
 }
 
+// ---- extended attributes ------------------------------------------------------------------
+// An embedded file has none. shutil.copy2 (and so venv, cookiecutter & co.) lists a file's
+// attributes to copy them: listing gives an empty list, reading one ENODATA.
+
+template <typename Call>
+ssize_t without_attributes(const char* given, bool read_one, Call call) {
+  return without_exceptions<ssize_t>(-1, [&]() -> ssize_t {
+    const PathArg arg(AT_FDCWD, given);
+    const ssize_t result = call(arg.get());
+    if (result >= 0 || !missing(errno)) return result;
+    if (find_virtual(AT_FDCWD, arg.get()) == VirtualTree::kNone) return result;
+    if (!read_one) return 0;
+    errno = ENODATA;
+    return -1;
+  });
+}
+
 }  // namespace
 
 // Exported (the launcher's own code is hidden by default): extension modules and the shared
@@ -387,6 +405,24 @@ int statx(int dirfd, const char* given, int flags, unsigned int mask, struct sta
     return 0;
   });
 }
+
+ssize_t listxattr(const char* path, char* list, size_t size) {
+  FREEZE_REAL(listxattr);
+  return without_attributes(path, false, [&](const char* p) { return real_listxattr(p, list, size); });
+}
+ssize_t llistxattr(const char* path, char* list, size_t size) {
+  FREEZE_REAL(llistxattr);
+  return without_attributes(path, false, [&](const char* p) { return real_llistxattr(p, list, size); });
+}
+ssize_t getxattr(const char* path, const char* name, void* value, size_t size) {
+  FREEZE_REAL(getxattr);
+  return without_attributes(path, true, [&](const char* p) { return real_getxattr(p, name, value, size); });
+}
+ssize_t lgetxattr(const char* path, const char* name, void* value, size_t size) {
+  FREEZE_REAL(lgetxattr);
+  return without_attributes(path, true, [&](const char* p) { return real_lgetxattr(p, name, value, size); });
+}
+
 
 int access(const char* path, int mode) { return do_faccessat(AT_FDCWD, path, mode, 0); }
 int faccessat(int dirfd, const char* path, int mode, int flags) { return do_faccessat(dirfd, path, mode, flags); }

@@ -113,7 +113,7 @@ def _error(call):
     return 0
 ''',
     "src/plug/main.py": r'''
-import errno, json, os, shutil, stat, sys
+import errno, json, os, shutil, stat, sys, tempfile
 from plug import probe
 
 def attempt(call):
@@ -155,8 +155,17 @@ def changes():
         "still_readable": open(greeting).read(),
     }
 
+def copy2():
+    # shutil.copy2 copies extended attributes (none here) after the bytes and the times.
+    greeting = os.path.join(probe.HERE, "data", "greeting.txt")
+    with tempfile.TemporaryDirectory() as scratch:
+        copied = shutil.copy2(greeting, scratch)
+        return [open(copied).read(), os.listxattr(greeting), attempt(lambda: os.getxattr(greeting, "user.none"))]
+
 def main():
-    if sys.argv[1:] == ["changes"]:
+    if sys.argv[1:] == ["copy2"]:
+        print(json.dumps(copy2()))
+    elif sys.argv[1:] == ["changes"]:
         print(json.dumps(changes(), sort_keys=True))
     else:
         print(json.dumps(probe.read_only(), sort_keys=True))
@@ -194,6 +203,10 @@ class VirtualFilesTest(TempDirTestCase):
         self.assertEqual(frozen["sizes"]["data/blob.bin"], [10240, 10240, 10240, "file"])
         self.assertEqual(frozen["binary"], [[250, 251, 252, 253, 254, 255, 0, 1, 2, 3], 10240, 10240, True])
         self.assertEqual(frozen["chdir"][0], "hello data\n")
+
+    def test_shutil_copy2_copies_an_embedded_file(self):
+        # copy2 lists the source's extended attributes: an embedded file has none.
+        self.assertEqual(self.frozen("copy2"), ["hello data\n", [], "ENODATA"])
 
     def test_changes_are_refused_and_nothing_is_written(self):
         before = tree_listing(self.exe.parent)
