@@ -4,7 +4,6 @@ or a python.org-style tarball given by path.
 Debian's patches are not applied: they adapt CPython to Debian's layout (multiarch paths,
 dist-packages, the distutils/sysconfig install schemes, the shared libpython), which a
 self-contained distribution does not want. The tree is upstream's release as Debian ships it."""
-import glob
 import os
 import shutil
 
@@ -21,13 +20,11 @@ def download_debian_source(progress, version):
         raise SystemExit(f"freeze-distribution: error: no Debian suite known to ship python{version}'s source")
     package = f"python{version}"
     return debian_source.download(progress, package, [suite],
-                                  lambda directory: glob.glob(os.path.join(directory, f"{package}_*.orig.tar.*")))
+                                  lambda directory: debian_source.upstream_tarballs(directory, package))
 
 
 def upstream_tarball(downloads, version):
-    # Not the detached signature (.orig.tar.xz.asc) that some versions' packages carry beside it.
-    found = sorted(path for path in glob.glob(os.path.join(downloads, f"python{version}_*.orig.tar.*"))
-                   if not path.endswith((".asc", ".sig")))
+    found = debian_source.upstream_tarballs(downloads, f"python{version}")
     if not found:
         raise SystemExit(f"freeze-distribution: error: no upstream tarball in {downloads}")
     return found[-1]

@@ -7,6 +7,7 @@ A suite's index can name a version whose files the mirror no longer (or not yet)
 point release whose files moved, a security update whose .dsc is missing (seen here for
 openssl 3.5.9-1~deb13u1 and 3.0.22-1~deb12u2). The versions the indexes list are tried newest
 first until one downloads."""
+import glob
 import os
 import shutil
 import subprocess
@@ -14,6 +15,13 @@ import subprocess
 import apt_sources
 import build_root
 from progress import BuildError
+
+
+def upstream_tarballs(directory, package):
+    """The upstream tarballs (<package>_<version>.orig.tar.*) in a download, oldest first; not
+    the detached signatures (.orig.tar.xz.asc) some packages carry beside them."""
+    return sorted(path for path in glob.glob(os.path.join(directory, f"{package}_*.orig.tar.*"))
+                  if not path.endswith((".asc", ".sig")))
 
 
 def _apt_options(state):

@@ -12,7 +12,6 @@ the certificate store of the system it runs on (/etc/ssl/certs on Debian and Ubu
 of the build machine, and its openssl.cnf, as the system's own OpenSSL does. `no-module` builds
 the legacy provider into libcrypto, so that a configuration activating it (for md4 & co.) finds
 it: there is no provider file to load at run time."""
-import glob
 import hashlib
 import json
 import os
@@ -24,14 +23,14 @@ import debian_source
 
 SUITES = ["trixie"]
 BUILD_FORMAT = "1"  # bump when a change here changes what gets built
-CONFIGURE_OPTIONS = ["linux-x86_64", "no-shared", "no-module", "no-tests", "no-docs", "enable-ec_nistp_64_gcc_128",
-                     "--prefix=/freeze/openssl", "--libdir=lib", "--openssldir=/etc/ssl"]
 # Where the built OpenSSL is seen inside the root while CPython and the launcher are built.
 PREFIX_IN_ROOT = "/freeze/openssl"
+CONFIGURE_OPTIONS = ["linux-x86_64", "no-shared", "no-module", "no-tests", "no-docs", "enable-ec_nistp_64_gcc_128",
+                     f"--prefix={PREFIX_IN_ROOT}", "--libdir=lib", "--openssldir=/etc/ssl"]
 
 
 def _tarballs(directory):
-    return sorted(p for p in glob.glob(os.path.join(directory, "openssl_*.orig.tar.*")) if not p.endswith((".asc", ".sig")))
+    return debian_source.upstream_tarballs(directory, "openssl")
 
 
 def ensure_openssl(progress, root):
