@@ -664,6 +664,13 @@ int module_exec(PyObject* module) {
 
 PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, reinterpret_cast<void*>(module_exec)},
+#ifdef Py_mod_multiple_interpreters
+    // Every interpreter has its own module state, and what the importers share across
+    // interpreters (the blob reader, the loaded native libraries) has its own locks: so an
+    // isolated subinterpreter, with a GIL of its own (3.12+, the default of 3.13's
+    // _interpreters.create()), may import it too.
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
     {0, nullptr},
 };
 

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -20,6 +22,10 @@
 namespace freeze::importer {
 namespace {
 
+// The bookkeeping below is shared by every interpreter, and isolated subinterpreters run with
+// GILs of their own: g_mutex guards it, held only around the lookups and updates (never while
+// Python code or the dynamic loader runs, which may import and so come back here).
+std::mutex g_mutex;
 std::set<std::string> g_loaded_libraries;
 
 // A memory file is closed as soon as the dynamic loader has mapped it (the mapping keeps its
@@ -37,7 +43,12 @@ std::map<std::pair<blob::Kind, std::string>, std::string> g_loaded_path_of;
 
 std::string unique_fd_path(int fd) {
   std::string noop;
-  for (unsigned n = g_loads_through_number[fd]++; n != 0; n >>= 1) noop.insert(0, (n & 1) ? "./" : "/");
+  unsigned reuse = 0;
+  {
+    const std::lock_guard lock(g_mutex);
+    reuse = g_loads_through_number[fd]++;
+  }
+  for (unsigned n = reuse; n != 0; n >>= 1) noop.insert(0, (n & 1) ? "./" : "/");
   return "/proc/self/fd/" + noop + std::to_string(fd);
 }
 
@@ -102,16 +113,30 @@ bool write_memory_file(const blob::Entry& entry, MemoryFile* file, std::string* 
   return true;
 }
 
+std::optional<std::string> loaded_path_of(const std::pair<blob::Kind, std::string>& key) {
+  const std::lock_guard lock(g_mutex);
+  const auto it = g_loaded_path_of.find(key);
+  return it == g_loaded_path_of.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+bool library_loaded(const std::string& name) {
+  const std::lock_guard lock(g_mutex);
+  return g_loaded_libraries.contains(name);
+}
+
 // Loads an in-memory entry through a memory file (or the path it was loaded through before).
 // Returns an error message, empty on success; `error_number` is the errno of making the memory file.
 std::string load_from_memory(const blob::Entry& entry, const auto& try_load, int* error_number) {
   const auto key = std::make_pair(entry.kind, std::string(entry.name));
-  if (const auto it = g_loaded_path_of.find(key); it != g_loaded_path_of.end()) return try_load(it->second);
+  if (const std::optional<std::string> path = loaded_path_of(key)) return try_load(*path);
   MemoryFile file;
   std::string error;
   if (!write_memory_file(entry, &file, &error, error_number)) return error;
   error = try_load(file.path);
-  if (error.empty()) g_loaded_path_of[key] = file.path;
+  if (error.empty()) {
+    const std::lock_guard lock(g_mutex);
+    g_loaded_path_of.emplace(key, file.path);
+  }
   return error;  // the memory file is closed here, loaded or not
 }
 
@@ -135,7 +160,7 @@ std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
 std::string load_needed_libraries(const blob::Entry& entry) {
   if (!entry.needed_libraries().present()) return {};
   for (const std::string& name : blob::decode_library_list(read_span(entry, entry.needed_libraries()))) {
-    if (g_loaded_libraries.contains(name)) continue;
+    if (library_loaded(name)) continue;
     const auto library = lookup(blob::Kind::SharedLibrary, name);
     if (!library) return "bundled library '" + name + "' is missing from the executable";
     const std::string error = load_with_fallback(*library, [](const std::string& path) -> std::string {
@@ -145,6 +170,7 @@ std::string load_needed_libraries(const blob::Entry& entry) {
       return message ? message : "dlopen failed";
     });
     if (!error.empty()) return "cannot load bundled library '" + name + "': " + error;
+    const std::lock_guard lock(g_mutex);
     g_loaded_libraries.insert(name);
   }
   return {};

@@ -152,31 +152,58 @@ void fix_up_external_bootstrap() {
   PyErr_Clear();  // deliberate (above)
 }
 
-// Subinterpreters (Py_NewInterpreter, _xxsubinterpreters, _testcapi.run_in_subinterp) set up
-// their own import system and import encodings before any Python code runs: the embedded
-// importer must be on their sys.meta_path by then. `posix` is imported by importlib's external
-// bootstrap of every interpreter, just before that; it is a multi-phase module whose init
-// function runs once per interpreter, so a wrapper around it installs the importer.
-PyObject* (*g_posix_init)() = nullptr;
+// Subinterpreters (Py_NewInterpreter, _interpreters, _testcapi.run_in_subinterp) set up their
+// own import system and import encodings before any Python code runs: the embedded importer
+// must be on their sys.meta_path by then. `posix` is imported by importlib's external bootstrap
+// of every interpreter, just before that. It is a multi-phase module whose exec slot runs in
+// each interpreter that imports it (its init function does not: 3.13 runs it in the main
+// interpreter), so a wrapper around that slot installs the importer.
+int (*g_posix_exec)(PyObject*) = nullptr;
 std::string g_stdlib_dir;
-PyObject* posix_init_installing_the_importer() {
-  PyObject* definition = g_posix_init();
-  if (definition != nullptr) {
-    // Here, in every interpreter, after it took its sys attributes from the configuration and
-    // before it imports encodings and its first frozen stdlib modules. (The main interpreter
-    // has its importer since the core phase.)
-    PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
-    PyErr_Fetch(&type, &value, &traceback);
-    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
-      // Deliberate: a subinterpreter that cannot have them still runs, with the stdlib CPython
-      // itself freezes (its encodings import then fails with CPython's own message).
-      if (!importer::install_finder()) PyErr_Clear();
-      if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
-    }
-    set_stdlib_dir(g_stdlib_dir);
-    guard_site();
-    PyErr_Restore(type, value, traceback);
+
+// In every interpreter, after it took its sys attributes from the configuration and before it
+// imports encodings and its first frozen stdlib modules. (The main interpreter has its importer
+// since the core phase.)
+void prepare_interpreter() {
+  PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+    // Deliberate: a subinterpreter that cannot have them still runs, with the stdlib CPython
+    // itself freezes (its encodings import then fails with CPython's own message).
+    if (!importer::install_finder()) PyErr_Clear();
+    if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
   }
+  set_stdlib_dir(g_stdlib_dir);
+  guard_site();
+  PyErr_Restore(type, value, traceback);
+}
+
+int posix_exec_preparing_the_interpreter(PyObject* module) {
+  const int result = g_posix_exec(module);
+  if (result == 0) prepare_interpreter();
+  return result;
+}
+
+// posix's init function, wrapped: the first call points its definition's exec slot at the
+// wrapper above (a copy of the slots, kept for the process's life).
+PyObject* (*g_posix_init)() = nullptr;
+PyObject* posix_init_wrapping_its_exec_slot() {
+  PyObject* definition = g_posix_init();
+  if (definition == nullptr || g_posix_exec != nullptr || !PyObject_TypeCheck(definition, &PyModuleDef_Type)) {
+    return definition;
+  }
+  auto* def = reinterpret_cast<PyModuleDef*>(definition);
+  std::size_t count = 0;
+  while (def->m_slots != nullptr && def->m_slots[count].slot != 0) ++count;
+  auto* slots = new PyModuleDef_Slot[count + 1];
+  for (std::size_t i = 0; i <= count; ++i) {
+    slots[i] = def->m_slots[i];
+    if (slots[i].slot == Py_mod_exec && g_posix_exec == nullptr) {
+      g_posix_exec = reinterpret_cast<int (*)(PyObject*)>(slots[i].value);
+      slots[i].value = reinterpret_cast<void*>(posix_exec_preparing_the_interpreter);
+    }
+  }
+  def->m_slots = slots;
   return definition;
 }
 
@@ -184,7 +211,7 @@ void wrap_posix_init() {
   for (_inittab* entry = PyImport_Inittab; entry != nullptr && entry->name != nullptr; ++entry) {
     if (std::string_view(entry->name) == "posix" && entry->initfunc != nullptr) {
       g_posix_init = entry->initfunc;
-      entry->initfunc = posix_init_installing_the_importer;
+      entry->initfunc = posix_init_wrapping_its_exec_slot;
       return;
     }
   }

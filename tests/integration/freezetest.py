@@ -1,6 +1,7 @@
 """Shared helpers for the integration tests: build real executables with build/freeze and run them."""
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -9,7 +10,28 @@ import unittest
 
 FREEZE = os.environ.get("FREEZE", str(pathlib.Path(__file__).resolve().parents[2] / "build" / "freeze"))
 SOURCE_DIR = pathlib.Path(os.environ.get("FREEZE_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
-PYTHON = os.environ.get("FREEZE_PYTHON", "/usr/bin/python3.11")
+# FREEZE_TEST_DISTRIBUTION=DIR runs the suite against a distribution of freeze's own
+# (distribution/freeze_distribution.py): every `freeze build` embeds it, and PYTHON, the
+# interpreter the frozen programs are compared with, is the distribution's.
+DISTRIBUTION = os.environ.get("FREEZE_TEST_DISTRIBUTION") or None
+
+
+def _distribution_python(directory):
+    names = sorted(n for n in os.listdir(os.path.join(directory, "bin")) if re.fullmatch(r"python3\.\d+", n))
+    return os.path.join(directory, "bin", names[-1])
+
+
+PYTHON = os.environ.get("FREEZE_PYTHON") or (_distribution_python(DISTRIBUTION) if DISTRIBUTION else "/usr/bin/python3.11")
+PYTHON_VERSION, PYTHON_STDLIB = subprocess.run(
+    [PYTHON, "-c", "import sys, sysconfig; print('%d.%d' % sys.version_info[:2], sysconfig.get_paths()['stdlib'])"],
+    capture_output=True, text=True, check=True).stdout.split()
+PYTHON_NAME = f"python{PYTHON_VERSION}"  # lib/python3.X in an installation
+CPYTHON_TAG = "cpython-" + PYTHON_VERSION.replace(".", "")  # in .pyc and extension module names
+# Debian's dist-packages and the C fixtures (tests/fixtures) are built for python3.11 alone.
+uses_debian_python3_11 = unittest.skipUnless(PYTHON_VERSION == "3.11", f"needs python3.11 packages (Debian's "
+                                             f"dist-packages or the C fixtures), and the target is {PYTHON_NAME}")
+# A distribution of freeze's own compiles the stdlib's extension modules in: none is loaded from memory.
+uses_stdlib_extension_files = unittest.skipIf(DISTRIBUTION, "the distribution's stdlib extension modules are builtins")
 
 
 def write_tree(root, files):
@@ -33,6 +55,9 @@ def copy_example(name, dest):
 
 def freeze(*args, cwd=None, check=True, env=None):
     """Runs `freeze ARGS` (in `env`, default this process's environment); returns the CompletedProcess (text)."""
+    args = list(args)
+    if DISTRIBUTION and args and args[0] == "build" and "--distribution" not in args:
+        args.insert(1, f"--distribution={DISTRIBUTION}")
     result = subprocess.run([FREEZE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"freeze {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr}")
@@ -91,7 +116,7 @@ class TempDirTestCase(unittest.TestCase):
 
 # Every Python installation of this machine (and the pyenv ones on PATH): hidden by run_hidden.
 PYTHON_INSTALLATIONS = ["/usr/lib/python3.11", "/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11",
-                        "/usr/lib/python3", os.path.expanduser("~/.pyenv")]
+                        "/usr/lib/python3", os.path.expanduser("~/.pyenv")] + ([DISTRIBUTION] if DISTRIBUTION else [])
 
 
 def can_hide_pythons():
