@@ -30,6 +30,17 @@ void check(PyStatus status, PyConfig* config = nullptr) {
   if (PyStatus_IsError(status) && status.err_msg != nullptr && std::strcmp(status.err_msg, "memory allocation failed") == 0) {
     die_out_of_memory("starting the interpreter");
   }
+  // A MemoryError that made start-up fail ("Failed to import encodings module"): raised by
+  // code that reports allocation failures itself (the importer's, marshal's) rather than
+  // through the allocators watched meanwhile.
+#if PY_VERSION_HEX >= 0x030D0000
+  PyThreadState* thread = PyThreadState_GetUnchecked();
+#else
+  PyThreadState* thread = _PyThreadState_UncheckedGet();
+#endif
+  if (thread != nullptr && PyErr_Occurred() != nullptr && PyErr_ExceptionMatches(PyExc_MemoryError)) {
+    die_out_of_memory("starting the interpreter");
+  }
   Py_ExitStatusException(status);
 }
 
@@ -254,6 +265,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
   // mode) keeps python's meaning of -S.
   if (kind != RunKind::PythonCommandLine && !settings.site) install_site_builtins();
   set_start_up_step(nullptr);  // from here on, out of memory is MemoryError
+  stop_watching_interpreter_allocations();
 }
 
 }  // namespace freeze::launcher

@@ -15,7 +15,6 @@ namespace {
 std::string g_executable = "freeze-launcher";
 std::atomic<const char*> g_step{nullptr};
 std::terminate_handler g_previous_terminate = nullptr;
-PyMemAllocatorEx g_raw{};  // CPython's raw allocator, wrapped
 
 void on_terminate() {
   if (const std::exception_ptr escaped = std::current_exception()) {
@@ -31,20 +30,40 @@ void on_terminate() {
   std::abort();
 }
 
-// pymalloc falls back to the raw allocator when it cannot get an arena, so every allocation
-// failure of CPython's ends here.
+// Every domain is watched: pymalloc falls back to the raw allocator when it cannot get an
+// arena, but 3.13's mimalloc (the object and mem domains) maps its memory itself.
+PyMemAllocatorEx g_wrapped[3]{};  // CPython's allocators of the raw, mem and obj domains
+
 void* failed(void* result, std::size_t size) {
   if (result == nullptr && size != 0) {
     if (const char* step = g_step.load()) die_out_of_memory(step);
   }
   return result;
 }
-void* raw_malloc(void* ctx, std::size_t size) { return failed(g_raw.malloc(ctx, size), size); }
-void* raw_calloc(void* ctx, std::size_t count, std::size_t size) {
-  return failed(g_raw.calloc(ctx, count, size), count * size);
+template <int domain>
+void* watched_malloc(void* ctx, std::size_t size) {
+  return failed(g_wrapped[domain].malloc(ctx, size), size);
 }
-void* raw_realloc(void* ctx, void* memory, std::size_t size) { return failed(g_raw.realloc(ctx, memory, size), size); }
-void raw_free(void* ctx, void* memory) { g_raw.free(ctx, memory); }
+template <int domain>
+void* watched_calloc(void* ctx, std::size_t count, std::size_t size) {
+  return failed(g_wrapped[domain].calloc(ctx, count, size), count * size);
+}
+template <int domain>
+void* watched_realloc(void* ctx, void* memory, std::size_t size) {
+  return failed(g_wrapped[domain].realloc(ctx, memory, size), size);
+}
+template <int domain>
+void watched_free(void* ctx, void* memory) {
+  g_wrapped[domain].free(ctx, memory);
+}
+
+template <int domain>
+void watch(PyMemAllocatorDomain which) {
+  PyMem_GetAllocator(which, &g_wrapped[domain]);
+  PyMemAllocatorEx watching{g_wrapped[domain].ctx, watched_malloc<domain>, watched_calloc<domain>,
+                            watched_realloc<domain>, watched_free<domain>};
+  PyMem_SetAllocator(which, &watching);
+}
 
 }  // namespace
 
@@ -56,9 +75,26 @@ void report_out_of_memory_as(const std::string& executable) {
 void set_start_up_step(const char* doing) { g_step.store(doing); }
 
 void watch_interpreter_allocations() {
-  PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &g_raw);
-  PyMemAllocatorEx watching{g_raw.ctx, raw_malloc, raw_calloc, raw_realloc, raw_free};
-  PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &watching);
+  watch<0>(PYMEM_DOMAIN_RAW);
+  watch<1>(PYMEM_DOMAIN_MEM);
+  watch<2>(PYMEM_DOMAIN_OBJ);
+}
+
+// Back to CPython's own allocators (the same ones, so what was allocated stays valid): after
+// start-up a failure is MemoryError, and every allocation would otherwise pay for the wrapper.
+// A domain that someone else hooked meanwhile (tracemalloc started by -X tracemalloc, which
+// wraps ours) keeps its hooks, and our wrapper under them, idle from now on.
+template <int domain>
+void unwatch(PyMemAllocatorDomain which) {
+  PyMemAllocatorEx current{};
+  PyMem_GetAllocator(which, &current);
+  if (current.malloc == watched_malloc<domain>) PyMem_SetAllocator(which, &g_wrapped[domain]);
+}
+
+void stop_watching_interpreter_allocations() {
+  unwatch<0>(PYMEM_DOMAIN_RAW);
+  unwatch<1>(PYMEM_DOMAIN_MEM);
+  unwatch<2>(PYMEM_DOMAIN_OBJ);
 }
 
 void die_out_of_memory(const char* doing) {

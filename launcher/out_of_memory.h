@@ -16,9 +16,11 @@ void report_out_of_memory_as(const std::string& executable);
 // is up. While it is set, any failed allocation of CPython's ends the process with the line.
 void set_start_up_step(const char* doing);
 
-// After Py_PreInitialize (which chooses the allocators): wraps CPython's raw allocator so that a
-// failure during start-up is reported at once, before CPython aborts on it.
+// After Py_PreInitialize (which chooses the allocators): wraps CPython's allocators (every
+// domain) so that a failure during start-up is reported at once, before CPython aborts on it;
+// once start-up is over, the stop call puts CPython's own back.
 void watch_interpreter_allocations();
+void stop_watching_interpreter_allocations();
 
 [[noreturn]] void die_out_of_memory(const char* doing);
 

@@ -39,7 +39,10 @@ import time
 import xml.etree.ElementTree as ET
 
 HERE = pathlib.Path(__file__).resolve().parent
-BUILDER = HERE.parents[1] / "distribution" / "freeze_distribution.py"
+BUILDER_DIR = HERE.parents[1] / "distribution"
+sys.path.insert(0, str(BUILDER_DIR))
+import build_root  # noqa: E402  the builder's cache directory, one definition
+from built import built_distribution  # noqa: E402
 
 # Quick enough for the default test run (about a minute for both sides on 2 cores).
 FAST = [
@@ -102,18 +105,8 @@ def debian_target():
     return Target("/usr/bin/python3.11", pathlib.Path("/usr/lib/python3.11"), "3.11")
 
 
-def built_distribution(version):
-    """The directory of freeze's distribution of `version` (built now unless cached)."""
-    result = subprocess.run([sys.executable, BUILDER, "--version", version], stdout=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        raise SystemExit("building the distribution failed (its error and log are above)")
-    return pathlib.Path(result.stdout.strip().splitlines()[-1])
-
-
 def source_tarball(distribution, manifest):
     """The source tarball the distribution was built from, in freeze's download cache."""
-    sys.path.insert(0, str(BUILDER.parent))
-    import build_root  # the builder's cache directory, one definition
     cache = pathlib.Path(build_root.cache_dir()) / "sources"
     found = sorted(cache.glob(f"*/{manifest['source']}"))
     if not found:

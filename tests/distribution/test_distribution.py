@@ -19,7 +19,8 @@ import unittest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "integration"))
 from freezetest import SOURCE_DIR, TempDirTestCase, copy_example, freeze, write_tree  # noqa: E402
 
-BUILDER = SOURCE_DIR / "distribution" / "freeze_distribution.py"
+sys.path.insert(0, str(SOURCE_DIR / "distribution"))
+from built import built_distribution  # noqa: E402
 MAKE_ROOT = SOURCE_DIR / "distribution" / "make_root.py"
 SUITES = ["bullseye", "bookworm", "trixie"]
 VERSION = os.environ.get("FREEZE_TEST_PYTHON_VERSION", "3.11")
@@ -56,10 +57,7 @@ def newest_glibc(path):
 def distribution_dir():
     if os.environ.get("FREEZE_TEST_DISTRIBUTION"):
         return pathlib.Path(os.environ["FREEZE_TEST_DISTRIBUTION"])
-    result = subprocess.run(["/usr/bin/python3.11", BUILDER, "--version", VERSION], stdout=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        raise AssertionError("building the distribution failed (its error and log are above)")
-    return pathlib.Path(result.stdout.strip().splitlines()[-1])
+    return built_distribution(VERSION, python="/usr/bin/python3.11")
 
 
 def test_root(suite):

@@ -34,6 +34,13 @@ uses_debian_python3_11 = unittest.skipUnless(PYTHON_VERSION == "3.11", f"needs p
 uses_stdlib_extension_files = unittest.skipIf(DISTRIBUTION, "the distribution's stdlib extension modules are builtins")
 
 
+def installation_path(exe_dir):
+    """sys.path of an isolated frozen program: the directories of its installation, which the
+    embedded importer answers for from its index."""
+    return [f"{exe_dir}/{d}" for d in ("lib/app", f"lib/{PYTHON_NAME}", f"lib/{PYTHON_NAME}/lib-dynload",
+                                       f"local/lib/{PYTHON_NAME}/dist-packages")]
+
+
 def write_tree(root, files):
     """Writes {relative path: text} under root (text is dedented)."""
     root = pathlib.Path(root)

@@ -1,7 +1,6 @@
 """Bad input to `freeze build` gets a clear one-line error naming the culprit, a non-zero exit,
 and leaves no output behind."""
 import os
-import pathlib
 import unittest
 
 from freezetest import TempDirTestCase, freeze, write_tree

@@ -9,7 +9,7 @@ import pathlib
 import subprocess
 import unittest
 
-from freezetest import FREEZE, TempDirTestCase, freeze, write_tree
+from freezetest import FREEZE, TempDirTestCase, write_tree
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 

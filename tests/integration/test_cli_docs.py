@@ -2,7 +2,6 @@
 loader accepts (probed through the loader's own "unknown key (expected one of: ...)" errors),
 its command table names every option of every command's --help, its TOML examples build, every
 example directory is described, and the docs it links to exist."""
-import pathlib
 import re
 import tomllib
 import unittest

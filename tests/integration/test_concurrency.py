@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import unittest
 
 from freezetest import TempDirTestCase, build_app, clean_env, run

@@ -8,7 +8,6 @@ import os
 import pathlib
 import random
 import struct
-import subprocess
 import tempfile
 import unittest
 import zlib

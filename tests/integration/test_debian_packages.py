@@ -8,7 +8,7 @@ import pathlib
 import shutil
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, freeze, run
+from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, freeze, run, uses_debian_python3_11
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 NEEDED = ["yaml", "_yaml", "jinja2", "markupsafe", "psutil", "cffi", "_cffi_backend.cpython-311-x86_64-linux-gnu.so"]
@@ -67,6 +67,7 @@ location = "filesystem-relative"
 """
 
 
+@uses_debian_python3_11
 class DebianPackagesTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):

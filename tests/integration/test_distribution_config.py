@@ -5,7 +5,7 @@ import json
 import os
 import unittest
 
-from freezetest import TempDirTestCase, freeze, write_tree
+from freezetest import DISTRIBUTION, TempDirTestCase, freeze, write_tree
 
 HELLO = {"hello.py": "def main():\n    print('hi')\n"}
 
@@ -27,6 +27,7 @@ def fake_distribution(root, version, interpreter="exec /usr/bin/python3.11 \"$@\
     return root
 
 
+@unittest.skipIf(DISTRIBUTION, "chooses distributions itself, with the embedded CPython as the default")
 class DistributionConfigTest(TempDirTestCase):
     def build(self, name, python_lines, *extra, env=None):
         project = write_tree(self.tmp / name, dict(HELLO, **{

@@ -5,7 +5,7 @@ import pathlib
 import tomllib
 import unittest
 
-from freezetest import TempDirTestCase, freeze, run, write_tree
+from freezetest import TempDirTestCase, freeze, run, write_tree, uses_debian_python3_11
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
@@ -39,6 +39,7 @@ class InitTest(TempDirTestCase):
         self.assertIn("# ", text)  # commented
         self.assertIn("[[routing.rule]]", text)  # the routing example, commented out
 
+    @uses_debian_python3_11
     def test_pyproject_scripts_name_and_dependencies(self):
         if not (DIST_PACKAGES / "yaml").is_dir():
             self.skipTest("python3-yaml is not installed")

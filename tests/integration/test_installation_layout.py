@@ -11,7 +11,7 @@ import shutil
 import unittest
 
 from freezetest import (FREEZE, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, freeze, run,
-                        run_hidden, write_tree)
+                        run_hidden, write_tree, uses_debian_python3_11)
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 FIXTURE_SITE = pathlib.Path(FREEZE).resolve().parent / "fixtures" / "site"
@@ -86,6 +86,7 @@ EXPECTED = {
 ROUTED = '[[routing.rule]]\nstdlib = false\nlocation = "filesystem-relative"\n'
 
 
+@uses_debian_python3_11
 class InstallationLayoutTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):
@@ -153,6 +154,7 @@ class InstallationLayoutTest(TempDirTestCase):
         self.assertEqual(self.facts(exe)["version"], "v2, edited")
 
 
+@uses_debian_python3_11
 class ImportPrecedenceTest(TempDirTestCase):
     """One name, several files in one directory: python's FileFinder order decides."""
 
@@ -180,6 +182,7 @@ class ImportPrecedenceTest(TempDirTestCase):
 
 
 
+@uses_debian_python3_11
 class PkgResourcesTest(TempDirTestCase):
     """pkg_resources finds distributions by the type of each sys.path entry's path-entry finder:
     the installation's directories are FileFinders to it, as python's are."""

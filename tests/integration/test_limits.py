@@ -3,15 +3,17 @@ cannot be made (a seccomp filter, no descriptors left), no /proc, and `ld.so ./a
 import os
 import pathlib
 import resource
+import re
 import subprocess
 import unittest
 
-from freezetest import FREEZE, PYTHON, TempDirTestCase, build_app, clean_env, run
+from freezetest import (FREEZE, PYTHON, PYTHON_INSTALLATIONS, PYTHON_VERSION, TempDirTestCase, build_app, clean_env, run,
+                        uses_stdlib_extension_files)
 
 FIXTURES = pathlib.Path(FREEZE).resolve().parent / "fixtures"
 DENY_SYSCALL = FIXTURES / "deny_syscall"
 SANITIZED = bool(os.environ.get("FREEZE_SANITIZED"))  # sanitizers reserve terabytes of address space
-HIDDEN = ["/usr/lib/python3.11", "/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11"]
+HIDDEN = PYTHON_INSTALLATIONS
 
 SMALL = {"main.py": "import sys\ndef main():\n    print('hello', sys.executable)\n"}
 # Extension modules with bundled system libraries (libssl, libcrypto, libsqlite3, libmpdec).
@@ -66,9 +68,15 @@ class OutOfMemoryTest(TempDirTestCase):
                 lines = result.stderr.splitlines()
                 if lines and lines[0].startswith("Traceback"):
                     last = lines[-1]
-                    self.assertTrue(last.startswith("MemoryError") or last.startswith("ImportError") and last.endswith("(out of memory)")
-                                    or last.startswith("ImportError") and "failed to map segment" in last, result.stderr)
+                    if PYTHON_VERSION == "3.11":
+                        self.assertTrue(last.startswith("MemoryError") or last.startswith("ImportError") and last.endswith("(out of memory)")
+                                        or last.startswith("ImportError") and "failed to map segment" in last, result.stderr)
+                    # (Later CPythons, with mimalloc, end their own out-of-memory tracebacks in many
+                    # ways: python3.13 itself gives SystemError, OSError or "lost sys.stderr" there,
+                    # when it does not crash; test_python_fails_the_same_way.)
                     outcomes.add("python")
+                elif len(lines) == 1 and re.match(rf"^\S*{exe.name}: error while loading shared libraries: .*failed to map segment", lines[0]):
+                    outcomes.add("loader")  # the dynamic loader's own line: the launcher never ran
                 else:
                     self.assertEqual(len(lines), 1, result.stderr)
                     self.assertRegex(lines[0], rf"^\S*{exe.name}: out of memory while \w+", result.stderr)
@@ -85,18 +93,23 @@ class OutOfMemoryTest(TempDirTestCase):
         self.assertIn("python", outcomes)  # some limits fail at an import, as under python
 
     def test_python_fails_the_same_way(self):
-        # Reference: python3.11 itself, at limits where it starts but cannot import everything.
+        # Reference: python itself, at limits where it starts but cannot import everything (from
+        # too little to start up to the first limit at which it runs).
         seen = set()
-        for megabytes in range(12, 26):
+        for megabytes in range(8, 120):
             limit = megabytes << 20
             result = run([PYTHON, "-I", "-c", HEAVY["main.py"] + "main()"], timeout=30,
                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+            if result.returncode == 0:
+                break
             if result.returncode == 1 and result.stderr.startswith("Traceback"):
                 seen.add(result.stderr.splitlines()[-1].split(":")[0])
-        self.assertLessEqual(seen, {"MemoryError", "ImportError"})
+        if PYTHON_VERSION == "3.11":
+            self.assertLessEqual(seen, {"MemoryError", "ImportError"})
         self.assertTrue(seen, "python never failed at an import in this range")
 
 
+@uses_stdlib_extension_files
 class MemoryFileFailureTest(TempDirTestCase):
     """A memory file that cannot be made gets the hint its errno calls for."""
 
@@ -179,6 +192,7 @@ class NoProcTest(TempDirTestCase):
                 result = self.without_proc(command, **kwargs)
                 self.assertEqual((result.returncode, result.stdout, result.stderr), (0, expected, ""))
 
+    @uses_stdlib_extension_files
     def test_extension_module_says_proc_is_missing(self):
         result = self.without_proc([self.extension])
         self.assertEqual(result.returncode, 1)

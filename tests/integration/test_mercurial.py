@@ -7,7 +7,7 @@ import pathlib
 import subprocess
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, run
+from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 HIDDEN = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/python3.11"]
@@ -61,6 +61,7 @@ def session_env():
     return clean_env(HGRCPATH="", HGUSER="tester <t@example.org>", HGPLAIN="1", HGENCODING="utf-8", LANG="C.UTF-8")
 
 
+@uses_debian_python3_11
 class MercurialTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):

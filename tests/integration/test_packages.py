@@ -7,12 +7,10 @@ import json
 import os
 import pathlib
 import re
-import subprocess
-import sys
 import unittest
 import zipfile
 
-from freezetest import FREEZE, PYTHON, TempDirTestCase, build_app, clean_env, freeze, run, write_tree
+from freezetest import FREEZE, PYTHON, TempDirTestCase, build_app, clean_env, freeze, run, write_tree, uses_debian_python3_11
 
 FIXTURES = pathlib.Path(FREEZE).resolve().parent / "fixtures"
 SITE = FIXTURES / "site"
@@ -89,6 +87,7 @@ wheels = [{wheels}]
 """
 
 
+@uses_debian_python3_11
 class PackagesTest(TempDirTestCase):
     @classmethod
     def setUpClass(cls):
@@ -257,6 +256,7 @@ def glibc_lines(stderr):
     return [line for line in stderr.splitlines() if "newer than the launcher" in line or "newer glibc" in line]
 
 
+@uses_debian_python3_11
 class GlibcRequirementTest(TempDirTestCase):
     """`freeze build` names the extension modules and bundled libraries that need a newer glibc than
     the launcher (they would fail to load where the executable still starts), at most three lines

@@ -1,18 +1,18 @@
-"""The frozen program behaves like the same program under /usr/bin/python3.11 (or the distribution's python under FREEZE_TEST_DISTRIBUTION): interpreter state
+"""The frozen program behaves like the same program under /usr/bin/python3.11 (or, with
+FREEZE_TEST_DISTRIBUTION, the distribution's own python): interpreter state
 (sys.flags, stdio, locale, warnings, signals), shutdown, fork, multiprocessing with every start
 method without freeze_support(), the opt-in interpreter mode, and the strict matching of the
 command lines multiprocessing builds."""
 import json
 import os
-import pathlib
 import re
 import signal
 import subprocess
-import sys
 import textwrap
 import unittest
 
-from freezetest import PYTHON, PYTHON_NAME, PYTHON_STDLIB, TempDirTestCase, build_app, clean_env, run, write_tree
+from freezetest import (PYTHON, PYTHON_NAME, PYTHON_STDLIB, TempDirTestCase, build_app, clean_env, installation_path, run,
+                        write_tree)
 
 # Prints the interpreter state that a program can observe, as JSON.
 PROBE = """
@@ -317,8 +317,7 @@ class InterpreterStateTest(TempDirTestCase):
         self.assertEqual(info["base_executable"], str(self.isolated))
         for key in ("prefix", "base_prefix", "exec_prefix", "base_exec_prefix"):
             self.assertEqual(info[key], exe_dir, key)
-        self.assertEqual(info["path"], [f"{exe_dir}/{d}" for d in ("lib/app", f"lib/{PYTHON_NAME}", f"lib/{PYTHON_NAME}/lib-dynload",
-                                                                  f"local/lib/{PYTHON_NAME}/dist-packages")])
+        self.assertEqual(info["path"], installation_path(exe_dir))
         self.assertIs(info["frozen"], True)
         self.assertFalse(info["site"])
         self.assertEqual(info["builtins"], ["copyright", "credits", "exit", "help", "license", "quit"])
@@ -386,8 +385,9 @@ class ScenariosTest(TempDirTestCase):
             stderr = normalize(result.stderr, self.exe.parent / "lib" / "app", self.script.parent)
             # Whether the write that failed left bytes in stdout's buffer, which the flush at exit
             # reports again, depends on when head exits: a race under python too.
+            # That flush failing also makes the exit status 120 rather than 1.
             stderr = stderr.replace("Exception ignored on flushing sys.stdout:\nBrokenPipeError: [Errno 32] Broken pipe\n", "")
-            outputs.append((result.stdout, stderr))
+            outputs.append((result.stdout.replace("status 120\n", "status 1\n"), stderr))
         self.assertEqual(outputs[0], outputs[1])
         self.assertTrue(outputs[0][0].startswith("line 0\nline 1\nstatus "), outputs[0])
 

@@ -10,7 +10,7 @@ import pathlib
 import re
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree
+from freezetest import PYTHON, TempDirTestCase, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree, uses_debian_python3_11
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 NEEDED = ["pytest", "_pytest", "pluggy", "iniconfig", "coverage", "mypy", "flake8", "pyflakes", "py.py"]
@@ -121,6 +121,7 @@ def build(project, routing=""):
     return project / "dist" / "tools"
 
 
+@uses_debian_python3_11
 class RealToolsTest(TempDirTestCase):
     maxDiff = None
     @classmethod

@@ -1,16 +1,12 @@
 """A frozen executable behaves like the same program under python: argv, exit status, stdio,
 imports, tracebacks with source lines, sys attributes, isolation."""
 import json
-import os
-import pathlib
 import shutil
 import signal
 import subprocess
-import sys
-import time
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, run
+from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, installation_path, run
 
 APP_FILES = {
     "src/probe/__init__.py": """
@@ -120,8 +116,7 @@ class RuntimeTest(TempDirTestCase):
 
     def installation_path(self):
         """sys.path of an isolated frozen program: the installation's directories."""
-        return [str(self.exe.parent / d) for d in ("lib/app", "lib/python3.11", "lib/python3.11/lib-dynload",
-                                                    "local/lib/python3.11/dist-packages")]
+        return installation_path(self.exe.parent)
 
     def test_argv_executable_frozen(self):
         info = self.info("a b", "--flag", "-c", "x")

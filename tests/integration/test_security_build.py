@@ -13,11 +13,10 @@ import os
 import pathlib
 import shutil
 import struct
-import subprocess
 import unittest
 import zlib
 
-from freezetest import FREEZE, TempDirTestCase, freeze, run, write_tree
+from freezetest import FREEZE, PYTHON_NAME, PYTHON_VERSION, TempDirTestCase, freeze, run, write_tree
 
 DIST_INFO = "demo-1.0.dist-info"
 WHEEL_NAME = "demo-1.0-py3-none-any.whl"
@@ -206,7 +205,8 @@ class HostileWheelTest(SecurityTestCase):
 
     def test_wheel_file_names(self):
         data = wheel_bytes(GOOD_MEMBERS)
-        for name, needle in [("demo-1.0-cp311-cp311-win_amd64.whl", "not Linux"),
+        abi = "cp" + PYTHON_VERSION.replace(".", "")
+        for name, needle in [(f"demo-1.0-{abi}-{abi}-win_amd64.whl", "not Linux"),
                              ("demo-1.0.whl", "'-'-separated parts"),
                              ("demo-1.0-py3-none-any.zip", "matches no file")]:
             with self.subTest(name):
@@ -278,7 +278,7 @@ class OutputContainmentTest(SecurityTestCase):
 
     FILES = {"src/good/__init__.py": "", "src/good/main.py": "def main():\n    from good import data\n    print(data.VALUE)\n",
              "src/good/data.py": "VALUE = 'version 1'\n", "site/other.py": "X = 1\n"}
-    # The app's code goes to lib/app/, the third-party module to local/lib/python3.11/dist-packages/:
+    # The app's code goes to lib/app/, the third-party module to local/lib/python3.X/dist-packages/:
     # two top-level directories beside the executable.
     TOML = ('[app]\nname = "app"\nentry = "good.main:main"\n[stdlib]\ninclude = "none"\n[packages]\npaths = ["src"]\n'
             'site_packages = [{ dir = "site", include = ["other"] }]\n'
@@ -304,7 +304,7 @@ class OutputContainmentTest(SecurityTestCase):
         files = sorted(str(p.relative_to(real)) for p in real.rglob("*") if p.is_file())
         self.assertIn("app", files)
         self.assertIn("lib/app/good/data.py", files)
-        self.assertIn("local/lib/python3.11/dist-packages/other.py", files)
+        self.assertIn(f"local/lib/{PYTHON_NAME}/dist-packages/other.py", files)
         self.assertTrue(all(f == "app" or f.startswith(("lib/", "local/")) for f in files), files)
         self.assertEqual(run([project / "dist" / "app"]).stdout, "version 1\n")
 

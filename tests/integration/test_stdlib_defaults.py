@@ -6,7 +6,7 @@ import os
 import subprocess
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, freeze, run
+from freezetest import DISTRIBUTION, PYTHON, PYTHON_STDLIB, TempDirTestCase, build_app, freeze, run
 
 TK_EXTENSION = "/usr/lib/python3.11/lib-dynload/_tkinter.cpython-311-x86_64-linux-gnu.so"
 # (Debian installs idlelib.idle_test without idlelib: a namespace package to python, not in freeze's stdlib.)
@@ -46,7 +46,7 @@ class StdlibDefaults(TempDirTestCase):
         empty.mkdir(exist_ok=True)
         if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
             return run([exe])
-        return run(["unshare", "-m", "sh", "-c", f'mount --bind "{empty}" /usr/lib/python3.11 && exec "$0"', exe])
+        return run(["unshare", "-m", "sh", "-c", f'mount --bind "{empty}" {PYTHON_STDLIB} && exec "$0"', exe])
 
     def test_default_leaves_out_tk_and_test_packages(self):
         exe = build_app(self.tmp / "default", toml("default"))
@@ -62,6 +62,7 @@ class StdlibDefaults(TempDirTestCase):
         self.assertEqual(result.stdout, "".join(f"{name} False\n" for name in ["_tkinter", "tkinter"] + TEST_PACKAGES)
                          + "ModuleNotFoundError\n")
 
+    @unittest.skipIf(DISTRIBUTION, "a distribution of freeze's own has no Tk and no test packages")
     def test_an_explicit_exclude_brings_them_back(self):
         exe = build_app(self.tmp / "explicit", toml("explicit", ["test", "turtledemo"]))
         names = self.resources(exe)

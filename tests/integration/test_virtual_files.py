@@ -3,16 +3,14 @@ hands out (__file__, __path__, package data) work with open, io.open_code, os.st
 os.scandir, os.walk/fwalk, glob, pathlib, pkgutil, Jinja2's PackageLoader, and with C code
 (libxml2/libxslt through lxml, OpenSSL through ssl), exactly as under python, with every Python installation hidden; changes get EROFS, a
 real file at the same path wins, and nothing is written to disk."""
-import errno
 import json
-import os
 import pathlib
 import re
 import shutil
 import unittest
 
 from freezetest import (PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, run, run_hidden,
-                        write_tree)
+                        uses_debian_python3_11)
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
@@ -304,6 +302,7 @@ site_packages = [{ dir = "/usr/lib/python3/dist-packages", include = ["lxml"] }]
 
 @unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless((DIST_PACKAGES / "lxml").is_dir(), "python3-lxml is not installed")
+@uses_debian_python3_11
 class CLibrariesReadByPathTest(TempDirTestCase):
     def test_libxslt_opens_embedded_stylesheets(self):
         project = self.tmp / "xsl"
@@ -375,6 +374,7 @@ site_packages = [{ dir = "/usr/lib/python3/dist-packages", include = ["jinja2", 
 
 @unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless((DIST_PACKAGES / "jinja2").is_dir(), "python3-jinja2 is not installed")
+@uses_debian_python3_11
 class JinjaPackageLoaderTest(TempDirTestCase):
     def test_package_loader_reads_templates_by_path(self):
         project = self.tmp / "jinja"
@@ -400,6 +400,7 @@ UGLY = 'x = {  "a":37,"b":42,\n"c":927}\ndef f(a,):\n  return a\nclass  C( objec
 
 @unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
 @unittest.skipUnless((DIST_PACKAGES / "black").is_dir(), "black is not installed")
+@uses_debian_python3_11
 class BlackTest(TempDirTestCase):
     def test_black_formats_with_its_grammar_read_by_path(self):
         # blib2to3 reads Grammar.txt next to its __file__ (os.path.isfile, then open).
