@@ -12,7 +12,13 @@ set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_CONTACT "freeze developers" CACHE STRING "Maintainer field of the .deb")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_STRIP_FILES ON)  # the RelWithDebInfo CLI is ~40 MB with its debug information
+# The RelWithDebInfo CLI is ~40 MB with its debug information. A sanitizer build keeps its
+# symbols: its leak suppressions (cmake/sanitizer_defaults.cpp) match frames by name.
+if(FREEZE_SANITIZER_ACTIVE)
+  set(CPACK_STRIP_FILES OFF)
+else()
+  set(CPACK_STRIP_FILES ON)
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

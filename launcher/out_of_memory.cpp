@@ -91,7 +91,24 @@ void unwatch(PyMemAllocatorDomain which) {
   if (current.malloc == watched_malloc<domain>) PyMem_SetAllocator(which, &g_wrapped[domain]);
 }
 
+// A sanitizer build keeps the watch, idle (no step is set any more): LeakSanitizer's stacks
+// cannot unwind through CPython (built without frame pointers), so the wrapper's frame is what
+// tells its allocations from freeze's own (cmake/sanitizer_defaults.cpp suppresses them by this
+// file's name; a stack of CPython frames alone would end at a random caller and be reported).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kKeepWatchForLeakChecks = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kKeepWatchForLeakChecks = true;
+#else
+constexpr bool kKeepWatchForLeakChecks = false;
+#endif
+#else
+constexpr bool kKeepWatchForLeakChecks = false;
+#endif
+
 void stop_watching_interpreter_allocations() {
+  if (kKeepWatchForLeakChecks) return;
   unwatch<0>(PYMEM_DOMAIN_RAW);
   unwatch<1>(PYMEM_DOMAIN_MEM);
   unwatch<2>(PYMEM_DOMAIN_OBJ);
