@@ -44,8 +44,8 @@ __attribute__((visibility("default"), used)) const char* __lsan_default_suppress
          "leak:_PyMem_RawCalloc\n"
          "leak:_PyMem_RawRealloc\n"
          "leak:_PyMem_DebugRawAlloc\n"
-         // The launcher's watch on CPython's allocators (launcher/out_of_memory.cpp, kept for
-         // the whole run in a sanitizer build): what goes through it is CPython's.
+         // The launcher's watch on CPython's allocators (launcher/out_of_memory.cpp; on the
+         // raw domain for the whole run in a sanitizer build): what goes through it is CPython's.
          "leak:launcher/out_of_memory.cpp\n"
          "leak:watched_malloc\n"
          "leak:watched_calloc\n"

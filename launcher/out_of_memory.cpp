@@ -91,10 +91,13 @@ void unwatch(PyMemAllocatorDomain which) {
   if (current.malloc == watched_malloc<domain>) PyMem_SetAllocator(which, &g_wrapped[domain]);
 }
 
-// A sanitizer build keeps the watch, idle (no step is set any more): LeakSanitizer's stacks
-// cannot unwind through CPython (built without frame pointers), so the wrapper's frame is what
-// tells its allocations from freeze's own (cmake/sanitizer_defaults.cpp suppresses them by this
-// file's name; a stack of CPython frames alone would end at a random caller and be reported).
+// A sanitizer build keeps the watch on the raw domain, idle (no step is set any more):
+// LeakSanitizer's stacks cannot unwind through CPython (built without frame pointers), so the
+// wrapper's frame is what tells CPython's malloc'ed memory from freeze's own
+// (cmake/sanitizer_defaults.cpp suppresses it by this file's name; a stack of CPython frames
+// alone ends at a random caller and is reported). The object and mem domains, which reach
+// malloc through the raw one, get CPython's own back: sys._debugmallocstats() and the like
+// look for pymalloc there.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kKeepWatchForLeakChecks = true;
 #elif defined(__has_feature)
@@ -108,8 +111,7 @@ constexpr bool kKeepWatchForLeakChecks = false;
 #endif
 
 void stop_watching_interpreter_allocations() {
-  if (kKeepWatchForLeakChecks) return;
-  unwatch<0>(PYMEM_DOMAIN_RAW);
+  if (!kKeepWatchForLeakChecks) unwatch<0>(PYMEM_DOMAIN_RAW);
   unwatch<1>(PYMEM_DOMAIN_MEM);
   unwatch<2>(PYMEM_DOMAIN_OBJ);
 }

@@ -2,9 +2,10 @@
 """The whole integration suite (tests/integration) against a distribution of freeze's own, built
 (or found in the cache) for --python-version, or the one in --distribution DIR: every `freeze
 build` embeds it and the frozen programs are compared with its own python (freezetest.py,
-FREEZE_TEST_DISTRIBUTION). Tests that need Debian's python3.11 packages or the C fixtures built
-for it skip themselves on other versions. Two modules run at a time; the log of each failing
-module is printed, and the exit status says whether all passed.
+FREEZE_TEST_DISTRIBUTION). The C fixtures (tests/fixtures) are built first for that python
+(FREEZE_TEST_FIXTURES); tests that need Debian's python3.11 packages skip themselves on other
+versions. Two modules run at a time; the log of each failing module is printed, and the exit
+status says whether all passed.
 
     tests/distribution/run_integration.py --freeze build/freeze --python-version 3.13
 """
@@ -13,8 +14,10 @@ import concurrent.futures
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -33,6 +36,17 @@ def run_module(module, env):
             time.monotonic() - started, result.stdout)
 
 
+def build_fixtures(python, directory):
+    """tests/fixtures as a project of its own, for python; returns the fixtures directory."""
+    cmake = os.environ.get("FREEZE_CMAKE", "cmake")
+    for argv in ([cmake, "-S", HERE.parent / "fixtures", "-B", directory, f"-DFREEZE_PYTHON={python}"],
+                 [cmake, "--build", directory, "-j2"]):
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if result.returncode != 0:
+            sys.exit(f"run_integration: building the fixtures for {python} failed:\n{result.stdout}")
+    return directory / "fixtures"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--freeze", required=True, help="the freeze executable to test")
@@ -49,17 +63,24 @@ def main():
     env.update(FREEZE=str(pathlib.Path(args.freeze).resolve()), FREEZE_TEST_DISTRIBUTION=str(distribution))
     env.pop("FREEZE_PYTHON", None)  # the reference interpreter is the distribution's
     print(f"integration suite against {distribution}", flush=True)
+    python = max((p for p in (distribution / "bin").glob("python3.*") if re.fullmatch(r"python3\.\d+", p.name)),
+                 key=lambda p: int(p.name.split(".")[1]))
+    fixtures_build = pathlib.Path(tempfile.mkdtemp(prefix="freeze-fixtures-"))
     failed = []
     total = skipped_total = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for module, status, ran, skipped, seconds, log in pool.map(lambda m: run_module(m, env), modules):
-            total += ran
-            skipped_total += skipped
-            print(f"  {module}: {'ok' if status == 0 else 'FAILED'} ({ran} tests, {skipped} skipped, {seconds:.0f} s)",
-                  flush=True)
-            if status != 0:
-                failed.append(module)
-                print(log, flush=True)
+    try:
+        env["FREEZE_TEST_FIXTURES"] = str(build_fixtures(python, fixtures_build))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for module, status, ran, skipped, seconds, log in pool.map(lambda m: run_module(m, env), modules):
+                total += ran
+                skipped_total += skipped
+                print(f"  {module}: {'ok' if status == 0 else 'FAILED'} ({ran} tests, {skipped} skipped, "
+                      f"{seconds:.0f} s)", flush=True)
+                if status != 0:
+                    failed.append(module)
+                    print(log, flush=True)
+    finally:
+        shutil.rmtree(fixtures_build, ignore_errors=True)
     print(f"{total} tests, {skipped_total} skipped; failed modules: {', '.join(failed) or 'none'}")
     return 1 if failed else 0
 

@@ -22,14 +22,23 @@ def _distribution_python(directory):
 
 
 PYTHON = os.environ.get("FREEZE_PYTHON") or (_distribution_python(DISTRIBUTION) if DISTRIBUTION else "/usr/bin/python3.11")
-PYTHON_VERSION, PYTHON_STDLIB = subprocess.run(
-    [PYTHON, "-c", "import sys, sysconfig; print('%d.%d' % sys.version_info[:2], sysconfig.get_paths()['stdlib'])"],
+PYTHON_VERSION, PYTHON_STDLIB, EXT_SUFFIX = subprocess.run(
+    [PYTHON, "-c", "import sys, sysconfig; print('%d.%d' % sys.version_info[:2], sysconfig.get_paths()['stdlib'], "
+                   "sysconfig.get_config_var('EXT_SUFFIX'))"],
     capture_output=True, text=True, check=True).stdout.split()
 PYTHON_NAME = f"python{PYTHON_VERSION}"  # lib/python3.X in an installation
 CPYTHON_TAG = "cpython-" + PYTHON_VERSION.replace(".", "")  # in .pyc and extension module names
-# Debian's dist-packages and the C fixtures (tests/fixtures) are built for python3.11 alone.
-uses_debian_python3_11 = unittest.skipUnless(PYTHON_VERSION == "3.11", f"needs python3.11 packages (Debian's "
-                                             f"dist-packages or the C fixtures), and the target is {PYTHON_NAME}")
+# Debian's dist-packages are built for python3.11 alone.
+uses_debian_python3_11 = unittest.skipUnless(PYTHON_VERSION == "3.11", f"needs Debian's python3.11 dist-packages, "
+                                             f"and the target is {PYTHON_NAME}")
+# The fixtures (tests/fixtures: C extensions, wheels, LD_PRELOAD shims), built for PYTHON: by the
+# build for the CPython it embeds (build/fixtures), or for a distribution's by
+# tests/distribution/run_integration.py (FREEZE_TEST_FIXTURES).
+FIXTURES = pathlib.Path(os.environ.get("FREEZE_TEST_FIXTURES") or pathlib.Path(FREEZE).resolve().parent / "fixtures")
+uses_c_fixtures = unittest.skipUnless((FIXTURES / "site" / f"fixture_cext{EXT_SUFFIX}").exists(),
+                                      f"the C fixtures are not built for {PYTHON_NAME} in {FIXTURES}")
+# The launcher `freeze build` puts under the app: the build's, or the distribution's.
+LAUNCHER = (pathlib.Path(DISTRIBUTION, "bin") if DISTRIBUTION else pathlib.Path(FREEZE).resolve().parent) / "freeze-launcher"
 # A distribution of freeze's own compiles the stdlib's extension modules in: none is loaded from memory.
 uses_stdlib_extension_files = unittest.skipIf(DISTRIBUTION, "the distribution's stdlib extension modules are builtins")
 

@@ -13,9 +13,8 @@ import resource
 import subprocess
 import unittest
 
-from freezetest import FREEZE, PYTHON, PYTHON_VERSION, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
+from freezetest import FIXTURES, PYTHON, PYTHON_VERSION, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
 
-FIXTURES = pathlib.Path(FREEZE).resolve().parent / "fixtures"
 SITE = FIXTURES / "site"
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 

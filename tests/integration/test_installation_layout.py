@@ -10,11 +10,10 @@ import pathlib
 import shutil
 import unittest
 
-from freezetest import (FREEZE, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, freeze, run,
-                        run_hidden, write_tree, uses_debian_python3_11)
+from freezetest import (EXT_SUFFIX, FIXTURES, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, freeze,
+                        run, run_hidden, write_tree, uses_c_fixtures, uses_debian_python3_11)
 
 DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
-FIXTURE_SITE = pathlib.Path(FREEZE).resolve().parent / "fixtures" / "site"
 
 TOML = """
 [app]
@@ -154,14 +153,12 @@ class InstallationLayoutTest(TempDirTestCase):
         self.assertEqual(self.facts(exe)["version"], "v2, edited")
 
 
-@uses_debian_python3_11
+@uses_c_fixtures
 class ImportPrecedenceTest(TempDirTestCase):
     """One name, several files in one directory: python's FileFinder order decides."""
 
     def test_package_then_extension_then_source(self):
-        extension = next(FIXTURE_SITE.glob("fixture_cext.cpython-311-*.so"), None)
-        if extension is None:
-            self.skipTest("the fixture extension module is not built")
+        extension = FIXTURES / "site" / f"fixture_cext{EXT_SUFFIX}"
         site = self.tmp / "site"
         site.mkdir()
         shutil.copy(extension, site / extension.name)
@@ -178,7 +175,7 @@ class ImportPrecedenceTest(TempDirTestCase):
         frozen = run([self.tmp / "prec" / "dist" / "prec"], env=clean_env())
         python = run([PYTHON, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{code}"])
         self.assertEqual((frozen.returncode, frozen.stdout), (0, python.stdout), frozen.stderr)
-        self.assertIn("package __init__.py fixture_cext.cpython-311", frozen.stdout)
+        self.assertIn(f"package __init__.py fixture_cext{EXT_SUFFIX}", frozen.stdout)
 
 
 

@@ -7,10 +7,9 @@ import re
 import subprocess
 import unittest
 
-from freezetest import (FREEZE, PYTHON, PYTHON_INSTALLATIONS, PYTHON_VERSION, TempDirTestCase, build_app, clean_env, run,
-                        uses_stdlib_extension_files)
+from freezetest import (FIXTURES, FREEZE, PYTHON, PYTHON_INSTALLATIONS, PYTHON_VERSION, TempDirTestCase, build_app,
+                        clean_env, run, uses_stdlib_extension_files)
 
-FIXTURES = pathlib.Path(FREEZE).resolve().parent / "fixtures"
 DENY_SYSCALL = FIXTURES / "deny_syscall"
 SANITIZED = bool(os.environ.get("FREEZE_SANITIZED"))  # sanitizers reserve terabytes of address space
 HIDDEN = PYTHON_INSTALLATIONS
