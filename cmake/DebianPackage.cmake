@@ -33,4 +33,8 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpython${FREEZE_PYTHON_VERSION}-stdlib")
 if(_freeze_python_version)
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS " (>= ${_freeze_python_version})")
 endif()
+# `freeze distribution build` (other CPython versions) runs its builder with Debian's
+# python${FREEZE_PYTHON_VERSION} and makes its build root with debootstrap: not needed to freeze
+# with the embedded CPython.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python${FREEZE_PYTHON_VERSION}-minimal, debootstrap")
 include(CPack)

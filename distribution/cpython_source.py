@@ -8,6 +8,7 @@ import os
 import shutil
 
 import debian_source
+from progress import BuildError
 
 # Which Debian suite ships each CPython version's source package.
 SUITE_OF_VERSION = {"3.11": "bookworm", "3.12": "sid", "3.13": "trixie", "3.14": "sid", "3.15": "sid"}
@@ -40,10 +41,10 @@ def unpack(progress, tarball, destination):
     progress.run(["tar", "-xf", tarball, "-C", destination, "--no-same-owner"], f"unpacking {tarball}")
     tops = os.listdir(destination)
     if len(tops) != 1:
-        raise SystemExit(f"freeze-distribution: error: {tarball} does not hold one top directory")
+        raise BuildError(f"{tarball} does not hold one top directory")
     tree = os.path.join(destination, tops[0])
     if not os.path.exists(os.path.join(tree, "configure")) or not os.path.exists(os.path.join(tree, "Include/patchlevel.h")):
-        raise SystemExit(f"freeze-distribution: error: {tarball} is not a CPython source tarball (no configure, Include/patchlevel.h)")
+        raise BuildError(f"{tarball} is not a CPython source tarball (no configure, Include/patchlevel.h)")
     return tree
 
 

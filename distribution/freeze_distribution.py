@@ -110,8 +110,8 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key, pg
 
 
 def ensure_distribution(progress, args):
-    root = build_root.ensure_root(progress, SUITE)
-    openssl = openssl_build.ensure_openssl(progress, root)
+    # The source first (downloaded, unpacked, patched): a version with no source, or a tarball
+    # that is none, fails in seconds, before the root and OpenSSL are made.
     downloads = None
     if args.source:
         tarball = os.path.abspath(args.source)
@@ -130,13 +130,19 @@ def ensure_distribution(progress, args):
         applied, skipped = json.load(open(prepared + ".json"))
         progress.note(f"source tree: reused ({tree})")
     else:
-        tree = cpython_source.unpack(progress, tarball, os.path.join(work, "source"))
+        try:
+            tree = cpython_source.unpack(progress, tarball, os.path.join(work, "source"))
+        except BuildError:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         applied, skipped = debian_patches.apply(progress, downloads, tree) if downloads else ([], [])
         with open(prepared + ".json", "w") as f:
             json.dump([applied, skipped], f)
         with open(prepared, "w") as f:
             f.write(tree + "\n")
     version, full_version = cpython_source.tree_version(tree)
+    root = build_root.ensure_root(progress, SUITE)
+    openssl = openssl_build.ensure_openssl(progress, root)
     key = distribution_key(version, tarball, root, openssl, args.pgo)
     name = f"cpython-{full_version}-{key}"
     final = os.path.join(distributions, name)
@@ -185,7 +191,7 @@ def main():
         if not args.no_launcher:
             launcher_build.ensure_launcher(progress, directory, version, lto=not args.launcher_without_lto)
     except BuildError as error:
-        progress.end_phase()
+        progress.end_phase(failed=True)
         sys.exit(f"freeze-distribution: error: {error}")
     progress.note(f"total {progress.total():.0f} s; log {log}")
     print(directory)

@@ -5,7 +5,6 @@ importer or format code rebuilds it, nothing else does."""
 import hashlib
 import os
 import shutil
-import subprocess
 
 import build_root
 import chroot_run
@@ -20,8 +19,9 @@ def source_key():
     digest = hashlib.sha256()
     for top in SOURCE_DIRS:
         path = os.path.join(REPOSITORY, top)
+        # Not __pycache__ (the builder's own modules leave one; an installed copy has none).
         files = [path] if os.path.isfile(path) else sorted(
-            os.path.join(d, f) for d, _, names in os.walk(path) for f in names)
+            os.path.join(d, f) for d, _, names in os.walk(path) if "__pycache__" not in d.split(os.sep) for f in names)
         for name in files:
             digest.update(os.path.relpath(name, REPOSITORY).encode() + b"\0")
             with open(name, "rb") as f:

@@ -28,12 +28,13 @@ class Progress:
         print(f"freeze-distribution: {name} ...", file=sys.stderr, flush=True)
         self.log.write(f"\n===== {name} ({time.strftime('%H:%M:%S')}) =====\n")
 
-    def end_phase(self):
+    def end_phase(self, failed=False):
         if self.phase_name is None:
             return
         took = time.monotonic() - self.phase_start
-        print(f"freeze-distribution: {self.phase_name}: done in {took:.0f} s", file=sys.stderr, flush=True)
-        self.log.write(f"===== {self.phase_name}: {took:.1f} s =====\n")
+        outcome = "failed after" if failed else "done in"
+        print(f"freeze-distribution: {self.phase_name}: {outcome} {took:.0f} s", file=sys.stderr, flush=True)
+        self.log.write(f"===== {self.phase_name}: {outcome} {took:.1f} s =====\n")
         self.phase_name = None
 
     def note(self, text):

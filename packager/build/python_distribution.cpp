@@ -1,5 +1,8 @@
 #include "packager/build/python_distribution.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "launcher_source_key.h"
@@ -18,7 +21,7 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   std::error_code error;
   if (!fs::is_regular_file(manifest_path, error)) {
     throw UserError(origin + ": " + dir.string() +
-                    " is not a CPython distribution (no manifest.json); build one with distribution/freeze_distribution.py");
+                    " is not a CPython distribution (no manifest.json); build one with `freeze distribution build VERSION`");
   }
   nlohmann::json manifest;
   try {
@@ -45,7 +48,7 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   }
   out.launcher = dir / "bin" / "freeze-launcher";
   if (!fs::is_regular_file(out.launcher, error)) {
-    throw UserError(origin + ": " + dir.string() + " has no bin/freeze-launcher; build it with distribution/freeze_distribution.py");
+    throw UserError(origin + ": " + dir.string() + " has no bin/freeze-launcher; build it with `freeze distribution build VERSION`");
   }
   if (!fs::is_regular_file(out.interpreter, error)) {
     throw UserError(origin + ": " + dir.string() + " has no interpreter at " + out.interpreter.string());
@@ -56,56 +59,70 @@ PythonDistribution load_distribution(const fs::path& dir, const std::string& ori
   return out;
 }
 
-PythonDistribution find_distribution(const std::string& version, const std::string& origin) {
+std::vector<PythonDistribution> cached_distributions() {
   const fs::path root = default_cache_directory() / "distributions";
-  // The newest CPython release; of several builds of it (other options, an older builder), the
-  // one built last, so that the choice never depends on the order a directory lists in.
-  std::optional<PythonDistribution> best;
-  fs::file_time_type best_built;
+  std::vector<std::pair<fs::file_time_type, PythonDistribution>> found;
   std::error_code error;
   for (fs::directory_iterator it(root, error), end; !error && it != end; it.increment(error)) {
     // cpython-<full version>-<key>, complete (a build in progress is cpython-...-<key>.tmp).
     const std::string name = it->path().filename().string();
-    if (!name.starts_with("cpython-" + version + ".") || name.ends_with(".tmp")) continue;
+    if (!name.starts_with("cpython-") || name.ends_with(".tmp")) continue;
     std::error_code missing;
     if (!fs::is_regular_file(it->path() / "manifest.json", missing) ||
         !fs::is_regular_file(it->path() / "bin" / "freeze-launcher", missing)) {
       continue;
     }
-    PythonDistribution candidate = load_distribution(it->path(), origin);
-    if (candidate.version.short_version() != version) continue;
-    const fs::file_time_type built = fs::last_write_time(it->path() / "manifest.json", missing);
-    const int newer = best ? compare_versions(candidate.version.full, best->version.full) : 1;
-    if (newer > 0 || (newer == 0 && (built > best_built || (built == best_built && candidate.dir < best->dir)))) {
-      best = std::move(candidate);
-      best_built = built;
+    try {
+      PythonDistribution candidate = load_distribution(it->path(), root.string());
+      found.emplace_back(fs::last_write_time(it->path() / "manifest.json", missing), std::move(candidate));
+    } catch (const UserError&) {
+      continue;  // damaged or half-removed: not a candidate
     }
   }
-  if (!best) {
-    throw UserError(origin + " = \"" + version + "\": no CPython " + version + " distribution is built in " + root.string() +
-                    "; build one with `/usr/bin/python3.11 distribution/freeze_distribution.py --version " + version +
-                    "` from freeze's source tree (about 10 minutes on 2 cores, once), or name one with python.distribution");
+  // Newest release first; of several builds of one release (other options, an older builder),
+  // the one built last, so that the choice never depends on the order a directory lists in.
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    const int newer = compare_versions(a.second.version.full, b.second.version.full);
+    if (newer != 0) return newer > 0;
+    if (a.first != b.first) return a.first > b.first;
+    return a.second.dir < b.second.dir;
+  });
+  std::vector<PythonDistribution> out;
+  for (auto& [built, distribution] : found) out.push_back(std::move(distribution));
+  return out;
+}
+
+PythonDistribution find_distribution(const std::string& version, const std::string& origin) {
+  for (PythonDistribution& candidate : cached_distributions()) {
+    if (candidate.version.short_version() == version) return std::move(candidate);
   }
-  return *best;
+  throw UserError(origin + " = \"" + version + "\": no CPython " + version + " distribution is built in " +
+                  (default_cache_directory() / "distributions").string() + "; build one with `freeze distribution build " +
+                  version + "` (about 15 minutes on 2 cores, once), or name one with python.distribution");
+}
+
+std::string launcher_source_key(const PythonDistribution& distribution) {
+  const fs::path key_file = distribution.dir / "launcher-source.key";
+  std::error_code error;
+  if (!fs::is_regular_file(key_file, error)) return kLauncherSourceKey;  // not made by the builder: taken as it is
+  std::string key = read_file(key_file);
+  return key.substr(0, key.find_first_of("-\n"));  // "<key>-lto\n"
+}
+
+bool launcher_is_current(const PythonDistribution& distribution) {
+  return launcher_source_key(distribution) == kLauncherSourceKey;
 }
 
 namespace {
 
 // The launcher reads what this freeze writes only if it was built from the same sources:
-// DIR/launcher-source.key (written by distribution/launcher_build.py) names them. A directory
-// without the file was not made by the builder and is taken as it is.
+// DIR/launcher-source.key (written by distribution/launcher_build.py) names them.
 void check_launcher_is_current(const PythonDistribution& distribution) {
-  const fs::path key_file = distribution.dir / "launcher-source.key";
-  std::error_code error;
-  if (!fs::is_regular_file(key_file, error)) return;
-  std::string key = read_file(key_file);
-  key = key.substr(0, key.find_first_of("-\n"));  // "<key>-lto\n"
-  if (key != kLauncherSourceKey) {
-    throw UserError(distribution.dir.string() + ": its launcher was built from other freeze sources (" + key +
-                    ", this freeze: " + kLauncherSourceKey + "); rebuild it with `/usr/bin/python3.11 "
-                    "distribution/freeze_distribution.py --version " + distribution.version.short_version() +
-                    "` from this freeze's source tree (about a minute)");
-  }
+  if (launcher_is_current(distribution)) return;
+  throw UserError(distribution.dir.string() + ": its launcher was built from other freeze sources (" +
+                  launcher_source_key(distribution) + ", this freeze: " + kLauncherSourceKey +
+                  "); rebuild it with `freeze distribution build " + distribution.version.short_version() +
+                  "` (about a minute)");
 }
 
 }  // namespace

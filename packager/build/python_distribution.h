@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "packager/config/app_config.h"
 #include "packager/config/python_version.h"
@@ -29,11 +30,20 @@ struct PythonDistribution {
 // chose DIR) for a directory that is not a distribution or lacks its launcher, interpreter or stdlib.
 PythonDistribution load_distribution(const std::filesystem::path& dir, const std::string& origin);
 
+// Every complete distribution in <cache>/distributions (build_cache.h: default_cache_directory),
+// newest release first, and of one release the one built last.
+std::vector<PythonDistribution> cached_distributions();
+
 // The distribution of CPython `version` ("3.13") that distribution/freeze_distribution.py built
 // into <cache>/distributions (build_cache.h: default_cache_directory), with its launcher: the
 // newest release of that version if several are. Throws UserError naming `origin` and saying how
 // to build one when there is none.
 PythonDistribution find_distribution(const std::string& version, const std::string& origin);
+
+// Whether the distribution's launcher was built from this freeze's launcher sources (one that
+// was not built by the builder, with no launcher-source.key, is taken as it is); the key it was.
+bool launcher_is_current(const PythonDistribution& distribution);
+std::string launcher_source_key(const PythonDistribution& distribution);
 
 // The distribution a build uses: --distribution (`option`), else [python] distribution, else a
 // cached one of [python] version unless that is the embedded version; nothing for Debian's

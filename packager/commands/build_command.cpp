@@ -25,7 +25,6 @@
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
-namespace {
 
 namespace fs = std::filesystem;
 
@@ -35,6 +34,8 @@ fs::path self_directory() {
   if (error) throw UserError("cannot locate the freeze executable: " + error.message());
   return self.parent_path();
 }
+
+namespace {
 
 std::string format_size(std::size_t bytes) {
   std::ostringstream out;
@@ -138,7 +139,7 @@ BuildResult build(const BuildOptions& options) {
   std::unique_ptr<PythonProcess> process;
   TargetPython& python = target_python(distribution, process);
 
-  CollectOptions collect_options{python, output_dir, options.why};
+  CollectOptions collect_options{python, output_dir, options.why, {}};
   if (distribution) collect_options.builtin_extensions = distribution->builtin_modules;
   std::vector<Resource> resources = collect(config, collect_options);
   warn_about_newer_glibc(resources, launcher);

@@ -30,4 +30,7 @@ BuildResult build(const BuildOptions& options);
 // ../libexec/freeze/ for an installed tree. Throws UserError.
 std::filesystem::path find_launcher();
 
+// The directory of the running freeze executable (/proc/self/exe). Throws UserError.
+std::filesystem::path self_directory();
+
 }  // namespace freeze::packager

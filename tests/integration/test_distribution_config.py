@@ -68,7 +68,7 @@ class DistributionConfigTest(TempDirTestCase):
         env = dict(os.environ, FREEZE_CACHE_DIR=str(self.tmp / "cache"))
         line = self.one_line_error(self.build("v399", 'version = "3.99"', env=env))
         self.assertIn('python.version = "3.99": no CPython 3.99 distribution is built in ' + str(self.tmp / "cache"), line)
-        self.assertIn("freeze_distribution.py --version 3.99", line)
+        self.assertIn("`freeze distribution build 3.99`", line)
 
     def test_version_is_found_in_the_cache_and_must_match_a_named_distribution(self):
         cache = self.tmp / "cache"
@@ -102,7 +102,20 @@ class DistributionConfigTest(TempDirTestCase):
         (dist / "launcher-source.key").write_text("0123456789abcdef-lto\n")
         line = self.one_line_error(self.build("stale", f'distribution = "{dist}"'))
         self.assertIn(f"{dist}: its launcher was built from other freeze sources (0123456789abcdef, this freeze: ", line)
-        self.assertIn("freeze_distribution.py --version 3.14", line)
+        self.assertIn("rebuild it with `freeze distribution build 3.14`", line)
+
+    def test_distribution_list(self):
+        cache = self.tmp / "listed"
+        env = dict(os.environ, FREEZE_CACHE_DIR=str(cache))
+        fake_distribution(cache / "distributions" / "cpython-3.14.9-ffffffffffff", "3.14.9")
+        stale = fake_distribution(cache / "distributions" / "cpython-3.15.2-aaaaaaaaaaaa", "3.15.2")
+        (stale / "launcher-source.key").write_text("0123456789abcdef-lto\n")
+        fake_distribution(cache / "distributions" / "cpython-3.13.5-bbbbbbbbbbbb.tmp", "3.13.5")  # a build in progress
+        (cache / "distributions" / "cpython-3.13.1-cccccccccccc").mkdir()  # no manifest: not one
+        result = freeze("distribution", "list", env=env)
+        self.assertEqual(result.stdout.splitlines(), [
+            f"CPython 3.15.2  {stale}  (launcher from other freeze sources: freeze distribution build 3.15 rebuilds it)",
+            f"CPython 3.14.9  {cache}/distributions/cpython-3.14.9-ffffffffffff"])
 
     def test_version_must_be_major_minor_from_3_11(self):
         for bad in ('"3.9"', '"3.13.1"', '"latest"', "3.13"):

@@ -101,6 +101,41 @@ class InstalledFreezeTest(TempDirTestCase):
         self.assertFalse((self.prefix / "bin" / "freeze-launcher").exists())
         self.assertEqual([], [p.name for p in (self.prefix / "share/doc/freeze/examples").rglob("dist")])
 
+    def test_installed_distribution_builder(self):
+        # `freeze distribution build` runs the builder installed in share/freeze, which builds the
+        # launcher from the launcher sources installed beside it: the very files this freeze was
+        # built from (their key is the one compiled in, so a cached distribution stays current).
+        share = self.prefix / "share" / "freeze"
+        for relative in ("distribution/freeze_distribution.py", "distribution/build_cpython.sh", "CMakeLists.txt",
+                         "launcher/main.cpp", "importer/CMakeLists.txt", "format/CMakeLists.txt", "cmake/EmbeddedPython.cmake"):
+            self.assertTrue((share / relative).is_file(), relative)
+        header = self.tmp / "installed_key.h"
+        result = run([PYTHON, share / "distribution" / "launcher_build.py", "--source-key-header", header])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(header.read_text(), (BUILD_DIR / "packager" / "generated" / "launcher_source_key.h").read_text())
+
+        work = self.tmp / "builder-work"
+        work.mkdir()
+        cache = self.tmp / "empty-cache"
+        listed = run_without_trees([self.freeze, "distribution", "list"], cwd=work, env=clean_env(FREEZE_CACHE_DIR=str(cache)))
+        self.assertEqual((listed.returncode, listed.stderr), (0, ""))
+        self.assertEqual(listed.stdout, f"no CPython distributions in {cache}/distributions "
+                                        "(freeze distribution build VERSION builds one)\n")
+        # The installed builder runs (with the trees hidden): a version Debian has no source of
+        # fails in it, with its own one-line message, before anything is built.
+        usage = run_without_trees([self.freeze, "distribution", "build"], cwd=work)
+        self.assertEqual(usage.returncode, 1)
+        self.assertEqual(usage.stderr.splitlines(),
+                         ["freeze: error: freeze distribution build: give a VERSION (3.11, 3.13, ...) or --source TARBALL"])
+        wrong = run_without_trees([self.freeze, "distribution", "build", "--source", work / "Python-9.9.9.tar.xz"], cwd=work)
+        self.assertEqual(wrong.returncode, 2)
+        self.assertIn("--source: File does not exist", wrong.stderr)
+        (work / "Python-9.9.9.tar.xz").write_bytes(b"not a tarball")
+        broken = run_without_trees([self.freeze, "distribution", "build", "--source", work / "Python-9.9.9.tar.xz"], cwd=work,
+                                   env=clean_env(FREEZE_CACHE_DIR=str(cache)))
+        self.assertNotEqual(broken.returncode, 0)
+        self.assertIn("Python-9.9.9.tar.xz", broken.stderr)
+
     def test_installed_freeze_builds_without_the_trees(self):
         self.assert_freezes_hello(self.freeze, self.tmp / "work")
 
