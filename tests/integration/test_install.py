@@ -4,6 +4,7 @@ installed CLI works with the source and build trees out of reach (hidden by bind
 reads nothing of them (strace), builds the hello example, and the result runs with every Python
 hidden. The .deb of `cpack -G DEB` holds the same tree under /usr, depends on the packages that
 provide what the CLI and the launcher load, and works once unpacked anywhere."""
+import json
 import os
 import pathlib
 import re
@@ -12,8 +13,8 @@ import subprocess
 import tempfile
 import unittest
 
-from freezetest import (FREEZE, PYTHON, SOURCE_DIR, TempDirTestCase, can_hide_pythons, clean_env, run,
-                        run_hidden, untraced_leak_checks)
+from freezetest import (DISTRIBUTION, FREEZE, PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, can_hide_pythons,
+                        clean_env, run, run_hidden, untraced_leak_checks)
 
 BUILD_DIR = pathlib.Path(FREEZE).resolve().parent
 CMAKE = os.environ.get("FREEZE_CMAKE", "cmake")
@@ -135,6 +136,31 @@ class InstalledFreezeTest(TempDirTestCase):
                                    env=clean_env(FREEZE_CACHE_DIR=str(cache)))
         self.assertNotEqual(broken.returncode, 0)
         self.assertIn("Python-9.9.9.tar.xz", broken.stderr)
+
+    @unittest.skipUnless(DISTRIBUTION, "needs a distribution of freeze's (FREEZE_TEST_DISTRIBUTION)")
+    def test_installed_freeze_builds_for_another_version(self):
+        # The installed builder, with the trees hidden, finds the suite's distribution current (the
+        # installed launcher sources are the ones it was built from), and the installed CLI then
+        # freezes hello for that version: [python] version, nothing of the trees.
+        distribution = pathlib.Path(DISTRIBUTION)
+        if distribution.parent != pathlib.Path(os.environ.get("FREEZE_CACHE_DIR") or
+                                               os.path.expanduser("~/.cache/freeze")) / "distributions":
+            self.skipTest(f"{distribution} is not in the cache the builder uses")
+        work = self.tmp / "other-version"
+        work.mkdir()
+        built = run_without_trees([self.freeze, "distribution", "build", PYTHON_VERSION], cwd=work, timeout=1800)
+        self.assertEqual(built.returncode, 0, built.stderr)
+        self.assertEqual(built.stdout, f"{distribution}\n")
+        self.assertIn("launcher cached", built.stderr)
+        hello = shutil.copytree(self.prefix / "share" / "doc" / "freeze" / "examples" / "hello", work / "hello")
+        config = hello / "app.toml"
+        config.write_text(config.read_text() + f'\n[python]\nversion = "{PYTHON_VERSION}"\n')
+        build = run_without_trees([self.freeze, "build", "-q"], cwd=hello)
+        self.assertEqual((build.returncode, build.stderr), (0, ""))
+        frozen = run_hidden([hello / "dist" / "hello", "installed"])
+        self.assertEqual((frozen.returncode, frozen.stdout, frozen.stderr), (0, "Hello, installed! (frozen: True)\n", ""))
+        inspected = run_without_trees([self.freeze, "inspect", "--json", hello / "dist" / "hello"], cwd=work)
+        self.assertEqual(json.loads(inspected.stdout)["settings"]["python.version"], PYTHON_VERSION, inspected.stderr)
 
     def test_installed_freeze_builds_without_the_trees(self):
         self.assert_freezes_hello(self.freeze, self.tmp / "work")
