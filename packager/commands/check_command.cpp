@@ -918,7 +918,8 @@ void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
 
 // The verification copy: the app's config with the checking program as its entry, built into
 // `temp` with the build's own notes quiet. Its errors name the user's config, not the copy's.
-BuildResult build_verification_copy(const AppConfig& config, const ScratchDirectory& temp) {
+BuildResult build_verification_copy(const AppConfig& config, const ScratchDirectory& temp,
+                                    const std::optional<fs::path>& distribution) {
   const fs::path toml_file = temp.path() / "check.toml";
   {
     std::ofstream file(toml_file, std::ios::binary);
@@ -929,6 +930,7 @@ BuildResult build_verification_copy(const AppConfig& config, const ScratchDirect
   BuildOptions build_options;
   build_options.config_file = toml_file;
   build_options.output_dir = temp.path() / "exe";
+  build_options.distribution = distribution;
   const Verbosity saved = verbosity();
   if (saved != Verbosity::Verbose) set_verbosity(Verbosity::Quiet);  // the build's own notes
   try {
@@ -979,10 +981,10 @@ std::vector<Outcome> run_checks(const Plan& plan, const fs::path& executable, co
   return outcomes;
 }
 
-HintContext hint_context(const AppConfig& config, const Inspection& inspection, const fs::path& executable,
-                         bool files_readable) {
+HintContext hint_context(const AppConfig& config, const std::optional<fs::path>& distribution_option,
+                         const Inspection& inspection, const fs::path& executable, bool files_readable) {
   // The stdlib of the CPython the app is frozen for: a distribution's, or Debian's.
-  const std::optional<PythonDistribution> distribution = chosen_distribution(config, std::nullopt);
+  const std::optional<PythonDistribution> distribution = chosen_distribution(config, distribution_option);
   HintContext context{config, inspection, {}, {}, executable.parent_path(),
                       distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(),
                       distribution ? distribution->version : PythonVersion::embedded(), !distribution, {}, files_readable};
@@ -1180,7 +1182,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   explain_config(config);
   ScratchDirectory::remove_abandoned(temporary_parent(), "freeze-check-");  // of checks that were killed
   ScratchDirectory temp(temporary_parent(), "freeze-check-");
-  const BuildResult built = build_verification_copy(config, temp);
+  const BuildResult built = build_verification_copy(config, temp, options.distribution);
 
   const Inspection inspection = read_inspection(built.executable);
   Plan plan = plan_checks(config, inspection, options);
@@ -1191,7 +1193,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   std::vector<Outcome> outcomes = run_checks(plan, built.executable, temp, manifest, path_probe(inspection, built.executable),
                                              options.timeout_seconds, files_readable);
 
-  const HintContext context = hint_context(config, inspection, built.executable, files_readable);
+  const HintContext context = hint_context(config, options.distribution, inspection, built.executable, files_readable);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);
   add_absent_plugins(plan, outcomes);
   Results results{config, plan, outcomes, context, 0, 0, {}, 0};

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct CheckOptions {
   int timeout_seconds = 60;           // per module
   bool json = false;                  // a JSON report on stdout
   bool tests = false;                 // import third-party test and setup modules too
+  std::optional<std::filesystem::path> distribution;  // --distribution: overrides [python] distribution
 };
 
 // Returns the exit status: 0 when every check passed, 1 otherwise. Throws UserError when the

@@ -219,6 +219,7 @@ struct CommandLine {
   CLI::App* check = nullptr;
   CheckOptions check_options;
   std::string check_config;
+  std::string check_distribution;
 
   CLI::App* inspect = nullptr;
   std::string inspect_path;
@@ -315,6 +316,9 @@ void declare_check(CLI::App& app, CommandLine& line) {
   check_cmd->add_flag("--json", check_options.json, "Print the results as JSON");
   check_cmd->add_flag("--tests", check_options.tests,
                       "Import third-party packages' tests, conftest, setup and PyInstaller hook modules too");
+  check_cmd->add_option("--distribution", line.check_distribution,
+                        "Check with the CPython distribution in DIR (as freeze build --distribution)")
+      ->type_name("DIR");
   add_output_flags(check_cmd, line.verbose, line.quiet);
 }
 
@@ -426,6 +430,7 @@ int run(CLI::App& app, CommandLine& line) {
     build(build_options);
   } else if (line.check->parsed()) {
     line.check_options.config_file = find_config(line.check_config);
+    if (!line.check_distribution.empty()) line.check_options.distribution = line.check_distribution;
     return check(line.check_options, std::cout);
   } else if (line.inspect->parsed()) {
     run_inspect(line);

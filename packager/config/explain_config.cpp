@@ -36,7 +36,7 @@ void explain_config(const AppConfig& config) {
   }
   switch (config.stdlib_include) {
     case StdlibInclude::All:
-      detail("stdlib: every module, data file and lib-dynload extension module, except " + join(config.stdlib_exclude) +
+      detail("stdlib: every module, data file and extension module, except " + join(config.stdlib_exclude) +
              " (" + prefix + "stdlib.exclude)");
       break;
     case StdlibInclude::None:

@@ -70,9 +70,10 @@ def copy_example(name, dest):
 
 
 def freeze(*args, cwd=None, check=True, env=None):
-    """Runs `freeze ARGS` (in `env`, default this process's environment); returns the CompletedProcess (text)."""
+    """Runs `freeze ARGS` (in `env`, default this process's environment); returns the CompletedProcess (text).
+    Against a distribution (FREEZE_TEST_DISTRIBUTION), build and check get --distribution."""
     args = list(args)
-    if DISTRIBUTION and args and args[0] == "build" and "--distribution" not in args:
+    if DISTRIBUTION and args and args[0] in ("build", "check") and "--distribution" not in args:
         args.insert(1, f"--distribution={DISTRIBUTION}")
     result = subprocess.run([FREEZE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
     if check and result.returncode != 0:
