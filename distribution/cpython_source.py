@@ -16,18 +16,22 @@ SUITE_OF_VERSION = {"3.11": "bookworm", "3.12": "sid", "3.13": "trixie", "3.14":
 
 def download_debian_source(progress, version):
     """The directory holding python<version>'s Debian source package files (cached)."""
+    tarball_hint = f"; a python.org source tarball builds it: freeze distribution build --source Python-{version}.N.tar.xz"
     suite = SUITE_OF_VERSION.get(version)
     if suite is None:
-        raise SystemExit(f"freeze-distribution: error: no Debian suite known to ship python{version}'s source")
+        raise BuildError(f"no Debian suite known to ship python{version}'s source{tarball_hint}")
     package = f"python{version}"
-    return debian_source.download(progress, package, [suite],
-                                  lambda directory: debian_source.upstream_tarballs(directory, package))
+    try:
+        return debian_source.download(progress, package, [suite],
+                                      lambda directory: debian_source.upstream_tarballs(directory, package))
+    except BuildError as error:
+        raise BuildError(f"{error}{tarball_hint}") from None
 
 
 def upstream_tarball(downloads, version):
     found = debian_source.upstream_tarballs(downloads, f"python{version}")
     if not found:
-        raise SystemExit(f"freeze-distribution: error: no upstream tarball in {downloads}")
+        raise BuildError(f"no upstream tarball in {downloads}")
     return found[-1]
 
 

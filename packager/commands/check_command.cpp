@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -50,6 +51,7 @@ struct Item {
   std::string location;           // where it was routed, in words
   std::string top_level;
   bool testing_helper = false;  // a failure for want of a test tool is not the app's
+  bool stdlib = false;          // a module of the standard library
 };
 
 struct Outcome {
@@ -90,7 +92,8 @@ const std::map<std::string, std::string>& stdlib_never_imported() {
       {"distutils.msvc9compiler", "Windows only"},
       {"distutils._msvccompiler", "Windows only"},
       {"msilib", "Windows only"},
-      {"dbm.gnu", "needs _gdbm, which Debian ships separately (python3-gdbm)"},
+      {"_pyrepl.windows_console", "Windows only"},
+      {"_pyrepl.windows_eventqueue", "Windows only"},
       {"_sysconfigdata__linux_x86_64-linux-gnu", "not a module name (build data)"},
       {"_sysconfigdata__x86_64-linux-gnu", "not a module name (build data)"},
       {"site", "changes sys.path when imported (freeze runs without it)"},
@@ -380,6 +383,7 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
       check.args = {name, (!stdlib && item.in_memory() && context.tops_with_data.contains(check.top_level)) ? "1" : "0"};
       check.location = location_words(item);
       check.testing_helper = context.installed_package(item) && !options.tests && is_testing_helper(name);
+      check.stdlib = stdlib;
       plan.items.push_back(check);
     }
   }
@@ -887,6 +891,40 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
   }
 }
 
+// The standard library's optional extension modules: a CPython may be built without them
+// (Debian ships _gdbm and _tkinter separately; freeze's distributions have no _dbm), and then the
+// stdlib modules that import them fail under that python too.
+const std::map<std::string, std::string>& optional_stdlib_extensions() {
+  static const std::map<std::string, std::string> extensions = {
+      {"_dbm", ""}, {"_gdbm", " (Debian: python3-gdbm)"}, {"_tkinter", " (Debian: python3-tk)"},
+      {"_curses", ""}, {"_curses_panel", ""}, {"readline", ""}, {"_sqlite3", ""}, {"_ssl", ""},
+      {"_hashlib", ""}, {"_lzma", ""}, {"_bz2", ""}, {"_ctypes", ""}, {"_uuid", ""}, {"_decimal", ""}};
+  return extensions;
+}
+
+// A stdlib module (--stdlib) that fails only because the CPython it is frozen with is built
+// without an optional extension module is skipped, naming it: the same python fails alike.
+void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    Outcome& outcome = outcomes[i];
+    if (!plan.items[i].stdlib || outcome.state != Outcome::State::Failed ||
+        (outcome.error_type != "ModuleNotFoundError" && outcome.error_type != "ImportError")) {
+      continue;
+    }
+    // ImportError.name, or the name in the message of an ImportError raised again with more
+    // words (Debian's dbm.gnu: "No module named '_gdbm', please install the python3-gdbm package").
+    std::string missing = outcome.missing_module;
+    std::smatch named;
+    static const std::regex kNoModuleNamed("No module named '([A-Za-z0-9_.]+)'");
+    if (missing.empty() && std::regex_search(outcome.message, named, kNoModuleNamed)) missing = named[1];
+    const auto optional = optional_stdlib_extensions().find(missing);
+    if (optional == optional_stdlib_extensions().end() || included.contains(outcome.missing_module)) continue;
+    outcome.state = Outcome::State::Skipped;
+    plan.skipped.push_back({plan.items[i].name, "needs " + optional->first + ", which this CPython is built without" +
+                                                    optional->second});
+  }
+}
+
 // Each plugin distribution the config leaves out becomes a failed item of its own.
 void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
   for (const auto& plugins : plan.absent) {
@@ -1195,6 +1233,7 @@ int check(const CheckOptions& options, std::ostream& out) {
 
   const HintContext context = hint_context(config, options.distribution, inspection, built.executable, files_readable);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);
+  set_aside_missing_extensions(plan, outcomes, context.included_modules);
   add_absent_plugins(plan, outcomes);
   Results results{config, plan, outcomes, context, 0, 0, {}, 0};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {

@@ -24,6 +24,7 @@
 #include "packager/commands/html_report.h"
 #include "packager/commands/init_command.h"
 #include "packager/config/app_config.h"
+#include "packager/config/python_version.h"
 #include "packager/commands/inspect_command.h"
 #include "packager/support/user_error.h"
 
@@ -445,6 +446,10 @@ int run(CLI::App& app, CommandLine& line) {
     if (line.distribution_build->count("--jobs") != 0) options.jobs = line.distribution_jobs;
     if (options.version.empty() && !options.source) {
       throw UserError("freeze distribution build: give a VERSION (3.11, 3.13, ...) or --source TARBALL");
+    }
+    if (!options.version.empty() && !PythonVersion::parse_target(options.version)) {
+      throw UserError("freeze distribution build: VERSION '" + options.version +
+                      "' must be a CPython version from 3.11 on, as 3.13");
     }
     std::cout.flush();
     build_distribution(options);

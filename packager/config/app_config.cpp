@@ -142,8 +142,7 @@ void parse_python(AppConfig& config, const toml::table& python) {
     config.optimize = static_cast<int>(*value);
   }
   if (const auto version = get_string(config, python, "python", "version")) {
-    const auto parsed = PythonVersion::parse(*version);
-    if (!parsed || parsed->full != parsed->short_version() || parsed->major != 3 || parsed->minor < 11) {
+    if (!PythonVersion::parse_target(*version)) {
       fail(config, python.get("version"), "python.version", "must be a CPython version from 3.11 on, as \"3.13\"");
     }
     config.python_version = *version;

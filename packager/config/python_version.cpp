@@ -23,6 +23,12 @@ std::optional<PythonVersion> PythonVersion::parse(const std::string& text) {
 }
 
 // The same spelling the launcher compares the settings' python_version with.
+std::optional<PythonVersion> PythonVersion::parse_target(const std::string& text) {
+  auto version = parse(text);
+  if (!version || version->full != version->short_version() || version->major != 3 || version->minor < 11) return {};
+  return version;
+}
+
 std::string PythonVersion::short_version() const { return blob::python_version_of(major, minor); }
 
 std::string PythonVersion::cache_tag() const { return blob::pyc::cache_tag(major, minor); }

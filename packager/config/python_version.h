@@ -20,6 +20,8 @@ struct PythonVersion {
   static PythonVersion embedded();
   // From "3.13.5" (or "3.13"); nothing for text that is not MAJOR.MINOR[.MICRO...].
   static std::optional<PythonVersion> parse(const std::string& text);
+  // A version an app can be frozen for, as [python] version gives it: "3.MINOR", from 3.11 on.
+  static std::optional<PythonVersion> parse_target(const std::string& text);
 
   std::string short_version() const;  // "3.13"
   std::string cache_tag() const;      // "cpython-313"

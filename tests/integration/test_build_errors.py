@@ -65,7 +65,7 @@ class BuildErrorTest(TempDirTestCase):
     def test_syntax_errors_reported_together(self):
         files = dict(GOOD_FILES, **{"src/bad1.py": "def f(:\n", "src/pkg/__init__.py": "",
                                     "src/pkg/bad2.py": "x = = 1\n"})
-        stderr = self.assert_fails("compile", GOOD_TOML, "2 module(s) do not compile", "bad1.py", "bad2.py",
+        self.assert_fails("compile", GOOD_TOML, "2 module(s) do not compile", "bad1.py", "bad2.py",
                                    "SyntaxError", files=files, lines=3)
 
     def test_files_routed_onto_the_executable(self):

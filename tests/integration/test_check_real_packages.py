@@ -282,7 +282,7 @@ site_packages = [{{ dir = "{self.site}", include = {json.dumps(include)} }}]
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         text = block(result.stdout, "pytest_timeout")
         self.assertIn("pytest11 (timeout = pytest_timeout)", text)
-        self.assertIn(f'include = [..., "pytest_timeout"]', text)
+        self.assertIn('include = [..., "pytest_timeout"]', text)
         self.assertRegex(result.stdout, r"1 of \d+ checks failed")
 
         (root / "app.toml").write_text(self.toml(base + ["pytest_timeout"]))

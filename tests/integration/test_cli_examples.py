@@ -4,7 +4,7 @@ same code under python3.11; and `freeze check` passes on every example."""
 import pathlib
 import unittest
 
-from freezetest import PYTHON, SOURCE_DIR, TempDirTestCase, clean_env, copy_example, freeze, run
+from freezetest import PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, clean_env, copy_example, freeze, run
 
 EXAMPLES = sorted(p.name for p in (SOURCE_DIR / "examples").iterdir() if p.is_dir())
 
@@ -69,7 +69,9 @@ class ExamplesCheckTest(TempDirTestCase):
         self.assertTrue({"hello", "cli", "report", "quotes", "primes"} <= set(EXAMPLES), EXAMPLES)
         for name in EXAMPLES:
             with self.subTest(example=name):
-                if name == "report" and not pathlib.Path("/usr/lib/python3/dist-packages/yaml").is_dir():
+                # report freezes Debian's yaml and jinja2, built for its python3.11.
+                if name == "report" and (PYTHON_VERSION != "3.11" or
+                                         not pathlib.Path("/usr/lib/python3/dist-packages/yaml").is_dir()):
                     continue
                 root = copy_example(name, self.tmp / name)
                 result = freeze("check", root, check=False)

@@ -117,6 +117,14 @@ class DistributionConfigTest(TempDirTestCase):
             f"CPython 3.15.2  {stale}  (launcher from other freeze sources: freeze distribution build 3.15 rebuilds it)",
             f"CPython 3.14.9  {cache}/distributions/cpython-3.14.9-ffffffffffff"])
 
+    def test_distribution_build_refuses_versions_before_it_starts(self):
+        for bad in ("3.9", "3.13.1", "latest"):
+            with self.subTest(version=bad):
+                result = freeze("distribution", "build", bad, check=False)
+                self.assertEqual((result.returncode, result.stdout), (1, ""))
+                self.assertEqual(result.stderr, f"freeze: error: freeze distribution build: VERSION '{bad}' must be a "
+                                                "CPython version from 3.11 on, as 3.13\n")
+
     def test_version_must_be_major_minor_from_3_11(self):
         for bad in ('"3.9"', '"3.13.1"', '"latest"', "3.13"):
             with self.subTest(version=bad):
