@@ -376,10 +376,10 @@ struct Requirement {
   bool applies = true;
 };
 
-// "name[extra] >=1.0 ; marker". The marker is evaluated for the embedded interpreter (CPython
-// 3.11 on Linux x86_64, no extras): requirements for extras, other platforms or other Pythons
-// do not apply. One that does not parse is kept.
-Requirement parse_requirement(const std::string& text) {
+// "name[extra] >=1.0 ; marker". The marker is evaluated for the CPython the app is frozen for
+// (on Linux x86_64, no extras): requirements for extras, other platforms or other Pythons do not
+// apply. One that does not parse is kept.
+Requirement parse_requirement(const std::string& text, const PythonVersion& python) {
   Requirement requirement;
   requirement.text = trim(text);
   std::size_t end = 0;
@@ -389,7 +389,7 @@ Requirement parse_requirement(const std::string& text) {
   }
   requirement.name = normalise_project_name(trim(text.substr(0, end)));
   if (const auto semicolon = text.find(';'); semicolon != std::string::npos) {
-    requirement.applies = evaluate_marker(text.substr(semicolon + 1)) != false;
+    requirement.applies = evaluate_marker(text.substr(semicolon + 1), python) != false;
   }
   return requirement;
 }
@@ -401,13 +401,13 @@ struct Dependencies {
 };
 
 Dependencies resolve_dependencies(const std::vector<std::string>& requirements, const std::vector<fs::path>& site_dirs,
-                                  const std::string& own_name) {
+                                  const std::string& own_name, const PythonVersion& python) {
   std::vector<std::map<std::string, InstalledDistribution>> sites;
   for (const auto& dir : site_dirs) sites.push_back(scan_site_dir(dir));
   Dependencies out;
   std::set<std::string> seen = {normalise_project_name(own_name)};
   std::vector<Requirement> queue;
-  for (const auto& text : requirements) queue.push_back(parse_requirement(text));
+  for (const auto& text : requirements) queue.push_back(parse_requirement(text, python));
   for (std::size_t i = 0; i < queue.size(); ++i) {
     const Requirement requirement = queue[i];
     if (!requirement.applies || requirement.name.empty() || !seen.insert(requirement.name).second) continue;
@@ -429,19 +429,45 @@ Dependencies resolve_dependencies(const std::vector<std::string>& requirements, 
     std::string joined;
     for (const auto& name : found->top_level) joined += (joined.empty() ? "" : ", ") + name;
     out.found.push_back(found->name + " (" + joined + ")");
-    for (const auto& text : found->requires_dist) queue.push_back(parse_requirement(text));
+    for (const auto& text : found->requires_dist) queue.push_back(parse_requirement(text, python));
   }
   return out;
 }
 
-std::vector<fs::path> site_directories(const fs::path& project_dir) {
-  std::vector<fs::path> dirs;
-  for (const char* venv : {".venv", "venv", "env"}) {  // the project's own virtual environment first
-    const fs::path site = project_dir / venv / "lib" / "python3.11" / "site-packages";
-    if (is_dir(site)) dirs.push_back(site.lexically_normal());
+// The project's own virtual environment (.venv, venv or env): its site-packages and the CPython
+// version it was made with (lib/python3.X), if that is one freeze can freeze for.
+struct ProjectVenv {
+  fs::path site;
+  PythonVersion version;
+};
+
+std::optional<ProjectVenv> find_project_venv(const fs::path& project_dir) {
+  for (const char* venv : {".venv", "venv", "env"}) {
+    std::error_code error;
+    std::vector<fs::path> sites;
+    for (fs::directory_iterator it(project_dir / venv / "lib", error), end; !error && it != end; it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      if (name.starts_with("python3.") && is_dir(it->path() / "site-packages")) sites.push_back(it->path());
+    }
+    std::sort(sites.begin(), sites.end());
+    for (const fs::path& lib : sites) {
+      if (auto version = PythonVersion::parse_target(lib.filename().string().substr(std::string("python").size()))) {
+        return ProjectVenv{(lib / "site-packages").lexically_normal(), *version};
+      }
+    }
   }
-  for (const char* system : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) {
-    if (is_dir(system)) dirs.push_back(system);
+  return std::nullopt;
+}
+
+// Where dependencies are looked for: the project's venv first; Debian's directories only for the
+// CPython they serve (the embedded 3.11).
+std::vector<fs::path> site_directories(const std::optional<ProjectVenv>& venv, const PythonVersion& python) {
+  std::vector<fs::path> dirs;
+  if (venv) dirs.push_back(venv->site);
+  if (python == PythonVersion::embedded()) {
+    for (const char* system : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) {
+      if (is_dir(system)) dirs.push_back(system);
+    }
   }
   return dirs;
 }
@@ -487,6 +513,8 @@ struct Findings {
   std::string name;
   std::string name_comment;
   std::string requirements_source;
+  PythonVersion python = PythonVersion::embedded();  // what the app is frozen for
+  std::string python_comment;                         // why, when it is not the embedded one
   Dependencies dependencies;
   std::vector<std::string> extras;  // in a flat layout, what else comes along with "."
 };
@@ -599,7 +627,12 @@ void find_dependencies(const fs::path& dir, const Project& project, Findings& fo
     requirements = read_requirements_txt(dir / "requirements.txt");
     found.requirements_source = "requirements.txt";
   }
-  found.dependencies = resolve_dependencies(requirements, site_directories(dir), project.name);
+  const std::optional<ProjectVenv> venv = find_project_venv(dir);
+  if (venv && !(venv->version == PythonVersion::embedded())) {
+    found.python = venv->version;
+    found.python_comment = "the project's virtual environment is " + venv->version.lib_name();
+  }
+  found.dependencies = resolve_dependencies(requirements, site_directories(venv, found.python), project.name, found.python);
 }
 
 // Files in a flat layout that come along with "." (and would be better left out).
@@ -635,8 +668,15 @@ std::string app_toml_text(const Findings& found, const fs::path& dir) {
     out << "# Other scripts of this project (one executable runs one entry; copy this file to build another):\n";
     for (const auto& script : found.other_scripts) out << "#   " << script << "\n";
   }
-  out << "\n[python]\n"
-      << "# isolated = true     # ignore PYTHON* environment variables, like python -I\n"
+  out << "\n[python]\n";
+  if (!found.python_comment.empty()) {
+    out << "version = " << quote(found.python.short_version()) << "   # " << found.python_comment
+        << "; freeze distribution build " << found.python.short_version() << " builds it, once\n";
+  } else {
+    out << "# version = \"3.13\"   # another CPython than Debian's " << PythonVersion::embedded().short_version()
+        << ", built once by freeze distribution build 3.13\n";
+  }
+  out << "# isolated = true     # ignore PYTHON* environment variables, like python -I\n"
       << "# optimize = 0        # 1 drops asserts, 2 also docstrings (python -O / -OO)\n";
   out << "\n[stdlib]\n"
       << "# include = \"all\"     # the whole standard library, in memory; \"none\": only what start-up needs\n"
@@ -665,10 +705,14 @@ std::string app_toml_text(const Findings& found, const fs::path& dir) {
   if (!dependencies.missing.empty()) {
     out << "# NOT FOUND on this machine (install them, then add their top-level packages above):\n";
     for (const auto& missing : dependencies.missing) out << "#   " << missing << "\n";
-    out << "# e.g. apt install python3-<name>, or download wheels for CPython 3.11 into wheels/ and set\n"
+    const bool debian = found.python == PythonVersion::embedded();
+    out << "# e.g. " << (debian ? "apt install python3-<name>" : "pip install them into " + found.python.lib_name() + "'s venv")
+        << ", or download wheels for CPython " << found.python.short_version() << " into wheels/ and set\n"
         << "# wheels = [\"wheels/*.whl\"]\n";
   } else {
-    out << "# wheels = [\"wheels/*.whl\"]   # wheels for CPython 3.11 (py3-none-any, cp311, abi3), read directly\n";
+    const std::string tag = "cp" + std::to_string(found.python.major) + std::to_string(found.python.minor);
+    out << "# wheels = [\"wheels/*.whl\"]   # wheels for CPython " << found.python.short_version()
+        << " (py3-none-any, " << tag << ", abi3), read directly\n";
   }
   out << "# bundle_system_libraries = true   # libssl, libsqlite3, libffi ... that extension modules need\n";
   out << "\n# Where each resource lives: inside the executable (the default), or as files beside it.\n"
@@ -703,6 +747,7 @@ void report(const Findings& found, const fs::path& target, const fs::path& dir) 
   note("  entry  " + found.entry + "  (" + found.entry_comment + ")");
   for (const auto& why : found.notes) detail(why);
   note("  paths  " + found.source_root);
+  if (!found.python_comment.empty()) note("  python " + found.python.short_version() + "  (" + found.python_comment + ")");
   for (const auto& [site, names] : found.dependencies.include) {
     std::string joined;
     for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;

@@ -69,6 +69,31 @@ class InitTest(TempDirTestCase):
         freeze("build", root / "app.toml", "-q")
         self.assertEqual(run([root / "dist" / "inv-tool"]).stdout, "{'a': 1}\n")
 
+    def test_project_venv_of_another_version_chooses_it(self):
+        # A project whose .venv was made by python3.13: frozen for 3.13, its dependencies from that
+        # venv (not Debian's 3.11 dist-packages), markers evaluated for 3.13.
+        site = ".venv/lib/python3.13/site-packages"
+        root, config, result = self.init("venv313", {
+            "pyproject.toml": '[project]\nname = "vtool"\ndependencies = ["fakedep", "tomli; python_version < \'3.11\'", '
+                              '"newdep; python_version >= \'3.13\'"]\n[project.scripts]\nvtool = "vtool.cli:main"\n',
+            "src/vtool/__init__.py": "",
+            "src/vtool/cli.py": "import fakedep\ndef main():\n    print(fakedep.NAME)\n",
+            f"{site}/fakedep/__init__.py": "NAME = 'fakedep'\n",
+            f"{site}/fakedep-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: fakedep\nVersion: 1.0\n",
+            f"{site}/fakedep-1.0.dist-info/top_level.txt": "fakedep\n",
+        })
+        self.assertEqual(config["python"], {"version": "3.13"})
+        self.assertEqual(config["packages"]["site_packages"], [{"dir": site, "include": ["fakedep"]}])
+        text = (root / "app.toml").read_text()
+        self.assertIn("#   newdep; python_version >= '3.13'", text)  # applies to 3.13, not installed
+        self.assertNotIn("tomli", text.split("NOT FOUND")[1])
+        self.assertIn("wheels for CPython 3.13 into wheels/", text)
+        self.assertIn("python 3.13  (the project's virtual environment is python3.13)", result.stderr)
+        # A venv of the embedded 3.11 changes nothing of [python].
+        root, config, _ = self.init("venv311", {"tool311.py": "def main():\n    pass\n",
+                                                 ".venv/lib/python3.11/site-packages/.keep": ""})
+        self.assertEqual(config["python"], {})
+
     def test_overrides(self):
         _, config, _ = self.init("override", {"a.py": "", "b.py": ""}, "--entry", "b", "--name", "bee")
         self.assertEqual(config["app"], {"name": "bee", "entry": "b"})
