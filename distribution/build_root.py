@@ -9,6 +9,7 @@ import shutil
 
 import apt_sources
 import chroot_run
+from progress import BuildError
 
 # What CPython's configure detects for its extension modules, and what freeze's launcher
 # links (zstd, xxhash, a C++ compiler, cmake). Only the -dev packages' static archives end up
@@ -44,9 +45,13 @@ def ensure_root(progress, suite, packages=BUILD_PACKAGES):
     temporary = final + ".tmp"
     if os.path.exists(temporary):  # left by a killed run
         shutil.rmtree(temporary)
+    if shutil.which("debootstrap") is None and not os.path.exists("/usr/sbin/debootstrap"):
+        raise BuildError(f"the {suite} build root is made with debootstrap, which is not installed "
+                         "(Debian: apt-get install debootstrap)")
     mirror = apt_sources.main_mirror()
     progress.phase(f"debootstrap {suite} (minbase)")
-    progress.run(["debootstrap", "--variant=minbase", suite, temporary, mirror], f"debootstrap {suite}")
+    progress.run([*chroot_run.as_root(), "debootstrap", "--variant=minbase", suite, temporary, mirror],
+                 f"debootstrap {suite}")
     if packages:
         security = apt_sources.security_mirror()
         if security and suite != "sid":

@@ -5,7 +5,9 @@ import os
 import shlex
 
 
-def _sudo():
+def as_root():
+    """The prefix that runs a command as root: none for root, else sudo (debootstrap, chroot and
+    mount need it)."""
     return [] if os.geteuid() == 0 else ["sudo"]
 
 
@@ -21,4 +23,4 @@ def command(root, argv, binds=(), env=None):
     environment.update(env or {})
     inner = " ".join(shlex.quote(a) for a in ["env", "-i", *(f"{k}={v}" for k, v in environment.items()), *argv])
     steps.append(f"exec chroot {shlex.quote(root)} {inner}")
-    return _sudo() + ["unshare", "-m", "--propagation", "private", "sh", "-c", " && ".join(steps)]
+    return as_root() + ["unshare", "-m", "--propagation", "private", "sh", "-c", " && ".join(steps)]

@@ -45,8 +45,11 @@ class Progress:
         """Runs command with its output appended to the log; a failure names what and the log."""
         self.log.write("$ " + " ".join(map(str, command)) + "\n")
         self.log.flush()
-        result = subprocess.run(command, stdout=self.log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, **kwargs)
+        try:
+            result = subprocess.run(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, **kwargs)
+        except FileNotFoundError:
+            raise BuildError(f"{what} failed: {command[0]} is not installed") from None
         if result.returncode != 0:
             raise BuildError(f"{what} failed (exit status {result.returncode}); see {self.log_path}")
 
