@@ -2,7 +2,7 @@
 # Runs inside the build root: configures, builds and installs CPython out of tree.
 #   build_cpython.sh SOURCE_TREE BUILD_DIR JOBS CONFIGURE_OPTION...
 # The environment carries MODULE_BUILDTYPE, PKG_CONFIG, LDFLAGS and LIBS (static_modules.py),
-# FREEZE_STATIC_LIBRARIES, FREEZE_OPENSSL_LIB (where OpenSSL's archives are), and FREEZE_APPEND_SETUP_STDLIB=1 for 3.11; BUILD_DIR/Modules/Setup.local
+# FREEZE_STATIC_LIBRARIES, FREEZE_OPENSSL_LIB and FREEZE_GDBM_LIB (where the builder's OpenSSL and gdbm archives are), and FREEZE_APPEND_SETUP_STDLIB=1 for 3.11; BUILD_DIR/Modules/Setup.local
 # is already written.
 set -eu
 src=$1 build=$2 jobs=$3
@@ -13,8 +13,13 @@ shift 3
 static_dir=${LDFLAGS#-L}
 mkdir -p "$static_dir"
 for archive in $FREEZE_STATIC_LIBRARIES; do
-  # OpenSSL 3 is built by the builder (openssl_build.py), not bullseye's 1.1.1.
-  case $archive in ssl|crypto) search=$FREEZE_OPENSSL_LIB/lib$archive.a ;; *) search= ;; esac
+  # OpenSSL 3 is built by the builder (openssl_build.py), not bullseye's 1.1.1; so is gdbm,
+  # with the libgdbm_compat archive Debian does not ship (gdbm_build.py).
+  case $archive in
+    ssl|crypto) search=$FREEZE_OPENSSL_LIB/lib$archive.a ;;
+    gdbm|gdbm_compat) search=$FREEZE_GDBM_LIB/lib$archive.a ;;
+    *) search= ;;
+  esac
   found=$(ls $search /usr/lib/x86_64-linux-gnu/lib$archive.a /usr/lib/lib$archive.a 2>/dev/null | head -1 || true)
   if [ -z "$found" ]; then echo "freeze: no static archive lib$archive.a in the build root" >&2; exit 1; fi
   ln -sf "$found" "$static_dir/lib$archive.a"
@@ -27,6 +32,12 @@ if [ -e "$static_dir/libtinfo.a" ]; then ln -sf "$(readlink "$static_dir/libtinf
 if [ -e "$static_dir/libbsd.a" ] && [ -e "$static_dir/libmd.a" ]; then
   mv "$static_dir/libbsd.a" "$static_dir/libbsd-archive.a"
   echo 'GROUP ( libbsd-archive.a libmd.a )' > "$static_dir/libbsd.a"
+fi
+# libgdbm_compat.a needs libgdbm.a after it, which configure's dbm_open check and _dbm's
+# -lgdbm_compat do not name: the same kind of script.
+if [ -e "$static_dir/libgdbm_compat.a" ] && [ -e "$static_dir/libgdbm.a" ]; then
+  mv "$static_dir/libgdbm_compat.a" "$static_dir/libgdbm_compat-archive.a"
+  echo 'GROUP ( libgdbm_compat-archive.a libgdbm.a )' > "$static_dir/libgdbm_compat.a"
 fi
 
 cd "$build"

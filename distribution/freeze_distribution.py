@@ -22,6 +22,7 @@ import build_root  # noqa: E402
 import chroot_run  # noqa: E402
 import cpython_source  # noqa: E402
 import debian_patches  # noqa: E402
+import gdbm_build  # noqa: E402
 import glibc_version  # noqa: E402
 import launcher_build  # noqa: E402
 import openssl_build  # noqa: E402
@@ -47,17 +48,18 @@ def configure_options(version, pgo=False):
     return ["--enable-optimizations", "PROFILE_TASK=-m test --pgo --timeout=1200 || true", *options] if pgo else options
 
 
-def distribution_key(version, tarball, root, openssl, pgo):
+def distribution_key(version, tarball, root, libraries, pgo):
     text = json.dumps([BUILDER_FORMAT, version, os.path.basename(tarball), os.path.getsize(tarball),
-                       os.path.basename(openssl),
+                       sorted(os.path.basename(directory) for directory in libraries.values()),
                        configure_options(version, pgo), static_modules.setup_local(version),
-                       static_modules.configure_environment(""),
+                       static_modules.configure_environment("", version),
                        static_modules.STATIC_LIBRARIES, os.path.basename(root),
                        open(os.path.join(HERE, "build_cpython.sh")).read()])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_cpython(progress, root, openssl, tree, version, work, install, key, pgo):
+def build_cpython(progress, root, libraries, tree, version, work, install, key, pgo):
+    """libraries: {prefix in the root: host directory} of the libraries built for it (OpenSSL, gdbm)."""
     # The build directory of an interrupted build with the same key is reused (make redoes
     # only what is missing); any other is removed.
     build_dir = os.path.join(work, "build")
@@ -68,9 +70,11 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key, pg
         with open(key_file, "w") as f:
             f.write(key + "\n")
     static_modules.write_setup_local(build_dir, version)
-    env = static_modules.configure_environment("/freeze/work/static-libs")
+    env = static_modules.configure_environment("/freeze/work/static-libs", version)
     env["FREEZE_STATIC_LIBRARIES"] = " ".join(static_modules.STATIC_LIBRARIES)
     env["FREEZE_OPENSSL_LIB"] = openssl_build.PREFIX_IN_ROOT + "/lib"
+    env["FREEZE_GDBM_LIB"] = gdbm_build.PREFIX_IN_ROOT + "/lib"
+    env["CPPFLAGS"] = "-I" + gdbm_build.PREFIX_IN_ROOT + "/include"  # its gdbm.h and ndbm.h, not the root's
     # configure finds OpenSSL through pkg-config --static, which also names what the static
     # libcrypto needs after it (-ldl); --with-openssl=DIR would give -lssl -lcrypto alone.
     env["PKG_CONFIG_PATH"] = openssl_build.PREFIX_IN_ROOT + "/lib/pkgconfig"
@@ -78,7 +82,7 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key, pg
         env["FREEZE_APPEND_SETUP_STDLIB"] = "1"
     progress.phase(f"building CPython {version} (configure, make -j{progress.jobs} with LTO{' and PGO' if pgo else ''}, install)")
     binds = [(tree, "/freeze/source"), (work, "/freeze/work"), (install, PREFIX_IN_ROOT), (HERE, "/freeze/builder"),
-             (openssl, openssl_build.PREFIX_IN_ROOT)]
+             *((host, inside) for inside, host in libraries.items())]
     progress.run(chroot_run.command(root, ["sh", "/freeze/builder/build_cpython.sh", "/freeze/source",
                                            "/freeze/work/build", str(progress.jobs), *configure_options(version, pgo)],
                                     binds=binds, env=env), f"building CPython {version}")
@@ -90,8 +94,10 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key, pg
         source = entry
         if os.path.islink(entry):  # links name files as seen inside the root
             target = os.readlink(entry)
-            source = (openssl + target[len(openssl_build.PREFIX_IN_ROOT):]
-                      if target.startswith(openssl_build.PREFIX_IN_ROOT + "/") else root + target)
+            source = root + target
+            for inside, host in libraries.items():
+                if target.startswith(inside + "/"):
+                    source = host + target[len(inside):]
         shutil.copyfile(source, os.path.join(static_dir, name))
     # And the archives CPython's own build makes for builtins and names by build-tree path in
     # MODLIBS (3.12+: Modules/_hacl/libHacl_Hash_SHA2.a), which make install does not install.
@@ -102,7 +108,7 @@ def build_cpython(progress, root, openssl, tree, version, work, install, key, pg
                                                       "/freeze/builder/manifest_probe.py"], binds=binds),
                             "running the new interpreter")
     manifest = json.loads(probe)
-    missing = [name for name in static_modules.REQUIRED_BUILTINS if name not in manifest["builtin_module_names"]]
+    missing = [name for name in static_modules.required_builtins(version) if name not in manifest["builtin_module_names"]]
     if missing:
         raise BuildError(f"CPython {version} was built without the builtin modules {', '.join(missing)} "
                          f"(configure found no usable library for them); see {progress.log_path}")
@@ -142,8 +148,9 @@ def ensure_distribution(progress, args):
             f.write(tree + "\n")
     version, full_version = cpython_source.tree_version(tree)
     root = build_root.ensure_root(progress, SUITE)
-    openssl = openssl_build.ensure_openssl(progress, root)
-    key = distribution_key(version, tarball, root, openssl, args.pgo)
+    libraries = {openssl_build.PREFIX_IN_ROOT: openssl_build.ensure_openssl(progress, root),
+                 gdbm_build.PREFIX_IN_ROOT: gdbm_build.ensure_gdbm(progress, root)}
+    key = distribution_key(version, tarball, root, libraries, args.pgo)
     name = f"cpython-{full_version}-{key}"
     final = os.path.join(distributions, name)
     if os.path.isfile(os.path.join(final, "manifest.json")):
@@ -153,7 +160,7 @@ def ensure_distribution(progress, args):
     install = final + ".tmp"
     shutil.rmtree(install, ignore_errors=True)
     os.makedirs(install)
-    manifest = build_cpython(progress, root, openssl, tree, version, work, install, key, args.pgo)
+    manifest = build_cpython(progress, root, libraries, tree, version, work, install, key, args.pgo)
     python = os.path.join(install, "bin", f"python{version}")
     manifest.update({
         "source": os.path.basename(tarball), "debian_patches_applied": applied, "debian_patches_skipped": skipped,
@@ -161,7 +168,7 @@ def ensure_distribution(progress, args):
         "static_library": f"lib/python{version}/config-{version}{manifest['abiflags']}-x86_64-linux-gnu/libpython{version}{manifest['abiflags']}.a",
         "python": f"bin/python{version}", "stdlib": f"lib/python{version}",
         "glibc": glibc_version.newest_glibc(python),
-        "openssl": os.path.basename(openssl).rsplit("-", 1)[0], "pgo": bool(args.pgo),
+        "openssl": os.path.basename(libraries[openssl_build.PREFIX_IN_ROOT]).rsplit("-", 1)[0], "pgo": bool(args.pgo),
     })
     with open(os.path.join(install, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)

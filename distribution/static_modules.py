@@ -19,25 +19,33 @@ readline readline.c -I/usr/include/editline -ledit -lbsd -lmd -ltinfo
 _curses _cursesmodule.c -DHAVE_NCURSESW -I/usr/include/ncursesw -lncursesw -ltinfo
 _curses_panel _curses_panel.c -DHAVE_NCURSESW -I/usr/include/ncursesw -lpanelw -lncursesw -ltinfo
 
-# _dbm (dbm.ndbm) needs libgdbm_compat, of which Debian ships no static archive: left out
-# (dbm.gnu, through the builtin _gdbm, and dbm.dumb remain). Listed here so that setup.py
-# does not build it as a shared object either.
+# _dbm (dbm.ndbm): 3.11's setup.py finds no static libgdbm_compat in the root's system
+# directories (the builder's own is in lib/freeze-static only from 3.12's configure on): left
+# out (dbm.gnu, through the builtin _gdbm, and dbm.dumb remain), and not built as a shared
+# object either.
 *disabled*
 _dbm
 """
 
 # Static archives (from the build root's -dev packages) the builtins and the launcher link.
+# OpenSSL's and gdbm's (with libgdbm_compat, which Debian ships only shared) are built by the
+# builder (openssl_build.py, gdbm_build.py).
 STATIC_LIBRARIES = ["ssl", "crypto", "sqlite3", "ffi", "mpdec", "lzma", "bz2", "z", "expat", "edit", "bsd", "md",
-                    "ncursesw", "panelw", "tinfo", "gdbm", "uuid", "crypt", "zstd", "xxhash"]
+                    "ncursesw", "panelw", "tinfo", "gdbm", "gdbm_compat", "uuid", "crypt", "zstd", "xxhash"]
 
 # Builtins a distribution must have: a build where configure rejected one of their libraries
 # (it reports "no" and goes on) fails instead of producing a distribution without them.
 REQUIRED_BUILTINS = ["_ssl", "_hashlib", "_sqlite3", "_ctypes", "_decimal", "_lzma", "_bz2", "zlib", "pyexpat",
                      "_uuid", "readline", "_curses", "_curses_panel", "_gdbm", "binascii", "_elementtree"]
 
-# Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices; and _dbm,
-# which 3.12+ lists in Setup.stdlib (no static libgdbm_compat, see above).
-CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev", "_dbm"]
+
+def required_builtins(version):
+    # _dbm from 3.12 on, where configure (Setup.stdlib) builds it against the builder's libgdbm_compat.
+    return REQUIRED_BUILTINS + ([] if version == "3.11" else ["_dbm"])
+
+
+# Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices.
+CONFIGURE_DISABLED = ["_tkinter", "nis", "ossaudiodev"]
 
 # Functions configure checks for that glibc 2.31 lacks but libbsd (linked for libedit) has.
 LIBBSD_ONLY_FUNCTIONS = ["closefrom", "strlcpy"]
@@ -50,12 +58,12 @@ def setup_local(version):
     return "*static*\n"
 
 
-def configure_environment(static_dir):
+def configure_environment(static_dir, version):
     # LIBS: what the static archives need that configure's link checks do not add after them
     # (libsqlite3.a needs libm; libedit.a needs libbsd's strlcpy, which needs libmd).
     env = {"MODULE_BUILDTYPE": "static", "PKG_CONFIG": "pkg-config --static", "LDFLAGS": f"-L{static_dir}",
            "LIBS": "-lm -lbsd -lmd"}
-    for name in CONFIGURE_DISABLED:
+    for name in CONFIGURE_DISABLED + (["_dbm"] if version == "3.11" else []):
         env[f"py_cv_module_{name}"] = "n/a"
     # -lbsd in LIBS makes configure's link checks find libbsd's closefrom and strlcpy, which
     # glibc 2.31's headers do not declare (3.13's fileutils.c then fails on closefrom): they are

@@ -892,8 +892,8 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
 }
 
 // The standard library's optional extension modules: a CPython may be built without them
-// (Debian ships _gdbm and _tkinter separately; freeze's distributions have no _dbm), and then the
-// stdlib modules that import them fail under that python too.
+// (Debian ships _gdbm and _tkinter separately; freeze's 3.11 distribution has no _dbm), and then
+// the stdlib modules that import them fail under that python too.
 const std::map<std::string, std::string>& optional_stdlib_extensions() {
   static const std::map<std::string, std::string> extensions = {
       {"_dbm", ""}, {"_gdbm", " (Debian: python3-gdbm)"}, {"_tkinter", " (Debian: python3-tk)"},
