@@ -780,6 +780,16 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
              "        site_packages = [{ dir = \"" + site.string() + "\", include = [..., \"" + top + "\"] }]";
     }
   }
+  if (!context.debian_python) {  // installed for Debian's python3.11, not for the target
+    for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) {
+      if (!installed_in(dir, top)) continue;
+      const std::string target = context.python.short_version();
+      return "'" + top + "' is installed in " + std::string(dir) + ", but for Debian's python3.11, and the app is frozen "
+             "for CPython " + target + ": install it into a venv of python" + target + " (or take a wheel built for " +
+             target + ") and add that to [packages] site_packages or wheels; a pure-Python package can also come from " +
+             dir + " itself. If the import is optional, --exclude " + item.name + " skips it";
+    }
+  }
   std::string debian = top;
   for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::string install = context.debian_python ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
