@@ -23,7 +23,7 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 INTEGRATION = HERE.parent / "integration"
 sys.path.insert(0, str(HERE.parents[1] / "distribution"))
-from built import built_distribution  # noqa: E402
+from built import built_distribution, distribution_python  # noqa: E402
 
 
 def run_module(module, env):
@@ -63,8 +63,7 @@ def main():
     env.update(FREEZE=str(pathlib.Path(args.freeze).resolve()), FREEZE_TEST_DISTRIBUTION=str(distribution))
     env.pop("FREEZE_PYTHON", None)  # the reference interpreter is the distribution's
     print(f"integration suite against {distribution}", flush=True)
-    python = max((p for p in (distribution / "bin").glob("python3.*") if re.fullmatch(r"python3\.\d+", p.name)),
-                 key=lambda p: int(p.name.split(".")[1]))
+    python = distribution_python(distribution)
     fixtures_build = pathlib.Path(tempfile.mkdtemp(prefix="freeze-fixtures-"))
     failed = []
     total = skipped_total = 0
