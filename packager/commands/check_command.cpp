@@ -31,6 +31,7 @@
 #include "packager/support/console.h"
 #include "packager/collect/entry_point_plugins.h"
 #include "packager/config/explain_config.h"
+#include "packager/config/python_version.h"
 #include "packager/collect/file_tree.h"
 #include "packager/commands/inspect_command.h"
 #include "packager/support/user_error.h"
@@ -772,7 +773,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   std::vector<fs::path> sites;
   for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
   if (context.debian_python) {  // Debian's packages are for its python3.11 only
-    for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) sites.push_back(dir);
+    sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
   }
   for (const auto& site : sites) {
     if (installed_in(site, top)) {
@@ -781,13 +782,13 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     }
   }
   if (!context.debian_python) {  // installed for Debian's python3.11, not for the target
-    for (const char* dir : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) {
+    for (const fs::path& dir : debian_site_directories()) {
       if (!installed_in(dir, top)) continue;
       const std::string target = context.python.short_version();
-      return "'" + top + "' is installed in " + std::string(dir) + ", but for Debian's python3.11, and the app is frozen "
+      return "'" + top + "' is installed in " + dir.string() + ", but for Debian's python3.11, and the app is frozen "
              "for CPython " + target + ": install it into a venv of python" + target + " (or take a wheel built for " +
              target + ") and add that to [packages] site_packages or wheels; a pure-Python package can also come from " +
-             dir + " itself. If the import is optional, --exclude " + item.name + " skips it";
+             dir.string() + " itself. If the import is optional, --exclude " + item.name + " skips it";
     }
   }
   std::string debian = top;

@@ -16,6 +16,7 @@
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
 #include "packager/config/environment_markers.h"
+#include "packager/config/python_version.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -465,7 +466,7 @@ std::vector<fs::path> site_directories(const std::optional<ProjectVenv>& venv, c
   std::vector<fs::path> dirs;
   if (venv) dirs.push_back(venv->site);
   if (python == PythonVersion::embedded()) {
-    for (const char* system : {"/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3/dist-packages"}) {
+    for (const fs::path& system : debian_site_directories()) {
       if (is_dir(system)) dirs.push_back(system);
     }
   }

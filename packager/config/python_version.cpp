@@ -23,6 +23,12 @@ std::optional<PythonVersion> PythonVersion::parse(const std::string& text) {
 }
 
 // The same spelling the launcher compares the settings' python_version with.
+const std::vector<std::filesystem::path>& debian_site_directories() {
+  static const std::vector<std::filesystem::path> dirs{"/usr/local/lib/python3.11/dist-packages",
+                                                       "/usr/lib/python3/dist-packages"};
+  return dirs;
+}
+
 std::optional<PythonVersion> PythonVersion::parse_target(const std::string& text) {
   auto version = parse(text);
   if (!version || version->full != version->short_version() || version->major != 3 || version->minor < 11) return {};

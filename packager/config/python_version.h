@@ -5,6 +5,7 @@
 // packager takes this value instead of the PY_*_VERSION macros it was compiled with.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,5 +32,9 @@ struct PythonVersion {
 
   bool operator==(const PythonVersion& other) const { return major == other.major && minor == other.minor; }
 };
+
+// Debian's directories of installed third-party packages (/usr/local's, then its own), which
+// serve its python3.11, the embedded CPython, alone.
+const std::vector<std::filesystem::path>& debian_site_directories();
 
 }  // namespace freeze::packager
