@@ -15,23 +15,8 @@ if(NOT EXISTS "${FREEZE_PYTHON}")
   message(FATAL_ERROR "freeze: ${FREEZE_PYTHON} not found; install python3.11 and libpython3.11-dev")
 endif()
 
-execute_process(
-  COMMAND "${FREEZE_PYTHON}" -I -S -c
-    "import sys, sysconfig; print(sysconfig.get_config_var('LIBPL')); print(sysconfig.get_path('include')); print(sys.prefix); print(sysconfig.get_path('stdlib')); print('%d.%d' % sys.version_info[:2]); print(' '.join(filter(None, (sysconfig.get_config_var(v) for v in ('MODLIBS', 'LIBS', 'SYSLIBS'))))); print(sysconfig.get_config_var('EXT_SUFFIX'))"
-  OUTPUT_VARIABLE _freeze_py_out
-  RESULT_VARIABLE _freeze_py_rc
-  OUTPUT_STRIP_TRAILING_WHITESPACE)
-if(NOT _freeze_py_rc EQUAL 0)
-  message(FATAL_ERROR "freeze: could not query ${FREEZE_PYTHON}")
-endif()
-string(REPLACE "\n" ";" _freeze_py_out "${_freeze_py_out}")
-list(GET _freeze_py_out 0 FREEZE_PYTHON_LIBPL)
-list(GET _freeze_py_out 1 FREEZE_PYTHON_INCLUDE)
-list(GET _freeze_py_out 2 FREEZE_PYTHON_PREFIX)
-list(GET _freeze_py_out 3 FREEZE_PYTHON_STDLIB)
-list(GET _freeze_py_out 4 FREEZE_PYTHON_VERSION)
-list(GET _freeze_py_out 5 FREEZE_PYTHON_LINK_LIBRARIES)
-list(GET _freeze_py_out 6 FREEZE_PYTHON_EXT_SUFFIX)
+include(PythonQuery)
+freeze_query_python("${FREEZE_PYTHON}")
 
 set(FREEZE_PYTHON_LIBRARY "${FREEZE_PYTHON_LIBPL}/libpython${FREEZE_PYTHON_VERSION}.a")
 if(NOT EXISTS "${FREEZE_PYTHON_LIBRARY}" OR NOT EXISTS "${FREEZE_PYTHON_INCLUDE}/Python.h")
