@@ -33,6 +33,7 @@
 #include "packager/config/explain_config.h"
 #include "packager/config/python_version.h"
 #include "packager/collect/file_tree.h"
+#include "packager/commands/import_under_python.h"
 #include "packager/commands/inspect_command.h"
 #include "packager/support/user_error.h"
 
@@ -69,11 +70,13 @@ struct Outcome {
   bool crashed = false;
   bool timed_out = false;
   std::string hint;  // decided with the outcome (plugins not included), else by hint_for
+  bool imports_under_python = false;  // the plain interpreter imports it (set_aside_failures_of_python)
 };
 
 struct Skipped {
   std::string name;
   std::string reason;
+  bool fails_under_python = false;  // imported, and failed alike under the plain interpreter
 };
 
 // Modules of the standard library that are not imported even with --stdlib.
@@ -699,6 +702,7 @@ struct HintContext {
   fs::path stdlib_dir;
   PythonVersion python;      // the CPython the app is frozen for
   bool debian_python = true;  // Debian's (the embedded one), not a distribution freeze built
+  fs::path interpreter;       // its python3.X: the distribution's, or Debian's /usr/bin one
   struct Package {
     std::string name;
     bool in_memory = false;
@@ -872,6 +876,11 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
   if (item.kind == "metadata") {
     return "importlib.metadata cannot read this distribution's metadata";
   }
+  if (outcome.imports_under_python) {
+    return context.interpreter.string() + " imports it (with the config's packages on its sys.path): the difference is "
+           "the frozen environment (sys.frozen is True, the interpreter is isolated; see \"Behaving like python\" in the "
+           "README)";
+  }
   return "it fails when imported in the frozen app; if `python" + context.python.short_version() + " -c \"import " + item.name +
          "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
          "\"Behaving like python\" in the README)";
@@ -933,6 +942,52 @@ void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, co
     outcome.state = Outcome::State::Skipped;
     plan.skipped.push_back({plan.items[i].name, "needs " + optional->first + ", which this CPython is built without" +
                                                     optional->second});
+  }
+}
+
+// "file:LINE in FUNCTION" with the file's name only: where the frozen app and python raised
+// compare alike although the frozen module's file is under the executable's directory.
+std::string frame_site(const std::string& where) {
+  const auto in = where.rfind(" in ");
+  const auto colon = where.rfind(':', in);
+  if (in == std::string::npos || colon == std::string::npos) return where;
+  return fs::path(where.substr(0, colon)).filename().string() + where.substr(colon);
+}
+
+// A module that fails to import for a reason of its own (not a missing module, nor a script
+// that exits when imported: those have hints of their own) is imported again by the plain interpreter, with the config's packages
+// and site directories in front of its sys.path. If python fails alike (the same exception,
+// with the same message or raised at the same line), the failure is the module's, not the
+// frozen app's: it is set aside, saying so. Without that python, nothing is set aside.
+void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                                  const fs::path& scratch, int timeout_seconds) {
+  constexpr std::size_t kMostCompared = 40;  // each costs a python start and the module's imports
+  std::error_code error;
+  if (!fs::is_regular_file(context.interpreter, error)) return;
+  PlainPython python{context.interpreter, context.config.package_paths, {}, scratch, std::chrono::seconds(timeout_seconds)};
+  for (const auto& site : context.config.site_packages) python.site_dirs.push_back(site.dir);
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
+    Outcome& outcome = outcomes[i];
+    if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || outcome.crashed ||
+        outcome.timed_out || outcome.error_type == "ImportError" || outcome.error_type == "ModuleNotFoundError" ||
+        outcome.error_type == "SystemExit") {
+      continue;
+    }
+    ++compared;
+    const PlainImport plain = import_under_python(python, plan.items[i].name);
+    outcome.imports_under_python = plain.state == PlainImport::State::Imported;
+    if (plain.state != PlainImport::State::Failed || plain.error_type != outcome.error_type ||
+        (plain.message != outcome.message && (plain.where.empty() || plain.where != frame_site(outcome.where)))) {
+      continue;
+    }
+    outcome.state = Outcome::State::Skipped;
+    std::string shown = outcome.error_type + (outcome.message.empty() ? "" : ": " + outcome.message);
+    if (shown.size() > 120) shown = shown.substr(0, 117) + "...";
+    plan.skipped.push_back({plan.items[i].name,
+                            "fails alike under " + context.interpreter.string() + " (" + shown +
+                                "): the module's own failure, not the frozen app's",
+                            true});
   }
 }
 
@@ -1036,7 +1091,9 @@ HintContext hint_context(const AppConfig& config, const std::optional<fs::path>&
   const std::optional<PythonDistribution> distribution = chosen_distribution(config, distribution_option);
   HintContext context{config, inspection, {}, {}, executable.parent_path(),
                       distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(),
-                      distribution ? distribution->version : PythonVersion::embedded(), !distribution, {}, files_readable};
+                      distribution ? distribution->version : PythonVersion::embedded(), !distribution,
+                      distribution ? distribution->interpreter : fs::path("/usr/bin") / PythonVersion::embedded().lib_name(),
+                      {}, files_readable};
   for (const auto& item : inspection.entries) {
     if (item.importable()) {
       context.included_modules.insert(item.name);
@@ -1191,12 +1248,26 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
     out << "not imported: " << plan.stdlib_modules_not_imported
         << " standard library modules (freeze check --stdlib imports them too)\n";
   }
-  if (!plan.skipped.empty()) {
-    out << "not imported: " << plan.skipped.size()
+  const auto fails_under_python = static_cast<std::size_t>(std::count_if(
+      plan.skipped.begin(), plan.skipped.end(), [](const Skipped& skipped) { return skipped.fails_under_python; }));
+  if (plan.skipped.size() > fails_under_python) {
+    out << "not imported: " << plan.skipped.size() - fails_under_python
         << " module(s) that run code when imported, need a display, are tests or for Windows, or were excluded"
         << (verbose ? ":" : " (--verbose lists them)") << "\n";
     if (verbose) {
-      for (const auto& skipped : plan.skipped) out << "  " << skipped.name << ": " << skipped.reason << "\n";
+      for (const auto& skipped : plan.skipped) {
+        if (!skipped.fails_under_python) out << "  " << skipped.name << ": " << skipped.reason << "\n";
+      }
+    }
+  }
+  if (fails_under_python > 0) {
+    out << "set aside: " << fails_under_python << " module(s) that fail alike under "
+        << results.context.interpreter.string() << ", not only frozen" << (verbose ? ":" : " (--verbose lists them)")
+        << "\n";
+    if (verbose) {
+      for (const auto& skipped : plan.skipped) {
+        if (skipped.fails_under_python) out << "  " << skipped.name << ": " << skipped.reason << "\n";
+      }
     }
   }
   if (failed == 0) {
@@ -1245,6 +1316,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   const HintContext context = hint_context(config, options.distribution, inspection, built.executable, files_readable);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);
   set_aside_missing_extensions(plan, outcomes, context.included_modules);
+  set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   add_absent_plugins(plan, outcomes);
   Results results{config, plan, outcomes, context, 0, 0, {}, 0};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {

@@ -110,6 +110,32 @@ class CheckTest(TempDirTestCase):
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
 
+    def test_failures_python_shares_are_set_aside(self):
+        # A module that fails under the plain interpreter too is not a difference of the frozen
+        # app (click._winconsole asserts Windows): set aside, named. One that fails only frozen
+        # stays a failure, and its hint says python imports it.
+        root = write_tree(self.tmp / "alike", {
+            "src/alike/__init__.py": "",
+            "src/alike/main.py": "def main():\n    print('ok')\n",
+            "src/alike/_winonly.py": "import sys\nassert sys.platform == 'win32', 'Windows only'\n",
+            # Same line, another message each run: compared by where it was raised.
+            "src/alike/needs_env.py": "import os\nvalue = os.environ['ALIKE_UNSET_%d' % os.getpid()]\n",
+            "src/alike/frozen_only.py": "import sys\nif getattr(sys, 'frozen', False):\n    raise RuntimeError('broken frozen')\n",
+            "app.toml": '[app]\nname = "alike"\nentry = "alike.main:main"\n[packages]\npaths = ["src"]\n',
+        })
+        result = freeze("check", root, "-v", check=False)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertRegex(result.stdout, r"1 of \d+ checks failed")
+        self.assertIn("FAIL  module alike.frozen_only", result.stdout)
+        self.assertRegex(result.stdout, r"hint: \S*python3\.\d+ imports it \(with the config's packages on its sys.path\)")
+        self.assertRegex(result.stdout, r"set aside: 2 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"alike\._winonly: fails alike under \S+ \(AssertionError: Windows only\)")
+        self.assertRegex(result.stdout, r"alike\.needs_env: fails alike under \S+ \(KeyError: 'ALIKE_UNSET_\d+'\)")
+        data = json.loads(freeze("check", root, "--json", check=False).stdout)
+        self.assertEqual([f["name"] for f in data["failures"]], ["alike.frozen_only"])
+        self.assertEqual({s["name"] for s in data["skipped"] if "fails alike" in s["reason"]},
+                         {"alike._winonly", "alike.needs_env"})
+
     def test_config_errors_name_the_real_file(self):
         root = write_tree(self.tmp / "badconfig", {"app.toml": '[app]\nname = "x"\nentry = "x"\nentyr = 1\n'})
         result = freeze("check", root / "app.toml", check=False)

@@ -54,8 +54,10 @@ SITE_FILES = {
     "tinyplug/_examples/__init__.py": "",
     "tinyplug/_examples/numba_demo.py": "import numba\n",
     # Reads a data file by a path under its own directory when imported (as blib2to3 does for
-    # black); the file exists nowhere, so this fails wherever the package is.
-    "reader/__init__.py": "import os\nGRAMMAR = open(os.path.join(os.path.dirname(__file__), 'cache', 'grammar.pickle'), 'rb')\n",
+    # black), which the frozen app lacks. Under python it reads one that exists: a failure python
+    # shares is set aside as the package's own, not reported with a hint.
+    "reader/__init__.py": "import os, sys\nNAME = 'cache/grammar.pickle' if getattr(sys, 'frozen', False) else 'data.txt'\n"
+                          "GRAMMAR = open(os.path.join(os.path.dirname(__file__), NAME), 'rb')\n",
     "reader/data.txt": "data\n",
     # A mypyc-compiled module ships its source beside the extension: one module, two resources.
     # The source builds a path from __file__ in a package with data: a possible problem, once.

@@ -1,0 +1,32 @@
+// Imports a module with the plain interpreter an app is frozen for (python3.X, not the frozen
+// executable), with the app's packages and site directories in front of its sys.path: how
+// `freeze check` tells a failure of the frozen app from one that is the module's own (click's
+// _winconsole asserts it runs on Windows, under python as much as frozen).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace freeze::packager {
+
+struct PlainImport {
+  enum class State { Imported, Failed, Unknown } state = State::Unknown;  // Unknown: python could not say
+  std::string error_type;  // as the checking program names it: "AssertionError", "pkg.errors.Bad"
+  std::string message;
+  std::string where;  // the innermost frame: "file.py:LINE in FUNCTION" (the file's name only)
+};
+
+struct PlainPython {
+  std::filesystem::path interpreter;               // python3.X
+  std::vector<std::filesystem::path> paths;        // put first on sys.path ([packages] paths)
+  std::vector<std::filesystem::path> site_dirs;    // then added as site directories (.pth files read)
+  std::filesystem::path scratch;                   // a directory for the result file
+  std::chrono::seconds timeout{60};
+};
+
+// Each import runs in a fresh process, in `scratch`, without PYTHON* environment variables.
+PlainImport import_under_python(const PlainPython& python, const std::string& module);
+
+}  // namespace freeze::packager
