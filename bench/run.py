@@ -4,8 +4,13 @@ frozen apps, measured side by side with /usr/bin/python3.11 in the same run (mac
 noisy: medians over repeated, interleaved runs; ratios are what to read).
 
 Usage: bench/run.py [--runs N] [--out DIR] [--freeze build/freeze] [--apps hello imports pygments]
+                    [--distribution DIR]
 Writes DIR/results.md and DIR/results.csv (default DIR: bench/results) and prints the table.
+With --distribution (a CPython distribution freeze built: ~/.cache/freeze/distributions/...),
+the apps are frozen with it, the reference is its own python3.X, and /usr/bin/python3.11 is
+measured beside them (its ratio is the last column).
 """
+import json
 import argparse
 import csv
 import os
@@ -96,7 +101,15 @@ def main():
     parser.add_argument("--freeze", default=str(ROOT / "build" / "freeze"))
     parser.add_argument("--apps", nargs="+", choices=["hello", "imports", "pygments"],
                         help="only these apps (default: all three)")
+    parser.add_argument("--distribution", type=pathlib.Path,
+                        help="freeze with this CPython distribution; its python3.X is the reference")
     args = parser.parse_args()
+    python = PYTHON
+    build_options = []
+    if args.distribution:
+        manifest = json.loads((args.distribution / "manifest.json").read_text())
+        python = str(args.distribution / manifest["python"])
+        build_options = ["--distribution", str(args.distribution)]
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="freeze-bench-"))
     rows = []
@@ -115,26 +128,30 @@ def main():
             project = work / app
             shutil.copytree(HERE / "apps" / src_dirs[app], project)
             exe, cold, rebuild, unchanged = freeze_build(args.freeze, project, app_config(app, entry, site), work / "cache",
-                                                         script=script)
+                                                         build_options, script=script)
             size = exe.stat().st_size
             # The same app with only the stdlib it can reach, for size.
             reachable_project = work / f"{app}-reachable"
             shutil.copytree(HERE / "apps" / src_dirs[app], reachable_project)
             reachable_exe, _, _, _ = freeze_build(args.freeze, reachable_project, app_config(app, entry, site, "reachable"),
-                                               work / "cache-reachable")
+                                               work / "cache-reachable", build_options)
             reachable_size = reachable_exe.stat().st_size
             # The same app stored uncompressed (--compression-level 0): the speed/size trade-off.
             stored_project = work / f"{app}-stored"
             shutil.copytree(HERE / "apps" / src_dirs[app], stored_project)
             stored_exe, _, _, _ = freeze_build(args.freeze, stored_project, app_config(app, entry, site),
-                                            work / "cache-stored", ["--compression-level", "0"])
+                                            work / "cache-stored", build_options + ["--compression-level", "0"])
             # The reference: the same script under python with a warm __pycache__ (run it once).
-            subprocess.run([PYTHON, script], cwd=project, env=python_env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([python, script], cwd=project, env=python_env, check=True, stdout=subprocess.DEVNULL)
             commands = {"freeze": ([str(exe)], env, project),
                         "freeze stored": ([str(stored_exe)], env, stored_project),
-                        "python": ([PYTHON, script], python_env, project)}
+                        "python": ([python, script], python_env, project)}
             if app == "hello":
-                commands["python -I -S -c pass"] = ([PYTHON, "-I", "-S", "-c", "pass"], env, project)
+                commands["python -I -S -c pass"] = ([python, "-I", "-S", "-c", "pass"], env, project)
+            if args.distribution:  # Debian's python3.11 beside the distribution's own
+                subprocess.run([PYTHON, script], cwd=project, env=python_env, check=True, stdout=subprocess.DEVNULL)
+                commands["system"] = ([PYTHON, "-I", "-S", "-c", "pass"] if app == "hello" else [PYTHON, script],
+                                      env if app == "hello" else python_env, project)
             results = measure(commands, args.runs)
             reference = results["python -I -S -c pass" if app == "hello" else "python"]
             ratio = results["freeze"][0] / reference[0]
@@ -154,6 +171,7 @@ def main():
                 "stored_ms": round(results["freeze stored"][0] * 1000, 2),
                 "stored_ratio": round(results["freeze stored"][0] / reference[0], 3),
                 "stored_size_mb": round(stored_exe.stat().st_size / 1e6, 2),
+                "system_ratio": round(results["freeze"][0] / results["system"][0], 3) if "system" in results else "",
             })
         # Size and build time with the full stdlib are the "full" rows; hello is the reference case.
     finally:
@@ -167,8 +185,8 @@ def main():
     header = ("| app | freeze ms | reference | ref ms | ratio (target) | CPU-time ratio | RSS freeze / python MiB (target +2) | "
               "size MB full stdlib | size MB reachable (PyInstaller) | cold build s (<= 10) | "
               "rebuild s after a one-line edit / with no change (<= 0.5) | "
-              "stored (level 0): ms, ratio, MB |")
-    lines = [header, "|" + "---|" * 12]
+              "stored (level 0): ms, ratio, MB |" + (" ratio vs /usr/bin/python3.11 |" if args.distribution else ""))
+    lines = [header, "|" + "---|" * (13 if args.distribution else 12)]
     for r in rows:
         verdict = "ok" if r["meets_ratio"] else f"MISSED by {r['ratio'] / r['target_ratio'] - 1:.0%}"
         rss = f"{r['freeze_rss_mib']} / {r['python_rss_mib']} ({r['rss_delta_mib']:+})"
@@ -177,9 +195,11 @@ def main():
                      f"{r['ratio']} (<= {r['target_ratio']}: {verdict}) | {r['cpu_ratio']} | {rss} | {full} | "
                      f"{r['reachable_size_mb']} ({r['size_target_mb']}) | {r['cold_build_s']} | "
                      f"{r['rebuild_s']} / {r['unchanged_rebuild_s']} | "
-                     f"{r['stored_ms']}, {r['stored_ratio']}, {r['stored_size_mb']} |")
+                     f"{r['stored_ms']}, {r['stored_ratio']}, {r['stored_size_mb']} |" +
+                     (f" {r['system_ratio']} |" if args.distribution else ""))
     table = "\n".join(lines)
-    (args.out / "results.md").write_text(f"# freeze benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {args.runs} runs, medians)\n\n{table}\n")
+    against = f", CPython {args.distribution.name}, reference its python" if args.distribution else ""
+    (args.out / "results.md").write_text(f"# freeze benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {args.runs} runs, medians{against})\n\n{table}\n")
     print(table)
 
 

@@ -52,7 +52,7 @@ def distribution_key(version, tarball, root, libraries, pgo):
     text = json.dumps([BUILDER_FORMAT, version, os.path.basename(tarball), os.path.getsize(tarball),
                        sorted(os.path.basename(directory) for directory in libraries.values()),
                        configure_options(version, pgo), static_modules.setup_local(version),
-                       static_modules.configure_environment("", version),
+                       static_modules.configure_environment(""),
                        static_modules.STATIC_LIBRARIES, os.path.basename(root),
                        open(os.path.join(HERE, "build_cpython.sh")).read()])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -70,7 +70,7 @@ def build_cpython(progress, root, libraries, tree, version, work, install, key, 
         with open(key_file, "w") as f:
             f.write(key + "\n")
     static_modules.write_setup_local(build_dir, version)
-    env = static_modules.configure_environment("/freeze/work/static-libs", version)
+    env = static_modules.configure_environment("/freeze/work/static-libs")
     env["FREEZE_STATIC_LIBRARIES"] = " ".join(static_modules.STATIC_LIBRARIES)
     env["FREEZE_OPENSSL_LIB"] = openssl_build.PREFIX_IN_ROOT + "/lib"
     env["FREEZE_GDBM_LIB"] = gdbm_build.PREFIX_IN_ROOT + "/lib"
@@ -108,7 +108,7 @@ def build_cpython(progress, root, libraries, tree, version, work, install, key, 
                                                       "/freeze/builder/manifest_probe.py"], binds=binds),
                             "running the new interpreter")
     manifest = json.loads(probe)
-    missing = [name for name in static_modules.required_builtins(version) if name not in manifest["builtin_module_names"]]
+    missing = [name for name in static_modules.REQUIRED_BUILTINS if name not in manifest["builtin_module_names"]]
     if missing:
         raise BuildError(f"CPython {version} was built without the builtin modules {', '.join(missing)} "
                          f"(configure found no usable library for them); see {progress.log_path}")

@@ -19,12 +19,9 @@ readline readline.c -I/usr/include/editline -ledit -lbsd -lmd -ltinfo
 _curses _cursesmodule.c -DHAVE_NCURSESW -I/usr/include/ncursesw -lncursesw -ltinfo
 _curses_panel _curses_panel.c -DHAVE_NCURSESW -I/usr/include/ncursesw -lpanelw -lncursesw -ltinfo
 
-# _dbm (dbm.ndbm): 3.11's setup.py finds no static libgdbm_compat in the root's system
-# directories (the builder's own is in lib/freeze-static only from 3.12's configure on): left
-# out (dbm.gnu, through the builtin _gdbm, and dbm.dumb remain), and not built as a shared
-# object either.
-*disabled*
-_dbm
+# _dbm (dbm.ndbm) against the builder's libgdbm_compat, with the flags 3.12's configure
+# records for it (3.11's Setup.stdlib leaves _dbm to setup.py).
+_dbm _dbmmodule.c -DUSE_GDBM_COMPAT -lgdbm_compat
 """
 
 # Static archives (from the build root's -dev packages) the builtins and the launcher link.
@@ -36,12 +33,7 @@ STATIC_LIBRARIES = ["ssl", "crypto", "sqlite3", "ffi", "mpdec", "lzma", "bz2", "
 # Builtins a distribution must have: a build where configure rejected one of their libraries
 # (it reports "no" and goes on) fails instead of producing a distribution without them.
 REQUIRED_BUILTINS = ["_ssl", "_hashlib", "_sqlite3", "_ctypes", "_decimal", "_lzma", "_bz2", "zlib", "pyexpat",
-                     "_uuid", "readline", "_curses", "_curses_panel", "_gdbm", "binascii", "_elementtree"]
-
-
-def required_builtins(version):
-    # _dbm from 3.12 on, where configure (Setup.stdlib) builds it against the builder's libgdbm_compat.
-    return REQUIRED_BUILTINS + ([] if version == "3.11" else ["_dbm"])
+                     "_uuid", "readline", "_curses", "_curses_panel", "_gdbm", "_dbm", "binascii", "_elementtree"]
 
 
 # Modules that are not wanted as builtins: GUI, removed-in-3.13 NIS, audio devices.
@@ -58,12 +50,12 @@ def setup_local(version):
     return "*static*\n"
 
 
-def configure_environment(static_dir, version):
+def configure_environment(static_dir):
     # LIBS: what the static archives need that configure's link checks do not add after them
     # (libsqlite3.a needs libm; libedit.a needs libbsd's strlcpy, which needs libmd).
     env = {"MODULE_BUILDTYPE": "static", "PKG_CONFIG": "pkg-config --static", "LDFLAGS": f"-L{static_dir}",
            "LIBS": "-lm -lbsd -lmd"}
-    for name in CONFIGURE_DISABLED + (["_dbm"] if version == "3.11" else []):
+    for name in CONFIGURE_DISABLED:
         env[f"py_cv_module_{name}"] = "n/a"
     # -lbsd in LIBS makes configure's link checks find libbsd's closefrom and strlcpy, which
     # glibc 2.31's headers do not declare (3.13's fileutils.c then fails on closefrom): they are

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <iterator>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -153,8 +154,8 @@ PyObject* read_code(const blob::Entry& entry) {
     return Py_CompileString("", path.c_str(), Py_file_input);  // a namespace package runs nothing
   }
   if (!entry.in_memory()) return load_code_from_disk(entry);
-  const std::string bytecode = read_span(entry, entry.data);
-  Ref code = unmarshal_code(bytecode.data(), bytecode.size(), entry);
+  const std::unique_ptr<char[]> bytecode = read_span_uninitialised(entry, entry.data);
+  Ref code = unmarshal_code(bytecode.get(), static_cast<std::size_t>(entry.data.raw_size), entry);
   return code ? fix_filename(std::move(code), path) : nullptr;
 }
 

@@ -36,13 +36,31 @@ std::vector<blob::Entry> lookup_prefix(blob::Kind kind, std::string_view prefix)
   }
 }
 
+namespace {
+
+[[noreturn]] void die_damaged_entry(const blob::Entry& entry, const blob::DamagedError& error) {
+  die_damaged(g_context->executable,
+              std::string(blob::kind_name(entry.kind)) + " '" + std::string(entry.name) + "': " + error.what());
+}
+
+}  // namespace
+
 std::string read_span(const blob::Entry& entry, const blob::Span& span) {
   try {
     return g_context->reader->read(span);
   } catch (const blob::DamagedError& error) {
-    die_damaged(g_context->executable,
-                std::string(blob::kind_name(entry.kind)) + " '" + std::string(entry.name) + "': " + error.what());
+    die_damaged_entry(entry, error);
   }
+}
+
+std::unique_ptr<char[]> read_span_uninitialised(const blob::Entry& entry, const blob::Span& span) {
+  std::unique_ptr<char[]> out(new char[span.raw_size]);  // GCC 10 (Debian 11's) lacks make_unique_for_overwrite
+  try {
+    g_context->reader->read_into(span, reinterpret_cast<unsigned char*>(out.get()));
+  } catch (const blob::DamagedError& error) {
+    die_damaged_entry(entry, error);
+  }
+  return out;
 }
 
 std::string entry_file(const blob::Entry& entry) { return g_context->origin_dir + "/" + std::string(entry.path); }

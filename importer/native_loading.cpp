@@ -189,6 +189,32 @@ std::string take_error_message() {
   return message;
 }
 
+// After a failed _imp.create_dynamic from `path`: the dynamic loader's failure (an ImportError
+// whose path is `path`: dlopen's error, a missing PyInit_ function) is taken as a message, to
+// try the next way or to report what was tried; an exception the module's own initialisation
+// raised (its PyInit_ imported a module that is missing, say) is left set, as python raises
+// it, and the result is empty: the library is loaded, no other way is tried.
+std::string load_failure_message(const std::string& path) {
+  PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  bool loader_failed = true;
+  if (value != nullptr && PyErr_GivenExceptionMatches(type, PyExc_ImportError)) {
+    const Ref failed_path(PyObject_GetAttrString(value, "path"));
+    const Ref attempted(failed_path ? path_to_str(path) : nullptr);
+    loader_failed = attempted && PyObject_RichCompareBool(failed_path.get(), attempted.get(), Py_EQ) == 1;
+    PyErr_Clear();  // deliberate: of the attribute lookups; the exception itself is held
+  } else if (value != nullptr) {
+    loader_failed = false;
+  }
+  if (!loader_failed) {
+    PyErr_Restore(type, value, traceback);
+    return {};
+  }
+  PyErr_Restore(type, value, traceback);
+  return take_error_message();
+}
+
 }  // namespace
 
 PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec, PyObject* module_spec_type) {
@@ -208,7 +234,7 @@ PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec, PyOb
     const Ref kwargs(origin ? Py_BuildValue("{sO}", "origin", origin.get()) : nullptr);
     const Ref load_spec(args && kwargs && create ? PyObject_Call(module_spec_type, args.get(), kwargs.get()) : nullptr);
     module.reset(load_spec ? PyObject_CallOneArg(create.get(), load_spec.get()) : nullptr);
-    return module ? std::string() : take_error_message();
+    return module ? std::string() : load_failure_message(path);
   });
   // A single-phase module got __file__ from the path it was loaded through; it is the file's
   // place beside the executable, as spec.origin says (multi-phase modules get it from there).

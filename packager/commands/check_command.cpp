@@ -912,7 +912,7 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
 }
 
 // The standard library's optional extension modules: a CPython may be built without them
-// (Debian ships _gdbm and _tkinter separately; freeze's 3.11 distribution has no _dbm), and then
+// (Debian ships _gdbm and _tkinter separately; a python.org build may lack any of them), and then
 // the stdlib modules that import them fail under that python too.
 const std::map<std::string, std::string>& optional_stdlib_extensions() {
   static const std::map<std::string, std::string> extensions = {
@@ -954,8 +954,8 @@ std::string frame_site(const std::string& where) {
   return fs::path(where.substr(0, colon)).filename().string() + where.substr(colon);
 }
 
-// A module that fails to import for a reason of its own (not a missing module, nor a script
-// that exits when imported: those have hints of their own) is imported again by the plain interpreter, with the config's packages
+// A module that fails to import for a reason of its own (not a missing module, named by its
+// ImportError, nor a script that exits when imported: those have hints of their own) is imported again by the plain interpreter, with the config's packages
 // and site directories in front of its sys.path. If python fails alike (the same exception,
 // with the same message or raised at the same line), the failure is the module's, not the
 // frozen app's: it is set aside, saying so. Without that python, nothing is set aside.
@@ -970,8 +970,7 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
   for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
     Outcome& outcome = outcomes[i];
     if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || outcome.crashed ||
-        outcome.timed_out || outcome.error_type == "ImportError" || outcome.error_type == "ModuleNotFoundError" ||
-        outcome.error_type == "SystemExit") {
+        outcome.timed_out || !outcome.missing_module.empty() || outcome.error_type == "SystemExit") {
       continue;
     }
     ++compared;

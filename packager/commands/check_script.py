@@ -155,12 +155,20 @@ def check_metadata(directory, *files):
         metadata = None
     if metadata is not None:
         name = directory.rsplit(".", 1)[0].split("-", 1)[0]
-        distribution = metadata.distribution(name)
-        if not distribution.metadata or not distribution.version:
-            raise ValueError(f"importlib.metadata finds {name!r} without a name or version")
-        for file in files:
-            if file and distribution.read_text(file) is None:
-                raise FileNotFoundError(f"importlib.metadata cannot read {directory}/{file}")
+        # A distribution can have two metadata directories (Debian's cryptography has a
+        # .dist-info and a versionless .egg-info), and distribution(name) gives the first: this
+        # one is found if any of that name has a name, a version and all of its files.
+        found = list(metadata.distributions(name=name)) or [metadata.distribution(name)]
+        problems = []
+        for distribution in found:
+            if not distribution.metadata or not distribution.version:
+                problems.append(ValueError(f"importlib.metadata finds {name!r} without a name or version"))
+                continue
+            unreadable = [file for file in files if file and distribution.read_text(file) is None]
+            if not unreadable:
+                return
+            problems.append(FileNotFoundError(f"importlib.metadata cannot read {directory}/{unreadable[0]}"))
+        raise problems[-1]
     else:
         import _freeze_importer
         for file in files:

@@ -33,8 +33,8 @@ import unittest, urllib.request, uuid, xml.etree.ElementTree, zlib
 
 def main():
     print("version: %d.%d" % sys.version_info[:2], sys.implementation.cache_tag)
-    wanted = ["_ssl", "_sqlite3", "_ctypes", "_decimal", "_hashlib", "_lzma", "_bz2", "zlib", "pyexpat", "_uuid", "_gdbm"]
-    wanted += ["_dbm"] if sys.version_info >= (3, 12) else []
+    wanted = ["_ssl", "_sqlite3", "_ctypes", "_decimal", "_hashlib", "_lzma", "_bz2", "zlib", "pyexpat", "_uuid", "_gdbm",
+              "_dbm"]
     print("missing builtins:", [m for m in wanted if m not in sys.builtin_module_names])
     with open("/proc/self/maps") as f:
         print("memfd mappings:", sum("memfd:" in line for line in f))
@@ -46,14 +46,10 @@ def main():
     print("ctypes:", ctypes.CDLL(None).getpid() > 0)
     print("lzma:", lzma.decompress(lzma.compress(b"x" * 100)) == b"x" * 100)
     print("xml:", xml.etree.ElementTree.fromstring("<a><b/></a>")[0].tag)
-    # dbm.gnu (_gdbm) and, from 3.12 on, dbm.ndbm (_dbm, the builder's static libgdbm_compat).
-    import dbm.gnu
+    # dbm.gnu (_gdbm) and dbm.ndbm (_dbm, the builder's static libgdbm_compat).
+    import dbm.gnu, dbm.ndbm
     with tempfile.TemporaryDirectory() as scratch:
-        kinds = [("gnu", dbm.gnu)]
-        if sys.version_info >= (3, 12):
-            import dbm.ndbm
-            kinds.append(("ndbm", dbm.ndbm))
-        for name, module in kinds:
+        for name, module in (("gnu", dbm.gnu), ("ndbm", dbm.ndbm)):
             with module.open(scratch + "/" + name, "c") as db:
                 db[b"key"] = b"value " + name.encode()
             with module.open(scratch + "/" + name, "r") as db:
@@ -149,8 +145,7 @@ class DistributionTest(TempDirTestCase):
                 self.assertIn("lzma: True\n", result.stdout)
                 self.assertIn("xml: b\n", result.stdout)
                 self.assertIn("dbm.gnu: value gnu\n", result.stdout)
-                if VERSION != "3.11":
-                    self.assertIn("dbm.ndbm: value ndbm\n", result.stdout)
+                self.assertIn("dbm.ndbm: value ndbm\n", result.stdout)
 
     def test_no_extension_module_or_system_library_is_embedded(self):
         listing = freeze("inspect", self.heavy, "--list").stdout

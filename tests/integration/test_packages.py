@@ -26,6 +26,17 @@ def open_beside_file(read):
     except FileNotFoundError:
         return "FileNotFoundError"
 
+def failed_init():
+    # An extension whose initialisation imports a missing module: python raises that error as
+    # it is, the second time too (the library stays loaded; its init runs again).
+    seen = []
+    for _ in range(2):
+        try:
+            import fixture_initfails
+        except ImportError as error:
+            seen.append([type(error).__name__, error.name, str(error)])
+    return seen
+
 def main():
     import fixture_cext, fixture_pure, bundled, purewheel, purewheel.cli
     import nsfixture.partone, nsfixture.parttwo
@@ -51,6 +62,7 @@ def main():
         "files": sorted(str(f) for f in md.files("purewheel") if f.suffix == ".txt"),
         "metadata_name": md.metadata("fixture-cext")["Name"],
         "namespace": [nsfixture.partone.where(), nsfixture.parttwo.where()],
+        "failed_init": failed_init(),
         "iterdir": sorted(p.name for p in importlib.resources.files("purewheel.data").iterdir()),
         "is_dir": importlib.resources.files("purewheel").joinpath("data").is_dir(),
         "get_data": pkgutil.get_data("bundled", "data/table.csv").decode().splitlines()[0],
@@ -80,7 +92,7 @@ entry = "probe:main"
 
 [packages]
 paths = ["src"]
-site_packages = [{{ dir = "{SITE}", include = ["fixture_cext", "fixture_pure", "nsfixture"] }}]
+site_packages = [{{ dir = "{SITE}", include = ["fixture_cext", "fixture_pure", "nsfixture", "fixture_initfails"] }}]
 wheels = [{wheels}]
 {routing}
 """
