@@ -54,6 +54,7 @@ struct Item {
   std::string top_level;
   bool testing_helper = false;  // a failure for want of a test tool is not the app's
   bool stdlib = false;          // a module of the standard library
+  bool third_party = false;     // a module of an installed package (site_packages, wheels)
 };
 
 struct Outcome {
@@ -189,13 +190,14 @@ std::string verification_config(const AppConfig& config) {
   if (toml::table* python = root["python"].as_table(); python && !config.distribution.empty()) {
     python->insert_or_assign("distribution", config.distribution.string());
   }
+  if (!config.site_packages.empty() && !root.contains("packages")) root.insert("packages", toml::table{});
   if (toml::table* packages = root["packages"].as_table()) {
     if (packages->contains("paths")) {
       toml::array paths;
       for (const auto& path : config.package_paths) paths.push_back(path.string());
       packages->insert_or_assign("paths", std::move(paths));
     }
-    if (packages->contains("site_packages")) {
+    if (packages->contains("site_packages") || !config.site_packages.empty()) {  // more of them when completing
       toml::array sites;
       for (const auto& site : config.site_packages) {
         toml::array include;
@@ -388,6 +390,7 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
       check.location = location_words(item);
       check.testing_helper = context.installed_package(item) && !options.tests && is_testing_helper(name);
       check.stdlib = stdlib;
+      check.third_party = context.installed_package(item);
       plan.items.push_back(check);
     }
   }
@@ -741,6 +744,20 @@ std::string routing_snippet(const std::string& top) {
 }
 
 // An ImportError naming the module it did not find: where that module is, and how to include it.
+// The site directory a missing top-level module `top` can be taken from: one of the config's
+// site_packages directories, or (for Debian's python, whose packages they are) Debian's own.
+std::optional<fs::path> installed_site_of(const std::string& top, const HintContext& context) {
+  std::vector<fs::path> sites;
+  for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
+  if (context.debian_python) {
+    sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
+  }
+  for (const auto& site : sites) {
+    if (installed_in(site, top)) return site;
+  }
+  return std::nullopt;
+}
+
 std::string missing_module_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
   const std::string missing = outcome.missing_module;
   const std::string top = missing.substr(0, missing.find('.'));
@@ -774,16 +791,9 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
            "' is: an optional part installed separately, a module generated at install time, or a platform-specific "
            "extension module? If the import is optional, --exclude " + item.name + " skips it";
   }
-  std::vector<fs::path> sites;
-  for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
-  if (context.debian_python) {  // Debian's packages are for its python3.11 only
-    sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
-  }
-  for (const auto& site : sites) {
-    if (installed_in(site, top)) {
-      return "'" + top + "' is installed in " + site.string() + " but not included: add it to [packages], e.g.\n" +
-             "        site_packages = [{ dir = \"" + site.string() + "\", include = [..., \"" + top + "\"] }]";
-    }
+  if (const auto site = installed_site_of(top, context)) {
+    return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
+           "        site_packages = [{ dir = \"" + site->string() + "\", include = [..., \"" + top + "\"] }]";
   }
   if (!context.debian_python) {  // installed for Debian's python3.11, not for the target
     for (const fs::path& dir : debian_site_directories()) {
@@ -797,9 +807,10 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   }
   std::string debian = top;
   for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::string install = context.debian_python ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
-                                                    : "a wheel built for CPython " + context.python.short_version() +
-                                                          ", or a venv of that version";
+  // A private name (_ast_gen) is no Debian package's.
+  const std::string install = context.debian_python && !top.starts_with("_")
+                                  ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
+                                  : "a wheel built for CPython " + context.python.short_version() + ", or a venv of that version";
   return "'" + top + "' is neither included nor installed on this machine: install it (" + install +
          ") and add it to [packages] site_packages or wheels. If the import is optional, --exclude " + item.name +
          " skips it";
@@ -954,9 +965,9 @@ std::string frame_site(const std::string& where) {
   return fs::path(where.substr(0, colon)).filename().string() + where.substr(colon);
 }
 
-// A module that fails to import for a reason of its own (not a missing module, named by its
-// ImportError, nor a script that exits when imported: those have hints of their own) is imported again by the plain interpreter, with the config's packages
-// and site directories in front of its sys.path. If python fails alike (the same exception,
+// A module that fails to import for a reason of its own (not a script that exits when
+// imported, which has a hint of its own) is imported again by the plain interpreter, with the
+// config's packages and site directories in front of its sys.path. If python fails alike (the same exception,
 // with the same message or raised at the same line), the failure is the module's, not the
 // frozen app's: it is set aside, saying so. Without that python, nothing is set aside.
 void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
@@ -970,7 +981,15 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
   for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
     Outcome& outcome = outcomes[i];
     if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || outcome.crashed ||
-        outcome.timed_out || !outcome.missing_module.empty() || outcome.error_type == "SystemExit") {
+        outcome.timed_out || outcome.error_type == "SystemExit") {
+      continue;
+    }
+    // A missing module has hints of its own, unless an installed package's module misses one
+    // that is installed nowhere here (its optional integrations: pygments.sphinxext without
+    // docutils): then python fails alike, and it is not the app's to fix.
+    if (!outcome.missing_module.empty() &&
+        (!plan.items[i].third_party || context.included_modules.contains(outcome.missing_module) ||
+         installed_site_of(outcome.missing_module.substr(0, outcome.missing_module.find('.')), context))) {
       continue;
     }
     ++compared;
@@ -1021,9 +1040,9 @@ void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
 
 // The verification copy: the app's config with the checking program as its entry, built into
 // `temp` with the build's own notes quiet. Its errors name the user's config, not the copy's.
-BuildResult build_verification_copy(const AppConfig& config, const ScratchDirectory& temp,
+BuildResult build_verification_copy(const AppConfig& config, const fs::path& dir,
                                     const std::optional<fs::path>& distribution) {
-  const fs::path toml_file = temp.path() / "check.toml";
+  const fs::path toml_file = dir / "check.toml";
   {
     std::ofstream file(toml_file, std::ios::binary);
     file << verification_config(config);
@@ -1032,7 +1051,7 @@ BuildResult build_verification_copy(const AppConfig& config, const ScratchDirect
   note("freeze check: building a verification copy of " + config.name + " from " + config.config_file.string());
   BuildOptions build_options;
   build_options.config_file = toml_file;
-  build_options.output_dir = temp.path() / "exe";
+  build_options.output_dir = dir / "exe";
   build_options.distribution = distribution;
   const Verbosity saved = verbosity();
   if (saved != Verbosity::Verbose) set_verbosity(Verbosity::Quiet);  // the build's own notes
@@ -1068,7 +1087,7 @@ std::string path_probe(const Inspection& inspection, const fs::path& executable)
 
 // Runs the checking program until every check has an outcome, starting it again after the
 // check that crashed or hung it.
-std::vector<Outcome> run_checks(const Plan& plan, const fs::path& executable, const ScratchDirectory& temp,
+std::vector<Outcome> run_checks(const Plan& plan, const fs::path& executable, const fs::path& dir,
                                 const fs::path& manifest, const std::string& probe, int timeout_seconds,
                                 bool& files_readable) {
   std::vector<Outcome> outcomes(plan.items.size());
@@ -1078,7 +1097,7 @@ std::vector<Outcome> run_checks(const Plan& plan, const fs::path& executable, co
     if (runs >= 50) {
       throw UserError("the verification executable keeps stopping; the report so far would be incomplete");
     }
-    next = run_from(executable, manifest, temp.path() / "output.log", next, timeout_seconds, probe, files_readable,
+    next = run_from(executable, manifest, dir / "output.log", next, timeout_seconds, probe, files_readable,
                     outcomes);
   }
   return outcomes;
@@ -1106,6 +1125,132 @@ HintContext hint_context(const AppConfig& config, const std::optional<fs::path>&
   return context;
 }
 
+// One build and run of the verification copy of `config`, in `dir`.
+struct Round {
+  BuildResult built;
+  Inspection inspection;
+  Plan plan;
+  std::vector<Outcome> outcomes;
+  bool files_readable = false;
+};
+
+// `keep`, when given, chooses the checks run (the later rounds of complete_site_packages).
+Round run_round(const AppConfig& config, const CheckOptions& options, const fs::path& dir,
+                const std::function<bool(const Item&)>& keep = nullptr) {
+  Round round;
+  round.built = build_verification_copy(config, dir, options.distribution);
+  round.inspection = read_inspection(round.built.executable);
+  round.plan = plan_checks(config, round.inspection, options);
+  if (keep) std::erase_if(round.plan.items, [&](const Item& item) { return !keep(item); });
+  const fs::path manifest = dir / "manifest.txt";
+  write_manifest(round.plan, manifest);
+  note("running " + std::to_string(round.plan.items.size()) + (round.plan.items.size() == 1 ? " check" : " checks"));
+  round.outcomes = run_checks(round.plan, round.built.executable, dir, manifest,
+                              path_probe(round.inspection, round.built.executable), options.timeout_seconds,
+                              round.files_readable);
+  return round;
+}
+
+// The top-level modules that failed imports miss and that a site directory the hints would
+// name has installed, by directory; and the checks that failed so.
+struct MissingInstalled {
+  std::map<fs::path, std::set<std::string>> tops;
+  std::set<std::string> failed_checks;  // Item::name
+};
+
+MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context) {
+  MissingInstalled missing;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const Outcome& outcome = outcomes[i];
+    if (outcome.state != Outcome::State::Failed || outcome.missing_module.empty()) continue;
+    const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    if (context.included_tops.contains(top) || test_tools().contains(top)) continue;
+    if (installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top)) continue;
+    if (const auto site = installed_site_of(top, context)) {
+      missing.tops[*site].insert(top);
+      missing.failed_checks.insert(plan.items[i].name);
+    }
+  }
+  return missing;
+}
+
+// The site_packages that leave no installed package missing: what the first round misses is
+// included, and the check runs again on what failed so and on the packages added (whose own
+// imports can miss more), until a round misses nothing installed. One suggestion instead of a
+// check, edit and check again per layer of dependencies (httpie from Debian took five).
+struct Completion {
+  std::vector<AppConfig::SitePackages> site_packages;  // the config's, with the additions
+  std::vector<std::string> added;                      // in the order found
+  std::size_t rounds = 0;                              // checks run again
+  bool complete = false;                               // the last round missed nothing installed
+};
+
+Completion complete_site_packages(const AppConfig& config, const CheckOptions& options, const fs::path& scratch,
+                                  MissingInstalled missing) {
+  constexpr std::size_t kMostRounds = 20;  // a layer per round: httpie from Debian has nine
+  AppConfig extended = config;
+  Completion completion;
+  while (!missing.tops.empty() && completion.rounds < kMostRounds) {
+    std::set<std::string> added_now;
+    for (const auto& [dir, tops] : missing.tops) {
+      auto site = std::find_if(extended.site_packages.begin(), extended.site_packages.end(),
+                               [&](const AppConfig::SitePackages& s) { return s.dir == dir; });
+      if (site == extended.site_packages.end()) {
+        extended.site_packages.push_back({dir, {}});
+        site = std::prev(extended.site_packages.end());
+      }
+      for (const auto& top : tops) {
+        if (std::find(site->include.begin(), site->include.end(), top) != site->include.end()) continue;
+        site->include.push_back(top);
+        completion.added.push_back(top);
+        added_now.insert(top);
+      }
+    }
+    if (added_now.empty()) break;
+    ++completion.rounds;
+    std::string names;
+    for (const auto& top : added_now) names += (names.empty() ? "" : ", ") + top;
+    note("freeze check: checking again with the installed package(s) it lacks: " + names);
+    const fs::path dir = scratch / ("completion-" + std::to_string(completion.rounds));
+    fs::create_directories(dir);
+    const std::set<std::string> retry = missing.failed_checks;
+    Round round;
+    try {
+      round = run_round(extended, options, dir, [&](const Item& item) {
+        return retry.contains(item.name) || (item.kind == "module" && added_now.contains(item.top_level));
+      });
+    } catch (const UserError& error) {  // the additions do not build: suggest what was found so far
+      detail(std::string("freeze check: the copy with them included does not build: ") + error.what());
+      completion.site_packages = extended.site_packages;
+      return completion;
+    }
+    const HintContext context = hint_context(extended, options.distribution, round.inspection, round.built.executable,
+                                             round.files_readable);
+    set_aside_testing_helpers(round.plan, round.outcomes, context.included_tops);
+    missing = missing_installed(round.plan, round.outcomes, context);
+  }
+  completion.complete = missing.tops.empty();
+  completion.site_packages = extended.site_packages;
+  return completion;
+}
+
+std::string quoted_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "\"" : ", \"") + name + "\"";
+  return out;
+}
+
+// The site_packages lines to paste: every table of the config's, in its order, with the additions.
+std::string site_packages_lines(const Completion& completion) {
+  std::string out = "site_packages = [";
+  for (std::size_t i = 0; i < completion.site_packages.size(); ++i) {
+    const auto& site = completion.site_packages[i];
+    out += std::string(i == 0 ? "" : ",\n                 ") + "{ dir = \"" + site.dir.string() + "\", include = [" +
+           quoted_names(site.include) + "] }";
+  }
+  return out + "]";
+}
+
 // What the report is made of.
 struct Results {
   const AppConfig& config;
@@ -1116,6 +1261,7 @@ struct Results {
   std::size_t passed = 0;
   std::map<std::string, std::size_t> counts;  // checks by kind
   double seconds = 0;
+  Completion completion;  // empty when no installed package is missing
 };
 
 void write_json_report(const Results& results, std::ostream& out) {
@@ -1154,6 +1300,14 @@ void write_json_report(const Results& results, std::ostream& out) {
     doc["failures"].push_back(std::move(failure));
   }
   for (const auto& skipped : plan.skipped) doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}});
+  if (!results.completion.added.empty()) {
+    nlohmann::json sites = nlohmann::json::array();
+    for (const auto& site : results.completion.site_packages) {
+      sites.push_back({{"dir", site.dir.string()}, {"include", site.include}});
+    }
+    doc["complete_site_packages"] = {{"site_packages", sites}, {"added", results.completion.added},
+                                     {"rounds", results.completion.rounds}, {"complete", results.completion.complete}};
+  }
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
@@ -1274,6 +1428,20 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
   }
 }
 
+// Every installed package the app lacks, as one site_packages setting to paste.
+void write_completion(const Completion& completion, bool colors, std::ostream& out) {
+  const std::size_t count = completion.added.size();
+  out << paint("missing installed packages:", Style::Cyan, colors) << " " << count << (count == 1 ? " package" : " packages")
+      << " the app imports " << (count == 1 ? "is" : "are") << " installed but not included"
+      << (completion.rounds > 1 ? " (checked again " + std::to_string(completion.rounds) + " times with them, for what they import in turn)"
+                                : "")
+      << ": " << quoted_names(completion.added) << ". With them:\n"
+      << "        " << site_packages_lines(completion) << "\n";
+  if (!completion.complete) {
+    out << "      (not every layer was found: freeze check again with these to see the rest)\n";
+  }
+}
+
 void write_text_report(const Results& results, std::ostream& out) {
   const bool colors = use_colors(stdout);
   const bool quiet = verbosity() == Verbosity::Quiet;
@@ -1289,6 +1457,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   }
   const auto groups = failure_groups(results);
   for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
+  if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
   if (warnings > 0 && !quiet) write_warnings(results, colors, out);
   if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);
 }
@@ -1301,23 +1470,18 @@ int check(const CheckOptions& options, std::ostream& out) {
   explain_config(config);
   ScratchDirectory::remove_abandoned(temporary_parent(), "freeze-check-");  // of checks that were killed
   ScratchDirectory temp(temporary_parent(), "freeze-check-");
-  const BuildResult built = build_verification_copy(config, temp, options.distribution);
+  Round round = run_round(config, options, temp.path());
+  Plan& plan = round.plan;
+  std::vector<Outcome>& outcomes = round.outcomes;
 
-  const Inspection inspection = read_inspection(built.executable);
-  Plan plan = plan_checks(config, inspection, options);
-  const fs::path manifest = temp.path() / "manifest.txt";
-  write_manifest(plan, manifest);
-  note("running " + std::to_string(plan.items.size()) + (plan.items.size() == 1 ? " check" : " checks"));
-  bool files_readable = false;
-  std::vector<Outcome> outcomes = run_checks(plan, built.executable, temp, manifest, path_probe(inspection, built.executable),
-                                             options.timeout_seconds, files_readable);
-
-  const HintContext context = hint_context(config, options.distribution, inspection, built.executable, files_readable);
+  const HintContext context = hint_context(config, options.distribution, round.inspection, round.built.executable,
+                                           round.files_readable);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);
   set_aside_missing_extensions(plan, outcomes, context.included_modules);
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
+  Completion completion = complete_site_packages(config, options, temp.path(), missing_installed(plan, outcomes, context));
   add_absent_plugins(plan, outcomes);
-  Results results{config, plan, outcomes, context, 0, 0, {}, 0};
+  Results results{config, plan, outcomes, context, 0, 0, {}, 0, std::move(completion)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     ++results.counts[plan.items[i].kind];
     if (outcomes[i].state == Outcome::State::Failed) ++results.failed;

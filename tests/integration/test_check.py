@@ -121,20 +121,63 @@ class CheckTest(TempDirTestCase):
             # Same line, another message each run: compared by where it was raised.
             "src/alike/needs_env.py": "import os\nvalue = os.environ['ALIKE_UNSET_%d' % os.getpid()]\n",
             "src/alike/frozen_only.py": "import sys\nif getattr(sys, 'frozen', False):\n    raise RuntimeError('broken frozen')\n",
-            "app.toml": '[app]\nname = "alike"\nentry = "alike.main:main"\n[packages]\npaths = ["src"]\n',
+            # An installed package's optional integration, whose dependency is installed nowhere.
+            "site/optpkg/__init__.py": "",
+            "site/optpkg/sphinxext.py": "import surely_not_installed_docutils\n",
+            "app.toml": '[app]\nname = "alike"\nentry = "alike.main:main"\n[packages]\npaths = ["src"]\n'
+                        'site_packages = [{ dir = "site", include = ["optpkg"] }]\n',
         })
         result = freeze("check", root, "-v", check=False)
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertRegex(result.stdout, r"1 of \d+ checks failed")
         self.assertIn("FAIL  module alike.frozen_only", result.stdout)
         self.assertRegex(result.stdout, r"hint: \S*python3\.\d+ imports it \(with the config's packages on its sys.path\)")
-        self.assertRegex(result.stdout, r"set aside: 2 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"set aside: 3 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"optpkg\.sphinxext: fails alike under \S+ \(ModuleNotFoundError: No module "
+                                        r"named 'surely_not_installed_docutils'\)")
         self.assertRegex(result.stdout, r"alike\._winonly: fails alike under \S+ \(AssertionError: Windows only\)")
         self.assertRegex(result.stdout, r"alike\.needs_env: fails alike under \S+ \(KeyError: 'ALIKE_UNSET_\d+'\)")
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([f["name"] for f in data["failures"]], ["alike.frozen_only"])
         self.assertEqual({s["name"] for s in data["skipped"] if "fails alike" in s["reason"]},
-                         {"alike._winonly", "alike.needs_env"})
+                         {"alike._winonly", "alike.needs_env", "optpkg.sphinxext"})
+
+    def test_every_missing_installed_package_at_once(self):
+        # The app imports alpha, which imports beta, which imports gamma: all installed in the
+        # site directory, none included. One check names the three (checking again with each
+        # layer included), as a site_packages line to paste; with it, the check passes.
+        site = write_tree(self.tmp / "layers-site", {
+            "delta.py": "VALUE = 0\n",
+            "alpha/__init__.py": "import beta\nVALUE = beta.VALUE + 1\n",
+            "beta.py": "import gamma\nVALUE = gamma.VALUE + 1\n",
+            "gamma.py": "try:\n    import surely_not_installed_optional\nexcept ImportError:\n    pass\nVALUE = 1\n",
+        })
+        toml = ('[app]\nname = "layers"\nentry = "layers.main:main"\n[packages]\npaths = ["src"]\n'
+                f'site_packages = [{{ dir = "{site}", include = ["delta"] }}]\n')
+        root = write_tree(self.tmp / "layers", {
+            "src/layers/__init__.py": "",
+            "src/layers/main.py": "import alpha, delta\ndef main():\n    print(alpha.VALUE + delta.VALUE)\n",
+            "app.toml": toml,
+        })
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn('missing installed packages: 3 packages the app imports are installed but not included '
+                      '(checked again 3 times with them, for what they import in turn): "alpha", "beta", "gamma". '
+                      'With them:\n', result.stdout)
+        line = f'site_packages = [{{ dir = "{site}", include = ["delta", "alpha", "beta", "gamma"] }}]'
+        self.assertIn(line, result.stdout)
+        data = json.loads(freeze("check", root, "--json", check=False).stdout)
+        completion = data["complete_site_packages"]
+        self.assertEqual((completion["added"], completion["rounds"], completion["complete"]),
+                         (["alpha", "beta", "gamma"], 3, True))
+        self.assertEqual(completion["site_packages"], [{"dir": str(site), "include": ["delta", "alpha", "beta", "gamma"]}])
+        (root / "app.toml").write_text(toml.replace('site_packages = [{ dir', '# was\n# site_packages = [{ dir')
+                                       + line + "\n")
+        result = freeze("check", root)
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertNotIn("missing installed packages", result.stdout)
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "layers"]).stdout, "3\n")
 
     def test_config_errors_name_the_real_file(self):
         root = write_tree(self.tmp / "badconfig", {"app.toml": '[app]\nname = "x"\nentry = "x"\nentyr = 1\n'})
