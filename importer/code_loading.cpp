@@ -181,7 +181,7 @@ PyObject* load_code(const blob::Entry& entry) {
   try {
     return read_code(entry);
   } catch (const std::bad_alloc&) {
-    return PyErr_NoMemory();
+    return no_memory();
   }
 }
 
@@ -189,7 +189,7 @@ PyObject* load_source(const blob::Entry& entry) {
   try {
     return read_source(entry);
   } catch (const std::bad_alloc&) {
-    return PyErr_NoMemory();
+    return no_memory();
   }
 }
 

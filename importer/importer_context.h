@@ -14,6 +14,10 @@ struct ImporterContext {
   std::string executable;  // absolute path of the running executable (for messages)
   std::string origin_dir;  // the executable's directory: embedded paths are relative to it
   int optimize = 0;        // bytecode level, for .pyc files of modules on the filesystem
+  // Told when the importer runs out of memory, before it raises MemoryError: during start-up
+  // the launcher ends the process with its one line (CPython would print its path
+  // configuration and a fatal error for an encodings module that did not load).
+  void (*out_of_memory)() = nullptr;
 };
 
 // Prints "<exe>: embedded resources are damaged: <what>" and ends the process. Used for damage

@@ -63,6 +63,11 @@ std::unique_ptr<char[]> read_span_uninitialised(const blob::Entry& entry, const 
   return out;
 }
 
+PyObject* no_memory() {
+  if (g_context->out_of_memory != nullptr) g_context->out_of_memory();
+  return PyErr_NoMemory();
+}
+
 std::string entry_file(const blob::Entry& entry) { return g_context->origin_dir + "/" + std::string(entry.path); }
 
 std::optional<std::string> read_data(const blob::Entry& entry) {
@@ -70,7 +75,7 @@ std::optional<std::string> read_data(const blob::Entry& entry) {
     try {
       return read_span(entry, entry.data);
     } catch (const std::bad_alloc&) {
-      PyErr_NoMemory();
+      no_memory();
       return std::nullopt;
     }
   }

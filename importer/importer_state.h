@@ -30,6 +30,9 @@ std::string read_span(const blob::Entry& entry, const blob::Span& span);  // thr
 // bytecode of every import, where filling a string only to overwrite it showed in profiles.
 std::unique_ptr<char[]> read_span_uninitialised(const blob::Entry& entry, const blob::Span& span);  // throws std::bad_alloc
 
+// MemoryError (returns nullptr), after telling the launcher (ImporterContext::out_of_memory).
+PyObject* no_memory();
+
 // Absolute path of an entry's file (real, or where it would be for in-memory entries).
 std::string entry_file(const blob::Entry& entry);
 

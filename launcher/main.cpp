@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   context.reader = &*reader;
   context.executable = image->path();
   context.origin_dir = image->directory();
+  context.out_of_memory = launcher::die_if_starting_up;
   context.optimize = settings.optimize;
   const launcher::Invocation invocation =
       launcher::classify_command_line(std::vector<std::string>(argv, argv + argc), settings.interpreter);

@@ -116,6 +116,10 @@ void stop_watching_interpreter_allocations() {
   unwatch<2>(PYMEM_DOMAIN_OBJ);
 }
 
+void die_if_starting_up() {
+  if (const char* step = g_step.load()) die_out_of_memory(step);
+}
+
 void die_out_of_memory(const char* doing) {
   std::fflush(stdout);
   // No allocation here: there is no memory left.

@@ -24,4 +24,7 @@ void stop_watching_interpreter_allocations();
 
 [[noreturn]] void die_out_of_memory(const char* doing);
 
+// die_out_of_memory if start-up is still going on, else nothing (the caller raises MemoryError).
+void die_if_starting_up();
+
 }  // namespace freeze::launcher

@@ -149,7 +149,12 @@ BuildResult build(const BuildOptions& options) {
   const std::string blob =
       write_blob_with_progress(std::move(layout.items), options.compression_level, python, config.optimize);
   BuildCache::instance().finish();  // all cache work is done: statistics, size limit
-  write_output(output_dir, config.name, {launcher, blob}, layout.files);
+  // The blob starts on a page of its own: the kernel maps the launcher's last segment (its
+  // writable data) by whole pages, and a page shared with the blob would map the blob's first
+  // bytes writable. The reader finds the blob from the trailer; the padding is never read.
+  constexpr std::size_t kPageSize = 4096;
+  const std::string padding((kPageSize - launcher.size() % kPageSize) % kPageSize, '\0');
+  write_output(output_dir, config.name, {launcher, padding, blob}, layout.files);
 
   BuildResult result;
   result.executable = output_dir / config.name;

@@ -705,6 +705,7 @@ struct HintContext {
   fs::path stdlib_dir;
   PythonVersion python;      // the CPython the app is frozen for
   bool debian_python = true;  // Debian's (the embedded one), not a distribution freeze built
+  bool debian_packages_fit = true;  // its version is Debian's (3.11): Debian's dist-packages are for it
   fs::path interpreter;       // its python3.X: the distribution's, or Debian's /usr/bin one
   struct Package {
     std::string name;
@@ -745,11 +746,11 @@ std::string routing_snippet(const std::string& top) {
 
 // An ImportError naming the module it did not find: where that module is, and how to include it.
 // The site directory a missing top-level module `top` can be taken from: one of the config's
-// site_packages directories, or (for Debian's python, whose packages they are) Debian's own.
+// site_packages directories, or (for a CPython of Debian's version, 3.11) Debian's own.
 std::optional<fs::path> installed_site_of(const std::string& top, const HintContext& context) {
   std::vector<fs::path> sites;
   for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
-  if (context.debian_python) {
+  if (context.debian_packages_fit) {
     sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
   }
   for (const auto& site : sites) {
@@ -795,7 +796,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
            "        site_packages = [{ dir = \"" + site->string() + "\", include = [..., \"" + top + "\"] }]";
   }
-  if (!context.debian_python) {  // installed for Debian's python3.11, not for the target
+  if (!context.debian_packages_fit) {  // installed for Debian's python3.11, not for the target
     for (const fs::path& dir : debian_site_directories()) {
       if (!installed_in(dir, top)) continue;
       const std::string target = context.python.short_version();
@@ -808,7 +809,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   std::string debian = top;
   for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   // A private name (_ast_gen) is no Debian package's.
-  const std::string install = context.debian_python && !top.starts_with("_")
+  const std::string install = context.debian_packages_fit && !top.starts_with("_")
                                   ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
                                   : "a wheel built for CPython " + context.python.short_version() + ", or a venv of that version";
   return "'" + top + "' is neither included nor installed on this machine: install it (" + install +
@@ -1110,6 +1111,7 @@ HintContext hint_context(const AppConfig& config, const std::optional<fs::path>&
   HintContext context{config, inspection, {}, {}, executable.parent_path(),
                       distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(),
                       distribution ? distribution->version : PythonVersion::embedded(), !distribution,
+                      !distribution || distribution->version.short_version() == PythonVersion::embedded().short_version(),
                       distribution ? distribution->interpreter : fs::path("/usr/bin") / PythonVersion::embedded().lib_name(),
                       {}, files_readable};
   for (const auto& item : inspection.entries) {

@@ -29,8 +29,12 @@ PYTHON_VERSION, PYTHON_STDLIB, EXT_SUFFIX = subprocess.run(
 PYTHON_NAME = f"python{PYTHON_VERSION}"  # lib/python3.X in an installation
 CPYTHON_TAG = "cpython-" + PYTHON_VERSION.replace(".", "")  # in .pyc and extension module names
 # Debian's dist-packages are built for python3.11 alone.
-uses_debian_python3_11 = unittest.skipUnless(PYTHON_VERSION == "3.11", f"needs Debian's python3.11 dist-packages, "
-                                             f"and the target is {PYTHON_NAME}")
+# Debian's python3.11 as the target and the reference: its dist-packages (which a 3.11
+# distribution of freeze's can freeze, but whose python does not see them) and its layout
+# (stdlib extension modules in lib-dynload, not builtins).
+uses_debian_python3_11 = unittest.skipUnless(PYTHON_VERSION == "3.11" and not DISTRIBUTION,
+                                             f"needs Debian's python3.11 and its dist-packages, and the target is "
+                                             f"{'a distribution of ' if DISTRIBUTION else ''}{PYTHON_NAME}")
 # The fixtures (tests/fixtures: C extensions, wheels, LD_PRELOAD shims), built for PYTHON: by the
 # build for the CPython it embeds (build/fixtures), or for a distribution's by
 # tests/distribution/run_integration.py (FREEZE_TEST_FIXTURES).

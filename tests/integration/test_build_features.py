@@ -117,22 +117,33 @@ class BuildFeaturesTest(TempDirTestCase):
         self.assertEqual(run([warm]).stdout, '{"edited": "csv"}\n')
 
     def test_apps_share_the_interpreters_dictionaries(self):
-        # The dictionaries are trained on the interpreter's stdlib, not on the app: another app,
-        # with only the stdlib it reaches and a cache of its own, is compressed with the same ones.
+        # The dictionaries are trained on the interpreter's stdlib, not on the app: another app
+        # with a cache of its own is compressed with the same ones. (Two are trained per kind, a
+        # large and a small one; an app takes the one that saves it more, so apps of the same
+        # stdlib share theirs.)
         def dictionary_ids(exe):
             return {r["name"]: r["dictionary_id"] for r in json.loads(freeze("inspect", "--json", exe).stdout)["resources"]
                     if r["kind"] == "dictionary"}
+
+        def reachable_app(name, helper):
+            root = write_tree(self.tmp / name, {
+                "app.toml": toml('include = "reachable"'),
+                "src/tool.py": "import asyncio, email.message, http.client, json, decimal, unittest\n"
+                               "def main():\n    print(json.dumps(email.message.Message().keys()))\n",
+                "src/helpers.py": helper})
+            exe, _ = self.build(root, cache=self.tmp / f"{name}-cache")
+            self.assertEqual(run([exe]).stdout, "[]\n")
+            return dictionary_ids(exe)
+
         full, _ = self.build(self.project("dict-full", toml()), cache=self.tmp / "dict-full")
-        other = self.tmp / "dict-other"
-        write_tree(other, {"app.toml": toml('include = "reachable"'),
-                           "src/tool.py": "import asyncio, email.message, http.client, json, decimal, unittest\n"
-                                          "def main():\n    print(json.dumps(email.message.Message().keys()))\n",
-                           "src/helpers.py": "def helper():\n    return 42\n"})
-        reachable, _ = self.build(other, cache=self.tmp / "dict-other-cache")
-        self.assertEqual(run([reachable]).stdout, "[]\n")
+        other = self.project("dict-other-full", toml())
+        write_tree(other, {"src/helpers.py": "def helper():\n    return 'another app'\n"})
+        other_full, _ = self.build(other, cache=self.tmp / "dict-other-full-cache")
         ids = dictionary_ids(full)
         self.assertEqual(sorted(ids), ["bytecode", "source"])
-        self.assertEqual(dictionary_ids(reachable), ids)
+        self.assertEqual(dictionary_ids(other_full), ids)
+        self.assertEqual(reachable_app("dict-reachable", "def helper():\n    return 42\n"),
+                         reachable_app("dict-reachable-2", "def helper():\n    return [42] * 2\n"))
 
 
 STDLIB_TEST = pathlib.Path("/usr/lib/python3.11/test")

@@ -12,7 +12,7 @@ import tempfile
 import unittest
 import zlib
 
-from freezetest import TempDirTestCase, build_app, freeze, run
+from freezetest import LAUNCHER, TempDirTestCase, build_app, freeze, run
 
 FILES = {"src/victim.py": """
     import sys
@@ -96,7 +96,9 @@ class DamageTest(TempDirTestCase):
             self.assert_damaged_or_correct(self.run_copy(bytes(data)), f"byte {position}")
 
     def test_stub_without_blob_says_so(self):
-        launcher = self.original[: self.blob_start]
+        # The launcher alone (an executable holds it, padded to a page, then the blob).
+        launcher = LAUNCHER.read_bytes()
+        self.assertEqual(self.original[: len(launcher)], launcher)
         result = self.run_copy(launcher, "stub")
         self.assertEqual(result.returncode, 1)
         self.assertIn("no embedded application", result.stderr)
