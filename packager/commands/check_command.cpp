@@ -1042,14 +1042,16 @@ void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
 // The verification copy: the app's config with the checking program as its entry, built into
 // `temp` with the build's own notes quiet. Its errors name the user's config, not the copy's.
 BuildResult build_verification_copy(const AppConfig& config, const fs::path& dir,
-                                    const std::optional<fs::path>& distribution) {
+                                    const std::optional<fs::path>& distribution, bool announce) {
   const fs::path toml_file = dir / "check.toml";
   {
     std::ofstream file(toml_file, std::ios::binary);
     file << verification_config(config);
     if (!file) throw UserError(toml_file.string() + ": cannot write (is the temporary directory full?)");
   }
-  note("freeze check: building a verification copy of " + config.name + " from " + config.config_file.string());
+  const std::string building = "freeze check: building a verification copy of " + config.name + " from " +
+                               config.config_file.string();
+  announce ? note(building) : detail(building);
   BuildOptions build_options;
   build_options.config_file = toml_file;
   build_options.output_dir = dir / "exe";
@@ -1140,13 +1142,16 @@ struct Round {
 Round run_round(const AppConfig& config, const CheckOptions& options, const fs::path& dir,
                 const std::function<bool(const Item&)>& keep = nullptr) {
   Round round;
-  round.built = build_verification_copy(config, dir, options.distribution);
+  round.built = build_verification_copy(config, dir, options.distribution, !keep);
   round.inspection = read_inspection(round.built.executable);
   round.plan = plan_checks(config, round.inspection, options);
   if (keep) std::erase_if(round.plan.items, [&](const Item& item) { return !keep(item); });
   const fs::path manifest = dir / "manifest.txt";
   write_manifest(round.plan, manifest);
-  note("running " + std::to_string(round.plan.items.size()) + (round.plan.items.size() == 1 ? " check" : " checks"));
+  // The first round's count is news; a completion round's is a detail of its own note.
+  const std::string running = "running " + std::to_string(round.plan.items.size()) +
+                              (round.plan.items.size() == 1 ? " check" : " checks");
+  keep ? detail(running) : note(running);
   round.outcomes = run_checks(round.plan, round.built.executable, dir, manifest,
                               path_probe(round.inspection, round.built.executable), options.timeout_seconds,
                               round.files_readable);
