@@ -968,9 +968,10 @@ std::string frame_site(const std::string& where) {
 
 // A module that fails to import for a reason of its own (not a script that exits when
 // imported, which has a hint of its own) is imported again by the plain interpreter, with the
-// config's packages and site directories in front of its sys.path. If python fails alike (the same exception,
-// with the same message or raised at the same line), the failure is the module's, not the
-// frozen app's: it is set aside, saying so. Without that python, nothing is set aside.
+// config's packages and site directories in front of its sys.path. If python fails alike (the
+// same exception, with the same message or raised at the same line), the failure is the
+// module's, not the frozen app's: it is set aside, saying so. Without that python, nothing is
+// set aside.
 void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                                   const fs::path& scratch, int timeout_seconds) {
   constexpr std::size_t kMostCompared = 40;  // each costs a python start and the module's imports
@@ -1184,7 +1185,7 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
 // The site_packages that leave no installed package missing: what the first round misses is
 // included, and the check runs again on what failed so and on the packages added (whose own
 // imports can miss more), until a round misses nothing installed. One suggestion instead of a
-// check, edit and check again per layer of dependencies (httpie from Debian took five).
+// check, edit and check again per layer of dependencies (httpie from Debian has nine).
 struct Completion {
   std::vector<AppConfig::SitePackages> site_packages;  // the config's, with the additions
   std::vector<std::string> added;                      // in the order found
