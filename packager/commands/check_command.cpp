@@ -35,6 +35,7 @@
 #include "packager/collect/file_tree.h"
 #include "packager/commands/import_under_python.h"
 #include "packager/commands/inspect_command.h"
+#include "packager/support/toml_text.h"
 #include "packager/support/user_error.h"
 
 extern char** environ;
@@ -744,7 +745,6 @@ std::string routing_snippet(const std::string& top) {
   return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
 }
 
-// An ImportError naming the module it did not find: where that module is, and how to include it.
 // The site directory a missing top-level module `top` can be taken from: one of the config's
 // site_packages directories, or (for a CPython of Debian's version, 3.11) Debian's own.
 std::optional<fs::path> installed_site_of(const std::string& top, const HintContext& context) {
@@ -759,6 +759,12 @@ std::optional<fs::path> installed_site_of(const std::string& top, const HintCont
   return std::nullopt;
 }
 
+// Whether top-level module `top` is in the standard library of the CPython frozen for.
+bool in_stdlib(const std::string& top, const HintContext& context) {
+  return installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top);
+}
+
+// An ImportError naming the module it did not find: where that module is, and how to include it.
 std::string missing_module_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
   const std::string missing = outcome.missing_module;
   const std::string top = missing.substr(0, missing.find('.'));
@@ -770,8 +776,8 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
            "leave them out of the check with --exclude " + item.top_level;
   }
   // In the standard library?
-  const bool in_stdlib = installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top);
-  if (in_stdlib && !context.included_tops.contains(top)) {
+  const bool stdlib = in_stdlib(top, context);
+  if (stdlib && !context.included_tops.contains(top)) {
     for (const auto& pattern : context.config.stdlib_exclude) {
       if (name_matches(missing, pattern)) {
         return "'" + top + "' is in the standard library, but [stdlib] exclude leaves it out (\"" + pattern +
@@ -784,7 +790,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     }
     return "'" + top + "' is in the standard library but not included";
   }
-  if (!in_stdlib && context.debian_python && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
+  if (!stdlib && context.debian_python && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
     return "'" + top + "' is not part of Debian's python3.11 package (apt install python3-tk / python3-gdbm)";
   }
   if (context.included_tops.contains(top)) {
@@ -794,7 +800,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   }
   if (const auto site = installed_site_of(top, context)) {
     return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
-           "        site_packages = [{ dir = \"" + site->string() + "\", include = [..., \"" + top + "\"] }]";
+           "        site_packages = [{ dir = " + quote(site->string()) + ", include = [..., " + quote(top) + "] }]";
   }
   if (!context.debian_packages_fit) {  // installed for Debian's python3.11, not for the target
     for (const fs::path& dir : debian_site_directories()) {
@@ -1173,7 +1179,7 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
     if (outcome.state != Outcome::State::Failed || outcome.missing_module.empty()) continue;
     const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
     if (context.included_tops.contains(top) || test_tools().contains(top)) continue;
-    if (installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top)) continue;
+    if (in_stdlib(top, context)) continue;
     if (const auto site = installed_site_of(top, context)) {
       missing.tops[*site].insert(top);
       missing.failed_checks.insert(plan.items[i].name);
@@ -1242,19 +1248,13 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   return completion;
 }
 
-std::string quoted_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "\"" : ", \"") + name + "\"";
-  return out;
-}
-
 // The site_packages lines to paste: every table of the config's, in its order, with the additions.
 std::string site_packages_lines(const Completion& completion) {
   std::string out = "site_packages = [";
   for (std::size_t i = 0; i < completion.site_packages.size(); ++i) {
     const auto& site = completion.site_packages[i];
-    out += std::string(i == 0 ? "" : ",\n                 ") + "{ dir = \"" + site.dir.string() + "\", include = [" +
-           quoted_names(site.include) + "] }";
+    out += std::string(i == 0 ? "" : ",\n                 ") + "{ dir = " + quote(site.dir.string()) +
+           ", include = " + quoted_list(site.include) + " }";
   }
   return out + "]";
 }
@@ -1443,7 +1443,7 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
       << " the app imports " << (count == 1 ? "is" : "are") << " installed but not included"
       << (completion.rounds > 1 ? " (checked again " + std::to_string(completion.rounds) + " times with them, for what they import in turn)"
                                 : "")
-      << ": " << quoted_names(completion.added) << ". With them:\n"
+      << ": " << quoted_items(completion.added) << ". With them:\n"
       << "        " << site_packages_lines(completion) << "\n";
   if (!completion.complete) {
     out << "      (not every layer was found: freeze check again with these to see the rest)\n";

@@ -17,6 +17,7 @@
 #include "packager/support/console.h"
 #include "packager/config/environment_markers.h"
 #include "packager/config/python_version.h"
+#include "packager/support/toml_text.h"
 #include "packager/support/user_error.h"
 
 namespace freeze::packager {
@@ -64,30 +65,6 @@ std::string trim(std::string_view text) {
   if (begin == std::string_view::npos) return {};
   const auto end = text.find_last_not_of(" \t\r\n");
   return std::string(text.substr(begin, end - begin + 1));
-}
-
-// A TOML basic string.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string quoted_list(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
-  return out + "]";
 }
 
 // ---- pyproject.toml --------------------------------------------------------------------------
