@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-namespace freeze::packager {
+namespace freeze::packager::checks {
 
 struct PlainImport {
   enum class State { Imported, Failed, Unknown } state = State::Unknown;  // Unknown: python could not say
   std::string error_type;  // as the checking program names it: "AssertionError", "pkg.errors.Bad"
   std::string message;
-  std::string where;  // the innermost frame: "file.py:LINE in FUNCTION" (the file's name only)
+  std::string where;  // the innermost frame outside the import system: "/path/file.py:LINE in FUNCTION"
 };
 
 struct PlainPython {
@@ -26,7 +26,9 @@ struct PlainPython {
   std::chrono::seconds timeout{60};
 };
 
-// Each import runs in a fresh process, in `scratch`, without PYTHON* environment variables.
+// Each import runs in a fresh process, in `scratch`, without PYTHON* environment variables:
+// the checking program (check_script.py) with a one-module manifest, so that python's failure
+// is classified by the same code as the frozen app's.
 PlainImport import_under_python(const PlainPython& python, const std::string& module);
 
-}  // namespace freeze::packager
+}  // namespace freeze::packager::checks

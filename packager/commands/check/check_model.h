@@ -1,0 +1,55 @@
+// What `freeze check` works on: the checks it plans (one Item each, run by the checking
+// program inside a verification copy of the app), what each came to (Outcome), and what it
+// leaves out, saying why (Skipped).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "packager/collect/entry_point_plugins.h"
+
+namespace freeze::packager::checks {
+
+struct Item {
+  std::string kind;  // entry, module, resource, metadata, entry_point (a plugin), plugin (one not included)
+  std::string name;  // what the report calls it
+  std::vector<std::string> args;  // for the checking program
+  std::string location;           // where it was routed, in words
+  std::string top_level;
+  bool testing_helper = false;  // a failure for want of a test tool is not the app's
+  bool stdlib = false;          // a module of the standard library
+  bool third_party = false;     // a module of an installed package (site_packages, wheels)
+};
+
+struct Outcome {
+  enum class State { NotRun, Passed, Failed, Skipped } state = State::NotRun;
+  std::string error_type;
+  std::string message;
+  std::string where;
+  std::string traceback;
+  std::string missing_module;  // ImportError.name
+  std::string filename;        // OSError.filename
+  std::string output;          // what the check printed, for crashes
+  std::uint64_t log_offset = 0;  // where its output starts in the log
+  std::vector<std::string> warnings;
+  bool crashed = false;
+  bool timed_out = false;
+  std::string hint;  // decided with the outcome (plugins not included), else by hint_for
+  bool imports_under_python = false;  // the plain interpreter imports it (set_aside_failures_of_python)
+};
+
+struct Skipped {
+  std::string name;
+  std::string reason;
+  bool fails_under_python = false;  // imported, and failed alike under the plain interpreter
+};
+
+struct Plan {
+  std::vector<Item> items;
+  std::vector<InstalledPlugins> absent;  // plugin distributions the config leaves out
+  std::vector<Skipped> skipped;
+  std::size_t stdlib_modules_not_imported = 0;
+};
+
+}  // namespace freeze::packager::checks

@@ -1,0 +1,91 @@
+#include "packager/commands/check/completion.h"
+
+#include <algorithm>
+
+#include "packager/commands/check/plan.h"
+#include "packager/commands/check/round.h"
+#include "packager/commands/check/set_aside.h"
+#include "packager/support/console.h"
+#include "packager/support/toml_text.h"
+#include "packager/support/user_error.h"
+
+namespace freeze::packager::checks {
+
+namespace fs = std::filesystem;
+
+MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context) {
+  MissingInstalled missing;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const Outcome& outcome = outcomes[i];
+    if (outcome.state != Outcome::State::Failed || outcome.missing_module.empty()) continue;
+    const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    if (context.included_tops.contains(top) || test_tools().contains(top)) continue;
+    if (in_stdlib(top, context)) continue;
+    if (const auto site = installed_site_of(top, context)) {
+      missing.tops[*site].insert(top);
+      missing.failed_checks.insert(plan.items[i].name);
+    }
+  }
+  return missing;
+}
+
+Completion complete_site_packages(const AppConfig& config, const CheckOptions& options, const fs::path& scratch,
+                                  MissingInstalled missing) {
+  constexpr std::size_t kMostRounds = 20;  // a layer per round: httpie from Debian has nine
+  AppConfig extended = config;
+  Completion completion;
+  while (!missing.tops.empty() && completion.rounds < kMostRounds) {
+    std::set<std::string> added_now;
+    for (const auto& [dir, tops] : missing.tops) {
+      auto site = std::find_if(extended.site_packages.begin(), extended.site_packages.end(),
+                               [&](const AppConfig::SitePackages& s) { return s.dir == dir; });
+      if (site == extended.site_packages.end()) {
+        extended.site_packages.push_back({dir, {}});
+        site = std::prev(extended.site_packages.end());
+      }
+      for (const auto& top : tops) {
+        if (std::find(site->include.begin(), site->include.end(), top) != site->include.end()) continue;
+        site->include.push_back(top);
+        completion.added.push_back(top);
+        added_now.insert(top);
+      }
+    }
+    if (added_now.empty()) break;
+    ++completion.rounds;
+    std::string names;
+    for (const auto& top : added_now) names += (names.empty() ? "" : ", ") + top;
+    note("freeze check: checking again with the installed package(s) it lacks: " + names);
+    const fs::path dir = scratch / ("completion-" + std::to_string(completion.rounds));
+    fs::create_directories(dir);
+    const std::set<std::string> retry = missing.failed_checks;
+    Round round;
+    try {
+      round = run_round(extended, options, dir, [&](const Item& item) {
+        return retry.contains(item.name) || (item.kind == "module" && added_now.contains(item.top_level));
+      });
+    } catch (const UserError& error) {  // the additions do not build: suggest what was found so far
+      detail(std::string("freeze check: the copy with them included does not build: ") + error.what());
+      completion.site_packages = extended.site_packages;
+      return completion;
+    }
+    const HintContext context = hint_context(extended, options.distribution, round.inspection, round.built.executable,
+                                             round.files_readable);
+    set_aside_testing_helpers(round.plan, round.outcomes, context.included_tops);
+    missing = missing_installed(round.plan, round.outcomes, context);
+  }
+  completion.complete = missing.tops.empty();
+  completion.site_packages = extended.site_packages;
+  return completion;
+}
+
+std::string site_packages_lines(const Completion& completion) {
+  std::string out = "site_packages = [";
+  for (std::size_t i = 0; i < completion.site_packages.size(); ++i) {
+    const auto& site = completion.site_packages[i];
+    out += std::string(i == 0 ? "" : ",\n                 ") + "{ dir = " + quote(site.dir.string()) +
+           ", include = " + quoted_list(site.include) + " }";
+  }
+  return out + "]";
+}
+
+}  // namespace freeze::packager::checks

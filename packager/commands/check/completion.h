@@ -1,0 +1,44 @@
+// When failed imports miss packages this machine has installed, `freeze check` includes them
+// and checks again, layer by layer, to suggest one site_packages setting that lacks none.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "packager/commands/check/check_model.h"
+#include "packager/commands/check/hints.h"
+#include "packager/commands/check_command.h"
+#include "packager/config/app_config.h"
+
+namespace freeze::packager::checks {
+
+// The top-level modules that failed imports miss and that a site directory the hints would
+// name has installed, by directory; and the checks that failed so.
+struct MissingInstalled {
+  std::map<std::filesystem::path, std::set<std::string>> tops;
+  std::set<std::string> failed_checks;  // Item::name
+};
+
+// The site_packages that leave no installed package missing: what the first round misses is
+// included, and the check runs again on what failed so and on the packages added (whose own
+// imports can miss more), until a round misses nothing installed. One suggestion instead of a
+// check, edit and check again per layer of dependencies (httpie from Debian has nine).
+struct Completion {
+  std::vector<AppConfig::SitePackages> site_packages;  // the config's, with the additions
+  std::vector<std::string> added;                      // in the order found
+  std::size_t rounds = 0;                              // checks run again
+  bool complete = false;                               // the last round missed nothing installed
+};
+MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context);
+
+// Checks again in scratch/completion-N/ until nothing installed is missing (at most 20 rounds).
+Completion complete_site_packages(const AppConfig& config, const CheckOptions& options,
+                                  const std::filesystem::path& scratch, MissingInstalled missing);
+
+// The site_packages lines to paste: every table of the config's, in its order, with the additions.
+std::string site_packages_lines(const Completion& completion);
+
+}  // namespace freeze::packager::checks

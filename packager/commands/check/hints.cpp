@@ -1,0 +1,227 @@
+#include "packager/commands/check/hints.h"
+
+#include <cctype>
+
+#include "packager/build/build_python.h"
+#include "packager/build/python_distribution.h"
+#include "packager/collect/file_tree.h"
+#include "packager/commands/check/plan.h"
+#include "packager/support/toml_text.h"
+
+namespace freeze::packager::checks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The package whose directory holds `path`: the included package with the longest directory
+// that contains it. The directories come from the index (each package's __init__ path, where
+// its __file__ points), whatever the layout of the virtual tree is.
+const HintContext::Package* owning_package(const std::string& path, const HintContext& context) {
+  const HintContext::Package* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [dir, package] : context.package_dirs) {
+    if (dir.size() > best_length && path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/') {
+      best = &package;
+      best_length = dir.size();
+    }
+  }
+  return best;
+}
+
+bool installed_in(const fs::path& dir, const std::string& top) {
+  std::error_code error;
+  if (fs::is_directory(dir / top, error) || fs::is_regular_file(dir / (top + ".py"), error)) return true;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(top + ".") && name.ends_with(".so")) return true;
+  }
+  return false;
+}
+
+std::string routing_snippet(const std::string& top) {
+  return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
+}
+
+// An ImportError naming the module it did not find: where that module is, and how to include it.
+std::string missing_module_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
+  const std::string missing = outcome.missing_module;
+  const std::string top = missing.substr(0, missing.find('.'));
+  if (context.included_modules.contains(missing)) {
+    return "'" + missing + "' is included but failed to import: see its own entry in this report";
+  }
+  if (test_tools().contains(top)) {
+    return "it is test code (it imports " + top + "): keep tests out of packages.paths (put the app in src/), or "
+           "leave them out of the check with --exclude " + item.top_level;
+  }
+  // In the standard library?
+  const bool stdlib = in_stdlib(top, context);
+  if (stdlib && !context.included_tops.contains(top)) {
+    for (const auto& pattern : context.config.stdlib_exclude) {
+      if (name_matches(missing, pattern)) {
+        return "'" + top + "' is in the standard library, but [stdlib] exclude leaves it out (\"" + pattern +
+               "\"): remove it from stdlib.exclude";
+      }
+    }
+    if (context.config.stdlib_include != StdlibInclude::All) {
+      return "'" + top + "' is in the standard library, but [stdlib] include leaves it out: name it in [stdlib] add, "
+             "or set include = \"all\"";
+    }
+    return "'" + top + "' is in the standard library but not included";
+  }
+  if (!stdlib && context.debian_python && (top == "tkinter" || top == "_tkinter" || top == "_gdbm")) {
+    return "'" + top + "' is not part of Debian's python3.11 package (apt install python3-tk / python3-gdbm)";
+  }
+  if (context.included_tops.contains(top)) {
+    return "'" + missing + "' is not among the included modules, though '" + top +
+           "' is: an optional part installed separately, a module generated at install time, or a platform-specific "
+           "extension module? If the import is optional, --exclude " + item.name + " skips it";
+  }
+  if (const auto site = installed_site_of(top, context)) {
+    return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
+           "        site_packages = [{ dir = " + quote(site->string()) + ", include = [..., " + quote(top) + "] }]";
+  }
+  if (!context.debian_packages_fit) {  // installed for Debian's python3.11, not for the target
+    for (const fs::path& dir : debian_site_directories()) {
+      if (!installed_in(dir, top)) continue;
+      const std::string target = context.python.short_version();
+      return "'" + top + "' is installed in " + dir.string() + ", but for Debian's python3.11, and the app is frozen "
+             "for CPython " + target + ": install it into a venv of python" + target + " (or take a wheel built for " +
+             target + ") and add that to [packages] site_packages or wheels; a pure-Python package can also come from " +
+             dir.string() + " itself. If the import is optional, --exclude " + item.name + " skips it";
+    }
+  }
+  std::string debian = top;
+  for (auto& c : debian) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // A private name (_ast_gen) is no Debian package's.
+  const std::string install = context.debian_packages_fit && !top.starts_with("_")
+                                  ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
+                                  : "a wheel built for CPython " + context.python.short_version() + ", or a venv of that version";
+  return "'" + top + "' is neither included nor installed on this machine: install it (" + install +
+         ") and add it to [packages] site_packages or wheels. If the import is optional, --exclude " + item.name +
+         " skips it";
+}
+
+// An OSError naming a file: one below the executable's directory is an embedded file that is
+// not there, or a package's data read by a path when the package is in memory.
+std::string missing_file_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
+  const std::string exe_prefix = context.exe_dir.string() + "/";
+  const std::string filename = outcome.filename;
+  if (filename.starts_with(exe_prefix)) {
+    const std::string relative = filename.substr(exe_prefix.size());
+    // The package whose data it is (blib2to3 when black fails on blib2to3's grammar).
+    const HintContext::Package* owner = owning_package(filename, context);
+    const bool in_memory = owner ? owner->in_memory : item.location.starts_with("in memory");
+    const std::string package = owner ? owner->name : item.top_level.empty() ? relative.substr(0, relative.find('/'))
+                                                                             : item.top_level;
+    if (in_memory && context.files_readable) {  // embedded files open by path: this one is not among them
+      return "<exe dir>/" + relative + " is not among the files of " + package +
+             " that were built in: is it created at install time or at first run? Create it before building, or "
+             "have the package write it elsewhere (a cache directory)";
+    }
+    if (in_memory) {
+      return "it opens <exe dir>/" + relative +
+             " by a path built from __file__, but in-memory packages are not files: it needs a filesystem "
+             "location. Route the package to the filesystem:" + routing_snippet(package) +
+             "\n      or read the file with importlib.resources.files(\"" + package + "\").joinpath(...)";
+    }
+    return "<exe dir>/" + relative + " is not among the files written beside the executable: is it created at "
+           "install time, or outside the package directories?";
+  }
+  return "it reads " + filename + " when imported, which does not exist here: will it exist on the target machine?";
+}
+
+}  // namespace
+
+std::optional<fs::path> installed_site_of(const std::string& top, const HintContext& context) {
+  std::vector<fs::path> sites;
+  for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
+  if (context.debian_packages_fit) {
+    sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
+  }
+  for (const auto& site : sites) {
+    if (installed_in(site, top)) return site;
+  }
+  return std::nullopt;
+}
+
+bool in_stdlib(const std::string& top, const HintContext& context) {
+  return installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top);
+}
+
+std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
+  if (!outcome.hint.empty()) return outcome.hint;
+  if (outcome.timed_out) {
+    return "importing it did not finish: does it wait for input, a lock or the network when imported? Raise "
+           "--timeout, or leave it out of the check with --exclude " + item.name;
+  }
+  if (outcome.crashed) {
+    if (item.kind == "module") {
+      return "the process died while importing it (a crashing extension module, or os._exit() at import time); "
+             "check with --exclude " + item.name + " to see the rest";
+    }
+    return "the process died during this check";
+  }
+  const std::string& type = outcome.error_type;
+  if (type == "SystemExit") {
+    return "it calls sys.exit() when imported: it is a script. Put its code under if __name__ == \"__main__\":, "
+           "or leave it out of the check with --exclude " + item.name;
+  }
+  if (item.kind == "entry") {
+    if (type == "AttributeError" || type == "TypeError") {
+      return "app.entry names a function that module " + context.config.entry_module +
+             " does not define (or that is not callable): fix app.entry";
+    }
+    if (type == "LookupError") {
+      return "no included distribution declares it in entry_points.txt: check the name, and that the distribution's "
+             "package is in a site_packages include list (its metadata comes with it)";
+    }
+  }
+  if (!outcome.missing_module.empty() && (type == "ModuleNotFoundError" || type == "ImportError")) {
+    return missing_module_hint(item, outcome, context);
+  }
+  if ((type == "ImportError" || type == "OSError") && outcome.message.find("cannot open shared object file") != std::string::npos) {
+    return "a shared library it needs is missing: keep [packages] bundle_system_libraries = true (the default) so "
+           "freeze bundles it, or install it on every target machine";
+  }
+  if (type.find("Error") != std::string::npos && !outcome.filename.empty()) return missing_file_hint(item, outcome, context);
+  if (item.kind == "resource") {
+    return "the file cannot be read back: rebuild; if it lives beside the executable, ship that directory with it";
+  }
+  if (item.kind == "metadata") {
+    return "importlib.metadata cannot read this distribution's metadata";
+  }
+  if (outcome.imports_under_python) {
+    return context.interpreter.string() + " imports it (with the config's packages on its sys.path): the difference is "
+           "the frozen environment (sys.frozen is True, the interpreter is isolated; see \"Behaving like python\" in the "
+           "README)";
+  }
+  return "it fails when imported in the frozen app; if `python" + context.python.short_version() + " -c \"import " + item.name +
+         "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
+         "\"Behaving like python\" in the README)";
+}
+
+HintContext hint_context(const AppConfig& config, const std::optional<fs::path>& distribution_option,
+                         const Inspection& inspection, const fs::path& executable, bool files_readable) {
+  // The stdlib of the CPython the app is frozen for: a distribution's, or Debian's.
+  const std::optional<PythonDistribution> distribution = chosen_distribution(config, distribution_option);
+  HintContext context{config, inspection, {}, {}, executable.parent_path(),
+                      distribution ? distribution->stdlib_dir : BuildPython::instance().stdlib_dir(),
+                      distribution ? distribution->version : PythonVersion::embedded(), !distribution,
+                      !distribution || distribution->version.short_version() == PythonVersion::embedded().short_version(),
+                      distribution ? distribution->interpreter : fs::path("/usr/bin") / PythonVersion::embedded().lib_name(),
+                      {}, files_readable};
+  for (const auto& item : inspection.entries) {
+    if (item.importable()) {
+      context.included_modules.insert(item.name);
+      context.included_tops.insert(item.top_level);
+      if (item.package && !item.path.empty()) {
+        const fs::path init = context.exe_dir / item.path;
+        context.package_dirs[init.parent_path().lexically_normal().string()] = {item.name, item.in_memory()};
+      }
+    }
+  }
+  return context;
+}
+
+}  // namespace freeze::packager::checks

@@ -1,0 +1,231 @@
+#include "packager/commands/check/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "packager/support/console.h"
+#include "packager/support/replace_all.h"
+#include "packager/support/toml_text.h"
+
+namespace freeze::packager::checks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string display_path(std::string text, const fs::path& exe_dir) {
+  text = replace_all(std::move(text), exe_dir.string() + "/", "<exe dir>/");
+  return replace_all(std::move(text), exe_dir.string(), "<exe dir>");
+}
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out += prefix + line + "\n";
+  return out;
+}
+
+// Failures with the same exception and hint are one problem: shown once, with the others listed.
+std::vector<std::vector<std::size_t>> failure_groups(const Results& results) {
+  std::vector<std::vector<std::size_t>> groups;
+  std::map<std::string, std::size_t> group_of;  // "type: message | hint" -> group
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const Outcome& outcome = results.outcomes[i];
+    if (outcome.state != Outcome::State::Failed) continue;
+    const std::string key = outcome.crashed || outcome.timed_out
+                                ? "#" + std::to_string(i)
+                                : outcome.error_type + ": " + display_path(outcome.message, results.context.exe_dir) +
+                                      " | " + hint_for(results.plan.items[i], outcome, results.context);
+    const auto [it, inserted] = group_of.emplace(key, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  return groups;
+}
+
+void write_failure(const Results& results, const std::vector<std::size_t>& group, bool colors, bool verbose,
+                   std::ostream& out) {
+  const Plan& plan = results.plan;
+  const HintContext& context = results.context;
+  const Item& item = plan.items[group.front()];
+  const Outcome& outcome = results.outcomes[group.front()];
+  out << paint("FAIL", Style::Red, colors) << "  " << paint(item.kind + " " + item.name, Style::Bold, colors) << "  ["
+      << item.location << "]\n";
+  const std::string message = display_path(outcome.message, context.exe_dir);
+  const std::string where = replace_all(outcome.where, context.exe_dir.string() + "/", "");
+  out << "      " << outcome.error_type << (message.empty() ? "" : ": " + message) << "\n";
+  if (!where.empty()) out << "      at " << where << "\n";
+  if (verbose && !outcome.traceback.empty()) out << indent(display_path(outcome.traceback, context.exe_dir), "      | ");
+  if (!outcome.output.empty()) {
+    out << "      its last output:\n" << indent(display_path(outcome.output, context.exe_dir), "      | ");
+  }
+  if (group.size() > 1) {
+    const std::size_t shown = verbose ? group.size() - 1 : std::min<std::size_t>(group.size() - 1, 8);
+    std::string names;
+    for (std::size_t k = 1; k <= shown; ++k) names += (k > 1 ? ", " : "") + plan.items[group[k]].name;
+    if (shown < group.size() - 1) names += ", ... (--verbose lists all)";
+    out << "      the same failure in " << group.size() - 1 << " more: " << names << "\n";
+  }
+  out << "      " << paint("hint:", Style::Cyan, colors) << " " << hint_for(item, outcome, context) << "\n";
+}
+
+void write_warnings(const Results& results, bool colors, std::ostream& out) {
+  out << paint("possible problems (not failures):", Style::Yellow, colors) << "\n";
+  for (const auto& outcome : results.outcomes) {
+    for (const auto& warning_text : outcome.warnings) out << "  " << warning_text << "\n";
+  }
+  out << "  these modules build paths from __file__ while their package's data files are in memory: if they open\n"
+         "  those files with open(), route the package to the filesystem ([[routing.rule]] location =\n"
+         "  \"filesystem-relative\") or read them with importlib.resources\n";
+}
+
+// The closing lines: how many checks of which kinds passed, what was not imported, what next.
+void write_summary(const Results& results, std::size_t problem_count, bool colors, bool quiet, bool verbose,
+                   std::ostream& out) {
+  const Plan& plan = results.plan;
+  const std::size_t failed = results.failed;
+  std::map<std::string, std::size_t> counts = results.counts;
+  std::string what;
+  auto add = [&](const char* kind, const char* singular, const char* plural) {
+    if (!counts.contains(kind)) return;
+    what += (what.empty() ? "" : ", ") + std::to_string(counts[kind]) + " " + (counts[kind] == 1 ? singular : plural);
+  };
+  add("entry", "entry point", "entry points");
+  add("module", "module", "modules");
+  add("resource", "resource file", "resource files");
+  add("metadata", "distribution's metadata", "distributions' metadata");
+  add("entry_point", "plugin entry point", "plugin entry points");
+  add("plugin", "plugin distribution not included", "plugin distributions not included");
+  std::ostringstream summary;
+  summary.precision(1);
+  summary << std::fixed;
+  if (failed == 0) {
+    summary << paint(plan.items.size() == 1 ? std::string("the 1 check passed") : "all " + std::to_string(plan.items.size()) + " checks passed", Style::Green, colors);
+  } else {
+    summary << paint(std::to_string(failed) + " of " + std::to_string(plan.items.size()) + " checks failed", Style::Red,
+                     colors);
+    if (problem_count < failed) {
+      summary << ", " << problem_count << (problem_count == 1 ? " distinct problem" : " distinct problems");
+    }
+  }
+  summary << " (" << (what.empty() ? "nothing to check" : what) << ") in " << results.seconds << " s\n";
+  out << summary.str();
+  if (quiet) return;
+  if (plan.stdlib_modules_not_imported > 0) {
+    out << "not imported: " << plan.stdlib_modules_not_imported
+        << " standard library modules (freeze check --stdlib imports them too)\n";
+  }
+  const auto fails_under_python = static_cast<std::size_t>(std::count_if(
+      plan.skipped.begin(), plan.skipped.end(), [](const Skipped& skipped) { return skipped.fails_under_python; }));
+  if (plan.skipped.size() > fails_under_python) {
+    out << "not imported: " << plan.skipped.size() - fails_under_python
+        << " module(s) that run code when imported, need a display, are tests or for Windows, or were excluded"
+        << (verbose ? ":" : " (--verbose lists them)") << "\n";
+    if (verbose) {
+      for (const auto& skipped : plan.skipped) {
+        if (!skipped.fails_under_python) out << "  " << skipped.name << ": " << skipped.reason << "\n";
+      }
+    }
+  }
+  if (fails_under_python > 0) {
+    out << "set aside: " << fails_under_python << " module(s) that fail alike under "
+        << results.context.interpreter.string() << ", not only frozen" << (verbose ? ":" : " (--verbose lists them)")
+        << "\n";
+    if (verbose) {
+      for (const auto& skipped : plan.skipped) {
+        if (skipped.fails_under_python) out << "  " << skipped.name << ": " << skipped.reason << "\n";
+      }
+    }
+  }
+  if (failed == 0) {
+    out << "next: freeze build " << results.config.config_file.string() << "\n";
+  }
+}
+
+// Every installed package the app lacks, as one site_packages setting to paste.
+void write_completion(const Completion& completion, bool colors, std::ostream& out) {
+  const std::size_t count = completion.added.size();
+  out << paint("missing installed packages:", Style::Cyan, colors) << " " << count << (count == 1 ? " package" : " packages")
+      << " the app imports " << (count == 1 ? "is" : "are") << " installed but not included"
+      << (completion.rounds > 1 ? " (checked again " + std::to_string(completion.rounds) + " times with them, for what they import in turn)"
+                                : "")
+      << ": " << quoted_items(completion.added) << ". With them:\n"
+      << "        " << site_packages_lines(completion) << "\n";
+  if (!completion.complete) {
+    out << "      (not every layer was found: freeze check again with these to see the rest)\n";
+  }
+}
+
+}  // namespace
+
+void write_json_report(const Results& results, std::ostream& out) {
+  const Plan& plan = results.plan;
+  const auto& outcomes = results.outcomes;
+  const HintContext& context = results.context;
+  const AppConfig& config = results.config;
+  const std::size_t failed = results.failed;
+  const std::size_t passed = results.passed;
+  nlohmann::json doc;
+  doc["config"] = config.config_file.string();
+  doc["checks"] = plan.items.size();
+  doc["passed"] = passed;
+  doc["failed"] = failed;
+  doc["failures"] = nlohmann::json::array();
+  doc["warnings"] = nlohmann::json::array();
+  doc["skipped"] = nlohmann::json::array();
+  doc["stdlib_modules_not_imported"] = plan.stdlib_modules_not_imported;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const Item& item = plan.items[i];
+    const Outcome& outcome = outcomes[i];
+    for (const auto& warning_text : outcome.warnings) {
+      doc["warnings"].push_back({{"kind", item.kind}, {"name", item.name}, {"message", warning_text}});
+    }
+    if (outcome.state != Outcome::State::Failed) continue;
+    nlohmann::json failure;
+    failure["kind"] = item.kind;
+    failure["name"] = item.name;
+    failure["location"] = item.location;
+    failure["error_type"] = outcome.error_type;
+    failure["message"] = display_path(outcome.message, context.exe_dir);
+    failure["where"] = display_path(outcome.where, context.exe_dir);
+    failure["traceback"] = display_path(outcome.traceback, context.exe_dir);
+    failure["hint"] = hint_for(item, outcome, context);
+    if (!outcome.output.empty()) failure["output"] = display_path(outcome.output, context.exe_dir);
+    doc["failures"].push_back(std::move(failure));
+  }
+  for (const auto& skipped : plan.skipped) doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}});
+  if (!results.completion.added.empty()) {
+    nlohmann::json sites = nlohmann::json::array();
+    for (const auto& site : results.completion.site_packages) {
+      sites.push_back({{"dir", site.dir.string()}, {"include", site.include}});
+    }
+    doc["complete_site_packages"] = {{"site_packages", sites}, {"added", results.completion.added},
+                                     {"rounds", results.completion.rounds}, {"complete", results.completion.complete}};
+  }
+  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+void write_text_report(const Results& results, std::ostream& out) {
+  const bool colors = use_colors(stdout);
+  const bool quiet = verbosity() == Verbosity::Quiet;
+  const bool verbose = verbosity() == Verbosity::Verbose;
+  std::size_t warnings = 0;
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const Outcome& outcome = results.outcomes[i];
+    warnings += outcome.warnings.size();
+    if (outcome.state == Outcome::State::Passed && verbose) {
+      out << paint("ok", Style::Green, colors) << "    " << results.plan.items[i].kind << " " << results.plan.items[i].name
+          << "\n";
+    }
+  }
+  const auto groups = failure_groups(results);
+  for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
+  if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
+  if (warnings > 0 && !quiet) write_warnings(results, colors, out);
+  if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);
+}
+
+}  // namespace freeze::packager::checks

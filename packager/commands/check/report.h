@@ -1,0 +1,34 @@
+// `freeze check`'s report: as text (failures grouped by problem, each with where it was routed
+// and its hint; the installed packages missing; a summary), or as JSON (--json).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "packager/commands/check/check_model.h"
+#include "packager/commands/check/completion.h"
+#include "packager/commands/check/hints.h"
+#include "packager/config/app_config.h"
+
+namespace freeze::packager::checks {
+
+// What the report is made of.
+struct Results {
+  const AppConfig& config;
+  const Plan& plan;
+  const std::vector<Outcome>& outcomes;
+  const HintContext& context;
+  std::size_t failed = 0;
+  std::size_t passed = 0;
+  std::map<std::string, std::size_t> counts;  // checks by kind
+  double seconds = 0;
+  Completion completion;  // empty when no installed package is missing
+};
+
+void write_json_report(const Results& results, std::ostream& out);
+void write_text_report(const Results& results, std::ostream& out);
+
+}  // namespace freeze::packager::checks

@@ -1,0 +1,136 @@
+#include "packager/commands/check/set_aside.h"
+
+#include <chrono>
+#include <map>
+#include <regex>
+
+#include "packager/commands/check/import_under_python.h"
+#include "packager/commands/check/plan.h"
+
+namespace freeze::packager::checks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The standard library's optional extension modules: a CPython may be built without them
+// (Debian ships _gdbm and _tkinter separately; a python.org build may lack any of them), and then
+// the stdlib modules that import them fail under that python too.
+const std::map<std::string, std::string>& optional_stdlib_extensions() {
+  static const std::map<std::string, std::string> extensions = {
+      {"_dbm", ""}, {"_gdbm", " (Debian: python3-gdbm)"}, {"_tkinter", " (Debian: python3-tk)"},
+      {"_curses", ""}, {"_curses_panel", ""}, {"readline", ""}, {"_sqlite3", ""}, {"_ssl", ""},
+      {"_hashlib", ""}, {"_lzma", ""}, {"_bz2", ""}, {"_ctypes", ""}, {"_uuid", ""}, {"_decimal", ""}};
+  return extensions;
+}
+
+}  // namespace
+
+void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included_tops) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    Outcome& outcome = outcomes[i];
+    if (!plan.items[i].testing_helper || outcome.state != Outcome::State::Failed) continue;
+    const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    if (!test_tools().contains(top) || included_tops.contains(top)) continue;
+    outcome.state = Outcome::State::Skipped;
+    plan.skipped.push_back({plan.items[i].name, "a testing helper that needs " + top +
+                                                    ", which is not included (freeze check --tests reports it)"});
+  }
+}
+
+void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    Outcome& outcome = outcomes[i];
+    if (!plan.items[i].stdlib || outcome.state != Outcome::State::Failed ||
+        (outcome.error_type != "ModuleNotFoundError" && outcome.error_type != "ImportError")) {
+      continue;
+    }
+    // ImportError.name, or the name in the message of an ImportError raised again with more
+    // words (Debian's dbm.gnu: "No module named '_gdbm', please install the python3-gdbm package").
+    std::string missing = outcome.missing_module;
+    std::smatch named;
+    static const std::regex kNoModuleNamed("No module named '([A-Za-z0-9_.]+)'");
+    if (missing.empty() && std::regex_search(outcome.message, named, kNoModuleNamed)) missing = named[1];
+    const auto optional = optional_stdlib_extensions().find(missing);
+    if (optional == optional_stdlib_extensions().end() || included.contains(outcome.missing_module)) continue;
+    outcome.state = Outcome::State::Skipped;
+    plan.skipped.push_back({plan.items[i].name, "needs " + optional->first + ", which this CPython is built without" +
+                                                    optional->second});
+  }
+}
+
+std::string frame_site(const std::string& where) {
+  const auto in = where.rfind(" in ");
+  const auto colon = where.rfind(':', in);
+  if (in == std::string::npos || colon == std::string::npos) return where;
+  return fs::path(where.substr(0, colon)).filename().string() + where.substr(colon);
+}
+
+void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                                  const fs::path& scratch, int timeout_seconds) {
+  constexpr std::size_t kMostCompared = 40;  // each costs a python start and the module's imports
+  std::error_code error;
+  if (!fs::is_regular_file(context.interpreter, error)) return;
+  PlainPython python{context.interpreter, context.config.package_paths, {}, scratch, std::chrono::seconds(timeout_seconds)};
+  for (const auto& site : context.config.site_packages) python.site_dirs.push_back(site.dir);
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
+    Outcome& outcome = outcomes[i];
+    if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || outcome.crashed ||
+        outcome.timed_out || outcome.error_type == "SystemExit") {
+      continue;
+    }
+    // A missing module has hints of its own, unless an installed package's module misses one
+    // that is installed nowhere here (its optional integrations: pygments.sphinxext without
+    // docutils): then python fails alike, and it is not the app's to fix.
+    if (!outcome.missing_module.empty() &&
+        (!plan.items[i].third_party || context.included_modules.contains(outcome.missing_module) ||
+         installed_site_of(outcome.missing_module.substr(0, outcome.missing_module.find('.')), context))) {
+      continue;
+    }
+    ++compared;
+    const PlainImport plain = import_under_python(python, plan.items[i].name);
+    outcome.imports_under_python = plain.state == PlainImport::State::Imported;
+    if (plain.state != PlainImport::State::Failed || plain.error_type != outcome.error_type ||
+        (plain.message != outcome.message && (plain.where.empty() || frame_site(plain.where) != frame_site(outcome.where)))) {
+      continue;
+    }
+    outcome.state = Outcome::State::Skipped;
+    std::string shown = outcome.error_type + (outcome.message.empty() ? "" : ": " + outcome.message);
+    if (shown.size() > 120) shown = shown.substr(0, 117) + "...";
+    plan.skipped.push_back({plan.items[i].name,
+                            "fails alike under " + context.interpreter.string() + " (" + shown +
+                                "): the module's own failure, not the frozen app's",
+                            true});
+  }
+}
+
+void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
+  for (const auto& plugins : plan.absent) {
+    const EntryPoint& first = plugins.entry_points.front();
+    std::set<std::string> groups;
+    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
+    std::string group_list;
+    for (const auto& group : groups) group_list += (group_list.empty() ? "" : ", ") + group;
+    Item item;
+    item.kind = "plugin";
+    item.name = plugins.name;
+    item.location = "not included; installed in " + plugins.site_dir.string();
+    item.top_level = first.top_level();
+    Outcome outcome;
+    outcome.state = Outcome::State::Failed;
+    outcome.error_type = "not included";
+    outcome.message = plugins.directory + " declares " + std::to_string(plugins.entry_points.size()) +
+                      (plugins.entry_points.size() == 1 ? " entry point" : " entry points") + " in " + group_list + " (" +
+                      first.name + " = " + first.value + (plugins.entry_points.size() > 1 ? ", ..." : "") +
+                      "): python loads it, the frozen app does not see it";
+    outcome.hint = "add \"" + item.top_level + "\" to the include list of the site_packages entry for " +
+                   plugins.site_dir.string() + ":\n        site_packages = [{ dir = \"" + plugins.site_dir.string() +
+                   "\", include = [..., \"" + item.top_level + "\"] }]\n      or, if the app does not need this plugin, " +
+                   "--exclude " + plugins.name;
+    plan.items.push_back(std::move(item));
+    outcomes.push_back(std::move(outcome));
+  }
+}
+
+}  // namespace freeze::packager::checks

@@ -1,0 +1,39 @@
+// Failures `freeze check` sets aside, after the run, as not the frozen app's: a testing helper
+// missing pytest, a stdlib module needing an extension its CPython is built without, a module
+// the plain interpreter fails to import alike. And the plugin distributions the config leaves
+// out, added as failures of their own.
+#pragma once
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "packager/commands/check/check_model.h"
+#include "packager/commands/check/hints.h"
+
+namespace freeze::packager::checks {
+
+// A testing helper package (numpy.testing) that fails for want of pytest is skipped, not failed.
+void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included_tops);
+
+// A stdlib module (--stdlib) that fails only because the CPython it is frozen with is built
+// without an optional extension module is skipped, naming it: the same python fails alike.
+void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included);
+
+// A module that fails to import for a reason of its own is imported again by the plain
+// interpreter (context.interpreter), with the config's packages and site directories in front
+// of its sys.path. If python fails alike (the same exception, with the same message or raised
+// at the same line), the failure is the module's, not the frozen app's: it is set aside, saying
+// so. Without that python, nothing is set aside.
+void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                                  const std::filesystem::path& scratch, int timeout_seconds);
+
+// Each plugin distribution the config leaves out becomes a failed item of its own.
+void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes);
+
+// "file:LINE in FUNCTION" with the file's name only: where the frozen app and python raised
+// compare alike although the frozen module's file is under the executable's directory.
+std::string frame_site(const std::string& where);
+
+}  // namespace freeze::packager::checks

@@ -1,0 +1,172 @@
+// Unit tests for `freeze check`'s stages that need no executable: reading the checking program's
+// reports, what is not imported by default, what is set aside after the run and why, the
+// plugin distributions left out, the site_packages suggestion and the verification copy's config.
+#include <doctest/doctest.h>
+
+#include <toml++/toml.h>
+
+#include <string>
+#include <vector>
+
+#include "packager/commands/check/completion.h"
+#include "packager/commands/check/plan.h"
+#include "packager/commands/check/runner.h"
+#include "packager/commands/check/set_aside.h"
+#include "packager/commands/check/verification_build.h"
+#include "packager/config/app_config.h"
+#include "temp_dir.h"
+
+namespace checks = freeze::packager::checks;
+using checks::Outcome;
+using freeze::testing::TempDir;
+
+namespace {
+
+checks::Item module_item(const std::string& name) {
+  checks::Item item;
+  item.kind = "module";
+  item.name = name;
+  item.top_level = name.substr(0, name.find('.'));
+  return item;
+}
+
+Outcome failed(const std::string& type, const std::string& message, const std::string& missing = "") {
+  Outcome outcome;
+  outcome.state = Outcome::State::Failed;
+  outcome.error_type = type;
+  outcome.message = message;
+  outcome.missing_module = missing;
+  return outcome;
+}
+
+}  // namespace
+
+TEST_CASE("a report line's fields are split at tabs and unescaped") {
+  const auto fields = checks::split_report_fields("F\t3\tValueError\tbad\\tvalue\\non two lines\t\\\\x");
+  REQUIRE(fields.size() == 5);
+  CHECK(fields[0] == "F");
+  CHECK(fields[1] == "3");
+  CHECK(fields[3] == "bad\tvalue\non two lines");
+  CHECK(fields[4] == "\\x");
+  CHECK(checks::split_report_fields("E") == std::vector<std::string>{"E"});
+  CHECK(checks::split_report_fields("K\t0\t").size() == 3);  // an empty last field is a field
+}
+
+TEST_CASE("third-party tests, examples, hooks and setup scripts are not imported by default") {
+  CHECK(checks::third_party_test_reason("pkg.tests.test_core") == "the package's own tests");
+  CHECK(checks::third_party_test_reason("pkg.test") == "the package's own tests");
+  CHECK(checks::third_party_test_reason("pkg.conftest").find("pytest") != std::string::npos);
+  CHECK(checks::third_party_test_reason("pkg._pyinstaller.hook").find("PyInstaller") != std::string::npos);
+  CHECK(checks::third_party_test_reason("pkg.setup").find("setup script") != std::string::npos);
+  // A package's own module named like one is imported: only a leaf `setup` below a package is
+  // a setup script, and `testing` is not `tests`.
+  CHECK(checks::third_party_test_reason("setup").empty());
+  CHECK(checks::third_party_test_reason("pkg.setup.core").empty());
+  CHECK(checks::third_party_test_reason("pkg.testing").empty());
+  CHECK(checks::third_party_test_reason("pkg.contest").empty());
+}
+
+TEST_CASE("the frozen and the plain interpreter's raise sites compare by file name and line") {
+  CHECK(checks::frame_site("/opt/app/dist/.x/click/_winconsole.py:12 in <module>") == "_winconsole.py:12 in <module>");
+  CHECK(checks::frame_site("mod.py:3 in f") == "mod.py:3 in f");
+  CHECK(checks::frame_site("no frame") == "no frame");
+}
+
+TEST_CASE("a testing helper missing pytest is set aside unless pytest is included") {
+  checks::Plan plan;
+  plan.items = {module_item("numpy.testing"), module_item("numpy.core")};
+  plan.items[0].testing_helper = true;
+  plan.items[1].testing_helper = false;
+  std::vector<Outcome> outcomes = {failed("ModuleNotFoundError", "No module named 'pytest'", "pytest"),
+                                   failed("ModuleNotFoundError", "No module named 'pytest'", "pytest")};
+  SUBCASE("pytest not included") {
+    checks::set_aside_testing_helpers(plan, outcomes, {"numpy"});
+    CHECK(outcomes[0].state == Outcome::State::Skipped);
+    CHECK(outcomes[1].state == Outcome::State::Failed);  // not a testing helper: the app's failure
+    REQUIRE(plan.skipped.size() == 1);
+    CHECK(plan.skipped[0].name == "numpy.testing");
+    CHECK(plan.skipped[0].reason.find("pytest") != std::string::npos);
+  }
+  SUBCASE("pytest included: its failure is real") {
+    checks::set_aside_testing_helpers(plan, outcomes, {"numpy", "pytest"});
+    CHECK(outcomes[0].state == Outcome::State::Failed);
+    CHECK(plan.skipped.empty());
+  }
+}
+
+TEST_CASE("a stdlib module needing an extension its CPython lacks is set aside, naming it") {
+  checks::Plan plan;
+  plan.items = {module_item("dbm.gnu"), module_item("sqlite3"), module_item("json")};
+  for (auto& item : plan.items) item.stdlib = true;
+  // Debian's dbm.gnu raises ImportError again, with more words and no name.
+  std::vector<Outcome> outcomes = {
+      failed("ImportError", "No module named '_gdbm', please install the python3-gdbm package"),
+      failed("ModuleNotFoundError", "No module named '_sqlite3'", "_sqlite3"),
+      failed("ModuleNotFoundError", "No module named '_json_speedups'", "_json_speedups")};
+  checks::set_aside_missing_extensions(plan, outcomes, {});
+  CHECK(outcomes[0].state == Outcome::State::Skipped);
+  CHECK(outcomes[1].state == Outcome::State::Skipped);
+  CHECK(outcomes[2].state == Outcome::State::Failed);  // not an optional extension of CPython's
+  REQUIRE(plan.skipped.size() == 2);
+  CHECK(plan.skipped[0].reason == "needs _gdbm, which this CPython is built without (Debian: python3-gdbm)");
+  CHECK(plan.skipped[1].reason == "needs _sqlite3, which this CPython is built without");
+}
+
+TEST_CASE("each plugin distribution left out is a failure naming its entry points and the fix") {
+  checks::Plan plan;
+  freeze::packager::InstalledPlugins plugins;
+  plugins.site_dir = "/usr/lib/python3/dist-packages";
+  plugins.directory = "mccabe-0.7.0.egg-info";
+  plugins.name = "mccabe";
+  plugins.entry_points = {{"flake8.extension", "C90", "mccabe:McCabeChecker"},
+                          {"flake8.report", "x", "mccabe:Other"}};
+  plan.absent.push_back(plugins);
+  std::vector<Outcome> outcomes;
+  checks::add_absent_plugins(plan, outcomes);
+  REQUIRE(plan.items.size() == 1);
+  REQUIRE(outcomes.size() == 1);
+  CHECK(plan.items[0].kind == "plugin");
+  CHECK(plan.items[0].top_level == "mccabe");
+  CHECK(outcomes[0].state == Outcome::State::Failed);
+  CHECK(outcomes[0].message ==
+        "mccabe-0.7.0.egg-info declares 2 entry points in flake8.extension, flake8.report (C90 = "
+        "mccabe:McCabeChecker, ...): python loads it, the frozen app does not see it");
+  CHECK(outcomes[0].hint.find("include = [..., \"mccabe\"]") != std::string::npos);
+  CHECK(outcomes[0].hint.find("--exclude mccabe") != std::string::npos);
+}
+
+TEST_CASE("the completed site_packages setting keeps the config's tables in order, quoted") {
+  checks::Completion completion;
+  completion.site_packages = {{"/venv/lib/python3.13/site-packages", {"httpie", "requests"}},
+                              {"/usr/lib/python3/dist-packages", {"pygments"}}};
+  CHECK(checks::site_packages_lines(completion) ==
+        "site_packages = [{ dir = \"/venv/lib/python3.13/site-packages\", include = [\"httpie\", \"requests\"] },\n"
+        "                 { dir = \"/usr/lib/python3/dist-packages\", include = [\"pygments\"] }]");
+  completion.site_packages = {{"/odd \"dir\"", {"a"}}};
+  CHECK(checks::site_packages_lines(completion) == "site_packages = [{ dir = \"/odd \\\"dir\\\"\", include = [\"a\"] }]");
+}
+
+TEST_CASE("the verification copy's config runs the checking program with the same resources from anywhere") {
+  TempDir dir("check");
+  dir.write("src/app.py", "print('hi')\n");
+  const auto config_file = dir.write("app.toml",
+                                     "[app]\nname = \"tool\"\nentry = \"app\"\n"
+                                     "[stdlib]\ninclude = \"reachable\"\n"
+                                     "[packages]\npaths = [\"src\"]\n");
+  const auto config = freeze::packager::load_app_config(config_file);
+  const toml::table copy = toml::parse(checks::verification_config(config));
+  CHECK(copy["app"]["name"].value_or(std::string()) == "tool");
+  CHECK(!copy["app"]["entry"]);  // replaced by the checking program
+  CHECK(copy["app"]["code"].value_or(std::string()).find("FREEZE_CHECK_MANIFEST") != std::string::npos);
+  // The entry module stays a root of the reachable stdlib it would have pulled in.
+  const toml::array* add = copy["stdlib"]["add"].as_array();
+  REQUIRE(add != nullptr);
+  CHECK(add->back().value_or(std::string()) == "app");
+  // Paths are absolute: the copy is built in another directory.
+  const toml::array* paths = copy["packages"]["paths"].as_array();
+  REQUIRE(paths != nullptr);
+  REQUIRE(paths->size() == 1);
+  const std::string path = paths->front().value_or(std::string());
+  CHECK(std::filesystem::path(path).is_absolute());
+  CHECK(std::filesystem::equivalent(path, dir / "src"));
+}
