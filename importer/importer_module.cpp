@@ -72,21 +72,50 @@ std::optional<blob::Entry> find_main_entry() {
   return entry;
 }
 
-// The entry a loader method's `fullname` names; nullptr with ImportError set if none.
-std::optional<blob::Entry> loader_entry(PyObject* fullname) {
+// The index name of the module `spec` is for: its loader_state, where find_spec served an
+// embedded module under another name (a parent package's __path__ led there, as for an alias
+// put in sys.modules), else its name. New reference, or nullptr with an error set.
+PyObject* indexed_name_of_spec(PyObject* spec) {
+  Ref state(PyObject_GetAttrString(spec, "loader_state"));
+  if (state && PyUnicode_Check(state.get())) return state.release();
+  if (!state) PyErr_Clear();  // deliberate: a spec without loader_state is one under its own name
+  return PyObject_GetAttrString(spec, "name");
+}
+
+// The index name of the module loaded as `fullname`: a protocol method (get_code, get_source,
+// ...) names a module by the name it runs under, which for one served under another name is
+// not its name in the index. New reference, or nullptr with an error set.
+PyObject* indexed_name(PyObject* fullname) {
+  PyObject* modules = PySys_GetObject("modules");  // borrowed
+  PyObject* module = modules && PyDict_Check(modules) ? PyDict_GetItemWithError(modules, fullname) : nullptr;  // borrowed
+  const Ref spec(module ? PyObject_GetAttrString(module, "__spec__") : nullptr);
+  if (spec && spec.get() != Py_None) return indexed_name_of_spec(spec.get());
+  PyErr_Clear();  // deliberate: a module not imported yet, or without a spec, goes by its name
+  return Py_NewRef(fullname);
+}
+
+// The entry `name` has in the index; nullptr with ImportError set if none.
+std::optional<blob::Entry> entry_named(PyObject* name_object) {
   std::string name;
   std::optional<blob::Entry> entry;
-  if (parse_str(fullname, &name)) {
+  if (parse_str(name_object, &name)) {
     entry = find_importable(name);
     if (!entry && name == "__main__") entry = find_main_entry();
   } else if (!clear_unencodable()) {
     return std::nullopt;
   }
   if (!entry) {
-    const Ref message(PyUnicode_FromFormat("no module named %R in this executable", fullname));
-    if (message) PyErr_SetImportError(message.get(), fullname, nullptr);
+    const Ref message(PyUnicode_FromFormat("no module named %R in this executable", name_object));
+    if (message) PyErr_SetImportError(message.get(), name_object, nullptr);
   }
   return entry;
+}
+
+// The entry a loader method's `fullname` names; nullptr with ImportError set if none.
+std::optional<blob::Entry> loader_entry(PyObject* fullname) {
+  const Ref name(indexed_name(fullname));
+  if (!name) return std::nullopt;
+  return entry_named(name.get());
 }
 
 // The directory __path__ names: where the package's __init__.py is, or for a namespace
@@ -97,19 +126,53 @@ std::string package_directory(const blob::Entry& entry) {
   return file.substr(0, file.rfind('/'));
 }
 
-PyObject* make_spec(ModuleState& state, PyObject* fullname, PyObject* loader, const blob::Entry& entry) {
+// Whether the directory `relative` (below the executable's) is one of the entries of
+// `search_path` (a parent package's __path__, any iterable, as PathFinder takes it). False
+// with an error set if it cannot be iterated.
+bool path_lists(PyObject* search_path, std::string_view relative, bool* listed) {
+  *listed = false;
+  const std::string& origin = context().origin_dir;
+  const Ref items(PyObject_GetIter(search_path));
+  if (!items) return false;
+  while (const Ref item{PyIter_Next(items.get())}) {
+    std::string text;
+    if (!parse_fs_path(item.get(), &text)) {
+      PyErr_Clear();  // deliberate: an entry no path gives (PathFinder skips it too) names no directory
+      continue;
+    }
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    if (text.size() == origin.size() + 1 + relative.size() && text.starts_with(origin) &&
+        text[origin.size()] == '/' && text.ends_with(relative)) {
+      *listed = true;
+      return true;
+    }
+  }
+  return !PyErr_Occurred();
+}
+
+// A spec for `entry` imported as `fullname`. `fullname` differs from the entry's name where a
+// parent's __path__ led to it (the module then runs under the name asked for, as python's
+// FileFinder loads a file under the name it is given); loader_state keeps the index name. A
+// package imported as its "__init__" module is `as_module`: no __path__, as under python.
+PyObject* make_spec(ModuleState& state, PyObject* fullname, PyObject* loader, const blob::Entry& entry,
+                    std::string_view requested, bool as_module = false) {
   const bool namespace_package = (entry.flags & blob::kFlagNamespace) != 0;
+  const bool package = entry.is_package() && !as_module;
   const Ref args(Py_BuildValue("(OO)", fullname, loader));
-  const Ref kwargs(Py_BuildValue("{sO}", "is_package", entry.is_package() ? Py_True : Py_False));
+  const Ref kwargs(Py_BuildValue("{sO}", "is_package", package ? Py_True : Py_False));
   if (!args || !kwargs) return nullptr;
   if (!namespace_package) {
     const Ref origin(path_to_str(entry_file(entry)));
     if (!origin || PyDict_SetItemString(kwargs.get(), "origin", origin.get()) < 0) return nullptr;
   }
+  if (requested != entry.name) {
+    const Ref indexed(name_to_str(entry.name));
+    if (!indexed || PyDict_SetItemString(kwargs.get(), "loader_state", indexed.get()) < 0) return nullptr;
+  }
   Ref spec(PyObject_Call(state.module_spec_type.get(), args.get(), kwargs.get()));
   // has_location => __file__ (and __cached__) are set, as for a module from a file.
   if (!spec || (!namespace_package && PyObject_SetAttrString(spec.get(), "has_location", Py_True) < 0)) return nullptr;
-  if (entry.is_package()) {
+  if (package) {
     // __path__ names the package's directory beside the executable, as for a package on disk;
     // the path hook below serves it from the index.
     const Ref path(Py_BuildValue("[N]", path_to_str(package_directory(entry))));
@@ -130,13 +193,13 @@ PyObject* call_resources_helper(const char* function, PyObject* argument) {
   return module ? PyObject_CallMethod(module.get(), function, "O", argument) : nullptr;
 }
 
-// The name a module runs under: its spec's (runpy runs specs under other names), else its
-// __name__. New reference, or nullptr with an error set.
-PyObject* running_name(PyObject* module) {
+// The index name of a module being executed: its spec's (runpy runs specs under other names,
+// and a spec may serve an entry under another name), else its __name__. New reference, or
+// nullptr with an error set.
+PyObject* executed_name(PyObject* module) {
   const Ref spec(PyObject_GetAttrString(module, "__spec__"));
-  Ref name(spec && spec.get() != Py_None ? PyObject_GetAttrString(spec.get(), "name") : nullptr);
-  if (name) return name.release();
-  PyErr_Clear();  // deliberate: without a spec's name, __name__ says it
+  if (spec && spec.get() != Py_None) return indexed_name_of_spec(spec.get());
+  PyErr_Clear();  // deliberate: without a spec, __name__ says it
   return PyObject_GetAttrString(module, "__name__");
 }
 
@@ -173,11 +236,19 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
   if (find_runtime_module(name) != nullptr) return make_runtime_spec(state_of(self), args[0], self);
   const auto entry = find_importable(name);
   if (!entry) Py_RETURN_NONE;
-  return make_spec(state_of(self), args[0], self, *entry);
+  // A submodule is ours only if its parent's __path__ still names the directory it is in: a
+  // parent that is another package under this name (an alias in sys.modules) or a __path__
+  // set to elsewhere is searched by PathFinder, through the path hook for embedded directories.
+  if (nargs >= 2 && args[1] != Py_None) {
+    bool listed = false;
+    if (!path_lists(args[1], containing_directory(*entry), &listed)) return nullptr;
+    if (!listed) Py_RETURN_NONE;
+  }
+  return make_spec(state_of(self), args[0], self, *entry, name);
 }
 
 PyObject* finder_create_module(PyObject* self, PyObject* spec) {
-  const Ref name(PyObject_GetAttrString(spec, "name"));
+  const Ref name(indexed_name_of_spec(spec));
   std::string text;
   // A name that cannot be encoded is not in the index (text stays empty): not an extension.
   if (!name || !(parse_str(name.get(), &text) || clear_unencodable())) return nullptr;
@@ -187,13 +258,13 @@ PyObject* finder_create_module(PyObject* self, PyObject* spec) {
 }
 
 PyObject* finder_exec_module(PyObject*, PyObject* module) {
-  const Ref name(running_name(module));
+  const Ref name(executed_name(module));
   if (!name) return nullptr;
   if (const RuntimeModule* runtime = find_runtime_module(name.get())) {
     const Ref code(runtime_module_code(*runtime));
     return code && run_in_module(code.get(), module) ? Py_NewRef(Py_None) : nullptr;
   }
-  const auto entry = loader_entry(name.get());
+  const auto entry = entry_named(name.get());
   if (!entry) return nullptr;
   if (entry->kind == blob::Kind::Extension) {
     const Ref imp(PyImport_ImportModule("_imp"));
@@ -223,6 +294,13 @@ PyObject* finder_get_source(PyObject*, PyObject* fullname) {
 
 PyObject* finder_is_package(PyObject*, PyObject* fullname) {
   if (find_runtime_module(fullname) != nullptr) Py_RETURN_FALSE;
+  // A package's __init__ imported as a module of its own is not a package (FileLoader's rule).
+  std::string name;
+  if (!parse_str(fullname, &name)) {
+    PyErr_Clear();  // deliberate: loader_entry below refuses it with its own error
+  } else if (name.ends_with(".__init__")) {
+    Py_RETURN_FALSE;
+  }
   const auto entry = loader_entry(fullname);
   return entry ? PyBool_FromLong(entry->is_package()) : nullptr;
 }
@@ -347,13 +425,18 @@ PyObject* path_finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_
   if (!parse_str(args[0], &name) || !parse_str(reinterpret_cast<PathFinderObject*>(self)->package, &package)) {
     return clear_unencodable() ? Py_NewRef(Py_None) : nullptr;  // a name no file name gives is in no index
   }
-  if (!(name.starts_with(package) && name.size() > package.size() + 1 && name[package.size()] == '.' &&
-        name.find('.', package.size() + 1) == std::string::npos)) {
-    Py_RETURN_NONE;
+  // As FileFinder looks up the last part of the name in its directory, whatever the package
+  // asking is called: "alias.sub" asked of realpkg's directory is realpkg.sub, run as alias.sub.
+  const std::string_view tail = std::string_view(name).substr(name.rfind('.') + 1);
+  if (tail == "__init__") {
+    // The package's own __init__.py, imported as a module of its own, as FileFinder finds it.
+    const auto entry = lookup(blob::Kind::Module, package);
+    if (!entry || !entry->is_package() || (entry->flags & blob::kFlagNamespace)) Py_RETURN_NONE;
+    return make_spec(state, args[0], state.finder.get(), *entry, name, /*as_module=*/true);
   }
-  const auto entry = find_importable(name);
+  const auto entry = find_importable(blob::submodule_name(package, tail));
   if (!entry) Py_RETURN_NONE;
-  return make_spec(state, args[0], state.finder.get(), *entry);
+  return make_spec(state, args[0], state.finder.get(), *entry, name);
 }
 
 PyObject* path_finder_iter_modules(PyObject* self, PyObject* args) {
@@ -702,7 +785,7 @@ bool insert_into_sys_list(const char* list_name, Py_ssize_t position, PyObject* 
 
 PyObject* embedded_spec(PyObject* module, PyObject* fullname, const blob::Entry& entry) {
   ModuleState& state = module_state(module);
-  return make_spec(state, fullname, state.finder.get(), entry);
+  return make_spec(state, fullname, state.finder.get(), entry, entry.name);  // a top-level module, by its name
 }
 
 bool install_inittab(const ImporterContext* context) {

@@ -7,7 +7,6 @@
 #include "importer/python_ref.h"
 
 namespace freeze::importer {
-namespace {
 
 // The directory `entry`'s name is found in (below the executable's): for a package, where its
 // directory is; for a module, where its file is.
@@ -17,6 +16,8 @@ std::string_view containing_directory(const blob::Entry& entry) {
   const auto slash = path.rfind('/');
   return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
+
+namespace {
 
 // The finder is a Python subclass of importlib's FileFinder, as python's own path-entry finders
 // for directories are: code that dispatches on that type (pkg_resources' distribution finders

@@ -19,6 +19,10 @@ std::optional<std::pair<std::string_view, std::string_view>> split_installation_
 // The RESOURCE or METADATA entry whose file is `relative` (below the executable's directory).
 std::optional<blob::Entry> file_entry_at(blob::Kind kind, std::string_view relative);
 
+// The directory (below the executable's) that holds `entry`: its parent package's directory,
+// or the sys.path directory of a top-level module.
+std::string_view containing_directory(const blob::Entry& entry);
+
 // The dotted name of the package whose directory is `relative` if the index has one there.
 std::optional<blob::Entry> package_entry_at(std::string_view relative, std::string* name);
 
