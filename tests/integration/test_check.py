@@ -179,6 +179,44 @@ class CheckTest(TempDirTestCase):
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "layers"]).stdout, "3\n")
 
+    def test_a_script_entry_checks_what_it_imports_without_running(self):
+        # entry = "tool": a script run as __main__. The check does not import it (that would run
+        # it) but imports what it imports whatever its input: a missing module at the top is a
+        # failure naming the line; one imported under a try that handles it, or under another
+        # condition, is not; `from x import y` needs y.
+        root = write_tree(self.tmp / "script", {
+            "src/tool.py": """
+                import json
+                try:
+                    import surely_not_installed_optional
+                except ImportError:
+                    surely_not_installed_optional = None
+                if json.__name__ == "windows":
+                    import surely_not_installed_conditional
+                from helper import VALUE
+                def main():
+                    import surely_not_installed_in_main
+                if __name__ == "__main__":
+                    open("ran", "w").write("the script ran")
+                    main()
+                """,
+            "src/helper.py": "VALUE = 1\n",
+            "app.toml": '[app]\nname = "tool"\nentry = "tool"\n[packages]\npaths = ["src"]\n',
+        })
+        result = freeze("check", root, cwd=root, check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("FAIL  entry tool  [app.entry]\n      ModuleNotFoundError: No module named "
+                      "'surely_not_installed_in_main' (imported by tool.py line 11)", result.stdout)
+        self.assertNotIn("surely_not_installed_optional", result.stdout)
+        self.assertNotIn("surely_not_installed_conditional", result.stdout)
+        self.assertFalse((root / "ran").exists())
+        (root / "src/tool.py").write_text("from helper import NOT_THERE\n")
+        result = freeze("check", root, check=False)
+        self.assertIn("ImportError: cannot import name 'NOT_THERE' from 'helper' (imported by tool.py line 1)",
+                      result.stdout)
+        (root / "src/tool.py").write_text("from helper import VALUE\nprint(VALUE)\n")
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+
     def test_config_errors_name_the_real_file(self):
         root = write_tree(self.tmp / "badconfig", {"app.toml": '[app]\nname = "x"\nentry = "x"\nentyr = 1\n'})
         result = freeze("check", root / "app.toml", check=False)

@@ -81,21 +81,111 @@ def check_entry(module, function, console_script):
             raise TypeError(f"console script {console_script!r} ({found[0].value}) is not callable")
         return
     if not function:
-        # Run as __main__: it must be found (a package needs a __main__ submodule), not imported.
+        # Run as __main__: it must be found (a package needs a __main__ submodule), and what it
+        # imports must import. It is not imported itself: that would run the program.
         from importlib.util import find_spec
         spec = find_spec(module)
         if spec is None:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)
         if spec.submodule_search_locations is not None:
-            if find_spec(module + ".__main__") is None:
+            spec = find_spec(module + ".__main__")
+            if spec is None:
                 raise ModuleNotFoundError(f"No module named {module + '.__main__'!r}; {module!r} is a package "
                                           "and cannot be directly executed", name=module + ".__main__")
+        _import_what_a_script_imports(spec)
         return
     target = _import(module)
     for part in function.split("."):
         target = getattr(target, part)
     if not callable(target):
         raise TypeError(f"{module}:{function} is not callable (it is a {type(target).__name__})")
+
+
+def _catches_import_errors(handler):
+    """Whether an except clause catches ImportError: its type is ImportError, one of its bases or bare."""
+    import ast
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(n is None or getattr(n, "id", getattr(n, "attr", None)) in
+               ("ImportError", "ModuleNotFoundError", "Exception", "BaseException") for n in names)
+
+
+def _is_main_guard(test):
+    """`__name__ == "__main__"` (either way round)."""
+    import ast
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and
+            any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides))
+
+
+def _script_imports(tree, package):
+    """(module, names from it, line) for the imports a script run as __main__ makes whatever its
+    input: at module level, under its main guard, in with-blocks, class bodies and the top level
+    of its functions; not those in other conditions or in a try that handles their failure."""
+    import ast
+    found = []
+
+    def visit(body):
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.extend((alias.name, (), node.lineno) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level and not package:
+                    continue  # a relative import in a top-level script fails under python alike
+                base = ("." * node.level + (node.module or "")) if node.level else node.module
+                if node.level:
+                    from importlib.util import resolve_name
+                    base = resolve_name(base, package)
+                found.append((base, tuple(a.name for a in node.names if a.name != "*"), node.lineno))
+            elif isinstance(node, ast.If) and _is_main_guard(node.test):
+                visit(node.body)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.With, ast.AsyncWith)):
+                visit(node.body)
+            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                if not any(_catches_import_errors(h) for h in node.handlers):
+                    visit(node.body)
+                visit(node.finalbody)
+
+    visit(tree.body)
+    return found
+
+
+def _import_name_from(base, name):
+    """`from base import name` for a name the module does not define: its submodule, as import does."""
+    try:
+        _import(base + "." + name)
+    except ModuleNotFoundError as exc:
+        if exc.name != base + "." + name:
+            raise
+        raise ImportError(f"cannot import name {name!r} from {base!r}", name=base) from None
+
+
+def _import_what_a_script_imports(spec):
+    """Imports what the entry script imports unconditionally (_script_imports), as module checks
+    import modules. Without ast or the script's source, there is nothing to read it from."""
+    try:
+        import ast
+        source = spec.loader.get_source(spec.name)
+    except (ImportError, AttributeError):
+        return
+    if not source:
+        return
+    package = spec.parent if spec.submodule_search_locations is None else spec.name
+    where = os.path.basename(spec.origin or spec.name)
+    for base, names, line in _script_imports(ast.parse(source), package):
+        try:
+            imported = _import(base)
+            for name in names:
+                if not hasattr(imported, name):
+                    _import_name_from(base, name)
+        except ImportError as exc:
+            message = f"{exc} (imported by {where} line {line})"
+            try:
+                raised = type(exc)(message, name=exc.name, path=exc.path)
+            except TypeError:  # an ImportError subclass of other arguments
+                raised = ImportError(message, name=exc.name, path=exc.path)
+            raise raised from exc
 
 
 def _file_warnings(name, module):

@@ -39,6 +39,37 @@ bool installed_in(const fs::path& dir, const std::string& top) {
   return false;
 }
 
+// What --exclude takes to leave `item`'s failure out of the check: a module check's module, the
+// module an entry point names; nothing for app.entry, which the check never leaves out.
+std::string excludable_module(const Item& item) {
+  if (item.kind == "entry") return "";
+  if (item.kind == "entry_point" && item.args.size() == 3) {
+    std::string module = item.args[2].substr(0, item.args[2].find(':'));  // "pkg.mod:attr [extra]"
+    while (!module.empty() && std::isspace(static_cast<unsigned char>(module.back()))) module.pop_back();
+    return module;
+  }
+  return item.name;
+}
+
+// The way out of a failure of an optional import, as the end of a hint (with its own ". ").
+std::string if_optional(const Item& item) {
+  const std::string module = excludable_module(item);
+  if (module.empty()) return ". If the import is optional, make it so: try: ... except ImportError:";
+  return ". If the import is optional, --exclude " + module + " skips it";
+}
+
+// The test package (or module) `name` is in: its first part named like tests ("pkg.tests" for
+// "pkg.tests.test_x"), so that --exclude leaves out the tests and not the package they test.
+std::string test_part(const std::string& name) {
+  for (std::size_t start = 0; start < name.size();) {
+    const std::size_t end = std::min(name.find('.', start), name.size());
+    const std::string_view part = std::string_view(name).substr(start, end - start);
+    if (part.starts_with("test") || part.ends_with("tests") || part == "conftest") return name.substr(0, end);
+    start = end + 1;
+  }
+  return name;
+}
+
 std::string routing_snippet(const std::string& top) {
   return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
 }
@@ -50,9 +81,9 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   if (context.included_modules.contains(missing)) {
     return "'" + missing + "' is included but failed to import: see its own entry in this report";
   }
-  if (test_tools().contains(top)) {
+  if (test_tools().contains(top) && item.kind != "entry") {
     return "it is test code (it imports " + top + "): keep tests out of packages.paths (put the app in src/), or "
-           "leave them out of the check with --exclude " + item.top_level;
+           "leave them out of the check with --exclude " + test_part(item.name);
   }
   // In the standard library?
   const bool stdlib = in_stdlib(top, context);
@@ -75,7 +106,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   if (context.included_tops.contains(top)) {
     return "'" + missing + "' is not among the included modules, though '" + top +
            "' is: an optional part installed separately, a module generated at install time, or a platform-specific "
-           "extension module? If the import is optional, --exclude " + item.name + " skips it";
+           "extension module?" + if_optional(item).substr(1);
   }
   if (const auto site = installed_site_of(top, context)) {
     return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
@@ -88,7 +119,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
       return "'" + top + "' is installed in " + dir.string() + ", but for Debian's python3.11, and the app is frozen "
              "for CPython " + target + ": install it into a venv of python" + target + " (or take a wheel built for " +
              target + ") and add that to [packages] site_packages or wheels; a pure-Python package can also come from " +
-             dir.string() + " itself. If the import is optional, --exclude " + item.name + " skips it";
+             dir.string() + " itself" + if_optional(item);
     }
   }
   std::string debian = top;
@@ -98,8 +129,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
                                   ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
                                   : "a wheel built for CPython " + context.python.short_version() + ", or a venv of that version";
   return "'" + top + "' is neither included nor installed on this machine: install it (" + install +
-         ") and add it to [packages] site_packages or wheels. If the import is optional, --exclude " + item.name +
-         " skips it";
+         ") and add it to [packages] site_packages or wheels" + if_optional(item);
 }
 
 // An OSError naming a file: one below the executable's directory is an embedded file that is
@@ -151,21 +181,23 @@ bool in_stdlib(const std::string& top, const HintContext& context) {
 
 std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
   if (!outcome.hint.empty()) return outcome.hint;
+  const std::string excludable = excludable_module(item);
+  const std::string or_leave_out = excludable.empty() ? "" : ", or leave it out of the check with --exclude " + excludable;
   if (outcome.timed_out) {
     return "importing it did not finish: does it wait for input, a lock or the network when imported? Raise "
-           "--timeout, or leave it out of the check with --exclude " + item.name;
+           "--timeout" + or_leave_out;
   }
   if (outcome.crashed) {
     if (item.kind == "module") {
       return "the process died while importing it (a crashing extension module, or os._exit() at import time); "
-             "check with --exclude " + item.name + " to see the rest";
+             "check with --exclude " + excludable + " to see the rest";
     }
     return "the process died during this check";
   }
   const std::string& type = outcome.error_type;
   if (type == "SystemExit") {
-    return "it calls sys.exit() when imported: it is a script. Put its code under if __name__ == \"__main__\":, "
-           "or leave it out of the check with --exclude " + item.name;
+    return "it calls sys.exit() when imported: it is a script. Put its code under if __name__ == \"__main__\":" +
+           or_leave_out;
   }
   if (item.kind == "entry") {
     if (type == "AttributeError" || type == "TypeError") {
@@ -177,7 +209,9 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
              "package is in a site_packages include list (its metadata comes with it)";
     }
   }
-  if (!outcome.missing_module.empty() && (type == "ModuleNotFoundError" || type == "ImportError")) {
+  // An ImportError naming the module checked itself is about how it loads, not a missing module.
+  if (!outcome.missing_module.empty() && outcome.missing_module != item.name &&
+      (type == "ModuleNotFoundError" || type == "ImportError")) {
     return missing_module_hint(item, outcome, context);
   }
   if ((type == "ImportError" || type == "OSError") && outcome.message.find("cannot open shared object file") != std::string::npos) {
@@ -196,7 +230,8 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
            "the frozen environment (sys.frozen is True, the interpreter is isolated; see \"Behaving like python\" in the "
            "README)";
   }
-  return "it fails when imported in the frozen app; if `python" + context.python.short_version() + " -c \"import " + item.name +
+  const std::string module = item.kind == "entry" ? context.config.entry_module : excludable;
+  return "it fails when imported in the frozen app; if `python" + context.python.short_version() + " -c \"import " + module +
          "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
          "\"Behaving like python\" in the README)";
 }

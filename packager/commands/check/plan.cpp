@@ -167,7 +167,7 @@ std::string skip_reason(const std::string& name, const InspectedResource& item, 
   if (name == "__main__" || name.ends_with(".__main__")) {
     reason = "a __main__ module runs the program when imported";
   } else if (entry_runs_as_main && name == config.entry_module) {
-    reason = "the entry point: it runs as __main__ (its import is checked by the entry check)";
+    reason = "the entry point: it runs as __main__ (the entry check imports what it imports)";
   } else if (context.excluded_by_user(name)) {
     reason = "--exclude";
   } else if (!stdlib && name.find('.') == std::string::npos && project_scripts().contains(name)) {
