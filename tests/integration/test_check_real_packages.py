@@ -70,6 +70,9 @@ SITE_FILES = {
         "Requires-Dist: pytest ; extra == 'testing'\n"
         "Requires-Dist: surely-absent-requirement (>=1.0)\n"),
     "tinyplug-1.0.dist-info/top_level.txt": "tinyplug\n",
+    # Plugins in its own group: one with extras and spaces, as Babel's and Sphinx's are written.
+    "tinyplug-1.0.dist-info/entry_points.txt": ("[tinyplug.plugins]\nplain = tinyplug:VALUE\n"
+                                                "with_extras = tinyplug : VALUE [i18n, extra]\n"),
     "tinyplug-1.0.dist-info/RECORD": "",
 }
 
@@ -125,6 +128,10 @@ site_packages = [{{ dir = "{cls.tmp / 'site'}", include = ["tinyplug", "reader"]
         self.assertEqual(failed, {"module fx.borgish", "module fx.script", "module fx.zz_crash",
                                   "module fx.uses_reader"}, self.report)
         self.assertIn("the same failure in 1 more: reader", block(self.report, "fx.uses_reader"))
+
+    def test_plugin_entry_points_with_extras(self):
+        self.assertIn("ok    entry_point tinyplug.plugins: plain = tinyplug:VALUE", self.report)
+        self.assertIn("ok    entry_point tinyplug.plugins: with_extras = tinyplug:VALUE", self.report)
 
     def test_import_error_behind_sys_exit(self):
         text = block(self.report, "fx.borgish")

@@ -271,7 +271,9 @@ def check_entry_point(group, name, value):
     except ImportError:
         entry_points = None
     if entry_points is not None:
-        found = [ep for ep in entry_points(group=group) if ep.name == name and ep.value == value]
+        # VALUE is written as freeze reads entry_points.txt: without extras ("[i18n]") or spaces.
+        found = [ep for ep in entry_points(group=group)
+                 if ep.name == name and "".join(ep.value.split("[", 1)[0].split()) == value]
         if not found:
             raise LookupError(f"importlib.metadata does not find the entry point {name} = {value} in group {group!r}")
         found[0].load()
