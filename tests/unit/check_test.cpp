@@ -70,6 +70,11 @@ TEST_CASE("the frozen and the plain interpreter's raise sites compare by file na
   CHECK(checks::frame_site("/opt/app/dist/.x/click/_winconsole.py:12 in <module>") == "_winconsole.py:12 in <module>");
   CHECK(checks::frame_site("mod.py:3 in f") == "mod.py:3 in f");
   CHECK(checks::frame_site("no frame") == "no frame");
+  CHECK(checks::without_directories("/opt/app/dist/local/lib/python3.11/dist-packages/x/_c.so: undefined symbol: f") ==
+        "_c.so: undefined symbol: f");
+  CHECK(checks::without_directories("cannot open '/usr/lib/libz.so.1' (no such file)") ==
+        "cannot open 'libz.so.1' (no such file)");
+  CHECK(checks::without_directories("No module named 'a.b'") == "No module named 'a.b'");
 }
 
 TEST_CASE("a testing helper missing pytest is set aside unless pytest is included") {

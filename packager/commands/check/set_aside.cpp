@@ -59,6 +59,11 @@ void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, co
   }
 }
 
+std::string without_directories(const std::string& message) {
+  static const std::regex kDirectories(R"([^\s'"(),:=\[\]]*/)");
+  return std::regex_replace(message, kDirectories, "");
+}
+
 std::string frame_site(const std::string& where) {
   const auto in = where.rfind(" in ");
   const auto colon = where.rfind(':', in);
@@ -91,8 +96,9 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
     ++compared;
     const PlainImport plain = import_under_python(python, plan.items[i].name);
     outcome.imports_under_python = plain.state == PlainImport::State::Imported;
-    if (plain.state != PlainImport::State::Failed || plain.error_type != outcome.error_type ||
-        (plain.message != outcome.message && (plain.where.empty() || frame_site(plain.where) != frame_site(outcome.where)))) {
+    const bool same_line = !plain.where.empty() && frame_site(plain.where) == frame_site(outcome.where);
+    const bool same_words = without_directories(plain.message) == without_directories(outcome.message);
+    if (plain.state != PlainImport::State::Failed || plain.error_type != outcome.error_type || !(same_line || same_words)) {
       continue;
     }
     outcome.state = Outcome::State::Skipped;

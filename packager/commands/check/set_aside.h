@@ -24,7 +24,8 @@ void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, co
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front
 // of its sys.path. If python fails alike (the same exception, with the same message or raised
-// at the same line), the failure is the module's, not the frozen app's: it is set aside, saying
+// at the same line, or a message that differs only in the directories of the paths it names, as
+// an extension module's does, which has no line), the failure is the module's, not the frozen app's: it is set aside, saying
 // so. Without that python, nothing is set aside.
 void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                                   const std::filesystem::path& scratch, int timeout_seconds);
@@ -35,5 +36,9 @@ void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes);
 // "file:LINE in FUNCTION" with the file's name only: where the frozen app and python raised
 // compare alike although the frozen module's file is under the executable's directory.
 std::string frame_site(const std::string& where);
+
+// `message` with each path reduced to its file name ("/opt/x/dist/lib/m.so: undefined symbol"
+// -> "m.so: undefined symbol"): a failure's words, wherever its files were installed.
+std::string without_directories(const std::string& message);
 
 }  // namespace freeze::packager::checks
