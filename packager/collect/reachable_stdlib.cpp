@@ -6,6 +6,7 @@
 
 #include "packager/build/build_cache.h"
 #include "packager/build/compile.h"
+#include "packager/collect/file_tree.h"
 #include "packager/collect/reachability.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
@@ -34,16 +35,21 @@ std::vector<std::string> scan_imports(TargetPython& python, const Resource& modu
 }
 
 // --why MODULE: the chain of imports that keeps it, or why it is not there.
-void explain_why(const std::vector<std::string>& why, const std::map<std::string, std::string>& reached,
-                 const std::vector<Resource>& resources) {
+void explain_why(const AppConfig& config, const std::vector<std::string>& why,
+                 const std::map<std::string, std::string>& reached, const std::vector<Resource>& resources) {
   for (const auto& module : why) {
     std::string chain = module;
     auto it = reached.find(module);
     if (it == reached.end()) {
       const bool app_module = std::any_of(resources.begin(), resources.end(),
                                           [&](const Resource& r) { return !r.stdlib() && r.name == module; });
-      note("why " + module + ": " + (app_module ? "it is one of the app's modules or packages"
-                                                : "not included (nothing imports it; add it to [stdlib] add if it is imported dynamically)"));
+      const auto excluded = std::find_if(config.stdlib_exclude.begin(), config.stdlib_exclude.end(),
+                                         [&](const std::string& pattern) { return name_matches(module, pattern); });
+      note("why " + module + ": " +
+           (app_module ? "it is one of the app's modules or packages"
+            : excluded != config.stdlib_exclude.end()
+                ? "not included: [stdlib] exclude leaves it out (\"" + *excluded + "\"); remove that from stdlib.exclude to include it"
+                : "not included (nothing imports it; add it to [stdlib] add if it is imported dynamically)"));
       continue;
     }
     for (std::set<std::string> seen; it != reached.end() && !it->second.empty() && seen.insert(it->first).second;
@@ -81,7 +87,7 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
   auto scan = [&](const Resource& module) { return scan_imports(python, module); };
   const auto reached = prune_unreachable_stdlib(resources, roots, compile, scan);
   detail("stdlib include = reachable: " + std::to_string(reached.size()) + " stdlib modules are reachable");
-  explain_why(why, reached, resources);
+  explain_why(config, why, reached, resources);
 }
 
 }  // namespace freeze::packager

@@ -73,9 +73,11 @@ class BuildFeaturesTest(TempDirTestCase):
 
     def test_why_explains_inclusion(self):
         root = self.project("why", toml('include = "reachable"'))
-        _, result = self.build(root, "--why", "json.decoder", "--why", "email")
+        _, result = self.build(root, "--why", "json.decoder", "--why", "email", "--why", "lib2to3.pytree")
         self.assertIn("why json.decoder: json.decoder <- json <- tool", result.stderr)
-        self.assertIn("why email: not included", result.stderr)
+        self.assertIn("why email: not included (nothing imports it", result.stderr)
+        # In the default [stdlib] exclude: that is why, whoever imports it.
+        self.assertIn('why lib2to3.pytree: not included: [stdlib] exclude leaves it out ("lib2to3")', result.stderr)
 
     def test_cache_is_used_and_survives_damage(self):
         cache = self.tmp / "cache-damage"
