@@ -131,12 +131,12 @@ def _script_imports(tree, package):
             if isinstance(node, ast.Import):
                 found.extend((alias.name, (), node.lineno) for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
-                if node.level and not package:
-                    continue  # a relative import in a top-level script fails under python alike
-                base = ("." * node.level + (node.module or "")) if node.level else node.module
+                base = node.module
                 if node.level:
+                    if not package:
+                        continue  # a relative import in a top-level script fails under python alike
                     from importlib.util import resolve_name
-                    base = resolve_name(base, package)
+                    base = resolve_name("." * node.level + (node.module or ""), package)
                 found.append((base, tuple(a.name for a in node.names if a.name != "*"), node.lineno))
             elif isinstance(node, ast.If) and _is_main_guard(node.test):
                 visit(node.body)

@@ -4,6 +4,7 @@
 
 #include "packager/build/build_python.h"
 #include "packager/build/python_distribution.h"
+#include "packager/collect/entry_point_plugins.h"
 #include "packager/collect/file_tree.h"
 #include "packager/commands/check/plan.h"
 #include "packager/support/toml_text.h"
@@ -43,19 +44,16 @@ bool installed_in(const fs::path& dir, const std::string& top) {
 // module an entry point names; nothing for app.entry, which the check never leaves out.
 std::string excludable_module(const Item& item) {
   if (item.kind == "entry") return "";
-  if (item.kind == "entry_point" && item.args.size() == 3) {
-    std::string module = item.args[2].substr(0, item.args[2].find(':'));  // "pkg.mod:attr [extra]"
-    while (!module.empty() && std::isspace(static_cast<unsigned char>(module.back()))) module.pop_back();
-    return module;
-  }
+  // args: group, name, value as the plan read them (plan_plugin_checks), --exclude matching its module.
+  if (item.kind == "entry_point" && item.args.size() == 3) return EntryPoint{item.args[0], item.args[1], item.args[2]}.module();
   return item.name;
 }
 
-// The way out of a failure of an optional import, as the end of a hint (with its own ". ").
+// The way out of a failure of an optional import, as the last sentence of a hint.
 std::string if_optional(const Item& item) {
   const std::string module = excludable_module(item);
-  if (module.empty()) return ". If the import is optional, make it so: try: ... except ImportError:";
-  return ". If the import is optional, --exclude " + module + " skips it";
+  if (module.empty()) return "If the import is optional, make it so: try: ... except ImportError:";
+  return "If the import is optional, --exclude " + module + " skips it";
 }
 
 // The test package (or module) `name` is in: its first part named like tests ("pkg.tests" for
@@ -106,7 +104,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   if (context.included_tops.contains(top)) {
     return "'" + missing + "' is not among the included modules, though '" + top +
            "' is: an optional part installed separately, a module generated at install time, or a platform-specific "
-           "extension module?" + if_optional(item).substr(1);
+           "extension module? " + if_optional(item);
   }
   if (const auto site = installed_site_of(top, context)) {
     return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
@@ -119,7 +117,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
       return "'" + top + "' is installed in " + dir.string() + ", but for Debian's python3.11, and the app is frozen "
              "for CPython " + target + ": install it into a venv of python" + target + " (or take a wheel built for " +
              target + ") and add that to [packages] site_packages or wheels; a pure-Python package can also come from " +
-             dir.string() + " itself" + if_optional(item);
+             dir.string() + " itself. " + if_optional(item);
     }
   }
   std::string debian = top;
@@ -129,7 +127,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
                                   ? "apt install python3-" + debian + ", or a wheel built for CPython 3.11"
                                   : "a wheel built for CPython " + context.python.short_version() + ", or a venv of that version";
   return "'" + top + "' is neither included nor installed on this machine: install it (" + install +
-         ") and add it to [packages] site_packages or wheels" + if_optional(item);
+         ") and add it to [packages] site_packages or wheels. " + if_optional(item);
 }
 
 // An OSError naming a file: one below the executable's directory is an embedded file that is

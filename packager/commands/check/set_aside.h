@@ -23,10 +23,10 @@ void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, co
 
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front
-// of its sys.path. If python fails alike (the same exception, with the same message or raised
-// at the same line, or a message that differs only in the directories of the paths it names, as
-// an extension module's does, which has no line), the failure is the module's, not the frozen app's: it is set aside, saying
-// so. Without that python, nothing is set aside.
+// of its sys.path. If python fails alike (the same exception, raised at the same line or with a
+// message that differs at most in the directories of the paths it names, as an extension
+// module's, which has no line, may), the failure is the module's, not the frozen app's: it is
+// set aside, saying so. Without that python, nothing is set aside.
 void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                                   const std::filesystem::path& scratch, int timeout_seconds);
 
