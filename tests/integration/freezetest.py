@@ -136,7 +136,10 @@ class TempDirTestCase(unittest.TestCase):
 
 
 # Every Python installation of this machine (and the pyenv ones on PATH): hidden by run_hidden.
-PYTHON_INSTALLATIONS = ["/usr/lib/python3.11", "/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11",
+# Debian's directory of python3-* packages: the real packages tests freeze.
+DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
+
+PYTHON_INSTALLATIONS = ["/usr/lib/python3.11", str(DIST_PACKAGES), "/usr/local/lib/python3.11",
                         "/usr/lib/python3", os.path.expanduser("~/.pyenv")] + ([DISTRIBUTION] if DISTRIBUTION else [])
 
 

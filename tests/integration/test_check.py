@@ -2,13 +2,11 @@
 reports all failures at once, each with where it was routed and a hint that fixes it; a crash or
 a hang in one module is reported and the check goes on. Exit status 1 if anything failed."""
 import json
-import pathlib
 import shutil
 import unittest
 
-from freezetest import PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, freeze, run, write_tree
+from freezetest import DIST_PACKAGES, PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, freeze, run, write_tree
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 BROKEN_FILES = {
     "src/broken/__init__.py": "",

@@ -5,13 +5,11 @@ packages, output printed at import, interpreter mode, environment markers in bui
 and hints that name the package reading the data. One check (one build) per class."""
 import json
 import os
-import pathlib
 import subprocess
 import unittest
 
-from freezetest import FREEZE, TempDirTestCase, write_tree
+from freezetest import DIST_PACKAGES, FREEZE, TempDirTestCase, write_tree
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 
 def check(config, *args, env=None):

@@ -4,13 +4,11 @@ templates read as package data, psutil, and cffi calling into libc. Each app run
 everything in memory and with the Mercurial-style routing, and must print what
 /usr/bin/python3.11 prints."""
 import json
-import pathlib
 import shutil
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, freeze, run, uses_debian_python3_11
+from freezetest import DIST_PACKAGES, PYTHON, TempDirTestCase, build_app, clean_env, freeze, run, uses_debian_python3_11
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 NEEDED = ["yaml", "_yaml", "jinja2", "markupsafe", "psutil", "cffi", "_cffi_backend.cpython-311-x86_64-linux-gnu.so"]
 
 APP = {

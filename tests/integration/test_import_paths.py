@@ -6,12 +6,10 @@ searched there; `pkg.__init__` is the package's __init__.py run again as a modul
 (astroid imports it so); a namespace package split between the app's code and a site-packages
 directory finds both portions; and setuptools itself imports its vendored distutils."""
 import json
-import pathlib
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, run, run_hidden
+from freezetest import DIST_PACKAGES, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, run, run_hidden
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 FILES = {
     "src/realpkg/__init__.py": "",

@@ -8,15 +8,13 @@
 - a finder that wraps every sys.meta_path entry (as Mercurial's demandimport does) changes
   nothing: warnings and tracebacks still show the source lines of embedded modules."""
 import json
-import pathlib
 import resource
 import subprocess
 import unittest
 
-from freezetest import FIXTURES, PYTHON, PYTHON_VERSION, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
+from freezetest import DIST_PACKAGES, FIXTURES, PYTHON, PYTHON_VERSION, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
 
 SITE = FIXTURES / "site"
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 TOML = """
 [app]

@@ -1,13 +1,11 @@
 """`freeze init` writes a commented app.toml that builds: from a pyproject.toml ([project] name,
 [project.scripts], dependencies found on this machine) or from the single package or module it
 finds; it never overwrites a file. And `freeze build` reads a pyproject.toml's [tool.freeze]."""
-import pathlib
 import tomllib
 import unittest
 
-from freezetest import TempDirTestCase, freeze, run, write_tree, uses_debian_python3_11
+from freezetest import DIST_PACKAGES, TempDirTestCase, freeze, run, write_tree, uses_debian_python3_11
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 
 class InitTest(TempDirTestCase):

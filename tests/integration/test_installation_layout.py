@@ -6,14 +6,12 @@ those directories and the embedded importer answers for them as a path-entry fin
 file dropped there is never imported. Also python's precedence among files of one name, and
 .pyc files on the filesystem validated against their source."""
 import json
-import pathlib
 import shutil
 import unittest
 
-from freezetest import (EXT_SUFFIX, FIXTURES, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, freeze,
+from freezetest import (DIST_PACKAGES, EXT_SUFFIX, FIXTURES, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, freeze,
                         run, run_hidden, write_tree, uses_c_fixtures, uses_debian_python3_11)
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 TOML = """
 [app]

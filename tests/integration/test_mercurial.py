@@ -7,9 +7,8 @@ import pathlib
 import subprocess
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
+from freezetest import DIST_PACKAGES, PYTHON, TempDirTestCase, build_app, clean_env, run, uses_debian_python3_11
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 HIDDEN = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/python3.11"]
 
 TOML = """

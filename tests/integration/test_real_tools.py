@@ -6,13 +6,11 @@ files beside them; the "<hash>__mypyc" helper module comes with the distribution
 parallel mode (-j2 pickles entry points and their distributions). One executable serves all of
 them, built once."""
 import json
-import pathlib
 import re
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree, uses_debian_python3_11
+from freezetest import DIST_PACKAGES, PYTHON, TempDirTestCase, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree, uses_debian_python3_11
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 NEEDED = ["pytest", "_pytest", "pluggy", "iniconfig", "coverage", "mypy", "flake8", "pyflakes", "py.py"]
 TOOLS = ["pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py", "attr", "pytest_timeout", "coverage", "mypy", "mypyc",
          "mypy_extensions", "typing_extensions", "flake8", "pyflakes", "pycodestyle", "mccabe"]

@@ -9,10 +9,9 @@ import re
 import shutil
 import unittest
 
-from freezetest import (PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, run, run_hidden,
+from freezetest import (DIST_PACKAGES, PYTHON, TempDirTestCase, build_app, can_hide_pythons, clean_env, run, run_hidden,
                         uses_debian_python3_11)
 
-DIST_PACKAGES = pathlib.Path("/usr/lib/python3/dist-packages")
 
 
 def run_python(src, code, **kwargs):
