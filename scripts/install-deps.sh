@@ -14,6 +14,7 @@ packages=(
   # Real tools run from a frozen executable (test_real_tools): pytest with Debian's py package
   # (whose py/ sits beside pytest's py.py), coverage.py, mypyc-compiled mypy, flake8.
   python3-pytest python3-py python3-pytest-timeout python3-coverage python3-mypy flake8
+  python3-autopep8                    # (test_real_tools: it imports lib2to3 at run time)
   libpython3.11-testsuite             # CPython's own tests, run inside a frozen executable
   # freeze check on real packages (tests/integration/test_check_real_packages.py):
   python3-mccabe python3-dill black  # (flake8, pytest, pytest-timeout: above)

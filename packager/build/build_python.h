@@ -22,10 +22,10 @@ class BuildPython final : public TargetPython {
   // its source, which the importer and python's SourceFileLoader check.
   std::string source_hash(const std::string& source) override;
 
-  // The absolute names a module's source imports (with parents, and X.a for `from X import a`);
-  // with `top_level_only`, not those inside functions.
+  // The absolute names a module's source imports in `scope` (with parents, and X.a for
+  // `from X import a`).
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          bool top_level_only, bool stdlib) override;
+                                          ImportScope scope, bool stdlib) override;
   // True if libpython carries a frozen copy of the module, which the launcher runs instead.
   bool is_frozen(const std::string& module) override;
 

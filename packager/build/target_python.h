@@ -13,6 +13,23 @@
 
 namespace freeze::packager {
 
+// Which of a module's import statements imported_names() reports.
+enum class ImportScope {
+  Everywhere,        // all of them, those inside functions too
+  OutsideFunctions,  // not those inside functions (run later, if ever)
+  Unguarded,         // all but those inside a try that handles ImportError and those under
+                     // `if TYPE_CHECKING:`: the imports whose failure nothing expects
+};
+// Its name in scan_imports.py.
+inline const char* import_scope_name(ImportScope scope) {
+  switch (scope) {
+    case ImportScope::Everywhere: return "everywhere";
+    case ImportScope::OutsideFunctions: return "outside_functions";
+    case ImportScope::Unguarded: return "unguarded";
+  }
+  return "everywhere";
+}
+
 struct CompiledModule {
   std::string bytecode;     // marshal.dumps(code)
   std::string source_utf8;  // the source decoded per PEP 263, re-encoded as UTF-8
@@ -28,10 +45,10 @@ class TargetPython {
   // importlib.util.source_hash(source): the 8 bytes a hash-based .pyc (PEP 552) records of
   // its source, which the importer and python's SourceFileLoader check.
   virtual std::string source_hash(const std::string& source) = 0;
-  // The absolute names a module's source imports (with parents, and X.a for `from X import a`);
-  // with `top_level_only`, not those inside functions.
+  // The absolute names a module's source imports in `scope` (with parents, and X.a for
+  // `from X import a`).
   virtual std::vector<std::string> imported_names(const std::string& source, const std::string& module,
-                                                  bool is_package, bool top_level_only, bool stdlib) = 0;
+                                                  bool is_package, ImportScope scope, bool stdlib) = 0;
   // True if libpython carries a frozen copy of the module, which the launcher runs instead.
   virtual bool is_frozen(const std::string& module) = 0;
 

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
-#include "packager/build/build_cache.h"
 #include "packager/build/compile.h"
 #include "packager/collect/file_tree.h"
+#include "packager/collect/imported_names.h"
 #include "packager/collect/reachability.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
@@ -14,24 +13,11 @@
 namespace freeze::packager {
 namespace {
 
-// The names a module imports, from the cache or scanned by the embedded CPython.
+// The names a module imports. libpython runs its frozen stdlib modules itself; their imports
+// inside functions only serve features the app would import itself.
 std::vector<std::string> scan_imports(TargetPython& python, const Resource& module) {
-  const bool top_level_only = module.stdlib() && python.is_frozen(module.name);
-  BuildCache& cache = BuildCache::instance();
-  const std::string key = cache.key({"imports-3", module.name, top_level_only ? "top" : "all",
-                                     module.stdlib() ? "stdlib" : "app", module.source_utf8});
-  std::vector<std::string> names;
-  if (const auto hit = cache.get(key)) {
-    std::istringstream lines(*hit);
-    for (std::string line; std::getline(lines, line);) names.push_back(line);
-    return names;
-  }
-  names = python.imported_names(module.source_utf8, module.name, (module.flags & blob::kFlagPackage) != 0,
-                                top_level_only, module.stdlib());
-  std::string joined;
-  for (const auto& name : names) joined += name + "\n";
-  cache.put(key, joined);
-  return names;
+  const bool frozen_stdlib = module.stdlib() && python.is_frozen(module.name);
+  return cached_imported_names(python, module, frozen_stdlib ? ImportScope::OutsideFunctions : ImportScope::Everywhere);
 }
 
 // --why MODULE: the chain of imports that keeps it, or why it is not there.
@@ -74,7 +60,7 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
   // app.code instead of an entry module: what that code imports is reached from it.
   if (!config.code.empty()) {
-    for (auto& name : python.imported_names(config.code, "__main__", false, false, false)) roots.push_back({std::move(name)});
+    for (auto& name : python.imported_names(config.code, "__main__", false, ImportScope::Everywhere, false)) roots.push_back({std::move(name)});
   }
   auto compile = [&](Resource& module) {
     try {

@@ -1,10 +1,13 @@
 """Which modules a module imports, from its source (like modulefinder): every `import` and
 `from ... import` resolved to absolute names, with their parent packages; `from X import a`
 also names X.a, which may be a submodule. Imports under `if __name__ == "__main__":` are
-skipped (self-tests, demos), and so are the stdlib's lazy imports of development tools. With top_level_only, imports inside functions are skipped too:
-used for modules that libpython runs from its frozen copies, whose function-level imports
-only serve features the app would import itself. Run by the packager's embedded interpreter
-for [stdlib] include = "reachable"."""
+skipped (self-tests, demos), and so are the stdlib's lazy imports of development tools.
+The scope (target_python.h, ImportScope) says which statements count: "everywhere";
+"outside_functions", used for modules that libpython runs from its frozen copies, whose
+function-level imports only serve features the app would import itself; "unguarded", every
+one that is not inside a try that handles ImportError nor under `if TYPE_CHECKING:`, whose
+failure nothing expects. Run by the packager's interpreter for [stdlib] include = "reachable"
+and for the build's warning about imports of stdlib modules that [stdlib] exclude leaves out."""
 import ast
 
 
@@ -24,7 +27,22 @@ _LAZY_DEVELOPMENT_TOOLS = {"doctest", "pdb", "pydoc", "pydoc_data", "unittest", 
                            "argparse", "optparse", "getopt"}
 
 
-def _imports(tree, top_level_only, lazy_filter):
+def _is_type_checking(test):
+    return ((isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+            or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _catches_import_error(handler):
+    """True for `except:`, `except ImportError:`, `except (OSError, ImportError):`, ..."""
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(kind is None or (isinstance(kind, ast.Name) and kind.id in _IMPORT_ERRORS)
+               or (isinstance(kind, ast.Attribute) and kind.attr in _IMPORT_ERRORS) for kind in kinds)
+
+
+def _imports(tree, scope):
     stack = [(tree, False)]
     while stack:
         node, in_function = stack.pop()
@@ -33,20 +51,24 @@ def _imports(tree, top_level_only, lazy_filter):
                 yield alias.name, 0, (), in_function
         elif isinstance(node, ast.ImportFrom):
             yield node.module or "", node.level, tuple(alias.name for alias in node.names), in_function
-        if isinstance(node, ast.If) and _is_main_guard(node.test):
+        if isinstance(node, ast.If) and (_is_main_guard(node.test) or (scope == "unguarded" and _is_type_checking(node.test))):
             stack.extend((child, in_function) for child in node.orelse)
             continue
+        if scope == "unguarded" and isinstance(node, (ast.Try, ast.TryStar)) and any(map(_catches_import_error, node.handlers)):
+            # The try body's imports may fail; what the handlers, else and finally import may not.
+            stack.extend((child, in_function) for child in node.handlers + node.orelse + node.finalbody)
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            if top_level_only:
+            if scope == "outside_functions":
                 continue
             in_function = True
         stack.extend((child, in_function) for child in ast.iter_child_nodes(node))
 
 
-def imported_names(source, module, is_package, top_level_only, stdlib):
+def imported_names(source, module, is_package, scope, stdlib):
     names = set()
     package = module if is_package else module.rpartition(".")[0]
-    for name, level, fromlist, in_function in _imports(ast.parse(source), top_level_only, stdlib):
+    for name, level, fromlist, in_function in _imports(ast.parse(source), scope):
         if level > 0:
             parts = package.split(".") if package else []
             if level - 1 > len(parts):

@@ -17,6 +17,7 @@
 #include "packager/build/routing.h"
 #include "packager/build/stdlib_dictionaries.h"
 #include "packager/collect/collect.h"
+#include "packager/collect/excluded_stdlib_imports.h"
 #include "packager/collect/glibc_requirements.h"
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
@@ -145,6 +146,7 @@ BuildResult build(const BuildOptions& options) {
   warn_about_newer_glibc(resources, launcher);
   route_resources(config.routing, config.name, resources);
   compile_modules(resources, config.optimize, python);
+  for (const auto& text : excluded_stdlib_import_warnings(config, resources, python)) warning(text);
   Layout layout = lay_out(resources, config, python);
   const std::string blob =
       write_blob_with_progress(std::move(layout.items), options.compression_level, python, config.optimize);

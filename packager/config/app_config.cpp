@@ -302,9 +302,10 @@ std::vector<std::string> default_stdlib_exclude() {
   // stdlib packages (Debian's /usr/lib/python3.11 has unittest.test, ctypes.test,
   // distutils.tests, lib2to3.tests, tkinter.test and idlelib.idle_test), the GUI (tkinter with
   // its _tkinter extension, which would bring Tcl/Tk and X11 libraries along when python3-tk is
-  // installed), and the tools that only serve an installation.
-  return {"test",    "unittest.test", "ctypes.test", "distutils.tests", "idlelib",
-          "tkinter", "_tkinter",      "turtledemo",  "ensurepip",       "lib2to3"};
+  // installed), and the tools that only serve an installation. lib2to3 itself stays: tools use it
+  // at run time (autopep8 reads every file's encoding with it).
+  return {"test",    "unittest.test", "ctypes.test", "distutils.tests", "lib2to3.tests", "idlelib",
+          "tkinter", "_tkinter",      "turtledemo",  "ensurepip"};
 }
 
 namespace {

@@ -73,11 +73,36 @@ class BuildFeaturesTest(TempDirTestCase):
 
     def test_why_explains_inclusion(self):
         root = self.project("why", toml('include = "reachable"'))
-        _, result = self.build(root, "--why", "json.decoder", "--why", "email", "--why", "lib2to3.pytree")
+        _, result = self.build(root, "--why", "json.decoder", "--why", "email", "--why", "lib2to3.tests.support")
         self.assertIn("why json.decoder: json.decoder <- json <- tool", result.stderr)
         self.assertIn("why email: not included (nothing imports it", result.stderr)
         # In the default [stdlib] exclude: that is why, whoever imports it.
-        self.assertIn('why lib2to3.pytree: not included: [stdlib] exclude leaves it out ("lib2to3")', result.stderr)
+        self.assertIn('why lib2to3.tests.support: not included: [stdlib] exclude leaves it out ("lib2to3.tests")',
+                      result.stderr)
+
+    def test_an_unguarded_import_of_an_excluded_stdlib_module_is_a_warning(self):
+        root = self.tmp / "excluded"
+        write_tree(root, {
+            "app.toml": toml('exclude = ["csv", "tomllib"]'),
+            "src/tool.py": """
+                def main():
+                    import csv  # runs when main is called: fails
+                    print(csv.QUOTE_ALL)
+                """,
+            "src/optional.py": """
+                try:
+                    import tomllib
+                except ImportError:  # the app copes without it: no warning
+                    tomllib = None
+                """,
+        })
+        exe, result = self.build(root)
+        self.assertIn('warning: tool imports csv, which [stdlib] exclude leaves out ("csv"): that import fails in the '
+                      'frozen app, as nothing handles the ImportError; remove "csv" from stdlib.exclude if the app runs it',
+                      result.stderr)
+        self.assertNotIn("tomllib", result.stderr)
+        # The warning is true.
+        self.assertIn("No module named 'csv'", run([exe]).stderr)
 
     def test_cache_is_used_and_survives_damage(self):
         cache = self.tmp / "cache-damage"

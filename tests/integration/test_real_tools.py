@@ -3,7 +3,8 @@ installation hidden, against the same code under python3.11: pytest loading a co
 (it reads sys.path[0]), coverage.py measuring the app's own code (it must not take it for the
 stdlib or an installed package), mypyc-compiled mypy (extension modules win over the .py
 files beside them; the "<hash>__mypyc" helper module comes with the distribution) and flake8's
-parallel mode (-j2 pickles entry points and their distributions). One executable serves all of
+parallel mode (-j2 pickles entry points and their distributions), and autopep8 (it reads every
+file's encoding with lib2to3, which the default [stdlib] exclude must therefore keep). One executable serves all of
 them, built once."""
 import json
 import re
@@ -11,9 +12,9 @@ import unittest
 
 from freezetest import DIST_PACKAGES, PYTHON, TempDirTestCase, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree, uses_debian_python3_11
 
-NEEDED = ["pytest", "_pytest", "pluggy", "iniconfig", "coverage", "mypy", "flake8", "pyflakes", "py.py"]
+NEEDED = ["pytest", "_pytest", "pluggy", "iniconfig", "coverage", "mypy", "flake8", "pyflakes", "py.py", "autopep8.py"]
 TOOLS = ["pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py", "attr", "pytest_timeout", "coverage", "mypy", "mypyc",
-         "mypy_extensions", "typing_extensions", "flake8", "pyflakes", "pycodestyle", "mccabe"]
+         "mypy_extensions", "typing_extensions", "flake8", "pyflakes", "pycodestyle", "mccabe", "autopep8"]
 
 TOML = """
 [app]
@@ -88,6 +89,9 @@ APP = {
                 return mypy_facts()
             if tool == "pickle":
                 return pickles()
+            if tool == "autopep8":
+                import autopep8
+                return autopep8.main(["autopep8", *args], apply_config=False)
         """,
 }
 
@@ -197,6 +201,12 @@ class RealToolsTest(TempDirTestCase):
         self.assert_same(frozen, python)
         self.assertIn("a.py:1:1: F401 'os' imported but unused", frozen.stdout)
         self.assertIn("b.py:2:11: E271", frozen.stdout)
+
+    def test_autopep8_fixes_a_file(self):
+        args = ["autopep8", "--diff", "lint/b.py"]
+        frozen, python = self.frozen(*args), self.python(*args)
+        self.assert_same(frozen, python)
+        self.assertIn("+    return 1", frozen.stdout)
 
     def test_distributions_and_entry_points_pickle(self):
         frozen, python = self.frozen("pickle"), self.python("pickle")

@@ -84,7 +84,7 @@ TEST_CASE("a minimal app.toml gets the defaults") {
   CHECK(config.package_paths.empty());
 
   const auto excludes = freeze::packager::default_stdlib_exclude();
-  for (const char* name : {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"}) {
+  for (const char* name : {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3.tests"}) {
     CAPTURE(name);
     CHECK(std::find(excludes.begin(), excludes.end(), name) != excludes.end());
   }

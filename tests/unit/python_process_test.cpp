@@ -57,9 +57,10 @@ TEST_CASE("a python3.11 child process answers as the embedded 3.11 does") {
     CHECK(ours.source_utf8.find("\xc3\xa9t\xc3\xa9") != std::string::npos);  // latin-1 decoded, UTF-8 out
   }
   CHECK(process.source_hash(kSource) == embedded.source_hash(kSource));
-  for (bool top_level_only : {false, true}) {
-    CHECK(process.imported_names(kSource, "pkg.mod", false, top_level_only, false) ==
-          embedded.imported_names(kSource, "pkg.mod", false, top_level_only, false));
+  for (auto scope : {packager::ImportScope::Everywhere, packager::ImportScope::OutsideFunctions,
+                     packager::ImportScope::Unguarded}) {
+    CHECK(process.imported_names(kSource, "pkg.mod", false, scope, false) ==
+          embedded.imported_names(kSource, "pkg.mod", false, scope, false));
   }
   CHECK(process.is_frozen("zipimport") == embedded.is_frozen("zipimport"));
   CHECK(process.is_frozen("json") == embedded.is_frozen("json"));

@@ -148,8 +148,8 @@ class Claims313 final : public packager::TargetPython {
   }
   std::string source_hash(const std::string& source) override { return embedded().source_hash(source); }
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          bool top_level_only, bool stdlib) override {
-    return embedded().imported_names(source, module, is_package, top_level_only, stdlib);
+                                          packager::ImportScope scope, bool stdlib) override {
+    return embedded().imported_names(source, module, is_package, scope, stdlib);
   }
   bool is_frozen(const std::string& module) override { return embedded().is_frozen(module); }
   std::filesystem::path stdlib_dir() const override { return embedded().stdlib_dir(); }

@@ -1,0 +1,27 @@
+#include "packager/collect/imported_names.h"
+
+#include <sstream>
+
+#include "packager/build/build_cache.h"
+
+namespace freeze::packager {
+
+std::vector<std::string> cached_imported_names(TargetPython& python, const Resource& module, ImportScope scope) {
+  BuildCache& cache = BuildCache::instance();
+  const std::string key = cache.key({"imports-4", module.name, import_scope_name(scope),
+                                     module.stdlib() ? "stdlib" : "app", module.source_utf8});
+  std::vector<std::string> names;
+  if (const auto hit = cache.get(key)) {
+    std::istringstream lines(*hit);
+    for (std::string line; std::getline(lines, line);) names.push_back(line);
+    return names;
+  }
+  names = python.imported_names(module.source_utf8, module.name, (module.flags & blob::kFlagPackage) != 0, scope,
+                                module.stdlib());
+  std::string joined;
+  for (const auto& name : names) joined += name + "\n";
+  cache.put(key, joined);
+  return names;
+}
+
+}  // namespace freeze::packager
