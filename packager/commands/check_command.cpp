@@ -36,7 +36,9 @@ int check(const CheckOptions& options, std::ostream& out) {
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), missing_installed(plan, outcomes, context));
   add_absent_plugins(plan, outcomes);
-  Results results{config, plan, outcomes, context, 0, 0, {}, 0, std::move(completion)};
+  std::string build_command = "freeze build " + config.config_file.string();
+  if (options.distribution) build_command += " --distribution " + options.distribution->string();
+  Results results{config, plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     ++results.counts[plan.items[i].kind];
     if (outcomes[i].state == Outcome::State::Failed) ++results.failed;

@@ -17,6 +17,9 @@ BROKEN_FILES = {
     "src/broken/lazy.py": "import os\ndef load():\n    return open(os.path.join(os.path.dirname(__file__), 'data', 'words.txt'))\n",
     "src/broken/needs_missing.py": "import surely_not_installed_anywhere\n",
     "src/broken/needs_excluded.py": "import csv\n",
+    # An ImportError of its own, raised from the one that names the module: the hint is about that one.
+    "src/broken/needs_chained.py": "try:\n    import surely_not_there_either\nexcept ImportError as error:\n"
+                                   "    raise ImportError('broken needs the surely-not-there-either package') from error\n",
     "src/broken/script.py": "import sys\nsys.exit('usage: script FILE')\n",
     "src/broken/crash.py": "import ctypes\nctypes.string_at(0)\n",
     "src/broken/hang.py": "import time\ntime.sleep(600)\n",
@@ -50,14 +53,14 @@ class CheckTest(TempDirTestCase):
 
     def test_fails_with_every_problem_at_once(self):
         self.assertEqual(self.result.returncode, 1, self.result.stderr)
-        for name in ("broken.main:nope", "broken.needs_missing", "broken.needs_excluded",
+        for name in ("broken.main:nope", "broken.needs_missing", "broken.needs_excluded", "broken.needs_chained",
                      "broken.script", "broken.crash", "broken.hang"):
             self.assertIn("FAIL  ", self.report)
             self.assertIn(f" {name}  [", self.report)
         self.assertNotIn("broken.fine  [", self.report)
         self.assertNotIn("broken.loader  [", self.report)  # its data file is readable by path in memory
         self.assertNotIn("broken.__main__", self.report)  # never imported: it would run the app
-        self.assertRegex(self.report, r"6 of \d+ checks failed")
+        self.assertRegex(self.report, r"7 of \d+ checks failed")
         self.assertFalse((self.broken / "dist").exists(), "check must not touch dist/")
 
     def test_other_hints(self):
@@ -67,6 +70,9 @@ class CheckTest(TempDirTestCase):
         self.assertIn("No module named 'surely_not_installed_anywhere'", block)
         self.assertIn("neither included nor installed", block)
         self.assertIn("[stdlib] exclude leaves it out", self.block("broken.needs_excluded"))
+        block = self.block("broken.needs_chained")
+        self.assertIn("ImportError: broken needs the surely-not-there-either package", block)
+        self.assertIn("'surely_not_there_either' is neither included nor installed", block)
         self.assertIn("SystemExit: usage: script FILE", self.block("broken.script"))
         self.assertIn("if __name__ ==", self.block("broken.script"))
         self.assertIn("SIGSEGV", self.block("broken.crash"))
@@ -83,11 +89,11 @@ class CheckTest(TempDirTestCase):
         data = json.loads(result.stdout)
         failures = {f["name"]: f for f in data["failures"]}
         self.assertEqual(set(failures), {"broken.main:nope", "broken.needs_missing", "broken.needs_excluded",
-                                         "broken.script"})
+                                         "broken.needs_chained", "broken.script"})
         script = failures["broken.script"]
         self.assertEqual((script["kind"], script["location"], script["error_type"]), ("module", "in memory", "SystemExit"))
         self.assertIn("Traceback", script["traceback"])
-        self.assertEqual(data["failed"], 4)
+        self.assertEqual(data["failed"], 5)
         self.assertEqual(data["passed"] + data["failed"], data["checks"])
         self.assertIn({"name": "broken.hang", "reason": "--exclude"}, data["skipped"])
 
@@ -227,7 +233,7 @@ class CheckPassesTest(TempDirTestCase):
         root = self.tmp / "cli"
         shutil.copytree(SOURCE_DIR / "examples" / "cli", root, ignore=shutil.ignore_patterns("dist", "__pycache__"))
         result = freeze("check", root / "app.toml")
-        self.assertRegex(result.stdout, r"all \d+ checks passed \(1 entry point, \d+ modules\)")
+        self.assertRegex(result.stdout, r"all \d+ checks passed in [\d.]+ s; checked 1 entry point, \d+ modules\n")
         self.assertIn("--stdlib", result.stdout)
         # The whole standard library imports too (what cannot, on Linux without a display, is skipped).
         result = freeze("check", root / "app.toml", "--stdlib", "--json")
@@ -258,7 +264,7 @@ class CheckPassesTest(TempDirTestCase):
         self.assertIn(f'site_packages = [{{ dir = "{DIST_PACKAGES}", include = [..., "yaml"] }}]', result.stdout)
         (root / "app.toml").write_text(toml + f'site_packages = [{{ dir = "{DIST_PACKAGES}", include = ["yaml", "_yaml"] }}]\n')
         result = freeze("check", root, "-v")
-        self.assertRegex(result.stdout, r"all \d+ checks passed \(1 entry point, \d+ modules, 1 distribution's metadata\)")
+        self.assertRegex(result.stdout, r"all \d+ checks passed in [\d.]+ s; checked 1 entry point, \d+ modules, 1 distribution's metadata\n")
         self.assertIn("ok    module yaml.cyaml", result.stdout)
         self.assertIn("ok    metadata PyYAML", result.stdout)
 

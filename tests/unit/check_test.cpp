@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "packager/commands/check/completion.h"
+#include "packager/commands/check/hints.h"
 #include "packager/commands/check/plan.h"
 #include "packager/commands/check/runner.h"
 #include "packager/commands/check/set_aside.h"
 #include "packager/commands/check/verification_build.h"
+#include "packager/commands/inspect_command.h"
 #include "packager/config/app_config.h"
 #include "temp_dir.h"
 
@@ -75,6 +77,30 @@ TEST_CASE("the frozen and the plain interpreter's raise sites compare by file na
   CHECK(checks::without_directories("cannot open '/usr/lib/libz.so.1' (no such file)") ==
         "cannot open 'libz.so.1' (no such file)");
   CHECK(checks::without_directories("No module named 'a.b'") == "No module named 'a.b'");
+}
+
+TEST_CASE("a module gone from the standard library of the version frozen for is named as removed") {
+  TempDir dir;
+  dir.write("stdlib/os.py", "");
+  const freeze::packager::AppConfig config;
+  const freeze::packager::Inspection inspection;
+  checks::HintContext context{config, inspection};
+  context.stdlib_dir = dir / "stdlib";
+  context.debian_python = false;
+  context.debian_packages_fit = false;
+  const checks::Item item = module_item("webapp.forms");
+  const Outcome outcome = failed("ModuleNotFoundError", "No module named 'cgi'", "cgi");
+
+  context.python = *freeze::packager::PythonVersion::parse("3.13.5");
+  CHECK(checks::hint_for(item, outcome, context) ==
+        "'cgi' was removed from the standard library in Python 3.13, and the app is frozen for 3.13: include a copy "
+        "of it published on PyPI, or freeze the app for an older Python ([python] version)");
+  context.python = *freeze::packager::PythonVersion::parse("3.12.1");
+  CHECK(checks::hint_for(item, failed("ModuleNotFoundError", "No module named 'distutils'", "distutils"), context)
+            .starts_with("'distutils' was removed from the standard library in Python 3.12, and the app is frozen for "
+                         "3.12: setuptools provides it"));
+  // Before its removal, a module missing from the stdlib is not called removed.
+  CHECK(checks::hint_for(item, outcome, context).find("removed") == std::string::npos);
 }
 
 TEST_CASE("a testing helper missing pytest is set aside unless pytest is included") {

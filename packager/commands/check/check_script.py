@@ -300,6 +300,18 @@ def _import_error_behind(exc):
     return None
 
 
+def _missing_module(exc):
+    """The module an ImportError is about: its own name, or for one raised while handling another
+    (raise ImportError("x needs PyYAML") from e), the name of the first cause that has one."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ImportError) and exc.name:
+            return exc.name
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _report_failure(index, exc):
     shown = exc
     exit_note = ""
@@ -308,7 +320,7 @@ def _report_failure(index, exc):
         if behind is not None:  # the real cause; the exit only hides it
             shown = behind
             exit_note = f" (then sys.exit({exc.code!r}))"
-    missing = getattr(shown, "name", None) if isinstance(shown, ImportError) else None
+    missing = _missing_module(shown) if isinstance(shown, ImportError) else None
     filename = getattr(shown, "filename", None) if isinstance(shown, OSError) else None
     kind_name = type(shown).__qualname__
     if type(shown).__module__ not in ("builtins", None):

@@ -68,6 +68,40 @@ std::string test_part(const std::string& name) {
   return name;
 }
 
+// A module CPython took out of its standard library, and the minor version (3.MINOR) it is gone
+// from: an app that worked under 3.11 imports it, frozen for a newer version.
+struct RemovedStdlib {
+  std::string_view name;
+  int minor;
+  std::string_view instead;
+};
+constexpr RemovedStdlib kRemovedStdlib[] = {
+    {"distutils", 12, "setuptools provides it"},
+    {"imp", 12, "importlib replaces it"},
+    {"asynchat", 12, "asyncio replaces it"},
+    {"asyncore", 12, "asyncio replaces it"},
+    {"smtpd", 12, "asyncio replaces it"},
+    {"lib2to3", 13, ""},
+    // PEP 594's "dead batteries".
+    {"aifc", 13, ""}, {"audioop", 13, ""}, {"cgi", 13, ""}, {"cgitb", 13, ""}, {"chunk", 13, ""},
+    {"crypt", 13, ""}, {"imghdr", 13, ""}, {"mailcap", 13, ""}, {"msilib", 13, ""}, {"nis", 13, ""},
+    {"nntplib", 13, ""}, {"ossaudiodev", 13, ""}, {"pipes", 13, ""}, {"sndhdr", 13, ""}, {"spwd", 13, ""},
+    {"sunau", 13, ""}, {"telnetlib", 13, ""}, {"uu", 13, ""}, {"xdrlib", 13, ""},
+};
+
+// "'cgi' was removed from the standard library in Python 3.13 ...", or "" if `top` was not.
+std::string removed_stdlib_hint(const std::string& top, const PythonVersion& python) {
+  for (const auto& removed : kRemovedStdlib) {
+    if (removed.name != top || python.minor < removed.minor) continue;
+    const std::string version = "3." + std::to_string(removed.minor);
+    return "'" + top + "' was removed from the standard library in Python " + version + ", and the app is frozen for " +
+           python.short_version() + ": " +
+           (removed.instead.empty() ? "include a copy of it published on PyPI" : std::string(removed.instead)) +
+           ", or freeze the app for an older Python ([python] version)";
+  }
+  return "";
+}
+
 std::string routing_snippet(const std::string& top) {
   return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
 }
@@ -110,6 +144,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
            "        site_packages = [{ dir = " + quote(site->string()) + ", include = [..., " + quote(top) + "] }]";
   }
+  if (std::string removed = removed_stdlib_hint(top, context.python); !removed.empty()) return removed;
   if (!context.debian_packages_fit) {  // installed for Debian's python3.11, not for the target
     for (const fs::path& dir : debian_site_directories()) {
       if (!installed_in(dir, top)) continue;

@@ -111,7 +111,9 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
       summary << ", " << problem_count << (problem_count == 1 ? " distinct problem" : " distinct problems");
     }
   }
-  summary << " (" << (what.empty() ? "nothing to check" : what) << ") in " << results.seconds << " s\n";
+  // What was checked comes after the time: inside the failure count's parentheses it would read
+  // as a breakdown of the failures.
+  summary << " in " << results.seconds << " s; " << (what.empty() ? "nothing to check" : "checked " + what) << "\n";
   out << summary.str();
   if (quiet) return;
   if (plan.stdlib_modules_not_imported > 0) {
@@ -141,7 +143,7 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
     }
   }
   if (failed == 0) {
-    out << "next: freeze build " << results.config.config_file.string() << "\n";
+    out << "next: " << results.build_command << "\n";
   }
 }
 

@@ -26,6 +26,7 @@ struct Results {
   std::map<std::string, std::size_t> counts;  // checks by kind
   double seconds = 0;
   Completion completion;  // empty when no installed package is missing
+  std::string build_command;  // the build to run next: the same config, and --distribution if check had one
 };
 
 void write_json_report(const Results& results, std::ostream& out);

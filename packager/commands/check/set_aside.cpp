@@ -85,11 +85,12 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
         outcome.timed_out || outcome.error_type == "SystemExit") {
       continue;
     }
-    // A missing module has hints of its own, unless an installed package's module misses one
-    // that is installed nowhere here (its optional integrations: pygments.sphinxext without
-    // docutils): then python fails alike, and it is not the app's to fix.
+    // A missing module has hints of its own, unless an installed package's or the stdlib's
+    // module misses one that is installed nowhere here (optional integrations: pygments.sphinxext
+    // without docutils; stale code: lib2to3.pgen2.conv imports a top-level pgen2): then python
+    // fails alike, and it is not the app's to fix.
     if (!outcome.missing_module.empty() &&
-        (!plan.items[i].third_party || context.included_modules.contains(outcome.missing_module) ||
+        (!(plan.items[i].third_party || plan.items[i].stdlib) || context.included_modules.contains(outcome.missing_module) ||
          installed_site_of(outcome.missing_module.substr(0, outcome.missing_module.find('.')), context))) {
       continue;
     }
