@@ -95,7 +95,10 @@ void add_distributions(Collection& out, const FileTree& tree, const std::set<std
   for (auto& distribution : find_distributions(tree, target.python)) {
     const bool wanted = all || std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
                                            [&](const auto& name) { return top_level.contains(name); });
-    if (!wanted) continue;
+    if (!wanted) {
+      out.left_out.push_back(std::move(distribution));
+      continue;
+    }
     for (auto& resource : placed_in(metadata_resources(tree, distribution), target.dirs.third_party)) {
       out.resources.push_back(std::move(resource));
     }
@@ -172,6 +175,8 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
     include.insert(helpers.begin(), helpers.end());
     tree = tree_from_directory(site.dir, include, {}, target.python);
   }
+  // First: a module installed for another CPython only is named as such, not as missing.
+  drop_other_versions(tree, "packages.site_packages: " + site.dir.string(), target.python);
   std::vector<std::string> missing;
   for (const auto& name : site.include) {
     if (!provides_top_level(tree, name, target.python)) missing.push_back(name);
@@ -182,7 +187,6 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
                     " (no package directory, module or extension module of that name)");
   }
-  drop_other_versions(tree, "packages.site_packages: " + site.dir.string(), target.python);
   for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }
@@ -265,18 +269,36 @@ std::vector<Resource> settle_duplicates(std::vector<Resource> resources, std::si
   return out;
 }
 
-void warn_missing_requirements(const std::vector<Distribution>& distributions) {
+// An included distribution's Requires-Dist that no included distribution satisfies. Requirements
+// are distribution names and site_packages include takes import names: for one installed in a
+// site_packages dir, the warning gives its import names too.
+void warn_missing_requirements(const Collection& collection) {
   std::set<std::string> present;
-  for (const auto& distribution : distributions) present.insert(normalize_distribution_name(distribution.name));
-  for (const auto& distribution : distributions) {
-    std::string missing;
+  for (const auto& distribution : collection.distributions) present.insert(normalize_distribution_name(distribution.name));
+  std::map<std::string, const Distribution*> installed;
+  for (const auto& distribution : collection.left_out) installed.emplace(normalize_distribution_name(distribution.name), &distribution);
+  for (const auto& distribution : collection.distributions) {
+    std::vector<std::string> missing;
+    std::set<std::string> import_names;
     for (const auto& required : distribution.requires_dist) {
-      if (!present.contains(required)) missing += (missing.empty() ? "" : ", ") + required;
+      if (present.contains(required)) continue;
+      missing.push_back(required);
+      if (const auto it = installed.find(required); it != installed.end()) {
+        import_names.insert(it->second->top_level.begin(), it->second->top_level.end());
+      }
     }
-    if (!missing.empty()) {
-      warning("distribution " + distribution.name + " requires " + missing +
-              ", which is not included (add it to packages.site_packages or packages.wheels)");
+    if (missing.empty()) continue;
+    std::string names;
+    for (const auto& name : missing) names += (names.empty() ? "" : ", ") + name;
+    std::string fix = "add " + std::string(missing.size() == 1 ? "it" : "them") + " to packages.wheels, or " +
+                      (missing.size() == 1 ? "its" : "their") + " import names to a packages.site_packages include";
+    if (!import_names.empty()) {
+      std::string list;
+      for (const auto& name : import_names) list += (list.empty() ? "\"" : ", \"") + name + "\"";
+      fix += " (installed as " + list + ")";
     }
+    warning("distribution " + distribution.name + " requires " + names + ", which " +
+            (missing.size() == 1 ? "is" : "are") + " not included: " + fix);
   }
 }
 
@@ -297,7 +319,7 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   for (const auto& site : config.site_packages) collect_site_packages(out, site, target);
   for (const auto& wheel : config.wheels) collect_wheel(out, wheel, target);
   out.resources = settle_duplicates(std::move(out.resources), stdlib_count);
-  warn_missing_requirements(out.distributions);
+  warn_missing_requirements(out);
   return out;
 }
 

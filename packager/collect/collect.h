@@ -20,6 +20,7 @@ namespace freeze::packager {
 struct Collection {
   std::vector<Resource> resources;
   std::vector<Distribution> distributions;  // those included
+  std::vector<Distribution> left_out;       // installed in a site_packages dir, but not included
 };
 
 struct CollectOptions {

@@ -242,7 +242,10 @@ class PackagesTest(TempDirTestCase):
         (self.tmp / "warn" / "src").mkdir(parents=True)
         (self.tmp / "warn" / "app.toml").write_text(toml.replace('entry = "probe:main"', 'code = "pass"'))
         result = freeze("build", self.tmp / "warn" / "app.toml")
-        self.assertIn("purewheel requires fixture-cext, which is not included", result.stderr)
+        # The requirement is a distribution name; the include it goes into takes import names.
+        self.assertIn('purewheel requires fixture-cext, which is not included: add it to packages.wheels, or its '
+                      'import names to a packages.site_packages include (installed as "fixture_cext", "fixture_pure")',
+                      result.stderr)
 
     def test_incompatible_wheel_is_refused(self):
         bad = self.tmp / "badwheel"
