@@ -132,6 +132,16 @@ std::set<std::string> mypyc_helpers(const FileTree& tree, const std::set<std::st
   return helpers;
 }
 
+[[noreturn]] void throw_other_versions(const std::string& where, const std::vector<std::string>& unusable,
+                                      const PythonVersion& python) {
+  std::string list;
+  for (std::size_t i = 0; i < unusable.size() && i < 3; ++i) list += (i ? ", " : "") + unusable[i];
+  if (unusable.size() > 3) list += " and " + std::to_string(unusable.size() - 3) + " more";
+  throw UserError(where + " holds extension modules built only for another CPython than " + python.short_version() +
+                  ", which the app is frozen for: " + list + "; use a site-packages (a venv) of python" +
+                  python.short_version() + ", or wheels for cp" + python.cache_tag().substr(8));
+}
+
 // Extension modules of `tree` tagged for another CPython than the target
 // ("_speedups.cpython-311-x86_64-linux-gnu.so" in an app frozen for 3.13) are never imported
 // by it: they are left out. Where python would find the module another way (the target's own
@@ -158,13 +168,7 @@ void drop_other_versions(FileTree& tree, const std::string& where, const PythonV
     if (!found_otherwise) unusable.push_back(path);
   }
   if (!foreign.empty()) detail(where + ": " + std::to_string(foreign.size()) + " extension module file(s) built for another CPython left out");
-  if (unusable.empty()) return;
-  std::string list;
-  for (std::size_t i = 0; i < unusable.size() && i < 3; ++i) list += (i ? ", " : "") + unusable[i];
-  if (unusable.size() > 3) list += " and " + std::to_string(unusable.size() - 3) + " more";
-  throw UserError(where + " holds extension modules built only for another CPython than " + python.short_version() +
-                  ", which the app is frozen for: " + list + "; use a site-packages (a venv) of python" +
-                  python.short_version() + ", or wheels for cp" + python.cache_tag().substr(8));
+  if (!unusable.empty()) throw_other_versions(where, unusable, python);
 }
 
 void collect_site_packages(Collection& out, const AppConfig::SitePackages& site, const Target& target) {
@@ -175,12 +179,23 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
     include.insert(helpers.begin(), helpers.end());
     tree = tree_from_directory(site.dir, include, {}, target.python);
   }
-  // First: a module installed for another CPython only is named as such, not as missing.
-  drop_other_versions(tree, "packages.site_packages: " + site.dir.string(), target.python);
+  // A module installed for another CPython only is named as such, not as missing: a package's
+  // files here, a top-level extension module (which the tree does not list) below.
+  const std::string where = "packages.site_packages: " + site.dir.string();
+  drop_other_versions(tree, where, target.python);
   std::vector<std::string> missing;
   for (const auto& name : site.include) {
     if (!provides_top_level(tree, name, target.python)) missing.push_back(name);
   }
+  std::vector<std::string> foreign;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(site.dir, error)) {
+    const std::string filename = entry.path().filename().string();
+    for (const auto& name : missing) {
+      if (filename.starts_with(name + ".cpython-") && filename.ends_with(".so")) foreign.push_back(filename);
+    }
+  }
+  if (!foreign.empty()) throw_other_versions(where, foreign, target.python);
   if (!missing.empty()) {
     std::string list;
     for (const auto& name : missing) list += (list.empty() ? "'" : ", '") + name + "'";

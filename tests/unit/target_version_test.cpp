@@ -109,6 +109,14 @@ TEST_CASE("collect_resources for 3.13: a site_packages of another version is an 
                        doctest::Contains("built only for another CPython than 3.13, which the app is frozen for: "
                                          "yaml/_yaml.cpython-311-x86_64-linux-gnu.so; use a site-packages (a venv) of python3.13"),
                        packager::UserError);
+  // A top-level extension module installed for another version only: named as such, not "not found".
+  config.site_packages = {{dir / "site", {"_cffi_backend"}}};
+  dir.write("site/_cffi_backend.cpython-311-x86_64-linux-gnu.so", "ELF");
+  CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist", kPython313),
+                       doctest::Contains("another CPython than 3.13, which the app is frozen for: "
+                                         "_cffi_backend.cpython-311-x86_64-linux-gnu.so; use"),
+                       packager::UserError);
+  config.site_packages = {{dir / "site", {"yaml"}}};
   // Debian during a transition: both versions' copies side by side. The target's is taken, the
   // other left out.
   dir.write("site/yaml/_yaml.cpython-313-x86_64-linux-gnu.so", "ELF");
