@@ -33,6 +33,7 @@ int check(const CheckOptions& options, std::ostream& out) {
                                            round.files_readable);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);
   set_aside_missing_extensions(plan, outcomes, context.included_modules);
+  set_aside_plain_libraries(plan, outcomes);
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), missing_installed(plan, outcomes, context));
   add_absent_plugins(plan, outcomes);

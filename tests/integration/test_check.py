@@ -3,6 +3,7 @@ reports all failures at once, each with where it was routed and a hint that fixe
 a hang in one module is reported and the check goes on. Exit status 1 if anything failed."""
 import json
 import shutil
+import subprocess
 import unittest
 
 from freezetest import DIST_PACKAGES, PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, freeze, run, write_tree
@@ -113,6 +114,35 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
+
+    @unittest.skipUnless(shutil.which("cc"), "needs a C compiler")
+    def test_a_library_loaded_by_path_from_memory_gets_a_routing_hint(self):
+        root = write_tree(self.tmp / "ctypes", {
+            "src/fastlib/__init__.py": """
+                import ctypes, os
+                _lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), "_native.abi3.so"))
+                def answer():
+                    return _lib.answer()
+                """,
+            "src/main.py": "import fastlib\ndef main():\n    print(fastlib.answer())\n",
+            "answer.c": "int answer(void) { return 42; }\n",
+            "app.toml": '[app]\nname = "fast"\nentry = "main:main"\n[packages]\npaths = ["src"]\n',
+        })
+        # Named like an extension module, but a plain library: never imported as one.
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", root / "src/fastlib/_native.abi3.so", root / "answer.c"], check=True)
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("hint: it loads <exe dir>/lib/app/fastlib/_native.abi3.so by its path (ctypes.CDLL, dlopen)",
+                      result.stdout)
+        self.assertIn('name = "fastlib"\n        location = "filesystem-relative"', result.stdout)
+        with open(root / "app.toml", "a") as config:
+            config.write('[[routing.rule]]\nname = "fastlib"\nlocation = "filesystem-relative"\n')
+        result = freeze("check", root, "-v")
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertIn("fastlib._native: a shared library named like an extension module, with no PyInit_ function",
+                      result.stdout)
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "fast"]).stdout, "42\n")
 
     def test_failures_python_shares_are_set_aside(self):
         # A module that fails under the plain interpreter too is not a difference of the frozen

@@ -103,6 +103,25 @@ TEST_CASE("a module gone from the standard library of the version frozen for is 
   CHECK(checks::hint_for(item, outcome, context).find("removed") == std::string::npos);
 }
 
+TEST_CASE("a library loaded by its path from an in-memory package gets a filesystem routing hint") {
+  const freeze::packager::AppConfig config;
+  const freeze::packager::Inspection inspection;
+  checks::HintContext context{config, inspection};
+  context.exe_dir = "/tmp/check/dist";
+  context.package_dirs["/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib"] = {"fastlib", true};
+  const Outcome loaded = failed("OSError", "/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so: "
+                                           "cannot open shared object file: No such file or directory");
+  const std::string hint = checks::hint_for(module_item("fastlib"), loaded, context);
+  CHECK(hint.starts_with("it loads <exe dir>/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so by its path"));
+  CHECK(hint.find("name = \"fastlib\"") != std::string::npos);
+  CHECK(hint.find("location = \"filesystem-relative\"") != std::string::npos);
+  // Routed to the filesystem already, or a system library: the bundling hint.
+  context.package_dirs["/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib"].in_memory = false;
+  CHECK(checks::hint_for(module_item("fastlib"), loaded, context).find("bundle_system_libraries") != std::string::npos);
+  const Outcome system = failed("ImportError", "libgdal.so.32: cannot open shared object file: No such file or directory");
+  CHECK(checks::hint_for(module_item("fastlib"), system, context).find("bundle_system_libraries") != std::string::npos);
+}
+
 TEST_CASE("a testing helper missing pytest is set aside unless pytest is included") {
   checks::Plan plan;
   plan.items = {module_item("numpy.testing"), module_item("numpy.core")};

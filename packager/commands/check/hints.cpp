@@ -165,6 +165,20 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
          ") and add it to [packages] site_packages or wheels. " + if_optional(item);
 }
 
+// A library loaded by its path inside an in-memory package (ctypes.CDLL(os.path.join(here,
+// "_lib.abi3.so"))): the dynamic loader opens the file itself, and sees no embedded files.
+std::string library_by_path_hint(const Outcome& outcome, const HintContext& context) {
+  const std::string exe_prefix = context.exe_dir.string() + "/";
+  const auto at = outcome.message.find(exe_prefix);
+  if (context.exe_dir.empty() || at == std::string::npos) return "";
+  const std::string path = outcome.message.substr(at, outcome.message.find(':', at) - at);
+  const HintContext::Package* owner = owning_package(path, context);
+  if (owner == nullptr || !owner->in_memory) return "";
+  return "it loads <exe dir>/" + path.substr(exe_prefix.size()) + " by its path (ctypes.CDLL, dlopen): the dynamic "
+         "loader opens the file itself and cannot see in-memory files. Route the package to the filesystem:" +
+         routing_snippet(owner->name);
+}
+
 // An OSError naming a file: one below the executable's directory is an embedded file that is
 // not there, or a package's data read by a path when the package is in memory.
 std::string missing_file_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
@@ -248,6 +262,7 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     return missing_module_hint(item, outcome, context);
   }
   if ((type == "ImportError" || type == "OSError") && outcome.message.find("cannot open shared object file") != std::string::npos) {
+    if (std::string hint = library_by_path_hint(outcome, context); !hint.empty()) return hint;
     return "a shared library it needs is missing: keep [packages] bundle_system_libraries = true (the default) so "
            "freeze bundles it, or install it on every target machine";
   }

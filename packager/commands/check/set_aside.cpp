@@ -59,6 +59,23 @@ void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, co
   }
 }
 
+void set_aside_plain_libraries(Plan& plan, std::vector<Outcome>& outcomes) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    Outcome& outcome = outcomes[i];
+    // The message of CPython's and the launcher's extension loaders alike.
+    if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || outcome.error_type != "ImportError" ||
+        outcome.missing_module != plan.items[i].name ||
+        outcome.message.find("does not define module export function") == std::string::npos) {
+      continue;
+    }
+    outcome.state = Outcome::State::Skipped;
+    plan.skipped.push_back({plan.items[i].name,
+                            "a shared library named like an extension module, with no PyInit_ function: python cannot "
+                            "import it either (it is loaded with ctypes, if at all)",
+                            true});
+  }
+}
+
 std::string without_directories(const std::string& message) {
   static const std::regex kDirectories(R"([^\s'"(),:=\[\]]*/)");
   return std::regex_replace(message, kDirectories, "");

@@ -1,6 +1,7 @@
 // Failures `freeze check` sets aside, after the run, as not the frozen app's: a testing helper
-// missing pytest, a stdlib module needing an extension its CPython is built without, a module
-// the plain interpreter fails to import alike. And the plugin distributions the config leaves
+// missing pytest, a stdlib module needing an extension its CPython is built without, a shared
+// library that only looks like an extension module, a module the plain interpreter fails to
+// import alike. And the plugin distributions the config leaves
 // out, added as failures of their own.
 #pragma once
 
@@ -21,6 +22,10 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
 // without an optional extension module is skipped, naming it: the same python fails alike.
 void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, const std::set<std::string>& included);
 
+// A shared library named like an extension module (fastlib/_native.abi3.so, loaded with ctypes)
+// has no PyInit_ function: importing it fails under python alike, and nothing imports it. It
+// is skipped, saying so.
+void set_aside_plain_libraries(Plan& plan, std::vector<Outcome>& outcomes);
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front
 // of its sys.path. If python fails alike (the same exception, raised at the same line or with a
