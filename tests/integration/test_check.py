@@ -213,6 +213,33 @@ class CheckTest(TempDirTestCase):
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "layers"]).stdout, "3\n")
 
+    def test_a_package_only_a_plugin_module_needs_is_named_as_avoidable(self):
+        # core needs dep; only core.plugin needs opt, which brings optdeep: the suggestion adds
+        # all three, and says that leaving core.plugin out would spare opt and optdeep.
+        site = write_tree(self.tmp / "optional-site", {
+            "core/__init__.py": "import dep\n",
+            "core/plugin.py": "import opt\n",
+            "dep.py": "",
+            "opt.py": "import optdeep\n",
+            "optdeep.py": "",
+        })
+        root = write_tree(self.tmp / "optional", {
+            "src/app.py": "import core\ndef main():\n    pass\n",
+            "app.toml": '[app]\nname = "optional"\nentry = "app:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["core"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["core", "dep", "opt", "optdeep"] }}]', result.stdout)
+        self.assertIn("opt is imported only by core.plugin (and brings optdeep along): if the app never uses that module, "
+                      "leave them out and check with --exclude core.plugin\n", result.stdout)
+        self.assertNotIn("dep is imported only", result.stdout)  # the entry needs it
+        data = json.loads(freeze("check", root, "--json", check=False).stdout)
+        self.assertEqual(data["complete_site_packages"]["optional"],
+                         [{"package": "opt", "imported_by": ["core.plugin"], "brought_along": ["optdeep"]}])
+        # Taking the advice: what the entry needs, and core.plugin left out of the check.
+        (root / "app.toml").write_text((root / "app.toml").read_text().replace('include = ["core"]', 'include = ["core", "dep"]'))
+        self.assertRegex(freeze("check", root, "--exclude", "core.plugin").stdout, r"all \d+ checks passed")
+
     def test_a_script_entry_checks_what_it_imports_without_running(self):
         # entry = "tool": a script run as __main__. The check does not import it (that would run
         # it) but imports what it imports whatever its input: a missing module at the top is a

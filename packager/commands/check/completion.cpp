@@ -24,6 +24,7 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
     if (const auto site = installed_site_of(top, context)) {
       missing.tops[*site].insert(top);
       missing.failed_checks.insert(plan.items[i].name);
+      missing.missed_by[top].insert({plan.items[i].kind, plan.items[i].name, plan.items[i].top_level});
     }
   }
   return missing;
@@ -46,6 +47,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       for (const auto& top : tops) {
         if (std::find(site->include.begin(), site->include.end(), top) != site->include.end()) continue;
         site->include.push_back(top);
+        completion.missed_by[top] = missing.missed_by[top];
         completion.added.push_back(top);
         added_now.insert(top);
       }
@@ -76,6 +78,37 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   completion.complete = missing.tops.empty();
   completion.site_packages = extended.site_packages;
   return completion;
+}
+
+std::vector<OptionalAddition> optional_additions(const Completion& completion) {
+  constexpr std::size_t kFew = 3;
+  const std::set<std::string> added(completion.added.begin(), completion.added.end());
+  std::vector<OptionalAddition> optional;
+  for (const auto& package : completion.added) {
+    OptionalAddition addition{package, {}, {}};
+    bool only_modules_of_the_config = true;
+    for (const auto& [kind, name, top_level] : completion.missed_by.at(package)) {
+      only_modules_of_the_config = only_modules_of_the_config && kind == "module" && !added.contains(top_level);
+      addition.imported_by.push_back(name);
+    }
+    if (!only_modules_of_the_config || addition.imported_by.empty() || addition.imported_by.size() > kFew) continue;
+    // What later rounds added only for it, or for what it brought: missed only by its modules,
+    // theirs, or the modules that import it (through it).
+    std::set<std::string> layers = {package};
+    const std::set<std::string> importers(addition.imported_by.begin(), addition.imported_by.end());
+    for (const auto& later : completion.added) {
+      const auto& checks = completion.missed_by.at(later);
+      if (layers.contains(later) || checks.empty()) continue;
+      if (std::all_of(checks.begin(), checks.end(), [&](const auto& check) {
+            return layers.contains(std::get<2>(check)) || importers.contains(std::get<1>(check));
+          })) {
+        layers.insert(later);
+        addition.brought_along.push_back(later);
+      }
+    }
+    optional.push_back(std::move(addition));
+  }
+  return optional;
 }
 
 std::string site_packages_lines(const Completion& completion) {

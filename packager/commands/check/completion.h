@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "packager/commands/check/check_model.h"
@@ -20,6 +21,8 @@ namespace freeze::packager::checks {
 struct MissingInstalled {
   std::map<std::filesystem::path, std::set<std::string>> tops;
   std::set<std::string> failed_checks;  // Item::name
+  // For each top, the checks that miss it: (Item::kind, Item::name, Item::top_level).
+  std::map<std::string, std::set<std::tuple<std::string, std::string, std::string>>> missed_by;
 };
 
 // The site_packages that leave no installed package missing: what the first round misses is
@@ -31,7 +34,19 @@ struct Completion {
   std::vector<std::string> added;                      // in the order found
   std::size_t rounds = 0;                              // checks run again
   bool complete = false;                               // the last round missed nothing installed
+  // For each added package, the checks that missed it (MissingInstalled::missed_by).
+  std::map<std::string, std::set<std::tuple<std::string, std::string, std::string>>> missed_by;
 };
+
+// An added package that only a few modules of the config's own packages import (isort's
+// setuptools_commands, a plugin for setuptools, imports setuptools): leaving those modules out
+// of the app may be the better fix than bringing it in, with what it brought along in turn.
+struct OptionalAddition {
+  std::string package;
+  std::vector<std::string> imported_by;   // the modules, at most three, all of the config's packages
+  std::vector<std::string> brought_along;  // added only because of it (_distutils_hack, pkg_resources)
+};
+std::vector<OptionalAddition> optional_additions(const Completion& completion);
 MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context);
 
 // Checks again in scratch/completion-N/ until nothing installed is missing (at most 20 rounds).

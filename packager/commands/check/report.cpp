@@ -159,6 +159,20 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
   if (!completion.complete) {
     out << "      (not every layer was found: freeze check again with these to see the rest)\n";
   }
+  for (const auto& optional : optional_additions(completion)) {
+    std::string modules, excludes;
+    for (const auto& name : optional.imported_by) {
+      modules += (modules.empty() ? "" : ", ") + name;
+      excludes += " --exclude " + name;
+    }
+    std::string along;
+    for (const auto& name : optional.brought_along) along += (along.empty() ? "" : ", ") + name;
+    const bool one = optional.imported_by.size() == 1;
+    out << "      " << optional.package << " is imported only by " << modules
+        << (along.empty() ? "" : " (and brings " + along + " along)") << ": if the app never uses "
+        << (one ? "that module" : "those modules") << ", leave " << (along.empty() ? "it" : "them")
+        << " out and check with" << excludes << "\n";
+  }
 }
 
 }  // namespace
@@ -204,8 +218,14 @@ void write_json_report(const Results& results, std::ostream& out) {
     for (const auto& site : results.completion.site_packages) {
       sites.push_back({{"dir", site.dir.string()}, {"include", site.include}});
     }
+    nlohmann::json optional = nlohmann::json::array();
+    for (const auto& addition : optional_additions(results.completion)) {
+      optional.push_back({{"package", addition.package}, {"imported_by", addition.imported_by},
+                          {"brought_along", addition.brought_along}});
+    }
     doc["complete_site_packages"] = {{"site_packages", sites}, {"added", results.completion.added},
-                                     {"rounds", results.completion.rounds}, {"complete", results.completion.complete}};
+                                     {"rounds", results.completion.rounds}, {"complete", results.completion.complete},
+                                     {"optional", optional}};
   }
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
