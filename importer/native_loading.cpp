@@ -207,12 +207,8 @@ std::string load_failure_message(const std::string& path) {
   } else if (value != nullptr) {
     loader_failed = false;
   }
-  if (!loader_failed) {
-    PyErr_Restore(type, value, traceback);
-    return {};
-  }
   PyErr_Restore(type, value, traceback);
-  return take_error_message();
+  return loader_failed ? take_error_message() : std::string();
 }
 
 }  // namespace

@@ -39,7 +39,9 @@ int check(const CheckOptions& options, std::ostream& out) {
   add_absent_plugins(plan, outcomes);
   std::string build_command = "freeze build " + config.config_file.string();
   if (options.distribution) build_command += " --distribution " + options.distribution->string();
-  Results results{config, plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command)};
+  std::vector<OptionalInstalled> optional = optional_installed(plan, outcomes, context, completion);
+  Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
+                  std::move(optional)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     ++results.counts[plan.items[i].kind];
     if (outcomes[i].state == Outcome::State::Failed) ++results.failed;

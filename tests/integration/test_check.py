@@ -240,6 +240,29 @@ class CheckTest(TempDirTestCase):
         (root / "app.toml").write_text((root / "app.toml").read_text().replace('include = ["core"]', 'include = ["core", "dep"]'))
         self.assertRegex(freeze("check", root, "--exclude", "core.plugin").stdout, r"all \d+ checks passed")
 
+    def test_an_optional_import_installed_here_is_named(self):
+        # core uses speedup when it can import it (as requests does chardet): installed in the
+        # site directory but not included, the frozen app behaves otherwise than python here.
+        # Nothing fails; the report names it, with the setting that includes it.
+        site = write_tree(self.tmp / "optional-import-site", {
+            "core/__init__.py": "try:\n    import speedup\nexcept ImportError:\n    speedup = None\n"
+                                "try:\n    import surely_not_installed_accelerator\nexcept ImportError:\n    pass\n",
+            "speedup.py": "",
+        })
+        root = write_tree(self.tmp / "optional-import", {
+            "src/app.py": "import core\ndef main():\n    print(core.speedup is not None)\n",
+            "app.toml": '[app]\nname = "optimport"\nentry = "app:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["core"] }}]\n',
+        })
+        result = freeze("check", root)
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertIn('optional packages not included: "speedup" (tried by app:main) is imported optionally and '
+                      'installed here: the frozen app runs without it, where python here would use it. To include it:\n'
+                      f'        site_packages = [{{ dir = "{site}", include = ["core", "speedup"] }}]\n', result.stdout)
+        self.assertNotIn("surely_not_installed_accelerator", result.stdout)  # installed nowhere: python lacks it too
+        data = json.loads(freeze("check", root, "--json").stdout)
+        self.assertEqual(data["optional_installed"], [{"package": "speedup", "site": str(site), "tried_by": ["app:main"]}])
+
     def test_a_script_entry_checks_what_it_imports_without_running(self):
         # entry = "tool": a script run as __main__. The check does not import it (that would run
         # it) but imports what it imports whatever its input: a missing module at the top is a

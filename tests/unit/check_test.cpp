@@ -189,11 +189,11 @@ TEST_CASE("the completed site_packages setting keeps the config's tables in orde
   checks::Completion completion;
   completion.site_packages = {{"/venv/lib/python3.13/site-packages", {"httpie", "requests"}},
                               {"/usr/lib/python3/dist-packages", {"pygments"}}};
-  CHECK(checks::site_packages_lines(completion) ==
+  CHECK(checks::site_packages_lines(completion.site_packages) ==
         "site_packages = [{ dir = \"/venv/lib/python3.13/site-packages\", include = [\"httpie\", \"requests\"] },\n"
         "                 { dir = \"/usr/lib/python3/dist-packages\", include = [\"pygments\"] }]");
   completion.site_packages = {{"/odd \"dir\"", {"a"}}};
-  CHECK(checks::site_packages_lines(completion) == "site_packages = [{ dir = \"/odd \\\"dir\\\"\", include = [\"a\"] }]");
+  CHECK(checks::site_packages_lines(completion.site_packages) == "site_packages = [{ dir = \"/odd \\\"dir\\\"\", include = [\"a\"] }]");
 }
 
 TEST_CASE("the verification copy's config runs the checking program with the same resources from anywhere") {

@@ -33,6 +33,7 @@ struct Outcome {
   std::string output;          // what the check printed, for crashes
   std::uint64_t log_offset = 0;  // where its output starts in the log
   std::vector<std::string> warnings;
+  std::vector<std::string> not_found;  // every module no finder found during the check, caught or not
   bool crashed = false;
   bool timed_out = false;
   std::string hint;  // decided with the outcome (plugins not included), else by hint_for

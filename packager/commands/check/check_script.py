@@ -11,7 +11,9 @@
 #   entry_point GROUP  NAME  VALUE   (an entry point of an included distribution: loaded)
 # For each check it writes "B<TAB>index<TAB>log_offset" before and "K<TAB>index" (passed), or
 # "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename"
-# (failed), or "W<TAB>index<TAB>message" (a warning) after; "E" at the end. log_offset is where
+# (failed), or "W<TAB>index<TAB>message" (a warning) after, each preceded by
+# "M<TAB>index<TAB>name" for every module that no finder found during the check (an optional
+# import a try/except swallowed included); "E" at the end. log_offset is where
 # the check's own output starts in the log, so that a crash is shown with what it printed only.
 # First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
 # Fields escape backslash, tab, CR and newline. Only modules every interpreter has are used
@@ -329,6 +331,26 @@ def _report_failure(index, exc):
           filename or "")
 
 
+class _NotFound:
+    """Last on sys.meta_path, so asked only for what no finder has: it records the name. A
+    `try: import chardet / except ImportError:` leaves no other trace, and an optional package
+    installed where python would find it changes what the app does (requests warns without it)."""
+    missed = []
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        cls.missed.append(name)
+        return None
+
+
+def _emit_missed(index):
+    for name in dict.fromkeys(_NotFound.missed):
+        _emit("M", index, name)
+    _NotFound.missed.clear()
+    if _NotFound not in sys.meta_path:  # a module replaced the list
+        sys.meta_path.append(_NotFound)
+
+
 def _restore_interpreter_state(import_function):
     """Undoes what a checked module changed that would fail every later check, as if each one had a
     fresh process: dill.__diff, for one, replaces builtins.__import__ when imported."""
@@ -359,6 +381,7 @@ def _main():
     with open(manifest_path, encoding="utf-8") as manifest:
         items = [line.rstrip("\n").split("\t") for line in manifest if line.strip()]
     import_function = builtins.__import__
+    sys.meta_path.append(_NotFound)
     for index in range(first, len(items)):
         kind, *args = items[index]
         _emit("B", index, _log_offset())
@@ -368,9 +391,11 @@ def _main():
             raise
         except BaseException as exc:  # SystemExit too: a module that exits when imported
             _restore_interpreter_state(import_function)
+            _emit_missed(index)
             _report_failure(index, exc)
         else:
             _restore_interpreter_state(import_function)
+            _emit_missed(index)
             for warning in warnings or ():
                 _emit("W", index, warning)
             _emit("K", index)

@@ -38,15 +38,9 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   while (!missing.tops.empty() && completion.rounds < kMostRounds) {
     std::set<std::string> added_now;
     for (const auto& [dir, tops] : missing.tops) {
-      auto site = std::find_if(extended.site_packages.begin(), extended.site_packages.end(),
-                               [&](const AppConfig::SitePackages& s) { return s.dir == dir; });
-      if (site == extended.site_packages.end()) {
-        extended.site_packages.push_back({dir, {}});
-        site = std::prev(extended.site_packages.end());
-      }
       for (const auto& top : tops) {
-        if (std::find(site->include.begin(), site->include.end(), top) != site->include.end()) continue;
-        site->include.push_back(top);
+        if (std::find(completion.added.begin(), completion.added.end(), top) != completion.added.end()) continue;
+        add_to_site_packages(extended.site_packages, dir, top);
         completion.missed_by[top] = missing.missed_by[top];
         completion.added.push_back(top);
         added_now.insert(top);
@@ -111,10 +105,43 @@ std::vector<OptionalAddition> optional_additions(const Completion& completion) {
   return optional;
 }
 
-std::string site_packages_lines(const Completion& completion) {
+std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,
+                                                  const HintContext& context, const Completion& completion) {
+  std::map<std::string, OptionalInstalled> found;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    for (const auto& name : outcomes[i].not_found) {
+      const std::string top = name.substr(0, name.find('.'));
+      const bool added = std::find(completion.added.begin(), completion.added.end(), top) != completion.added.end();
+      if (added || context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context)) continue;
+      auto it = found.find(top);
+      if (it == found.end()) {
+        const auto site = installed_site_of(top, context);
+        if (!site) continue;
+        it = found.emplace(top, OptionalInstalled{top, *site, {}}).first;
+      }
+      if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), plan.items[i].name) == it->second.tried_by.end()) {
+        it->second.tried_by.push_back(plan.items[i].name);
+      }
+    }
+  }
+  std::vector<OptionalInstalled> out;
+  for (auto& [top, optional] : found) out.push_back(std::move(optional));
+  return out;
+}
+
+void add_to_site_packages(std::vector<AppConfig::SitePackages>& sites, const fs::path& site, const std::string& top) {
+  auto it = std::find_if(sites.begin(), sites.end(), [&](const AppConfig::SitePackages& s) { return s.dir == site; });
+  if (it == sites.end()) {
+    sites.push_back({site, {}});
+    it = std::prev(sites.end());
+  }
+  if (std::find(it->include.begin(), it->include.end(), top) == it->include.end()) it->include.push_back(top);
+}
+
+std::string site_packages_lines(const std::vector<AppConfig::SitePackages>& sites) {
   std::string out = "site_packages = [";
-  for (std::size_t i = 0; i < completion.site_packages.size(); ++i) {
-    const auto& site = completion.site_packages[i];
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    const auto& site = sites[i];
     out += std::string(i == 0 ? "" : ",\n                 ") + "{ dir = " + quote(site.dir.string()) +
            ", include = " + quoted_list(site.include) + " }";
   }

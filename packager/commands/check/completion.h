@@ -53,7 +53,22 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
 Completion complete_site_packages(const AppConfig& config, const CheckOptions& options,
                                   const std::filesystem::path& scratch, MissingInstalled missing);
 
-// The site_packages lines to paste: every table of the config's, in its order, with the additions.
-std::string site_packages_lines(const Completion& completion);
+// Installed packages that checks looked for and did not find without failing for it: optional
+// imports (requests tries chardet, and warns without it) that python here would satisfy, so
+// the frozen app behaves otherwise. Not those the completion adds.
+struct OptionalInstalled {
+  std::string package;                // top-level name
+  std::filesystem::path site;         // where it is installed
+  std::vector<std::string> tried_by;  // the checks that looked for it
+};
+std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,
+                                                  const HintContext& context, const Completion& completion);
+
+// Adds the package `top` to the include of the table of `site` in `sites` (a new table if none is for it).
+void add_to_site_packages(std::vector<AppConfig::SitePackages>& sites, const std::filesystem::path& site,
+                          const std::string& top);
+
+// The site_packages lines to paste: every table, in its order.
+std::string site_packages_lines(const std::vector<AppConfig::SitePackages>& sites);
 
 }  // namespace freeze::packager::checks

@@ -155,7 +155,7 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
       << (completion.rounds > 1 ? " (checked again " + std::to_string(completion.rounds) + " times with them, for what they import in turn)"
                                 : "")
       << ": " << quoted_items(completion.added) << ". With them:\n"
-      << "        " << site_packages_lines(completion) << "\n";
+      << "        " << site_packages_lines(completion.site_packages) << "\n";
   if (!completion.complete) {
     out << "      (not every layer was found: freeze check again with these to see the rest)\n";
   }
@@ -173,6 +173,26 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
         << (one ? "that module" : "those modules") << ", leave " << (along.empty() ? "it" : "them")
         << " out and check with" << excludes << "\n";
   }
+}
+
+// Optional imports that python here would satisfy: named, and the site_packages that includes them.
+void write_optional_installed(const Results& results, bool colors, std::ostream& out) {
+  std::vector<AppConfig::SitePackages> sites =
+      results.completion.added.empty() ? results.config.site_packages : results.completion.site_packages;
+  std::string names;
+  for (const auto& optional : results.optional_installed) {
+    std::string tried;
+    for (std::size_t i = 0; i < optional.tried_by.size() && i < 3; ++i) tried += (i ? ", " : "") + optional.tried_by[i];
+    if (optional.tried_by.size() > 3) tried += ", ...";
+    names += (names.empty() ? "\"" : ", \"") + optional.package + "\" (tried by " + tried + ")";
+    add_to_site_packages(sites, optional.site, optional.package);
+  }
+  const bool one = results.optional_installed.size() == 1;
+  out << paint("optional packages not included:", Style::Cyan, colors) << " " << names << " "
+      << (one ? "is" : "are") << " imported optionally and installed here: the frozen app runs without "
+      << (one ? "it" : "them") << ", where python here would use " << (one ? "it" : "them") << ". To include "
+      << (one ? "it" : "them") << ":\n"
+      << "        " << site_packages_lines(sites) << "\n";
 }
 
 }  // namespace
@@ -227,6 +247,11 @@ void write_json_report(const Results& results, std::ostream& out) {
                                      {"rounds", results.completion.rounds}, {"complete", results.completion.complete},
                                      {"optional", optional}};
   }
+  doc["optional_installed"] = nlohmann::json::array();
+  for (const auto& optional : results.optional_installed) {
+    doc["optional_installed"].push_back(
+        {{"package", optional.package}, {"site", optional.site.string()}, {"tried_by", optional.tried_by}});
+  }
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
@@ -246,6 +271,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   const auto groups = failure_groups(results);
   for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
   if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
+  if (!results.optional_installed.empty() && !quiet) write_optional_installed(results, colors, out);
   if (warnings > 0 && !quiet) write_warnings(results, colors, out);
   if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);
 }

@@ -27,6 +27,7 @@ struct Results {
   double seconds = 0;
   Completion completion;  // empty when no installed package is missing
   std::string build_command;  // the build to run next: the same config, and --distribution if check had one
+  std::vector<OptionalInstalled> optional_installed;  // optional imports this machine would satisfy
 };
 
 void write_json_report(const Results& results, std::ostream& out);
