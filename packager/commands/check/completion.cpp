@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "packager/collect/distributions.h"
+#include "packager/collect/file_tree.h"
 #include "packager/commands/check/plan.h"
 #include "packager/commands/check/round.h"
 #include "packager/commands/check/set_aside.h"
@@ -74,6 +76,30 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   return completion;
 }
 
+std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python) {
+  std::vector<Distribution> distributions;
+  std::set<std::string> included;
+  for (const auto& site : sites) {
+    const std::set<std::string> include(site.include.begin(), site.include.end());
+    included.insert(include.begin(), include.end());
+    for (auto& distribution : find_distributions(tree_from_directory(site.dir, include, {}, python), python)) {
+      distributions.push_back(std::move(distribution));
+    }
+  }
+  std::map<std::string, const Distribution*> by_name;
+  for (const auto& distribution : distributions) by_name.emplace(normalize_distribution_name(distribution.name), &distribution);
+  std::set<std::string> required;
+  for (const auto& distribution : distributions) {
+    const bool is_included = std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
+                                         [&](const std::string& top) { return included.contains(top); });
+    if (!is_included) continue;
+    for (const auto& name : distribution.requires_dist) {
+      if (const auto it = by_name.find(name); it != by_name.end()) required.insert(it->second->top_level.begin(), it->second->top_level.end());
+    }
+  }
+  return required;
+}
+
 std::vector<OptionalAddition> optional_additions(const Completion& completion) {
   constexpr std::size_t kFew = 3;
   const std::set<std::string> added(completion.added.begin(), completion.added.end());
@@ -85,7 +111,10 @@ std::vector<OptionalAddition> optional_additions(const Completion& completion) {
       only_modules_of_the_config = only_modules_of_the_config && kind == "module" && !added.contains(top_level);
       addition.imported_by.push_back(name);
     }
-    if (!only_modules_of_the_config || addition.imported_by.empty() || addition.imported_by.size() > kFew) continue;
+    if (!only_modules_of_the_config || addition.imported_by.empty() || addition.imported_by.size() > kFew ||
+        completion.required.contains(package)) {
+      continue;
+    }
     // What later rounds added only for it, or for what it brought: missed only by its modules,
     // theirs, or the modules that import it (through it).
     std::set<std::string> layers = {package};

@@ -36,11 +36,18 @@ struct Completion {
   bool complete = false;                               // the last round missed nothing installed
   // For each added package, the checks that missed it (MissingInstalled::missed_by).
   std::map<std::string, std::set<std::tuple<std::string, std::string, std::string>>> missed_by;
+  // The top-level names of what the included distributions require (Requires-Dist): never
+  // called avoidable, however few modules import them (sphinx requires Jinja2).
+  std::set<std::string> required;
 };
 
-// An added package that only a few modules of the config's own packages import (isort's
-// setuptools_commands, a plugin for setuptools, imports setuptools): leaving those modules out
-// of the app may be the better fix than bringing it in, with what it brought along in turn.
+// The top-level names of the distributions in `sites` that the included ones require.
+std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
+
+// An added package that only a few modules of the config's own packages import and that no
+// included distribution requires (isort's setuptools_commands, a plugin for setuptools,
+// imports setuptools): leaving those modules out of the app may be the better fix than
+// bringing it in, with what it brought along in turn.
 struct OptionalAddition {
   std::string package;
   std::vector<std::string> imported_by;   // the modules, at most three, all of the config's packages
