@@ -133,10 +133,25 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// What python would run as a script: any file (source, bytecode or a zip application, whatever
-// its name), or a directory with a __main__ module.
-bool is_script(const std::string& path) {
-  return is_file(path) || (is_directory(path) && (is_file(path + "/__main__.py") || is_file(path + "/__main__.pyc")));
+// A script for python, not an argument for the app: a directory with a __main__ module, or a
+// file that is Python by its name (.py, .pyc, .pyw, .pyz, .pyzw), by a "#!" line naming python,
+// or as a zip archive (a zip application). Python itself would run any file; an app that also
+// serves as its own interpreter keeps the others (ansible-playbook site.yml), and what runs
+// sys.executable with a script (ansible's AnsiballZ_ping.py) names a Python file.
+bool is_python_script(const std::string& path) {
+  if (is_directory(path)) return is_file(path + "/__main__.py") || is_file(path + "/__main__.pyc");
+  if (!is_file(path)) return false;
+  for (const std::string_view suffix : {".py", ".pyc", ".pyw", ".pyz", ".pyzw"}) {
+    if (path.ends_with(suffix)) return true;
+  }
+  char start[256] = {};
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  const std::size_t size = std::fread(start, 1, sizeof start, file);
+  std::fclose(file);
+  const std::string_view head(start, size);
+  if (head.starts_with("PK\x03\x04")) return true;
+  return head.starts_with("#!") && head.substr(0, head.find('\n')).find("python") != std::string_view::npos;
 }
 
 [[noreturn]] void refuse(const std::vector<std::string>& argv, const char* what) {
@@ -225,7 +240,7 @@ Invocation classify_command_line(const std::vector<std::string>& argv, bool inte
   if (interpreter_mode) {
     const std::string& first = argv[1];
     if (first == "-" || first == "--check-hash-based-pycs" || is_python_short_option_cluster(first) ||
-        (first[0] != '-' && is_script(first))) {
+        (first[0] != '-' && is_python_script(first))) {
       return {RunKind::PythonCommandLine, {}};
     }
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "launcher/command_line.h"
+#include "temp_dir.h"
 
 using freeze::launcher::classify_command_line;
 using freeze::launcher::is_multiprocessing_code;
@@ -16,6 +17,7 @@ using freeze::launcher::RunKind;
 namespace {
 
 using Args = std::vector<std::string>;
+using freeze::testing::TempDir;
 
 RunKind kind(Args argv, bool interpreter = false) {
   argv.insert(argv.begin(), "/opt/app/app");
@@ -85,8 +87,24 @@ TEST_CASE("interpreter mode: python's options, or a script") {
     CAPTURE(args.front());
     CHECK(kind(args, true) == RunKind::PythonCommandLine);
   }
-  CHECK(kind({"/etc/hostname"}, true) == RunKind::PythonCommandLine);  // any existing file is a script
-  CHECK(kind({"/etc/hostname"}, false) == RunKind::App);
+  // A Python file is a script; any other existing file is the app's argument (ansible-playbook site.yml).
+  TempDir dir;
+  dir.write("play.yml", "- hosts: localhost\n");
+  dir.write("AnsiballZ_ping.py", "print(1)\n");
+  dir.write("tool", "#!/usr/bin/env python3\nprint(1)\n");
+  dir.write("shell-tool", "#!/bin/sh\necho python\n");
+  dir.write("app.pyz", "#!/usr/bin/env python3\nPK...");
+  dir.write("zipapp", std::string("PK\x03\x04", 4) + "rest");
+  for (const char* script : {"AnsiballZ_ping.py", "tool", "app.pyz", "zipapp"}) {
+    CAPTURE(script);
+    CHECK(kind({(dir / script).string()}, true) == RunKind::PythonCommandLine);
+    CHECK(kind({(dir / script).string()}, false) == RunKind::App);
+  }
+  for (const char* argument : {"play.yml", "shell-tool"}) {
+    CAPTURE(argument);
+    CHECK(kind({(dir / argument).string()}, true) == RunKind::App);
+  }
+  CHECK(kind({"/etc/hostname"}, true) == RunKind::App);
   CHECK(kind({"/"}, true) == RunKind::App);  // a directory without __main__.py
   CHECK(kind({"/nonexistent/script.py"}, true) == RunKind::App);
   for (const Args& args : {Args{}, Args{"run"}, Args{"--help"}, Args{"-h"}, Args{"-V"}, Args{"--version"},
