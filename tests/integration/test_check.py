@@ -274,6 +274,16 @@ class CheckTest(TempDirTestCase):
         data = json.loads(freeze("check", root, "--json").stdout)
         self.assertEqual(data["optional_installed"], [{"package": "speedup", "site": str(site), "tried_by": ["app:main"]}])
 
+    @unittest.skipIf(PYTHON_VERSION in ("3.11", "3.12"), "cgi and telnetlib are in this CPython's stdlib")
+    def test_a_module_removed_from_the_stdlib_is_named_so(self):
+        root = write_tree(self.tmp / "removed", {
+            "src/legacy.py": "import cgi\ndef main():\n    pass\n",
+            "app.toml": '[app]\nname = "legacy"\nentry = "legacy:main"\n[packages]\npaths = ["src"]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertIn(f"hint: 'cgi' was removed from the standard library in Python 3.13, and the app is frozen for "
+                      f"{PYTHON_VERSION}: include a copy of it published on PyPI", result.stdout)
+
     def test_a_script_entry_checks_what_it_imports_without_running(self):
         # entry = "tool": a script run as __main__. The check does not import it (that would run
         # it) but imports what it imports whatever its input: a missing module at the top is a
