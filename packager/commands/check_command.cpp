@@ -29,7 +29,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   Plan& plan = round.plan;
   std::vector<Outcome>& outcomes = round.outcomes;
 
-  const HintContext context = hint_context(config, options.distribution, round.inspection, round.built.executable,
+  HintContext context = hint_context(config, options.distribution, round.inspection, round.built.executable,
                                            round.files_readable);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);
   set_aside_missing_extensions(plan, outcomes, context.included_modules);
@@ -41,6 +41,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   std::string build_command = "freeze build " + config.config_file.string();
   if (options.distribution) build_command += " --distribution " + options.distribution->string();
   std::vector<OptionalInstalled> optional = optional_installed(plan, outcomes, context, completion);
+  for (const auto& package : optional) context.optional_installed[package.package] = package.tried_by_tops;
   Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
                   std::move(optional)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {

@@ -57,6 +57,7 @@ TEST_CASE("a report line's fields are split at tabs and unescaped") {
 TEST_CASE("third-party tests, examples, hooks and setup scripts are not imported by default") {
   CHECK(checks::third_party_test_reason("pkg.tests.test_core") == "the package's own tests");
   CHECK(checks::third_party_test_reason("pkg.test") == "the package's own tests");
+  CHECK(checks::third_party_test_reason("borg.testsuite.archiver") == "the package's own tests");
   CHECK(checks::third_party_test_reason("pkg.conftest").find("pytest") != std::string::npos);
   CHECK(checks::third_party_test_reason("pkg._pyinstaller.hook").find("PyInstaller") != std::string::npos);
   CHECK(checks::third_party_test_reason("pkg.setup").find("setup script") != std::string::npos);

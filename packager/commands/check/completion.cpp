@@ -151,6 +151,7 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
       if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), plan.items[i].name) == it->second.tried_by.end()) {
         it->second.tried_by.push_back(plan.items[i].name);
       }
+      it->second.tried_by_tops.insert(plan.items[i].top_level);
     }
   }
   std::vector<OptionalInstalled> out;

@@ -67,6 +67,7 @@ struct OptionalInstalled {
   std::string package;                // top-level name
   std::filesystem::path site;         // where it is installed
   std::vector<std::string> tried_by;  // the checks that looked for it
+  std::set<std::string> tried_by_tops;  // their top-level packages ("" for the entry)
 };
 std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,
                                                   const HintContext& context, const Completion& completion);

@@ -114,6 +114,10 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     return "'" + missing + "' is included but failed to import: see its own entry in this report";
   }
   if (test_tools().contains(top) && item.kind != "entry") {
+    if (item.third_party) {
+      return "it is the test code of an installed package (it imports " + top + "): leave it out of the check with "
+             "--exclude " + test_part(item.name);
+    }
     return "it is test code (it imports " + top + "): keep tests out of packages.paths (put the app in src/), or "
            "leave them out of the check with --exclude " + test_part(item.name);
   }
@@ -274,6 +278,16 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
     return "importlib.metadata cannot read this distribution's metadata";
   }
   if (outcome.imports_under_python) {
+    // Perhaps with an optional package it tried and went without (borg.fuse without llfuse).
+    std::string optional;
+    for (const auto& [package, tops] : context.optional_installed) {
+      if (tops.contains(item.top_level) || tops.contains("")) optional += (optional.empty() ? "'" : "', '") + package;
+    }
+    if (!optional.empty()) {
+      return context.interpreter.string() + " imports it, where " + optional + "' (imported optionally, installed here, "
+             "not included: see optional packages below) can be imported: include " +
+             (optional.find(',') == std::string::npos ? "it" : "them");
+    }
     return context.interpreter.string() + " imports it (with the config's packages on its sys.path): the difference is "
            "the frozen environment (sys.frozen is True, the interpreter is isolated; see \"Behaving like python\" in the "
            "README)";

@@ -34,6 +34,9 @@ struct HintContext {
   };
   std::map<std::string, Package> package_dirs;  // "<exe dir>/.../blib2to3" -> blib2to3
   bool files_readable = false;                  // embedded files can be opened by path
+  // Optional imports installed here but not included (optional_installed() in completion.h):
+  // each package, with the top-level packages of the checks that tried it ("" for the entry).
+  std::map<std::string, std::set<std::string>> optional_installed;
 };
 
 HintContext hint_context(const AppConfig& config, const std::optional<std::filesystem::path>& distribution_option,

@@ -279,7 +279,7 @@ std::string third_party_test_reason(const std::string& name) {
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
-    if (part == "tests" || part == "test") return "the package's own tests";
+    if (part == "tests" || part == "test" || part == "testsuite") return "the package's own tests";
     if (part == "conftest") return "pytest's configuration of the package's tests";
     if (part == "examples" || part == "_examples") return "the package's examples, which need other packages";
     if (part == "_pyinstaller" || part == "__pyinstaller") return "PyInstaller hooks, read by PyInstaller only";
