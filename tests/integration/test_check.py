@@ -284,6 +284,33 @@ class CheckTest(TempDirTestCase):
         self.assertIn(f"hint: 'cgi' was removed from the standard library in Python 3.13, and the app is frozen for "
                       f"{PYTHON_VERSION}: include a copy of it published on PyPI", result.stdout)
 
+    def test_a_module_running_sys_executable_is_named_unless_interpreter_mode(self):
+        files = {
+            "src/runner.py": """
+                import subprocess, sys
+                # prints sys.executable, harmlessly: print(sys.executable)
+                def main():
+                    subprocess.run([sys.executable, "-m", "worker"], check=True)
+                """,
+            "src/worker.py": "print('worker')\n",
+            "src/version.py": "import sys\nSHOWN = 'running ' + str(sys.executable)\n",
+        }
+        toml = '[app]\nname = "runner"\nentry = "runner:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "executable", dict(files, **{"app.toml": toml}))
+        result = freeze("check", root)
+        self.assertIn("sys.executable: 1 module uses it, and in the frozen app it is the app: a python command line run "
+                      "with it (sys.executable -m x, -c, a script) starts the app again, unless [python] interpreter = "
+                      "true lets the executable run it as python would", result.stdout)
+        self.assertIn('  runner line 5: subprocess.run([sys.executable, "-m", "worker"], check=True)\n', result.stdout)
+        self.assertNotIn("version line", result.stdout)
+        data = json.loads(freeze("check", root, "--json").stdout)
+        self.assertEqual(data["executable_uses"], ['runner line 5: subprocess.run([sys.executable, "-m", "worker"], check=True)'])
+        # With interpreter mode, the command line runs as python would: nothing to say.
+        (root / "app.toml").write_text(toml + "[python]\ninterpreter = true\n")
+        self.assertNotIn("sys.executable", freeze("check", root).stdout)
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "runner"]).stdout, "worker\n")
+
     def test_a_script_entry_checks_what_it_imports_without_running(self):
         # entry = "tool": a script run as __main__. The check does not import it (that would run
         # it) but imports what it imports whatever its input: a missing module at the top is a

@@ -34,6 +34,7 @@ struct Outcome {
   std::uint64_t log_offset = 0;  // where its output starts in the log
   std::vector<std::string> warnings;
   std::vector<std::string> not_found;  // every module no finder found during the check, caught or not
+  std::string executable_use;          // a module's first line naming sys.executable ("pkg.mod line 12: ...")
   bool crashed = false;
   bool timed_out = false;
   std::string hint;  // decided with the outcome (plugins not included), else by hint_for

@@ -13,7 +13,8 @@
 # "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename"
 # (failed), or "W<TAB>index<TAB>message" (a warning) after, each preceded by
 # "M<TAB>index<TAB>name" for every module that no finder found during the check (an optional
-# import a try/except swallowed included); "E" at the end. log_offset is where
+# import a try/except swallowed included) and, for a module that names sys.executable,
+# "X<TAB>index<TAB>where"; "E" at the end. log_offset is where
 # the check's own output starts in the log, so that a crash is shown with what it printed only.
 # First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
 # Fields escape backslash, tab, CR and newline. Only modules every interpreter has are used
@@ -190,15 +191,16 @@ def _import_what_a_script_imports(spec):
             raise raised from exc
 
 
-def _file_warnings(name, module):
-    """Lines that build paths from __file__ in a module whose package has data files in memory."""
+def _source_of(name, module):
     loader = getattr(module, "__loader__", None)
     try:
-        source = loader.get_source(name) if loader is not None else None
+        return loader.get_source(name) if loader is not None else None
     except BaseException:
-        source = None
-    if not source:
-        return
+        return None
+
+
+def _file_warnings(name, source):
+    """Lines that build paths from __file__ in a module whose package has data files in memory."""
     for number, line in enumerate(source.splitlines(), 1):
         code = line.split("#", 1)[0]
         if "__file__" in code and any(word in code for word in ("open(", "os.path", "Path(", "listdir", "dirname",
@@ -211,10 +213,38 @@ def _file_warnings(name, module):
 _files_readable = False
 
 
+# The first line of each checked module that hands sys.executable on, reported as "X" lines: in
+# a frozen app it is the app, which runs a python command line built with it only in
+# interpreter mode.
+_executable_uses = []
+
+
+def _hands_on_executable(line):
+    """A command line that starts with it (`[sys.executable, "-m", "pip"]`) or an interpreter
+    setting (ansible's `ansible_python_interpreter = sys.executable`); not in a string (an odd
+    number of quotes before it), nor what only reads or prints it (packaging opens its ELF header)."""
+    code = line.split("#", 1)[0]
+    at = code.find("sys.executable")
+    if at < 0:
+        return False
+    before = code[:at]
+    if (before.count("'") + before.count('"')) % 2:
+        return False
+    before = before.rstrip()
+    if before.endswith("["):
+        return True
+    return before.endswith("=") and not before.endswith("==") and "interp" in before.lower()
+
+
 def check_module(name, has_data):
     module = _import(name)
-    if has_data == "1" and not _files_readable:
-        return list(_file_warnings(name, module))
+    source = _source_of(name, module) or ""
+    for number, line in enumerate(source.splitlines(), 1):
+        if _hands_on_executable(line):
+            _executable_uses.append(f"{name} line {number}: {line.strip()}")
+            break
+    if has_data == "1" and not _files_readable and source:
+        return list(_file_warnings(name, source))
     return []
 
 
@@ -390,12 +420,16 @@ def _main():
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit too: a module that exits when imported
+            _executable_uses.clear()
             _restore_interpreter_state(import_function)
             _emit_missed(index)
             _report_failure(index, exc)
         else:
             _restore_interpreter_state(import_function)
             _emit_missed(index)
+            for use in _executable_uses:
+                _emit("X", index, use)
+            _executable_uses.clear()
             for warning in warnings or ():
                 _emit("W", index, warning)
             _emit("K", index)

@@ -195,6 +195,28 @@ void write_optional_installed(const Results& results, bool colors, std::ostream&
       << "        " << site_packages_lines(sites) << "\n";
 }
 
+// The app's and its packages' modules that name sys.executable, when it is not an interpreter
+// too: what they run with it (python -m, -c, a script) would start the app again instead.
+std::vector<std::string> executable_uses(const Results& results) {
+  std::vector<std::string> uses;
+  if (results.config.interpreter) return uses;
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const std::string& use = results.outcomes[i].executable_use;
+    if (!use.empty() && !results.plan.items[i].stdlib) uses.push_back(use);
+  }
+  return uses;
+}
+
+void write_executable_uses(const std::vector<std::string>& uses, bool colors, bool verbose, std::ostream& out) {
+  out << paint("sys.executable:", Style::Cyan, colors) << " " << uses.size() << (uses.size() == 1 ? " module uses" : " modules use")
+      << " it, and in the frozen app it is the app: a python command line run with it (sys.executable -m x, -c, a "
+         "script) starts the app again, unless [python] interpreter = true lets the executable run it as python "
+         "would (ansible runs its modules so)\n";
+  const std::size_t shown = verbose ? uses.size() : std::min<std::size_t>(uses.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) out << "  " << uses[i] << "\n";
+  if (shown < uses.size()) out << "  ... (--verbose lists all)\n";
+}
+
 }  // namespace
 
 void write_json_report(const Results& results, std::ostream& out) {
@@ -247,6 +269,7 @@ void write_json_report(const Results& results, std::ostream& out) {
                                      {"rounds", results.completion.rounds}, {"complete", results.completion.complete},
                                      {"optional", optional}};
   }
+  doc["executable_uses"] = executable_uses(results);
   doc["optional_installed"] = nlohmann::json::array();
   for (const auto& optional : results.optional_installed) {
     doc["optional_installed"].push_back(
@@ -272,6 +295,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
   if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
   if (!results.optional_installed.empty() && !quiet) write_optional_installed(results, colors, out);
+  if (const auto uses = executable_uses(results); !uses.empty() && !quiet) write_executable_uses(uses, colors, verbose, out);
   if (warnings > 0 && !quiet) write_warnings(results, colors, out);
   if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);
 }
