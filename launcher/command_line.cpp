@@ -133,11 +133,12 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// A script for python, not an argument for the app: a directory with a __main__ module, or a
-// file that is Python by its name (.py, .pyc, .pyw, .pyz, .pyzw), by a "#!" line naming python,
-// or as a zip archive (a zip application). Python itself would run any file; an app that also
-// serves as its own interpreter keeps the others (ansible-playbook site.yml), and what runs
-// sys.executable with a script (ansible's AnsiballZ_ping.py) names a Python file.
+// A script for python, not an argument for the app. Python runs any file; an app that is its
+// own interpreter too keeps the files that are plainly something else (ansible-playbook
+// site.yml). A script: a directory with a __main__ module; a file named like Python (.py, .pyc,
+// .pyw, .pyz, .pyzw), or that starts with a "#!" line naming python, or is a zip application;
+// and, as python would, a file without a suffix (a temporary script: CPython's tests run
+// "@test_123_tmp"). A file with another suffix is the app's.
 bool is_python_script(const std::string& path) {
   if (is_directory(path)) return is_file(path + "/__main__.py") || is_file(path + "/__main__.pyc");
   if (!is_file(path)) return false;
@@ -151,7 +152,9 @@ bool is_python_script(const std::string& path) {
   std::fclose(file);
   const std::string_view head(start, size);
   if (head.starts_with("PK\x03\x04")) return true;
-  return head.starts_with("#!") && head.substr(0, head.find('\n')).find("python") != std::string_view::npos;
+  if (head.starts_with("#!") && head.substr(0, head.find('\n')).find("python") != std::string_view::npos) return true;
+  const std::string_view filename = std::string_view(path).substr(path.rfind('/') + 1);
+  return filename.find('.', 1) == std::string_view::npos;  // no suffix (a leading dot is a hidden file's)
 }
 
 [[noreturn]] void refuse(const std::vector<std::string>& argv, const char* what) {

@@ -9,8 +9,9 @@
 //    templates with literal arguments (never arbitrary code);
 //  - with `[python] interpreter = true`, any command line whose first argument is one of python's
 //    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing Python script
-//    (a .py/.pyc/.pyz... file, one with a python "#!" line, a zip application, a directory with
-//    __main__.py), as python would run it; any other argument is the app's.
+//    (a .py/.pyc/.pyz... file, one with a python "#!" line, a zip application, a file without a
+//    suffix, a directory with __main__.py), as python would run it; any other argument (an
+//    existing site.yml too) is the app's.
 #pragma once
 
 #include <string>

@@ -581,11 +581,11 @@ class InterpreterModeTest(TempDirTestCase):
         self.assertEqual(result.stdout, "stdin ['-', 'y']\n", result.stderr)
         directory = write_tree(self.tmp / "pkgdir", {"__main__.py": "print('dir main')\n"})
         self.assertEqual(self.py(directory).stdout, "dir main\n")
-        # Without a Python name, a "#!" line naming python makes a file a script ...
-        other = write_tree(self.tmp / "other", {"tool script": "#!/usr/bin/env python3\nprint('no suffix')\n"}) / "tool script"
+        # A file without a suffix is a script, as under python (a temporary one, say) ...
+        other = write_tree(self.tmp / "other", {"tool script": "print('no suffix')\n"}) / "tool script"
         self.assertEqual(self.py(other).stdout, "no suffix\n")
-        # ... and any other existing file is the app's argument, as ansible-playbook's site.yml,
-        # where python would try to run it.
+        # ... but a file with another suffix is the app's argument, as ansible-playbook's
+        # site.yml, where python would try to run it.
         playbook = write_tree(self.tmp / "playbook", {"site.yml": "- hosts: all\n"}) / "site.yml"
         self.assertEqual(self.py(playbook).stdout, f"app [{str(playbook)!r}]\n")
 

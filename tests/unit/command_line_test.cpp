@@ -92,19 +92,23 @@ TEST_CASE("interpreter mode: python's options, or a script") {
   dir.write("play.yml", "- hosts: localhost\n");
   dir.write("AnsiballZ_ping.py", "print(1)\n");
   dir.write("tool", "#!/usr/bin/env python3\nprint(1)\n");
-  dir.write("shell-tool", "#!/bin/sh\necho python\n");
+  dir.write("shell-tool", "#!shebang\n# coding: ascii\nprint(1)\n");  // no suffix: python runs it
+  dir.write("tool.sh", "#!/bin/sh\necho python\n");
+  dir.write("tool.cmd", "#!/usr/bin/python3\nprint(1)\n");
   dir.write("app.pyz", "#!/usr/bin/env python3\nPK...");
   dir.write("zipapp", std::string("PK\x03\x04", 4) + "rest");
-  for (const char* script : {"AnsiballZ_ping.py", "tool", "app.pyz", "zipapp"}) {
+  dir.write("@test_123_tmp", "print(1)\n");  // a temporary script, as CPython's tests write them
+  dir.write("notes.txt", "print(1)\n");
+  for (const char* script : {"AnsiballZ_ping.py", "tool", "app.pyz", "zipapp", "@test_123_tmp", "shell-tool", "tool.cmd"}) {
     CAPTURE(script);
     CHECK(kind({(dir / script).string()}, true) == RunKind::PythonCommandLine);
     CHECK(kind({(dir / script).string()}, false) == RunKind::App);
   }
-  for (const char* argument : {"play.yml", "shell-tool"}) {
+  for (const char* argument : {"play.yml", "tool.sh", "notes.txt"}) {
     CAPTURE(argument);
     CHECK(kind({(dir / argument).string()}, true) == RunKind::App);
   }
-  CHECK(kind({"/etc/hostname"}, true) == RunKind::App);
+  CHECK(kind({"/etc/hostname"}, true) == RunKind::PythonCommandLine);  // no suffix: python's way
   CHECK(kind({"/"}, true) == RunKind::App);  // a directory without __main__.py
   CHECK(kind({"/nonexistent/script.py"}, true) == RunKind::App);
   for (const Args& args : {Args{}, Args{"run"}, Args{"--help"}, Args{"-h"}, Args{"-V"}, Args{"--version"},
