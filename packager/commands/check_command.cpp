@@ -35,7 +35,8 @@ int check(const CheckOptions& options, std::ostream& out) {
   set_aside_missing_extensions(plan, outcomes, context.included_modules);
   set_aside_plain_libraries(plan, outcomes);
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
-  Completion completion = complete_site_packages(config, options, temp.path(), missing_installed(plan, outcomes, context));
+  Completion completion = complete_site_packages(config, options, temp.path(), context,
+                                                 missing_installed(plan, outcomes, context));
   if (!completion.added.empty()) completion.required = required_tops(completion.site_packages, context.python);
   add_absent_plugins(plan, outcomes);
   std::string build_command = "freeze build " + config.config_file.string();

@@ -4,6 +4,7 @@
 
 #include "packager/collect/distributions.h"
 #include "packager/collect/file_tree.h"
+#include "packager/commands/check/import_under_python.h"
 #include "packager/commands/check/plan.h"
 #include "packager/commands/check/round.h"
 #include "packager/commands/check/set_aside.h"
@@ -32,8 +33,49 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
   return missing;
 }
 
+namespace {
+
+// What the plain python loads from the site directories importing the packages just added: the
+// layers below them, which the frozen checks would find one round each (sphinx from Debian has
+// eleven). Each is taken as missed by the package whose import loaded it, so that it counts as
+// brought along by that package (optional_additions()). By site directory.
+std::map<fs::path, std::set<std::string>> what_python_imports(const AppConfig& extended, const CheckOptions& options,
+                                                               const HintContext& context, const fs::path& scratch,
+                                                               const std::vector<std::string>& added,
+                                                               const std::set<std::string>& importing,
+                                                               Completion& completion) {
+  std::map<fs::path, std::set<std::string>> found;
+  std::error_code error;
+  if (importing.empty() || !fs::is_regular_file(context.interpreter, error)) return found;
+  std::set<fs::path> sites;
+  for (const auto& site : extended.site_packages) sites.insert(site.dir);
+  PlainPython python{context.interpreter, extended.package_paths, {sites.begin(), sites.end()}, scratch,
+                     std::chrono::seconds(options.timeout_seconds)};
+  for (const auto& [module, files] : files_loaded_importing(python, {importing.begin(), importing.end()})) {
+    for (const auto& file : files) {
+      for (const auto& site : sites) {
+        const std::string prefix = site.string() + "/";
+        if (!file.string().starts_with(prefix)) continue;
+        const std::string relative = file.string().substr(prefix.size());
+        const auto slash = relative.find('/');
+        // pkg/__init__.py -> pkg; six.py, _cffi_backend.cpython-311-x86_64-linux-gnu.so -> their names.
+        const std::string top = slash == std::string::npos ? relative.substr(0, relative.find('.')) : relative.substr(0, slash);
+        const bool known = context.included_tops.contains(top) || std::find(added.begin(), added.end(), top) != added.end();
+        if (top.empty() || top.find('.') != std::string::npos || top == "__pycache__" || known ||
+            test_tools().contains(top) || in_stdlib(top, context)) {
+          continue;
+        }
+        if (found[site].insert(top).second) completion.missed_by[top].insert({"module", module, module});
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
 Completion complete_site_packages(const AppConfig& config, const CheckOptions& options, const fs::path& scratch,
-                                  MissingInstalled missing) {
+                                  const HintContext& context, MissingInstalled missing) {
   constexpr std::size_t kMostRounds = 20;  // a layer per round: httpie from Debian has nine
   AppConfig extended = config;
   Completion completion;
@@ -49,12 +91,21 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       }
     }
     if (added_now.empty()) break;
+    // With what they import in turn, as python sees it: one round instead of one per layer.
+    const fs::path dir = scratch / ("completion-" + std::to_string(completion.rounds + 1));
+    fs::create_directories(dir);
+    for (const auto& [site, tops] :
+         what_python_imports(extended, options, context, dir, completion.added, added_now, completion)) {
+      for (const auto& top : tops) {
+        add_to_site_packages(extended.site_packages, site, top);
+        completion.added.push_back(top);
+        added_now.insert(top);
+      }
+    }
     ++completion.rounds;
     std::string names;
     for (const auto& top : added_now) names += (names.empty() ? "" : ", ") + top;
     note("freeze check: checking again with the installed package(s) it lacks: " + names);
-    const fs::path dir = scratch / ("completion-" + std::to_string(completion.rounds));
-    fs::create_directories(dir);
     const std::set<std::string> retry = missing.failed_checks;
     Round round;
     try {
@@ -66,10 +117,10 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       completion.site_packages = extended.site_packages;
       return completion;
     }
-    const HintContext context = hint_context(extended, options.distribution, round.inspection, round.built.executable,
-                                             round.files_readable);
-    set_aside_testing_helpers(round.plan, round.outcomes, context.included_tops);
-    missing = missing_installed(round.plan, round.outcomes, context);
+    const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
+                                                   round.built.executable, round.files_readable);
+    set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
+    missing = missing_installed(round.plan, round.outcomes, round_context);
   }
   completion.complete = missing.tops.empty();
   completion.site_packages = extended.site_packages;

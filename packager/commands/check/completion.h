@@ -57,8 +57,10 @@ std::vector<OptionalAddition> optional_additions(const Completion& completion);
 MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context);
 
 // Checks again in scratch/completion-N/ until nothing installed is missing (at most 20 rounds).
+// With each layer, what python loads importing it is added too, to need fewer rounds.
 Completion complete_site_packages(const AppConfig& config, const CheckOptions& options,
-                                  const std::filesystem::path& scratch, MissingInstalled missing);
+                                  const std::filesystem::path& scratch, const HintContext& context,
+                                  MissingInstalled missing);
 
 // Installed packages that checks looked for and did not find without failing for it: optional
 // imports (requests tries chardet, and warns without it) that python here would satisfy, so

@@ -31,4 +31,13 @@ struct PlainPython {
 // is classified by the same code as the frozen app's.
 PlainImport import_under_python(const PlainPython& python, const std::string& module);
 
+// Imports each of `modules` in turn, in one fresh process (failures ignored): for each, the files
+// of the modules its import loaded that none before it had, all layers below it. Empty if python
+// could not say.
+struct LoadedByImport {
+  std::string module;
+  std::vector<std::filesystem::path> files;
+};
+std::vector<LoadedByImport> files_loaded_importing(const PlainPython& python, const std::vector<std::string>& modules);
+
 }  // namespace freeze::packager::checks
