@@ -41,6 +41,11 @@ Outcome failed(const std::string& type, const std::string& message, const std::s
   return outcome;
 }
 
+// A hint context of a config and an inspection alone; each test sets what it needs.
+checks::HintContext bare_context(const freeze::packager::AppConfig& config, const freeze::packager::Inspection& inspection) {
+  return {config, inspection, {}, {}, {}, {}, {}, true, true, {}, {}, false, {}};
+}
+
 }  // namespace
 
 TEST_CASE("a report line's fields are split at tabs and unescaped") {
@@ -85,7 +90,7 @@ TEST_CASE("a module gone from the standard library of the version frozen for is 
   dir.write("stdlib/os.py", "");
   const freeze::packager::AppConfig config;
   const freeze::packager::Inspection inspection;
-  checks::HintContext context{config, inspection};
+  checks::HintContext context = bare_context(config, inspection);
   context.stdlib_dir = dir / "stdlib";
   context.debian_python = false;
   context.debian_packages_fit = false;
@@ -107,7 +112,7 @@ TEST_CASE("a module gone from the standard library of the version frozen for is 
 TEST_CASE("a library loaded by its path from an in-memory package gets a filesystem routing hint") {
   const freeze::packager::AppConfig config;
   const freeze::packager::Inspection inspection;
-  checks::HintContext context{config, inspection};
+  checks::HintContext context = bare_context(config, inspection);
   context.exe_dir = "/tmp/check/dist";
   context.package_dirs["/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib"] = {"fastlib", true};
   const Outcome loaded = failed("OSError", "/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so: "

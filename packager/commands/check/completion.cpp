@@ -197,7 +197,7 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
       if (it == found.end()) {
         const auto site = installed_site_of(top, context);
         if (!site) continue;
-        it = found.emplace(top, OptionalInstalled{top, *site, {}}).first;
+        it = found.emplace(top, OptionalInstalled{top, *site, {}, {}}).first;
       }
       if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), plan.items[i].name) == it->second.tried_by.end()) {
         it->second.tried_by.push_back(plan.items[i].name);

@@ -307,7 +307,7 @@ HintContext hint_context(const AppConfig& config, const std::optional<fs::path>&
                       distribution ? distribution->version : PythonVersion::embedded(), !distribution,
                       !distribution || distribution->version.short_version() == PythonVersion::embedded().short_version(),
                       distribution ? distribution->interpreter : fs::path("/usr/bin") / PythonVersion::embedded().lib_name(),
-                      {}, files_readable};
+                      {}, files_readable, {}};
   for (const auto& item : inspection.entries) {
     if (item.importable()) {
       context.included_modules.insert(item.name);
