@@ -1,17 +1,13 @@
 #include "packager/collect/excluded_stdlib_imports.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <set>
 
-#include "format/module_names.h"
 #include "packager/collect/file_tree.h"
 #include "packager/collect/imported_names.h"
-#include "packager/support/user_error.h"
 
 namespace freeze::packager {
-namespace fs = std::filesystem;
 namespace {
 
 // The top-level name every module a pattern matches starts with ("" for a pattern that starts
@@ -28,20 +24,6 @@ bool mentions_word(const std::string& text, const std::string& word) {
     const bool starts = at == 0 || !identifier_char(text[at - 1]);
     const bool ends = at + word.size() == text.size() || !identifier_char(text[at + word.size()]);
     if (starts && ends) return true;
-  }
-  return false;
-}
-
-// True if the stdlib of `python` has the module (a package directory, a module file or an
-// extension module), so that [stdlib] exclude is what leaves it out rather than the version.
-bool stdlib_has(TargetPython& python, const std::string& name) {
-  const fs::path stdlib = python.stdlib_dir();
-  std::error_code error;
-  const fs::path path = stdlib / blob::directory_of(name);
-  if (fs::is_directory(path, error) || fs::is_regular_file(path.string() + ".py", error)) return true;
-  if (name.find('.') != std::string::npos) return false;
-  for (const auto& entry : fs::directory_iterator(stdlib / "lib-dynload", error)) {
-    if (extension_module_stem(entry.path().filename().string(), python.version()) == name) return true;
   }
   return false;
 }
@@ -78,7 +60,7 @@ std::vector<std::string> excluded_stdlib_import_warnings(const AppConfig& config
       if (present.contains(name) || app_tops.contains(name.substr(0, name.find('.')))) continue;
       const auto pattern = std::find_if(config.stdlib_exclude.begin(), config.stdlib_exclude.end(),
                                         [&](const std::string& p) { return name_matches(name, p); });
-      if (pattern == config.stdlib_exclude.end() || !patterns_hit.insert(*pattern).second || !stdlib_has(python, name)) {
+      if (pattern == config.stdlib_exclude.end() || !patterns_hit.insert(*pattern).second || !stdlib_has_module(python.stdlib_dir(), name)) {
         continue;
       }
       Hit& hit = hits[*pattern];

@@ -268,6 +268,23 @@ std::string extension_module_stem(std::string_view filename, const PythonVersion
   return {};
 }
 
+bool directory_has_module(const fs::path& dir, std::string_view name) {
+  std::error_code error;
+  const fs::path path = dir / blob::directory_of(name);
+  if (fs::is_directory(path, error) || fs::is_regular_file(path.string() + ".py", error)) return true;
+  const std::string extension_prefix = path.filename().string() + ".";
+  for (const auto& entry : fs::directory_iterator(path.parent_path(), error)) {
+    const std::string file = entry.path().filename().string();
+    if (file.starts_with(extension_prefix) && file.ends_with(".so")) return true;
+  }
+  return false;
+}
+
+bool stdlib_has_module(const fs::path& stdlib_dir, std::string_view name) {
+  return directory_has_module(stdlib_dir, name) ||
+         (name.find('.') == std::string_view::npos && directory_has_module(stdlib_dir / "lib-dynload", name));
+}
+
 bool name_matches(std::string_view name, std::string_view pattern) {
   const std::string n(name);
   const std::string p(pattern);

@@ -55,6 +55,14 @@ std::vector<Resource> classify_tree(const FileTree& tree, const ClassifyOptions&
 // or empty if the name is not an extension module for `python`.
 std::string extension_module_stem(std::string_view filename, const PythonVersion& python = PythonVersion::embedded());
 
+// True if `dir` (a site-packages or stdlib directory) holds the module `name` (dotted): a
+// package directory or a .py file, or for a top-level name an extension module of any CPython
+// (the hints say when one is there but for another version).
+bool directory_has_module(const std::filesystem::path& dir, std::string_view name);
+
+// True if the stdlib at `stdlib_dir` has the module `name`, in it or in its lib-dynload.
+bool stdlib_has_module(const std::filesystem::path& stdlib_dir, std::string_view name);
+
 // The permissions of a copy of a file whose mode is `source_mode`: 0644 plus the source's
 // execute bits (a script or a zip with a launcher header stays runnable), never setuid, setgid,
 // sticky or group/world-writable.

@@ -41,7 +41,6 @@ namespace {
 // brought along by that package (optional_additions()). By site directory.
 std::map<fs::path, std::set<std::string>> what_python_imports(const AppConfig& extended, const CheckOptions& options,
                                                                const HintContext& context, const fs::path& scratch,
-                                                               const std::vector<std::string>& added,
                                                                const std::set<std::string>& importing,
                                                                Completion& completion) {
   std::map<fs::path, std::set<std::string>> found;
@@ -60,7 +59,7 @@ std::map<fs::path, std::set<std::string>> what_python_imports(const AppConfig& e
         const auto slash = relative.find('/');
         // pkg/__init__.py -> pkg; six.py, _cffi_backend.cpython-311-x86_64-linux-gnu.so -> their names.
         const std::string top = slash == std::string::npos ? relative.substr(0, relative.find('.')) : relative.substr(0, slash);
-        const bool known = context.included_tops.contains(top) || std::find(added.begin(), added.end(), top) != added.end();
+        const bool known = context.included_tops.contains(top) || completion.has_added(top);
         if (top.empty() || top.find('.') != std::string::npos || top == "__pycache__" || known ||
             test_tools().contains(top) || in_stdlib(top, context)) {
           continue;
@@ -83,10 +82,10 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     std::set<std::string> added_now;
     for (const auto& [dir, tops] : missing.tops) {
       for (const auto& top : tops) {
-        if (std::find(completion.added.begin(), completion.added.end(), top) != completion.added.end()) continue;
+        if (completion.has_added(top)) continue;
         add_to_site_packages(extended.site_packages, dir, top);
         completion.missed_by[top] = missing.missed_by[top];
-        completion.added.push_back(top);
+        completion.add(top);
         added_now.insert(top);
       }
     }
@@ -95,10 +94,10 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     const fs::path dir = scratch / ("completion-" + std::to_string(completion.rounds + 1));
     fs::create_directories(dir);
     for (const auto& [site, tops] :
-         what_python_imports(extended, options, context, dir, completion.added, added_now, completion)) {
+         what_python_imports(extended, options, context, dir, added_now, completion)) {
       for (const auto& top : tops) {
         add_to_site_packages(extended.site_packages, site, top);
-        completion.added.push_back(top);
+        completion.add(top);
         added_now.insert(top);
       }
     }
@@ -153,13 +152,12 @@ std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& 
 
 std::vector<OptionalAddition> optional_additions(const Completion& completion) {
   constexpr std::size_t kFew = 3;
-  const std::set<std::string> added(completion.added.begin(), completion.added.end());
   std::vector<OptionalAddition> optional;
   for (const auto& package : completion.added) {
     OptionalAddition addition{package, {}, {}};
     bool only_modules_of_the_config = true;
     for (const auto& [kind, name, top_level] : completion.missed_by.at(package)) {
-      only_modules_of_the_config = only_modules_of_the_config && kind == "module" && !added.contains(top_level);
+      only_modules_of_the_config = only_modules_of_the_config && kind == "module" && !completion.has_added(top_level);
       addition.imported_by.push_back(name);
     }
     if (!only_modules_of_the_config || addition.imported_by.empty() || addition.imported_by.size() > kFew ||
@@ -191,8 +189,7 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     for (const auto& name : outcomes[i].not_found) {
       const std::string top = name.substr(0, name.find('.'));
-      const bool added = std::find(completion.added.begin(), completion.added.end(), top) != completion.added.end();
-      if (added || context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context)) continue;
+      if (completion.has_added(top) || context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context)) continue;
       auto it = found.find(top);
       if (it == found.end()) {
         const auto site = installed_site_of(top, context);

@@ -31,7 +31,7 @@ struct MissingInstalled {
 // check, edit and check again per layer of dependencies (httpie from Debian has nine).
 struct Completion {
   std::vector<AppConfig::SitePackages> site_packages;  // the config's, with the additions
-  std::vector<std::string> added;                      // in the order found
+  std::vector<std::string> added;                      // in the order found (through add())
   std::size_t rounds = 0;                              // checks run again
   bool complete = false;                               // the last round missed nothing installed
   // For each added package, the checks that missed it (MissingInstalled::missed_by).
@@ -39,6 +39,14 @@ struct Completion {
   // The top-level names of what the included distributions require (Requires-Dist): never
   // called avoidable, however few modules import them (sphinx requires Jinja2).
   std::set<std::string> required;
+
+  void add(const std::string& top) {
+    if (added_tops.insert(top).second) added.push_back(top);
+  }
+  bool has_added(const std::string& top) const { return added_tops.contains(top); }
+
+ private:
+  std::set<std::string> added_tops;  // `added`, to look up
 };
 
 // The top-level names of the distributions in `sites` that the included ones require.

@@ -30,16 +30,6 @@ const HintContext::Package* owning_package(const std::string& path, const HintCo
   return best;
 }
 
-bool installed_in(const fs::path& dir, const std::string& top) {
-  std::error_code error;
-  if (fs::is_directory(dir / top, error) || fs::is_regular_file(dir / (top + ".py"), error)) return true;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with(top + ".") && name.ends_with(".so")) return true;
-  }
-  return false;
-}
-
 // What --exclude takes to leave `item`'s failure out of the check: a module check's module, the
 // module an entry point names; nothing for app.entry, which the check never leaves out.
 std::string excludable_module(const Item& item) {
@@ -151,7 +141,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   if (std::string removed = removed_stdlib_hint(top, context.python); !removed.empty()) return removed;
   if (!context.debian_packages_fit) {  // installed for Debian's python3.11, not for the target
     for (const fs::path& dir : debian_site_directories()) {
-      if (!installed_in(dir, top)) continue;
+      if (!directory_has_module(dir, top)) continue;
       const std::string target = context.python.short_version();
       return "'" + top + "' is installed in " + dir.string() + ", but for Debian's python3.11, and the app is frozen "
              "for CPython " + target + ": install it into a venv of python" + target + " (or take a wheel built for " +
@@ -221,13 +211,13 @@ std::optional<fs::path> installed_site_of(const std::string& top, const HintCont
     sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
   }
   for (const auto& site : sites) {
-    if (installed_in(site, top)) return site;
+    if (directory_has_module(site, top)) return site;
   }
   return std::nullopt;
 }
 
 bool in_stdlib(const std::string& top, const HintContext& context) {
-  return installed_in(context.stdlib_dir, top) || installed_in(context.stdlib_dir / "lib-dynload", top);
+  return stdlib_has_module(context.stdlib_dir, top);
 }
 
 std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
