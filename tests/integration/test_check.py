@@ -179,13 +179,16 @@ class CheckTest(TempDirTestCase):
     def test_every_missing_installed_package_at_once(self):
         # The app imports alpha, which imports beta, which imports gamma: all installed in the
         # site directory, none included. One check names the three, as a site_packages line to
-        # paste (checking again once: what importing alpha loads under python comes along); with
-        # it, the check passes.
+        # paste (checking again once: what importing the app's modules needs under python comes
+        # along); with it, the check passes. gamma's optional import of epsilon, installed too,
+        # is not part of it: the frozen app runs without it, and the report names it apart.
         site = write_tree(self.tmp / "layers-site", {
             "delta.py": "VALUE = 0\n",
             "alpha/__init__.py": "import beta\nVALUE = beta.VALUE + 1\n",
             "beta.py": "import gamma\nVALUE = gamma.VALUE + 1\n",
-            "gamma.py": "try:\n    import surely_not_installed_optional\nexcept ImportError:\n    pass\nVALUE = 1\n",
+            "gamma.py": "try:\n    import surely_not_installed_optional\nexcept ImportError:\n    pass\n"
+                        "try:\n    import epsilon\nexcept ImportError:\n    epsilon = None\nVALUE = 1\n",
+            "epsilon.py": "",
         })
         toml = ('[app]\nname = "layers"\nentry = "layers.main:main"\n[packages]\npaths = ["src"]\n'
                 f'site_packages = [{{ dir = "{site}", include = ["delta"] }}]\n')
@@ -202,6 +205,7 @@ class CheckTest(TempDirTestCase):
                       '"alpha", "beta", "gamma". With them:\n', result.stdout)
         line = f'site_packages = [{{ dir = "{site}", include = ["delta", "alpha", "beta", "gamma"] }}]'
         self.assertIn(line, result.stdout)
+        self.assertIn('optional packages not included: "epsilon" (tried by ', result.stdout)
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         completion = data["complete_site_packages"]
         self.assertEqual((completion["added"], completion["rounds"], completion["complete"]),
@@ -218,10 +222,14 @@ class CheckTest(TempDirTestCase):
     def test_a_package_only_a_plugin_module_needs_is_named_as_avoidable(self):
         # core needs dep; only core.plugin needs opt, which brings optdeep: the suggestion adds
         # all three, and says that leaving core.plugin out would spare opt and optdeep.
+        # core.used imports needed alone, but the entry's import of core loads it: leaving it
+        # out is no option, and the report does not offer it.
         site = write_tree(self.tmp / "optional-site", {
-            "core/__init__.py": "import dep\n",
+            "core/__init__.py": "import dep\nfrom core import used\n",
             "core/plugin.py": "import opt\n",
+            "core/used.py": "import needed\n",
             "dep.py": "",
+            "needed.py": "",
             "opt.py": "import optdeep\n",
             "optdeep.py": "",
         })
@@ -231,16 +239,17 @@ class CheckTest(TempDirTestCase):
                         f'site_packages = [{{ dir = "{site}", include = ["core"] }}]\n',
         })
         result = freeze("check", root, check=False)
-        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["core", "dep", "opt", "optdeep"] }}]', result.stdout)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["core", "dep", "needed", "opt", "optdeep"] }}]', result.stdout)
+        self.assertNotIn("needed is imported only", result.stdout)
         self.assertIn("opt is imported only by core.plugin (and brings optdeep along): if the app never uses that module, "
                       "leave them out and check with --exclude core.plugin\n", result.stdout)
         self.assertNotIn("dep is imported only", result.stdout)  # the entry needs it
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual(data["complete_site_packages"]["optional"],
-                         [{"package": "opt", "imported_by": ["core.plugin"], "brought_along": ["optdeep"]}])
+                         [{"packages": ["opt"], "imported_by": ["core.plugin"], "brought_along": ["optdeep"]}])
         # Taking the advice: what the entry needs, and core.plugin left out of the check.
         config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["core"]', 'include = ["core", "dep"]'))
+        (root / "app.toml").write_text(config.replace('include = ["core"]', 'include = ["core", "dep", "needed"]'))
         self.assertRegex(freeze("check", root, "--exclude", "core.plugin").stdout, r"all \d+ checks passed")
         # A requirement core's metadata declares is never called avoidable (sphinx requires Jinja2,
         # which sphinx.jinja2glue alone imports).
@@ -250,7 +259,7 @@ class CheckTest(TempDirTestCase):
                           "opt-1.0.dist-info/METADATA": "Name: opt\nVersion: 1.0\n",
                           "opt-1.0.dist-info/top_level.txt": "opt\n"})
         result = freeze("check", root, check=False)
-        self.assertIn('include = ["core", "dep", "opt", "optdeep"]', result.stdout)
+        self.assertIn('include = ["core", "dep", "needed", "opt", "optdeep"]', result.stdout)
         self.assertNotIn("is imported only by", result.stdout)
 
     def test_an_optional_import_installed_here_is_named(self):

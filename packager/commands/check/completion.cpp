@@ -27,6 +27,7 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
     if (const auto site = installed_site_of(top, context)) {
       missing.tops[*site].insert(top);
       missing.failed_checks.insert(plan.items[i].name);
+      if (plan.items[i].kind == "module") missing.failed_modules.insert(plan.items[i].name);
       missing.missed_by[top].insert({plan.items[i].kind, plan.items[i].name, plan.items[i].top_level});
     }
   }
@@ -35,40 +36,68 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
 
 namespace {
 
-// What the plain python loads from the site directories importing the packages just added: the
-// layers below them, which the frozen checks would find one round each (sphinx from Debian has
-// eleven). Each is taken as missed by the package whose import loaded it, so that it counts as
-// brought along by that package (optional_additions()). By site directory.
-std::map<fs::path, std::set<std::string>> what_python_imports(const AppConfig& extended, const CheckOptions& options,
-                                                               const HintContext& context, const fs::path& scratch,
-                                                               const std::set<std::string>& importing,
-                                                               Completion& completion) {
+// The packages python needs from the site directories to import the entry module, the modules
+// whose checks failed and the packages just added, optional imports refused as the frozen app
+// would (needed_imports()): the layers below them, which the frozen checks would find one round
+// each (sphinx from Debian has eleven, black seven). Each is taken as missed by every module
+// whose code imported it (click by black's modules, et_xmlfile by openpyxl's), so that
+// optional_additions() can tell who needs it and what a package brought along; what the entry
+// module loads goes into completion.entry_loads. By site directory.
+std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& extended, const CheckOptions& options,
+                                                             const HintContext& context, const fs::path& scratch,
+                                                             const std::set<std::string>& importing,
+                                                             Completion& completion) {
   std::map<fs::path, std::set<std::string>> found;
   std::error_code error;
   if (importing.empty() || !fs::is_regular_file(context.interpreter, error)) return found;
   std::set<fs::path> sites;
-  for (const auto& site : extended.site_packages) sites.insert(site.dir);
+  std::set<std::string> included = {completion.added.begin(), completion.added.end()};
+  for (const auto& site : extended.site_packages) {
+    sites.insert(site.dir);
+    included.insert(site.include.begin(), site.include.end());
+  }
   PlainPython python{context.interpreter, extended.package_paths, {sites.begin(), sites.end()}, scratch,
                      std::chrono::seconds(options.timeout_seconds)};
-  for (const auto& [module, files] : files_loaded_importing(python, {importing.begin(), importing.end()})) {
-    for (const auto& file : files) {
-      for (const auto& site : sites) {
-        const std::string prefix = site.string() + "/";
-        if (!file.string().starts_with(prefix)) continue;
-        const std::string relative = file.string().substr(prefix.size());
-        const auto slash = relative.find('/');
-        // pkg/__init__.py -> pkg; six.py, _cffi_backend.cpython-311-x86_64-linux-gnu.so -> their names.
-        const std::string top = slash == std::string::npos ? relative.substr(0, relative.find('.')) : relative.substr(0, slash);
-        const bool known = context.included_tops.contains(top) || completion.has_added(top);
-        if (top.empty() || top.find('.') != std::string::npos || top == "__pycache__" || known ||
-            test_tools().contains(top) || in_stdlib(top, context)) {
-          continue;
+  std::vector<std::string> modules;
+  if (!completion.entry_module.empty()) modules.push_back(completion.entry_module);
+  modules.insert(modules.end(), importing.begin(), importing.end());
+  const auto top_of = [](const std::string& name) { return name.substr(0, name.find('.')); };
+  const PythonImports imports = needed_imports(python, included, test_tools(), modules);
+  for (const auto& [module, loaded] : imports.modules) {
+    for (const auto& [name, file] : loaded) {
+      if (module == completion.entry_module) completion.entry_loads.insert(name);
+      const std::string top = top_of(name);
+      const bool known = context.included_tops.contains(top) || completion.has_added(top);
+      if (known || test_tools().contains(top) || in_stdlib(top, context)) continue;
+      const auto site = std::find_if(sites.begin(), sites.end(), [&](const fs::path& dir) {
+        return file.string().starts_with(dir.string() + "/");
+      });
+      if (site == sites.end()) continue;
+      found[*site].insert(top);
+      auto& missed_by = completion.missed_by[top];
+      if (const auto it = imports.importers.find(top); it != imports.importers.end()) {
+        for (const auto& importer : it->second) {
+          if (top_of(importer) != top) missed_by.insert({"module", importer, top_of(importer)});
         }
-        if (found[site].insert(top).second) completion.missed_by[top].insert({"module", module, module});
       }
+      if (missed_by.empty()) missed_by.insert({"module", module, top_of(module)});
     }
   }
   return found;
+}
+
+// The module app.entry runs: a console script's, from the entry_points.txt of the distributions
+// in the site directories' include lists.
+std::string entry_module_of(const AppConfig& config, const PythonVersion& python) {
+  if (config.console_script.empty()) return config.entry_module;
+  for (const auto& site : config.site_packages) {
+    const FileTree tree = tree_from_directory(site.dir, std::set<std::string>(site.include.begin(), site.include.end()), {}, python);
+    for (const auto& distribution : find_distributions(tree, python)) {
+      const std::string value = find_console_script(metadata_resources(tree, distribution), config.console_script);
+      if (!value.empty()) return value.substr(0, value.find(':'));
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -78,6 +107,10 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   constexpr std::size_t kMostRounds = 20;  // a layer per round: httpie from Debian has nine
   AppConfig extended = config;
   Completion completion;
+  try {
+    completion.entry_module = entry_module_of(config, context.python);
+  } catch (const UserError&) {  // unreadable metadata: the checks say so
+  }
   while (!missing.tops.empty() && completion.rounds < kMostRounds) {
     std::set<std::string> added_now;
     for (const auto& [dir, tops] : missing.tops) {
@@ -93,8 +126,9 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     // With what they import in turn, as python sees it: one round instead of one per layer.
     const fs::path dir = scratch / ("completion-" + std::to_string(completion.rounds + 1));
     fs::create_directories(dir);
-    for (const auto& [site, tops] :
-         what_python_imports(extended, options, context, dir, added_now, completion)) {
+    std::set<std::string> importing = added_now;
+    importing.insert(missing.failed_modules.begin(), missing.failed_modules.end());
+    for (const auto& [site, tops] : what_python_needs(extended, options, context, dir, importing, completion)) {
       for (const auto& top : tops) {
         add_to_site_packages(extended.site_packages, site, top);
         completion.add(top);
@@ -119,6 +153,10 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
+    for (std::size_t i = 0; i < round.plan.items.size(); ++i) {
+      const Item& item = round.plan.items[i];
+      if (!round.outcomes[i].not_found.empty()) completion.not_found.push_back({item.name, item.top_level, round.outcomes[i].not_found});
+    }
     missing = missing_installed(round.plan, round.outcomes, round_context);
   }
   completion.complete = missing.tops.empty();
@@ -152,30 +190,51 @@ std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& 
 
 std::vector<OptionalAddition> optional_additions(const Completion& completion) {
   constexpr std::size_t kFew = 3;
-  std::vector<OptionalAddition> optional;
+  // Leaving out a top-level package (black/__init__.py), the entry module, the packages above
+  // it or what importing it loads leaves out the app.
+  const std::string& entry = completion.entry_module;
+  const auto indispensable = [&](const std::string& module) {
+    return module.find('.') == std::string::npos || module == entry || entry.starts_with(module + ".") ||
+           completion.entry_loads.contains(module);
+  };
+  // The added packages only a few of the config's modules import, grouped by those modules
+  // (csvkit's in2csv alone imports agatedbf and agateexcel: one note).
+  std::map<std::set<std::string>, std::vector<std::string>> by_importers;
+  std::vector<std::set<std::string>> order;
   for (const auto& package : completion.added) {
-    OptionalAddition addition{package, {}, {}};
+    std::set<std::string> importers;
     bool only_modules_of_the_config = true;
     for (const auto& [kind, name, top_level] : completion.missed_by.at(package)) {
-      only_modules_of_the_config = only_modules_of_the_config && kind == "module" && !completion.has_added(top_level);
-      addition.imported_by.push_back(name);
+      only_modules_of_the_config =
+          only_modules_of_the_config && kind == "module" && !completion.has_added(top_level) && !indispensable(name);
+      importers.insert(name);
     }
-    if (!only_modules_of_the_config || addition.imported_by.empty() || addition.imported_by.size() > kFew ||
-        completion.required.contains(package)) {
+    if (!only_modules_of_the_config || importers.empty() || importers.size() > kFew || completion.required.contains(package)) {
       continue;
     }
-    // What later rounds added only for it, or for what it brought: missed only by its modules,
-    // theirs, or the modules that import it (through it).
-    std::set<std::string> layers = {package};
-    const std::set<std::string> importers(addition.imported_by.begin(), addition.imported_by.end());
-    for (const auto& later : completion.added) {
-      const auto& checks = completion.missed_by.at(later);
-      if (layers.contains(later) || checks.empty()) continue;
-      if (std::all_of(checks.begin(), checks.end(), [&](const auto& check) {
-            return layers.contains(std::get<2>(check)) || importers.contains(std::get<1>(check));
-          })) {
-        layers.insert(later);
-        addition.brought_along.push_back(later);
+    auto& packages = by_importers[importers];
+    if (packages.empty()) order.push_back(importers);
+    packages.push_back(package);
+  }
+  std::vector<OptionalAddition> optional;
+  for (const auto& importers : order) {
+    OptionalAddition addition{by_importers.at(importers), {importers.begin(), importers.end()}, {}};
+    // What was added only for them, or for what they brought: missed only by their modules, or
+    // by the modules that import them (through them). Until nothing more joins: python's
+    // layers arrive in one round, in no particular order.
+    std::set<std::string> layers(addition.packages.begin(), addition.packages.end());
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& later : completion.added) {
+        const auto& checks = completion.missed_by.at(later);
+        if (layers.contains(later) || checks.empty()) continue;
+        if (std::all_of(checks.begin(), checks.end(), [&](const auto& check) {
+              return layers.contains(std::get<2>(check)) || importers.contains(std::get<1>(check));
+            })) {
+          layers.insert(later);
+          addition.brought_along.push_back(later);
+          grew = true;
+        }
       }
     }
     optional.push_back(std::move(addition));
@@ -185,9 +244,13 @@ std::vector<OptionalAddition> optional_additions(const Completion& completion) {
 
 std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,
                                                   const HintContext& context, const Completion& completion) {
-  std::map<std::string, OptionalInstalled> found;
+  std::vector<Completion::NotFound> tried = completion.not_found;
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
-    for (const auto& name : outcomes[i].not_found) {
+    if (!outcomes[i].not_found.empty()) tried.push_back({plan.items[i].name, plan.items[i].top_level, outcomes[i].not_found});
+  }
+  std::map<std::string, OptionalInstalled> found;
+  for (const auto& [check, top_level, names] : tried) {
+    for (const auto& name : names) {
       const std::string top = name.substr(0, name.find('.'));
       if (completion.has_added(top) || context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context)) continue;
       auto it = found.find(top);
@@ -196,10 +259,10 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
         if (!site) continue;
         it = found.emplace(top, OptionalInstalled{top, *site, {}, {}}).first;
       }
-      if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), plan.items[i].name) == it->second.tried_by.end()) {
-        it->second.tried_by.push_back(plan.items[i].name);
+      if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), check) == it->second.tried_by.end()) {
+        it->second.tried_by.push_back(check);
       }
-      it->second.tried_by_tops.insert(plan.items[i].top_level);
+      it->second.tried_by_tops.insert(top_level);
     }
   }
   std::vector<OptionalInstalled> out;

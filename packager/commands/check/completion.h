@@ -20,7 +20,8 @@ namespace freeze::packager::checks {
 // name has installed, by directory; and the checks that failed so.
 struct MissingInstalled {
   std::map<std::filesystem::path, std::set<std::string>> tops;
-  std::set<std::string> failed_checks;  // Item::name
+  std::set<std::string> failed_checks;   // Item::name
+  std::set<std::string> failed_modules;  // the module checks among them, by module name
   // For each top, the checks that miss it: (Item::kind, Item::name, Item::top_level).
   std::map<std::string, std::set<std::tuple<std::string, std::string, std::string>>> missed_by;
 };
@@ -39,6 +40,16 @@ struct Completion {
   // The top-level names of what the included distributions require (Requires-Dist): never
   // called avoidable, however few modules import them (sphinx requires Jinja2).
   std::set<std::string> required;
+  // What the checks of the rounds tried to import and did not find (Outcome::not_found), for
+  // optional_installed(): the rounds check modules the first could not reach.
+  struct NotFound {
+    std::string check;      // Item::name
+    std::string top_level;  // Item::top_level
+    std::vector<std::string> names;
+  };
+  std::vector<NotFound> not_found;
+  std::string entry_module;             // the module app.entry runs (a console script's), if known
+  std::set<std::string> entry_loads;    // the modules importing it loads under python
 
   void add(const std::string& top) {
     if (added_tops.insert(top).second) added.push_back(top);
@@ -52,12 +63,13 @@ struct Completion {
 // The top-level names of the distributions in `sites` that the included ones require.
 std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
 
-// An added package that only a few modules of the config's own packages import and that no
-// included distribution requires (isort's setuptools_commands, a plugin for setuptools,
+// An added package that only a few modules of the config's own packages import (none of them
+// top-level or the entry module: leaving those out leaves out the app) and that no included
+// distribution requires (isort's setuptools_commands, a plugin for setuptools,
 // imports setuptools): leaving those modules out of the app may be the better fix than
 // bringing it in, with what it brought along in turn.
 struct OptionalAddition {
-  std::string package;
+  std::vector<std::string> packages;      // those only these modules import
   std::vector<std::string> imported_by;   // the modules, at most three, all of the config's packages
   std::vector<std::string> brought_along;  // added only because of it (_distutils_hack, pkg_resources)
 };

@@ -34,30 +34,6 @@ with open(sys.argv[-1], encoding="utf-8") as script:
 exec(code, {"__name__": "__main__"})
 )";
 
-// argv: N PATH*N SITE_DIR* MODULES_FILE. Imports each module named in the file in turn
-// (failures ignored) and writes to fd 3 "=NAME", then the file of each module its import loaded.
-constexpr const char* kListLoadedFiles = R"(import os, site, sys
-count = int(sys.argv[1])
-sys.path[0:0] = sys.argv[2:2 + count]
-for directory in sys.argv[2 + count:-1]:
-    site.addsitedir(directory)
-with open(sys.argv[-1], encoding="utf-8") as names:
-    names = names.read().split()
-seen = set(sys.modules)
-with os.fdopen(3, "w", encoding="utf-8", errors="surrogateescape") as out:
-    for name in names:
-        try:
-            __import__(name)
-        except BaseException:
-            pass
-        out.write("=" + name + "\n")
-        for loaded in [m for m in sys.modules if m not in seen]:
-            seen.add(loaded)
-            path = getattr(sys.modules[loaded], "__file__", None)
-            if isinstance(path, str) and "\n" not in path:
-                out.write(path + "\n")
-)";
-
 // Runs argv with stdin, stdout and stderr on /dev/null, fd 3 on `reports`, the `added`
 // variables in its environment and no PYTHON* ones, in its own process group (killed with
 // whatever it started); true if it exited with status 0 within the timeout.
@@ -145,28 +121,37 @@ PlainImport import_under_python(const PlainPython& python, const std::string& mo
   return plain;
 }
 
-std::vector<LoadedByImport> files_loaded_importing(const PlainPython& python, const std::vector<std::string>& modules) {
-  const fs::path names = python.scratch / "plain-import-names.txt";
-  const fs::path reports = python.scratch / "plain-import-files.txt";
+PythonImports needed_imports(const PlainPython& python, const std::set<std::string>& included_tops,
+                             const std::set<std::string>& never_allowed, const std::vector<std::string>& modules) {
+  const fs::path names = python.scratch / "needed-imports-names.txt";
+  const fs::path reports = python.scratch / "needed-imports.txt";
   std::string text;
+  for (const auto& top : included_tops) text += "+" + top + "\n";
+  for (const auto& top : never_allowed) text += "-" + top + "\n";
   for (const auto& module : modules) text += module + "\n";
   write_text(names, text);
-  std::vector<std::string> argv = {python.interpreter.string(), "-I", "-c", kListLoadedFiles,
+  std::vector<std::string> argv = {python.interpreter.string(), "-I", "-c", kNeededImportsSource,
                                    std::to_string(python.paths.size())};
   for (const auto& path : python.paths) argv.push_back(path.string());
   for (const auto& dir : python.site_dirs) argv.push_back(dir.string());
   argv.push_back(names.string());
-  std::vector<LoadedByImport> loaded;
-  if (!run_quietly(argv, {}, reports, python.scratch, python.timeout)) return loaded;
+  PythonImports found;
+  // What it wrote before a crash or a timeout (a module that hangs or exits) holds as much.
+  run_quietly(argv, {}, reports, python.scratch, python.timeout);
   std::ifstream in(reports, std::ios::binary);
   for (std::string line; std::getline(in, line);) {
+    const auto tab = line.find('\t');
     if (line.starts_with("=")) {
-      loaded.push_back({line.substr(1), {}});
-    } else if (!loaded.empty()) {
-      loaded.back().files.emplace_back(line);
+      found.modules.push_back({line.substr(1), {}});
+    } else if (tab == std::string::npos) {
+      continue;
+    } else if (line.starts_with("<")) {
+      found.importers[line.substr(tab + 1)].insert(line.substr(1, tab - 1));
+    } else if (!found.modules.empty()) {
+      found.modules.back().loaded.push_back({line.substr(0, tab), line.substr(tab + 1)});
     }
   }
-  return loaded;
+  return found;
 }
 
 }  // namespace freeze::packager::checks

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,13 +33,26 @@ struct PlainPython {
 // is classified by the same code as the frozen app's.
 PlainImport import_under_python(const PlainPython& python, const std::string& module);
 
-// Imports each of `modules` in turn, in one fresh process (failures ignored): for each, the files
-// of the modules its import loaded that none before it had, all layers below it. Empty if python
-// could not say.
-struct LoadedByImport {
-  std::string module;
-  std::vector<std::filesystem::path> files;
+// Imports each of `modules` in turn in one fresh process, as the frozen app would: of the site
+// directories' packages only `included_tops`, and any other one a module fails without (allowed
+// then, and the module imported again) unless it is `never_allowed` (the test tools). Optional
+// imports stay refused. For each module, the
+// modules its import loaded that none before it had, all layers below it; and for each
+// top-level name, the modules outside the stdlib whose code imported from it. Empty if python
+// could not say. (The program: needed_imports.py.)
+struct LoadedModule {
+  std::string name;
+  std::filesystem::path file;
 };
-std::vector<LoadedByImport> files_loaded_importing(const PlainPython& python, const std::vector<std::string>& modules);
+struct ModuleImport {
+  std::string module;
+  std::vector<LoadedModule> loaded;
+};
+struct PythonImports {
+  std::vector<ModuleImport> modules;
+  std::map<std::string, std::set<std::string>> importers;  // by top-level name imported
+};
+PythonImports needed_imports(const PlainPython& python, const std::set<std::string>& included_tops,
+                             const std::set<std::string>& never_allowed, const std::vector<std::string>& modules);
 
 }  // namespace freeze::packager::checks

@@ -21,6 +21,12 @@ std::string display_path(std::string text, const fs::path& exe_dir) {
   return replace_all(std::move(text), exe_dir.string(), "<exe dir>");
 }
 
+std::string comma_separated(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
 std::string indent(const std::string& text, const std::string& prefix) {
   std::string out;
   std::istringstream in(text);
@@ -160,17 +166,15 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
     out << "      (not every layer was found: freeze check again with these to see the rest)\n";
   }
   for (const auto& optional : optional_additions(completion)) {
-    std::string modules, excludes;
-    for (const auto& name : optional.imported_by) {
-      modules += (modules.empty() ? "" : ", ") + name;
-      excludes += " --exclude " + name;
-    }
-    std::string along;
-    for (const auto& name : optional.brought_along) along += (along.empty() ? "" : ", ") + name;
+    std::string excludes;
+    for (const auto& name : optional.imported_by) excludes += " --exclude " + name;
+    const std::string modules = comma_separated(optional.imported_by);
+    const std::string along = comma_separated(optional.brought_along);
     const bool one = optional.imported_by.size() == 1;
-    out << "      " << optional.package << " is imported only by " << modules
-        << (along.empty() ? "" : " (and brings " + along + " along)") << ": if the app never uses "
-        << (one ? "that module" : "those modules") << ", leave " << (along.empty() ? "it" : "them")
+    const bool one_package = optional.packages.size() == 1;
+    out << "      " << comma_separated(optional.packages) << (one_package ? " is" : " are") << " imported only by " << modules
+        << (along.empty() ? "" : (one_package ? " (and brings " : " (and bring ") + along + " along)") << ": if the app never uses "
+        << (one ? "that module" : "those modules") << ", leave " << (along.empty() && one_package ? "it" : "them")
         << " out and check with" << excludes << "\n";
   }
 }
@@ -262,7 +266,7 @@ void write_json_report(const Results& results, std::ostream& out) {
     }
     nlohmann::json optional = nlohmann::json::array();
     for (const auto& addition : optional_additions(results.completion)) {
-      optional.push_back({{"package", addition.package}, {"imported_by", addition.imported_by},
+      optional.push_back({{"packages", addition.packages}, {"imported_by", addition.imported_by},
                           {"brought_along", addition.brought_along}});
     }
     doc["complete_site_packages"] = {{"site_packages", sites}, {"added", results.completion.added},
