@@ -96,7 +96,7 @@ class CheckTest(TempDirTestCase):
         self.assertIn("Traceback", script["traceback"])
         self.assertEqual(data["failed"], 5)
         self.assertEqual(data["passed"] + data["failed"], data["checks"])
-        self.assertIn({"name": "broken.hang", "reason": "--exclude"}, data["skipped"])
+        self.assertIn({"name": "broken.hang", "reason": "--exclude", "why": "not_imported"}, data["skipped"])
 
     def test_data_read_by_path_passes_in_memory_and_on_disk(self):
         root = write_tree(self.tmp / "fixed", {
@@ -173,7 +173,7 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(result.stdout, r"alike\.needs_env: fails alike under \S+ \(KeyError: 'ALIKE_UNSET_\d+'\)")
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([f["name"] for f in data["failures"]], ["alike.frozen_only"])
-        self.assertEqual({s["name"] for s in data["skipped"] if "fails alike" in s["reason"]},
+        self.assertEqual({s["name"] for s in data["skipped"] if s["why"] == "fails_under_python"},
                          {"alike._winonly", "alike.needs_env", "optpkg.sphinxext"})
 
     def test_every_missing_installed_package_at_once(self):
@@ -261,6 +261,35 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root, check=False)
         self.assertIn('include = ["core", "dep", "needed", "opt", "optdeep"]', result.stdout)
         self.assertNotIn("is imported only by", result.stdout)
+
+    def test_an_integration_of_a_dependency_with_another_package_is_set_aside(self):
+        # dep.fancydoc_ext is dep's extension for fancydoc (as pygments.sphinxext is for sphinx),
+        # and fancydoc brings heavy along: the suggestion includes dep, not fancydoc, and the
+        # extension's failure is set aside, named.
+        site = write_tree(self.tmp / "integration-site", {
+            "dep/__init__.py": "VALUE = 1\n",
+            "dep/fancydoc_ext.py": "import fancydoc\n",
+            "fancydoc.py": "import heavy\n",
+            "heavy.py": "",
+            "other.py": "",
+        })
+        root = write_tree(self.tmp / "integration", {
+            "src/tool/__init__.py": "",
+            "src/tool/main.py": "import dep, other\ndef main():\n    print(dep.VALUE)\n",
+            "app.toml": '[app]\nname = "tool"\nentry = "tool.main:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["other"] }}]\n',
+        })
+        result = freeze("check", root, "--verbose", check=False)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["other", "dep"] }}]', result.stdout)
+        self.assertRegex(result.stdout, r"set aside: 1 module\(s\) of installed packages that integrate with a package "
+                                        r"installed here but not included .*:\n  dep\.fancydoc_ext: an integration with "
+                                        r"fancydoc \(installed here\)")
+        self.assertNotIn('"fancydoc"', result.stdout)
+        config = (root / "app.toml").read_text()
+        (root / "app.toml").write_text(config.replace('include = ["other"]', 'include = ["other", "dep"]'))
+        result = freeze("check", root)
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertIn("set aside: 1 module(s) of installed packages that integrate", result.stdout)
 
     def test_an_optional_import_installed_here_is_named(self):
         # core uses speedup when it can import it (as requests does chardet): installed in the

@@ -42,9 +42,14 @@ struct Outcome {
 };
 
 struct Skipped {
+  enum class Why {
+    NotImported,       // runs code when imported, needs a display, a test, for Windows, excluded
+    FailsUnderPython,  // imported, and failed alike under the plain interpreter
+    Integration,       // needs a package its distribution does not require (set_aside_integrations)
+  };
   std::string name;
   std::string reason;
-  bool fails_under_python = false;  // imported, and failed alike under the plain interpreter
+  Why why = Why::NotImported;
 };
 
 struct Plan {

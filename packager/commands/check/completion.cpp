@@ -86,10 +86,11 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
   return found;
 }
 
-// The module app.entry runs: a console script's, from the entry_points.txt of the distributions
-// in the site directories' include lists.
+}  // namespace
+
 std::string entry_module_of(const AppConfig& config, const PythonVersion& python) {
   if (config.console_script.empty()) return config.entry_module;
+  try {
   for (const auto& site : config.site_packages) {
     const FileTree tree = tree_from_directory(site.dir, std::set<std::string>(site.include.begin(), site.include.end()), {}, python);
     for (const auto& distribution : find_distributions(tree, python)) {
@@ -97,20 +98,17 @@ std::string entry_module_of(const AppConfig& config, const PythonVersion& python
       if (!value.empty()) return value.substr(0, value.find(':'));
     }
   }
+  } catch (const UserError&) {  // unreadable metadata: the checks say so
+  }
   return "";
 }
 
-}  // namespace
-
 Completion complete_site_packages(const AppConfig& config, const CheckOptions& options, const fs::path& scratch,
-                                  const HintContext& context, MissingInstalled missing) {
+                                  const HintContext& context, const std::string& entry_module, MissingInstalled missing) {
   constexpr std::size_t kMostRounds = 20;  // a layer per round: httpie from Debian has nine
   AppConfig extended = config;
   Completion completion;
-  try {
-    completion.entry_module = entry_module_of(config, context.python);
-  } catch (const UserError&) {  // unreadable metadata: the checks say so
-  }
+  completion.entry_module = entry_module;
   while (!missing.tops.empty() && completion.rounds < kMostRounds) {
     std::set<std::string> added_now;
     for (const auto& [dir, tops] : missing.tops) {
@@ -153,8 +151,16 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
+    const std::size_t set_aside_before = round.plan.skipped.size();
+    set_aside_integrations(round.plan, round.outcomes, round_context, extended.site_packages, entry_module);
+    for (auto it = round.plan.skipped.begin() + static_cast<std::ptrdiff_t>(set_aside_before); it != round.plan.skipped.end(); ++it) {
+      const bool known = std::any_of(completion.integrations.begin(), completion.integrations.end(),
+                                     [&](const Skipped& skipped) { return skipped.name == it->name; });
+      if (!known) completion.integrations.push_back(*it);
+    }
     for (std::size_t i = 0; i < round.plan.items.size(); ++i) {
       const Item& item = round.plan.items[i];
+      if (round.outcomes[i].state == Outcome::State::Skipped) continue;  // set aside: its imports are not the app's
       if (!round.outcomes[i].not_found.empty()) completion.not_found.push_back({item.name, item.top_level, round.outcomes[i].not_found});
     }
     missing = missing_installed(round.plan, round.outcomes, round_context);
@@ -164,7 +170,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   return completion;
 }
 
-std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python) {
+IncludedRequirements included_requirements(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python) {
   std::vector<Distribution> distributions;
   std::set<std::string> included;
   for (const auto& site : sites) {
@@ -176,16 +182,18 @@ std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& 
   }
   std::map<std::string, const Distribution*> by_name;
   for (const auto& distribution : distributions) by_name.emplace(normalize_distribution_name(distribution.name), &distribution);
-  std::set<std::string> required;
+  IncludedRequirements found;
   for (const auto& distribution : distributions) {
     const bool is_included = std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
                                          [&](const std::string& top) { return included.contains(top); });
     if (!is_included) continue;
     for (const auto& name : distribution.requires_dist) {
-      if (const auto it = by_name.find(name); it != by_name.end()) required.insert(it->second->top_level.begin(), it->second->top_level.end());
+      if (const auto it = by_name.find(name); it != by_name.end()) {
+        found.required.insert(it->second->top_level.begin(), it->second->top_level.end());
+      }
     }
   }
-  return required;
+  return found;
 }
 
 std::vector<OptionalAddition> optional_additions(const Completion& completion) {
@@ -246,7 +254,9 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
                                                   const HintContext& context, const Completion& completion) {
   std::vector<Completion::NotFound> tried = completion.not_found;
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
-    if (!outcomes[i].not_found.empty()) tried.push_back({plan.items[i].name, plan.items[i].top_level, outcomes[i].not_found});
+    if (outcomes[i].state != Outcome::State::Skipped && !outcomes[i].not_found.empty()) {
+      tried.push_back({plan.items[i].name, plan.items[i].top_level, outcomes[i].not_found});
+    }
   }
   std::map<std::string, OptionalInstalled> found;
   for (const auto& [check, top_level, names] : tried) {

@@ -48,6 +48,8 @@ struct Completion {
     std::vector<std::string> names;
   };
   std::vector<NotFound> not_found;
+  // Checks of the rounds set aside as integrations (set_aside_integrations), for the report.
+  std::vector<Skipped> integrations;
   std::string entry_module;             // the module app.entry runs (a console script's), if known
   std::set<std::string> entry_loads;    // the modules importing it loads under python
 
@@ -60,8 +62,12 @@ struct Completion {
   std::set<std::string> added_tops;  // `added`, to look up
 };
 
-// The top-level names of the distributions in `sites` that the included ones require.
-std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
+// The top-level names of the distributions that those in `sites` whose packages are included
+// require (Requires-Dist).
+struct IncludedRequirements {
+  std::set<std::string> required;
+};
+IncludedRequirements included_requirements(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
 
 // An added package that only a few modules of the config's own packages import (none of them
 // top-level or the entry module: leaving those out leaves out the app) and that no included
@@ -80,7 +86,11 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
 // With each layer, what python loads importing it is added too, to need fewer rounds.
 Completion complete_site_packages(const AppConfig& config, const CheckOptions& options,
                                   const std::filesystem::path& scratch, const HintContext& context,
-                                  MissingInstalled missing);
+                                  const std::string& entry_module, MissingInstalled missing);
+
+// The module app.entry runs: a console script's, from the entry_points.txt of the distributions
+// in the site directories' include lists ("" if none declares it).
+std::string entry_module_of(const AppConfig& config, const PythonVersion& python);
 
 // Installed packages that checks looked for and did not find without failing for it: optional
 // imports (requests tries chardet, and warns without it) that python here would satisfy, so

@@ -126,28 +126,24 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
     out << "not imported: " << plan.stdlib_modules_not_imported
         << " standard library modules (freeze check --stdlib imports them too)\n";
   }
-  const auto fails_under_python = static_cast<std::size_t>(std::count_if(
-      plan.skipped.begin(), plan.skipped.end(), [](const Skipped& skipped) { return skipped.fails_under_python; }));
-  if (plan.skipped.size() > fails_under_python) {
-    out << "not imported: " << plan.skipped.size() - fails_under_python
-        << " module(s) that run code when imported, need a display, are tests or for Windows, or were excluded"
+  const auto write_skipped = [&](Skipped::Why why, const std::string& what) {
+    const auto count = static_cast<std::size_t>(std::count_if(plan.skipped.begin(), plan.skipped.end(),
+                                                              [&](const Skipped& skipped) { return skipped.why == why; }));
+    if (count == 0) return;
+    out << what.substr(0, what.find(':') + 1) << " " << count << " module(s)" << what.substr(what.find(':') + 1)
         << (verbose ? ":" : " (--verbose lists them)") << "\n";
-    if (verbose) {
-      for (const auto& skipped : plan.skipped) {
-        if (!skipped.fails_under_python) out << "  " << skipped.name << ": " << skipped.reason << "\n";
-      }
+    if (!verbose) return;
+    for (const auto& skipped : plan.skipped) {
+      if (skipped.why == why) out << "  " << skipped.name << ": " << skipped.reason << "\n";
     }
-  }
-  if (fails_under_python > 0) {
-    out << "set aside: " << fails_under_python << " module(s) that fail alike under "
-        << results.context.interpreter.string() << ", not only frozen" << (verbose ? ":" : " (--verbose lists them)")
-        << "\n";
-    if (verbose) {
-      for (const auto& skipped : plan.skipped) {
-        if (skipped.fails_under_python) out << "  " << skipped.name << ": " << skipped.reason << "\n";
-      }
-    }
-  }
+  };
+  write_skipped(Skipped::Why::NotImported,
+                "not imported: that run code when imported, need a display, are tests or for Windows, or were excluded");
+  write_skipped(Skipped::Why::FailsUnderPython,
+                "set aside: that fail alike under " + results.context.interpreter.string() + ", not only frozen");
+  write_skipped(Skipped::Why::Integration,
+                "set aside: of installed packages that integrate with a package installed here but not included "
+                "(pygments.sphinxext with sphinx), which the suggestion leaves out: include it if the app uses them");
   if (failed == 0) {
     out << "next: " << results.build_command << "\n";
   }
@@ -258,7 +254,12 @@ void write_json_report(const Results& results, std::ostream& out) {
     if (!outcome.output.empty()) failure["output"] = display_path(outcome.output, context.exe_dir);
     doc["failures"].push_back(std::move(failure));
   }
-  for (const auto& skipped : plan.skipped) doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}});
+  for (const auto& skipped : plan.skipped) {
+    const char* why = skipped.why == Skipped::Why::FailsUnderPython ? "fails_under_python"
+                      : skipped.why == Skipped::Why::Integration    ? "integration"
+                                                                    : "not_imported";
+    doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}, {"why", why}});
+  }
   if (!results.completion.added.empty()) {
     nlohmann::json sites = nlohmann::json::array();
     for (const auto& site : results.completion.site_packages) {

@@ -1,9 +1,12 @@
 #include "packager/commands/check/set_aside.h"
 
+#include <cctype>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <regex>
 
+#include "packager/commands/check/completion.h"
 #include "packager/commands/check/import_under_python.h"
 #include "packager/commands/check/plan.h"
 
@@ -35,6 +38,43 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
     outcome.state = Outcome::State::Skipped;
     plan.skipped.push_back({plan.items[i].name, "a testing helper that needs " + top +
                                                     ", which is not included (freeze check --tests reports it)"});
+  }
+}
+
+void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                            const std::vector<AppConfig::SitePackages>& sites, const std::string& entry_module) {
+  const auto lower = [](std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  const std::string entry_top = entry_module.substr(0, entry_module.find('.'));
+  std::optional<IncludedRequirements> requirements;  // read only if a module fails so
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const Item& item = plan.items[i];
+    Outcome& outcome = outcomes[i];
+    if (item.kind != "module" || !item.third_party || outcome.state != Outcome::State::Failed ||
+        outcome.missing_module.empty()) {
+      continue;
+    }
+    const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    const auto dot = item.name.rfind('.');
+    std::string named_after = lower(top);
+    named_after.erase(0, named_after.find_first_not_of('_'));
+    if (dot == std::string::npos || item.top_level == entry_top || named_after.size() < 3 ||
+        lower(item.name.substr(dot + 1)).find(named_after) == std::string::npos) {
+      continue;
+    }
+    if (context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context) ||
+        !installed_site_of(top, context)) {
+      continue;
+    }
+    if (!requirements) requirements = included_requirements(sites, context.python);
+    if (requirements->required.contains(top)) continue;
+    outcome.state = Outcome::State::Skipped;
+    plan.skipped.push_back({item.name,
+                            "an integration with " + top + " (installed here), which no included distribution "
+                            "requires: include it if the app uses " + item.name,
+                            Skipped::Why::Integration});
   }
 }
 
@@ -72,7 +112,7 @@ void set_aside_plain_libraries(Plan& plan, std::vector<Outcome>& outcomes) {
     plan.skipped.push_back({plan.items[i].name,
                             "a shared library named like an extension module, with no PyInit_ function: python cannot "
                             "import it either (it is loaded with ctypes, if at all)",
-                            true});
+                            Skipped::Why::FailsUnderPython});
   }
 }
 
@@ -127,7 +167,7 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
     plan.skipped.push_back({plan.items[i].name,
                             "fails alike under " + context.interpreter.string() + " (" + shown +
                                 "): the module's own failure, not the frozen app's",
-                            true});
+                            Skipped::Why::FailsUnderPython});
   }
 }
 

@@ -26,6 +26,16 @@ void set_aside_missing_extensions(Plan& plan, std::vector<Outcome>& outcomes, co
 // has no PyInit_ function: importing it fails under python alike, and nothing imports it. It
 // is skipped, saying so.
 void set_aside_plain_libraries(Plan& plan, std::vector<Outcome>& outcomes);
+// A module of an installed package that is an integration with another package, installed here
+// but not included, is set aside, naming it: pygments.sphinxext, pygments' extension for sphinx,
+// would bring sphinx and all it requires into every app that uses pygments. The app needs the
+// package only if it uses that module. An integration is named after what it needs (sphinxext,
+// contrib.pyopenssl), is a submodule of a package other than the entry module's, and needs a
+// package no included distribution requires (Debian's metadata often lists no requirements, so
+// that alone could not say).
+void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                            const std::vector<AppConfig::SitePackages>& sites, const std::string& entry_module);
+
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front
 // of its sys.path. If python fails alike (the same exception, raised at the same line or with a
