@@ -8,7 +8,8 @@ namespace freeze::packager {
 
 std::vector<std::string> cached_imported_names(TargetPython& python, const Resource& module, ImportScope scope) {
   BuildCache& cache = BuildCache::instance();
-  const std::string key = cache.key({"imports-4", module.name, import_scope_name(scope),
+  // The unguarded scope follows the branches of version and platform conditions this python takes.
+  const std::string key = cache.key({"imports-7", module.name, import_scope_name(scope), python.version().short_version(),
                                      module.stdlib() ? "stdlib" : "app", module.source_utf8});
   std::vector<std::string> names;
   if (const auto hit = cache.get(key)) {

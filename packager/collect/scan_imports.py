@@ -5,8 +5,11 @@ skipped (self-tests, demos), and so are the stdlib's lazy imports of development
 The scope (target_python.h, ImportScope) says which statements count: "everywhere";
 "outside_functions", used for modules that libpython runs from its frozen copies, whose
 function-level imports only serve features the app would import itself; "unguarded", every
-one that is not inside a try that handles ImportError nor under `if TYPE_CHECKING:`, whose
-failure nothing expects. Run by the packager's interpreter for [stdlib] include = "reachable"
+one that is not inside a try that handles ImportError (nor its else, nor its handlers when the
+try imports only this python's stdlib), nor under `if TYPE_CHECKING:`, an `if` on a flag such a
+handler sets, or the branch of an `if` on sys.version_info, sys.platform or os.name that this
+interpreter (the one the app is frozen for, on its platform) never takes: whose failure nothing
+expects. Run by the packager's interpreter for [stdlib] include = "reachable"
 and for the build's warning about imports of stdlib modules that [stdlib] exclude leaves out."""
 import ast
 
@@ -32,6 +35,62 @@ def _is_type_checking(test):
             or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
 
 
+def _is_sys_attribute(node, name):
+    return (isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.value, ast.Name)
+            and node.value.id == "sys")
+
+
+def _static_value(node):
+    """The value of sys.version_info (or a slice or item of it), sys.platform or os.name, as
+    this interpreter has it, or of a constant; raises LookupError for anything else."""
+    import os, sys
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple):
+        return tuple(_static_value(element) for element in node.elts)
+    if _is_sys_attribute(node, "version_info"):
+        return tuple(sys.version_info)
+    if _is_sys_attribute(node, "platform"):
+        return sys.platform
+    if (isinstance(node, ast.Attribute) and node.attr == "name" and isinstance(node.value, ast.Name)
+            and node.value.id == "os"):
+        return os.name
+    if isinstance(node, ast.Subscript) and _is_sys_attribute(node.value, "version_info"):
+        index = node.slice
+        if isinstance(index, ast.Slice) and index.lower is None and index.step is None and isinstance(index.upper, ast.Constant):
+            return tuple(sys.version_info)[:index.upper.value]
+        if isinstance(index, ast.Constant) and isinstance(index.value, int):
+            return sys.version_info[index.value]
+    raise LookupError
+
+
+_COMPARISONS = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
+                ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
+
+
+def _static_truth(test):
+    """True or False for a condition on the interpreter's version or platform
+    (`sys.version_info >= (3, 11)`, `sys.platform == "win32"`, `sys.platform.startswith("win")`,
+    `os.name == "nt"`, and not/and/or of them), None for any other."""
+    try:
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARISONS:
+            return bool(_COMPARISONS[type(test.ops[0])](_static_value(test.left), _static_value(test.comparators[0])))
+        if (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith"
+                and _is_sys_attribute(test.func.value, "platform") and len(test.args) == 1 and not test.keywords):
+            return _static_value(test.func.value).startswith(_static_value(test.args[0]))
+    except (LookupError, TypeError, ValueError, AttributeError):
+        return None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        value = _static_truth(test.operand)
+        return None if value is None else not value
+    if isinstance(test, ast.BoolOp):
+        values = [_static_truth(value) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in values else (None if None in values else True)
+        return True if True in values else (None if None in values else False)
+    return None
+
+
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
@@ -42,7 +101,46 @@ def _catches_import_error(handler):
                or (isinstance(kind, ast.Attribute) and kind.attr in _IMPORT_ERRORS) for kind in kinds)
 
 
+def _imports_only_stdlib(body):
+    import sys
+    tops = set()
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Import):
+                tops.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                tops.add("" if node.level else (node.module or "").partition(".")[0])
+    return bool(tops) and tops <= sys.stdlib_module_names
+
+
+def _optional_flags(tree):
+    """The names a try that handles ImportError sets, in its body or handlers (has_simplejson =
+    True, numpy = None): flags of an optional import, whose `if` bodies need what it imported."""
+    flags = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Try, ast.TryStar)) and any(map(_catches_import_error, node.handlers)):
+            for part in node.body + node.handlers:
+                for statement in ast.walk(part):
+                    if isinstance(statement, ast.Assign):
+                        flags.update(target.id for target in statement.targets if isinstance(target, ast.Name))
+    return flags
+
+
+def _guarded_branch(test, flags):
+    """"body" for `if FLAG:` and `if FLAG is not None:`, "orelse" for `if not FLAG:` and `if FLAG
+    is None:`: the branch that runs only when the optional import worked. None otherwise."""
+    if isinstance(test, ast.Name) and test.id in flags:
+        return "body"
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in flags:
+        return "orelse"
+    if (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id in flags and len(test.ops) == 1
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+        return "body" if isinstance(test.ops[0], ast.IsNot) else "orelse" if isinstance(test.ops[0], ast.Is) else None
+    return None
+
+
 def _imports(tree, scope):
+    flags = _optional_flags(tree) if scope == "unguarded" else set()
     stack = [(tree, False)]
     while stack:
         node, in_function = stack.pop()
@@ -54,9 +152,19 @@ def _imports(tree, scope):
         if isinstance(node, ast.If) and (_is_main_guard(node.test) or (scope == "unguarded" and _is_type_checking(node.test))):
             stack.extend((child, in_function) for child in node.orelse)
             continue
+        if scope == "unguarded" and isinstance(node, ast.If) and (truth := _static_truth(node.test)) is not None:
+            stack.extend((child, in_function) for child in (node.body if truth else node.orelse))
+            continue
+        if scope == "unguarded" and isinstance(node, ast.If) and (guarded := _guarded_branch(node.test, flags)):
+            # `if has_simplejson:` after `try: import simplejson ... except ImportError: has_simplejson = False`
+            stack.extend((child, in_function) for child in (node.orelse if guarded == "body" else node.body))
+            continue
         if scope == "unguarded" and isinstance(node, (ast.Try, ast.TryStar)) and any(map(_catches_import_error, node.handlers)):
-            # The try body's imports may fail; what the handlers, else and finally import may not.
-            stack.extend((child, in_function) for child in node.handlers + node.orelse + node.finalbody)
+            # The try body's imports may fail, and the else runs only when they did not; what the
+            # handlers and finally import may not, unless the body imports only this python's
+            # stdlib (`from importlib import metadata`): then the handlers are for older ones.
+            fallbacks = [] if _imports_only_stdlib(node.body) else node.handlers
+            stack.extend((child, in_function) for child in fallbacks + node.finalbody)
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             if scope == "outside_functions":

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "packager/collect/uncollected_imports.h"
+
 namespace freeze::packager {
 
 struct BuildOptions {
@@ -21,6 +23,7 @@ struct BuildResult {
   std::filesystem::path executable;
   std::size_t module_count = 0;
   std::size_t size = 0;
+  std::vector<UncollectedImport> uncollected_imports;  // warned about; freeze check includes them
 };
 
 // Throws UserError.

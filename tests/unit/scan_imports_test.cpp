@@ -1,6 +1,7 @@
 // Unit tests for the import scanner (packager/collect/scan_imports.py through the embedded
-// CPython) in each of its scopes, and for the build's warning about module-body imports of
-// stdlib modules that [stdlib] exclude leaves out (packager/collect/excluded_stdlib_imports.h).
+// CPython) in each of its scopes, for the build's warning about module-body imports of stdlib
+// modules that [stdlib] exclude leaves out (packager/collect/excluded_stdlib_imports.h), and for
+// its warning about imports of installed packages left out (packager/collect/uncollected_imports.h).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 
 #include "packager/build/build_python.h"
 #include "packager/collect/excluded_stdlib_imports.h"
+#include "packager/collect/uncollected_imports.h"
+#include "temp_dir.h"
 
 namespace packager = freeze::packager;
 using packager::ImportScope;
@@ -68,10 +71,84 @@ TEST_CASE("the import scanner's scopes: everywhere, outside functions, unguarded
   CHECK(has(outside_functions, "tomllib"));
   CHECK(has(outside_functions, "csv"));
 
-  // Not those a try handles the ImportError of, nor those only type checkers run; a try that
-  // handles something else does not guard an import, and an if or a function does not either.
+  // Not those a try handles the ImportError of, nor those only type checkers run, nor Windows'
+  // (this python runs on Linux); a try that handles something else does not guard an import, and
+  // an if or a function does not either.
   CHECK(scan(ImportScope::Unguarded) ==
-        std::vector<std::string>{"csv", "decimal", "json", "os", "os.path", "pkg", "pkg.sibling", "winreg"});
+        std::vector<std::string>{"csv", "decimal", "json", "os", "os.path", "pkg", "pkg.sibling"});
+}
+
+TEST_CASE("unguarded: the branches this python never takes, and what only an optional import's success runs") {
+  const char* const source =
+      "import sys\n"
+      "if sys.version_info >= (3, 8):\n"
+      "    from importlib import metadata\n"
+      "else:\n"
+      "    import importlib_metadata_old\n"
+      "if sys.version_info[:2] < (3, 0) or sys.platform.startswith('win'):\n"
+      "    import never_here\n"
+      "if not sys.platform == 'linux':\n"
+      "    import not_linux\n"
+      "try:\n"
+      "    from typing import Protocol\n"
+      "except ImportError:\n"
+      "    from typing_extensions import Protocol\n"  // a fallback for older pythons
+      "try:\n"
+      "    import fastjson\n"
+      "    has_fastjson = True\n"
+      "except ImportError:\n"
+      "    import slowjson\n"  // the fallback that must work
+      "    has_fastjson = False\n"
+      "else:\n"
+      "    import fastjson_extras\n"
+      "if has_fastjson:\n"
+      "    from fastjson import Decoder\n"
+      "try:\n"
+      "    import numpy\n"
+      "except ImportError:\n"
+      "    numpy = None\n"
+      "if numpy is not None:\n"
+      "    import numpy.linalg\n"
+      "else:\n"
+      "    import array\n"
+      "if CONFIG:\n"
+      "    import configured\n";
+  const auto names = packager::BuildPython::instance().imported_names(source, "mod", false, ImportScope::Unguarded, false);
+  CHECK(names == std::vector<std::string>{"array", "configured", "importlib", "importlib.metadata", "slowjson", "sys"});
+  // Everywhere still means every statement: the reachable stdlib is not decided by this python's branches.
+  const auto everywhere = packager::BuildPython::instance().imported_names(source, "mod", false, ImportScope::Everywhere, false);
+  CHECK(has(everywhere, "importlib_metadata_old"));
+  CHECK(has(everywhere, "typing_extensions"));
+}
+
+TEST_CASE("an unguarded import of an installed package left out is named, with where it is installed") {
+  freeze::testing::TempDir dir("uncollected");
+  dir.write("site/unidecode/__init__.py", "");
+  dir.write("site/sphinx/__init__.py", "");
+  dir.write("site/pytest/__init__.py", "");
+  dir.write("site/included/__init__.py", "");
+  packager::AppConfig config;
+  config.site_packages = {{dir / "site", {"included"}}};
+  const std::vector<packager::Resource> resources = {
+      compiled_module("included", ""),
+      compiled_module("app.utils", "def slugify(text):\n    import unidecode\n    return text\n"),
+      compiled_module("app.more", "import unidecode.data\nimport included\nimport json\n"),
+      compiled_module("app.sphinxext", "import sphinx\nimport unidecode\n"),  // an integration with sphinx
+      compiled_module("app.tests.test_x", "import unidecode\n"),                 // test code
+      compiled_module("app.helpers", "import pytest\n"),                         // a test tool
+      compiled_module("app.optional", "try:\n    import unidecode\nexcept ImportError:\n    pass\n"),
+      compiled_module("app.nowhere", "import not_installed_anywhere\n"),
+  };
+  const auto imports = packager::uncollected_imports(config, resources, packager::BuildPython::instance());
+  REQUIRE(imports.size() == 1);
+  CHECK(imports[0].top == "unidecode");
+  CHECK(imports[0].site == dir / "site");
+  CHECK(imports[0].importers == std::vector<std::string>{"app.more", "app.utils"});
+  CHECK(packager::uncollected_imports_warning(imports) ==
+        "1 package installed in the site_packages directories but not included is imported where nothing handles "
+        "the ImportError: unidecode (by app.more and 1 more). The frozen app fails where it runs such an import: "
+        "include it (freeze check names them too, with the site_packages setting)");
+  CHECK(packager::uncollected_imports_warning({}).empty());
 }
 
 TEST_CASE("an unguarded import of a stdlib module that [stdlib] exclude leaves out is one warning per pattern") {

@@ -148,6 +148,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       completion.site_packages = extended.site_packages;
       return completion;
     }
+    for (const auto& import : round.built.uncollected_imports) completion.uncollected.emplace(import.top, import);
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
@@ -278,6 +279,19 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
   std::vector<OptionalInstalled> out;
   for (auto& [top, optional] : found) out.push_back(std::move(optional));
   return out;
+}
+
+std::vector<UncollectedImport> uncollected_left_out(const std::vector<UncollectedImport>& first_round,
+                                                    const Completion& completion, const HintContext& context,
+                                                    const std::vector<OptionalInstalled>& optional) {
+  std::map<std::string, UncollectedImport> all = completion.uncollected;
+  for (const auto& import : first_round) all.insert_or_assign(import.top, import);
+  std::vector<UncollectedImport> left_out;
+  for (auto& [top, import] : all) {
+    const bool named = std::any_of(optional.begin(), optional.end(), [&](const OptionalInstalled& o) { return o.package == top; });
+    if (!completion.has_added(top) && !context.included_tops.contains(top) && !named) left_out.push_back(std::move(import));
+  }
+  return left_out;
 }
 
 void add_to_site_packages(std::vector<AppConfig::SitePackages>& sites, const fs::path& site, const std::string& top) {

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "packager/collect/uncollected_imports.h"
 #include "packager/commands/check/check_model.h"
 #include "packager/commands/check/hints.h"
 #include "packager/commands/check_command.h"
@@ -50,6 +51,9 @@ struct Completion {
   std::vector<NotFound> not_found;
   // Checks of the rounds set aside as integrations (set_aside_integrations), for the report.
   std::vector<Skipped> integrations;
+  // What the rounds' builds found imported, unguarded, of installed packages left out
+  // (uncollected_imports(): inside functions, which the checks do not call), by package.
+  std::map<std::string, UncollectedImport> uncollected;
   std::string entry_module;             // the module app.entry runs (a console script's), if known
   std::set<std::string> entry_loads;    // the modules importing it loads under python
 
@@ -103,6 +107,12 @@ struct OptionalInstalled {
 };
 std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,
                                                   const HintContext& context, const Completion& completion);
+
+// The packages of `uncollected` (each round's build's) that the completion did not add, nor
+// the config include, nor an optional import already names: for the report.
+std::vector<UncollectedImport> uncollected_left_out(const std::vector<UncollectedImport>& first_round,
+                                                    const Completion& completion, const HintContext& context,
+                                                    const std::vector<OptionalInstalled>& optional);
 
 // Adds the package `top` to the include of the table of `site` in `sites` (a new table if none is for it).
 void add_to_site_packages(std::vector<AppConfig::SitePackages>& sites, const std::filesystem::path& site,

@@ -269,30 +269,6 @@ std::map<std::string, std::vector<std::string>> plan_metadata_checks(const Inspe
 
 }  // namespace
 
-std::string third_party_test_reason(const std::string& name) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0;;) {
-    const auto dot = name.find('.', start);
-    parts.push_back(name.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string& part = parts[i];
-    if (part == "tests" || part == "test" || part == "testsuite") return "the package's own tests";
-    if (part == "conftest") return "pytest's configuration of the package's tests";
-    if (part == "examples" || part == "_examples") return "the package's examples, which need other packages";
-    if (part == "_pyinstaller" || part == "__pyinstaller") return "PyInstaller hooks, read by PyInstaller only";
-    if (part == "setup" && i + 1 == parts.size() && i > 0) return "a setup script of the package's build";
-  }
-  return {};
-}
-
-const std::set<std::string>& test_tools() {
-  static const std::set<std::string> tools = {"pytest", "_pytest", "hypothesis", "nose", "mock", "unittest2"};
-  return tools;
-}
-
 Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options) {
   Plan plan;
   const PlanContext context = plan_context(config, inspection, options);

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "packager/collect/test_code.h"
 #include "packager/commands/check/check_model.h"
 #include "packager/commands/check_command.h"
 #include "packager/commands/inspect_command.h"
@@ -16,11 +17,7 @@ namespace freeze::packager::checks {
 
 Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options);
 
-// Why a third-party module is not imported by default (--tests imports it), or empty: test
-// and build-time modules of installed packages, which fail for reasons no frozen app meets.
-std::string third_party_test_reason(const std::string& name);
-
-// Test tools (pytest & co.): a module that misses one is test code, not the app's.
-const std::set<std::string>& test_tools();
+using packager::test_tools;
+using packager::third_party_test_reason;
 
 }  // namespace freeze::packager::checks

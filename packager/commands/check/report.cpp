@@ -195,6 +195,26 @@ void write_optional_installed(const Results& results, bool colors, std::ostream&
       << "        " << site_packages_lines(sites) << "\n";
 }
 
+// Imports the checks cannot run (inside functions) of installed packages left out: named, with
+// the site_packages setting that includes them.
+void write_uncollected(const Results& results, bool colors, std::ostream& out) {
+  std::vector<AppConfig::SitePackages> sites =
+      results.completion.added.empty() ? results.config.site_packages : results.completion.site_packages;
+  std::string names;
+  for (const auto& import : results.uncollected) {
+    const std::size_t more = import.importers.size() - 1;
+    names += (names.empty() ? "\"" : ", \"") + import.top + "\" (by " + import.importers.front() +
+             (more == 0 ? "" : " and " + std::to_string(more) + " more") + ")";
+    add_to_site_packages(sites, import.site, import.top);
+  }
+  const bool one = results.uncollected.size() == 1;
+  out << paint("imports the checks do not run:", Style::Cyan, colors) << " " << names << " "
+      << (one ? "is" : "are") << " installed here but not included, and imported where nothing handles the "
+      << "ImportError, inside functions the checks do not call: the frozen app fails where it runs such an import. "
+      << "To include " << (one ? "it" : "them") << ":\n"
+      << "        " << site_packages_lines(sites) << "\n";
+}
+
 // The app's and its packages' modules that name sys.executable, when it is not an interpreter
 // too: what they run with it (python -m, -c, a script) would start the app again instead.
 std::vector<std::string> executable_uses(const Results& results) {
@@ -275,6 +295,11 @@ void write_json_report(const Results& results, std::ostream& out) {
                                      {"optional", optional}};
   }
   doc["executable_uses"] = executable_uses(results);
+  doc["uncollected_imports"] = nlohmann::json::array();
+  for (const auto& import : results.uncollected) {
+    doc["uncollected_imports"].push_back(
+        {{"package", import.top}, {"site", import.site.string()}, {"imported_by", import.importers}});
+  }
   doc["optional_installed"] = nlohmann::json::array();
   for (const auto& optional : results.optional_installed) {
     doc["optional_installed"].push_back(
@@ -300,6 +325,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
   if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
   if (!results.optional_installed.empty() && !quiet) write_optional_installed(results, colors, out);
+  if (!results.uncollected.empty() && !quiet) write_uncollected(results, colors, out);
   if (const auto uses = executable_uses(results); !uses.empty() && !quiet) write_executable_uses(uses, colors, verbose, out);
   if (warnings > 0 && !quiet) write_warnings(results, colors, out);
   if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);

@@ -28,6 +28,7 @@ struct Results {
   Completion completion;  // empty when no installed package is missing
   std::string build_command;  // the build to run next: the same config, and --distribution if check had one
   std::vector<OptionalInstalled> optional_installed;  // optional imports this machine would satisfy
+  std::vector<UncollectedImport> uncollected;  // unguarded imports the checks do not run (uncollected_left_out)
 };
 
 void write_json_report(const Results& results, std::ostream& out);

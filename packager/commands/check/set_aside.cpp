@@ -6,6 +6,7 @@
 #include <optional>
 #include <regex>
 
+#include "packager/collect/uncollected_imports.h"
 #include "packager/commands/check/completion.h"
 #include "packager/commands/check/import_under_python.h"
 #include "packager/commands/check/plan.h"
@@ -43,10 +44,6 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
 
 void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                             const std::vector<AppConfig::SitePackages>& sites, const std::string& entry_module) {
-  const auto lower = [](std::string text) {
-    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  };
   const std::string entry_top = entry_module.substr(0, entry_module.find('.'));
   std::optional<IncludedRequirements> requirements;  // read only if a module fails so
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
@@ -57,13 +54,7 @@ void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const Hi
       continue;
     }
     const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
-    const auto dot = item.name.rfind('.');
-    std::string named_after = lower(top);
-    named_after.erase(0, named_after.find_first_not_of('_'));
-    if (dot == std::string::npos || item.top_level == entry_top || named_after.size() < 3 ||
-        lower(item.name.substr(dot + 1)).find(named_after) == std::string::npos) {
-      continue;
-    }
+    if (item.top_level == entry_top || !is_integration_with(item.name, top)) continue;
     if (context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context) ||
         !installed_site_of(top, context)) {
       continue;
