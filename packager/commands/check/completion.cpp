@@ -51,7 +51,7 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
   std::error_code error;
   if (importing.empty() || !fs::is_regular_file(context.interpreter, error)) return found;
   std::set<fs::path> sites;
-  std::set<std::string> included = {completion.added.begin(), completion.added.end()};
+  std::set<std::string> included;  // the config's and the additions so far
   for (const auto& site : extended.site_packages) {
     sites.insert(site.dir);
     included.insert(site.include.begin(), site.include.end());
@@ -91,13 +91,13 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
 std::string entry_module_of(const AppConfig& config, const PythonVersion& python) {
   if (config.console_script.empty()) return config.entry_module;
   try {
-  for (const auto& site : config.site_packages) {
-    const FileTree tree = tree_from_directory(site.dir, std::set<std::string>(site.include.begin(), site.include.end()), {}, python);
-    for (const auto& distribution : find_distributions(tree, python)) {
-      const std::string value = find_console_script(metadata_resources(tree, distribution), config.console_script);
-      if (!value.empty()) return value.substr(0, value.find(':'));
+    for (const auto& site : config.site_packages) {
+      const FileTree tree = tree_from_directory(site.dir, {{site.include.begin(), site.include.end()}}, {}, python);
+      for (const auto& distribution : find_distributions(tree, python)) {
+        const std::string value = find_console_script(metadata_resources(tree, distribution), config.console_script);
+        if (!value.empty()) return value.substr(0, value.find(':'));
+      }
     }
-  }
   } catch (const UserError&) {  // unreadable metadata: the checks say so
   }
   return "";

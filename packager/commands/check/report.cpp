@@ -126,23 +126,23 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
     out << "not imported: " << plan.stdlib_modules_not_imported
         << " standard library modules (freeze check --stdlib imports them too)\n";
   }
-  const auto write_skipped = [&](Skipped::Why why, const std::string& what) {
+  // "LABEL N module(s) WHAT", and with --verbose each of them with its reason.
+  const auto write_skipped = [&](Skipped::Why why, const char* label, const std::string& what) {
     const auto count = static_cast<std::size_t>(std::count_if(plan.skipped.begin(), plan.skipped.end(),
                                                               [&](const Skipped& skipped) { return skipped.why == why; }));
     if (count == 0) return;
-    out << what.substr(0, what.find(':') + 1) << " " << count << " module(s)" << what.substr(what.find(':') + 1)
-        << (verbose ? ":" : " (--verbose lists them)") << "\n";
+    out << label << " " << count << " module(s) " << what << (verbose ? ":" : " (--verbose lists them)") << "\n";
     if (!verbose) return;
     for (const auto& skipped : plan.skipped) {
       if (skipped.why == why) out << "  " << skipped.name << ": " << skipped.reason << "\n";
     }
   };
-  write_skipped(Skipped::Why::NotImported,
-                "not imported: that run code when imported, need a display, are tests or for Windows, or were excluded");
-  write_skipped(Skipped::Why::FailsUnderPython,
-                "set aside: that fail alike under " + results.context.interpreter.string() + ", not only frozen");
-  write_skipped(Skipped::Why::Integration,
-                "set aside: of installed packages that integrate with a package installed here but not included "
+  write_skipped(Skipped::Why::NotImported, "not imported:",
+                "that run code when imported, need a display, are tests or for Windows, or were excluded");
+  write_skipped(Skipped::Why::FailsUnderPython, "set aside:",
+                "that fail alike under " + results.context.interpreter.string() + ", not only frozen");
+  write_skipped(Skipped::Why::Integration, "set aside:",
+                "of installed packages that integrate with a package installed here but not included "
                 "(pygments.sphinxext with sphinx), which the suggestion leaves out: include it if the app uses them");
   if (failed == 0) {
     out << "next: " << results.build_command << "\n";
