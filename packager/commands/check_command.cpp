@@ -48,7 +48,8 @@ int check(const CheckOptions& options, std::ostream& out) {
   if (options.distribution) build_command += " --distribution " + options.distribution->string();
   std::vector<OptionalInstalled> optional = optional_installed(plan, outcomes, context, completion);
   for (const auto& package : optional) context.optional_installed[package.package] = package.tried_by_tops;
-  std::vector<UncollectedImport> uncollected = uncollected_left_out(round.built.uncollected_imports, completion, context, optional);
+  std::vector<UncollectedImport> uncollected = uncollected_left_out(
+      imports_of_passed_modules(round.built.uncollected_imports, plan, outcomes), completion, context, optional);
   Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
                   std::move(optional), std::move(uncollected)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {

@@ -148,7 +148,9 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       completion.site_packages = extended.site_packages;
       return completion;
     }
-    for (const auto& import : round.built.uncollected_imports) completion.uncollected.emplace(import.top, import);
+    for (auto& import : imports_of_passed_modules(round.built.uncollected_imports, round.plan, round.outcomes)) {
+      completion.uncollected.emplace(import.top, std::move(import));
+    }
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
@@ -279,6 +281,20 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
   std::vector<OptionalInstalled> out;
   for (auto& [top, optional] : found) out.push_back(std::move(optional));
   return out;
+}
+
+std::vector<UncollectedImport> imports_of_passed_modules(const std::vector<UncollectedImport>& imports, const Plan& plan,
+                                                         const std::vector<Outcome>& outcomes) {
+  std::set<std::string> passed;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    if (plan.items[i].kind == "module" && outcomes[i].state == Outcome::State::Passed) passed.insert(plan.items[i].name);
+  }
+  std::vector<UncollectedImport> kept;
+  for (auto import : imports) {
+    std::erase_if(import.importers, [&](const std::string& module) { return !passed.contains(module); });
+    if (!import.importers.empty()) kept.push_back(std::move(import));
+  }
+  return kept;
 }
 
 std::vector<UncollectedImport> uncollected_left_out(const std::vector<UncollectedImport>& first_round,

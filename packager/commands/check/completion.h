@@ -108,6 +108,12 @@ struct OptionalInstalled {
 std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,
                                                   const HintContext& context, const Completion& completion);
 
+// Of `imports` (a round's build's), the importers whose checks passed: a module that fails to
+// import, or is not checked, runs none of its functions (pkg_resources' vendored
+// pyparsing.diagram needs railroad, which is nowhere).
+std::vector<UncollectedImport> imports_of_passed_modules(const std::vector<UncollectedImport>& imports, const Plan& plan,
+                                                         const std::vector<Outcome>& outcomes);
+
 // The packages of `uncollected` (each round's build's) that the completion did not add, nor
 // the config include, nor an optional import already names: for the report.
 std::vector<UncollectedImport> uncollected_left_out(const std::vector<UncollectedImport>& first_round,
