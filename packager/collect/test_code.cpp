@@ -4,7 +4,9 @@
 
 namespace freeze::packager {
 
-std::string third_party_test_reason(const std::string& name) {
+namespace {
+
+std::vector<std::string> name_parts(const std::string& name) {
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     const auto dot = name.find('.', start);
@@ -12,6 +14,13 @@ std::string third_party_test_reason(const std::string& name) {
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
+  return parts;
+}
+
+}  // namespace
+
+std::string third_party_test_reason(const std::string& name) {
+  const std::vector<std::string> parts = name_parts(name);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     if (part == "tests" || part == "test" || part == "testsuite") return "the package's own tests";
@@ -21,6 +30,13 @@ std::string third_party_test_reason(const std::string& name) {
     if (part == "setup" && i + 1 == parts.size() && i > 0) return "a setup script of the package's build";
   }
   return {};
+}
+
+bool is_test_helper(const std::string& name) {
+  for (const auto& part : name_parts(name)) {
+    if (part == "testing" || part == "testutils" || part == "test_utils" || part.starts_with("test_")) return true;
+  }
+  return false;
 }
 
 const std::set<std::string>& test_tools() {

@@ -12,6 +12,10 @@ namespace freeze::packager {
 // and build-time modules of installed packages, which fail for reasons no frozen app meets.
 std::string third_party_test_reason(const std::string& name);
 
+// True for a helper module for tests (numpy.testing, pylint.testutils._primer, astroid.test_utils),
+// which needs what tests need.
+bool is_test_helper(const std::string& name);
+
 // Test tools (pytest & co.): a module that misses one is test code, not the app's.
 const std::set<std::string>& test_tools();
 

@@ -11,21 +11,6 @@
 
 namespace freeze::packager {
 
-namespace {
-
-// numpy.testing, pylint.testutils._primer: helpers for tests, which need what tests need.
-bool is_test_helper(const std::string& module) {
-  for (std::size_t start = 0; start <= module.size();) {
-    const auto dot = std::min(module.find('.', start), module.size());
-    const std::string part = module.substr(start, dot - start);
-    if (part == "testing" || part == "testutils" || part == "test_utils" || part.starts_with("test_")) return true;
-    start = dot + 1;
-  }
-  return false;
-}
-
-}  // namespace
-
 std::vector<UncollectedImport> uncollected_imports(const AppConfig& config, const std::vector<Resource>& resources,
                                                    TargetPython& python) {
   if (config.site_packages.empty()) return {};

@@ -39,9 +39,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), context, entry_module,
                                                  missing_installed(plan, outcomes, context));
-  if (!completion.added.empty()) {
-    completion.required = included_requirements(completion.site_packages, context.python).required;
-  }
+  if (!completion.added.empty()) completion.required = required_tops(completion.site_packages, context.python);
   plan.skipped.insert(plan.skipped.end(), completion.integrations.begin(), completion.integrations.end());
   add_absent_plugins(plan, outcomes);
   std::string build_command = "freeze build " + config.config_file.string();

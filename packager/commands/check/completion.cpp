@@ -173,7 +173,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   return completion;
 }
 
-IncludedRequirements included_requirements(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python) {
+std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python) {
   std::vector<Distribution> distributions;
   std::set<std::string> included;
   for (const auto& site : sites) {
@@ -185,18 +185,18 @@ IncludedRequirements included_requirements(const std::vector<AppConfig::SitePack
   }
   std::map<std::string, const Distribution*> by_name;
   for (const auto& distribution : distributions) by_name.emplace(normalize_distribution_name(distribution.name), &distribution);
-  IncludedRequirements found;
+  std::set<std::string> required;
   for (const auto& distribution : distributions) {
     const bool is_included = std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
                                          [&](const std::string& top) { return included.contains(top); });
     if (!is_included) continue;
     for (const auto& name : distribution.requires_dist) {
       if (const auto it = by_name.find(name); it != by_name.end()) {
-        found.required.insert(it->second->top_level.begin(), it->second->top_level.end());
+        required.insert(it->second->top_level.begin(), it->second->top_level.end());
       }
     }
   }
-  return found;
+  return required;
 }
 
 std::vector<OptionalAddition> optional_additions(const Completion& completion) {

@@ -66,12 +66,8 @@ struct Completion {
   std::set<std::string> added_tops;  // `added`, to look up
 };
 
-// The top-level names of the distributions that those in `sites` whose packages are included
-// require (Requires-Dist).
-struct IncludedRequirements {
-  std::set<std::string> required;
-};
-IncludedRequirements included_requirements(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
+// The top-level names of the distributions in `sites` that the included ones require.
+std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
 
 // An added package that only a few modules of the config's own packages import (none of them
 // top-level or the entry module: leaving those out leaves out the app) and that no included

@@ -1,6 +1,5 @@
 #include "packager/commands/check/set_aside.h"
 
-#include <cctype>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -45,7 +44,7 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
 void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                             const std::vector<AppConfig::SitePackages>& sites, const std::string& entry_module) {
   const std::string entry_top = entry_module.substr(0, entry_module.find('.'));
-  std::optional<IncludedRequirements> requirements;  // read only if a module fails so
+  std::optional<std::set<std::string>> required;  // read only if a module fails so
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     const Item& item = plan.items[i];
     Outcome& outcome = outcomes[i];
@@ -59,8 +58,8 @@ void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const Hi
         !installed_site_of(top, context)) {
       continue;
     }
-    if (!requirements) requirements = included_requirements(sites, context.python);
-    if (requirements->required.contains(top)) continue;
+    if (!required) required = required_tops(sites, context.python);
+    if (required->contains(top)) continue;
     outcome.state = Outcome::State::Skipped;
     plan.skipped.push_back({item.name,
                             "an integration with " + top + " (installed here), which no included distribution "
