@@ -289,7 +289,8 @@ class CheckTest(TempDirTestCase):
         (root / "app.toml").write_text(config.replace('include = ["other"]', 'include = ["other", "dep"]'))
         result = freeze("check", root)
         self.assertRegex(result.stdout, r"all \d+ checks passed")
-        self.assertIn("set aside: 1 module(s) of installed packages that integrate", result.stdout)
+        self.assertIn("set aside: 1 module(s) of installed packages that integrate with a package installed here "
+                      "but not included (dep.fancydoc_ext with fancydoc)", result.stdout)
 
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):
         # tool.text imports slugkit inside slugify(), which the checks never call (pelican's

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "packager/collect/entry_point_plugins.h"
@@ -47,9 +48,12 @@ struct Skipped {
     FailsUnderPython,  // imported, and failed alike under the plain interpreter
     Integration,       // needs a package its distribution does not require (set_aside_integrations)
   };
+  Skipped(std::string name, std::string reason, Why why = Why::NotImported, std::string integrates_with = {})
+      : name(std::move(name)), reason(std::move(reason)), why(why), integrates_with(std::move(integrates_with)) {}
   std::string name;
   std::string reason;
-  Why why = Why::NotImported;
+  Why why;
+  std::string integrates_with;  // Why::Integration: the installed package it needs
 };
 
 struct Plan {

@@ -27,6 +27,19 @@ std::string comma_separated(const std::vector<std::string>& names) {
   return text;
 }
 
+// "urllib3.contrib.socks with socks, ...": the first modules set aside as integrations.
+std::string integration_examples(const std::vector<Skipped>& skipped) {
+  constexpr std::size_t kShown = 3;
+  std::vector<std::string> examples;
+  std::size_t count = 0;
+  for (const auto& module : skipped) {
+    if (module.why != Skipped::Why::Integration) continue;
+    if (++count <= kShown) examples.push_back(module.name + " with " + module.integrates_with);
+  }
+  if (count > kShown) examples.push_back("...");
+  return comma_separated(examples);
+}
+
 std::string indent(const std::string& text, const std::string& prefix) {
   std::string out;
   std::istringstream in(text);
@@ -142,8 +155,8 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
   write_skipped(Skipped::Why::FailsUnderPython, "set aside:",
                 "that fail alike under " + results.context.interpreter.string() + ", not only frozen");
   write_skipped(Skipped::Why::Integration, "set aside:",
-                "of installed packages that integrate with a package installed here but not included "
-                "(pygments.sphinxext with sphinx), which the suggestion leaves out: include it if the app uses them");
+                "of installed packages that integrate with a package installed here but not included (" +
+                    integration_examples(plan.skipped) + "), which the suggestion leaves out: include it if the app uses them");
   if (failed == 0) {
     out << "next: " << results.build_command << "\n";
   }

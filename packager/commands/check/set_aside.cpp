@@ -64,7 +64,7 @@ void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const Hi
     plan.skipped.push_back({item.name,
                             "an integration with " + top + " (installed here), which no included distribution "
                             "requires: include it if the app uses " + item.name,
-                            Skipped::Why::Integration});
+                            Skipped::Why::Integration, top});
   }
 }
 
