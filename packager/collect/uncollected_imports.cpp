@@ -11,9 +11,9 @@
 
 namespace freeze::packager {
 
-std::vector<UncollectedImport> uncollected_imports(const AppConfig& config, const std::vector<Resource>& resources,
-                                                   TargetPython& python) {
+ImportsLeftOut imports_left_out(const AppConfig& config, const std::vector<Resource>& resources, TargetPython& python) {
   if (config.site_packages.empty()) return {};
+  ImportsLeftOut left_out;
   std::set<std::string> tops;  // what the included modules provide, stdlib too
   for (const auto& r : resources) {
     if (r.kind == blob::Kind::Module || r.kind == blob::Kind::Extension) tops.insert(r.name.substr(0, r.name.find('.')));
@@ -31,9 +31,11 @@ std::vector<UncollectedImport> uncollected_imports(const AppConfig& config, cons
     }
     // A module named after one of its imports integrates with it (urllib3.contrib.pyopenssl
     // with OpenSSL): what else it imports is for that too (cryptography).
-    if (std::any_of(imported_tops.begin(), imported_tops.end(), [&](const std::string& top) {
-          return !tops.contains(top) && is_integration_with(module.name, top);
-        })) {
+    const auto integrated = std::find_if(imported_tops.begin(), imported_tops.end(), [&](const std::string& top) {
+      return !tops.contains(top) && is_integration_with(module.name, top);
+    });
+    if (integrated != imported_tops.end()) {
+      left_out.integrations.emplace(module.name, *integrated);
       continue;
     }
     for (const auto& top : imported_tops) {
@@ -54,12 +56,11 @@ std::vector<UncollectedImport> uncollected_imports(const AppConfig& config, cons
       it->second.importers.push_back(module.name);
     }
   }
-  std::vector<UncollectedImport> imports;
   for (auto& [top, import] : found) {
     std::sort(import.importers.begin(), import.importers.end());
-    imports.push_back(std::move(import));
+    left_out.uncollected.push_back(std::move(import));
   }
-  return imports;
+  return left_out;
 }
 
 std::string uncollected_imports_warning(const std::vector<UncollectedImport>& imports) {
@@ -85,10 +86,18 @@ bool is_integration_with(const std::string& module, const std::string& top) {
     for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
   };
-  const auto dot = module.rfind('.');
   std::string name = lower(top);
   name.erase(0, name.find_first_not_of('_'));
-  return dot != std::string::npos && name.size() >= 3 && lower(module.substr(dot + 1)).find(name) != std::string::npos;
+  const auto dot = module.find('.');
+  if (dot == std::string::npos || name.size() < 3) return false;
+  // Any part below the top-level package: IPython.sphinxext.ipython_directive too.
+  const std::string below = lower(module.substr(dot + 1));
+  for (std::size_t start = 0; start < below.size();) {
+    const std::size_t end = std::min(below.find('.', start), below.size());
+    if (below.substr(start, end - start).find(name) != std::string::npos) return true;
+    start = end + 1;
+  }
+  return false;
 }
 
 }  // namespace freeze::packager

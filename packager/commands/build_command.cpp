@@ -147,8 +147,8 @@ BuildResult build(const BuildOptions& options) {
   route_resources(config.routing, config.name, resources);
   compile_modules(resources, config.optimize, python);
   for (const auto& text : excluded_stdlib_import_warnings(config, resources, python)) warning(text);
-  std::vector<UncollectedImport> uncollected = uncollected_imports(config, resources, python);
-  if (const std::string text = uncollected_imports_warning(uncollected); !text.empty()) warning(text);
+  ImportsLeftOut left_out = imports_left_out(config, resources, python);
+  if (const std::string text = uncollected_imports_warning(left_out.uncollected); !text.empty()) warning(text);
   Layout layout = lay_out(resources, config, python);
   const std::string blob =
       write_blob_with_progress(std::move(layout.items), options.compression_level, python, config.optimize);
@@ -164,7 +164,7 @@ BuildResult build(const BuildOptions& options) {
   result.executable = output_dir / config.name;
   result.module_count = layout.module_count;
   result.size = launcher.size() + blob.size();
-  result.uncollected_imports = std::move(uncollected);
+  result.imports_left_out = std::move(left_out);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   note(build_summary(resources, layout, result, seconds));
   return result;

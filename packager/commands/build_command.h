@@ -23,7 +23,7 @@ struct BuildResult {
   std::filesystem::path executable;
   std::size_t module_count = 0;
   std::size_t size = 0;
-  std::vector<UncollectedImport> uncollected_imports;  // warned about; freeze check includes them
+  ImportsLeftOut imports_left_out;  // uncollected ones are warned about; freeze check includes them
 };
 
 // Throws UserError.

@@ -35,7 +35,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   set_aside_missing_extensions(plan, outcomes, context.included_modules);
   set_aside_plain_libraries(plan, outcomes);
   const std::string entry_module = entry_module_of(config, context.python);
-  set_aside_integrations(plan, outcomes, context, config.site_packages, entry_module);
+  set_aside_integrations(plan, outcomes, context, config.site_packages, round.built.imports_left_out.integrations);
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), context, entry_module,
                                                  missing_installed(plan, outcomes, context));
@@ -47,7 +47,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   std::vector<OptionalInstalled> optional = optional_installed(plan, outcomes, context, completion);
   for (const auto& package : optional) context.optional_installed[package.package] = package.tried_by_tops;
   std::vector<UncollectedImport> uncollected = uncollected_left_out(
-      imports_of_passed_modules(round.built.uncollected_imports, plan, outcomes), completion, context, optional);
+      imports_of_passed_modules(round.built.imports_left_out.uncollected, plan, outcomes), completion, context, optional);
   Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
                   std::move(optional), std::move(uncollected)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {

@@ -265,10 +265,12 @@ class CheckTest(TempDirTestCase):
     def test_an_integration_of_a_dependency_with_another_package_is_set_aside(self):
         # dep.fancydoc_ext is dep's extension for fancydoc (as pygments.sphinxext is for sphinx),
         # and fancydoc brings heavy along: the suggestion includes dep, not fancydoc, and the
-        # extension's failure is set aside, named.
+        # extension's failure is set aside, named. It fails on docbase first (as pygments.sphinxext
+        # on docutils), which it imports for fancydoc: not suggested either.
         site = write_tree(self.tmp / "integration-site", {
             "dep/__init__.py": "VALUE = 1\n",
-            "dep/fancydoc_ext.py": "import fancydoc\n",
+            "dep/fancydoc_ext.py": "import docbase\nimport fancydoc\n",
+            "docbase.py": "",
             "fancydoc.py": "import heavy\n",
             "heavy.py": "",
             "other.py": "",
@@ -285,6 +287,7 @@ class CheckTest(TempDirTestCase):
                                         r"installed here but not included .*:\n  dep\.fancydoc_ext: an integration with "
                                         r"fancydoc \(installed here\)")
         self.assertNotIn('"fancydoc"', result.stdout)
+        self.assertNotIn('"docbase"', result.stdout)
         config = (root / "app.toml").read_text()
         (root / "app.toml").write_text(config.replace('include = ["other"]', 'include = ["other", "dep"]'))
         result = freeze("check", root)

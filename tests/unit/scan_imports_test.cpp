@@ -2,6 +2,7 @@
 // CPython) in each of its scopes, for the build's warning about module-body imports of stdlib
 // modules that [stdlib] exclude leaves out (packager/collect/excluded_stdlib_imports.h), and for
 // its warning about imports of installed packages left out (packager/collect/uncollected_imports.h).
+#include <map>
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -139,7 +140,9 @@ TEST_CASE("an unguarded import of an installed package left out is named, with w
       compiled_module("app.optional", "try:\n    import unidecode\nexcept ImportError:\n    pass\n"),
       compiled_module("app.nowhere", "import not_installed_anywhere\n"),
   };
-  const auto imports = packager::uncollected_imports(config, resources, packager::BuildPython::instance());
+  const auto left_out = packager::imports_left_out(config, resources, packager::BuildPython::instance());
+  CHECK(left_out.integrations == std::map<std::string, std::string>{{"app.sphinxext", "sphinx"}});
+  const auto& imports = left_out.uncollected;
   REQUIRE(imports.size() == 1);
   CHECK(imports[0].top == "unidecode");
   CHECK(imports[0].site == dir / "site");
@@ -149,6 +152,18 @@ TEST_CASE("an unguarded import of an installed package left out is named, with w
         "the ImportError: unidecode (by app.more and 1 more). The frozen app fails where it runs such an import: "
         "include it (freeze check names them too, with the site_packages setting)");
   CHECK(packager::uncollected_imports_warning({}).empty());
+}
+
+TEST_CASE("a module is an integration with a package a part below its top-level package is named after") {
+  CHECK(packager::is_integration_with("pygments.sphinxext", "sphinx"));
+  CHECK(packager::is_integration_with("IPython.sphinxext.ipython_directive", "sphinx"));
+  CHECK(packager::is_integration_with("urllib3.contrib.pyopenssl", "OpenSSL"));
+  CHECK(packager::is_integration_with("tqdm.rich", "rich"));
+  CHECK(packager::is_integration_with("pkg._yaml_support", "_yaml"));  // leading underscores do not count
+  CHECK_FALSE(packager::is_integration_with("sphinx", "sphinx"));         // a top-level package itself
+  CHECK_FALSE(packager::is_integration_with("sphinx.ext.napoleon", "sphinx"));  // only below the top
+  CHECK_FALSE(packager::is_integration_with("pkg.gtk3", "gi"));           // too short a name to tell
+  CHECK_FALSE(packager::is_integration_with("pkg.core.display", "rich"));
 }
 
 TEST_CASE("an unguarded import of a stdlib module that [stdlib] exclude leaves out is one warning per pattern") {

@@ -148,14 +148,15 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       completion.site_packages = extended.site_packages;
       return completion;
     }
-    for (auto& import : imports_of_passed_modules(round.built.uncollected_imports, round.plan, round.outcomes)) {
+    for (auto& import : imports_of_passed_modules(round.built.imports_left_out.uncollected, round.plan, round.outcomes)) {
       completion.uncollected.emplace(import.top, std::move(import));
     }
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
     const std::size_t set_aside_before = round.plan.skipped.size();
-    set_aside_integrations(round.plan, round.outcomes, round_context, extended.site_packages, entry_module);
+    set_aside_integrations(round.plan, round.outcomes, round_context, extended.site_packages,
+                           round.built.imports_left_out.integrations);
     for (auto it = round.plan.skipped.begin() + static_cast<std::ptrdiff_t>(set_aside_before); it != round.plan.skipped.end(); ++it) {
       const bool known = std::any_of(completion.integrations.begin(), completion.integrations.end(),
                                      [&](const Skipped& skipped) { return skipped.name == it->name; });

@@ -42,8 +42,8 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
 }
 
 void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
-                            const std::vector<AppConfig::SitePackages>& sites, const std::string& entry_module) {
-  const std::string entry_top = entry_module.substr(0, entry_module.find('.'));
+                            const std::vector<AppConfig::SitePackages>& sites,
+                            const std::map<std::string, std::string>& integrations) {
   std::optional<std::set<std::string>> required;  // read only if a module fails so
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     const Item& item = plan.items[i];
@@ -52,8 +52,12 @@ void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const Hi
         outcome.missing_module.empty()) {
       continue;
     }
-    const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
-    if (item.top_level == entry_top || !is_integration_with(item.name, top)) continue;
+    std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    if (!is_integration_with(item.name, top)) {
+      const auto integration = integrations.find(item.name);
+      if (integration == integrations.end()) continue;
+      top = integration->second;  // it failed on another import first, one for that package
+    }
     if (context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context) ||
         !installed_site_of(top, context)) {
       continue;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,12 +30,15 @@ void set_aside_plain_libraries(Plan& plan, std::vector<Outcome>& outcomes);
 // A module of an installed package that is an integration with another package, installed here
 // but not included, is set aside, naming it: pygments.sphinxext, pygments' extension for sphinx,
 // would bring sphinx and all it requires into every app that uses pygments. The app needs the
-// package only if it uses that module. An integration is named after what it needs (sphinxext,
-// contrib.pyopenssl), is a submodule of a package other than the entry module's, and needs a
-// package no included distribution requires (Debian's metadata often lists no requirements, so
-// that alone could not say).
+// package only if it uses that module. An integration is a submodule of an installed package
+// named after what it needs (sphinxext, contrib.pyopenssl), which no included distribution
+// requires (Debian's metadata often lists no requirements, so that alone could not say). It may
+// fail on another import first (pygments.sphinxext on docutils): `integrations` are the modules
+// named after a package left out that they import (ImportsLeftOut). One the entry loads is
+// never set aside, since the entry's own check fails for it too (IPython.sphinxext is not).
 void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
-                            const std::vector<AppConfig::SitePackages>& sites, const std::string& entry_module);
+                            const std::vector<AppConfig::SitePackages>& sites,
+                            const std::map<std::string, std::string>& integrations);
 
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front
