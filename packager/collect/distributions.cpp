@@ -196,7 +196,8 @@ std::vector<Resource> shared_library_resources(const FileTree& tree, const std::
   return out;
 }
 
-std::string find_console_script(const std::vector<Resource>& metadata, const std::string& name) {
+std::vector<std::pair<std::string, std::string>> console_scripts(const std::vector<Resource>& metadata) {
+  std::vector<std::pair<std::string, std::string>> scripts;
   for (const auto& resource : metadata) {
     if (!resource.name.ends_with("/entry_points.txt")) continue;
     bool in_section = false;
@@ -207,12 +208,19 @@ std::string find_console_script(const std::vector<Resource>& metadata, const std
         continue;
       }
       const auto equals = text.find('=');
-      if (in_section && equals != std::string::npos && trim(text.substr(0, equals)) == name) {
+      if (in_section && equals != std::string::npos) {
         auto value = trim(text.substr(equals + 1));
         if (const auto bracket = value.find('['); bracket != std::string::npos) value = trim(value.substr(0, bracket));
-        return value;
+        scripts.emplace_back(trim(text.substr(0, equals)), value);
       }
     }
+  }
+  return scripts;
+}
+
+std::string find_console_script(const std::vector<Resource>& metadata, const std::string& name) {
+  for (const auto& [script, target] : console_scripts(metadata)) {
+    if (script == name) return target;
   }
   return {};
 }

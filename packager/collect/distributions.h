@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "packager/collect/file_tree.h"
@@ -33,6 +34,8 @@ std::vector<Resource> metadata_resources(const FileTree& tree, const Distributio
 // package they serve.
 std::vector<Resource> shared_library_resources(const FileTree& tree, const std::set<std::string>& dirs);
 
+// The console_scripts entry points of the included metadata: name and "module:attr", in order.
+std::vector<std::pair<std::string, std::string>> console_scripts(const std::vector<Resource>& metadata);
 // The console_scripts entry point NAME of the included metadata, as "module:attr", or empty.
 std::string find_console_script(const std::vector<Resource>& metadata, const std::string& name);
 

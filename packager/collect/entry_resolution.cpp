@@ -19,8 +19,12 @@ void resolve_console_script(AppConfig& config, const std::vector<Resource>& reso
   }
   const std::string target = find_console_script(metadata, config.console_script);
   if (target.empty()) {
+    // Debian renames some (its pyflakes3 is pyflakes' "pyflakes"): say which there are.
+    std::string declared;
+    for (const auto& [name, script_target] : console_scripts(metadata)) declared += (declared.empty() ? "" : ", ") + name;
     throw UserError(config.config_file.string() + ": app.entry: no included distribution declares the console script '" +
-                    config.console_script + "' (in entry_points.txt [console_scripts])");
+                    config.console_script + "' (in entry_points.txt [console_scripts]); " +
+                    (declared.empty() ? "they declare none" : "they declare: " + declared));
   }
   const auto colon = target.find(':');
   config.entry_module = target.substr(0, colon);

@@ -228,6 +228,17 @@ class PackagesTest(TempDirTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout, "purewheel-cli 2.0: Hello from purewheel!\nplugins: alpha, beta\nargs: x\n")
 
+    def test_an_undeclared_console_script_names_those_declared(self):
+        # Debian renames some scripts (pyflakes' "pyflakes" is /usr/bin/pyflakes3).
+        toml = app_toml("pwcli3").replace('entry = "probe:main"', 'entry = "console_script:purewheel-cli3"')
+        (self.tmp / "pwcli3" / "src").mkdir(parents=True)
+        (self.tmp / "pwcli3" / "app.toml").write_text(toml)
+        result = freeze("build", self.tmp / "pwcli3" / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stderr, r"app\.entry: no included distribution declares the console script "
+                                        r"'purewheel-cli3' \(in entry_points.txt \[console_scripts\]\); they declare: "
+                                        r"[^\n]*purewheel-cli\b")
+
     def test_missing_site_packages_names_all(self):
         toml = app_toml("missing").replace('"fixture_pure", "nsfixture"', '"nope_one", "nsfixture", "nope_two"')
         (self.tmp / "missing").mkdir()

@@ -76,9 +76,12 @@ def check_entry(module, function, console_script):
         except ImportError:
             raise ImportError("app.entry = console_script:" + console_script +
                               " needs importlib.metadata, which [stdlib] leaves out") from None
-        found = [ep for ep in entry_points(group="console_scripts") if ep.name == console_script]
+        declared = entry_points(group="console_scripts")
+        found = [ep for ep in declared if ep.name == console_script]
         if not found:
-            raise LookupError(f"no included distribution declares the console script {console_script!r}")
+            names = ", ".join(sorted({ep.name for ep in declared})) or "none"
+            raise LookupError(f"no included distribution declares the console script {console_script!r} "
+                              f"(they declare: {names})")
         target = found[0].load()
         if not callable(target):
             raise TypeError(f"console script {console_script!r} ({found[0].value}) is not callable")
