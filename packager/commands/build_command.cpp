@@ -1,6 +1,8 @@
 #include "packager/commands/build_command.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -17,8 +19,10 @@
 #include "packager/build/routing.h"
 #include "packager/build/stdlib_dictionaries.h"
 #include "packager/collect/collect.h"
+#include "packager/collect/distributions.h"
 #include "packager/collect/excluded_stdlib_imports.h"
 #include "packager/collect/glibc_requirements.h"
+#include "packager/collect/imported_names.h"
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
 #include "packager/support/progress.h"
@@ -148,6 +152,23 @@ BuildResult build(const BuildOptions& options) {
   compile_modules(resources, config.optimize, python);
   for (const auto& text : excluded_stdlib_import_warnings(config, resources, python)) warning(text);
   ImportsLeftOut left_out = imports_left_out(config, resources, python);
+  std::optional<std::set<std::string>> reachable;
+  if (options.reachable_from && !config.interpreter) {  // an interpreter may import anything
+    const auto& entry = *options.reachable_from;
+    std::vector<std::string> roots;
+    if (!entry.module.empty()) roots.push_back(entry.module);
+    if (!entry.console_script.empty()) {
+      std::vector<Resource> metadata;
+      std::copy_if(resources.begin(), resources.end(), std::back_inserter(metadata),
+                   [](const Resource& r) { return r.kind == blob::Kind::Metadata; });
+      const std::string target = find_console_script(metadata, entry.console_script);
+      roots.push_back(target.substr(0, target.find(':')));
+    }
+    if (!entry.code.empty()) roots = python.imported_names(entry.code, "__main__", false, ImportScope::Everywhere, false);
+    reachable = reachable_third_party(resources, roots, [&](const Resource& module) {
+      return cached_imported_names(python, module, ImportScope::Everywhere);
+    });
+  }
   if (const std::string text = uncollected_imports_warning(left_out.uncollected); !text.empty()) warning(text);
   Layout layout = lay_out(resources, config, python);
   const std::string blob =
@@ -165,6 +186,7 @@ BuildResult build(const BuildOptions& options) {
   result.module_count = layout.module_count;
   result.size = launcher.size() + blob.size();
   result.imports_left_out = std::move(left_out);
+  result.reachable = std::move(reachable);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   note(build_summary(resources, layout, result, seconds));
   return result;

@@ -3,9 +3,11 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "packager/collect/reachable_packages.h"
 #include "packager/collect/uncollected_imports.h"
 
 namespace freeze::packager {
@@ -17,6 +19,14 @@ struct BuildOptions {
   bool use_cache = true;  // reuse compiled and compressed resources from earlier builds
   std::vector<std::string> why;  // modules whose inclusion to explain ([stdlib] include = "reachable")
   std::optional<std::filesystem::path> distribution;  // --distribution: overrides [python] distribution
+  // freeze check: the app's own entry (its copy runs the checking program instead), from which
+  // BuildResult.reachable is found. Without it nothing is computed.
+  struct AppEntry {
+    std::string module;          // app.entry's module
+    std::string console_script;  // or its console script
+    std::string code;            // or app.code
+  };
+  std::optional<AppEntry> reachable_from;
 };
 
 struct BuildResult {
@@ -24,6 +34,7 @@ struct BuildResult {
   std::size_t module_count = 0;
   std::size_t size = 0;
   ImportsLeftOut imports_left_out;  // uncollected ones are warned about; freeze check includes them
+  std::optional<std::set<std::string>> reachable;  // with reachable_from: reachable_third_party()
 };
 
 // Throws UserError.

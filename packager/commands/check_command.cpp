@@ -36,11 +36,12 @@ int check(const CheckOptions& options, std::ostream& out) {
   set_aside_plain_libraries(plan, outcomes);
   const std::string entry_module = entry_module_of(config, context.python);
   set_aside_integrations(plan, outcomes, context, config.site_packages, round.built.imports_left_out.integrations);
+  set_aside_unreachable(plan, outcomes, context, config.site_packages, round.built.reachable);
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), context, entry_module,
                                                  missing_installed(plan, outcomes, context));
   if (!completion.added.empty()) completion.required = required_tops(completion.site_packages, context.python);
-  plan.skipped.insert(plan.skipped.end(), completion.integrations.begin(), completion.integrations.end());
+  plan.skipped.insert(plan.skipped.end(), completion.set_aside.begin(), completion.set_aside.end());
   add_absent_plugins(plan, outcomes);
   std::string build_command = "freeze build " + config.config_file.string();
   if (options.distribution) build_command += " --distribution " + options.distribution->string();

@@ -234,7 +234,8 @@ class CheckTest(TempDirTestCase):
             "optdeep.py": "",
         })
         root = write_tree(self.tmp / "optional", {
-            "src/app.py": "import core\ndef main():\n    pass\n",
+            # core.plugin is imported when asked for, as a plugin would be: reachable.
+            "src/app.py": "import core\ndef main():\n    pass\ndef extra():\n    import core.plugin\n",
             "app.toml": '[app]\nname = "optional"\nentry = "app:main"\n[packages]\npaths = ["src"]\n'
                         f'site_packages = [{{ dir = "{site}", include = ["core"] }}]\n',
         })
@@ -294,6 +295,41 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(result.stdout, r"all \d+ checks passed")
         self.assertIn("set aside: 1 module(s) of installed packages that integrate with a package installed here "
                       "but not included (dep.fancydoc_ext with fancydoc)", result.stdout)
+
+    def test_a_module_no_import_of_the_app_reaches_is_set_aside(self):
+        # lib.cli needs heavy, which lib does not require, and nothing the app imports imports
+        # lib.cli (autobahn.xbr._cli needs numpy; magic-wormhole never imports it): set aside,
+        # named, and heavy is not suggested. lib.used needs extra the same way, but the app
+        # imports it inside main(): reachable, so extra is suggested.
+        site = write_tree(self.tmp / "reach-site", {
+            "lib/__init__.py": "VALUE = 1\n",
+            "lib/cli.py": "import heavy\n",
+            "lib/used.py": "import extra\n",
+            "heavy.py": "",
+            "extra.py": "",
+        })
+        root = write_tree(self.tmp / "reach", {
+            "src/tool.py": "import lib\ndef main():\n    from lib import used\n    print(lib.VALUE)\n",
+            "app.toml": '[app]\nname = "reach"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["lib"] }}]\n',
+        })
+        result = freeze("check", root, "--verbose", check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lib", "extra"] }}]', result.stdout)
+        self.assertNotIn('"heavy"', result.stdout)
+        self.assertRegex(result.stdout, r"set aside: 1 module\(s\) of installed packages that need a package installed "
+                                        r"here but not included, and that no import of the app reaches \(lib\.cli needs "
+                                        r"heavy\).*:\n  lib\.cli: needs heavy \(installed here\)")
+        data = json.loads(freeze("check", root, "--json", check=False).stdout)
+        self.assertIn({"name": "lib.cli", "why": "unreachable", "needs": "heavy"},
+                      [{key: entry[key] for key in ("name", "why", "needs") if key in entry} for entry in data["skipped"]])
+        config = (root / "app.toml").read_text()
+        (root / "app.toml").write_text(config.replace('include = ["lib"]', 'include = ["lib", "extra"]'))
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        # Imported by the app's code, it is checked like any other.
+        (root / "src" / "tool.py").write_text("import lib, lib.cli\ndef main():\n    print(lib.VALUE)\n")
+        result = freeze("check", root, check=False)
+        self.assertIn(f'include = ["lib", "extra", "heavy"] }}]', result.stdout)
 
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):
         # tool.text imports slugkit inside slugify(), which the checks never call (pelican's

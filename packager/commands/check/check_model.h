@@ -47,13 +47,14 @@ struct Skipped {
     NotImported,       // runs code when imported, needs a display, a test, for Windows, excluded
     FailsUnderPython,  // imported, and failed alike under the plain interpreter
     Integration,       // needs a package its distribution does not require (set_aside_integrations)
+    Unreachable,       // needs such a package, and no import of the app reaches it (set_aside_unreachable)
   };
-  Skipped(std::string name, std::string reason, Why why = Why::NotImported, std::string integrates_with = {})
-      : name(std::move(name)), reason(std::move(reason)), why(why), integrates_with(std::move(integrates_with)) {}
+  Skipped(std::string name, std::string reason, Why why = Why::NotImported, std::string needs = {})
+      : name(std::move(name)), reason(std::move(reason)), why(why), needs(std::move(needs)) {}
   std::string name;
   std::string reason;
   Why why;
-  std::string integrates_with;  // Why::Integration: the installed package it needs
+  std::string needs;  // Why::Integration, Unreachable: the installed package it needs
 };
 
 struct Plan {

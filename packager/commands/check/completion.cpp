@@ -70,7 +70,7 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
       const bool known = context.included_tops.contains(top) || completion.has_added(top);
       if (known || test_tools().contains(top) || in_stdlib(top, context)) continue;
       const auto site = std::find_if(sites.begin(), sites.end(), [&](const fs::path& dir) {
-        return file.string().starts_with(dir.string() + "/");
+        return file.string().starts_with(dir.string() + "/") && directory_has_module(dir, top);
       });
       if (site == sites.end()) continue;
       found[*site].insert(top);
@@ -84,6 +84,18 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
     }
   }
   return found;
+}
+
+// "a.b, c and 3 more": the first names of checks that missed a package.
+std::string first_names(const std::set<std::tuple<std::string, std::string, std::string>>& checks) {
+  constexpr std::size_t kShown = 3;
+  std::string text;
+  std::size_t count = 0;
+  for (const auto& [kind, name, top_level] : checks) {
+    if (++count <= kShown) text += (text.empty() ? "" : ", ") + name;
+  }
+  if (count > kShown) text += " and " + std::to_string(count - kShown) + " more";
+  return text;
 }
 
 }  // namespace
@@ -116,6 +128,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
         if (completion.has_added(top)) continue;
         add_to_site_packages(extended.site_packages, dir, top);
         completion.missed_by[top] = missing.missed_by[top];
+        detail("freeze check: " + top + " is missed by " + first_names(missing.missed_by[top]));
         completion.add(top);
         added_now.insert(top);
       }
@@ -157,10 +170,11 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     const std::size_t set_aside_before = round.plan.skipped.size();
     set_aside_integrations(round.plan, round.outcomes, round_context, extended.site_packages,
                            round.built.imports_left_out.integrations);
+    set_aside_unreachable(round.plan, round.outcomes, round_context, extended.site_packages, round.built.reachable);
     for (auto it = round.plan.skipped.begin() + static_cast<std::ptrdiff_t>(set_aside_before); it != round.plan.skipped.end(); ++it) {
-      const bool known = std::any_of(completion.integrations.begin(), completion.integrations.end(),
+      const bool known = std::any_of(completion.set_aside.begin(), completion.set_aside.end(),
                                      [&](const Skipped& skipped) { return skipped.name == it->name; });
-      if (!known) completion.integrations.push_back(*it);
+      if (!known) completion.set_aside.push_back(*it);
     }
     for (std::size_t i = 0; i < round.plan.items.size(); ++i) {
       const Item& item = round.plan.items[i];

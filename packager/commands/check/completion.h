@@ -49,8 +49,9 @@ struct Completion {
     std::vector<std::string> names;
   };
   std::vector<NotFound> not_found;
-  // Checks of the rounds set aside as integrations (set_aside_integrations), for the report.
-  std::vector<Skipped> integrations;
+  // Checks of the rounds set aside as integrations or unreachable (set_aside_integrations,
+  // set_aside_unreachable), for the report.
+  std::vector<Skipped> set_aside;
   // What the rounds' builds found imported, unguarded, of installed packages left out
   // (uncollected_imports(): inside functions, which the checks do not call), by package.
   std::map<std::string, UncollectedImport> uncollected;

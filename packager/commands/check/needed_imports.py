@@ -117,6 +117,9 @@ with os.fdopen(3, "w", encoding="utf-8", errors="surrogateescape") as out:
         out.write("=" + name + "\n")
         for loaded in [m for m in sys.modules if m not in seen]:
             seen.add(loaded)
+            # Not an alias (cffi puts nacl._sodium in sys.modules as _sodium too).
+            if getattr(sys.modules[loaded], "__name__", None) != loaded:
+                continue
             path = getattr(sys.modules[loaded], "__file__", None)
             if isinstance(path, str) and "\n" not in path and "\t" not in loaded and not path.startswith("<"):
                 out.write(loaded + "\t" + path + "\n")

@@ -27,14 +27,14 @@ std::string comma_separated(const std::vector<std::string>& names) {
   return text;
 }
 
-// "urllib3.contrib.socks with socks, ...": the first modules set aside as integrations.
-std::string integration_examples(const std::vector<Skipped>& skipped) {
+// "urllib3.contrib.socks with socks, ...": the first modules set aside so, with what they need.
+std::string set_aside_examples(const std::vector<Skipped>& skipped, Skipped::Why why, const std::string& joint) {
   constexpr std::size_t kShown = 3;
   std::vector<std::string> examples;
   std::size_t count = 0;
   for (const auto& module : skipped) {
-    if (module.why != Skipped::Why::Integration) continue;
-    if (++count <= kShown) examples.push_back(module.name + " with " + module.integrates_with);
+    if (module.why != why) continue;
+    if (++count <= kShown) examples.push_back(module.name + joint + module.needs);
   }
   if (count > kShown) examples.push_back("...");
   return comma_separated(examples);
@@ -156,7 +156,12 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
                 "that fail alike under " + results.context.interpreter.string() + ", not only frozen");
   write_skipped(Skipped::Why::Integration, "set aside:",
                 "of installed packages that integrate with a package installed here but not included (" +
-                    integration_examples(plan.skipped) + "), which the suggestion leaves out: include it if the app uses them");
+                    set_aside_examples(plan.skipped, Skipped::Why::Integration, " with ") +
+                    "), which the suggestion leaves out: include it if the app uses them");
+  write_skipped(Skipped::Why::Unreachable, "set aside:",
+                "of installed packages that need a package installed here but not included, and that no import of "
+                "the app reaches (" + set_aside_examples(plan.skipped, Skipped::Why::Unreachable, " needs ") +
+                    "), which the suggestion leaves out: include it if the app imports them by name");
   if (failed == 0) {
     out << "next: " << results.build_command << "\n";
   }
@@ -290,8 +295,11 @@ void write_json_report(const Results& results, std::ostream& out) {
   for (const auto& skipped : plan.skipped) {
     const char* why = skipped.why == Skipped::Why::FailsUnderPython ? "fails_under_python"
                       : skipped.why == Skipped::Why::Integration    ? "integration"
+                      : skipped.why == Skipped::Why::Unreachable    ? "unreachable"
                                                                     : "not_imported";
-    doc["skipped"].push_back({{"name", skipped.name}, {"reason", skipped.reason}, {"why", why}});
+    nlohmann::json entry = {{"name", skipped.name}, {"reason", skipped.reason}, {"why", why}};
+    if (!skipped.needs.empty()) entry["needs"] = skipped.needs;
+    doc["skipped"].push_back(std::move(entry));
   }
   if (!results.completion.added.empty()) {
     nlohmann::json sites = nlohmann::json::array();

@@ -41,34 +41,90 @@ void set_aside_testing_helpers(Plan& plan, std::vector<Outcome>& outcomes, const
   }
 }
 
+namespace {
+
+// The installed package a failed module of an installed package misses, if it is one that a
+// module set aside may go without: not included, not a test tool nor the stdlib's, installed in
+// a site directory, and required by no included distribution. Else empty.
+class PackagesNotRequired {
+ public:
+  PackagesNotRequired(const HintContext& context, const std::vector<AppConfig::SitePackages>& sites)
+      : context_(context), sites_(sites) {}
+
+  bool may_go_without(const std::string& top) {
+    if (context_.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context_) ||
+        !installed_site_of(top, context_)) {
+      return false;
+    }
+    if (!required_) required_ = required_tops(sites_, context_.python);  // read only if a module fails so
+    return !required_->contains(top);
+  }
+
+ private:
+  const HintContext& context_;
+  const std::vector<AppConfig::SitePackages>& sites_;
+  std::optional<std::set<std::string>> required_;
+};
+
+// The top-level name a failed module of an installed package misses, or empty.
+std::string missing_top_of(const Item& item, const Outcome& outcome) {
+  if (item.kind != "module" || !item.third_party || outcome.state != Outcome::State::Failed ||
+      outcome.missing_module.empty()) {
+    return "";
+  }
+  return outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+}
+
+}  // namespace
+
 void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                             const std::vector<AppConfig::SitePackages>& sites,
                             const std::map<std::string, std::string>& integrations) {
-  std::optional<std::set<std::string>> required;  // read only if a module fails so
+  PackagesNotRequired packages(context, sites);
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     const Item& item = plan.items[i];
-    Outcome& outcome = outcomes[i];
-    if (item.kind != "module" || !item.third_party || outcome.state != Outcome::State::Failed ||
-        outcome.missing_module.empty()) {
-      continue;
-    }
-    std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
+    std::string top = missing_top_of(item, outcomes[i]);
+    if (top.empty()) continue;
     if (!is_integration_with(item.name, top)) {
       const auto integration = integrations.find(item.name);
       if (integration == integrations.end()) continue;
       top = integration->second;  // it failed on another import first, one for that package
     }
-    if (context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context) ||
-        !installed_site_of(top, context)) {
-      continue;
-    }
-    if (!required) required = required_tops(sites, context.python);
-    if (required->contains(top)) continue;
-    outcome.state = Outcome::State::Skipped;
+    if (!packages.may_go_without(top)) continue;
+    outcomes[i].state = Outcome::State::Skipped;
     plan.skipped.push_back({item.name,
                             "an integration with " + top + " (installed here), which no included distribution "
                             "requires: include it if the app uses " + item.name,
                             Skipped::Why::Integration, top});
+  }
+}
+
+void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                           const std::vector<AppConfig::SitePackages>& sites,
+                           const std::optional<std::set<std::string>>& reachable) {
+  if (!reachable) return;
+  // What the entry, the app's modules and reachable ones fail on is needed, whoever else misses
+  // it: core.plugin, unreachable, fails on dep first when the entry does too.
+  std::set<std::string> needed;
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const Item& item = plan.items[i];
+    const Outcome& outcome = outcomes[i];
+    if (outcome.state != Outcome::State::Failed || outcome.missing_module.empty()) continue;
+    if (item.kind != "module" || !item.third_party || reachable->contains(item.name)) {
+      needed.insert(outcome.missing_module.substr(0, outcome.missing_module.find('.')));
+    }
+  }
+  PackagesNotRequired packages(context, sites);
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    const Item& item = plan.items[i];
+    const std::string top = missing_top_of(item, outcomes[i]);
+    if (top.empty() || needed.contains(top) || reachable->contains(item.name) || !packages.may_go_without(top)) continue;
+    outcomes[i].state = Outcome::State::Skipped;
+    plan.skipped.push_back({item.name,
+                            "needs " + top + " (installed here), which no included distribution requires, and no "
+                            "import of the app's reaches it: include " + top + " if the app imports " + item.name +
+                                " by name",
+                            Skipped::Why::Unreachable, top});
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,16 @@ void set_aside_plain_libraries(Plan& plan, std::vector<Outcome>& outcomes);
 void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                             const std::vector<AppConfig::SitePackages>& sites,
                             const std::map<std::string, std::string>& integrations);
+
+// A module of an installed package that nothing the app imports reaches (`reachable`, from
+// reachable_third_party(): no import statement of the entry, the app's code, plugins or what they
+// import names it), and that needs a package installed here, not included, which no included
+// distribution requires, is set aside, naming it: autobahn.xbr._cli needs numpy, but
+// magic-wormhole never imports autobahn.xbr. Nothing is set aside without `reachable` (an
+// interpreter-mode app may import anything).
+void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
+                           const std::vector<AppConfig::SitePackages>& sites,
+                           const std::optional<std::set<std::string>>& reachable);
 
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front

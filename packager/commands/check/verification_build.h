@@ -20,7 +20,8 @@ std::filesystem::path temporary_parent();
 std::string verification_config(const AppConfig& config);
 
 // Builds the verification copy into `dir` with the build's own notes quiet (`announce`: say
-// so as a note, else as a detail). Its errors name the user's config, not the copy's.
+// so as a note, else as a detail), finding what is reachable from the config's own entry
+// (BuildResult.reachable). Its errors name the user's config, not the copy's.
 BuildResult build_verification_copy(const AppConfig& config, const std::filesystem::path& dir,
                                     const std::optional<std::filesystem::path>& distribution, bool announce);
 

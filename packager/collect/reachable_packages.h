@@ -1,0 +1,25 @@
+// The installed packages' modules that the app can import: followed through the imports in
+// their sources (all of them, those in functions and try blocks too, like modulefinder) from the
+// entry point, the app's own modules and the included distributions' entry points (plugins are
+// imported by name). freeze check sets aside a failure of a dependency's module that nothing
+// reaches: autobahn.xbr._cli needs numpy, but magic-wormhole never imports autobahn.xbr, and
+// suggesting numpy would add 20 MB to no purpose.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "packager/build/resource.h"
+#include "packager/collect/reachability.h"
+
+namespace freeze::packager {
+
+// The names of the non-stdlib modules (and extension modules) reachable from `roots` (the entry
+// module, what app.code imports), the app's own modules ([packages] paths) and the modules of
+// the entry points in the included metadata (plugins: all groups but console_scripts and
+// gui_scripts). Importing a.b.c reaches a and a.b. `scan` gives a compiled module's imports.
+std::set<std::string> reachable_third_party(const std::vector<Resource>& resources, const std::vector<std::string>& roots,
+                                            const ScanImports& scan);
+
+}  // namespace freeze::packager
