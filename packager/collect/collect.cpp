@@ -7,6 +7,7 @@
 #include "importer/install_layout.h"
 #include "packager/collect/entry_resolution.h"
 #include "packager/collect/library_dependencies.h"
+#include "packager/collect/namespace_pth.h"
 #include "packager/collect/reachable_stdlib.h"
 #include "packager/collect/system_libraries.h"
 #include "packager/support/console.h"
@@ -171,6 +172,17 @@ void drop_other_versions(FileTree& tree, const std::string& where, const PythonV
   if (!unusable.empty()) throw_other_versions(where, unusable, python);
 }
 
+// The namespace packages that the site directory's -nspkg.pth files declare (namespace_pth.h).
+std::set<std::string> namespace_packages_of_site(const fs::path& dir) {
+  std::set<std::string> packages;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (!is_namespace_pth(entry.path().filename().string()) || !entry.is_regular_file(error)) continue;
+    packages.merge(pth_namespace_packages(TreeFile{entry.path(), std::nullopt, entry.path().string()}.read()));
+  }
+  return packages;
+}
+
 void collect_site_packages(Collection& out, const AppConfig::SitePackages& site, const Target& target) {
   std::set<std::string> include(site.include.begin(), site.include.end());
   FileTree tree = tree_from_directory(site.dir, include, {}, target.python);
@@ -202,6 +214,7 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
                     " (no package directory, module or extension module of that name)");
   }
+  drop_declared_namespace_inits(tree, namespace_packages_of_site(site.dir));
   for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }
@@ -229,6 +242,11 @@ void collect_wheel(Collection& out, const fs::path& path, const Target& target) 
     }
     tree[relative] = TreeFile{{}, file.data, path.string() + ":" + file.path, copy_mode(file.mode)};
   }
+  std::set<std::string> namespaces;  // the wheel's own -nspkg.pth files, which pip installs beside it
+  for (const auto& [relative, file] : tree) {
+    if (relative.find('/') == std::string::npos && is_namespace_pth(relative)) namespaces.merge(pth_namespace_packages(file.read()));
+  }
+  drop_declared_namespace_inits(tree, namespaces);
   for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {
     out.resources.push_back(std::move(resource));
   }

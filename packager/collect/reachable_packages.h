@@ -1,9 +1,10 @@
-// The installed packages' modules that the app can import: followed through the imports in
-// their sources (all of them, those in functions and try blocks too, like modulefinder) from the
-// entry point, the app's own modules and the included distributions' entry points (plugins are
-// imported by name). freeze check sets aside a failure of a dependency's module that nothing
-// reaches: autobahn.xbr._cli needs numpy, but magic-wormhole never imports autobahn.xbr, and
-// suggesting numpy would add 20 MB to no purpose.
+// The installed packages' modules that the app imports for sure: followed through the imports in
+// their sources (those in functions too, but not those in a try that handles ImportError: the
+// app goes on without them, as with an optional package) from the entry point, the app's own
+// modules and the included distributions' entry points (plugins are imported by name). freeze
+// check sets aside a failure of a dependency's module that nothing reaches so: autobahn.xbr
+// needs numpy, but magic-wormhole never imports it (autobahn.wamp.cryptosign tries it, and
+// goes on without), and suggesting numpy would add 20 MB to no purpose.
 #pragma once
 
 #include <set>
@@ -18,7 +19,8 @@ namespace freeze::packager {
 // The names of the non-stdlib modules (and extension modules) reachable from `roots` (the entry
 // module, what app.code imports), the app's own modules ([packages] paths) and the modules of
 // the entry points in the included metadata (plugins: all groups but console_scripts and
-// gui_scripts). Importing a.b.c reaches a and a.b. `scan` gives a compiled module's imports.
+// gui_scripts). Importing a.b.c reaches a and a.b. `scan` gives a compiled module's unguarded
+// imports (ImportScope::Unguarded).
 std::set<std::string> reachable_third_party(const std::vector<Resource>& resources, const std::vector<std::string>& roots,
                                             const ScanImports& scan);
 

@@ -164,9 +164,9 @@ BuildResult build(const BuildOptions& options) {
       const std::string target = find_console_script(metadata, entry.console_script);
       roots.push_back(target.substr(0, target.find(':')));
     }
-    if (!entry.code.empty()) roots = python.imported_names(entry.code, "__main__", false, ImportScope::Everywhere, false);
+    if (!entry.code.empty()) roots = python.imported_names(entry.code, "__main__", false, ImportScope::Unguarded, false);
     reachable = reachable_third_party(resources, roots, [&](const Resource& module) {
-      return cached_imported_names(python, module, ImportScope::Everywhere);
+      return cached_imported_names(python, module, ImportScope::Unguarded);
     });
   }
   if (const std::string text = uncollected_imports_warning(left_out.uncollected); !text.empty()) warning(text);

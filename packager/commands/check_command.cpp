@@ -6,6 +6,7 @@
 #include "packager/commands/check/hints.h"
 #include "packager/commands/check/report.h"
 #include "packager/commands/check/round.h"
+#include "packager/commands/check/runner.h"
 #include "packager/commands/check/set_aside.h"
 #include "packager/commands/check/verification_build.h"
 #include "packager/config/app_config.h"
@@ -37,6 +38,8 @@ int check(const CheckOptions& options, std::ostream& out) {
   const std::string entry_module = entry_module_of(config, context.python);
   set_aside_integrations(plan, outcomes, context, config.site_packages, round.built.imports_left_out.integrations);
   set_aside_unreachable(plan, outcomes, context, config.site_packages, round.built.reachable);
+  set_aside_order_dependent(plan, outcomes, round.built.executable, path_probe(round.inspection, round.built.executable),
+                            temp.path(), options.timeout_seconds);
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), context, entry_module,
                                                  missing_installed(plan, outcomes, context));

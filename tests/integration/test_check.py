@@ -155,7 +155,8 @@ class CheckTest(TempDirTestCase):
             # Same line, another message each run: compared by where it was raised.
             "src/alike/needs_env.py": "import os\nvalue = os.environ['ALIKE_UNSET_%d' % os.getpid()]\n",
             "src/alike/frozen_only.py": "import sys\nif getattr(sys, 'frozen', False):\n    raise RuntimeError('broken frozen')\n",
-            # An installed package's optional integration, whose dependency is installed nowhere.
+            # An installed package's optional integration, whose dependency is installed nowhere,
+            # and which nothing imports: set aside before any comparison (python fails alike).
             "site/optpkg/__init__.py": "",
             "site/optpkg/sphinxext.py": "import surely_not_installed_docutils\n",
             "app.toml": '[app]\nname = "alike"\nentry = "alike.main:main"\n[packages]\npaths = ["src"]\n'
@@ -166,15 +167,38 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(result.stdout, r"1 of \d+ checks failed")
         self.assertIn("FAIL  module alike.frozen_only", result.stdout)
         self.assertRegex(result.stdout, r"hint: \S*python3\.\d+ imports it \(with the config's packages on its sys.path\)")
-        self.assertRegex(result.stdout, r"set aside: 3 module\(s\) that fail alike under \S*python3\.\d+")
-        self.assertRegex(result.stdout, r"optpkg\.sphinxext: fails alike under \S+ \(ModuleNotFoundError: No module "
-                                        r"named 'surely_not_installed_docutils'\)")
+        self.assertRegex(result.stdout, r"set aside: 2 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertIn("optpkg.sphinxext: needs surely_not_installed_docutils, installed nowhere here, and the app "
+                      "imports it only optionally, if at all", result.stdout)
         self.assertRegex(result.stdout, r"alike\._winonly: fails alike under \S+ \(AssertionError: Windows only\)")
         self.assertRegex(result.stdout, r"alike\.needs_env: fails alike under \S+ \(KeyError: 'ALIKE_UNSET_\d+'\)")
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([f["name"] for f in data["failures"]], ["alike.frozen_only"])
         self.assertEqual({s["name"] for s in data["skipped"] if s["why"] == "fails_under_python"},
-                         {"alike._winonly", "alike.needs_env", "optpkg.sphinxext"})
+                         {"alike._winonly", "alike.needs_env"})
+
+    def test_a_module_that_imports_alone_is_set_aside(self):
+        # As txaio: once one module chose twisted, importing one that chooses asyncio raises,
+        # under python too. The checks import both in one process; alone, the second imports:
+        # set aside, named. modes.both fails alone too, as under python (set aside so).
+        root = write_tree(self.tmp / "modes", {
+            "src/modes/__init__.py": "MODE = None\ndef use(mode):\n    global MODE\n    if MODE not in (None, mode):\n"
+                                     "        raise RuntimeError('Explicitly using %r already' % MODE)\n    MODE = mode\n",
+            "src/modes/with_a.py": "import modes\nmodes.use('a')\n",
+            "src/modes/with_b.py": "import modes\nmodes.use('b')\n",
+            "src/modes/zboth.py": "import modes\nmodes.use('a')\nmodes.use('b')\n",
+            "src/main.py": "import modes.with_a\ndef main():\n    print(modes.MODE)\n",
+            "app.toml": '[app]\nname = "modes"\nentry = "main:main"\n[packages]\npaths = ["src"]\n',
+        })
+        result = freeze("check", root, "-v", check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("set aside: 1 module(s) that import alone, in a fresh start of the app, and failed after the "
+                      "other checks' imports:\n  modes.with_b: imports alone, in a fresh start of the app; after the "
+                      "other checks' imports it failed (RuntimeError: Explicitly using 'a' already)", result.stdout)
+        self.assertRegex(result.stdout, r"modes\.zboth: fails alike under \S+ \(RuntimeError: Explicitly using 'a' already\)")
+        data = json.loads(freeze("check", root, "--json", check=False).stdout)
+        self.assertEqual({s["name"]: s["why"] for s in data["skipped"] if s["name"].startswith("modes")},
+                         {"modes.with_b": "order_dependent", "modes.zboth": "fails_under_python"})
 
     def test_every_missing_installed_package_at_once(self):
         # The app imports alpha, which imports beta, which imports gamma: all installed in the
@@ -299,11 +323,15 @@ class CheckTest(TempDirTestCase):
     def test_a_module_no_import_of_the_app_reaches_is_set_aside(self):
         # lib.cli needs heavy, which lib does not require, and nothing the app imports imports
         # lib.cli (autobahn.xbr._cli needs numpy; magic-wormhole never imports it): set aside,
-        # named, and heavy is not suggested. lib.used needs extra the same way, but the app
-        # imports it inside main(): reachable, so extra is suggested.
+        # named, and heavy is not suggested. lib tries lib.fancy, which needs shiny, and goes on
+        # without: set aside too. lib.used needs extra the same way, but the app imports it
+        # inside main(): reachable, so extra is suggested.
         site = write_tree(self.tmp / "reach-site", {
-            "lib/__init__.py": "VALUE = 1\n",
+            "lib/__init__.py": "VALUE = 1\ntry:\n    from lib import fancy\nexcept ImportError:\n    fancy = None\n",
             "lib/cli.py": "import heavy\n",
+            "lib/fancy.py": "import shiny\n",
+            "lib/win.py": "import winstuff\n",  # installed nowhere (twisted's Windows reactors)
+            "shiny.py": "",
             "lib/used.py": "import extra\n",
             "heavy.py": "",
             "extra.py": "",
@@ -316,10 +344,13 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root, "--verbose", check=False)
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lib", "extra"] }}]', result.stdout)
-        self.assertNotIn('"heavy"', result.stdout)
-        self.assertRegex(result.stdout, r"set aside: 1 module\(s\) of installed packages that need a package installed "
-                                        r"here but not included, and that no import of the app reaches \(lib\.cli needs "
-                                        r"heavy\).*:\n  lib\.cli: needs heavy \(installed here\)")
+        self.assertNotIn('include = ["lib", "extra", "heavy"', result.stdout)
+        self.assertIn('optional packages not included: "shiny" (tried by lib.used, tool:main)', result.stdout)
+        self.assertRegex(result.stdout, r"set aside: 3 module\(s\) of installed packages that need a package not "
+                                        r"included, and that the app imports only optionally, if at all "
+                                        r"\(lib\.cli needs heavy, lib\.fancy needs shiny, lib\.win needs winstuff\).*:\n"
+                                        r"  lib\.cli: needs heavy \(installed here\)")
+        self.assertIn("lib.win: needs winstuff, installed nowhere here, and the app imports it only optionally", result.stdout)
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertIn({"name": "lib.cli", "why": "unreachable", "needs": "heavy"},
                       [{key: entry[key] for key in ("name", "why", "needs") if key in entry} for entry in data["skipped"]])

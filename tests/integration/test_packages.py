@@ -10,7 +10,7 @@ import unittest
 import zipfile
 
 from freezetest import (CPYTHON_TAG, DISTRIBUTION, EXT_SUFFIX, FIXTURES, LAUNCHER, PYTHON, PYTHON_NAME, TempDirTestCase,
-                        build_app, clean_env, freeze, run, write_tree, uses_c_fixtures)
+                        build_app, can_hide_pythons, clean_env, freeze, run, run_hidden, write_tree, uses_c_fixtures)
 
 SITE = FIXTURES / "site"
 WHEELS = sorted((FIXTURES / "wheels").glob("*.whl"))
@@ -220,6 +220,29 @@ class PackagesTest(TempDirTestCase):
                 self.assertEqual(python.stdout, "5 False\n", python.stderr)
                 result = run([exe])
                 self.assertEqual((result.stdout, result.returncode), (python.stdout, 0), result.stderr)
+
+    def test_a_namespace_package_of_a_nspkg_pth_is_one_frozen(self):
+        # Debian's zope.interface: zope/__init__.py calls pkg_resources.declare_namespace, but
+        # site runs zope.interface-*-nspkg.pth first, which makes zope a namespace package, and
+        # python never runs that __init__.py nor imports pkg_resources. Neither does the frozen
+        # app, which reads no .pth file: the packager reads it.
+        site = write_tree(self.tmp / "nspth-site", {
+            "nsdemo/__init__.py": "__import__('pkg_resources').declare_namespace(__name__)\n",
+            "nsdemo/part/__init__.py": "VALUE = 42\n",
+            "nsdemo.part-1.0-nspkg.pth":
+                "import sys, types, os;has_mfs = sys.version_info > (3, 5);p = os.path.join(sys._getframe(1).f_locals['sitedir'], "
+                "*('nsdemo',));importlib = has_mfs and __import__('importlib.util');has_mfs and __import__('importlib.machinery');"
+                "m = has_mfs and sys.modules.setdefault('nsdemo', importlib.util.module_from_spec(importlib.machinery.PathFinder."
+                "find_spec('nsdemo', [os.path.dirname(p)])));m = m or sys.modules.setdefault('nsdemo', types.ModuleType('nsdemo'));"
+                "mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n",
+        })
+        main = "import sys\nimport nsdemo.part\nprint(nsdemo.part.VALUE, 'pkg_resources' in sys.modules)\n"
+        python = run([PYTHON, "-I", "-S", "-c", f"import site; site.addsitedir({str(site)!r})\n" + main])
+        self.assertEqual(python.stdout, "42 False\n", python.stderr)
+        exe = build_app(self.tmp / "nspth", '[app]\nname = "nspth"\nentry = "main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["nsdemo"] }}]\n', {"src/main.py": main})
+        result = run_hidden([exe]) if can_hide_pythons() else run([exe])
+        self.assertEqual((result.stdout, result.returncode), (python.stdout, 0), result.stderr)
 
     def test_console_script_entry(self):
         toml = app_toml("pwcli").replace('entry = "probe:main"', 'entry = "console_script:purewheel-cli"')

@@ -10,6 +10,7 @@
 #include "packager/collect/collect.h"
 #include "packager/collect/distributions.h"
 #include "packager/collect/file_tree.h"
+#include "packager/collect/namespace_pth.h"
 #include "packager/support/user_error.h"
 #include "temp_dir.h"
 
@@ -174,6 +175,38 @@ TEST_CASE("collect_resources: a site_packages entry brings its distribution's me
   config.site_packages = {{dir / "site", {"missing"}}};
   CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist"),
                        doctest::Contains("'missing' not found in"), packager::UserError);
+}
+
+TEST_CASE("namespace_pth: the packages a -nspkg.pth declares are namespace packages, their __init__.py never run") {
+  // What setuptools writes for zope and for a nested jaraco.text (one line per level).
+  const std::string zope =
+      "import sys, types, os;has_mfs = sys.version_info > (3, 5);p = os.path.join(sys._getframe(1).f_locals['sitedir'], "
+      "*('zope',));importlib = has_mfs and __import__('importlib.util');m = m or sys.modules.setdefault('zope', "
+      "types.ModuleType('zope'));mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n";
+  CHECK(packager::pth_namespace_packages(zope) == std::set<std::string>{"zope"});
+  const std::string nested = "import sys, types, os;p = os.path.join(sitedir, *('jaraco',));mp = 1\n"
+                             "import sys, types, os;p = os.path.join(sitedir, *('jaraco', 'text'));mp = 1\n";
+  CHECK(packager::pth_namespace_packages(nested) == std::set<std::string>{"jaraco", "jaraco.text"});
+  CHECK(packager::pth_namespace_packages("/opt/lib\nimport os; f(*('a b',))\n# *('x',)\n").empty());
+  CHECK(packager::is_namespace_pth("zope.interface-5.5.2-nspkg.pth"));
+  CHECK_FALSE(packager::is_namespace_pth("distutils-precedence.pth"));
+
+  TempDir dir;
+  write_stdlib(dir);
+  dir.write("site/zope/__init__.py", "__import__('pkg_resources').declare_namespace(__name__)\n");
+  dir.write("site/zope/interface/__init__.py", "");
+  dir.write("site/zope.interface-5.5.2-nspkg.pth", zope);
+  dir.write("site/plain/__init__.py", "");
+  packager::AppConfig config;
+  config.site_packages = {{dir / "site", {"zope", "plain"}}};
+  const auto resources = packager::collect_resources(config, dir / "stdlib", dir / "dist").resources;
+  const auto* zope_package = find(resources, blob::Kind::Module, "zope");
+  REQUIRE(zope_package);
+  CHECK(zope_package->namespace_package());
+  REQUIRE(find(resources, blob::Kind::Module, "zope.interface"));
+  CHECK_FALSE(find(resources, blob::Kind::Module, "zope.interface")->namespace_package());
+  REQUIRE(find(resources, blob::Kind::Module, "plain"));
+  CHECK_FALSE(find(resources, blob::Kind::Module, "plain")->namespace_package());
 }
 
 TEST_CASE("distributions: name, version, the requirements that apply here, top-level names and .libs from RECORD") {

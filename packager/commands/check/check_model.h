@@ -47,7 +47,8 @@ struct Skipped {
     NotImported,       // runs code when imported, needs a display, a test, for Windows, excluded
     FailsUnderPython,  // imported, and failed alike under the plain interpreter
     Integration,       // needs a package its distribution does not require (set_aside_integrations)
-    Unreachable,       // needs such a package, and no import of the app reaches it (set_aside_unreachable)
+    Unreachable,       // needs such a package, imported only optionally if at all (set_aside_unreachable)
+    OrderDependent,    // imported alone, it passes (set_aside_order_dependent)
   };
   Skipped(std::string name, std::string reason, Why why = Why::NotImported, std::string needs = {})
       : name(std::move(name)), reason(std::move(reason)), why(why), needs(std::move(needs)) {}

@@ -154,14 +154,16 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
                 "that run code when imported, need a display, are tests or for Windows, or were excluded");
   write_skipped(Skipped::Why::FailsUnderPython, "set aside:",
                 "that fail alike under " + results.context.interpreter.string() + ", not only frozen");
+  write_skipped(Skipped::Why::OrderDependent, "set aside:",
+                "that import alone, in a fresh start of the app, and failed after the other checks' imports");
   write_skipped(Skipped::Why::Integration, "set aside:",
                 "of installed packages that integrate with a package installed here but not included (" +
                     set_aside_examples(plan.skipped, Skipped::Why::Integration, " with ") +
                     "), which the suggestion leaves out: include it if the app uses them");
   write_skipped(Skipped::Why::Unreachable, "set aside:",
-                "of installed packages that need a package installed here but not included, and that no import of "
-                "the app reaches (" + set_aside_examples(plan.skipped, Skipped::Why::Unreachable, " needs ") +
-                    "), which the suggestion leaves out: include it if the app imports them by name");
+                "of installed packages that need a package not included, and that the app imports only "
+                "optionally, if at all (" + set_aside_examples(plan.skipped, Skipped::Why::Unreachable, " needs ") +
+                    "), which the suggestion leaves out: include it if the app uses them");
   if (failed == 0) {
     out << "next: " << results.build_command << "\n";
   }
@@ -296,6 +298,7 @@ void write_json_report(const Results& results, std::ostream& out) {
     const char* why = skipped.why == Skipped::Why::FailsUnderPython ? "fails_under_python"
                       : skipped.why == Skipped::Why::Integration    ? "integration"
                       : skipped.why == Skipped::Why::Unreachable    ? "unreachable"
+                      : skipped.why == Skipped::Why::OrderDependent ? "order_dependent"
                                                                     : "not_imported";
     nlohmann::json entry = {{"name", skipped.name}, {"reason", skipped.reason}, {"why", why}};
     if (!skipped.needs.empty()) entry["needs"] = skipped.needs;

@@ -9,6 +9,7 @@
 #include "packager/commands/check/completion.h"
 #include "packager/commands/check/import_under_python.h"
 #include "packager/commands/check/plan.h"
+#include "packager/commands/check/runner.h"
 
 namespace freeze::packager::checks {
 
@@ -66,6 +67,13 @@ class PackagesNotRequired {
   std::optional<std::set<std::string>> required_;
 };
 
+// "KeyError: 'X'", at most 120 characters: a failure in a set-aside module's reason.
+std::string shown_error(const Outcome& outcome) {
+  std::string shown = outcome.error_type + (outcome.message.empty() ? "" : ": " + outcome.message);
+  if (shown.size() > 120) shown = shown.substr(0, 117) + "...";
+  return shown;
+}
+
 // The top-level name a failed module of an installed package misses, or empty.
 std::string missing_top_of(const Item& item, const Outcome& outcome) {
   if (item.kind != "module" || !item.third_party || outcome.state != Outcome::State::Failed ||
@@ -118,13 +126,53 @@ void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const Hin
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     const Item& item = plan.items[i];
     const std::string top = missing_top_of(item, outcomes[i]);
-    if (top.empty() || needed.contains(top) || reachable->contains(item.name) || !packages.may_go_without(top)) continue;
+    if (top.empty() || needed.contains(top) || reachable->contains(item.name)) continue;
+    // The stdlib's, left out by [stdlib] exclude or its defaults (twisted.internet.tksupport's tkinter).
+    const bool excluded_stdlib = !context.included_tops.contains(top) && in_stdlib(top, context);
+    // Installed nowhere here (twisted's Windows reactors need pywintypes): python fails alike,
+    // and this spares comparing, which costs a python start each.
+    const bool nowhere = !context.included_tops.contains(top) && !excluded_stdlib && !installed_site_of(top, context);
+    if (!nowhere && !excluded_stdlib && !packages.may_go_without(top)) continue;
     outcomes[i].state = Outcome::State::Skipped;
+    const std::string why_not = nowhere            ? ", installed nowhere here,"
+                                : excluded_stdlib ? " (the standard library's, which [stdlib] exclude leaves out),"
+                                                  : " (installed here), which no included distribution requires,";
     plan.skipped.push_back({item.name,
-                            "needs " + top + " (installed here), which no included distribution requires, and no "
-                            "import of the app's reaches it: include " + top + " if the app imports " + item.name +
-                                " by name",
+                            "needs " + top + why_not + " and the app imports it only optionally, if at all: include " + top +
+                                " if the app uses " + item.name,
                             Skipped::Why::Unreachable, top});
+  }
+}
+
+void set_aside_order_dependent(Plan& plan, std::vector<Outcome>& outcomes, const fs::path& executable,
+                               const std::string& probe, const fs::path& scratch, int timeout_seconds) {
+  constexpr std::size_t kMostAlone = 20;  // each costs a start of the copy and the module's imports
+  std::size_t tried = 0;
+  for (std::size_t i = 0; i < plan.items.size() && tried < kMostAlone; ++i) {
+    Outcome& outcome = outcomes[i];
+    if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || !outcome.missing_module.empty() ||
+        outcome.crashed || outcome.timed_out || outcome.error_type == "SystemExit") {
+      continue;
+    }
+    const fs::path dir = scratch / ("alone-" + std::to_string(++tried));
+    fs::create_directories(dir);
+    Plan alone;
+    alone.items.push_back(plan.items[i]);
+    write_manifest(alone, dir / "manifest.txt");
+    bool files_readable = false;
+    auto again = run_checks(alone, executable, dir, dir / "manifest.txt", probe, timeout_seconds, files_readable);
+    if (again.front().state == Outcome::State::Failed && !again.front().crashed && !again.front().timed_out) {
+      // Its own failure, which python's is compared with: autobahn.asyncio.xbr raises an
+      // AttributeError alone, as under python, and "Explicitly using 'twisted'" after twisted.
+      outcome = std::move(again.front());
+      continue;
+    }
+    if (again.front().state != Outcome::State::Passed) continue;
+    plan.skipped.push_back({plan.items[i].name,
+                            "imports alone, in a fresh start of the app; after the other checks' imports it failed (" +
+                                shown_error(outcome) + "): they exclude each other, not the frozen app",
+                            Skipped::Why::OrderDependent});
+    outcome.state = Outcome::State::Skipped;
   }
 }
 
@@ -212,10 +260,8 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
       continue;
     }
     outcome.state = Outcome::State::Skipped;
-    std::string shown = outcome.error_type + (outcome.message.empty() ? "" : ": " + outcome.message);
-    if (shown.size() > 120) shown = shown.substr(0, 117) + "...";
     plan.skipped.push_back({plan.items[i].name,
-                            "fails alike under " + context.interpreter.string() + " (" + shown +
+                            "fails alike under " + context.interpreter.string() + " (" + shown_error(outcome) +
                                 "): the module's own failure, not the frozen app's",
                             Skipped::Why::FailsUnderPython});
   }

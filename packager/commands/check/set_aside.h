@@ -41,15 +41,26 @@ void set_aside_integrations(Plan& plan, std::vector<Outcome>& outcomes, const Hi
                             const std::vector<AppConfig::SitePackages>& sites,
                             const std::map<std::string, std::string>& integrations);
 
-// A module of an installed package that nothing the app imports reaches (`reachable`, from
-// reachable_third_party(): no import statement of the entry, the app's code, plugins or what they
-// import names it), and that needs a package installed here, not included, which no included
-// distribution requires, is set aside, naming it: autobahn.xbr._cli needs numpy, but
-// magic-wormhole never imports autobahn.xbr. Nothing is set aside without `reachable` (an
-// interpreter-mode app may import anything).
+// A module of an installed package that the app imports only optionally, if at all (not in
+// `reachable`, from reachable_third_party(): no import of the entry, the app's code, plugins or
+// what they import names it outside a try that handles ImportError), and that needs a package
+// installed here, not included, which no included distribution requires, or one installed
+// nowhere here, is set aside, naming it: autobahn.xbr needs numpy, but magic-wormhole only
+// tries it; twisted.internet.iocpreactor needs pywintypes, and nothing imports it on Linux. What a reachable check fails on
+// is never set aside so. Nothing is set aside without `reachable` (an interpreter-mode app may
+// import anything).
 void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                            const std::vector<AppConfig::SitePackages>& sites,
                            const std::optional<std::set<std::string>>& reachable);
+
+// A module that fails for a reason of its own (not a missing module, a crash or a hang) is
+// checked again alone, in a fresh start of the verification copy (`executable`, with `probe`,
+// its manifest in `scratch`): if it passes so, it failed for what the checks before it imported,
+// which the app need not import together (txaio's use of twisted makes autobahn.asyncio raise
+// "Explicitly using 'twisted' already", under python too), and it is set aside, naming the failure.
+// If it fails otherwise alone, that failure becomes its outcome: the module's own.
+void set_aside_order_dependent(Plan& plan, std::vector<Outcome>& outcomes, const std::filesystem::path& executable,
+                               const std::string& probe, const std::filesystem::path& scratch, int timeout_seconds);
 
 // A module that fails to import for a reason of its own is imported again by the plain
 // interpreter (context.interpreter), with the config's packages and site directories in front
