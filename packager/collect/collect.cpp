@@ -13,6 +13,7 @@
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
 #include "packager/collect/wheel.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager {
 namespace {
@@ -321,8 +322,7 @@ void warn_missing_requirements(const Collection& collection) {
       }
     }
     if (missing.empty()) continue;
-    std::string names;
-    for (const auto& name : missing) names += (names.empty() ? "" : ", ") + name;
+    const std::string names = join(missing);
     std::string fix = "add " + std::string(missing.size() == 1 ? "it" : "them") + " to packages.wheels, or " +
                       (missing.size() == 1 ? "its" : "their") + " import names to a packages.site_packages include";
     if (!import_names.empty()) {

@@ -5,17 +5,13 @@
 #include <cstring>
 #include <sstream>
 
+#include "packager/collect/entry_point_plugins.h"
 #include "packager/config/python_names.h"
 #include "packager/config/environment_markers.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager {
 namespace {
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -200,19 +196,8 @@ std::vector<std::pair<std::string, std::string>> console_scripts(const std::vect
   std::vector<std::pair<std::string, std::string>> scripts;
   for (const auto& resource : metadata) {
     if (!resource.name.ends_with("/entry_points.txt")) continue;
-    bool in_section = false;
-    for (const auto& line : lines_of(resource.data)) {
-      const auto text = trim(line);
-      if (text.starts_with("[")) {
-        in_section = text == "[console_scripts]";
-        continue;
-      }
-      const auto equals = text.find('=');
-      if (in_section && equals != std::string::npos) {
-        auto value = trim(text.substr(equals + 1));
-        if (const auto bracket = value.find('['); bracket != std::string::npos) value = trim(value.substr(0, bracket));
-        scripts.emplace_back(trim(text.substr(0, equals)), value);
-      }
+    for (auto& entry_point : parse_entry_points(resource.data)) {
+      if (entry_point.group == "console_scripts") scripts.emplace_back(std::move(entry_point.name), std::move(entry_point.value));
     }
   }
   return scripts;

@@ -1,4 +1,5 @@
 #include "packager/collect/entry_point_plugins.h"
+#include "packager/support/text.h"
 
 #include <cctype>
 #include <fstream>
@@ -10,12 +11,6 @@ namespace freeze::packager {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

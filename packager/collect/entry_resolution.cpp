@@ -6,6 +6,7 @@
 #include "packager/collect/distributions.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager {
 namespace {
@@ -20,8 +21,9 @@ void resolve_console_script(AppConfig& config, const std::vector<Resource>& reso
   const std::string target = find_console_script(metadata, config.console_script);
   if (target.empty()) {
     // Debian renames some (its pyflakes3 is pyflakes' "pyflakes"): say which there are.
-    std::string declared;
-    for (const auto& [name, script_target] : console_scripts(metadata)) declared += (declared.empty() ? "" : ", ") + name;
+    std::vector<std::string> names;
+    for (const auto& [name, script_target] : console_scripts(metadata)) names.push_back(name);
+    const std::string declared = join(names);
     throw UserError(config.config_file.string() + ": app.entry: no included distribution declares the console script '" +
                     config.console_script + "' (in entry_points.txt [console_scripts]); " +
                     (declared.empty() ? "they declare none" : "they declare: " + declared));

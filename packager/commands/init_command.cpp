@@ -19,6 +19,7 @@
 #include "packager/config/python_version.h"
 #include "packager/support/toml_text.h"
 #include "packager/support/user_error.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager {
 namespace {
@@ -58,13 +59,6 @@ std::string normalise_project_name(std::string_view name) {
     }
   }
   return out;
-}
-
-std::string trim(std::string_view text) {
-  const auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  const auto end = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(begin, end - begin + 1));
 }
 
 // ---- pyproject.toml --------------------------------------------------------------------------
@@ -404,9 +398,7 @@ Dependencies resolve_dependencies(const std::vector<std::string>& requirements, 
     for (const auto& name : found->top_level) {
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
-    std::string joined;
-    for (const auto& name : found->top_level) joined += (joined.empty() ? "" : ", ") + name;
-    out.found.push_back(found->name + " (" + joined + ")");
+    out.found.push_back(found->name + " (" + join(found->top_level) + ")");
     for (const auto& text : found->requires_dist) queue.push_back(parse_requirement(text, python));
   }
   return out;
@@ -543,9 +535,9 @@ void choose_entry_among_candidates(const Findings& found, std::string& entry, st
                     ": run freeze init in the project's directory, or pass --entry MODULE[:FUNCTION] and edit "
                     "packages.paths afterwards");
   } else {
-    std::string names;
-    for (const auto& candidate : candidates) names += (names.empty() ? "" : ", ") + candidate.name;
-    throw UserError("cannot tell how to start the app in " + found.root_dir.lexically_normal().string() + " (found " + names +
+    std::vector<std::string> names;
+    for (const auto& candidate : candidates) names.push_back(candidate.name);
+    throw UserError("cannot tell how to start the app in " + found.root_dir.lexically_normal().string() + " (found " + join(names) +
                     "; " + (runnable.empty() ? "none has a __main__.py or main()" : "several can run") +
                     "): pass --entry MODULE or --entry MODULE:FUNCTION (e.g. --entry " +
                     (runnable.empty() ? candidates.front().name : runnable.front().second) + ")");
@@ -727,19 +719,13 @@ void report(const Findings& found, const fs::path& target, const fs::path& dir) 
   note("  paths  " + found.source_root);
   if (!found.python_comment.empty()) note("  python " + found.python.short_version() + "  (" + found.python_comment + ")");
   for (const auto& [site, names] : found.dependencies.include) {
-    std::string joined;
-    for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;
-    note("  from " + site.string() + ": " + joined);
+    note("  from " + site.string() + ": " + join(names));
   }
   if (!found.dependencies.missing.empty()) {
-    std::string joined;
-    for (const auto& m : found.dependencies.missing) joined += (joined.empty() ? "" : ", ") + m;
-    warning("dependencies not installed on this machine: " + joined + " (see the comment in app.toml)");
+    warning("dependencies not installed on this machine: " + join(found.dependencies.missing) + " (see the comment in app.toml)");
   }
   if (!found.extras.empty()) {
-    std::string joined;
-    for (const auto& extra : found.extras) joined += (joined.empty() ? "" : ", ") + extra;
-    note("  note: paths = [\".\"] also takes " + joined + " (move the app into src/ to leave them out)");
+    note("  note: paths = [\".\"] also takes " + join(found.extras) + " (move the app into src/ to leave them out)");
   }
   try {
     load_app_config(target);

@@ -11,6 +11,7 @@
 #include "packager/config/python_version.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager {
 namespace {
@@ -30,8 +31,7 @@ void reject_unknown_keys(const AppConfig& config, const toml::table& table, std:
                          const std::set<std::string_view>& known) {
   for (const auto& [key, node] : table) {
     if (!known.contains(key.str())) {
-      std::string expected;
-      for (const auto& k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
+      const std::string expected = join(known);
       const std::string where = table_name.empty() ? std::string(key.str()) : std::string(table_name) + "." + std::string(key.str());
       fail(config, &node, where, "unknown key (expected one of: " + expected + ")");
     }

@@ -3,14 +3,13 @@
 #include <string>
 
 #include "packager/support/console.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out.empty() ? "(none)" : out;
+std::string join_or_none(const std::vector<std::string>& items) {
+  return items.empty() ? "(none)" : join(items);
 }
 
 std::string placement_words(const RoutingTarget& target) {
@@ -36,22 +35,22 @@ void explain_config(const AppConfig& config) {
   }
   switch (config.stdlib_include) {
     case StdlibInclude::All:
-      detail("stdlib: every module, data file and extension module, except " + join(config.stdlib_exclude) +
+      detail("stdlib: every module, data file and extension module, except " + join_or_none(config.stdlib_exclude) +
              " (" + prefix + "stdlib.exclude)");
       break;
     case StdlibInclude::None:
       detail("stdlib: only what the interpreter needs to start (encodings) (" + prefix + "stdlib.include = \"none\")");
       break;
     case StdlibInclude::Reachable:
-      detail("stdlib: the modules the app's code imports, directly or not, plus " + join(config.stdlib_add) + " (" +
-             prefix + "stdlib.add), except " + join(config.stdlib_exclude));
+      detail("stdlib: the modules the app's code imports, directly or not, plus " + join_or_none(config.stdlib_add) + " (" +
+             prefix + "stdlib.add), except " + join_or_none(config.stdlib_exclude));
       break;
   }
   for (const auto& path : config.package_paths) {
     detail(prefix + "packages.paths: every module, package, extension module and data file below " + path.string());
   }
   for (const auto& site : config.site_packages) {
-    detail(prefix + "packages.site_packages: " + join(site.include) + " from " + site.dir.string() +
+    detail(prefix + "packages.site_packages: " + join_or_none(site.include) + " from " + site.dir.string() +
            ", with their distributions' metadata");
   }
   for (const auto& wheel : config.wheels) detail(prefix + "packages.wheels: " + wheel.string());
@@ -67,9 +66,9 @@ void explain_config(const AppConfig& config) {
     if (!rule.kinds.empty()) {
       std::vector<std::string> kinds;
       for (const auto kind : rule.kinds) kinds.emplace_back(blob::kind_name(kind));
-      matchers += (matchers.empty() ? "" : ", ") + std::string("kind ") + join(kinds);
+      matchers += (matchers.empty() ? "" : ", ") + std::string("kind ") + join_or_none(kinds);
     }
-    if (!rule.names.empty()) matchers += (matchers.empty() ? "" : ", ") + std::string("name ") + join(rule.names);
+    if (!rule.names.empty()) matchers += (matchers.empty() ? "" : ", ") + std::string("name ") + join_or_none(rule.names);
     detail("routing.rule " + std::to_string(++number) + ": " + (matchers.empty() ? "everything" : matchers) + " -> " +
            placement_words(rule.target));
   }

@@ -2,6 +2,7 @@
 // them, and the entry_points.txt parsing of freeze check's plugin checks.
 #include <doctest/doctest.h>
 
+#include "packager/collect/distributions.h"
 #include "packager/collect/entry_point_plugins.h"
 #include "packager/config/environment_markers.h"
 
@@ -71,3 +72,16 @@ TEST_CASE("entry points: entry_points.txt and plugin groups") {
   CHECK_FALSE(freeze::packager::is_plugin_group_of("console_scripts", tops));
 }
 
+
+TEST_CASE("entry points: console scripts come from the same parser as the plugin groups") {
+  freeze::packager::Resource metadata;
+  metadata.name = "tool-1.0.dist-info/entry_points.txt";
+  metadata.data = "# generated\n[console_scripts]\ntool = tool.cli : main [color]\n; a comment\n[gui_scripts]\ntool-gui = tool.gui:run\n";
+  const std::vector<freeze::packager::Resource> resources = {metadata};
+  const auto scripts = freeze::packager::console_scripts(resources);
+  REQUIRE(scripts.size() == 1);  // gui_scripts are not console scripts
+  CHECK(scripts[0].first == "tool");
+  CHECK(scripts[0].second == "tool.cli:main");  // as EntryPoint.load() reads it
+  CHECK(freeze::packager::find_console_script(resources, "tool") == "tool.cli:main");
+  CHECK(freeze::packager::find_console_script(resources, "tool-gui").empty());
+}

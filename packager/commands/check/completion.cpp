@@ -11,6 +11,7 @@
 #include "packager/support/console.h"
 #include "packager/support/toml_text.h"
 #include "packager/support/user_error.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager::checks {
 
@@ -147,9 +148,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       }
     }
     ++completion.rounds;
-    std::string names;
-    for (const auto& top : added_now) names += (names.empty() ? "" : ", ") + top;
-    note("freeze check: checking again with the installed package(s) it lacks: " + names);
+    note("freeze check: checking again with the installed package(s) it lacks: " + join(added_now));
     const std::set<std::string> retry = missing.failed_checks;
     Round round;
     try {

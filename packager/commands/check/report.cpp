@@ -9,6 +9,7 @@
 #include "packager/support/console.h"
 #include "packager/support/replace_all.h"
 #include "packager/support/toml_text.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager::checks {
 
@@ -21,12 +22,6 @@ std::string display_path(std::string text, const fs::path& exe_dir) {
   return replace_all(std::move(text), exe_dir.string(), "<exe dir>");
 }
 
-std::string comma_separated(const std::vector<std::string>& names) {
-  std::string text;
-  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
-}
-
 // "urllib3.contrib.socks with socks, ...": the first modules set aside so, with what they need.
 std::string set_aside_examples(const std::vector<Skipped>& skipped, Skipped::Why why, const std::string& joint) {
   constexpr std::size_t kShown = 3;
@@ -37,7 +32,7 @@ std::string set_aside_examples(const std::vector<Skipped>& skipped, Skipped::Why
     if (++count <= kShown) examples.push_back(module.name + joint + module.needs);
   }
   if (count > kShown) examples.push_back("...");
-  return comma_separated(examples);
+  return join(examples);
 }
 
 std::string indent(const std::string& text, const std::string& prefix) {
@@ -184,11 +179,11 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
   for (const auto& optional : optional_additions(completion)) {
     std::string excludes;
     for (const auto& name : optional.imported_by) excludes += " --exclude " + name;
-    const std::string modules = comma_separated(optional.imported_by);
-    const std::string along = comma_separated(optional.brought_along);
+    const std::string modules = join(optional.imported_by);
+    const std::string along = join(optional.brought_along);
     const bool one = optional.imported_by.size() == 1;
     const bool one_package = optional.packages.size() == 1;
-    out << "      " << comma_separated(optional.packages) << (one_package ? " is" : " are") << " imported only by " << modules
+    out << "      " << join(optional.packages) << (one_package ? " is" : " are") << " imported only by " << modules
         << (along.empty() ? "" : (one_package ? " (and brings " : " (and bring ") + along + " along)") << ": if the app never uses "
         << (one ? "that module" : "those modules") << ", leave " << (along.empty() && one_package ? "it" : "them")
         << " out and check with" << excludes << "\n";

@@ -10,6 +10,7 @@
 #include "packager/commands/check/import_under_python.h"
 #include "packager/commands/check/plan.h"
 #include "packager/commands/check/runner.h"
+#include "packager/support/text.h"
 
 namespace freeze::packager::checks {
 
@@ -272,8 +273,7 @@ void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
     const EntryPoint& first = plugins.entry_points.front();
     std::set<std::string> groups;
     for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
-    std::string group_list;
-    for (const auto& group : groups) group_list += (group_list.empty() ? "" : ", ") + group;
+    const std::string group_list = join(groups);
     Item item;
     item.kind = "plugin";
     item.name = plugins.name;
