@@ -27,7 +27,10 @@ std::string third_party_test_reason(const std::string& name) {
     if (part == "conftest") return "pytest's configuration of the package's tests";
     if (part == "examples" || part == "_examples") return "the package's examples, which need other packages";
     if (part == "_pyinstaller" || part == "__pyinstaller") return "PyInstaller hooks, read by PyInstaller only";
-    if (part == "setup" && i + 1 == parts.size() && i > 0) return "a setup script of the package's build";
+    const bool module_in_package = i + 1 == parts.size() && i > 0;
+    if (module_in_package && part == "setup") return "a setup script of the package's build";
+    // pytest's default python_files: ecdsa ships its tests as ecdsa/test_der.py and so on.
+    if (module_in_package && (part.starts_with("test_") || part.ends_with("_test"))) return "the package's own tests";
   }
   return {};
 }

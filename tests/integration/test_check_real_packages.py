@@ -44,6 +44,7 @@ SITE_FILES = {
     "tinyplug/tests/__init__.py": "",
     "tinyplug/tests/test_value.py": "import pytest\n",
     "tinyplug/testing.py": "import pytest\n",
+    "tinyplug/test_flat.py": "import pytest\n",  # pytest's test_*.py beside the code, as ecdsa ships them
     "tinyplug/conftest.py": "import pytest\n",
     "tinyplug/_pyinstaller/__init__.py": "",
     "tinyplug/_pyinstaller/hook.py": "from PyInstaller.utils.hooks import collect_data_files\n",
@@ -157,6 +158,7 @@ site_packages = [{{ dir = "{cls.tmp / 'site'}", include = ["tinyplug", "reader"]
     def test_tests_and_setup_modules_of_installed_packages_are_skipped(self):
         for name, reason in (("tinyplug.tests", "the package's own tests"),
                              ("tinyplug.tests.test_value", "the package's own tests"),
+                             ("tinyplug.test_flat", "the package's own tests"),
                              ("tinyplug.conftest", "pytest's configuration"),
                              ("tinyplug._pyinstaller.hook", "PyInstaller hooks"),
                              ("tinyplug.build.setup", "a setup script"),
@@ -167,7 +169,7 @@ site_packages = [{{ dir = "{cls.tmp / 'site'}", include = ["tinyplug", "reader"]
         # They stay checkable.
         data = json.loads(check(self.root / "app.toml", "--tests", "--json", "--exclude", "fx").stdout)
         failures = {failure["name"]: failure for failure in data["failures"]}
-        self.assertTrue({"tinyplug.tests.test_value", "tinyplug.testing", "tinyplug.conftest",
+        self.assertTrue({"tinyplug.tests.test_value", "tinyplug.test_flat", "tinyplug.testing", "tinyplug.conftest",
                          "tinyplug.build.setup"} <= set(failures), failures.keys())
         self.assertIn("it is the test code of an installed package (it imports pytest): leave it out of the check with "
                       "--exclude tinyplug.testing", failures["tinyplug.testing"]["hint"])

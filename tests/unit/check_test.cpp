@@ -66,12 +66,18 @@ TEST_CASE("third-party tests, examples, hooks and setup scripts are not imported
   CHECK(checks::third_party_test_reason("pkg.conftest").find("pytest") != std::string::npos);
   CHECK(checks::third_party_test_reason("pkg._pyinstaller.hook").find("PyInstaller") != std::string::npos);
   CHECK(checks::third_party_test_reason("pkg.setup").find("setup script") != std::string::npos);
+  // pytest's file names for tests, as ecdsa ships them (ecdsa/test_der.py)
+  CHECK(checks::third_party_test_reason("ecdsa.test_der") == "the package's own tests");
+  CHECK(checks::third_party_test_reason("pkg.core_test") == "the package's own tests");
   // A package's own module named like one is imported: only a leaf `setup` below a package is
   // a setup script, and `testing` is not `tests`.
   CHECK(checks::third_party_test_reason("setup").empty());
   CHECK(checks::third_party_test_reason("pkg.setup.core").empty());
   CHECK(checks::third_party_test_reason("pkg.testing").empty());
   CHECK(checks::third_party_test_reason("pkg.contest").empty());
+  CHECK(checks::third_party_test_reason("test_tool").empty());  // a top-level module the user names
+  CHECK(checks::third_party_test_reason("pkg.test_utils.sub").empty());
+  CHECK(checks::third_party_test_reason("pkg.latest").empty());
 }
 
 TEST_CASE("the frozen and the plain interpreter's raise sites compare by file name and line") {
