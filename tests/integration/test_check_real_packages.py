@@ -44,6 +44,7 @@ SITE_FILES = {
     "tinyplug/tests/__init__.py": "",
     "tinyplug/tests/test_value.py": "import pytest\n",
     "tinyplug/testing.py": "import pytest\n",
+    "tinyplug/testutils.py": "import _pytest\n",  # as pylint.testutils
     "tinyplug/test_flat.py": "import pytest\n",  # pytest's test_*.py beside the code, as ecdsa ships them
     "tinyplug/conftest.py": "import pytest\n",
     "tinyplug/_pyinstaller/__init__.py": "",
@@ -163,7 +164,8 @@ site_packages = [{{ dir = "{cls.tmp / 'site'}", include = ["tinyplug", "reader"]
                              ("tinyplug._pyinstaller.hook", "PyInstaller hooks"),
                              ("tinyplug.build.setup", "a setup script"),
                              ("tinyplug._examples.numba_demo", "the package's examples"),
-                             ("tinyplug.testing", "a testing helper that needs pytest")):
+                             ("tinyplug.testing", "a testing helper that needs pytest"),
+                             ("tinyplug.testutils", "a testing helper that needs _pytest")):
             self.assertRegex(self.report, rf"\n  {name}: {reason}.*--tests", name)
         self.assertNotIn("FAIL  module tinyplug", self.report)
         # They stay checkable.

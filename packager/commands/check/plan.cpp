@@ -47,12 +47,6 @@ const std::map<std::string, std::string>& stdlib_never_imported() {
   return skipped;
 }
 
-// A third-party testing helper package (numpy.testing, sphinx.testing): checked, but a failure
-// for want of a test tool is theirs, not the app's.
-bool is_testing_helper(const std::string& name) {
-  return name.ends_with(".testing") || name.find(".testing.") != std::string::npos;
-}
-
 // Tools in a project directory that run when imported.
 const std::set<std::string>& project_scripts() {
   static const std::set<std::string> scripts = {"setup", "conftest", "noxfile", "fabfile", "manage"};
@@ -212,7 +206,9 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
       check.top_level = item.top_level;
       check.args = {name, (!stdlib && item.in_memory() && context.tops_with_data.contains(check.top_level)) ? "1" : "0"};
       check.location = location_words(item);
-      check.testing_helper = context.installed_package(item) && !options.tests && is_testing_helper(name);
+      // A testing helper (numpy.testing, pylint.testutils) is checked, but a failure for want of
+      // a test tool is theirs, not the app's.
+      check.testing_helper = context.installed_package(item) && !options.tests && is_test_helper(name);
       check.stdlib = stdlib;
       check.third_party = context.installed_package(item);
       plan.items.push_back(check);

@@ -17,6 +17,7 @@ namespace freeze::packager::checks {
 
 Plan plan_checks(const AppConfig& config, const Inspection& inspection, const CheckOptions& options);
 
+using packager::is_test_helper;
 using packager::test_tools;
 using packager::third_party_test_reason;
 
