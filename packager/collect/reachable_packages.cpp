@@ -8,6 +8,27 @@
 
 namespace freeze::packager {
 
+namespace {
+
+// True if the module may import by a name it computes (importlib.import_module, __import__):
+// docutils.parsers.get_parser_class imports docutils.parsers.rst so, and no import statement
+// names it. Read from the source: a mention in a comment only makes more modules reachable,
+// which keeps more failures reported.
+bool imports_by_computed_name(const Resource& module) {
+  const std::string& source = module.source_utf8.empty() ? module.data : module.source_utf8;
+  return source.find("import_module(") != std::string::npos || source.find("__import__(") != std::string::npos;
+}
+
+// The package whose modules such an import may reach: the module's own if it is a package, else
+// its parent's; empty for a top-level module.
+std::string package_reached_by_name(const Resource& module) {
+  if ((module.flags & blob::kFlagPackage) != 0) return module.name;
+  const auto dot = module.name.rfind('.');
+  return dot == std::string::npos ? std::string() : module.name.substr(0, dot);
+}
+
+}  // namespace
+
 std::set<std::string> reachable_third_party(const std::vector<Resource>& resources, const std::vector<std::string>& roots,
                                             const ScanImports& scan) {
   std::map<std::string, const Resource*> modules;  // the non-stdlib ones: the stdlib imports none of them
@@ -40,6 +61,10 @@ std::set<std::string> reachable_third_party(const std::vector<Resource>& resourc
     to_scan.pop_front();
     if (module->kind != blob::Kind::Module || module->namespace_package() || !module->compiled) continue;
     for (const auto& name : scan(*module)) reach(name);
+    if (const std::string package = package_reached_by_name(*module); !package.empty() && imports_by_computed_name(*module)) {
+      const std::string prefix = package + ".";
+      for (auto it = modules.lower_bound(prefix); it != modules.end() && it->first.starts_with(prefix); ++it) reach(it->first);
+    }
   }
   return reached;
 }

@@ -362,6 +362,35 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root, check=False)
         self.assertIn(f'include = ["lib", "extra", "heavy"] }}]', result.stdout)
 
+    def test_a_fallback_that_is_not_there_makes_the_first_choice_needed(self):
+        # Debian's docutils: docutils.parsers imports its parsers by computed name, and the rst
+        # parser tries roman, then docutils.utils.roman, which Debian removed. The parser is
+        # reachable (not set aside as unreachable), and roman, not the fallback, is what it needs.
+        site = write_tree(self.tmp / "fallback-site", {
+            "doc/__init__.py": "",
+            "doc/parsers/__init__.py": ("from importlib import import_module\n"
+                                        "def get(name):\n    return import_module('doc.parsers.' + name)\n"),
+            "doc/parsers/rst.py": "try:\n    import roman\nexcept ImportError:\n    import doc.utils.roman as roman\n",
+            "doc/utils/__init__.py": "",
+            "roman.py": "def to_roman(n):\n    return 'I' * n\n",
+        })
+        root = write_tree(self.tmp / "fallback", {
+            "src/tool.py": "from doc import parsers\ndef main():\n    print(parsers.get('rst').roman.to_roman(3))\n",
+            "app.toml": '[app]\nname = "fallback"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["doc"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("freeze check: checking again with the installed package(s) it lacks: roman\n", result.stderr)
+        self.assertIn(f"'roman' is installed in {site} but not included (it is tried first; the fallback, "
+                      "'doc.utils.roman', is not there either)", result.stdout)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["doc", "roman"] }}]', result.stdout)
+        config = (root / "app.toml").read_text()
+        (root / "app.toml").write_text(config.replace('include = ["doc"]', 'include = ["doc", "roman"]'))
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root)
+        self.assertEqual(run([root / "dist" / "fallback"]).stdout, "III\n")
+
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):
         # tool.text imports slugkit inside slugify(), which the checks never call (pelican's
         # unidecode): the build warns and the check names it, with the setting that includes it.

@@ -104,7 +104,9 @@ class OutOfMemoryTest(TempDirTestCase):
             if result.returncode == 1 and result.stderr.startswith("Traceback"):
                 seen.add(result.stderr.splitlines()[-1].split(":")[0])
         if PYTHON_VERSION == "3.11":
-            self.assertLessEqual(seen, {"MemoryError", "ImportError"})
+            # A C function out of memory can also return NULL with no exception set, which
+            # python reports as a SystemError (seen on a fresh CI machine, not on every run).
+            self.assertLessEqual(seen, {"MemoryError", "ImportError", "SystemError"})
         self.assertTrue(seen, "python never failed at an import in this range")
 
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "packager/collect/reachability.h"
+#include "packager/collect/reachable_packages.h"
 
 namespace packager = freeze::packager;
 namespace blob = freeze::blob;
@@ -87,4 +88,27 @@ TEST_CASE("reachability: a dotted root brings its parents") {
   CHECK(kept(resources, "xml"));
   CHECK(kept(resources, "xml.dom"));
   CHECK_FALSE(kept(resources, "xml.sax"));
+}
+
+TEST_CASE("reachable third-party modules: imports are followed, and an import by computed name reaches its package") {
+  const auto module = [](const std::string& name, bool package, const std::string& source = "") {
+    packager::Resource r;
+    r.name = r.routing_name = name;
+    r.flags = package ? blob::kFlagPackage : 0;
+    r.compiled = true;
+    r.source_utf8 = source;
+    return r;
+  };
+  // tool.formats imports its formats by name, as docutils.parsers does: none is imported by a statement.
+  const std::vector<packager::Resource> resources = {
+      module("tool", true), module("tool.formats", true, "def get(name):\n    return import_module('tool.formats.' + name)\n"),
+      module("tool.formats.rst", false), module("tool.formats.latex", false), module("tool.extra", false),
+      module("lib", true), module("lib.unused", false), module("other", false)};
+  const std::map<std::string, std::vector<std::string>> imports = {
+      {"tool", {"tool.formats"}}, {"tool.formats.rst", {"lib"}}};
+  const auto reached = packager::reachable_third_party(resources, {"tool"}, [&](const packager::Resource& r) {
+    const auto it = imports.find(r.name);
+    return it == imports.end() ? std::vector<std::string>{} : it->second;
+  });
+  CHECK(reached == std::set<std::string>{"tool", "tool.formats", "tool.formats.rst", "tool.formats.latex", "lib"});
 }

@@ -10,8 +10,9 @@
 #   metadata DIRECTORY  FILE ...
 #   entry_point GROUP  NAME  VALUE   (an entry point of an included distribution: loaded)
 # For each check it writes "B<TAB>index<TAB>log_offset" before and "K<TAB>index" (passed), or
-# "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename"
-# (failed), or "W<TAB>index<TAB>message" (a warning) after, each preceded by
+# "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename<TAB>tried_first"
+# (failed; tried_first: the import whose ImportError the failed one was the fallback of), or
+# "W<TAB>index<TAB>message" (a warning) after, each preceded by
 # "M<TAB>index<TAB>name" for every module that no finder found during the check (an optional
 # import a try/except swallowed included) and, for a module that names sys.executable,
 # "X<TAB>index<TAB>where"; "E" at the end. log_offset is where
@@ -347,6 +348,20 @@ def _missing_module(exc):
     return None
 
 
+def _tried_first(exc, missing):
+    """For an ImportError raised while handling another, the name of the import tried first:
+    `try: import roman / except ImportError: import docutils.utils.roman` failing on the
+    fallback (Debian's docutils has no docutils/utils/roman.py) is missing roman as much."""
+    seen = {id(exc)}
+    cause = exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ImportError) and cause.name and cause.name != missing:
+            return cause.name
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
+
+
 def _report_failure(index, exc):
     shown = exc
     exit_note = ""
@@ -360,8 +375,9 @@ def _report_failure(index, exc):
     kind_name = type(shown).__qualname__
     if type(shown).__module__ not in ("builtins", None):
         kind_name = type(shown).__module__ + "." + kind_name
+    tried_first = _tried_first(shown, missing) if missing else None
     _emit("F", index, kind_name, str(shown) + exit_note, _where(shown), _traceback_text(exc), missing or "",
-          filename or "")
+          filename or "", tried_first or "")
 
 
 class _NotFound:

@@ -17,6 +17,20 @@ namespace freeze::packager::checks {
 
 namespace fs = std::filesystem;
 
+void blame_first_choices(std::vector<Outcome>& outcomes, const HintContext& context) {
+  const auto top_of = [](const std::string& module) { return module.substr(0, module.find('.')); };
+  for (Outcome& outcome : outcomes) {
+    if (outcome.state != Outcome::State::Failed || outcome.tried_first.empty() || outcome.missing_module.empty()) continue;
+    const std::string first = top_of(outcome.tried_first);
+    if (context.included_tops.contains(first) || test_tools().contains(first) || in_stdlib(first, context) ||
+        !installed_site_of(first, context)) {
+      continue;
+    }
+    outcome.fallback_missing = outcome.missing_module;
+    outcome.missing_module = outcome.tried_first;
+  }
+}
+
 MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context) {
   MissingInstalled missing;
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
@@ -165,6 +179,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     }
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
+    blame_first_choices(round.outcomes, round_context);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
     const std::size_t set_aside_before = round.plan.skipped.size();
     set_aside_integrations(round.plan, round.outcomes, round_context, extended.site_packages,

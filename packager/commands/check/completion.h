@@ -17,6 +17,12 @@
 
 namespace freeze::packager::checks {
 
+// A failed import that was the fallback of another (try: import roman / except ImportError:
+// import docutils.utils.roman) is taken as missing the first choice when that one is installed
+// here but not included: the fallback is not there (Debian's docutils has no utils/roman.py),
+// and python here imports the first choice. Run on each round's outcomes before the rest.
+void blame_first_choices(std::vector<Outcome>& outcomes, const HintContext& context);
+
 // The top-level modules that failed imports miss and that a site directory the hints would
 // name has installed, by directory; and the checks that failed so.
 struct MissingInstalled {

@@ -135,7 +135,9 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
            "extension module? " + if_optional(item);
   }
   if (const auto site = installed_site_of(top, context)) {
-    return "'" + top + "' is installed in " + site->string() + " but not included: add it to [packages], e.g.\n" +
+    const std::string fallback = outcome.fallback_missing.empty() ? "" :
+        " (it is tried first; the fallback, '" + outcome.fallback_missing + "', is not there either)";
+    return "'" + top + "' is installed in " + site->string() + " but not included" + fallback + ": add it to [packages], e.g.\n" +
            "        site_packages = [{ dir = " + quote(site->string()) + ", include = [..., " + quote(top) + "] }]";
   }
   if (std::string removed = removed_stdlib_hint(top, context.python); !removed.empty()) return removed;

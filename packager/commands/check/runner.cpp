@@ -167,6 +167,7 @@ void apply_report(const std::string& line, int timeout_seconds, std::chrono::ste
     outcome.traceback = fields[5];
     outcome.missing_module = fields[6];
     outcome.filename = fields[7];
+    if (fields.size() >= 9) outcome.tried_first = fields[8];
     progress.current.reset();
     progress.next = index + 1;
   }
