@@ -2,21 +2,43 @@
 
 #include <deque>
 #include <map>
+#include <string_view>
 
 #include "importer/install_layout.h"
 #include "packager/collect/entry_point_plugins.h"
+#include "packager/collect/test_code.h"
 
 namespace freeze::packager {
 
 namespace {
 
-// True if the module may import by a name it computes (importlib.import_module, __import__):
-// docutils.parsers.get_parser_class imports docutils.parsers.rst so, and no import statement
-// names it. Read from the source: a mention in a comment only makes more modules reachable,
-// which keeps more failures reported.
-bool imports_by_computed_name(const Resource& module) {
-  const std::string& source = module.source_utf8.empty() ? module.data : module.source_utf8;
-  return source.find("import_module(") != std::string::npos || source.find("__import__(") != std::string::npos;
+// The first arguments of the module's import_module() and __import__() calls, read from its
+// source: a string constant's value ('distutils.command' in numpy.distutils.command), or "" for
+// a name computed at run time (docutils.parsers.get_parser_class's, which imports
+// docutils.parsers.rst so while no import statement names it). A mention in a comment only
+// makes more modules reachable, which keeps more failures reported.
+std::vector<std::string> import_call_arguments(const std::string& source) {
+  std::vector<std::string> arguments;
+  for (const std::string_view call : {"import_module(", "__import__("}) {
+    for (auto at = source.find(call); at != std::string::npos; at = source.find(call, at + 1)) {
+      std::size_t i = at + call.size();
+      while (i < source.size() && (source[i] == ' ' || source[i] == '\n')) ++i;
+      std::string constant;
+      bool is_constant = false;
+      if (i < source.size() && (source[i] == '\'' || source[i] == '"')) {
+        const auto end = source.find(source[i], i + 1);
+        if (end != std::string::npos) {
+          constant = source.substr(i + 1, end - i - 1);
+          std::size_t after = end + 1;
+          while (after < source.size() && source[after] == ' ') ++after;
+          is_constant = after < source.size() && (source[after] == ',' || source[after] == ')') &&
+                        constant.find('\\') == std::string::npos;
+        }
+      }
+      arguments.push_back(is_constant ? constant : std::string());
+    }
+  }
+  return arguments;
 }
 
 // The package whose modules such an import may reach: the module's own if it is a package, else
@@ -61,9 +83,21 @@ std::set<std::string> reachable_third_party(const std::vector<Resource>& resourc
     to_scan.pop_front();
     if (module->kind != blob::Kind::Module || module->namespace_package() || !module->compiled) continue;
     for (const auto& name : scan(*module)) reach(name);
-    if (const std::string package = package_reached_by_name(*module); !package.empty() && imports_by_computed_name(*module)) {
+    for (const auto& argument : import_call_arguments(module->source_utf8.empty() ? module->data : module->source_utf8)) {
+      if (!argument.empty()) {
+        if (argument.front() != '.') reach(argument);  // relative ones name their package apart
+        continue;
+      }
+      const std::string package = package_reached_by_name(*module);
+      if (package.empty()) continue;
       const std::string prefix = package + ".";
-      for (auto it = modules.lower_bound(prefix); it != modules.end() && it->first.starts_with(prefix); ++it) reach(it->first);
+      for (auto it = modules.lower_bound(prefix); it != modules.end() && it->first.starts_with(prefix); ++it) {
+        // Its own modules and subpackages, not theirs (numpy.distutils.ccompiler's computed
+        // import would reach numpy.distutils.command.develop, which needs setuptools), nor its
+        // tests and setup scripts (numpy.core.setup): no app imports those by name.
+        const bool child = it->first.find('.', prefix.size()) == std::string::npos;
+        if (child && third_party_test_reason(it->first).empty()) reach(it->first);
+      }
     }
   }
   return reached;

@@ -20,8 +20,10 @@ namespace freeze::packager {
 // module, what app.code imports), the app's own modules ([packages] paths) and the modules of
 // the entry points in the included metadata (plugins: all groups but console_scripts and
 // gui_scripts). Importing a.b.c reaches a and a.b. `scan` gives a compiled module's unguarded
-// imports (ImportScope::Unguarded). A module that imports by computed name (import_module,
-// __import__) reaches every module of its package: docutils.parsers, docutils.parsers.rst.
+// imports (ImportScope::Unguarded). import_module() and __import__() calls reach what a constant
+// names, and for a name computed at run time the modules and subpackages of the caller's
+// package (not their own modules, tests or setup scripts): docutils.parsers imports
+// docutils.parsers.rst so.
 std::set<std::string> reachable_third_party(const std::vector<Resource>& resources, const std::vector<std::string>& roots,
                                             const ScanImports& scan);
 

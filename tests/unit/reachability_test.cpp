@@ -101,14 +101,18 @@ TEST_CASE("reachable third-party modules: imports are followed, and an import by
   };
   // tool.formats imports its formats by name, as docutils.parsers does: none is imported by a statement.
   const std::vector<packager::Resource> resources = {
-      module("tool", true), module("tool.formats", true, "def get(name):\n    return import_module('tool.formats.' + name)\n"),
+      module("tool", true, "PLUGIN = __import__('lib.named', fromlist=['x'])\n"),
+      module("tool.formats", true, "def get(name):\n    return import_module('tool.formats.' + name)\n"),
       module("tool.formats.rst", false), module("tool.formats.latex", false), module("tool.extra", false),
-      module("lib", true), module("lib.unused", false), module("other", false)};
+      module("tool.formats.deep", true), module("tool.formats.deep.inner", false), module("tool.formats.tests", true),
+      module("lib", true), module("lib.named", false), module("lib.unused", false), module("other", false)};
   const std::map<std::string, std::vector<std::string>> imports = {
       {"tool", {"tool.formats"}}, {"tool.formats.rst", {"lib"}}};
   const auto reached = packager::reachable_third_party(resources, {"tool"}, [&](const packager::Resource& r) {
     const auto it = imports.find(r.name);
     return it == imports.end() ? std::vector<std::string>{} : it->second;
   });
-  CHECK(reached == std::set<std::string>{"tool", "tool.formats", "tool.formats.rst", "tool.formats.latex", "lib"});
+  // The formats' own subpackages' modules and tests are not reached; a constant name is.
+  CHECK(reached == std::set<std::string>{"tool", "tool.formats", "tool.formats.rst", "tool.formats.latex",
+                                         "tool.formats.deep", "lib", "lib.named"});
 }
