@@ -46,6 +46,12 @@ int check(const CheckOptions& options, std::ostream& out) {
                                                  missing_installed(plan, outcomes, context));
   if (!completion.added.empty()) completion.required = required_tops(completion.site_packages, context.python);
   plan.skipped.insert(plan.skipped.end(), completion.set_aside.begin(), completion.set_aside.end());
+  // Set aside for want of a package that the suggestion includes after all (borg.helpers.msgpack,
+  // an integration with msgpack, which borg's entry needs): with it, the next check imports it.
+  std::erase_if(plan.skipped, [&](const Skipped& skipped) {
+    return (skipped.why == Skipped::Why::Integration || skipped.why == Skipped::Why::Unreachable) &&
+           completion.has_added(skipped.needs);
+  });
   add_absent_plugins(plan, outcomes);
   std::string build_command = "freeze build " + config.config_file.string();
   if (options.distribution) build_command += " --distribution " + options.distribution->string();

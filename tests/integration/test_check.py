@@ -320,6 +320,24 @@ class CheckTest(TempDirTestCase):
         self.assertIn("set aside: 1 module(s) of installed packages that integrate with a package installed here "
                       "but not included (dep.fancydoc_ext with fancydoc)", result.stdout)
 
+    def test_an_integration_with_a_package_the_suggestion_includes_is_not_set_aside(self):
+        # borg.helpers.msgpack is named after msgpack, which borg needs anyway: with msgpack in
+        # the suggestion, the report does not say the suggestion leaves it out.
+        site = write_tree(self.tmp / "needed-integration-site", {
+            "lib/__init__.py": "import wire\n",
+            "lib/wire_ext.py": "import wire\n",
+            "wire.py": "",
+        })
+        root = write_tree(self.tmp / "needed-integration", {
+            "src/tool.py": "import lib\ndef main():\n    pass\n",
+            "app.toml": '[app]\nname = "tool"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["lib"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lib", "wire"] }}]', result.stdout)
+        self.assertNotIn("integrate with", result.stdout)
+        self.assertNotIn("lib.wire_ext", result.stdout)
+
     def test_a_module_no_import_of_the_app_reaches_is_set_aside(self):
         # lib.cli needs heavy, which lib does not require, and nothing the app imports imports
         # lib.cli (autobahn.xbr._cli needs numpy; magic-wormhole never imports it): set aside,
