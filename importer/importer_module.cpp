@@ -150,6 +150,37 @@ bool path_lists(PyObject* search_path, std::string_view relative, bool* listed) 
   return !PyErr_Occurred();
 }
 
+// For a top-level `name` held in installation directory `own`: true in *first if a sys.path
+// entry before `own` is the directory of an embedded package with a module of that name, which
+// PathFinder finds first, as under python (poetry.core puts its _vendor directory first on
+// sys.path: `import jsonschema` is then its vendored copy). Entries outside the installation
+// are not looked at: the index answers for its own names before them, as it always has.
+bool earlier_on_sys_path(const std::string& name, std::string_view own, bool* first) {
+  *first = false;
+  PyObject* search_path = PySys_GetObject("path");  // borrowed
+  if (search_path == nullptr || !PyList_Check(search_path)) return true;
+  const std::string root = context().origin_dir + "/";
+  const Ref items(PyObject_GetIter(search_path));
+  if (!items) return false;
+  while (const Ref item{PyIter_Next(items.get())}) {
+    std::string text;
+    if (!parse_fs_path(item.get(), &text)) {
+      PyErr_Clear();  // deliberate: an entry no path gives names no directory
+      continue;
+    }
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    if (!text.starts_with(root) || text.size() == root.size()) continue;
+    const std::string_view relative = std::string_view(text).substr(root.size());
+    if (relative == own) return true;
+    std::string package;
+    if (package_entry_at(relative, &package) && find_importable(blob::submodule_name(package, name))) {
+      *first = true;
+      return true;
+    }
+  }
+  return !PyErr_Occurred();
+}
+
 // A spec for `entry` imported as `fullname`. `fullname` differs from the entry's name where a
 // parent's __path__ led to it (the module then runs under the name asked for, as python's
 // FileFinder loads a file under the name it is given); loader_state keeps the index name. A
@@ -243,6 +274,10 @@ PyObject* finder_find_spec(PyObject* self, PyObject* const* args, Py_ssize_t nar
     bool listed = false;
     if (!path_lists(args[1], containing_directory(*entry), &listed)) return nullptr;
     if (!listed) Py_RETURN_NONE;
+  } else if (name.find('.') == std::string::npos) {
+    bool earlier = false;
+    if (!earlier_on_sys_path(name, containing_directory(*entry), &earlier)) return nullptr;
+    if (earlier) Py_RETURN_NONE;
   }
   return make_spec(state_of(self), args[0], self, *entry, name);
 }

@@ -176,6 +176,33 @@ class ImportPrecedenceTest(TempDirTestCase):
         self.assertIn(f"package __init__.py fixture_cext{EXT_SUFFIX}", frozen.stdout)
 
 
+    def test_a_package_directory_put_first_on_sys_path_wins(self):
+        # poetry.core puts its _vendor directory first on sys.path: `import jsonschema` is then
+        # its vendored copy, not the one installed beside it. In memory and on disk alike.
+        site = write_tree(self.tmp / "vendoring-site", {
+            "outer/__init__.py": ("import os, sys\nVENDOR = os.path.join(os.path.dirname(__file__), '_vendor')\n"
+                                  "if VENDOR not in sys.path:\n    sys.path.insert(0, VENDOR)\n"),
+            "outer/_vendor/dep/__init__.py": "WHO = 'vendored'\n",
+            "outer/_vendor/single.py": "WHO = 'vendored single'\n",
+            "dep/__init__.py": "WHO = 'installed'\n",
+            "single.py": "WHO = 'installed single'\n",
+            "other.py": "WHO = 'installed other'\n",
+        })
+        code = ("import outer, dep, single, other, os\n"
+                "print(dep.WHO, '|', single.WHO, '|', other.WHO, '|', os.path.relpath(dep.__file__, os.path.dirname(outer.__file__)))\n")
+        python = run([PYTHON, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{code}"])
+        self.assertEqual(python.stdout, "vendored | vendored single | installed other | _vendor/dep/__init__.py\n",
+                         python.stderr)
+        for location in ("in-memory", "filesystem-relative"):
+            with self.subTest(location=location):
+                root = write_tree(self.tmp / f"vendoring-{location}", {"app.toml": (
+                    f'[app]\nname = "vendoring"\ncode = """{code}"""\n'
+                    f'[packages]\nsite_packages = [{{ dir = "{site}", include = ["outer", "dep", "single", "other"] }}]\n'
+                    f'[routing]\ndefault = "{location}"\n')})
+                freeze("build", root / "app.toml", "-q")
+                frozen = run([root / "dist" / "vendoring"], env=clean_env())
+                self.assertEqual((frozen.returncode, frozen.stdout), (0, python.stdout), frozen.stderr)
+
 
 @uses_debian_python3_11
 class PkgResourcesTest(TempDirTestCase):
