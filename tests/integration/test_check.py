@@ -159,6 +159,9 @@ class CheckTest(TempDirTestCase):
             # and which nothing imports: set aside before any comparison (python fails alike).
             "site/optpkg/__init__.py": "",
             "site/optpkg/sphinxext.py": "import surely_not_installed_docutils\n",
+            # Stale code, as poetry's vendored lark.parsers.resolve_ambig: a name its module lacks.
+            "site/optpkg/util.py": "VALUE = 1\n",
+            "site/optpkg/stale.py": "from optpkg.util import compare\n",
             "app.toml": '[app]\nname = "alike"\nentry = "alike.main:main"\n[packages]\npaths = ["src"]\n'
                         'site_packages = [{ dir = "site", include = ["optpkg"] }]\n',
         })
@@ -167,7 +170,8 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(result.stdout, r"1 of \d+ checks failed")
         self.assertIn("FAIL  module alike.frozen_only", result.stdout)
         self.assertRegex(result.stdout, r"hint: \S*python3\.\d+ imports it \(with the config's packages on its sys.path\)")
-        self.assertRegex(result.stdout, r"set aside: 2 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"set aside: 3 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"optpkg\.stale: fails alike under \S+ \(ImportError: cannot import name 'compare'")
         self.assertIn("optpkg.sphinxext: needs surely_not_installed_docutils, installed nowhere here, and the app "
                       "imports it only optionally, if at all", result.stdout)
         self.assertRegex(result.stdout, r"alike\._winonly: fails alike under \S+ \(AssertionError: Windows only\)")
@@ -175,7 +179,7 @@ class CheckTest(TempDirTestCase):
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([f["name"] for f in data["failures"]], ["alike.frozen_only"])
         self.assertEqual({s["name"] for s in data["skipped"] if s["why"] == "fails_under_python"},
-                         {"alike._winonly", "alike.needs_env"})
+                         {"alike._winonly", "alike.needs_env", "optpkg.stale"})
 
     def test_a_module_that_imports_alone_is_set_aside(self):
         # As txaio: once one module chose twisted, importing one that chooses asyncio raises,

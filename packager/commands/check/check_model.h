@@ -42,6 +42,9 @@ struct Outcome {
   bool timed_out = false;
   std::string hint;  // decided with the outcome (plugins not included), else by hint_for
   bool imports_under_python = false;  // the plain interpreter imports it (set_aside_failures_of_python)
+
+  // `from M import name` found M but not the name in it (ImportError.name is M all the same).
+  bool lacks_a_name() const { return error_type == "ImportError" && message.starts_with("cannot import name "); }
 };
 
 struct Skipped {

@@ -101,6 +101,10 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   const std::string missing = outcome.missing_module;
   const std::string top = missing.substr(0, missing.find('.'));
   if (context.included_modules.contains(missing)) {
+    if (outcome.lacks_a_name()) {
+      return "'" + missing + "' is included, but does not define that name when the frozen app imports it: it may "
+             "define it only if an optional import succeeds (see optional packages below)";
+    }
     return "'" + missing + "' is included but failed to import: see its own entry in this report";
   }
   if (test_tools().contains(top) && item.kind != "entry") {

@@ -241,13 +241,14 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
         outcome.timed_out || outcome.error_type == "SystemExit") {
       continue;
     }
-    // A missing module has hints of its own, unless an installed package's or the stdlib's
+    // A missing module has hints of its own (a name missing from a module that imports is not
+    // one: lark.parsers.resolve_ambig's `from ..utils import compare`), unless an installed package's or the stdlib's
     // module misses one that including a package cannot bring: installed nowhere here (optional
     // integrations: pygments.sphinxext without docutils; stale code: lib2to3.pgen2.conv imports
     // a top-level pgen2), or a part that an included package lacks (dateutil.tzwin's
     // six.moves.winreg, on Windows only). Then python may fail alike, and it is not the app's.
     const std::string missing_top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
-    if (!outcome.missing_module.empty() &&
+    if (!outcome.missing_module.empty() && !outcome.lacks_a_name() &&
         (!(plan.items[i].third_party || plan.items[i].stdlib) || context.included_modules.contains(outcome.missing_module) ||
          (!context.included_tops.contains(missing_top) && installed_site_of(missing_top, context)))) {
       continue;
