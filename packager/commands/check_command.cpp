@@ -59,8 +59,10 @@ int check(const CheckOptions& options, std::ostream& out) {
   for (const auto& package : optional) context.optional_installed[package.package] = package.tried_by_tops;
   std::vector<UncollectedImport> uncollected = uncollected_left_out(
       imports_of_passed_modules(round.built.imports_left_out.uncollected, plan, outcomes), completion, context, optional);
+  std::vector<std::pair<std::filesystem::path, std::string>> uncollected_bring =
+      brought_along_by(uncollected, plan.skipped, config, completion, options, context, temp.path());
   Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
-                  std::move(optional), std::move(uncollected)};
+                  std::move(optional), std::move(uncollected), std::move(uncollected_bring)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     ++results.counts[plan.items[i].kind];
     if (outcomes[i].state == Outcome::State::Failed) ++results.failed;

@@ -418,9 +418,10 @@ class CheckTest(TempDirTestCase):
         # unidecode): the build warns and the check names it, with the setting that includes it.
         # Frozen without it, the call fails; with it, it works.
         # tool.broken imports otherkit in a function too, but fails to import: it runs no
-        # function, and the check does not name otherkit.
-        site = write_tree(self.tmp / "lazy-site", {"slugkit.py": "def slug(text):\n    return text.lower()\n",
-                                                   "otherkit.py": "", "stub.py": ""})
+        # function, and the check does not name otherkit. slugkit imports unicodekit, which the
+        # setting brings along.
+        site = write_tree(self.tmp / "lazy-site", {"slugkit.py": "import unicodekit\ndef slug(text):\n    return text.lower()\n",
+                                                   "unicodekit.py": "", "otherkit.py": "", "stub.py": ""})
         root = write_tree(self.tmp / "lazy", {
             "src/tool/__init__.py": "",
             "src/tool/text.py": "def slugify(text):\n    import slugkit\n    return slugkit.slug(text)\n",
@@ -438,11 +439,14 @@ class CheckTest(TempDirTestCase):
         self.assertIn('imports the checks do not run: "slugkit" (by tool.text) is installed here but not included',
                       result.stdout)
         self.assertNotIn('"otherkit"', result.stdout)
-        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["stub", "slugkit"] }}]', result.stdout)
+        self.assertIn(f'To include it (with what it imports: unicodekit):\n'
+                      f'        site_packages = [{{ dir = "{site}", include = ["stub", "slugkit", "unicodekit"] }}]',
+                      result.stdout)
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual(data["uncollected_imports"],
                          [{"package": "slugkit", "site": str(site), "imported_by": ["tool.text"]}])
-        (root / "app.toml").write_text((root / "app.toml").read_text().replace('["stub"]', '["stub", "slugkit"]'))
+        self.assertEqual(data["uncollected_brought_along"], [{"package": "unicodekit", "site": str(site)}])
+        (root / "app.toml").write_text((root / "app.toml").read_text().replace('["stub"]', '["stub", "slugkit", "unicodekit"]'))
         self.assertNotIn("slugkit", freeze("build", root).stderr)
         self.assertEqual(run([root / "dist" / "lazy"]).stdout, "hello\n")
 

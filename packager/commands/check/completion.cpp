@@ -339,6 +339,52 @@ std::vector<UncollectedImport> uncollected_left_out(const std::vector<Uncollecte
   return left_out;
 }
 
+std::vector<std::pair<fs::path, std::string>> brought_along_by(const std::vector<UncollectedImport>& uncollected,
+                                                              const std::vector<Skipped>& skipped, const AppConfig& config,
+                                                              const Completion& completion, const CheckOptions& options,
+                                                              const HintContext& context, const fs::path& scratch) {
+  std::vector<std::pair<fs::path, std::string>> found;
+  std::error_code error;
+  if (uncollected.empty() || !fs::is_regular_file(context.interpreter, error)) return found;
+  std::vector<AppConfig::SitePackages> sites = completion.added.empty() ? config.site_packages : completion.site_packages;
+  for (const auto& import : uncollected) add_to_site_packages(sites, import.site, import.top);
+  std::vector<fs::path> dirs;
+  std::set<std::string> included;
+  for (const auto& site : sites) {
+    dirs.push_back(site.dir);
+    included.insert(site.include.begin(), site.include.end());
+  }
+  const PlainPython python{context.interpreter, config.package_paths, dirs, scratch,
+                           std::chrono::seconds(options.timeout_seconds)};
+  std::vector<std::string> modules;
+  std::set<std::string> tops;
+  for (const auto& import : uncollected) {
+    modules.push_back(import.top);
+    tops.insert(import.top);
+  }
+  for (const auto& set_aside : skipped) {
+    const bool wanting = set_aside.why == Skipped::Why::Integration || set_aside.why == Skipped::Why::Unreachable;
+    if (wanting && tops.contains(set_aside.needs)) modules.push_back(set_aside.name);
+  }
+  std::set<std::string> seen;
+  for (const auto& [module, loaded] : needed_imports(python, included, test_tools(), modules).modules) {
+    for (const auto& [name, file] : loaded) {
+      const std::string top = name.substr(0, name.find('.'));
+      if (included.contains(top) || context.included_tops.contains(top) || test_tools().contains(top) ||
+          in_stdlib(top, context) || seen.contains(top)) {
+        continue;
+      }
+      const auto dir = std::find_if(dirs.begin(), dirs.end(), [&](const fs::path& d) {
+        return file.string().starts_with(d.string() + "/") && directory_has_module(d, top);
+      });
+      if (dir == dirs.end()) continue;
+      seen.insert(top);
+      found.emplace_back(*dir, top);
+    }
+  }
+  return found;
+}
+
 void add_to_site_packages(std::vector<AppConfig::SitePackages>& sites, const fs::path& site, const std::string& top) {
   auto it = std::find_if(sites.begin(), sites.end(), [&](const AppConfig::SitePackages& s) { return s.dir == site; });
   if (it == sites.end()) {

@@ -123,6 +123,15 @@ std::vector<UncollectedImport> uncollected_left_out(const std::vector<Uncollecte
                                                     const Completion& completion, const HintContext& context,
                                                     const std::vector<OptionalInstalled>& optional);
 
+// What python loads from the site directories importing the packages of `uncollected` and the
+// modules set aside for want of them (`skipped`: httpie.output.ui.rich_help, with rich, brings
+// markdown_it and mdurl along), that the config, the completion and they leave out, by site
+// directory: so that the setting that includes them is whole.
+std::vector<std::pair<std::filesystem::path, std::string>> brought_along_by(
+    const std::vector<UncollectedImport>& uncollected, const std::vector<Skipped>& skipped, const AppConfig& config,
+    const Completion& completion, const CheckOptions& options, const HintContext& context,
+    const std::filesystem::path& scratch);
+
 // Adds the package `top` to the include of the table of `site` in `sites` (a new table if none is for it).
 void add_to_site_packages(std::vector<AppConfig::SitePackages>& sites, const std::filesystem::path& site,
                           const std::string& top);

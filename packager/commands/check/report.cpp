@@ -222,11 +222,18 @@ void write_uncollected(const Results& results, bool colors, std::ostream& out) {
              (more == 0 ? "" : " and " + std::to_string(more) + " more") + ")";
     add_to_site_packages(sites, import.site, import.top);
   }
+  std::vector<std::string> along;
+  for (const auto& [site, top] : results.uncollected_bring) {
+    add_to_site_packages(sites, site, top);
+    along.push_back(top);
+  }
   const bool one = results.uncollected.size() == 1;
   out << paint("imports the checks do not run:", Style::Cyan, colors) << " " << names << " "
       << (one ? "is" : "are") << " installed here but not included, and imported where nothing handles the "
       << "ImportError, inside functions the checks do not call: the frozen app fails where it runs such an import. "
-      << "To include " << (one ? "it" : "them") << ":\n"
+      << "To include " << (one ? "it" : "them")
+      << (along.empty() ? "" : " (with what " + std::string(one ? "it imports" : "they import") + ": " + join(along) + ")")
+      << ":\n"
       << "        " << site_packages_lines(sites) << "\n";
 }
 
@@ -318,6 +325,10 @@ void write_json_report(const Results& results, std::ostream& out) {
   for (const auto& import : results.uncollected) {
     doc["uncollected_imports"].push_back(
         {{"package", import.top}, {"site", import.site.string()}, {"imported_by", import.importers}});
+  }
+  doc["uncollected_brought_along"] = nlohmann::json::array();  // what including those brings
+  for (const auto& [site, top] : results.uncollected_bring) {
+    doc["uncollected_brought_along"].push_back({{"package", top}, {"site", site.string()}});
   }
   doc["optional_installed"] = nlohmann::json::array();
   for (const auto& optional : results.optional_installed) {

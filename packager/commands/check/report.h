@@ -29,6 +29,7 @@ struct Results {
   std::string build_command;  // the build to run next: the same config, and --distribution if check had one
   std::vector<OptionalInstalled> optional_installed;  // optional imports this machine would satisfy
   std::vector<UncollectedImport> uncollected;  // unguarded imports the checks do not run (uncollected_left_out)
+  std::vector<std::pair<std::filesystem::path, std::string>> uncollected_bring;  // brought_along_by(uncollected)
 };
 
 void write_json_report(const Results& results, std::ostream& out);
