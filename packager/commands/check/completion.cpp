@@ -51,6 +51,15 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
 
 namespace {
 
+// The site directory among `sites` that python loaded `top` from, as `file` says, or nullptr.
+template <typename Sites>
+const fs::path* site_holding(const Sites& sites, const fs::path& file, const std::string& top) {
+  for (const fs::path& dir : sites) {
+    if (file.string().starts_with(dir.string() + "/") && directory_has_module(dir, top)) return &dir;
+  }
+  return nullptr;
+}
+
 // The packages python needs from the site directories to import the entry module, the modules
 // whose checks failed and the packages just added, optional imports refused as the frozen app
 // would (needed_imports()): the layers below them, which the frozen checks would find one round
@@ -84,10 +93,8 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
       const std::string top = top_of(name);
       const bool known = context.included_tops.contains(top) || completion.has_added(top);
       if (known || test_tools().contains(top) || in_stdlib(top, context)) continue;
-      const auto site = std::find_if(sites.begin(), sites.end(), [&](const fs::path& dir) {
-        return file.string().starts_with(dir.string() + "/") && directory_has_module(dir, top);
-      });
-      if (site == sites.end()) continue;
+      const fs::path* site = site_holding(sites, file, top);
+      if (site == nullptr) continue;
       found[*site].insert(top);
       auto& missed_by = completion.missed_by[top];
       if (const auto it = imports.importers.find(top); it != imports.importers.end()) {
@@ -374,10 +381,8 @@ std::vector<std::pair<fs::path, std::string>> brought_along_by(const std::vector
           in_stdlib(top, context) || seen.contains(top)) {
         continue;
       }
-      const auto dir = std::find_if(dirs.begin(), dirs.end(), [&](const fs::path& d) {
-        return file.string().starts_with(d.string() + "/") && directory_has_module(d, top);
-      });
-      if (dir == dirs.end()) continue;
+      const fs::path* dir = site_holding(dirs, file, top);
+      if (dir == nullptr) continue;
       seen.insert(top);
       found.emplace_back(*dir, top);
     }
