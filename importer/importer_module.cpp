@@ -126,23 +126,32 @@ std::string package_directory(const blob::Entry& entry) {
   return file.substr(0, file.rfind('/'));
 }
 
+// A search-path entry as a directory below the executable's ("local/lib/python3.11/dist-packages/
+// poetry/core/_vendor"), in `relative`; false for an entry outside it or one no path gives (which
+// PathFinder skips too: the error is cleared).
+bool below_origin(PyObject* item, std::string* relative) {
+  std::string text;
+  if (!parse_fs_path(item, &text)) {
+    PyErr_Clear();  // deliberate: an entry no path gives names no directory
+    return false;
+  }
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  const std::string& origin = context().origin_dir;
+  if (text.size() <= origin.size() + 1 || !text.starts_with(origin) || text[origin.size()] != '/') return false;
+  *relative = text.substr(origin.size() + 1);
+  return true;
+}
+
 // Whether the directory `relative` (below the executable's) is one of the entries of
 // `search_path` (a parent package's __path__, any iterable, as PathFinder takes it). False
 // with an error set if it cannot be iterated.
 bool path_lists(PyObject* search_path, std::string_view relative, bool* listed) {
   *listed = false;
-  const std::string& origin = context().origin_dir;
   const Ref items(PyObject_GetIter(search_path));
   if (!items) return false;
   while (const Ref item{PyIter_Next(items.get())}) {
-    std::string text;
-    if (!parse_fs_path(item.get(), &text)) {
-      PyErr_Clear();  // deliberate: an entry no path gives (PathFinder skips it too) names no directory
-      continue;
-    }
-    while (text.size() > 1 && text.back() == '/') text.pop_back();
-    if (text.size() == origin.size() + 1 + relative.size() && text.starts_with(origin) &&
-        text[origin.size()] == '/' && text.ends_with(relative)) {
+    std::string entry;
+    if (below_origin(item.get(), &entry) && entry == relative) {
       *listed = true;
       return true;
     }
@@ -159,18 +168,11 @@ bool earlier_on_sys_path(const std::string& name, std::string_view own, bool* fi
   *first = false;
   PyObject* search_path = PySys_GetObject("path");  // borrowed
   if (search_path == nullptr || !PyList_Check(search_path)) return true;
-  const std::string root = context().origin_dir + "/";
   const Ref items(PyObject_GetIter(search_path));
   if (!items) return false;
   while (const Ref item{PyIter_Next(items.get())}) {
-    std::string text;
-    if (!parse_fs_path(item.get(), &text)) {
-      PyErr_Clear();  // deliberate: an entry no path gives names no directory
-      continue;
-    }
-    while (text.size() > 1 && text.back() == '/') text.pop_back();
-    if (!text.starts_with(root) || text.size() == root.size()) continue;
-    const std::string_view relative = std::string_view(text).substr(root.size());
+    std::string relative;
+    if (!below_origin(item.get(), &relative)) continue;
     if (relative == own) return true;
     std::string package;
     if (package_entry_at(relative, &package) && find_importable(blob::submodule_name(package, name))) {
