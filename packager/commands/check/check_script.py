@@ -324,27 +324,27 @@ _CHECKS = {"entry": check_entry, "module": check_module, "resource": check_resou
            "entry_point": check_entry_point}
 
 
-def _import_error_behind(exc):
-    """The ImportError a SystemExit was raised while handling (try: import x / except: sys.exit(2))."""
-    seen = set()
+def _behind(exc):
+    """The exceptions `exc` was raised from or while handling, nearest first, each once."""
+    seen = {id(exc)}
     cause = exc.__cause__ or exc.__context__
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, ImportError):
-            return cause
+        yield cause
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
-    return None
+
+
+def _import_error_behind(exc):
+    """The ImportError a SystemExit was raised while handling (try: import x / except: sys.exit(2))."""
+    return next((cause for cause in _behind(exc) if isinstance(cause, ImportError)), None)
 
 
 def _missing_module(exc):
     """The module an ImportError is about: its own name, or for one raised while handling another
     (raise ImportError("x needs PyYAML") from e), the name of the first cause that has one."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, ImportError) and exc.name:
-            return exc.name
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+    for error in (exc, *_behind(exc)):
+        if isinstance(error, ImportError) and error.name:
+            return error.name
     return None
 
 
@@ -352,14 +352,8 @@ def _tried_first(exc, missing):
     """For an ImportError raised while handling another, the name of the import tried first:
     `try: import roman / except ImportError: import docutils.utils.roman` failing on the
     fallback (Debian's docutils has no docutils/utils/roman.py) is missing roman as much."""
-    seen = {id(exc)}
-    cause = exc.__context__
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, ImportError) and cause.name and cause.name != missing:
-            return cause.name
-        seen.add(id(cause))
-        cause = cause.__context__
-    return None
+    return next((cause.name for cause in _behind(exc)
+                 if isinstance(cause, ImportError) and cause.name and cause.name != missing), None)
 
 
 def _report_failure(index, exc):
