@@ -346,7 +346,8 @@ class CheckTest(TempDirTestCase):
         # lib.cli needs heavy, which lib does not require, and nothing the app imports imports
         # lib.cli (autobahn.xbr._cli needs numpy; magic-wormhole never imports it): set aside,
         # named, and heavy is not suggested. lib tries lib.fancy, which needs shiny, and goes on
-        # without: set aside too. lib.used needs extra the same way, but the app imports it
+        # without: set aside too, and shiny is named as tried by lib.fancy, whose code imports it,
+        # not by the checks that happened to import lib first. lib.used needs extra the same way, but the app imports it
         # inside main(): reachable, so extra is suggested.
         site = write_tree(self.tmp / "reach-site", {
             "lib/__init__.py": "VALUE = 1\ntry:\n    from lib import fancy\nexcept ImportError:\n    fancy = None\n",
@@ -367,7 +368,7 @@ class CheckTest(TempDirTestCase):
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lib", "extra"] }}]', result.stdout)
         self.assertNotIn('include = ["lib", "extra", "heavy"', result.stdout)
-        self.assertIn('optional packages not included: "shiny" (tried by lib.used, tool:main)', result.stdout)
+        self.assertIn('optional packages not included: "shiny" (tried by lib.fancy)', result.stdout)
         self.assertRegex(result.stdout, r"set aside: 3 module\(s\) of installed packages that need a package not "
                                         r"included, and that the app imports only optionally, if at all "
                                         r"\(lib\.cli needs heavy, lib\.fancy needs shiny, lib\.win needs winstuff\).*:\n"
@@ -466,12 +467,12 @@ class CheckTest(TempDirTestCase):
         })
         result = freeze("check", root)
         self.assertRegex(result.stdout, r"all \d+ checks passed")
-        self.assertIn('optional packages not included: "speedup" (tried by app:main) is imported optionally and '
+        self.assertIn('optional packages not included: "speedup" (tried by core) is imported optionally and '
                       'installed here: the frozen app runs without it, where python here would use it. To include it:\n'
                       f'        site_packages = [{{ dir = "{site}", include = ["core", "speedup"] }}]\n', result.stdout)
         self.assertNotIn("surely_not_installed_accelerator", result.stdout)  # installed nowhere: python lacks it too
         data = json.loads(freeze("check", root, "--json").stdout)
-        self.assertEqual(data["optional_installed"], [{"package": "speedup", "site": str(site), "tried_by": ["app:main"]}])
+        self.assertEqual(data["optional_installed"], [{"package": "speedup", "site": str(site), "tried_by": ["core"]}])
 
     @unittest.skipIf(PYTHON_VERSION in ("3.11", "3.12"), "cgi and telnetlib are in this CPython's stdlib")
     def test_a_module_removed_from_the_stdlib_is_named_so(self):

@@ -23,6 +23,14 @@ struct Item {
   bool third_party = false;     // a module of an installed package (site_packages, wheels)
 };
 
+// A module no finder found during a check, and the module whose code asked for it ("" when it
+// was the checked module itself, or the entry script): mesonbuild.utils.universal tries tqdm,
+// whichever check first imports it.
+struct NotFoundImport {
+  std::string name;
+  std::string importer;
+};
+
 struct Outcome {
   enum class State { NotRun, Passed, Failed, Skipped } state = State::NotRun;
   std::string error_type;
@@ -36,7 +44,7 @@ struct Outcome {
   std::string output;          // what the check printed, for crashes
   std::uint64_t log_offset = 0;  // where its output starts in the log
   std::vector<std::string> warnings;
-  std::vector<std::string> not_found;  // every module no finder found during the check, caught or not
+  std::vector<NotFoundImport> not_found;  // every module no finder found during the check, caught or not
   std::string executable_use;          // a module's first line naming sys.executable ("pkg.mod line 12: ...")
   bool crashed = false;
   bool timed_out = false;

@@ -13,8 +13,8 @@
 # "F<TAB>index<TAB>type<TAB>message<TAB>where<TAB>traceback<TAB>missing_module<TAB>filename<TAB>tried_first"
 # (failed; tried_first: the import whose ImportError the failed one was the fallback of), or
 # "W<TAB>index<TAB>message" (a warning) after, each preceded by
-# "M<TAB>index<TAB>name" for every module that no finder found during the check (an optional
-# import a try/except swallowed included) and, for a module that names sys.executable,
+# "M<TAB>index<TAB>name<TAB>importer" for every module that no finder found during the check (an
+# optional import a try/except swallowed included; importer: the module whose code asked, or "") and, for a module that names sys.executable,
 # "X<TAB>index<TAB>where"; "E" at the end. log_offset is where
 # the check's own output starts in the log, so that a crash is shown with what it printed only.
 # First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
@@ -382,13 +382,31 @@ class _NotFound:
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        cls.missed.append(name)
+        cls.missed.append((name, _importer()))
         return None
 
 
+_IMPORT_MACHINERY = {"importlib", "_frozen_importlib", "_frozen_importlib_external"}
+
+
+def _importer():
+    """The module whose code runs the import being looked up: the first frame outside importlib
+    (import_module included). "" for this script, the entry script or a frame without a name."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if not (isinstance(name, str) and name.partition(".")[0] in _IMPORT_MACHINERY):
+            break
+        frame = frame.f_back
+    if frame is None or frame.f_globals is globals():
+        return ""
+    name = frame.f_globals.get("__name__")
+    return name if isinstance(name, str) and name != "__main__" else ""
+
+
 def _emit_missed(index):
-    for name in dict.fromkeys(_NotFound.missed):
-        _emit("M", index, name)
+    for name, importer in dict.fromkeys(_NotFound.missed):
+        _emit("M", index, name, importer)
     _NotFound.missed.clear()
     if _NotFound not in sys.meta_path:  # a module replaced the list
         sys.meta_path.append(_NotFound)

@@ -298,8 +298,8 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
     }
   }
   std::map<std::string, OptionalInstalled> found;
-  for (const auto& [check, top_level, names] : tried) {
-    for (const auto& name : names) {
+  for (const auto& [check, top_level, imports] : tried) {
+    for (const auto& [name, importer] : imports) {
       const std::string top = name.substr(0, name.find('.'));
       if (completion.has_added(top) || context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context)) continue;
       auto it = found.find(top);
@@ -308,8 +308,9 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
         if (!site) continue;
         it = found.emplace(top, OptionalInstalled{top, *site, {}, {}}).first;
       }
-      if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), check) == it->second.tried_by.end()) {
-        it->second.tried_by.push_back(check);
+      const std::string& by = importer.empty() ? check : importer;
+      if (std::find(it->second.tried_by.begin(), it->second.tried_by.end(), by) == it->second.tried_by.end()) {
+        it->second.tried_by.push_back(by);
       }
       it->second.tried_by_tops.insert(top_level);
     }

@@ -52,7 +52,7 @@ struct Completion {
   struct NotFound {
     std::string check;      // Item::name
     std::string top_level;  // Item::top_level
-    std::vector<std::string> names;
+    std::vector<NotFoundImport> imports;
   };
   std::vector<NotFound> not_found;
   // Checks of the rounds set aside as integrations or unreachable (set_aside_integrations,
@@ -105,7 +105,7 @@ std::string entry_module_of(const AppConfig& config, const PythonVersion& python
 struct OptionalInstalled {
   std::string package;                // top-level name
   std::filesystem::path site;         // where it is installed
-  std::vector<std::string> tried_by;  // the checks that looked for it
+  std::vector<std::string> tried_by;  // the modules that looked for it (else their checks)
   std::set<std::string> tried_by_tops;  // their top-level packages ("" for the entry)
 };
 std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::vector<Outcome>& outcomes,

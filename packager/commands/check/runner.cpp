@@ -156,7 +156,7 @@ void apply_report(const std::string& line, int timeout_seconds, std::chrono::ste
   } else if (fields[0] == "W" && fields.size() >= 3) {
     outcome.warnings.push_back(fields[2]);
   } else if (fields[0] == "M" && fields.size() >= 3) {
-    outcome.not_found.push_back(fields[2]);
+    outcome.not_found.push_back({fields[2], fields.size() >= 4 ? fields[3] : ""});
   } else if (fields[0] == "X" && fields.size() >= 3) {
     outcome.executable_use = fields[2];
   } else if (fields[0] == "F" && fields.size() >= 8) {
