@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "format/pyc_file.h"
 #include "packager/collect/entry_point_plugins.h"
 #include "packager/config/python_names.h"
 #include "packager/config/environment_markers.h"
@@ -68,7 +69,7 @@ std::string top_level_of(const std::string& path, const PythonVersion& python) {
     if (path.ends_with(".py")) return path.substr(0, path.size() - 3);
     return extension_module_stem(path, python);
   }
-  return is_identifier(head) ? head : std::string();
+  return is_identifier(head) && head != blob::pyc::kCacheDirectory ? head : std::string();
 }
 
 }  // namespace
@@ -118,13 +119,15 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
         }
       }
     }
+    // Without top_level.txt (hatchling and flit write none), every top-level name RECORD lists.
+    const bool top_level_listed = !distribution.top_level.empty();
     if (const auto it = tree.find(head + "/RECORD"); it != tree.end()) {
       for (const auto& line : lines_of(it->second.read())) {
         std::string record_path = line.substr(0, line.find(','));
         if (record_path.size() >= 2 && record_path.front() == '"') record_path = record_path.substr(1, record_path.size() - 2);
         const std::string top = first_component(record_path);
         if (top.ends_with(".libs") && top != record_path) distribution.library_dirs.insert(top);
-        if (const auto name = top_level_of(record_path, python); !name.empty() && distribution.top_level.empty()) {
+        if (const auto name = top_level_of(record_path, python); !name.empty() && !top_level_listed) {
           distribution.top_level.insert(name);
         }
       }
@@ -154,7 +157,11 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
 
 std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution) {
   std::vector<Resource> out;
-  const std::string routing = *distribution.top_level.begin();
+  // Routed with the top-level name the distribution is named after, if it has one (black's
+  // RECORD lists _black_version before black).
+  std::string routing = normalize_distribution_name(distribution.name);
+  std::replace(routing.begin(), routing.end(), '-', '_');
+  if (!distribution.top_level.contains(routing)) routing = *distribution.top_level.begin();
   for (auto it = tree.lower_bound(distribution.directory); it != tree.end(); ++it) {
     const std::string& path = it->first;
     const bool single_file = path == distribution.directory;

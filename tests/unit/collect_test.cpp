@@ -209,6 +209,22 @@ TEST_CASE("namespace_pth: the packages a -nspkg.pth declares are namespace packa
   CHECK_FALSE(find(resources, blob::Kind::Module, "plain")->namespace_package());
 }
 
+TEST_CASE("distributions: without top_level.txt, every top-level name RECORD lists, routed by the one named like it") {
+  // black 23 (hatchling): _black_version.py, black/, blackd/ and scripts outside the site directory.
+  const auto file = [](const std::string& text) { return packager::TreeFile{{}, text, "test", 0644}; };
+  packager::FileTree tree;
+  tree["black-23.1.0.dist-info/METADATA"] = file("Name: black\nVersion: 23.1.0\n");
+  tree["black-23.1.0.dist-info/RECORD"] = file(
+      "../../../bin/black,sha256=x,220\n_black_version.py,,\n__pycache__/_black_version.cpython-311.pyc,,\n"
+      "black/__init__.py,,\nblackd/__init__.py,,\nblack-23.1.0.dist-info/RECORD,,\n");
+  const auto distributions = packager::find_distributions(tree);
+  REQUIRE(distributions.size() == 1);
+  CHECK(distributions[0].top_level == std::set<std::string>{"_black_version", "black", "blackd"});
+  const auto metadata = packager::metadata_resources(tree, distributions[0]);
+  REQUIRE_FALSE(metadata.empty());
+  CHECK(metadata[0].routing_name == "black");
+}
+
 TEST_CASE("distributions: name, version, the requirements that apply here, top-level names and .libs from RECORD") {
   const auto file = [](const std::string& text) { return packager::TreeFile{{}, text, "test", 0644}; };
   packager::FileTree tree;
