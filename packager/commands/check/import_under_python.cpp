@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 
 // argv: N PATH*N SITE_DIR* SCRIPT. Puts the paths first on sys.path, adds the site directories,
 // then runs the checking program (check_script.py) as the frozen app runs it, named
-// "<app.code>": the same code classifies the failure under both interpreters.
+// "<app.code>": the same code classifies the failure under both interpreters. sys.argv then has
+// one item, as in the frozen check, which runs with no arguments: a script that reads
+// sys.argv[1] when imported (tox.helper.build_requires) fails alike.
 constexpr const char* kRunCheckScript = R"(import site, sys
 count = int(sys.argv[1])
 sys.path[0:0] = sys.argv[2:2 + count]
@@ -31,6 +33,7 @@ for directory in sys.argv[2 + count:-1]:
     site.addsitedir(directory)
 with open(sys.argv[-1], encoding="utf-8") as script:
     code = compile(script.read(), "<app.code>", "exec")
+sys.argv[:] = sys.argv[-1:]
 exec(code, {"__name__": "__main__"})
 )";
 
