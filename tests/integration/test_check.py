@@ -354,6 +354,7 @@ class CheckTest(TempDirTestCase):
             "lib/cli.py": "import heavy\n",
             "lib/fancy.py": "import shiny\n",
             "lib/win.py": "import winstuff\n",  # installed nowhere (twisted's Windows reactors)
+            "lib/_pytestplugin.py": "import pytest\n",  # a test tool's (tox's, which nothing imports but pytest)
             "shiny.py": "",
             "lib/used.py": "import extra\n",
             "heavy.py": "",
@@ -369,10 +370,13 @@ class CheckTest(TempDirTestCase):
         self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lib", "extra"] }}]', result.stdout)
         self.assertNotIn('include = ["lib", "extra", "heavy"', result.stdout)
         self.assertIn('optional packages not included: "shiny" (tried by lib.fancy)', result.stdout)
-        self.assertRegex(result.stdout, r"set aside: 3 module\(s\) of installed packages that need a package not "
+        self.assertRegex(result.stdout, r"set aside: 4 module\(s\) of installed packages that need a package not "
                                         r"included, and that the app imports only optionally, if at all "
-                                        r"\(lib\.cli needs heavy, lib\.fancy needs shiny, lib\.win needs winstuff\).*:\n"
-                                        r"  lib\.cli: needs heavy \(installed here\)")
+                                        r"\(lib\._pytestplugin needs pytest, lib\.cli needs heavy, lib\.fancy needs shiny, "
+                                        r"\.\.\.\).*:\n")
+        self.assertIn("lib.cli: needs heavy (installed here)", result.stdout)
+        self.assertRegex(result.stdout, r"\n  lib\._pytestplugin: needs pytest(, a test tool \(freeze check --tests "
+                                        r"reports it\)|, installed nowhere here), and the app imports it only optionally")
         self.assertIn("lib.win: needs winstuff, installed nowhere here, and the app imports it only optionally", result.stdout)
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertIn({"name": "lib.cli", "why": "unreachable", "needs": "heavy"},

@@ -19,6 +19,9 @@ struct Item {
   std::string location;           // where it was routed, in words
   std::string top_level;
   bool testing_helper = false;  // a failure for want of a test tool is not the app's
+  // An installed package's module checked without --tests: if the app does not reach it, a
+  // failure for want of a test tool is not the app's either (tox._pytestplugin needs pytest).
+  bool test_tools_optional = false;
   bool stdlib = false;          // a module of the standard library
   bool third_party = false;     // a module of an installed package (site_packages, wheels)
 };

@@ -209,6 +209,7 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
       // A testing helper (numpy.testing, pylint.testutils) is checked, but a failure for want of
       // a test tool is theirs, not the app's.
       check.testing_helper = context.installed_package(item) && !options.tests && is_test_helper(name);
+      check.test_tools_optional = context.installed_package(item) && !options.tests;
       check.stdlib = stdlib;
       check.third_party = context.installed_package(item);
       plan.items.push_back(check);

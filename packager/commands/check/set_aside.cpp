@@ -133,10 +133,13 @@ void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const Hin
     // Installed nowhere here (twisted's Windows reactors need pywintypes): python fails alike,
     // and this spares comparing, which costs a python start each.
     const bool nowhere = !context.included_tops.contains(top) && !excluded_stdlib && !installed_site_of(top, context);
-    if (!nowhere && !excluded_stdlib && !packages.may_go_without(top)) continue;
+    // A test tool (never suggested), for a module of an installed package checked without --tests.
+    const bool test_tool = item.test_tools_optional && !context.included_tops.contains(top) && test_tools().contains(top);
+    if (!nowhere && !excluded_stdlib && !test_tool && !packages.may_go_without(top)) continue;
     outcomes[i].state = Outcome::State::Skipped;
     const std::string why_not = nowhere            ? ", installed nowhere here,"
                                 : excluded_stdlib ? " (the standard library's, which [stdlib] exclude leaves out),"
+                                : test_tool       ? ", a test tool (freeze check --tests reports it),"
                                                   : " (installed here), which no included distribution requires,";
     plan.skipped.push_back({item.name,
                             "needs " + top + why_not + " and the app imports it only optionally, if at all: include " + top +
