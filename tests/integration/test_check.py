@@ -154,6 +154,8 @@ class CheckTest(TempDirTestCase):
             "src/alike/_winonly.py": "import sys\nassert sys.platform == 'win32', 'Windows only'\n",
             # Same line, another message each run: compared by where it was raised.
             "src/alike/needs_env.py": "import os\nvalue = os.environ['ALIKE_UNSET_%d' % os.getpid()]\n",
+            # A script run by path (tox.helper.build_requires): no arguments in either check.
+            "src/alike/helper_script.py": "import sys\nDEST = sys.argv[1]\n",
             "src/alike/frozen_only.py": "import sys\nif getattr(sys, 'frozen', False):\n    raise RuntimeError('broken frozen')\n",
             # An installed package's optional integration, whose dependency is installed nowhere,
             # and which nothing imports: set aside before any comparison (python fails alike).
@@ -170,7 +172,8 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(result.stdout, r"1 of \d+ checks failed")
         self.assertIn("FAIL  module alike.frozen_only", result.stdout)
         self.assertRegex(result.stdout, r"hint: \S*python3\.\d+ imports it \(with the config's packages on its sys.path\)")
-        self.assertRegex(result.stdout, r"set aside: 3 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"set aside: 4 module\(s\) that fail alike under \S*python3\.\d+")
+        self.assertRegex(result.stdout, r"alike\.helper_script: fails alike under \S+ \(IndexError: list index out of range\)")
         self.assertRegex(result.stdout, r"optpkg\.stale: fails alike under \S+ \(ImportError: cannot import name 'compare'")
         self.assertIn("optpkg.sphinxext: needs surely_not_installed_docutils, installed nowhere here, and the app "
                       "imports it only optionally, if at all", result.stdout)
@@ -179,7 +182,7 @@ class CheckTest(TempDirTestCase):
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([f["name"] for f in data["failures"]], ["alike.frozen_only"])
         self.assertEqual({s["name"] for s in data["skipped"] if s["why"] == "fails_under_python"},
-                         {"alike._winonly", "alike.needs_env", "optpkg.stale"})
+                         {"alike._winonly", "alike.needs_env", "alike.helper_script", "optpkg.stale"})
 
     def test_a_module_that_imports_alone_is_set_aside(self):
         # As txaio: once one module chose twisted, importing one that chooses asyncio raises,
