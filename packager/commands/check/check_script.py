@@ -15,8 +15,9 @@
 # "W<TAB>index<TAB>message" (a warning) after, each preceded by
 # "M<TAB>index<TAB>name<TAB>importer" for every module that no finder found during the check (an
 # optional import a try/except swallowed included; importer: the module whose code asked, or "")
-# and, for a module that names sys.executable, "X<TAB>index<TAB>where"; "E" at the end. log_offset is where
-# the check's own output starts in the log, so that a crash is shown with what it printed only.
+# and, for a module that names sys.executable, "X<TAB>index<TAB>where"; "E" at the end.
+# log_offset is where the check's own output starts in the log, so that a crash is shown with
+# what it printed only.
 # First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
 # Fields escape backslash, tab, CR and newline. Only modules every interpreter has are used
 # (sys, os and builtins): the app's config may leave the rest of the standard library out.
