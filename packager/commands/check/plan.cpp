@@ -206,12 +206,12 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
       check.top_level = item.top_level;
       check.args = {name, (!stdlib && item.in_memory() && context.tops_with_data.contains(check.top_level)) ? "1" : "0"};
       check.location = location_words(item);
-      // A testing helper (numpy.testing, pylint.testutils) is checked, but a failure for want of
-      // a test tool is theirs, not the app's.
-      check.testing_helper = context.installed_package(item) && !options.tests && is_test_helper(name);
-      check.test_tools_optional = context.installed_package(item) && !options.tests;
       check.stdlib = stdlib;
       check.third_party = context.installed_package(item);
+      check.test_tools_optional = check.third_party && !options.tests;
+      // A testing helper (numpy.testing, pylint.testutils) is checked, but a failure for want of
+      // a test tool is theirs, not the app's.
+      check.testing_helper = check.test_tools_optional && is_test_helper(name);
       plan.items.push_back(check);
     }
   }

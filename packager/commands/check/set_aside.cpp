@@ -128,13 +128,14 @@ void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const Hin
     const Item& item = plan.items[i];
     const std::string top = missing_top_of(item, outcomes[i]);
     if (top.empty() || needed.contains(top) || reachable->contains(item.name)) continue;
+    const bool included = context.included_tops.contains(top);
     // The stdlib's, left out by [stdlib] exclude or its defaults (twisted.internet.tksupport's tkinter).
-    const bool excluded_stdlib = !context.included_tops.contains(top) && in_stdlib(top, context);
+    const bool excluded_stdlib = !included && in_stdlib(top, context);
     // Installed nowhere here (twisted's Windows reactors need pywintypes): python fails alike,
     // and this spares comparing, which costs a python start each.
-    const bool nowhere = !context.included_tops.contains(top) && !excluded_stdlib && !installed_site_of(top, context);
+    const bool nowhere = !included && !excluded_stdlib && !installed_site_of(top, context);
     // A test tool (never suggested), for a module of an installed package checked without --tests.
-    const bool test_tool = item.test_tools_optional && !context.included_tops.contains(top) && test_tools().contains(top);
+    const bool test_tool = !included && item.test_tools_optional && test_tools().contains(top);
     if (!nowhere && !excluded_stdlib && !test_tool && !packages.may_go_without(top)) continue;
     outcomes[i].state = Outcome::State::Skipped;
     const std::string why_not = nowhere            ? ", installed nowhere here,"
