@@ -68,13 +68,17 @@ std::set<std::string> reachable_third_party(const std::vector<Resource>& resourc
     }
   };
   for (const auto& name : roots) reach(name);
+  std::set<std::string> top_levels;
+  for (const auto& [name, module] : modules) top_levels.insert(name.substr(0, name.find('.')));
   const std::string app_dir = std::string(layout::kAppDir) + "/";
   for (const auto& r : resources) {
     if (r.kind == blob::Kind::Module && r.relative_path.starts_with(app_dir)) reach(r.name);
     if (r.kind == blob::Kind::Metadata && r.name.ends_with("/entry_points.txt")) {
       for (const auto& entry_point : parse_entry_points(r.data)) {
-        // Plugins are imported by name; a dependency's own commands never run in the app.
-        if (entry_point.group != "console_scripts" && entry_point.group != "gui_scripts") reach(entry_point.module());
+        // Plugins are imported by name, by the package whose group they join: anyio's pytest11
+        // plugin only by pytest, which the app may not include. A dependency's own commands
+        // never run in the app (is_plugin_group_of leaves out console_scripts).
+        if (is_plugin_group_of(entry_point.group, top_levels)) reach(entry_point.module());
       }
     }
   }

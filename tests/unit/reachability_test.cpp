@@ -116,3 +116,26 @@ TEST_CASE("reachable third-party modules: imports are followed, and an import by
   CHECK(reached == std::set<std::string>{"tool", "tool.formats", "tool.formats.rst", "tool.formats.latex",
                                          "tool.formats.deep", "lib", "lib.named"});
 }
+
+TEST_CASE("reachable third-party modules: plugins are reached in the groups of included packages only") {
+  const auto resource = [](blob::Kind kind, const std::string& name, const std::string& data = "") {
+    packager::Resource r;
+    r.kind = kind;
+    r.name = r.routing_name = name;
+    r.compiled = kind == blob::Kind::Module;
+    r.data = data;
+    return r;
+  };
+  // lib declares a plugin for tool (included) and one for pytest (not included), as anyio does.
+  const std::vector<packager::Resource> resources = {
+      resource(blob::Kind::Module, "tool"), resource(blob::Kind::Module, "lib"),
+      resource(blob::Kind::Module, "lib.tool_plugin"), resource(blob::Kind::Module, "lib.pytest_plugin"),
+      resource(blob::Kind::Module, "lib.command"),
+      resource(blob::Kind::Metadata, "lib-1.0.dist-info/entry_points.txt",
+               "[tool.formats]\nlib = lib.tool_plugin:Format\n[pytest11]\nlib = lib.pytest_plugin\n"
+               "[console_scripts]\nlib = lib.command:main\n")};
+  const auto reached = packager::reachable_third_party(resources, {"tool"}, [](const packager::Resource&) {
+    return std::vector<std::string>{};
+  });
+  CHECK(reached == std::set<std::string>{"tool", "lib", "lib.tool_plugin"});
+}
