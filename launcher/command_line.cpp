@@ -128,6 +128,11 @@ bool is_file(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+bool path_exists(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0;
+}
+
 bool is_directory(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -215,7 +220,8 @@ bool python_options_ignore_environment(const std::vector<std::string>& argv) {
   return false;
 }
 
-Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode) {
+Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
+                                 const EmbeddedScriptTest& embedded_script) {
   if (argv.size() < 2) return {};
 
   // multiprocessing spawn with sys.frozen set: [exe, '--multiprocessing-fork', 'k=v', ...].
@@ -243,7 +249,8 @@ Invocation classify_command_line(const std::vector<std::string>& argv, bool inte
   if (interpreter_mode) {
     const std::string& first = argv[1];
     if (first == "-" || first == "--check-hash-based-pycs" || is_python_short_option_cluster(first) ||
-        (first[0] != '-' && is_python_script(first))) {
+        (first[0] != '-' && (is_python_script(first) ||
+                             (embedded_script && !path_exists(first) && embedded_script(first))))) {
       return {RunKind::PythonCommandLine, {}};
     }
   }

@@ -11,9 +11,11 @@
 //    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing Python script
 //    (a .py/.pyc/.pyz... file, one with a python "#!" line, a zip application, a file without a
 //    suffix, a directory with __main__.py), as python would run it; any other argument (an
-//    existing site.yml too) is the app's.
+//    existing site.yml too) is the app's. An embedded module's file counts as existing: twisted's
+//    trial starts its workers as [sys.executable, workertrial.__file__].
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,12 @@ struct Invocation {
   std::string code;  // SpawnChild: the Python statement to run
 };
 
-Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode);
+// Whether `path`, which names no real file, names an embedded file or directory that is a Python
+// script (launcher/virtual_files.h: names_embedded_script).
+using EmbeddedScriptTest = std::function<bool(const std::string& path)>;
+
+Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
+                                 const EmbeddedScriptTest& embedded_script = {});
 
 // Whether python's options at the start of `argv` (a python command line) include -E or -I,
 // which make python ignore PYTHON* environment variables such as PYTHONPATH.

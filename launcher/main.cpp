@@ -13,6 +13,7 @@
 #include "launcher/elf_size.h"
 #include "launcher/entry_point.h"
 #include "importer/importer_module.h"
+#include "importer/importer_state.h"
 #include "launcher/interpreter.h"
 #include "format/launch_settings.h"
 #include "launcher/out_of_memory.h"
@@ -75,8 +76,15 @@ int main(int argc, char** argv) {
   context.origin_dir = image->directory();
   context.out_of_memory = launcher::die_if_starting_up;
   context.optimize = settings.optimize;
-  const launcher::Invocation invocation =
-      launcher::classify_command_line(std::vector<std::string>(argv, argv + argc), settings.interpreter);
+  importer::set_context(&context);  // for names_embedded_script's tree, before the importer starts
+  launcher::Invocation invocation;
+  try {
+    invocation = launcher::classify_command_line(
+        std::vector<std::string>(argv, argv + argc), settings.interpreter,
+        [](const std::string& path) { return launcher::names_embedded_script(context, path); });
+  } catch (const std::bad_alloc&) {
+    launcher::die_out_of_memory("reading the command line");
+  }
   launcher::start_interpreter(context, settings, invocation.kind, argc, argv);
   // Embedded files readable by path from here on (not during start-up: python's path
   // computation must see only the real file system).

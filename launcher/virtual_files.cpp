@@ -277,6 +277,26 @@ std::uint32_t node_of_fd(int fd) {
 
 }  // namespace vfs
 
+bool names_embedded_script(const importer::ImporterContext& context, const std::string& path) {
+  using importer::VirtualTree;
+  std::string absolute = path;
+  if (!path.starts_with("/")) {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return false;
+    absolute = std::string(cwd) + "/" + path;
+  }
+  absolute = VirtualTree::normalise(absolute);
+  const std::string root = VirtualTree::normalise(context.origin_dir);
+  if (!absolute.starts_with(root + "/")) return false;  // the tree is not built for other paths
+  const VirtualTree& tree = VirtualTree::instance();
+  const std::uint32_t node = tree.find(absolute);
+  if (node == VirtualTree::kNone) return false;
+  if (!tree.node(node).directory) {
+    return absolute.ends_with(".py") || absolute.ends_with(".pyc") || absolute.ends_with(".pyw");
+  }
+  return tree.find(absolute + "/__main__.py") != VirtualTree::kNone || tree.find(absolute + "/__main__.pyc") != VirtualTree::kNone;
+}
+
 void enable_virtual_files(const importer::ImporterContext& context) {
   FREEZE_REAL_STAT(stat);
   if (real_stat(context.executable.c_str(), &vfs::g_executable_stat) != 0) vfs::g_executable_stat = {};

@@ -538,6 +538,11 @@ class InterpreterModeTest(TempDirTestCase):
                     out = subprocess.run([sys.executable, "-m", "tool.worker", "from-app"], capture_output=True, text=True, check=True)
                     print("app got:", out.stdout.strip())
                     return 0
+                if sys.argv[1:] == ["delegate-by-path"]:  # as twisted's trial starts its workers
+                    import tool.worker
+                    out = subprocess.run([sys.executable, tool.worker.__file__, "by-path"], capture_output=True, text=True, check=True)
+                    print("app got:", out.stdout.strip())
+                    return 0
                 print("app", sys.argv[1:])
                 return 0
             """,
@@ -558,6 +563,18 @@ class InterpreterModeTest(TempDirTestCase):
     def test_app_subprocess_of_sys_executable_dash_m(self):
         result = self.py("delegate")
         self.assertEqual(result.stdout, "app got: worker __main__ ['from-app']\n", result.stderr)
+
+    def test_app_subprocess_of_sys_executable_and_an_embedded_modules_file(self):
+        # tool.worker is in memory: its __file__ is no real file, yet python's command line runs it.
+        result = self.py("delegate-by-path")
+        self.assertEqual(result.stdout, "app got: worker __main__ ['by-path']\n", result.stderr)
+        # Relative to the working directory too; a path that names nothing embedded is the app's
+        # argument, and so is every path without interpreter mode.
+        result = self.py("lib/app/tool/worker.py", "rel", cwd=self.exe.parent)
+        self.assertEqual(result.stdout, "worker __main__ ['rel']\n", result.stderr)
+        self.assertEqual(self.py("lib/app/tool/nothing.py", cwd=self.exe.parent).stdout, "app ['lib/app/tool/nothing.py']\n")
+        self.assertEqual(self.py("lib/app/tool/worker.py", exe=self.plain, cwd=self.plain.parent).stdout,
+                         "app ['lib/app/tool/worker.py']\n")
 
     def test_dash_c(self):
         result = self.py("-c", "import sys, tool.worker; print(sys.argv, tool.worker.__name__)", "a", "-b")

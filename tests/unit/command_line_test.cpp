@@ -133,3 +133,23 @@ TEST_CASE("-E and -I among python's options, not among the program's arguments")
   CHECK_FALSE(python_options_ignore_environment({"exe", "-", "-I"}));
   CHECK_FALSE(python_options_ignore_environment({"exe", "-u", "-O"}));
 }
+
+TEST_CASE("interpreter mode: an embedded script, named by a path that is no real file, is python's") {
+  TempDir dir;
+  const std::string real = dir.write("real.py", "print(1)\n").string();
+  std::vector<std::string> asked;
+  const auto embedded = [&](const std::string& path) {
+    asked.push_back(path);
+    return path == "/opt/app/lib/app/tool/worker.py";
+  };
+  const auto classify = [&](const std::string& first, bool interpreter) {
+    return classify_command_line({"/opt/app/app", first, "x"}, interpreter, embedded).kind;
+  };
+  CHECK(classify("/opt/app/lib/app/tool/worker.py", true) == RunKind::PythonCommandLine);
+  CHECK(classify("/opt/app/lib/app/tool/other.py", true) == RunKind::App);
+  CHECK(classify("/opt/app/lib/app/tool/worker.py", false) == RunKind::App);
+  CHECK(asked == std::vector<std::string>{"/opt/app/lib/app/tool/worker.py", "/opt/app/lib/app/tool/other.py"});
+  // A real file is decided by what it is, without asking.
+  CHECK(classify(real, true) == RunKind::PythonCommandLine);
+  CHECK(asked.size() == 2);
+}
