@@ -491,6 +491,40 @@ class CheckTest(TempDirTestCase):
         self.assertIn(f"hint: 'cgi' was removed from the standard library in Python 3.13, and the app is frozen for "
                       f"{PYTHON_VERSION}: include a copy of it published on PyPI", result.stdout)
 
+    def test_an_in_memory_module_handing_a_path_from_its_file_to_a_program_is_named(self):
+        files = {
+            "src/tool/__init__.py": "",
+            "src/tool/helper.sh": "echo helper ran\n",
+            # As virtualenv hands its py_info.py to the target python: sh cannot open an in-memory file.
+            "src/tool/cli.py": """
+                import os, subprocess
+                HELPER = os.path.join(os.path.dirname(__file__), "helper.sh")
+                def main():
+                    subprocess.run(["sh", HELPER], check=True)
+                """,
+            # Reads its own file in this process, or starts programs only when run as a script: nothing to say.
+            "src/tool/reader.py": "import subprocess\nSOURCE = open(__file__).read()\n",
+            "src/tool/script.py": "import os\nif __name__ == '__main__':\n    os.system(os.path.dirname(__file__))\n",
+        }
+        toml = '[app]\nname = "tool"\nentry = "tool.cli:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "program-paths", dict(files, **{"app.toml": toml}))
+        result = freeze("check", root)
+        use = 'tool.cli line 3: HELPER = os.path.join(os.path.dirname(__file__), "helper.sh")'
+        self.assertIn("paths for other programs: 1 module starts programs and builds paths from __file__, in memory: "
+                      "this executable can open such a path, another program (another python, a compiler) cannot.",
+                      result.stdout)
+        self.assertIn(f"  {use}\n        [[routing.rule]]\n        name = \"tool\"\n        location = \"filesystem-relative\"\n",
+                      result.stdout)
+        data = json.loads(freeze("check", root, "--json").stdout)
+        self.assertEqual(data["program_paths"], {"uses": [use], "packages": ["tool"]})
+        freeze("build", root, "-q")
+        self.assertNotEqual(run([root / "dist" / "tool"], check=False).returncode, 0)  # sh finds no helper.sh
+        # Routed to the filesystem as the report says: the path is a real file, and nothing is said.
+        (root / "app.toml").write_text(toml + '[[routing.rule]]\nname = "tool"\nlocation = "filesystem-relative"\n')
+        self.assertNotIn("paths for other programs", freeze("check", root).stdout)
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "tool"]).stdout, "helper ran\n")
+
     def test_a_module_running_sys_executable_is_named_unless_interpreter_mode(self):
         files = {
             "src/runner.py": """

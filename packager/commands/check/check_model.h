@@ -49,6 +49,7 @@ struct Outcome {
   std::vector<std::string> warnings;
   std::vector<NotFoundImport> not_found;  // every module no finder found during the check, caught or not
   std::string executable_use;          // a module's first line naming sys.executable ("pkg.mod line 12: ...")
+  std::string program_path;            // an in-memory module's path from __file__, where it starts programs
   bool crashed = false;
   bool timed_out = false;
   std::string hint;  // decided with the outcome (plugins not included), else by hint_for

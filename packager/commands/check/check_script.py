@@ -5,7 +5,7 @@
 # FREEZE_CHECK_PROBE (the virtual path of an in-memory module), with fd 3 open for the results
 # and fds 1 and 2 on a log file. MANIFEST has one check per line, tab-separated:
 #   entry  MODULE  FUNCTION  CONSOLE_SCRIPT
-#   module NAME  HAS_DATA_BESIDE_IT(0/1)
+#   module NAME  HAS_DATA_BESIDE_IT(0/1)  IN_MEMORY(0/1: not the stdlib's, embedded in memory)
 #   resource NAME  PACKAGE  RELATIVE_PATH  RAW_SIZE
 #   metadata DIRECTORY  FILE ...
 #   entry_point GROUP  NAME  VALUE   (an entry point of an included distribution: loaded)
@@ -15,7 +15,8 @@
 # "W<TAB>index<TAB>message" (a warning) after, each preceded by
 # "M<TAB>index<TAB>name<TAB>importer" for every module that no finder found during the check (an
 # optional import a try/except swallowed included; importer: the module whose code asked, or "")
-# and, for a module that names sys.executable, "X<TAB>index<TAB>where"; "E" at the end.
+# and, for a module that names sys.executable, "X<TAB>index<TAB>where", for an in-memory one that
+# starts programs and builds paths from __file__, "P<TAB>index<TAB>where"; "E" at the end.
 # log_offset is where the check's own output starts in the log, so that a crash is shown with
 # what it printed only.
 # First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
@@ -222,6 +223,8 @@ _files_readable = False
 # a frozen app it is the app, which runs a python command line built with it only in
 # interpreter mode.
 _executable_uses = []
+# The same for the line that builds a path from __file__ in an in-memory module starting programs.
+_program_paths = []
 
 
 def _hands_on_executable(line):
@@ -241,13 +244,42 @@ def _hands_on_executable(line):
     return before.endswith("=") and not before.endswith("==") and "interp" in before.lower()
 
 
-def check_module(name, has_data):
+# Calls that start another program (subprocess, os.exec*/spawn*/system, asyncio, twisted).
+_PROGRAM_STARTS = ("Popen(", "check_output(", "check_call(", "subprocess.run(", "subprocess.call(", "os.exec",
+                   "os.spawn", "os.posix_spawn", "os.system(", "create_subprocess_exec(", "spawnProcess(")
+
+
+_PATH_BUILDING = ("dirname(", "Path(", "join(", "parent", "abspath(", "realpath(", "sibling(", "sibpath(")
+
+
+def _path_for_programs(name, source):
+    """The first line building a path from __file__ (os.path.dirname(__file__), Path(__file__).parent)
+    in a module that also starts programs (virtualenv runs another python on its py_info.py), or
+    None: an in-memory file exists for this process only. Comments and the code run only as a
+    script (below `if __name__ == "__main__":`) aside."""
+    lines = source.splitlines()
+    code = []
+    for line in lines:
+        if line.startswith("if __name__ =="):
+            break
+        code.append(line.split("#", 1)[0])
+    if not any(start in line for line in code for start in _PROGRAM_STARTS):
+        return None
+    for number, line in enumerate(code, 1):
+        if "__file__" in line and any(word in line for word in _PATH_BUILDING):
+            return f"{name} line {number}: {lines[number - 1].strip()}"
+    return None
+
+
+def check_module(name, has_data, in_memory="0"):
     module = _import(name)
     source = _source_of(name, module) or ""
     for number, line in enumerate(source.splitlines(), 1):
         if _hands_on_executable(line):
             _executable_uses.append(f"{name} line {number}: {line.strip()}")
             break
+    if in_memory == "1":
+        _program_paths.append(_path_for_programs(name, source))
     if has_data == "1" and not _files_readable and source:
         return list(_file_warnings(name, source))
     return []
@@ -453,6 +485,7 @@ def _main():
             raise
         except BaseException as exc:  # SystemExit too: a module that exits when imported
             _executable_uses.clear()
+            _program_paths.clear()
             _restore_interpreter_state(import_function)
             _emit_missed(index)
             _report_failure(index, exc)
@@ -462,6 +495,9 @@ def _main():
             for use in _executable_uses:
                 _emit("X", index, use)
             _executable_uses.clear()
+            for where in filter(None, _program_paths):
+                _emit("P", index, where)
+            _program_paths.clear()
             for warning in warnings or ():
                 _emit("W", index, warning)
             _emit("K", index)

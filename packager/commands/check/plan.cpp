@@ -204,7 +204,8 @@ void plan_module_checks(const Inspection& inspection, const PlanContext& context
       check.kind = "module";
       check.name = name;
       check.top_level = item.top_level;
-      check.args = {name, (!stdlib && item.in_memory() && context.tops_with_data.contains(check.top_level)) ? "1" : "0"};
+      check.args = {name, (!stdlib && item.in_memory() && context.tops_with_data.contains(check.top_level)) ? "1" : "0",
+                    !stdlib && item.in_memory() ? "1" : "0"};
       check.location = location_words(item);
       check.stdlib = stdlib;
       check.third_party = context.installed_package(item);

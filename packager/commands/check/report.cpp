@@ -259,6 +259,38 @@ void write_executable_uses(const std::vector<std::string>& uses, bool colors, bo
   if (shown < uses.size()) out << "  ... (--verbose lists all)\n";
 }
 
+// The in-memory modules that start programs and build paths from __file__: such a path exists for
+// the app's own process only (its virtual files), so another program given it cannot open it.
+struct ProgramPaths {
+  std::vector<std::string> uses;  // "pkg.mod line 12: ..."
+  std::set<std::string> tops;     // their top-level packages, to route to the filesystem
+};
+
+ProgramPaths program_paths(const Results& results) {
+  ProgramPaths paths;
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    if (results.outcomes[i].program_path.empty()) continue;
+    paths.uses.push_back(results.outcomes[i].program_path);
+    paths.tops.insert(results.plan.items[i].top_level);
+  }
+  return paths;
+}
+
+void write_program_paths(const ProgramPaths& paths, bool colors, bool verbose, std::ostream& out) {
+  out << paint("paths for other programs:", Style::Cyan, colors) << " " << paths.uses.size()
+      << (paths.uses.size() == 1 ? " module starts" : " modules start")
+      << " programs and builds paths from __file__, in memory: this executable can open such a path, another "
+         "program (another python, a compiler) cannot. If it hands one on (virtualenv runs the target python on its "
+         "py_info.py), route the package to the filesystem:\n";
+  const std::size_t shown = verbose ? paths.uses.size() : std::min<std::size_t>(paths.uses.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) out << "  " << paths.uses[i] << "\n";
+  if (shown < paths.uses.size()) out << "  ... (--verbose lists all)\n";
+  std::string names;
+  for (const auto& top : paths.tops) names += (names.empty() ? "\"" : ", \"") + top + "\"";
+  out << "        [[routing.rule]]\n        name = " << (paths.tops.size() == 1 ? names : "[" + names + "]")
+      << "\n        location = \"filesystem-relative\"\n";
+}
+
 }  // namespace
 
 void write_json_report(const Results& results, std::ostream& out) {
@@ -321,6 +353,8 @@ void write_json_report(const Results& results, std::ostream& out) {
                                      {"optional", optional}};
   }
   doc["executable_uses"] = executable_uses(results);
+  const ProgramPaths paths = program_paths(results);
+  doc["program_paths"] = {{"uses", paths.uses}, {"packages", paths.tops}};
   doc["uncollected_imports"] = nlohmann::json::array();
   for (const auto& import : results.uncollected) {
     doc["uncollected_imports"].push_back(
@@ -357,6 +391,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   if (!results.optional_installed.empty() && !quiet) write_optional_installed(results, colors, out);
   if (!results.uncollected.empty() && !quiet) write_uncollected(results, colors, out);
   if (const auto uses = executable_uses(results); !uses.empty() && !quiet) write_executable_uses(uses, colors, verbose, out);
+  if (const auto paths = program_paths(results); !paths.uses.empty() && !quiet) write_program_paths(paths, colors, verbose, out);
   if (warnings > 0 && !quiet) write_warnings(results, colors, out);
   if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);
 }

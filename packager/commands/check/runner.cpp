@@ -128,7 +128,7 @@ struct RunState {
   bool timed_out = false;              // a check took longer than the timeout
 };
 
-// Applies one report line ("B", "K", "W", "M", "X", "F", "I", "E" and their fields) to the outcomes.
+// Applies one report line ("B", "K", "W", "M", "X", "P", "F", "I", "E" and their fields) to the outcomes.
 void apply_report(const std::string& line, int timeout_seconds, std::chrono::steady_clock::time_point& deadline,
                   bool& files_readable, std::vector<Outcome>& outcomes, RunState& progress) {
   const auto fields = split_report_fields(line);
@@ -159,6 +159,8 @@ void apply_report(const std::string& line, int timeout_seconds, std::chrono::ste
     outcome.not_found.push_back({fields[2], fields.size() >= 4 ? fields[3] : ""});
   } else if (fields[0] == "X" && fields.size() >= 3) {
     outcome.executable_use = fields[2];
+  } else if (fields[0] == "P" && fields.size() >= 3) {
+    outcome.program_path = fields[2];
   } else if (fields[0] == "F" && fields.size() >= 8) {
     outcome.state = Outcome::State::Failed;
     outcome.error_type = fields[2];
