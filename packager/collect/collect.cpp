@@ -256,6 +256,33 @@ void collect_wheel(Collection& out, const fs::path& path, const Target& target) 
 
 std::string resource_key(const Resource& r) { return std::string(blob::kind_name(r.kind)) + " '" + r.name + "'"; }
 
+// [packages] exclude: the app's and its packages' modules, extension modules and package data
+// (those after `first`) that a pattern names, with everything below them. Distribution metadata
+// stays. A pattern that names nothing is a typo, or a name that moved: said, not fatal.
+void drop_excluded(std::vector<Resource>& resources, std::size_t first, const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return;
+  std::set<std::string> used;
+  const auto excluded = [&](const Resource& r) {
+    if (r.kind != blob::Kind::Module && r.kind != blob::Kind::Extension && r.kind != blob::Kind::Resource) return false;
+    bool any = false;
+    for (const auto& pattern : patterns) {
+      if (name_matches(r.routing_name, pattern)) {
+        used.insert(pattern);
+        any = true;
+      }
+    }
+    if (any) detail("packages.exclude: leaving out " + resource_key(r));
+    return any;
+  };
+  resources.erase(std::remove_if(resources.begin() + static_cast<std::ptrdiff_t>(first), resources.end(), excluded),
+                  resources.end());
+  for (const auto& pattern : patterns) {
+    if (!used.contains(pattern)) {
+      warning("packages.exclude: '" + pattern + "' names no module or package data of the app or its packages");
+    }
+  }
+}
+
 // Settles resources that more than one source provides: the app's own trees win over the
 // stdlib (as the script's directory does on sys.path); any other clash is an error.
 std::vector<Resource> settle_duplicates(std::vector<Resource> resources, std::size_t stdlib_count) {
@@ -351,6 +378,7 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   }
   for (const auto& site : config.site_packages) collect_site_packages(out, site, target);
   for (const auto& wheel : config.wheels) collect_wheel(out, wheel, target);
+  drop_excluded(out.resources, stdlib_count, config.packages_exclude);
   out.resources = settle_duplicates(std::move(out.resources), stdlib_count);
   warn_missing_requirements(out);
   return out;

@@ -280,7 +280,15 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
 }
 
 void parse_packages(AppConfig& config, const toml::table& packages) {
-  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels", "bundle_system_libraries"});
+  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels", "bundle_system_libraries", "exclude"});
+  if (auto exclude = get_string_array(config, packages, "packages", "exclude")) {
+    for (const auto& name : *exclude) {
+      if (!is_module_pattern(name)) {
+        fail(config, packages.get("exclude"), "packages.exclude", "'" + name + "' is not a dotted module name or glob");
+      }
+    }
+    config.packages_exclude = std::move(*exclude);
+  }
   if (const auto bundle = get_bool(config, packages, "packages", "bundle_system_libraries")) {
     config.bundle_system_libraries = *bundle;
   }

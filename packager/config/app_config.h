@@ -48,6 +48,9 @@ struct AppConfig {
   std::vector<SitePackages> site_packages;
   std::vector<std::filesystem::path> wheels;  // absolute, globs expanded
   bool bundle_system_libraries = true;  // libssl & co. that extension modules need
+  // Dotted names or fnmatch globs: modules of the app and its packages left out of the build,
+  // each with everything below it (its submodules and package data): "*.tests", a drop-in.
+  std::vector<std::string> packages_exclude;
 
   // [routing]
   RoutingPolicy routing;

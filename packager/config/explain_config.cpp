@@ -54,6 +54,10 @@ void explain_config(const AppConfig& config) {
            ", with their distributions' metadata");
   }
   for (const auto& wheel : config.wheels) detail(prefix + "packages.wheels: " + wheel.string());
+  if (!config.packages_exclude.empty()) {
+    detail(prefix + "packages.exclude: " + join_or_none(config.packages_exclude) +
+           " left out, each with its submodules and package data");
+  }
   detail(config.bundle_system_libraries
              ? "system libraries that extension modules need: bundled (" + prefix + "packages.bundle_system_libraries)"
              : "system libraries: left to the target machine (" + prefix + "packages.bundle_system_libraries = false)");

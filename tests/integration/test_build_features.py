@@ -104,6 +104,48 @@ class BuildFeaturesTest(TempDirTestCase):
         # The warning is true.
         self.assertIn("No module named 'csv'", run([exe]).stderr)
 
+    def test_packages_exclude_leaves_modules_and_their_data_out(self):
+        # As twisted lists twisted/plugins/ and imports what it finds: a drop-in left out is not listed.
+        root = self.tmp / "packages-exclude"
+        write_tree(root, {
+            "app.toml": '[app]\nname = "tool"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        'exclude = ["*.tests", "tool.plugins.dropin", "tool.nothing"]\n',
+            "src/tool/__init__.py": """
+                import importlib, pkgutil
+                import tool.plugins
+
+                def main():
+                    for plugin in pkgutil.iter_modules(tool.plugins.__path__):
+                        print(plugin.name, importlib.import_module("tool.plugins." + plugin.name).NAME)
+                    try:
+                        importlib.import_module("tool.tests")
+                    except ImportError as error:
+                        print(type(error).__name__, error.name)
+                """,
+            "src/tool/plugins/__init__.py": "",
+            "src/tool/plugins/alpha.py": "NAME = 'alpha'\n",
+            "src/tool/plugins/dropin.py": "import not_installed_anywhere\nNAME = 'dropin'\n",
+            "src/tool/tests/__init__.py": "import pytest\n",
+            "src/tool/tests/data/sample.txt": "sample\n",
+        })
+        exe, result = self.build(root)
+        self.assertIn("warning: packages.exclude: 'tool.nothing' names no module or package data of the app or its "
+                      "packages", result.stderr)
+        self.assertNotIn("*.tests", result.stderr)
+        names = names_in(exe)
+        self.assertIn("tool.plugins.alpha", names)
+        for gone in ("tool.plugins.dropin", "tool.tests", "tool/tests/data/sample.txt"):
+            self.assertNotIn(gone, names)
+        result = run([exe])
+        self.assertEqual(result.stdout, "alpha alpha\nModuleNotFoundError tool.tests\n", result.stderr)
+        # A name that is no dotted name or glob is refused, naming the key.
+        (root / "app.toml").write_text('[app]\nname = "tool"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                                       'exclude = ["tool/tests"]\n')
+        refused = freeze("build", root / "app.toml", check=False)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("packages.exclude", refused.stderr)
+        self.assertIn("'tool/tests' is not a dotted module name or glob", refused.stderr)
+
     def test_cache_is_used_and_survives_damage(self):
         cache = self.tmp / "cache-damage"
         root = self.project("cached", toml())

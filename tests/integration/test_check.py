@@ -274,7 +274,8 @@ class CheckTest(TempDirTestCase):
         self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["core", "dep", "needed", "opt", "optdeep"] }}]', result.stdout)
         self.assertNotIn("needed is imported only", result.stdout)
         self.assertIn("opt is imported only by core.plugin (and brings optdeep along): if the app never uses that module, "
-                      "leave them out and check with --exclude core.plugin\n", result.stdout)
+                      "leave them out of the build with [packages] exclude = [\"core.plugin\"] (or of the check alone "
+                      "with --exclude core.plugin)\n", result.stdout)
         self.assertNotIn("dep is imported only", result.stdout)  # the entry needs it
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual(data["complete_site_packages"]["optional"],
@@ -283,6 +284,14 @@ class CheckTest(TempDirTestCase):
         config = (root / "app.toml").read_text()
         (root / "app.toml").write_text(config.replace('include = ["core"]', 'include = ["core", "dep", "needed"]'))
         self.assertRegex(freeze("check", root, "--exclude", "core.plugin").stdout, r"all \d+ checks passed")
+        # Or left out of the build: the check passes without --exclude, and the executable lacks it.
+        (root / "app.toml").write_text(config.replace('include = ["core"]', 'include = ["core", "dep", "needed"]')
+                                       .replace("[packages]\n", '[packages]\nexclude = ["core.plugin"]\n'))
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root, "-q")
+        listing = freeze("inspect", root / "dist" / "optional", "--list").stdout
+        self.assertIn("core.used", listing)
+        self.assertNotIn("core.plugin", listing)
         # A requirement core's metadata declares is never called avoidable (sphinx requires Jinja2,
         # which sphinx.jinja2glue alone imports).
         (root / "app.toml").write_text(config)

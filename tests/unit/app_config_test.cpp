@@ -128,6 +128,7 @@ TEST_CASE("all tables, with relative package paths resolved against the config d
                                   "include = \"none\"\n"
                                   "exclude = [\"foo\", \"bar.baz\"]\n"
                                   "[packages]\n"
+                                  "exclude = [\"*.tests\", \"app.dropin\"]\n"
                                   "paths = [\"src\", \"./src/../../vendor\", \"" + absolute + "\"]\n");
   const AppConfig config = load_app_config(file);
   CHECK(config.base_dir == dir.path() / "project");
@@ -135,6 +136,7 @@ TEST_CASE("all tables, with relative package paths resolved against the config d
   CHECK(config.optimize == 2);
   CHECK(config.stdlib_include == StdlibInclude::None);
   CHECK(config.stdlib_exclude == std::vector<std::string>{"foo", "bar.baz"});
+  CHECK(config.packages_exclude == std::vector<std::string>{"*.tests", "app.dropin"});
   REQUIRE(config.package_paths.size() == 3);
   CHECK(config.package_paths[0] == dir.path() / "project" / "src");
   CHECK(config.package_paths[1] == dir.path() / "vendor");
@@ -245,6 +247,10 @@ TEST_CASE("config errors name the file and the key") {
   }
   SUBCASE("stdlib.exclude entries must be dotted names") {
     expect_error(std::string(kMinimal) + "[stdlib]\nexclude = [\"not a module\"]\n", {"stdlib.exclude", "not a module"});
+  }
+  SUBCASE("packages.exclude entries must be dotted names or globs") {
+    expect_error(std::string(kMinimal) + "[packages]\nexclude = [\"not a module\"]\n", {"packages.exclude", "not a module"});
+    expect_error(std::string(kMinimal) + "[packages]\nexclude = \"*.tests\"\n", {"packages.exclude"});
   }
   SUBCASE("packages.paths pointing to a missing directory") {
     expect_error(std::string(kMinimal) + "[packages]\npaths = [\"missing-dir\"]\n", {"packages.paths", "missing-dir"});

@@ -177,6 +177,37 @@ TEST_CASE("collect_resources: a site_packages entry brings its distribution's me
                        doctest::Contains("'missing' not found in"), packager::UserError);
 }
 
+TEST_CASE("collect_resources: [packages] exclude leaves out modules, extensions and package data below a name or glob") {
+  TempDir dir;
+  write_stdlib(dir);
+  dir.write("app/tool/__init__.py", "");
+  dir.write("app/tool/cli.py", "");
+  dir.write("app/tool/tests/__init__.py", "");
+  dir.write("app/tool/tests/test_cli.py", "");
+  dir.write("app/tool/tests/data/case.txt", "x");
+  dir.write("app/tool/dropin.py", "");
+  dir.write("site/lib_a/__init__.py", "");
+  dir.write("site/lib_a/tests/__init__.py", "");
+  dir.write("site/lib_a/_speed" + kSo, "ELF");
+  dir.write("site/lib_a-1.0.dist-info/METADATA", "Name: lib-a\nVersion: 1.0\n");
+  dir.write("site/lib_a-1.0.dist-info/top_level.txt", "lib_a\n");
+  dir.write("stdlib/json/tests/__init__.py", "");  // the stdlib's own: [stdlib] exclude decides
+  packager::AppConfig config;
+  config.package_paths = {dir / "app"};
+  config.site_packages = {{dir / "site", {"lib_a"}}};
+  config.packages_exclude = {"*.tests", "tool.dropin", "lib_a._speed"};
+  const auto resources = packager::collect_resources(config, dir / "stdlib", dir / "dist").resources;
+  CHECK(find(resources, blob::Kind::Module, "tool.cli"));
+  CHECK(find(resources, blob::Kind::Module, "lib_a"));
+  CHECK(find(resources, blob::Kind::Metadata, "lib_a-1.0.dist-info/METADATA"));
+  CHECK(find(resources, blob::Kind::Module, "json.tests"));
+  for (const char* gone : {"tool.tests", "tool.tests.test_cli", "tool.dropin", "lib_a.tests"}) {
+    CHECK_MESSAGE(!find(resources, blob::Kind::Module, gone), gone);
+  }
+  CHECK_FALSE(find(resources, blob::Kind::Resource, "tool/tests/data/case.txt"));
+  CHECK_FALSE(find(resources, blob::Kind::Extension, "lib_a._speed"));
+}
+
 TEST_CASE("namespace_pth: the packages a -nspkg.pth declares are namespace packages, their __init__.py never run") {
   // What setuptools writes for zope and for a nested jaraco.text (one line per level).
   const std::string zope =

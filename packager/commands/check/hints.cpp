@@ -107,6 +107,14 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     }
     return "'" + missing + "' is included but failed to import: see its own entry in this report";
   }
+  if (context.included_tops.contains(top)) {
+    for (const auto& pattern : context.config.packages_exclude) {
+      if (name_matches(missing, pattern)) {
+        return "'" + missing + "' is left out by [packages] exclude (\"" + pattern +
+               "\"): remove it from packages.exclude if the app imports it";
+      }
+    }
+  }
   if (test_tools().contains(top) && item.kind != "entry") {
     if (item.third_party) {
       return "it is the test code of an installed package (it imports " + top + "): leave it out of the check with "

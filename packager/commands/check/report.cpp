@@ -151,14 +151,17 @@ void write_summary(const Results& results, std::size_t problem_count, bool color
                 "that fail alike under " + results.context.interpreter.string() + ", not only frozen");
   write_skipped(Skipped::Why::OrderDependent, "set aside:",
                 "that import alone, in a fresh start of the app, and failed after the other checks' imports");
+  // A package that imports every module of its plugin directory (twisted.plugins) imports them too.
+  const std::string or_leave_out = ", or leave them out of the build with [packages] exclude if a plugin scan would "
+                                   "import them (twisted's of twisted/plugins/)";
   write_skipped(Skipped::Why::Integration, "set aside:",
                 "of installed packages that integrate with a package installed here but not included (" +
                     set_aside_examples(plan.skipped, Skipped::Why::Integration, " with ") +
-                    "), which the suggestion leaves out: include it if the app uses them");
+                    "), which the suggestion leaves out: include it if the app uses them" + or_leave_out);
   write_skipped(Skipped::Why::Unreachable, "set aside:",
                 "of installed packages that need a package not included, and that the app imports only "
                 "optionally, if at all (" + set_aside_examples(plan.skipped, Skipped::Why::Unreachable, " needs ") +
-                    "), which the suggestion leaves out: include it if the app uses them");
+                    "), which the suggestion leaves out: include it if the app uses them" + or_leave_out);
   if (failed == 0) {
     out << "next: " << results.build_command << "\n";
   }
@@ -186,7 +189,9 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
     out << "      " << join(optional.packages) << (one_package ? " is" : " are") << " imported only by " << modules
         << (along.empty() ? "" : (one_package ? " (and brings " : " (and bring ") + along + " along)") << ": if the app never uses "
         << (one ? "that module" : "those modules") << ", leave " << (along.empty() && one_package ? "it" : "them")
-        << " out and check with" << excludes << "\n";
+        << " out of the build with [packages] exclude = " << quoted_list(optional.imported_by)
+        << " (or of the check alone with" << excludes
+        << ")\n";
   }
 }
 
