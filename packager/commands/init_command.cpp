@@ -685,6 +685,7 @@ std::string app_toml_text(const Findings& found, const fs::path& dir) {
         << " (py3-none-any, " << tag << ", abi3), read directly\n";
   }
   out << "# bundle_system_libraries = true   # libssl, libsqlite3, libffi ... that extension modules need\n";
+  out << "# exclude = [\"*.tests\"]   # modules (with what is below them) left out of the build\n";
   out << "\n# Where each resource lives: inside the executable (the default), or as files beside it.\n"
       << "# [routing]\n"
       << "# default = \"in-memory\"\n"
