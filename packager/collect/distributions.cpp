@@ -107,7 +107,10 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
         if (key == "Name") distribution.name = value;
         if (key == "Version") distribution.version = value;
         if (key == "Requires-Dist") {
-          if (auto required = required_name(value, python); !required.empty()) distribution.requires_dist.push_back(required);
+          if (auto required = required_name(value, python); !required.empty()) {
+            distribution.requires_dist.push_back(required);
+            distribution.requirements.push_back(value);
+          }
         }
       }
     }
@@ -134,19 +137,28 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
     }
     if (const auto it = tree.find(head + "/requires.txt"); it != tree.end()) {  // egg-info
       bool applies = true;
+      std::string section_marker;  // "[:python_version < '3.8']" applies its marker to the lines below
       for (const auto& line : lines_of(it->second.read())) {
         const auto text = trim(line);
         if (!text.empty() && text.front() == '[') {
           applies = requires_section_applies(text, python);
+          const auto colon = text.find(':');
+          section_marker = colon == std::string::npos ? "" : trim(text.substr(colon + 1, text.find(']') - colon - 1));
           continue;
         }
         if (!applies) continue;
-        if (auto required = required_name(text, python); !required.empty()) distribution.requires_dist.push_back(required);
+        if (auto required = required_name(text, python); !required.empty()) {
+          distribution.requires_dist.push_back(required);
+          distribution.requirements.push_back(section_marker.empty() ? text : text + " ; " + section_marker);
+        }
       }
     }
     if (distribution.name.empty()) distribution.name = head.substr(0, head.find('-'));
-    if (distribution.top_level.empty()) {
+    if (distribution.top_level.empty()) {  // a module named like the project: "Foo-Bar" gives Foo_Bar and foo_bar
       std::string guess = distribution.name;
+      std::replace(guess.begin(), guess.end(), '-', '_');
+      distribution.top_level.insert(guess);
+      guess = normalize_distribution_name(distribution.name);
       std::replace(guess.begin(), guess.end(), '-', '_');
       distribution.top_level.insert(guess);
     }

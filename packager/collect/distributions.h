@@ -19,6 +19,7 @@ struct Distribution {
   std::set<std::string> top_level;        // importable names it provides
   std::set<std::string> library_dirs;     // "*.libs" directories its RECORD lists
   std::vector<std::string> requires_dist; // normalised names of the requirements that apply (Linux, the target CPython)
+  std::vector<std::string> requirements;  // the same requirements as written ("PyYAML>=5.1 ; python_version >= '3.6'")
 };
 
 // PEP 503 normalisation: lower case, runs of -_. become one '-'.

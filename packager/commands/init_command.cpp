@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "format/pyc_file.h"
+#include "packager/collect/distributions.h"
+#include "packager/collect/file_tree.h"
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
 #include "packager/config/environment_markers.h"
@@ -46,19 +48,6 @@ bool is_file(const fs::path& path) {
 std::string lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-// PEP 503: lower case, runs of "-", "_" and "." become "-".
-std::string normalise_project_name(std::string_view name) {
-  std::string out;
-  for (const char c : name) {
-    if (c == '-' || c == '_' || c == '.') {
-      if (out.empty() || out.back() != '-') out += '-';
-    } else {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  return out;
 }
 
 // ---- pyproject.toml --------------------------------------------------------------------------
@@ -244,100 +233,38 @@ std::string entry_for(const Candidate& candidate, std::string* why) {
 struct InstalledDistribution {
   std::string name;  // as the metadata spells it
   fs::path site_dir;
-  fs::path metadata;  // *.dist-info or *.egg-info (directory or file)
   std::vector<std::string> top_level;
-  std::vector<std::string> requires_dist;
+  std::vector<std::string> requires_dist;  // as written, those that apply to the target CPython
 };
 
-std::vector<std::string> metadata_headers(const std::string& text, std::string_view header) {
-  std::vector<std::string> values;
-  std::istringstream in(text);
-  const std::string prefix = std::string(header) + ":";
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line == "\r") break;  // the body starts
-    if (line.starts_with(prefix)) values.push_back(trim(line.substr(prefix.size())));
-  }
-  return values;
-}
-
-// The distributions installed in `site_dir`, by normalised name.
-std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_dir) {
+// The distributions installed in `site_dir`, by normalised name, read as a build reads them
+// (collect/distributions.h), with the top-level names that are really there.
+std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_dir, const PythonVersion& python) {
   std::map<std::string, InstalledDistribution> out;
+  FileTree tree;
+  try {
+    tree = tree_from_directory(site_dir, std::set<std::string>{}, {}, python);  // the metadata only
+  } catch (const UserError&) {
+    return out;  // unreadable: nothing installed there that init can use
+  }
+  std::set<std::string> extension_stems;  // top-level extension modules, by module name
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(site_dir, error)) {
-    const std::string file_name = entry.path().filename().string();
-    const bool dist_info = file_name.ends_with(".dist-info");
-    const bool egg_info = file_name.ends_with(".egg-info");
-    if (!dist_info && !egg_info) continue;
-    InstalledDistribution distribution;
-    distribution.site_dir = site_dir;
-    distribution.metadata = entry.path();
-    std::string metadata_text;
-    if (entry.is_directory(error)) {
-      metadata_text = read_text(entry.path() / (dist_info ? "METADATA" : "PKG-INFO"));
-      std::istringstream top(read_text(entry.path() / "top_level.txt"));
-      for (std::string line; std::getline(top, line);) {
-        if (!trim(line).empty()) distribution.top_level.push_back(trim(line));
-      }
-      if (distribution.top_level.empty() && dist_info) {  // from RECORD
-        std::set<std::string> names;
-        std::istringstream record(read_text(entry.path() / "RECORD"));
-        for (std::string line; std::getline(record, line);) {
-          const std::string path = line.substr(0, line.find(','));
-          const auto slash = path.find('/');
-          std::string first = path.substr(0, slash);
-          if (first.ends_with(".dist-info") || first.ends_with(".data") || first.starts_with("..") || first == blob::pyc::kCacheDirectory ||
-              first.ends_with(".libs")) {
-            continue;
-          }
-          if (slash == std::string::npos) {
-            if (!first.ends_with(".py") && first.find(".so") == std::string::npos) continue;
-            first = first.substr(0, first.find('.'));
-          }
-          if (is_identifier(first)) names.insert(first);
-        }
-        distribution.top_level.assign(names.begin(), names.end());
-      }
-      if (egg_info) {
-        std::istringstream requires_txt(read_text(entry.path() / "requires.txt"));
-        // Sections: "[extra]" and "[extra:marker]" are for extras, "[:marker]" applies by its marker.
-        bool extra_section = false;
-        std::string section_marker;
-        for (std::string line; std::getline(requires_txt, line);) {
-          line = trim(line);
-          if (line.starts_with("[")) {
-            const std::string inside = line.substr(1, line.find(']') - 1);
-            const auto colon = inside.find(':');
-            extra_section = !trim(inside.substr(0, colon)).empty();
-            section_marker = colon == std::string::npos ? "" : inside.substr(colon + 1);
-            continue;
-          }
-          if (line.empty() || extra_section) continue;
-          distribution.requires_dist.push_back(section_marker.empty() ? line : line + " ; " + section_marker);
-        }
-      }
-    } else {
-      metadata_text = read_text(entry.path());  // an egg-info file (PKG-INFO format)
+  for (const auto& file : fs::directory_iterator(site_dir, error)) {
+    if (const auto stem = extension_module_stem(file.path().filename().string(), python); !stem.empty()) {
+      extension_stems.insert(stem);
     }
-    const auto names = metadata_headers(metadata_text, "Name");
-    distribution.name = names.empty() ? file_name.substr(0, file_name.find('-')) : names.front();
-    if (dist_info) distribution.requires_dist = metadata_headers(metadata_text, "Requires-Dist");
-    if (distribution.top_level.empty()) {  // a module named like the project
-      std::string guess = normalise_project_name(distribution.name);
-      std::replace(guess.begin(), guess.end(), '-', '_');
-      if (is_dir(site_dir / guess) || is_file(site_dir / (guess + ".py"))) distribution.top_level.push_back(guess);
-    }
-    // Keep only top-level names that are really there.
-    std::erase_if(distribution.top_level, [&](const std::string& name) {
-      if (is_dir(site_dir / name) || is_file(site_dir / (name + ".py"))) return false;
-      for (const auto& file : fs::directory_iterator(site_dir, error)) {
-        const std::string other = file.path().filename().string();
-        if (other.starts_with(name + ".") && other.ends_with(".so")) return false;
+  }
+  for (auto& distribution : find_distributions(tree, python)) {
+    InstalledDistribution installed;
+    installed.name = distribution.name;
+    installed.site_dir = site_dir;
+    for (const auto& name : distribution.top_level) {
+      if (is_dir(site_dir / name) || is_file(site_dir / (name + ".py")) || extension_stems.contains(name)) {
+        installed.top_level.push_back(name);
       }
-      return true;
-    });
-    const std::string key = normalise_project_name(distribution.name);
-    if (!out.contains(key)) out.emplace(key, std::move(distribution));
+    }
+    installed.requires_dist = std::move(distribution.requirements);
+    out.emplace(normalize_distribution_name(installed.name), std::move(installed));  // the first of a name wins
   }
   return out;
 }
@@ -359,7 +286,7 @@ Requirement parse_requirement(const std::string& text, const PythonVersion& pyth
                                text[end] == '_' || text[end] == '.')) {
     ++end;
   }
-  requirement.name = normalise_project_name(trim(text.substr(0, end)));
+  requirement.name = normalize_distribution_name(trim(text.substr(0, end)));
   if (const auto semicolon = text.find(';'); semicolon != std::string::npos) {
     requirement.applies = evaluate_marker(text.substr(semicolon + 1), python) != false;
   }
@@ -375,9 +302,9 @@ struct Dependencies {
 Dependencies resolve_dependencies(const std::vector<std::string>& requirements, const std::vector<fs::path>& site_dirs,
                                   const std::string& own_name, const PythonVersion& python) {
   std::vector<std::map<std::string, InstalledDistribution>> sites;
-  for (const auto& dir : site_dirs) sites.push_back(scan_site_dir(dir));
+  for (const auto& dir : site_dirs) sites.push_back(scan_site_dir(dir, python));
   Dependencies out;
-  std::set<std::string> seen = {normalise_project_name(own_name)};
+  std::set<std::string> seen = {normalize_distribution_name(own_name)};
   std::vector<Requirement> queue;
   for (const auto& text : requirements) queue.push_back(parse_requirement(text, python));
   for (std::size_t i = 0; i < queue.size(); ++i) {
@@ -558,7 +485,7 @@ void choose_entry(const InitOptions& options, const Project& project, Findings& 
   } else if (!project.scripts.empty()) {
     const Script* chosen = &project.scripts.front();
     for (const auto& script : project.scripts) {
-      if (normalise_project_name(script.name) == normalise_project_name(project.name)) chosen = &script;
+      if (normalize_distribution_name(script.name) == normalize_distribution_name(project.name)) chosen = &script;
     }
     entry = chosen->target;
     found.entry_comment = "[project.scripts] " + chosen->name + " in pyproject.toml";
