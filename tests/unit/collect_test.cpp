@@ -266,14 +266,23 @@ TEST_CASE("distributions: name, version, the requirements that apply here, top-l
   tree["foo/__init__.py"] = file("");
   tree["foo.libs/libz-1a.so.1"] = file("ELF");
   tree["legacy-2.0.egg-info"] = file("Metadata-Version: 1.1\nName: legacy\nVersion: 2.0\n");  // Debian's single file
+  tree["Mark_Down-3.4.egg-info/PKG-INFO"] = file("Name: Mark-Down\nVersion: 3.4\n");
+  tree["Mark_Down-3.4.egg-info/requires.txt"] = file("base>=1\n[:python_version >= \"3.0\"]\nnewer\n[extra]\nnever\n");
 
   const auto distributions = packager::find_distributions(tree);
-  REQUIRE(distributions.size() == 2);
+  REQUIRE(distributions.size() == 3);
   const auto& foo = distributions[0];
+  // Without top_level.txt or RECORD, its module is named like it, as spelt or normalised; the
+  // requirements of requires.txt's sections that apply, with their section's marker.
+  const auto& markdown = distributions[1];
+  CHECK(markdown.top_level == std::set<std::string>{"Mark_Down", "mark_down"});
+  CHECK(markdown.requires_dist == std::vector<std::string>{"base", "newer"});
+  CHECK(markdown.requirements == std::vector<std::string>{"base>=1", "newer ; python_version >= \"3.0\""});
   CHECK(foo.directory == "Foo_Bar-1.0.dist-info");
   CHECK(foo.name == "Foo_Bar");
   CHECK(foo.version == "1.0");
   CHECK(foo.requires_dist == std::vector<std::string>{"some-thing"});  // normalised; not pywin32 on Linux
+  CHECK(foo.requirements == std::vector<std::string>{"Some.Thing (>=1)"});  // as written
   CHECK(foo.top_level == std::set<std::string>{"foo"});
   CHECK(foo.library_dirs == std::set<std::string>{"foo.libs"});
   CHECK(packager::normalize_distribution_name("Foo_Bar") == "foo-bar");
@@ -287,8 +296,9 @@ TEST_CASE("distributions: name, version, the requirements that apply here, top-l
   REQUIRE(libraries.size() == 1);
   CHECK(libraries[0].routing_name == "foo");
 
-  const auto& legacy = distributions[1];
+  const auto& legacy = distributions[2];
   CHECK(legacy.name == "legacy");
+  CHECK(legacy.top_level == std::set<std::string>{"legacy"});  // no top_level.txt, no RECORD: named like it
   const auto legacy_metadata = packager::metadata_resources(tree, legacy);
   REQUIRE(legacy_metadata.size() == 1);
   CHECK(legacy_metadata[0].name == "legacy-2.0.egg-info/PKG-INFO");
