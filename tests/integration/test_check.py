@@ -207,6 +207,30 @@ class CheckTest(TempDirTestCase):
         self.assertEqual({s["name"]: s["why"] for s in data["skipped"] if s["name"].startswith("modes")},
                          {"modes.with_b": "order_dependent", "modes.zboth": "fails_under_python"})
 
+    def test_what_the_added_packages_fail_otherwise_is_named_with_the_suggestion(self):
+        # core, installed but not included, has a script that reads sys.argv[1] when imported (as
+        # tox.helper's do): the rounds that add core see it fail, and say so beside the suggestion;
+        # the check with the suggestion compares it with python, and sets it aside.
+        site = write_tree(self.tmp / "others-site", {
+            "core/__init__.py": "VALUE = 1\n",
+            "core/script.py": "import sys\nTARGET = sys.argv[1]\n",
+            "delta.py": "",
+        })
+        toml = '[app]\nname = "others"\nentry = "others:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "others", {
+            "src/others.py": "import core\ndef main():\n    print(core.VALUE)\n",
+            "app.toml": toml + f'site_packages = [{{ dir = "{site}", include = ["delta"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertIn("      with them, 1 check fails otherwise (core.script: IndexError): freeze check with this setting "
+                      "reports it in full, or sets it aside if python fails alike\n", result.stdout)
+        data = json.loads(freeze("check", root, "--json", check=False).stdout)
+        self.assertEqual(data["complete_site_packages"]["other_failures"], {"core.script": "IndexError"})
+        (root / "app.toml").write_text(toml + f'site_packages = [{{ dir = "{site}", include = ["delta", "core"] }}]\n')
+        result = freeze("check", root, "-v")
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertRegex(result.stdout, r"core\.script: fails alike under \S+ \(IndexError")
+
     def test_every_missing_installed_package_at_once(self):
         # The app imports alpha, which imports beta, which imports gamma: all installed in the
         # site directory, none included. One check names the three, as a site_packages line to

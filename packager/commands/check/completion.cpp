@@ -203,6 +203,14 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
       if (!round.outcomes[i].not_found.empty()) completion.not_found.push_back({item.name, item.top_level, round.outcomes[i].not_found});
     }
     missing = missing_installed(round.plan, round.outcomes, round_context);
+    for (std::size_t i = 0; i < round.plan.items.size(); ++i) {
+      const std::string& name = round.plan.items[i].name;
+      if (round.outcomes[i].state == Outcome::State::Failed && !missing.failed_checks.contains(name)) {
+        completion.other_failures[name] = round.outcomes[i].error_type.empty() ? "failed" : round.outcomes[i].error_type;
+      } else {
+        completion.other_failures.erase(name);
+      }
+    }
   }
   completion.complete = missing.tops.empty();
   completion.site_packages = extended.site_packages;

@@ -61,6 +61,10 @@ struct Completion {
   // What the rounds' builds found imported, unguarded, of installed packages left out
   // (uncollected_imports(): inside functions, which the checks do not call), by package.
   std::map<std::string, UncollectedImport> uncollected;
+  // Checks of the rounds that failed otherwise than for want of an installed package (tox.helper's
+  // scripts exit when imported), by name: "SystemExit". Not examined further here (compared with
+  // python, set aside): the check of the suggested config does that, and reports them in full.
+  std::map<std::string, std::string> other_failures;
   std::string entry_module;             // the module app.entry runs (a console script's), if known
   std::set<std::string> entry_loads;    // the modules importing it loads under python
 

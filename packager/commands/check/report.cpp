@@ -179,6 +179,19 @@ void write_completion(const Completion& completion, bool colors, std::ostream& o
   if (!completion.complete) {
     out << "      (not every layer was found: freeze check again with these to see the rest)\n";
   }
+  if (const auto& others = completion.other_failures; !others.empty()) {
+    std::string shown;
+    std::size_t count = 0;
+    for (const auto& [name, error] : others) {
+      if (++count > 3) break;
+      shown += (shown.empty() ? "" : ", ") + name + ": " + error;
+    }
+    if (others.size() > 3) shown += ", ...";
+    out << "      with them, " << others.size() << (others.size() == 1 ? " check fails" : " checks fail")
+        << " otherwise (" << shown << "): freeze check with this setting reports "
+        << (others.size() == 1 ? "it" : "them") << " in full, or sets "
+        << (others.size() == 1 ? "it" : "them") << " aside if python fails alike\n";
+  }
   for (const auto& optional : optional_additions(completion)) {
     std::string excludes;
     for (const auto& name : optional.imported_by) excludes += " --exclude " + name;
@@ -355,6 +368,7 @@ void write_json_report(const Results& results, std::ostream& out) {
     }
     doc["complete_site_packages"] = {{"site_packages", sites}, {"added", results.completion.added},
                                      {"rounds", results.completion.rounds}, {"complete", results.completion.complete},
+                                     {"other_failures", results.completion.other_failures},
                                      {"optional", optional}};
   }
   doc["executable_uses"] = executable_uses(results);
