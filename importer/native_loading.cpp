@@ -41,17 +41,6 @@ std::map<int, unsigned> g_loads_through_number;
 // hands back without opening anything, and nothing is written again.
 std::map<std::pair<blob::Kind, std::string>, std::string> g_loaded_path_of;
 
-std::string unique_fd_path(int fd) {
-  std::string noop;
-  unsigned reuse = 0;
-  {
-    const std::lock_guard lock(g_mutex);
-    reuse = g_loads_through_number[fd]++;
-  }
-  for (unsigned n = reuse; n != 0; n >>= 1) noop.insert(0, (n & 1) ? "./" : "/");
-  return "/proc/self/fd/" + noop + std::to_string(fd);
-}
-
 // Closes a memory file when the load through it is over.
 struct MemoryFile {
   int fd = -1;
@@ -243,6 +232,17 @@ PyObject* create_extension_module(const blob::Entry& entry, PyObject* spec, PyOb
     if (message) PyErr_SetImportError(message.get(), name.get(), nullptr);
   }
   return module.release();
+}
+
+std::string unique_fd_path(int fd) {
+  std::string noop;
+  unsigned reuse = 0;
+  {
+    const std::lock_guard lock(g_mutex);
+    reuse = g_loads_through_number[fd]++;
+  }
+  for (unsigned n = reuse; n != 0; n >>= 1) noop.insert(0, (n & 1) ? "./" : "/");
+  return "/proc/self/fd/" + noop + std::to_string(fd);
 }
 
 }  // namespace freeze::importer

@@ -21,7 +21,8 @@
 // disk. A virtual directory opens as an empty sealed memfd that the fd-taking calls (fstat,
 // fdopendir, openat, fstatat) recognise by its inode. Directory streams are our own objects
 // (virtual_files_dirs.cpp). The dynamic loader opens files with its own system calls: dlopen()
-// of a virtual path is not served (extension modules are loaded from memory by the importer).
+// of a virtual path is handed the file's memory file instead (virtual_files_dlopen.cpp);
+// extension modules are loaded from memory by the importer.
 #include "launcher/virtual_files.h"
 
 #include <fcntl.h>

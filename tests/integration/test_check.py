@@ -116,33 +116,45 @@ class CheckTest(TempDirTestCase):
         self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
 
     @unittest.skipUnless(shutil.which("cc"), "needs a C compiler")
-    def test_a_library_loaded_by_path_from_memory_gets_a_routing_hint(self):
+    def test_a_library_loaded_by_path_works_from_memory_unless_it_needs_one_beside_it(self):
+        # As pycryptodome loads Cryptodome/Cipher/_raw_ecb.abi3.so: dlopen gets a memory file of it.
         root = write_tree(self.tmp / "ctypes", {
             "src/fastlib/__init__.py": """
                 import ctypes, os
                 _lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), "_native.abi3.so"))
+                _again = ctypes.CDLL(os.path.join(os.path.dirname(__file__), "_native.abi3.so"))
                 def answer():
-                    return _lib.answer()
+                    return _lib.answer(), _again._handle == _lib._handle
                 """,
             "src/main.py": "import fastlib\ndef main():\n    print(fastlib.answer())\n",
             "answer.c": "int answer(void) { return 42; }\n",
             "app.toml": '[app]\nname = "fast"\nentry = "main:main"\n[packages]\npaths = ["src"]\n',
         })
         # Named like an extension module, but a plain library: never imported as one.
-        subprocess.run(["cc", "-shared", "-fPIC", "-o", root / "src/fastlib/_native.abi3.so", root / "answer.c"], check=True)
-        result = freeze("check", root, check=False)
-        self.assertEqual(result.returncode, 1)
-        self.assertIn("hint: it loads <exe dir>/lib/app/fastlib/_native.abi3.so by its path (ctypes.CDLL, dlopen)",
-                      result.stdout)
-        self.assertIn('name = "fastlib"\n        location = "filesystem-relative"', result.stdout)
-        with open(root / "app.toml", "a") as config:
-            config.write('[[routing.rule]]\nname = "fastlib"\nlocation = "filesystem-relative"\n')
+        native = root / "src/fastlib/_native.abi3.so"
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", native, root / "answer.c"], check=True)
         result = freeze("check", root, "-v")
         self.assertRegex(result.stdout, r"all \d+ checks passed")
         self.assertIn("fastlib._native: a shared library named like an extension module, with no PyInit_ function",
                       result.stdout)
         freeze("build", root, "-q")
-        self.assertEqual(run([root / "dist" / "fast"]).stdout, "42\n")
+        self.assertEqual(run([root / "dist" / "fast"]).stdout, "(42, True)\n")  # the same object, loaded once
+        # Needing a library beside it ($ORIGIN), in memory too: the dynamic loader finds none.
+        write_tree(root, {"dep.c": "int base(void) { return 40; }\n",
+                          "answer.c": "int base(void);\nint answer(void) { return base() + 2; }\n"})
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", root / "src/fastlib/libdep.so", root / "dep.c"], check=True)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", native, root / "answer.c", f"-L{root / 'src/fastlib'}", "-ldep",
+                        "-Wl,-rpath,$ORIGIN"], check=True)
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("hint: a library it loads by its path (ctypes.CDLL, dlopen) is loaded from memory, and needs "
+                      "libdep.so, which lies beside it in fastlib, in memory too", result.stdout)
+        self.assertIn('name = "fastlib"\n        location = "filesystem-relative"', result.stdout)
+        with open(root / "app.toml", "a") as config:
+            config.write('[[routing.rule]]\nname = "fastlib"\nlocation = "filesystem-relative"\n')
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "fast"]).stdout, "(42, True)\n")
 
     def test_failures_python_shares_are_set_aside(self):
         # A module that fails under the plain interpreter too is not a difference of the frozen

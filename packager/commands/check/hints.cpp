@@ -173,18 +173,32 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
          ") and add it to [packages] site_packages or wheels. " + if_optional(item);
 }
 
-// A library loaded by its path inside an in-memory package (ctypes.CDLL(os.path.join(here,
-// "_lib.abi3.so"))): the dynamic loader opens the file itself, and sees no embedded files.
+// "libdep.so: cannot open shared object file" when a library loaded by its path from memory
+// (ctypes.CDLL(os.path.join(here, "_lib.abi3.so")), handed to the dynamic loader as a memory
+// file) needs one that lies beside it, embedded in memory too: the loader looks for it beside
+// /proc/self/fd/N ($ORIGIN) and in the system's directories. A path below the executable's
+// directory in the message names a file that is not embedded at all.
 std::string library_by_path_hint(const Outcome& outcome, const HintContext& context) {
+  const std::string& message = outcome.message;
+  const std::string needed = message.substr(0, message.find(": cannot open shared object file"));
+  if (needed.find('/') == std::string::npos) {
+    for (const auto& entry : context.inspection.entries) {
+      if (!entry.in_memory() || entry.path.empty() || entry.top_level.empty() || entry.stdlib) continue;
+      if (entry.path.size() > needed.size() && entry.path.ends_with("/" + needed)) {
+        return "a library it loads by its path (ctypes.CDLL, dlopen) is loaded from memory, and needs " + needed +
+               ", which lies beside it in " + entry.top_level + ", in memory too: the dynamic loader looks for it "
+               "on the file system only. Route the package to the filesystem:" + routing_snippet(entry.top_level);
+      }
+    }
+  }
   const std::string exe_prefix = context.exe_dir.string() + "/";
-  const auto at = outcome.message.find(exe_prefix);
+  const auto at = message.find(exe_prefix);
   if (context.exe_dir.empty() || at == std::string::npos) return "";
-  const std::string path = outcome.message.substr(at, outcome.message.find(':', at) - at);
+  const std::string path = message.substr(at, message.find(':', at) - at);
   const HintContext::Package* owner = owning_package(path, context);
-  if (owner == nullptr || !owner->in_memory) return "";
-  return "it loads <exe dir>/" + path.substr(exe_prefix.size()) + " by its path (ctypes.CDLL, dlopen): the dynamic "
-         "loader opens the file itself and cannot see in-memory files. Route the package to the filesystem:" +
-         routing_snippet(owner->name);
+  if (owner == nullptr) return "";
+  return "it loads <exe dir>/" + path.substr(exe_prefix.size()) + " by its path (ctypes.CDLL, dlopen), and " +
+         owner->name + " has no such file: is it made at install time? Make it before building";
 }
 
 // An OSError naming a file: one below the executable's directory is an embedded file that is
