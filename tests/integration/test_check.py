@@ -243,6 +243,30 @@ class CheckTest(TempDirTestCase):
         self.assertRegex(result.stdout, r"all \d+ checks passed")
         self.assertRegex(result.stdout, r"core\.script: fails alike under \S+ \(IndexError")
 
+    def test_a_missing_distributions_metadata_names_its_package(self):
+        # As ansible.cli asks for jinja2's version: PackageNotFoundError names a distribution,
+        # whose package (fancylib, of Fancy-Lib) is installed but not included.
+        site = write_tree(self.tmp / "metadata-site", {
+            "fancylib/__init__.py": "",
+            "Fancy_Lib-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: Fancy-Lib\nVersion: 2.0\n",
+            "Fancy_Lib-2.0.dist-info/top_level.txt": "fancylib\n",
+            "delta.py": "",
+        })
+        toml = '[app]\nname = "meta"\nentry = "meta:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "metadata", {
+            "src/meta.py": "from importlib.metadata import version\nVERSION = version('Fancy-Lib')\n"
+                           "def main():\n    print(VERSION)\n",
+            "app.toml": toml + f'site_packages = [{{ dir = "{site}", include = ["delta"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertIn("hint: importlib.metadata finds no distribution 'Fancy-Lib': its metadata comes with its package. "
+                      f"'fancylib' is installed in {site} but not included", result.stdout)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["delta", "fancylib"] }}]', result.stdout)
+        (root / "app.toml").write_text(toml + f'site_packages = [{{ dir = "{site}", include = ["delta", "fancylib"] }}]\n')
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "meta"]).stdout, "2.0\n")
+
     def test_every_missing_installed_package_at_once(self):
         # The app imports alpha, which imports beta, which imports gamma: all installed in the
         # site directory, none included. One check names the three, as a site_packages line to

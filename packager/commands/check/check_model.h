@@ -43,6 +43,7 @@ struct Outcome {
   std::string missing_module;  // ImportError.name
   std::string tried_first;     // the import whose ImportError it was raised while handling (its fallback failed)
   std::string fallback_missing;  // the fallback's module, when missing_module became tried_first (blame_first_choices)
+  std::string missing_distribution;  // PackageNotFoundError's distribution, when missing_module became its package
   std::string filename;        // OSError.filename
   std::string output;          // what the check printed, for crashes
   std::uint64_t log_offset = 0;  // where its output starts in the log

@@ -31,6 +31,42 @@ void blame_first_choices(std::vector<Outcome>& outcomes, const HintContext& cont
   }
 }
 
+void blame_missing_distributions(std::vector<Outcome>& outcomes, const HintContext& context) {
+  std::optional<std::vector<Distribution>> installed;  // read once, if a check needs it
+  for (Outcome& outcome : outcomes) {
+    if (outcome.state != Outcome::State::Failed || !outcome.error_type.ends_with("PackageNotFoundError") ||
+        outcome.missing_module.empty()) {
+      continue;
+    }
+    if (!installed) {
+      installed.emplace();
+      std::vector<fs::path> sites;
+      for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
+      if (context.debian_packages_fit) sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
+      for (const auto& site : sites) {
+        try {
+          for (auto& distribution : find_distributions(tree_from_directory(site, std::set<std::string>{}, {}, context.python),
+                                                       context.python)) {
+            installed->push_back(std::move(distribution));
+          }
+        } catch (const UserError&) {  // unreadable: nothing found there
+        }
+      }
+    }
+    const std::string wanted = normalize_distribution_name(outcome.missing_module);
+    const auto found = std::find_if(installed->begin(), installed->end(), [&](const Distribution& distribution) {
+      return normalize_distribution_name(distribution.name) == wanted;
+    });
+    if (found == installed->end() || found->top_level.empty()) continue;
+    std::string top = wanted;
+    std::replace(top.begin(), top.end(), '-', '_');
+    if (!found->top_level.contains(top)) top = *found->top_level.begin();
+    if (context.included_tops.contains(top) || !installed_site_of(top, context)) continue;
+    outcome.missing_distribution = outcome.missing_module;
+    outcome.missing_module = top;
+  }
+}
+
 MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>& outcomes, const HintContext& context) {
   MissingInstalled missing;
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
@@ -186,6 +222,7 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     }
     const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
                                                    round.built.executable, round.files_readable);
+    blame_missing_distributions(round.outcomes, round_context);
     blame_first_choices(round.outcomes, round_context);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
     const std::size_t set_aside_before = round.plan.skipped.size();

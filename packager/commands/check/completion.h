@@ -23,6 +23,13 @@ namespace freeze::packager::checks {
 // and python here imports the first choice. Run on each round's outcomes before the rest.
 void blame_first_choices(std::vector<Outcome>& outcomes, const HintContext& context);
 
+// importlib.metadata's PackageNotFoundError is a ModuleNotFoundError named after a distribution
+// (ansible.cli asks for the version of jinja2, Debian's Jinja2-3.1.2.egg-info): for one installed
+// here, whose package is not included, the failure is taken as missing that package (its
+// top-level module named like it, else its first), so that the hints and the rounds include it.
+// Run with blame_first_choices.
+void blame_missing_distributions(std::vector<Outcome>& outcomes, const HintContext& context);
+
 // The top-level modules that failed imports miss and that a site directory the hints would
 // name has installed, by directory; and the checks that failed so.
 struct MissingInstalled {

@@ -278,6 +278,10 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
              "package is in a site_packages include list (its metadata comes with it)";
     }
   }
+  if (!outcome.missing_distribution.empty()) {  // importlib.metadata's PackageNotFoundError (blame_missing_distributions)
+    return "importlib.metadata finds no distribution '" + outcome.missing_distribution +
+           "': its metadata comes with its package. " + missing_module_hint(item, outcome, context);
+  }
   // An ImportError naming the module checked itself is about how it loads, not a missing module.
   if (!outcome.missing_module.empty() && outcome.missing_module != item.name &&
       (type == "ModuleNotFoundError" || type == "ImportError")) {
