@@ -267,6 +267,37 @@ class CheckTest(TempDirTestCase):
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "meta"]).stdout, "2.0\n")
 
+    def test_a_loader_whose_get_source_gives_bytes(self):
+        # ansible's collection loader serves ansible_collections.* and hands back bytes from
+        # get_source(): the check reads such a module's source all the same.
+        root = write_tree(self.tmp / "bytes-source", {
+            "src/hook/__init__.py": """
+                import importlib.abc, importlib.util, sys
+
+                class BytesLoader(importlib.abc.Loader):
+                    def create_module(self, spec):
+                        return None
+                    def exec_module(self, module):
+                        exec("VALUE = 1", module.__dict__)
+                    def get_source(self, name):
+                        return b"import subprocess, sys\\nsubprocess.run([sys.executable, '-V'])\\n"
+
+                class Finder:
+                    def find_spec(self, name, path=None, target=None):
+                        if name == "hook.sub":
+                            return importlib.util.spec_from_loader(name, BytesLoader())
+                        return None
+
+                sys.meta_path.insert(0, Finder())
+                """,
+            "src/hook/sub.py": "VALUE = 1\n",
+            "src/main.py": "import hook\ndef main():\n    pass\n",
+            "app.toml": '[app]\nname = "bytes"\nentry = "main:main"\n[packages]\npaths = ["src"]\n',
+        })
+        result = freeze("check", root)
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertIn("hook.sub line 2: subprocess.run([sys.executable, '-V'])", result.stdout)  # read from the bytes
+
     def test_every_missing_installed_package_at_once(self):
         # The app imports alpha, which imports beta, which imports gamma: all installed in the
         # site directory, none included. One check names the three, as a site_packages line to

@@ -198,11 +198,16 @@ def _import_what_a_script_imports(spec):
 
 
 def _source_of(name, module):
+    """The module's source as text, or None. Some loaders hand back bytes (ansible's collection
+    loader for ansible_collections.*), though get_source() should give str."""
     loader = getattr(module, "__loader__", None)
     try:
-        return loader.get_source(name) if loader is not None else None
+        source = loader.get_source(name) if loader is not None else None
     except BaseException:
         return None
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source).decode("utf-8", "replace")
+    return source if isinstance(source, str) else None
 
 
 def _file_warnings(name, source):
