@@ -278,7 +278,15 @@ def _path_for_programs(name, source):
 
 def check_module(name, has_data, in_memory="0"):
     module = _import(name)
-    source = _source_of(name, module) or ""
+    try:
+        return _scan_source(name, _source_of(name, module) or "", has_data, in_memory)
+    except Exception:  # the scans only add notes: their own failure is never the module's
+        return []
+
+
+def _scan_source(name, source, has_data, in_memory):
+    """The notes a module's source gives: sys.executable handed on, paths for other programs,
+    and (as warnings) paths built from __file__ beside in-memory data."""
     for number, line in enumerate(source.splitlines(), 1):
         if _hands_on_executable(line):
             _executable_uses.append(f"{name} line {number}: {line.strip()}")
