@@ -165,9 +165,14 @@ BuildResult build(const BuildOptions& options) {
       roots.push_back(target.substr(0, target.find(':')));
     }
     if (!entry.code.empty()) roots = python.imported_names(entry.code, "__main__", false, ImportScope::Unguarded, false);
-    reachable = reachable_third_party(resources, roots, [&](const Resource& module) {
-      return cached_imported_names(python, module, ImportScope::Unguarded);
-    });
+    // An entry that names nothing (a console script no included distribution declares) reaches
+    // nothing knowable: every module would look unreachable, so none is judged so.
+    const bool entry_known = std::none_of(roots.begin(), roots.end(), [](const std::string& root) { return root.empty(); });
+    if (entry_known) {
+      reachable = reachable_third_party(resources, roots, [&](const Resource& module) {
+        return cached_imported_names(python, module, ImportScope::Unguarded);
+      });
+    }
   }
   if (const std::string text = uncollected_imports_warning(left_out.uncollected); !text.empty()) warning(text);
   Layout layout = lay_out(resources, config, python);

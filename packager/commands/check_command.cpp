@@ -45,7 +45,7 @@ int check(const CheckOptions& options, std::ostream& out) {
   set_aside_failures_of_python(plan, outcomes, context, temp.path(), options.timeout_seconds);
   Completion completion = complete_site_packages(config, options, temp.path(), context, entry_module,
                                                  missing_installed(plan, outcomes, context));
-  if (!completion.added.empty()) completion.required = required_tops(completion.site_packages, context.python);
+  if (!completion.added.empty()) completion.required = required_tops(completion.site_packages, context.python, installed_site_dirs(context));
   plan.skipped.insert(plan.skipped.end(), completion.set_aside.begin(), completion.set_aside.end());
   // Set aside for want of a package that the suggestion includes after all (borg.helpers.msgpack,
   // an integration with msgpack, which borg's entry needs): with it, the next check imports it.

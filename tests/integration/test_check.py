@@ -6,7 +6,8 @@ import shutil
 import subprocess
 import unittest
 
-from freezetest import DIST_PACKAGES, PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, freeze, run, write_tree
+from freezetest import (DIST_PACKAGES, PYTHON, PYTHON_VERSION, SOURCE_DIR, TempDirTestCase, freeze, run, uses_debian_python3_11,
+                        write_tree)
 
 
 BROKEN_FILES = {
@@ -297,6 +298,30 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root)
         self.assertRegex(result.stdout, r"all \d+ checks passed")
         self.assertIn("hook.sub line 2: subprocess.run([sys.executable, '-V'])", result.stdout)  # read from the bytes
+
+    @uses_debian_python3_11
+    def test_a_requirement_installed_in_another_directory_is_required_all_the_same(self):
+        # As Debian's thefuck in /usr/share/thefuck requires six from dist-packages: tool.extra,
+        # which the entry never imports, needs yaml, which tool's metadata requires (PyYAML):
+        # not optional, and reported; an entry naming no console script judges nothing
+        # unreachable either.
+        share = write_tree(self.tmp / "share", {
+            "tool/__init__.py": "",
+            "tool/extra.py": "import yaml\n",
+            "tool/cli.py": "def main():\n    print('tool')\n",
+            "tool-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tool\nVersion: 1.0\nRequires-Dist: PyYAML\n",
+            "tool-1.0.dist-info/top_level.txt": "tool\n",
+            "tool-1.0.dist-info/entry_points.txt": "[console_scripts]\ntool = tool.cli:main\n",
+        })
+        for entry in ("console_script:tool", "console_script:no-such-script"):
+            root = write_tree(self.tmp / ("required-" + entry.split(":")[1]), {
+                "app.toml": f'[app]\nname = "tool"\nentry = "{entry}"\n[packages]\n'
+                            f'site_packages = [{{ dir = "{share}", include = ["tool"] }}]\n',
+            })
+            result = freeze("check", root, check=False)
+            self.assertIn("FAIL  module tool.extra", result.stdout, entry)
+            self.assertIn(f'{{ dir = "{DIST_PACKAGES}", include = ["yaml"', result.stdout, entry)
+            self.assertNotIn("tool.extra needs yaml", result.stdout, entry)
 
     def test_every_missing_installed_package_at_once(self):
         # The app imports alpha, which imports beta, which imports gamma: all installed in the

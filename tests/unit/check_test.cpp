@@ -115,21 +115,38 @@ TEST_CASE("a module gone from the standard library of the version frozen for is 
   CHECK(checks::hint_for(item, outcome, context).find("removed") == std::string::npos);
 }
 
-TEST_CASE("a library loaded by its path from an in-memory package gets a filesystem routing hint") {
+TEST_CASE("a library loaded by its path: the hint tells a missing file, one needed beside it and a system library apart") {
   const freeze::packager::AppConfig config;
-  const freeze::packager::Inspection inspection;
+  freeze::packager::Inspection inspection;
+  const auto embedded = [](const std::string& path) {
+    freeze::packager::InspectedResource entry;
+    entry.kind = freeze::blob::Kind::Extension;
+    entry.path = path;
+    entry.top_level = "fastlib";
+    return entry;
+  };
+  inspection.entries = {embedded("local/lib/python3.11/dist-packages/fastlib/libdep.so"),
+                        embedded("local/lib/python3.11/dist-packages/fastlib/_native.abi3.so")};
   checks::HintContext context = bare_context(config, inspection);
   context.exe_dir = "/tmp/check/dist";
   context.package_dirs["/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib"] = {"fastlib", true};
-  const Outcome loaded = failed("OSError", "/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so: "
-                                           "cannot open shared object file: No such file or directory");
-  const std::string hint = checks::hint_for(module_item("fastlib"), loaded, context);
-  CHECK(hint.starts_with("it loads <exe dir>/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so by its path"));
-  CHECK(hint.find("name = \"fastlib\"") != std::string::npos);
+  // From memory: the library it needs beside it ($ORIGIN) is in memory too.
+  const Outcome beside = failed("OSError", "libdep.so: cannot open shared object file: No such file or directory");
+  std::string hint = checks::hint_for(module_item("fastlib"), beside, context);
+  CHECK(hint.starts_with("a library it loads by its path (ctypes.CDLL, dlopen) is loaded from memory, and needs "
+                         "libdep.so, which lies beside it in fastlib, in memory too"));
+  CHECK(hint.find("name = \"fastlib\"\n        location = \"filesystem-relative\"") != std::string::npos);
+  // Its own path: embedded, but no memory file could be made of it; or not embedded at all.
+  const Outcome own = failed("OSError", "/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so: "
+                                        "cannot open shared object file: No such file or directory");
+  hint = checks::hint_for(module_item("fastlib"), own, context);
+  CHECK(hint.starts_with("it loads <exe dir>/local/lib/python3.11/dist-packages/fastlib/_native.abi3.so by its path "
+                         "(ctypes.CDLL, dlopen), which is embedded, but could not be handed to the dynamic loader"));
   CHECK(hint.find("location = \"filesystem-relative\"") != std::string::npos);
-  // Routed to the filesystem already, or a system library: the bundling hint.
-  context.package_dirs["/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib"].in_memory = false;
-  CHECK(checks::hint_for(module_item("fastlib"), loaded, context).find("bundle_system_libraries") != std::string::npos);
+  const Outcome absent = failed("OSError", "/tmp/check/dist/local/lib/python3.11/dist-packages/fastlib/_gen.so: "
+                                           "cannot open shared object file: No such file or directory");
+  CHECK(checks::hint_for(module_item("fastlib"), absent, context).find("fastlib has no such file") != std::string::npos);
+  // A system library: the bundling hint.
   const Outcome system = failed("ImportError", "libgdal.so.32: cannot open shared object file: No such file or directory");
   CHECK(checks::hint_for(module_item("fastlib"), system, context).find("bundle_system_libraries") != std::string::npos);
 }

@@ -40,10 +40,7 @@ void blame_missing_distributions(std::vector<Outcome>& outcomes, const HintConte
     }
     if (!installed) {
       installed.emplace();
-      std::vector<fs::path> sites;
-      for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
-      if (context.debian_packages_fit) sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
-      for (const auto& site : sites) {
+      for (const auto& site : installed_site_dirs(context)) {
         try {
           for (auto& distribution : find_distributions(tree_from_directory(site, std::set<std::string>{}, {}, context.python),
                                                        context.python)) {
@@ -254,7 +251,8 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
   return completion;
 }
 
-std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python) {
+std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python,
+                                    const std::vector<fs::path>& elsewhere) {
   std::vector<Distribution> distributions;
   std::set<std::string> included;
   for (const auto& site : sites) {
@@ -264,7 +262,15 @@ std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& 
       distributions.push_back(std::move(distribution));
     }
   }
-  std::map<std::string, const Distribution*> by_name;
+  for (const auto& dir : elsewhere) {  // only the metadata: for the requirements' names
+    try {
+      for (auto& distribution : find_distributions(tree_from_directory(dir, std::set<std::string>{}, {}, python), python)) {
+        distributions.push_back(std::move(distribution));
+      }
+    } catch (const UserError&) {  // unreadable: no distribution found there
+    }
+  }
+  std::map<std::string, const Distribution*> by_name;  // the first of a name: the config's own first
   for (const auto& distribution : distributions) by_name.emplace(normalize_distribution_name(distribution.name), &distribution);
   std::set<std::string> required;
   for (const auto& distribution : distributions) {

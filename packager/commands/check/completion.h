@@ -85,7 +85,10 @@ struct Completion {
 };
 
 // The top-level names of the distributions in `sites` that the included ones require.
-std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python);
+// Required distributions are looked up in `sites` and then in `elsewhere` (installed_site_dirs:
+// a distribution in /usr/share/thefuck requires six, installed in Debian's dist-packages).
+std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& sites, const PythonVersion& python,
+                                    const std::vector<std::filesystem::path>& elsewhere = {});
 
 // An added package that only a few modules of the config's own packages import (none of them
 // top-level or the entry module: leaving those out leaves out the app) and that no included

@@ -185,9 +185,12 @@ std::string library_by_path_hint(const Outcome& outcome, const HintContext& cont
     for (const auto& entry : context.inspection.entries) {
       if (!entry.in_memory() || entry.path.empty() || entry.top_level.empty() || entry.stdlib) continue;
       if (entry.path.size() > needed.size() && entry.path.ends_with("/" + needed)) {
-        return "a library it loads by its path (ctypes.CDLL, dlopen) is loaded from memory, and needs " + needed +
-               ", which lies beside it in " + entry.top_level + ", in memory too: the dynamic loader looks for it "
-               "on the file system only. Route the package to the filesystem:" + routing_snippet(entry.top_level);
+        const std::string what = outcome.error_type == "OSError"
+                                     ? "a library it loads by its path (ctypes.CDLL, dlopen) is loaded from memory"
+                                     : "an extension module is loaded from memory";
+        return what + ", and needs " + needed + ", which lies beside it in " + entry.top_level +
+               ", in memory too: the dynamic loader looks for it on the file system only. Route the package to the "
+               "filesystem:" + routing_snippet(entry.top_level);
       }
     }
   }
@@ -197,8 +200,15 @@ std::string library_by_path_hint(const Outcome& outcome, const HintContext& cont
   const std::string path = message.substr(at, message.find(':', at) - at);
   const HintContext::Package* owner = owning_package(path, context);
   if (owner == nullptr) return "";
-  return "it loads <exe dir>/" + path.substr(exe_prefix.size()) + " by its path (ctypes.CDLL, dlopen), and " +
-         owner->name + " has no such file: is it made at install time? Make it before building";
+  const std::string relative = path.substr(exe_prefix.size());
+  const bool embedded = std::any_of(context.inspection.entries.begin(), context.inspection.entries.end(),
+                                    [&](const InspectedResource& entry) { return entry.path == relative; });
+  if (embedded && owner->in_memory) {  // no memory file could be made of it (memfd_create refused here?)
+    return "it loads <exe dir>/" + relative + " by its path (ctypes.CDLL, dlopen), which is embedded, but could not "
+           "be handed to the dynamic loader from memory: route the package to the filesystem:" + routing_snippet(owner->name);
+  }
+  return "it loads <exe dir>/" + relative + " by its path (ctypes.CDLL, dlopen), and " + owner->name +
+         " has no such file: is it made at install time? Make it before building";
 }
 
 // An OSError naming a file: one below the executable's directory is an embedded file that is
@@ -232,13 +242,17 @@ std::string missing_file_hint(const Item& item, const Outcome& outcome, const Hi
 
 }  // namespace
 
-std::optional<fs::path> installed_site_of(const std::string& top, const HintContext& context) {
+std::vector<fs::path> installed_site_dirs(const HintContext& context) {
   std::vector<fs::path> sites;
   for (const auto& site : context.config.site_packages) sites.push_back(site.dir);
   if (context.debian_packages_fit) {
     sites.insert(sites.end(), debian_site_directories().begin(), debian_site_directories().end());
   }
-  for (const auto& site : sites) {
+  return sites;
+}
+
+std::optional<fs::path> installed_site_of(const std::string& top, const HintContext& context) {
+  for (const auto& site : installed_site_dirs(context)) {
     if (directory_has_module(site, top)) return site;
   }
   return std::nullopt;

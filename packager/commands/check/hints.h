@@ -48,6 +48,9 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
 // site_packages directories, or (for a CPython of Debian's version, 3.11) Debian's own.
 std::optional<std::filesystem::path> installed_site_of(const std::string& top, const HintContext& context);
 
+// The directories installed_site_of looks in, in its order.
+std::vector<std::filesystem::path> installed_site_dirs(const HintContext& context);
+
 // Whether top-level module `top` is in the standard library of the CPython frozen for.
 bool in_stdlib(const std::string& top, const HintContext& context);
 

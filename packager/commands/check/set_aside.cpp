@@ -58,7 +58,7 @@ class PackagesNotRequired {
         !installed_site_of(top, context_)) {
       return false;
     }
-    if (!required_) required_ = required_tops(sites_, context_.python);  // read only if a module fails so
+    if (!required_) required_ = required_tops(sites_, context_.python, installed_site_dirs(context_));  // only if needed
     return !required_->contains(top);
   }
 
