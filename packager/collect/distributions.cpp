@@ -10,6 +10,7 @@
 #include "packager/config/python_names.h"
 #include "packager/config/environment_markers.h"
 #include "packager/support/text.h"
+#include "packager/support/user_error.h"
 
 namespace freeze::packager {
 namespace {
@@ -165,6 +166,14 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
     distributions.push_back(std::move(distribution));
   }
   return distributions;
+}
+
+std::vector<Distribution> installed_distributions(const std::filesystem::path& dir, const PythonVersion& python) {
+  try {
+    return find_distributions(tree_from_directory(dir, std::set<std::string>{}, {}, python), python);
+  } catch (const UserError&) {
+    return {};
+  }
 }
 
 std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution) {

@@ -28,6 +28,10 @@ std::string normalize_distribution_name(std::string_view name);
 // Every distribution whose metadata lies at the root of `tree`, for an app frozen for `python`.
 std::vector<Distribution> find_distributions(const FileTree& tree, const PythonVersion& python = PythonVersion::embedded());
 
+// The distributions installed in the site directory `dir` (its metadata alone is read); none if
+// it cannot be read.
+std::vector<Distribution> installed_distributions(const std::filesystem::path& dir, const PythonVersion& python);
+
 // The metadata files of `distribution` as Metadata resources.
 std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution);
 

@@ -241,12 +241,6 @@ struct InstalledDistribution {
 // (collect/distributions.h), with the top-level names that are really there.
 std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_dir, const PythonVersion& python) {
   std::map<std::string, InstalledDistribution> out;
-  FileTree tree;
-  try {
-    tree = tree_from_directory(site_dir, std::set<std::string>{}, {}, python);  // the metadata only
-  } catch (const UserError&) {
-    return out;  // unreadable: nothing installed there that init can use
-  }
   std::set<std::string> extension_stems;  // top-level extension modules, by module name
   std::error_code error;
   for (const auto& file : fs::directory_iterator(site_dir, error)) {
@@ -254,7 +248,7 @@ std::map<std::string, InstalledDistribution> scan_site_dir(const fs::path& site_
       extension_stems.insert(stem);
     }
   }
-  for (auto& distribution : find_distributions(tree, python)) {
+  for (auto& distribution : installed_distributions(site_dir, python)) {
     InstalledDistribution installed;
     installed.name = distribution.name;
     installed.site_dir = site_dir;

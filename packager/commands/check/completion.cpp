@@ -41,13 +41,7 @@ void blame_missing_distributions(std::vector<Outcome>& outcomes, const HintConte
     if (!installed) {
       installed.emplace();
       for (const auto& site : installed_site_dirs(context)) {
-        try {
-          for (auto& distribution : find_distributions(tree_from_directory(site, std::set<std::string>{}, {}, context.python),
-                                                       context.python)) {
-            installed->push_back(std::move(distribution));
-          }
-        } catch (const UserError&) {  // unreadable: nothing found there
-        }
+        for (auto& distribution : installed_distributions(site, context.python)) installed->push_back(std::move(distribution));
       }
     }
     const std::string wanted = normalize_distribution_name(outcome.missing_module);
@@ -262,13 +256,8 @@ std::set<std::string> required_tops(const std::vector<AppConfig::SitePackages>& 
       distributions.push_back(std::move(distribution));
     }
   }
-  for (const auto& dir : elsewhere) {  // only the metadata: for the requirements' names
-    try {
-      for (auto& distribution : find_distributions(tree_from_directory(dir, std::set<std::string>{}, {}, python), python)) {
-        distributions.push_back(std::move(distribution));
-      }
-    } catch (const UserError&) {  // unreadable: no distribution found there
-    }
+  for (const auto& dir : elsewhere) {  // for the requirements' names
+    for (auto& distribution : installed_distributions(dir, python)) distributions.push_back(std::move(distribution));
   }
   std::map<std::string, const Distribution*> by_name;  // the first of a name: the config's own first
   for (const auto& distribution : distributions) by_name.emplace(normalize_distribution_name(distribution.name), &distribution);

@@ -303,8 +303,7 @@ void write_program_paths(const ProgramPaths& paths, bool colors, bool verbose, s
   const std::size_t shown = verbose ? paths.uses.size() : std::min<std::size_t>(paths.uses.size(), 3);
   for (std::size_t i = 0; i < shown; ++i) out << "  " << paths.uses[i] << "\n";
   if (shown < paths.uses.size()) out << "  ... (--verbose lists all)\n";
-  std::string names;
-  for (const auto& top : paths.tops) names += (names.empty() ? "\"" : ", \"") + top + "\"";
+  const std::string names = quoted_items({paths.tops.begin(), paths.tops.end()});
   out << "        [[routing.rule]]\n        name = " << (paths.tops.size() == 1 ? names : "[" + names + "]")
       << "\n        location = \"filesystem-relative\"\n";
 }
