@@ -161,6 +161,18 @@ bool is_module_pattern(std::string_view name) {
   });
 }
 
+// table.key as a list of module patterns (stdlib.exclude, packages.exclude), or nullopt if absent.
+std::optional<std::vector<std::string>> get_module_patterns(const AppConfig& config, const toml::table& table,
+                                                            std::string_view table_name, std::string_view key) {
+  auto patterns = get_string_array(config, table, table_name, key);
+  if (!patterns) return patterns;
+  const std::string full_key = std::string(table_name) + "." + std::string(key);
+  for (const auto& name : *patterns) {
+    if (!is_module_pattern(name)) fail(config, table.get(key), full_key, "'" + name + "' is not a dotted module name or glob");
+  }
+  return patterns;
+}
+
 void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
   reject_unknown_keys(config, stdlib, "stdlib", {"include", "exclude", "add"});
   if (const auto include = get_string(config, stdlib, "stdlib", "include")) {
@@ -181,14 +193,7 @@ void parse_stdlib(AppConfig& config, const toml::table& stdlib) {
     }
     config.stdlib_add = std::move(*add);
   }
-  if (auto exclude = get_string_array(config, stdlib, "stdlib", "exclude")) {
-    for (const auto& name : *exclude) {
-      if (!is_module_pattern(name)) {
-        fail(config, stdlib.get("exclude"), "stdlib.exclude", "'" + name + "' is not a dotted module name or glob");
-      }
-    }
-    config.stdlib_exclude = std::move(*exclude);
-  }
+  if (auto exclude = get_module_patterns(config, stdlib, "stdlib", "exclude")) config.stdlib_exclude = std::move(*exclude);
 }
 
 fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path) {
@@ -281,12 +286,7 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
 
 void parse_packages(AppConfig& config, const toml::table& packages) {
   reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels", "bundle_system_libraries", "exclude"});
-  if (auto exclude = get_string_array(config, packages, "packages", "exclude")) {
-    for (const auto& name : *exclude) {
-      if (!is_module_pattern(name)) {
-        fail(config, packages.get("exclude"), "packages.exclude", "'" + name + "' is not a dotted module name or glob");
-      }
-    }
+  if (auto exclude = get_module_patterns(config, packages, "packages", "exclude")) {
     config.packages_exclude = std::move(*exclude);
   }
   if (const auto bundle = get_bool(config, packages, "packages", "bundle_system_libraries")) {
