@@ -32,6 +32,7 @@ int check(const CheckOptions& options, std::ostream& out) {
 
   HintContext context = hint_context(config, options.distribution, round.inspection, round.built.executable,
                                            round.files_readable);
+  note_test_tools_the_entry_needs(plan, outcomes, context);
   blame_missing_distributions(outcomes, context);
   blame_first_choices(outcomes, context);
   set_aside_testing_helpers(plan, outcomes, context.included_tops);

@@ -546,6 +546,30 @@ class CheckTest(TempDirTestCase):
         freeze("build", root)
         self.assertEqual(run([root / "dist" / "fallback"]).stdout, "III\n")
 
+    def test_a_test_tool_the_entry_needs_is_suggested_like_any_package(self):
+        # Debian's sqlfluff: its __init__ imports pytest (for register_assert_rewrite), so the app
+        # cannot start without it. Its modules are not "test code", and pytest is suggested.
+        site = write_tree(self.tmp / "test-tool-site", {
+            "lint/__init__.py": "import pytest\npytest.register_assert_rewrite('lint.testing')\n",
+            "lint/cli.py": "def main():\n    print('linted')\n",
+            "lint/rules.py": "RULES = 3\n",
+            "pytest.py": "def register_assert_rewrite(*names):\n    pass\n",
+        })
+        root = write_tree(self.tmp / "test-tool", {
+            "app.toml": '[app]\nname = "lint"\nentry = "lint.cli:main"\n[packages]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["lint"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("freeze check: checking again with the installed package(s) it lacks: pytest\n", result.stderr)
+        self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lint", "pytest"] }}]', result.stdout)
+        self.assertNotIn("test code", result.stdout)
+        config = (root / "app.toml").read_text()
+        (root / "app.toml").write_text(config.replace('include = ["lint"]', 'include = ["lint", "pytest"]'))
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root)
+        self.assertEqual(run([root / "dist" / "lint"]).stdout, "linted\n")
+
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):
         # tool.text imports slugkit inside slugify(), which the checks never call (pelican's
         # unidecode): the build warns and the check names it, with the setting that includes it.

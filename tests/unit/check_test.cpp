@@ -43,7 +43,7 @@ Outcome failed(const std::string& type, const std::string& message, const std::s
 
 // A hint context of a config and an inspection alone; each test sets what it needs.
 checks::HintContext bare_context(const freeze::packager::AppConfig& config, const freeze::packager::Inspection& inspection) {
-  return {config, inspection, {}, {}, {}, {}, {}, true, true, {}, {}, false, {}};
+  return {config, inspection, {}, {}, {}, {}, {}, true, true, {}, {}, false, {}, {}};
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ void blame_first_choices(std::vector<Outcome>& outcomes, const HintContext& cont
   for (Outcome& outcome : outcomes) {
     if (outcome.state != Outcome::State::Failed || outcome.tried_first.empty() || outcome.missing_module.empty()) continue;
     const std::string first = top_of(outcome.tried_first);
-    if (context.included_tops.contains(first) || test_tools().contains(first) || in_stdlib(first, context) ||
+    if (context.included_tops.contains(first) || is_optional_test_tool(first, context) || in_stdlib(first, context) ||
         !installed_site_of(first, context)) {
       continue;
     }
@@ -64,7 +64,7 @@ MissingInstalled missing_installed(const Plan& plan, const std::vector<Outcome>&
     const Outcome& outcome = outcomes[i];
     if (outcome.state != Outcome::State::Failed || outcome.missing_module.empty()) continue;
     const std::string top = outcome.missing_module.substr(0, outcome.missing_module.find('.'));
-    if (context.included_tops.contains(top) || test_tools().contains(top)) continue;
+    if (context.included_tops.contains(top) || is_optional_test_tool(top, context)) continue;
     if (in_stdlib(top, context)) continue;
     if (const auto site = installed_site_of(top, context)) {
       missing.tops[*site].insert(top);
@@ -113,13 +113,13 @@ std::map<fs::path, std::set<std::string>> what_python_needs(const AppConfig& ext
   if (!completion.entry_module.empty()) modules.push_back(completion.entry_module);
   modules.insert(modules.end(), importing.begin(), importing.end());
   const auto top_of = [](const std::string& name) { return name.substr(0, name.find('.')); };
-  const PythonImports imports = needed_imports(python, included, test_tools(), modules);
+  const PythonImports imports = needed_imports(python, included, optional_test_tools(context), modules);
   for (const auto& [module, loaded] : imports.modules) {
     for (const auto& [name, file] : loaded) {
       if (module == completion.entry_module) completion.entry_loads.insert(name);
       const std::string top = top_of(name);
       const bool known = context.included_tops.contains(top) || completion.has_added(top);
-      if (known || test_tools().contains(top) || in_stdlib(top, context)) continue;
+      if (known || is_optional_test_tool(top, context) || in_stdlib(top, context)) continue;
       const fs::path* site = site_holding(sites, file, top);
       if (site == nullptr) continue;
       found[*site].insert(top);
@@ -211,8 +211,10 @@ Completion complete_site_packages(const AppConfig& config, const CheckOptions& o
     for (auto& import : imports_of_passed_modules(round.built.imports_left_out.uncollected, round.plan, round.outcomes)) {
       completion.uncollected.emplace(import.top, std::move(import));
     }
-    const HintContext round_context = hint_context(extended, options.distribution, round.inspection,
-                                                   round.built.executable, round.files_readable);
+    HintContext round_context = hint_context(extended, options.distribution, round.inspection,
+                                             round.built.executable, round.files_readable);
+    round_context.app_test_tools = context.app_test_tools;
+    note_test_tools_the_entry_needs(round.plan, round.outcomes, round_context);
     blame_missing_distributions(round.outcomes, round_context);
     blame_first_choices(round.outcomes, round_context);
     set_aside_testing_helpers(round.plan, round.outcomes, round_context.included_tops);
@@ -341,7 +343,7 @@ std::vector<OptionalInstalled> optional_installed(const Plan& plan, const std::v
   for (const auto& [check, top_level, imports] : tried) {
     for (const auto& [name, importer] : imports) {
       const std::string top = name.substr(0, name.find('.'));
-      if (completion.has_added(top) || context.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context)) continue;
+      if (completion.has_added(top) || context.included_tops.contains(top) || is_optional_test_tool(top, context) || in_stdlib(top, context)) continue;
       auto it = found.find(top);
       if (it == found.end()) {
         const auto site = installed_site_of(top, context);
@@ -415,10 +417,10 @@ std::vector<std::pair<fs::path, std::string>> brought_along_by(const std::vector
     if (wanting && tops.contains(set_aside.needs)) modules.push_back(set_aside.name);
   }
   std::set<std::string> seen;
-  for (const auto& [module, loaded] : needed_imports(python, included, test_tools(), modules).modules) {
+  for (const auto& [module, loaded] : needed_imports(python, included, optional_test_tools(context), modules).modules) {
     for (const auto& [name, file] : loaded) {
       const std::string top = name.substr(0, name.find('.'));
-      if (included.contains(top) || context.included_tops.contains(top) || test_tools().contains(top) ||
+      if (included.contains(top) || context.included_tops.contains(top) || is_optional_test_tool(top, context) ||
           in_stdlib(top, context) || seen.contains(top)) {
         continue;
       }

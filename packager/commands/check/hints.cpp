@@ -115,7 +115,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
       }
     }
   }
-  if (test_tools().contains(top) && item.kind != "entry") {
+  if (is_optional_test_tool(top, context) && item.kind != "entry") {
     if (item.third_party) {
       return "it is the test code of an installed package (it imports " + top + "): leave it out of the check with "
              "--exclude " + test_part(item.name);
@@ -262,6 +262,26 @@ bool in_stdlib(const std::string& top, const HintContext& context) {
   return stdlib_has_module(context.stdlib_dir, top);
 }
 
+bool is_optional_test_tool(const std::string& top, const HintContext& context) {
+  return test_tools().contains(top) && !context.app_test_tools.contains(top);
+}
+
+std::set<std::string> optional_test_tools(const HintContext& context) {
+  std::set<std::string> optional;
+  for (const auto& tool : test_tools()) {
+    if (!context.app_test_tools.contains(tool)) optional.insert(tool);
+  }
+  return optional;
+}
+
+void note_test_tools_the_entry_needs(const Plan& plan, const std::vector<Outcome>& outcomes, HintContext& context) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
+    if (plan.items[i].kind != "entry" || outcomes[i].state != Outcome::State::Failed) continue;
+    const std::string top = outcomes[i].missing_module.substr(0, outcomes[i].missing_module.find('.'));
+    if (test_tools().contains(top)) context.app_test_tools.insert(top);
+  }
+}
+
 std::string hint_for(const Item& item, const Outcome& outcome, const HintContext& context) {
   if (!outcome.hint.empty()) return outcome.hint;
   const std::string excludable = excludable_module(item);
@@ -343,7 +363,7 @@ HintContext hint_context(const AppConfig& config, const std::optional<fs::path>&
                       distribution ? distribution->version : PythonVersion::embedded(), !distribution,
                       !distribution || distribution->version.short_version() == PythonVersion::embedded().short_version(),
                       distribution ? distribution->interpreter : fs::path("/usr/bin") / PythonVersion::embedded().lib_name(),
-                      {}, files_readable, {}};
+                      {}, files_readable, {}, {}};
   for (const auto& item : inspection.entries) {
     if (item.importable()) {
       context.included_modules.insert(item.name);

@@ -37,6 +37,9 @@ struct HintContext {
   // Optional imports installed here but not included (optional_installed() in completion.h):
   // each package, with the top-level packages of the checks that tried it ("" for the entry).
   std::map<std::string, std::set<std::string>> optional_installed;
+  // Test tools the app's entry point cannot start without (sqlfluff's __init__ imports pytest):
+  // for this app they are a dependency like any other (note_test_tools_the_entry_needs).
+  std::set<std::string> app_test_tools;
 };
 
 HintContext hint_context(const AppConfig& config, const std::optional<std::filesystem::path>& distribution_option,
@@ -53,5 +56,15 @@ std::vector<std::filesystem::path> installed_site_dirs(const HintContext& contex
 
 // Whether top-level module `top` is in the standard library of the CPython frozen for.
 bool in_stdlib(const std::string& top, const HintContext& context);
+
+// Whether `top` is a test tool (pytest & co.) that the app does not need: a module that misses
+// it is test code, and it is never suggested.
+bool is_optional_test_tool(const std::string& top, const HintContext& context);
+
+// The test tools that are optional for this app (test_tools() without context.app_test_tools).
+std::set<std::string> optional_test_tools(const HintContext& context);
+
+// Adds to context.app_test_tools the test tools whose absence fails the entry-point check.
+void note_test_tools_the_entry_needs(const Plan& plan, const std::vector<Outcome>& outcomes, HintContext& context);
 
 }  // namespace freeze::packager::checks

@@ -54,7 +54,7 @@ class PackagesNotRequired {
       : context_(context), sites_(sites) {}
 
   bool may_go_without(const std::string& top) {
-    if (context_.included_tops.contains(top) || test_tools().contains(top) || in_stdlib(top, context_) ||
+    if (context_.included_tops.contains(top) || is_optional_test_tool(top, context_) || in_stdlib(top, context_) ||
         !installed_site_of(top, context_)) {
       return false;
     }
@@ -135,7 +135,7 @@ void set_aside_unreachable(Plan& plan, std::vector<Outcome>& outcomes, const Hin
     // and this spares comparing, which costs a python start each.
     const bool nowhere = !included && !excluded_stdlib && !installed_site_of(top, context);
     // A test tool (never suggested), for a module of an installed package checked without --tests.
-    const bool test_tool = !included && item.test_tools_optional && test_tools().contains(top);
+    const bool test_tool = !included && item.test_tools_optional && is_optional_test_tool(top, context);
     if (!nowhere && !excluded_stdlib && !test_tool && !packages.may_go_without(top)) continue;
     outcomes[i].state = Outcome::State::Skipped;
     const std::string why_not = nowhere            ? ", installed nowhere here,"
