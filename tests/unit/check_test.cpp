@@ -115,6 +115,26 @@ TEST_CASE("a module gone from the standard library of the version frozen for is 
   CHECK(checks::hint_for(item, outcome, context).find("removed") == std::string::npos);
 }
 
+TEST_CASE("a stdlib module the [stdlib] exclude leaves out: the default list is given back without it") {
+  TempDir dir;
+  dir.write("stdlib/tkinter/__init__.py", "");
+  freeze::packager::AppConfig config;
+  config.stdlib_exclude = freeze::packager::default_stdlib_exclude();
+  const freeze::packager::Inspection inspection;
+  checks::HintContext context = bare_context(config, inspection);
+  context.stdlib_dir = dir / "stdlib";
+  const Outcome outcome = failed("ModuleNotFoundError", "No module named 'tkinter'", "tkinter");
+  const std::string hint = checks::hint_for(module_item("PIL.ImageTk"), outcome, context);
+  CHECK(hint.starts_with("'tkinter' is in the standard library, but the default [stdlib] exclude leaves it out"));
+  // Pasted into [stdlib], the list keeps the rest of the default and drops tkinter with _tkinter.
+  CHECK(hint.ends_with("\n        exclude = [\"test\", \"unittest.test\", \"ctypes.test\", \"distutils.tests\", "
+                       "\"lib2to3.tests\", \"idlelib\", \"turtledemo\", \"ensurepip\"]"));
+  // A list of the user's own: the pattern to remove from it.
+  config.stdlib_exclude = {"test", "tkinter"};
+  CHECK(checks::hint_for(module_item("PIL.ImageTk"), outcome, context) ==
+        "'tkinter' is in the standard library, but [stdlib] exclude leaves it out (\"tkinter\"): remove it from stdlib.exclude");
+}
+
 TEST_CASE("a library loaded by its path: the hint tells a missing file, one needed beside it and a system library apart") {
   const freeze::packager::AppConfig config;
   freeze::packager::Inspection inspection;

@@ -15,6 +15,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The default [stdlib] exclude without `pattern`; tkinter and _tkinter go together (one is of no
+// use without the other).
+std::vector<std::string> default_exclude_without(const std::string& pattern) {
+  const bool gui = pattern == "tkinter" || pattern == "_tkinter";
+  std::vector<std::string> kept;
+  for (const auto& name : default_stdlib_exclude()) {
+    if (name != pattern && !(gui && (name == "tkinter" || name == "_tkinter"))) kept.push_back(name);
+  }
+  return kept;
+}
+
 // The package whose directory holds `path`: the included package with the longest directory
 // that contains it. The directories come from the index (each package's __init__ path, where
 // its __file__ points), whatever the layout of the virtual tree is.
@@ -127,10 +138,14 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
   const bool stdlib = in_stdlib(top, context);
   if (stdlib && !context.included_tops.contains(top)) {
     for (const auto& pattern : context.config.stdlib_exclude) {
-      if (name_matches(missing, pattern)) {
+      if (!name_matches(missing, pattern)) continue;
+      if (context.config.stdlib_exclude != default_stdlib_exclude()) {
         return "'" + top + "' is in the standard library, but [stdlib] exclude leaves it out (\"" + pattern +
                "\"): remove it from stdlib.exclude";
       }
+      return "'" + top + "' is in the standard library, but the default [stdlib] exclude leaves it out (\"" + pattern +
+             "\"); if the app uses it, give [stdlib] the list without it:\n        exclude = " +
+             quoted_list(default_exclude_without(pattern));
     }
     if (context.config.stdlib_include != StdlibInclude::All) {
       return "'" + top + "' is in the standard library, but [stdlib] include leaves it out: name it in [stdlib] add, "
