@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "packager/commands/check/completion.h"
+#include "packager/commands/check/frozen_warnings.h"
 #include "packager/commands/check/hints.h"
 #include "packager/commands/check/report.h"
 #include "packager/commands/check/round.h"
@@ -63,8 +64,10 @@ int check(const CheckOptions& options, std::ostream& out) {
       imports_of_passed_modules(round.built.imports_left_out.uncollected, plan, outcomes), completion, context, optional);
   std::vector<std::pair<std::filesystem::path, std::string>> uncollected_bring =
       brought_along_by(uncollected, plan.skipped, config, completion, options, context, temp.path());
+  std::vector<FrozenOnlyWarning> frozen_only =
+      frozen_only_warnings(plan, outcomes, context, entry_module, optional, temp.path(), options.timeout_seconds);
   Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
-                  std::move(optional), std::move(uncollected), std::move(uncollected_bring)};
+                  std::move(optional), std::move(uncollected), std::move(uncollected_bring), std::move(frozen_only)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     ++results.counts[plan.items[i].kind];
     if (outcomes[i].state == Outcome::State::Failed) ++results.failed;

@@ -570,6 +570,34 @@ class CheckTest(TempDirTestCase):
         freeze("build", root)
         self.assertEqual(run([root / "dist" / "lint"]).stdout, "linted\n")
 
+    def test_a_warning_only_the_frozen_app_shows_is_named_with_the_optional_package_behind_it(self):
+        # Debian's requests warns (RequestsDependencyWarning) when it finds charset_normalizer 3
+        # and not chardet, which it tries optionally: frozen without chardet, every run warns.
+        site = write_tree(self.tmp / "warning-site", {
+            "req/__init__.py": ("import warnings\ntry:\n    import chardet\nexcept ImportError:\n"
+                                "    warnings.warn('req found no chardet: detection is slower', UserWarning)\n"),
+            "req/old.py": "import warnings\nwarnings.warn('req.old is going away', UserWarning)\n",
+            "chardet.py": "",
+        })
+        root = write_tree(self.tmp / "warning", {
+            "src/tool.py": "import req\ndef main():\n    print('done')\n",
+            "app.toml": '[app]\nname = "warning"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["req"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("warnings only frozen: 1 warning the frozen app shows and python here does not", result.stdout)
+        self.assertRegex(result.stdout, r"\n  req: UserWarning: req found no chardet: detection is slower \(checking "
+                                        r"(tool:main|req|tool)\)\n      python here has \"chardet\", an optional import of req "
+                                        r"that the frozen app lacks")
+        self.assertNotIn("going away", result.stdout)  # python shows it as well
+        report = json.loads(freeze("check", root, "--json", check=False).stdout)
+        self.assertEqual([(w["module"], w["category"], w["optional_packages"]) for w in report["frozen_only_warnings"]],
+                         [("req", "UserWarning", ["chardet"])])
+        config = (root / "app.toml").read_text()
+        (root / "app.toml").write_text(config.replace('include = ["req"]', 'include = ["req", "chardet"]'))
+        self.assertNotIn("warnings only frozen", freeze("check", root).stdout)
+
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):
         # tool.text imports slugkit inside slugify(), which the checks never call (pelican's
         # unidecode): the build warns and the check names it, with the setting that includes it.

@@ -34,6 +34,15 @@ struct NotFoundImport {
   std::string importer;
 };
 
+// A warning shown (let through by the warnings filters) during a check: requests'
+// RequestsDependencyWarning when it finds charset_normalizer 3 and no chardet.
+struct ShownWarning {
+  std::string category;  // "UserWarning", "requests.exceptions.RequestsDependencyWarning"
+  std::string message;
+  std::string module;  // the module whose code warned, "" if unknown
+  auto operator<=>(const ShownWarning&) const = default;
+};
+
 struct Outcome {
   enum class State { NotRun, Passed, Failed, Skipped } state = State::NotRun;
   std::string error_type;
@@ -49,6 +58,7 @@ struct Outcome {
   std::uint64_t log_offset = 0;  // where its output starts in the log
   std::vector<std::string> warnings;
   std::vector<NotFoundImport> not_found;  // every module no finder found during the check, caught or not
+  std::vector<ShownWarning> shown_warnings;  // the warnings python would have printed during the check
   std::string executable_use;          // a module's first line naming sys.executable ("pkg.mod line 12: ...")
   std::string program_path;            // an in-memory module's path from __file__, where it starts programs
   bool crashed = false;

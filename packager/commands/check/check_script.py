@@ -16,7 +16,9 @@
 # "M<TAB>index<TAB>name<TAB>importer" for every module that no finder found during the check (an
 # optional import a try/except swallowed included; importer: the module whose code asked, or "")
 # and, for a module that names sys.executable, "X<TAB>index<TAB>where", for an in-memory one that
-# starts programs and builds paths from __file__, "P<TAB>index<TAB>where"; "E" at the end.
+# starts programs and builds paths from __file__, "P<TAB>index<TAB>where", and for each warning
+# shown during the check (one the warnings filters let through, as python prints it),
+# "V<TAB>index<TAB>category<TAB>message<TAB>module"; "E" at the end.
 # log_offset is where the check's own output starts in the log, so that a crash is shown with
 # what it printed only.
 # First comes "I<TAB>files_readable<TAB>0/1": whether the probe can be opened by path.
@@ -450,6 +452,39 @@ def _importer():
     return name if isinstance(name, str) and name != "__main__" else ""
 
 
+# The warnings shown during the current check: (category, message, the module that warned).
+_shown_warnings = []
+
+
+def _record_shown_warning(message, category, filename, lineno, file=None, line=None):
+    """warnings.showwarning while checking: called for what python would print to stderr."""
+    kind = category.__qualname__
+    if category.__module__ not in ("builtins", None):
+        kind = category.__module__ + "." + kind
+    module = next((name for name, value in list(sys.modules.items())
+                   if getattr(value, "__file__", None) == filename), "")
+    _shown_warnings.append((kind, str(message), module))
+
+
+def _watch_warnings():
+    """Records shown warnings from now on, if the warnings module is there (the app's config may
+    leave it out); again after each check, since a module may have replaced the hook
+    (logging.captureWarnings)."""
+    warnings = sys.modules.get("warnings")
+    if warnings is None:
+        try:
+            import warnings
+        except ImportError:
+            return
+    warnings.showwarning = _record_shown_warning
+
+
+def _emit_shown_warnings(index):
+    for kind, message, module in dict.fromkeys(_shown_warnings):
+        _emit("V", index, kind, message, module)
+    _shown_warnings.clear()
+
+
 def _emit_missed(index):
     for name, importer in dict.fromkeys(_NotFound.missed):
         _emit("M", index, name, importer)
@@ -469,6 +504,7 @@ def _restore_interpreter_state(import_function):
         except BaseException:
             pass
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__  # colorama & co. wrap them when imported
+    _watch_warnings()
 
 
 def _log_offset():
@@ -489,6 +525,7 @@ def _main():
         items = [line.rstrip("\n").split("\t") for line in manifest if line.strip()]
     import_function = builtins.__import__
     sys.meta_path.append(_NotFound)
+    _watch_warnings()
     for index in range(first, len(items)):
         kind, *args = items[index]
         _emit("B", index, _log_offset())
@@ -501,10 +538,12 @@ def _main():
             _program_paths.clear()
             _restore_interpreter_state(import_function)
             _emit_missed(index)
+            _emit_shown_warnings(index)
             _report_failure(index, exc)
         else:
             _restore_interpreter_state(import_function)
             _emit_missed(index)
+            _emit_shown_warnings(index)
             for use in _executable_uses:
                 _emit("X", index, use)
             _executable_uses.clear()

@@ -119,6 +119,8 @@ PlainImport import_under_python(const PlainPython& python, const std::string& mo
       plain.error_type = fields[2];
       plain.message = fields[3];
       plain.where = fields[4];
+    } else if (fields[0] == "V" && fields.size() >= 5) {
+      plain.shown_warnings.push_back({fields[2], fields[3], fields[4]});
     }
   }
   return plain;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "packager/commands/check/check_model.h"
+
 namespace freeze::packager::checks {
 
 struct PlainImport {
@@ -18,6 +20,7 @@ struct PlainImport {
   std::string error_type;  // as the checking program names it: "AssertionError", "pkg.errors.Bad"
   std::string message;
   std::string where;  // the innermost frame outside the import system: "/path/file.py:LINE in FUNCTION"
+  std::vector<ShownWarning> shown_warnings;  // what python printed as warnings while importing it
 };
 
 struct PlainPython {

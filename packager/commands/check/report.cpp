@@ -228,6 +228,24 @@ void write_optional_installed(const Results& results, bool colors, std::ostream&
       << "        " << site_packages_lines(sites) << "\n";
 }
 
+// Warnings the frozen app shows and python here does not, with the optional packages behind them.
+void write_frozen_only_warnings(const Results& results, bool colors, std::ostream& out) {
+  const std::size_t count = results.frozen_only_warnings.size();
+  out << paint("warnings only frozen:", Style::Cyan, colors) << " " << count << (count == 1 ? " warning" : " warnings")
+      << " the frozen app shows and python here does not, importing the same module:\n";
+  for (const auto& frozen_only : results.frozen_only_warnings) {
+    const ShownWarning& warning = frozen_only.warning;
+    out << "  " << (warning.module.empty() ? "" : warning.module + ": ") << warning.category << ": " << warning.message
+        << " (checking " << frozen_only.shown_by << ")\n";
+    if (!frozen_only.optional_packages.empty()) {
+      const bool one = frozen_only.optional_packages.size() == 1;
+      out << "      python here has " << quoted_items(frozen_only.optional_packages) << ", "
+          << (one ? "an optional import" : "optional imports") << " of " << warning.module.substr(0, warning.module.find('.'))
+          << " that the frozen app lacks: include " << (one ? "it" : "them") << " (optional packages, above)\n";
+    }
+  }
+}
+
 // Imports the checks cannot run (inside functions) of installed packages left out: named, with
 // the site_packages setting that includes them.
 void write_uncollected(const Results& results, bool colors, std::ostream& out) {
@@ -382,6 +400,14 @@ void write_json_report(const Results& results, std::ostream& out) {
   for (const auto& [site, top] : results.uncollected_bring) {
     doc["uncollected_brought_along"].push_back({{"package", top}, {"site", site.string()}});
   }
+  doc["frozen_only_warnings"] = nlohmann::json::array();
+  for (const auto& frozen_only : results.frozen_only_warnings) {
+    doc["frozen_only_warnings"].push_back({{"category", frozen_only.warning.category},
+                                           {"message", frozen_only.warning.message},
+                                           {"module", frozen_only.warning.module},
+                                           {"shown_by", frozen_only.shown_by},
+                                           {"optional_packages", frozen_only.optional_packages}});
+  }
   doc["optional_installed"] = nlohmann::json::array();
   for (const auto& optional : results.optional_installed) {
     doc["optional_installed"].push_back(
@@ -407,6 +433,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
   if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
   if (!results.optional_installed.empty() && !quiet) write_optional_installed(results, colors, out);
+  if (!results.frozen_only_warnings.empty() && !quiet) write_frozen_only_warnings(results, colors, out);
   if (!results.uncollected.empty() && !quiet) write_uncollected(results, colors, out);
   if (const auto uses = executable_uses(results); !uses.empty() && !quiet) write_executable_uses(uses, colors, verbose, out);
   if (const auto paths = program_paths(results); !paths.uses.empty() && !quiet) write_program_paths(paths, colors, verbose, out);

@@ -10,6 +10,7 @@
 
 #include "packager/commands/check/check_model.h"
 #include "packager/commands/check/completion.h"
+#include "packager/commands/check/frozen_warnings.h"
 #include "packager/commands/check/hints.h"
 #include "packager/config/app_config.h"
 
@@ -30,6 +31,7 @@ struct Results {
   std::vector<OptionalInstalled> optional_installed;  // optional imports this machine would satisfy
   std::vector<UncollectedImport> uncollected;  // unguarded imports the checks do not run (uncollected_left_out)
   std::vector<std::pair<std::filesystem::path, std::string>> uncollected_bring;  // brought_along_by(uncollected)
+  std::vector<FrozenOnlyWarning> frozen_only_warnings;  // shown by the frozen app, not by python
 };
 
 void write_json_report(const Results& results, std::ostream& out);

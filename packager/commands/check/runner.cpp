@@ -128,7 +128,7 @@ struct RunState {
   bool timed_out = false;              // a check took longer than the timeout
 };
 
-// Applies one report line ("B", "K", "W", "M", "X", "P", "F", "I", "E" and their fields) to the outcomes.
+// Applies one report line ("B", "K", "W", "V", "M", "X", "P", "F", "I", "E" and their fields) to the outcomes.
 void apply_report(const std::string& line, int timeout_seconds, std::chrono::steady_clock::time_point& deadline,
                   bool& files_readable, std::vector<Outcome>& outcomes, RunState& progress) {
   const auto fields = split_report_fields(line);
@@ -155,6 +155,8 @@ void apply_report(const std::string& line, int timeout_seconds, std::chrono::ste
     progress.next = index + 1;
   } else if (fields[0] == "W" && fields.size() >= 3) {
     outcome.warnings.push_back(fields[2]);
+  } else if (fields[0] == "V" && fields.size() >= 5) {
+    outcome.shown_warnings.push_back({fields[2], fields[3], fields[4]});
   } else if (fields[0] == "M" && fields.size() >= 3) {
     outcome.not_found.push_back({fields[2], fields.size() >= 4 ? fields[3] : ""});
   } else if (fields[0] == "X" && fields.size() >= 3) {

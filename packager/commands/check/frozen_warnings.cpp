@@ -1,0 +1,70 @@
+#include "packager/commands/check/frozen_warnings.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "packager/commands/check/import_under_python.h"
+#include "packager/commands/check/set_aside.h"
+
+namespace freeze::packager::checks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string top_of(const std::string& module) { return module.substr(0, module.find('.')); }
+
+// The same warning, whichever directory its message names (the frozen app's paths are below
+// the executable's directory).
+bool same_warning(const ShownWarning& a, const ShownWarning& b) {
+  return a.category == b.category && a.module == b.module && without_directories(a.message) == without_directories(b.message);
+}
+
+}  // namespace
+
+std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std::vector<Outcome>& outcomes,
+                                                    const HintContext& context, const std::string& entry_module,
+                                                    const std::vector<OptionalInstalled>& optional,
+                                                    const fs::path& scratch, int timeout_seconds) {
+  constexpr std::size_t kMostCompared = 10;  // each costs a python start and the module's imports
+  std::vector<FrozenOnlyWarning> found;
+  std::error_code error;
+  if (!fs::is_regular_file(context.interpreter, error)) return found;
+  PlainPython python{context.interpreter, context.config.package_paths, {}, scratch, std::chrono::seconds(timeout_seconds)};
+  for (const auto& site : context.config.site_packages) python.site_dirs.push_back(site.dir);
+  std::vector<ShownWarning> seen;
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
+    const Item& item = plan.items[i];
+    const Outcome& outcome = outcomes[i];
+    const bool ran = outcome.state == Outcome::State::Passed || outcome.state == Outcome::State::Failed;
+    const std::string module = item.kind == "module" ? item.name : item.kind == "entry" ? entry_module : "";
+    if (!ran || module.empty()) continue;
+    std::vector<const ShownWarning*> fresh;
+    for (const auto& warning : outcome.shown_warnings) {
+      const auto known = [&](const ShownWarning& other) { return same_warning(warning, other); };
+      if (std::none_of(seen.begin(), seen.end(), known)) fresh.push_back(&warning);
+    }
+    if (fresh.empty()) continue;
+    ++compared;
+    const PlainImport plain = import_under_python(python, module);
+    if (plain.state == PlainImport::State::Unknown) continue;  // python could not say
+    for (const ShownWarning* warning : fresh) {
+      seen.push_back(*warning);
+      const auto alike = [&](const ShownWarning& other) { return same_warning(*warning, other); };
+      if (std::any_of(plain.shown_warnings.begin(), plain.shown_warnings.end(), alike)) continue;
+      FrozenOnlyWarning frozen_only{*warning, item.name, {}};
+      for (const auto& package : optional) {
+        const bool tried_by_its_package = std::any_of(package.tried_by.begin(), package.tried_by.end(), [&](const std::string& by) {
+          return !warning->module.empty() && top_of(by) == top_of(warning->module);
+        });
+        if (tried_by_its_package) frozen_only.optional_packages.push_back(package.package);
+      }
+      found.push_back(std::move(frozen_only));
+    }
+  }
+  return found;
+}
+
+}  // namespace freeze::packager::checks
