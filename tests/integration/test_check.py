@@ -574,9 +574,15 @@ class CheckTest(TempDirTestCase):
         # Debian's requests warns (RequestsDependencyWarning) when it finds charset_normalizer 3
         # and not chardet, which it tries optionally: frozen without chardet, every run warns.
         site = write_tree(self.tmp / "warning-site", {
-            "req/__init__.py": ("import warnings\ntry:\n    import chardet\nexcept ImportError:\n"
+            # simplejson is optional too, but its absence is not what makes req warn.
+            "req/__init__.py": ("import warnings\ntry:\n    import simplejson\nexcept ImportError:\n    pass\n"
+                                "try:\n    import chardet\nexcept ImportError:\n"
                                 "    warnings.warn('req found no chardet: detection is slower', UserWarning)\n"),
+            "simplejson.py": "",
             "req/old.py": "import warnings\nwarnings.warn('req.old is going away', UserWarning)\n",
+            # Changes the filters for what the check imports next; a fresh start has the default ones.
+            "req/a_noisy.py": "import warnings\nwarnings.simplefilter('always')\n",
+            "req/b_deprecated.py": "import warnings\nwarnings.warn('req.b_deprecated is old', DeprecationWarning)\n",
             "chardet.py": "",
         })
         root = write_tree(self.tmp / "warning", {
@@ -591,11 +597,12 @@ class CheckTest(TempDirTestCase):
                                         r"(tool:main|req|tool)\)\n      python here has \"chardet\", an optional import of req "
                                         r"that the frozen app lacks")
         self.assertNotIn("going away", result.stdout)  # python shows it as well
+        self.assertNotIn("is old", result.stdout)  # shown only after req.a_noisy changed the filters
         report = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([(w["module"], w["category"], w["optional_packages"]) for w in report["frozen_only_warnings"]],
                          [("req", "UserWarning", ["chardet"])])
         config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["req"]', 'include = ["req", "chardet"]'))
+        (root / "app.toml").write_text(config.replace('include = ["req"]', 'include = ["req", "chardet", "simplejson"]'))
         self.assertNotIn("warnings only frozen", freeze("check", root).stdout)
 
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):

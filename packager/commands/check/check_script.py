@@ -2,7 +2,9 @@
 # config with this as app.code, then runs it without arguments (with [python] interpreter = true
 # an argument that names a file would be run as a script), the environment naming its inputs:
 # FREEZE_CHECK_MANIFEST (a file), FREEZE_CHECK_FIRST (the first check to run) and
-# FREEZE_CHECK_PROBE (the virtual path of an in-memory module), with fd 3 open for the results
+# FREEZE_CHECK_PROBE (the virtual path of an in-memory module), and under the plain interpreter
+# FREEZE_CHECK_REFUSE (top-level names to refuse, comma-separated: python then lacks them as
+# the frozen app does), with fd 3 open for the results
 # and fds 1 and 2 on a log file. MANIFEST has one check per line, tab-separated:
 #   entry  MODULE  FUNCTION  CONSOLE_SCRIPT
 #   module NAME  HAS_DATA_BESIDE_IT(0/1)  IN_MEMORY(0/1: not the stdlib's, embedded in memory)
@@ -434,6 +436,18 @@ class _NotFound:
         return None
 
 
+class _Refused:
+    """First on sys.meta_path under the plain interpreter when FREEZE_CHECK_REFUSE names
+    packages: their imports fail as in a frozen app that does not include them."""
+    names = set()
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name.partition(".")[0] in cls.names:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
 _IMPORT_MACHINERY = {"importlib", "_frozen_importlib", "_frozen_importlib_external"}
 
 
@@ -466,10 +480,16 @@ def _record_shown_warning(message, category, filename, lineno, file=None, line=N
     _shown_warnings.append((kind, str(message), module))
 
 
+_initial_warning_filters = None
+
+
 def _watch_warnings():
     """Records shown warnings from now on, if the warnings module is there (the app's config may
     leave it out); again after each check, since a module may have replaced the hook
-    (logging.captureWarnings)."""
+    (logging.captureWarnings), with the filters the program started with: a module that changed
+    them (warnings.simplefilter("default") at import) would make every later check show what a
+    fresh start does not."""
+    global _initial_warning_filters
     warnings = sys.modules.get("warnings")
     if warnings is None:
         try:
@@ -477,6 +497,11 @@ def _watch_warnings():
         except ImportError:
             return
     warnings.showwarning = _record_shown_warning
+    if _initial_warning_filters is None:
+        _initial_warning_filters = list(warnings.filters)
+    elif warnings.filters != _initial_warning_filters:
+        warnings.filters[:] = _initial_warning_filters
+        warnings._filters_mutated()
 
 
 def _emit_shown_warnings(index):
@@ -518,6 +543,9 @@ def _main():
     manifest_path = os.environ.pop("FREEZE_CHECK_MANIFEST")
     first = int(os.environ.pop("FREEZE_CHECK_FIRST"))
     probe = os.environ.pop("FREEZE_CHECK_PROBE", "")
+    _Refused.names = set(filter(None, os.environ.pop("FREEZE_CHECK_REFUSE", "").split(",")))
+    if _Refused.names:
+        sys.meta_path.insert(0, _Refused)
     global _files_readable
     _files_readable = bool(probe) and os.path.isfile(probe)
     _emit("I", "files_readable", int(_files_readable))

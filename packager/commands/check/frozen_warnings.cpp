@@ -21,21 +21,44 @@ bool same_warning(const ShownWarning& a, const ShownWarning& b) {
   return a.category == b.category && a.module == b.module && without_directories(a.message) == without_directories(b.message);
 }
 
+// Whether python shows `warning` importing `module` when the `refused` packages are not there.
+bool python_shows_without(const PlainPython& python, const std::string& module, const ShownWarning& warning,
+                          const std::set<std::string>& refused) {
+  const PlainImport plain = import_under_python(python, module, refused);
+  return std::any_of(plain.shown_warnings.begin(), plain.shown_warnings.end(),
+                     [&](const ShownWarning& other) { return same_warning(warning, other); });
+}
+
+// Of `candidates` (optional packages of the warning module's package that the frozen app lacks),
+// those whose absence makes python show the warning too: each alone, else all together, else none.
+std::vector<std::string> causes(const PlainPython& python, const std::string& module, const ShownWarning& warning,
+                                const std::vector<std::string>& candidates, std::size_t& starts) {
+  if (candidates.empty() || !python_shows_without(python, module, warning, {candidates.begin(), candidates.end()})) return {};
+  ++starts;
+  if (candidates.size() == 1) return candidates;
+  std::vector<std::string> alone;
+  for (const auto& candidate : candidates) {
+    ++starts;
+    if (python_shows_without(python, module, warning, {candidate})) alone.push_back(candidate);
+  }
+  return alone.empty() ? candidates : alone;
+}
+
 }  // namespace
 
 std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std::vector<Outcome>& outcomes,
                                                     const HintContext& context, const std::string& entry_module,
                                                     const std::vector<OptionalInstalled>& optional,
                                                     const fs::path& scratch, int timeout_seconds) {
-  constexpr std::size_t kMostCompared = 10;  // each costs a python start and the module's imports
+  constexpr std::size_t kMostStarts = 24;  // python starts, each with the module's imports
   std::vector<FrozenOnlyWarning> found;
   std::error_code error;
   if (!fs::is_regular_file(context.interpreter, error)) return found;
   PlainPython python{context.interpreter, context.config.package_paths, {}, scratch, std::chrono::seconds(timeout_seconds)};
   for (const auto& site : context.config.site_packages) python.site_dirs.push_back(site.dir);
   std::vector<ShownWarning> seen;
-  std::size_t compared = 0;
-  for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
+  std::size_t starts = 0;
+  for (std::size_t i = 0; i < plan.items.size() && starts < kMostStarts; ++i) {
     const Item& item = plan.items[i];
     const Outcome& outcome = outcomes[i];
     const bool ran = outcome.state == Outcome::State::Passed || outcome.state == Outcome::State::Failed;
@@ -47,21 +70,21 @@ std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std:
       if (std::none_of(seen.begin(), seen.end(), known)) fresh.push_back(&warning);
     }
     if (fresh.empty()) continue;
-    ++compared;
+    ++starts;
     const PlainImport plain = import_under_python(python, module);
     if (plain.state == PlainImport::State::Unknown) continue;  // python could not say
     for (const ShownWarning* warning : fresh) {
       seen.push_back(*warning);
       const auto alike = [&](const ShownWarning& other) { return same_warning(*warning, other); };
       if (std::any_of(plain.shown_warnings.begin(), plain.shown_warnings.end(), alike)) continue;
-      FrozenOnlyWarning frozen_only{*warning, item.name, {}};
+      std::vector<std::string> candidates;
       for (const auto& package : optional) {
         const bool tried_by_its_package = std::any_of(package.tried_by.begin(), package.tried_by.end(), [&](const std::string& by) {
           return !warning->module.empty() && top_of(by) == top_of(warning->module);
         });
-        if (tried_by_its_package) frozen_only.optional_packages.push_back(package.package);
+        if (tried_by_its_package) candidates.push_back(package.package);
       }
-      found.push_back(std::move(frozen_only));
+      found.push_back({*warning, item.name, causes(python, module, *warning, candidates, starts)});
     }
   }
   return found;

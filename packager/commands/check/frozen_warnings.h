@@ -17,7 +17,9 @@ namespace freeze::packager::checks {
 struct FrozenOnlyWarning {
   ShownWarning warning;
   std::string shown_by;                        // the check that showed it (its module's import)
-  std::vector<std::string> optional_packages;  // installed here, tried by the warning module's package, not included
+  // Optional packages of the warning module's package, installed here and not included, whose
+  // absence makes python show the warning too (checked by refusing them).
+  std::vector<std::string> optional_packages;
 };
 
 // Each distinct warning shown during a passed or failed module or entry check, imported again

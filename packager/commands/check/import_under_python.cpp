@@ -94,7 +94,7 @@ void write_text(const fs::path& path, std::string_view text) {
 
 }  // namespace
 
-PlainImport import_under_python(const PlainPython& python, const std::string& module) {
+PlainImport import_under_python(const PlainPython& python, const std::string& module, const std::set<std::string>& refused) {
   const fs::path script = python.scratch / "plain-check-script.py";
   const fs::path manifest = python.scratch / "plain-check-manifest.txt";
   const fs::path reports = python.scratch / "plain-check-reports.txt";
@@ -105,8 +105,10 @@ PlainImport import_under_python(const PlainPython& python, const std::string& mo
   for (const auto& path : python.paths) argv.push_back(path.string());
   for (const auto& dir : python.site_dirs) argv.push_back(dir.string());
   argv.push_back(script.string());
+  std::string refused_list;
+  for (const auto& name : refused) refused_list += (refused_list.empty() ? "" : ",") + name;
   const std::vector<std::string> environment = {"FREEZE_CHECK_MANIFEST=" + manifest.string(), "FREEZE_CHECK_FIRST=0",
-                                                "FREEZE_CHECK_PROBE="};
+                                                "FREEZE_CHECK_PROBE=", "FREEZE_CHECK_REFUSE=" + refused_list};
   PlainImport plain;
   if (!run_quietly(argv, environment, reports, python.scratch, python.timeout)) return plain;
   std::ifstream in(reports, std::ios::binary);

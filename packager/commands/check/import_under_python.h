@@ -34,7 +34,9 @@ struct PlainPython {
 // Each import runs in a fresh process, in `scratch`, without PYTHON* environment variables:
 // the checking program (check_script.py) with a one-module manifest, so that python's failure
 // is classified by the same code as the frozen app's.
-PlainImport import_under_python(const PlainPython& python, const std::string& module);
+// `refused`: top-level names whose imports fail, as in a frozen app that lacks them.
+PlainImport import_under_python(const PlainPython& python, const std::string& module,
+                                const std::set<std::string>& refused = {});
 
 // Imports each of `modules` in turn in one fresh process, as the frozen app would: of the site
 // directories' packages only `included_tops`, and any other one a module fails without (allowed
