@@ -55,6 +55,12 @@ int check(const CheckOptions& options, std::ostream& out) {
     return (skipped.why == Skipped::Why::Integration || skipped.why == Skipped::Why::Unreachable) &&
            completion.has_added(skipped.needs);
   });
+  std::set<std::string> app_tops;  // the entry's package and the app's own code ([packages] paths)
+  if (!entry_module.empty()) app_tops.insert(entry_module.substr(0, entry_module.find('.')));
+  for (const Item& item : plan.items) {
+    if (item.kind == "module" && !item.stdlib && !item.third_party) app_tops.insert(item.top_level);
+  }
+  std::vector<InstalledPlugins> optional_plugins = take_dependency_plugins(plan, app_tops);
   add_absent_plugins(plan, outcomes);
   std::string build_command = "freeze build " + config.config_file.string();
   if (options.distribution) build_command += " --distribution " + options.distribution->string();
@@ -67,7 +73,8 @@ int check(const CheckOptions& options, std::ostream& out) {
   std::vector<FrozenOnlyWarning> frozen_only =
       frozen_only_warnings(plan, outcomes, context, entry_module, optional, temp.path(), options.timeout_seconds);
   Results results{config,         plan, outcomes, context, 0, 0, {}, 0, std::move(completion), std::move(build_command),
-                  std::move(optional), std::move(uncollected), std::move(uncollected_bring), std::move(frozen_only)};
+                  std::move(optional), std::move(uncollected), std::move(uncollected_bring), std::move(frozen_only),
+                  std::move(optional_plugins)};
   for (std::size_t i = 0; i < plan.items.size(); ++i) {
     ++results.counts[plan.items[i].kind];
     if (outcomes[i].state == Outcome::State::Failed) ++results.failed;

@@ -234,6 +234,22 @@ TEST_CASE("each plugin distribution left out is a failure naming its entry point
   CHECK(outcomes[0].hint.find("--exclude mccabe") != std::string::npos);
 }
 
+TEST_CASE("a plugin distribution left out that plugs only into a dependency's group is optional, not a failure") {
+  checks::Plan plan;
+  freeze::packager::InstalledPlugins lexers;  // IPython's lexers for pygments, which mycli highlights with
+  lexers.name = "ipython";
+  lexers.entry_points = {{"pygments.lexers", "ipython", "IPython.lib.lexers:IPythonLexer"}};
+  freeze::packager::InstalledPlugins checker;  // a flake8 plugin, when flake8 is the app
+  checker.name = "mccabe";
+  checker.entry_points = {{"pygments.styles", "x", "mccabe:Style"}, {"flake8.extension", "C90", "mccabe:McCabeChecker"}};
+  plan.absent = {lexers, checker};
+  const auto taken = checks::take_dependency_plugins(plan, {"flake8"});
+  REQUIRE(taken.size() == 1);
+  CHECK(taken[0].name == "ipython");
+  REQUIRE(plan.absent.size() == 1);
+  CHECK(plan.absent[0].name == "mccabe");  // it plugs into the app's own group too: a failure
+}
+
 TEST_CASE("the completed site_packages setting keeps the config's tables in order, quoted") {
   checks::Completion completion;
   completion.site_packages = {{"/venv/lib/python3.13/site-packages", {"httpie", "requests"}},

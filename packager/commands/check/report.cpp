@@ -228,6 +228,26 @@ void write_optional_installed(const Results& results, bool colors, std::ostream&
       << "        " << site_packages_lines(sites) << "\n";
 }
 
+// Plugin distributions left out that plug into the dependencies' groups only: named, with the
+// site_packages setting that includes them.
+void write_optional_plugins(const Results& results, bool colors, std::ostream& out) {
+  std::vector<AppConfig::SitePackages> sites =
+      results.completion.added.empty() ? results.config.site_packages : results.completion.site_packages;
+  std::string names;
+  for (const auto& plugins : results.optional_plugins) {
+    std::set<std::string> groups;
+    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
+    names += (names.empty() ? "\"" : ", \"") + plugins.name + "\" (" + join(groups) + ")";
+    add_to_site_packages(sites, plugins.site_dir, plugins.entry_points.front().top_level());
+  }
+  const bool one = results.optional_plugins.size() == 1;
+  out << paint("optional plugins not included:", Style::Cyan, colors) << " " << names << " "
+      << (one ? "is a plugin distribution" : "are plugin distributions")
+      << " of the app's dependencies, installed here: python loads " << (one ? "it" : "them")
+      << ", the frozen app does not see " << (one ? "it" : "them") << ". To include " << (one ? "it" : "them") << ":\n"
+      << "        " << site_packages_lines(sites) << "\n";
+}
+
 // Warnings the frozen app shows and python here does not, with the optional packages behind them.
 void write_frozen_only_warnings(const Results& results, bool colors, std::ostream& out) {
   const std::size_t count = results.frozen_only_warnings.size();
@@ -400,6 +420,15 @@ void write_json_report(const Results& results, std::ostream& out) {
   for (const auto& [site, top] : results.uncollected_bring) {
     doc["uncollected_brought_along"].push_back({{"package", top}, {"site", site.string()}});
   }
+  doc["optional_plugins"] = nlohmann::json::array();
+  for (const auto& plugins : results.optional_plugins) {
+    std::set<std::string> groups;
+    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
+    doc["optional_plugins"].push_back({{"distribution", plugins.name},
+                                       {"site", plugins.site_dir.string()},
+                                       {"package", plugins.entry_points.front().top_level()},
+                                       {"groups", groups}});
+  }
   doc["frozen_only_warnings"] = nlohmann::json::array();
   for (const auto& frozen_only : results.frozen_only_warnings) {
     doc["frozen_only_warnings"].push_back({{"category", frozen_only.warning.category},
@@ -433,6 +462,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   for (const auto& group : groups) write_failure(results, group, colors, verbose, out);
   if (!results.completion.added.empty()) write_completion(results.completion, colors, out);
   if (!results.optional_installed.empty() && !quiet) write_optional_installed(results, colors, out);
+  if (!results.optional_plugins.empty() && !quiet) write_optional_plugins(results, colors, out);
   if (!results.frozen_only_warnings.empty() && !quiet) write_frozen_only_warnings(results, colors, out);
   if (!results.uncollected.empty() && !quiet) write_uncollected(results, colors, out);
   if (const auto uses = executable_uses(results); !uses.empty() && !quiet) write_executable_uses(uses, colors, verbose, out);

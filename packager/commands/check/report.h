@@ -32,6 +32,7 @@ struct Results {
   std::vector<UncollectedImport> uncollected;  // unguarded imports the checks do not run (uncollected_left_out)
   std::vector<std::pair<std::filesystem::path, std::string>> uncollected_bring;  // brought_along_by(uncollected)
   std::vector<FrozenOnlyWarning> frozen_only_warnings;  // shown by the frozen app, not by python
+  std::vector<InstalledPlugins> optional_plugins;  // left out, plugging into the dependencies' groups only
 };
 
 void write_json_report(const Results& results, std::ostream& out);

@@ -71,6 +71,12 @@ void set_aside_order_dependent(Plan& plan, std::vector<Outcome>& outcomes, const
 void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, const HintContext& context,
                                   const std::filesystem::path& scratch, int timeout_seconds);
 
+// Takes out of plan.absent the plugin distributions that plug only into groups of the app's
+// dependencies, not of `app_tops` (the app's own top-level packages): IPython's and xonsh's
+// pygments.lexers for mycli, which highlights with pygments. Like an optional import, python
+// here would use them, and the frozen app works without them: they are reported, not failed.
+std::vector<InstalledPlugins> take_dependency_plugins(Plan& plan, const std::set<std::string>& app_tops);
+
 // Each plugin distribution the config leaves out becomes a failed item of its own.
 void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes);
 
