@@ -579,6 +579,10 @@ class CheckTest(TempDirTestCase):
                                 "try:\n    import chardet\nexcept ImportError:\n"
                                 "    warnings.warn('req found no chardet: detection is slower', UserWarning)\n"),
             "simplejson.py": "",
+            # As twisted warns about service_identity: from no module, naming what is missing.
+            "req/tls.py": ("import warnings\ntry:\n    import fastlib\nexcept ImportError as error:\n"
+                           "    warnings.warn_explicit(f'no fast TLS: {error}', UserWarning, '', 0)\n"),
+            "fastlib.py": "",
             "req/old.py": "import warnings\nwarnings.warn('req.old is going away', UserWarning)\n",
             # Changes the filters for what the check imports next; a fresh start has the default ones.
             "req/a_noisy.py": "import warnings\nwarnings.simplefilter('always')\n",
@@ -592,7 +596,9 @@ class CheckTest(TempDirTestCase):
         })
         result = freeze("check", root, check=False)
         self.assertEqual(result.returncode, 0, result.stdout)
-        self.assertIn("warnings only frozen: 1 warning the frozen app shows and python here does not", result.stdout)
+        self.assertIn("warnings only frozen: 2 warnings the frozen app shows and python here does not", result.stdout)
+        self.assertIn("\n  UserWarning: no fast TLS: No module named 'fastlib' (checking req.tls)\n      python here has "
+                      "\"fastlib\", an optional import that the frozen app lacks", result.stdout)
         self.assertRegex(result.stdout, r"\n  req: UserWarning: req found no chardet: detection is slower \(checking "
                                         r"(tool:main|req|tool)\)\n      python here has \"chardet\", an optional import of req "
                                         r"that the frozen app lacks")
@@ -600,9 +606,9 @@ class CheckTest(TempDirTestCase):
         self.assertNotIn("is old", result.stdout)  # shown only after req.a_noisy changed the filters
         report = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([(w["module"], w["category"], w["optional_packages"]) for w in report["frozen_only_warnings"]],
-                         [("req", "UserWarning", ["chardet"])])
+                         [("req", "UserWarning", ["chardet"]), ("", "UserWarning", ["fastlib"])])
         config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["req"]', 'include = ["req", "chardet", "simplejson"]'))
+        (root / "app.toml").write_text(config.replace('include = ["req"]', 'include = ["req", "chardet", "simplejson", "fastlib"]'))
         self.assertNotIn("warnings only frozen", freeze("check", root).stdout)
 
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):

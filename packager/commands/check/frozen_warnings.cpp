@@ -21,6 +21,29 @@ bool same_warning(const ShownWarning& a, const ShownWarning& b) {
   return a.category == b.category && a.module == b.module && without_directories(a.message) == without_directories(b.message);
 }
 
+// The optional packages that may be behind a warning: those its message names (twisted's
+// warning about service_identity names pyasn1_modules, and comes from no module: its stack level
+// is past the import); else those the warning module's package tries; else, for a warning of
+// no module, the first few of all.
+std::vector<std::string> candidates_for(const ShownWarning& warning, const std::vector<OptionalInstalled>& optional) {
+  constexpr std::size_t kMostGuessed = 6;
+  std::vector<std::string> named, tried_by_its_package, all;
+  for (const auto& package : optional) {
+    if (warning.message.find("'" + package.package + "'") != std::string::npos ||
+        warning.message.find(" " + package.package + " ") != std::string::npos) {
+      named.push_back(package.package);
+    }
+    const bool tried = std::any_of(package.tried_by.begin(), package.tried_by.end(), [&](const std::string& by) {
+      return !warning.module.empty() && top_of(by) == top_of(warning.module);
+    });
+    if (tried) tried_by_its_package.push_back(package.package);
+    if (all.size() < kMostGuessed) all.push_back(package.package);
+  }
+  if (!named.empty()) return named;
+  if (!warning.module.empty()) return tried_by_its_package;
+  return all;
+}
+
 // Whether python shows `warning` importing `module` when the `refused` packages are not there.
 bool python_shows_without(const PlainPython& python, const std::string& module, const ShownWarning& warning,
                           const std::set<std::string>& refused) {
@@ -77,14 +100,7 @@ std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std:
       seen.push_back(*warning);
       const auto alike = [&](const ShownWarning& other) { return same_warning(*warning, other); };
       if (std::any_of(plain.shown_warnings.begin(), plain.shown_warnings.end(), alike)) continue;
-      std::vector<std::string> candidates;
-      for (const auto& package : optional) {
-        const bool tried_by_its_package = std::any_of(package.tried_by.begin(), package.tried_by.end(), [&](const std::string& by) {
-          return !warning->module.empty() && top_of(by) == top_of(warning->module);
-        });
-        if (tried_by_its_package) candidates.push_back(package.package);
-      }
-      found.push_back({*warning, item.name, causes(python, module, *warning, candidates, starts)});
+      found.push_back({*warning, item.name, causes(python, module, *warning, candidates_for(*warning, optional), starts)});
     }
   }
   return found;

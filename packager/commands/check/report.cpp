@@ -260,7 +260,8 @@ void write_frozen_only_warnings(const Results& results, bool colors, std::ostrea
     if (!frozen_only.optional_packages.empty()) {
       const bool one = frozen_only.optional_packages.size() == 1;
       out << "      python here has " << quoted_items(frozen_only.optional_packages) << ", "
-          << (one ? "an optional import" : "optional imports") << " of " << warning.module.substr(0, warning.module.find('.'))
+          << (one ? "an optional import" : "optional imports")
+          << (warning.module.empty() ? "" : " of " + warning.module.substr(0, warning.module.find('.')))
           << " that the frozen app lacks: include " << (one ? "it" : "them") << " (optional packages, above)\n";
     }
   }
