@@ -1,5 +1,6 @@
 #include "packager/collect/reachable_packages.h"
 
+#include <cctype>
 #include <deque>
 #include <map>
 #include <string_view>
@@ -39,6 +40,36 @@ std::vector<std::string> import_call_arguments(const std::string& source) {
     }
   }
   return arguments;
+}
+
+// The string constants of the module's source that are dotted names ('pkg.mod' or
+// 'pkg.mod.Class'): settings that name what to import by its path, as scrapy's default_settings
+// name its middlewares ('scrapy.downloadermiddlewares.cookies.CookiesMiddleware'), which
+// load_object() imports by a computed name. As with import calls, a string that is no import
+// only makes more modules reachable.
+std::vector<std::string> dotted_string_constants(const std::string& source) {
+  const auto word_start = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  const auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    const char quote = source[i];
+    if (quote != '\'' && quote != '"') continue;
+    std::size_t end = i + 1;
+    bool dotted = false, valid = end < source.size() && word_start(source[end]);
+    while (valid && end < source.size() && source[end] != quote) {
+      const char c = source[end];
+      if (c == '.') {
+        dotted = true;
+        valid = end + 1 < source.size() && word_start(source[end + 1]);
+      } else {
+        valid = word_char(c);
+      }
+      if (valid) ++end;
+    }
+    if (valid && dotted && end < source.size()) names.push_back(source.substr(i + 1, end - i - 1));
+    i = valid ? end : i;  // past a closing quote; else the quote may open the next string
+  }
+  return names;
 }
 
 // The package whose modules such an import may reach: the module's own if it is a package, else
@@ -87,7 +118,16 @@ std::set<std::string> reachable_third_party(const std::vector<Resource>& resourc
     to_scan.pop_front();
     if (module->kind != blob::Kind::Module || module->namespace_package() || !module->compiled) continue;
     for (const auto& name : scan(*module)) reach(name);
-    for (const auto& argument : import_call_arguments(module->source_utf8.empty() ? module->data : module->source_utf8)) {
+    const std::string& source = module->source_utf8.empty() ? module->data : module->source_utf8;
+    for (const auto& name : dotted_string_constants(source)) {
+      const auto dot = name.rfind('.');
+      if (modules.contains(name)) {
+        reach(name);
+      } else if (modules.contains(name.substr(0, dot))) {  // 'pkg.mod.Class'
+        reach(name.substr(0, dot));
+      }
+    }
+    for (const auto& argument : import_call_arguments(source)) {
       if (!argument.empty()) {
         if (argument.front() != '.') reach(argument);  // relative ones name their package apart
         continue;

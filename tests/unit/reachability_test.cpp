@@ -117,6 +117,25 @@ TEST_CASE("reachable third-party modules: imports are followed, and an import by
                                          "tool.formats.deep", "lib", "lib.named"});
 }
 
+TEST_CASE("reachable third-party modules: a setting naming a module by its dotted path reaches it") {
+  const auto module = [](const std::string& name, const std::string& source = "") {
+    packager::Resource r;
+    r.name = r.routing_name = name;
+    r.compiled = true;
+    r.source_utf8 = source;
+    return r;
+  };
+  // As scrapy's default_settings name its middlewares, which load_object() imports by a computed name.
+  const std::vector<packager::Resource> resources = {
+      module("crawl", "MIDDLEWARES = {\n    'crawl.cookies.CookiesMiddleware': 700,\n    \"crawl.retry\": 500,\n}\n"
+                      "NOT_A_PATH = 'crawl.unused is here'  # words, not a name\nEMPTY = ''\nLONE = 'crawl'\n"),
+      module("crawl.cookies", ""), module("crawl.retry", ""), module("crawl.unused", ""), module("crawl.other", "")};
+  const auto reached = packager::reachable_third_party(resources, {"crawl"}, [](const packager::Resource&) {
+    return std::vector<std::string>{};
+  });
+  CHECK(reached == std::set<std::string>{"crawl", "crawl.cookies", "crawl.retry"});
+}
+
 TEST_CASE("reachable third-party modules: plugins are reached in the groups of included packages only") {
   const auto resource = [](blob::Kind kind, const std::string& name, const std::string& data = "") {
     packager::Resource r;
