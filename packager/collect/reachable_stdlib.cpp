@@ -20,6 +20,24 @@ std::vector<std::string> scan_imports(TargetPython& python, const Resource& modu
   return cached_imported_names(python, module, frozen_stdlib ? ImportScope::OutsideFunctions : ImportScope::Everywhere);
 }
 
+// What stdlib modules import by a name computed at run time, which no scan of their imports
+// finds: sysconfig its build-time variables (_sysconfigdata__x86_64-linux-gnu, named after the
+// platform: any module of that prefix), xml.sax its default parser, xml.dom's registry its
+// minidom, dbm its back ends.
+std::vector<std::string> dynamic_stdlib_imports(const std::string& module, const std::vector<Resource>& resources) {
+  if (module == "sysconfig") {
+    std::vector<std::string> data;
+    for (const auto& r : resources) {
+      if (r.stdlib() && r.name.starts_with("_sysconfigdata")) data.push_back(r.name);
+    }
+    return data;
+  }
+  if (module == "xml.sax") return {"xml.sax.expatreader"};
+  if (module == "xml.dom.domreg") return {"xml.dom.minidom"};
+  if (module == "dbm") return {"dbm.gnu", "dbm.ndbm", "dbm.dumb"};
+  return {};
+}
+
 // --why MODULE: the chain of imports that keeps it, or why it is not there.
 void explain_why(const AppConfig& config, const std::vector<std::string>& why,
                  const std::map<std::string, std::string>& reached, const std::vector<Resource>& resources) {
@@ -70,7 +88,13 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
     }
     return true;
   };
-  auto scan = [&](const Resource& module) { return scan_imports(python, module); };
+  auto scan = [&](const Resource& module) {
+    std::vector<std::string> names = scan_imports(python, module);
+    if (module.stdlib()) {
+      for (auto& name : dynamic_stdlib_imports(module.name, resources)) names.push_back(std::move(name));
+    }
+    return names;
+  };
   const auto reached = prune_unreachable_stdlib(resources, roots, compile, scan);
   detail("stdlib include = reachable: " + std::to_string(reached.size()) + " stdlib modules are reachable");
   explain_why(config, why, reached, resources);

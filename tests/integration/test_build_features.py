@@ -6,6 +6,7 @@ import os
 import pathlib
 import re
 import shutil
+import subprocess
 import unittest
 
 from freezetest import CPYTHON_TAG, DISTRIBUTION, PYTHON, PYTHON_NAME, TempDirTestCase, freeze, run, write_tree
@@ -70,6 +71,30 @@ class BuildFeaturesTest(TempDirTestCase):
         self.assertNotIn("email", names_in(exe))
         result = run([exe])
         self.assertEqual(result.stdout, '"\\"a b\\""\n', result.stderr)
+
+    COMPUTED_IMPORTS = (
+        "import dbm, os, sys, sysconfig, xml.sax\n"
+        "print(sysconfig.get_config_var('EXT_SUFFIX'))\n"
+        "print(type(xml.sax.make_parser()).__module__)\n"
+        "path = os.path.join(sys.argv[1], 'db')\n"
+        "with dbm.open(path, 'c') as db:\n"
+        "    db[b'k'] = b'v'\n"
+        "print(dbm.whichdb(path))\n")
+
+    def test_reachable_keeps_what_the_stdlib_imports_by_a_computed_name(self):
+        # sysconfig's build-time variables (csvkit reads them through pkg_resources), xml.sax's
+        # default parser and dbm's back ends are imported by names no import statement has.
+        root = self.tmp / "computed"
+        write_tree(root, {"app.toml": '[app]\nname = "tool"\ncode = \'\'\'\n' + self.COMPUTED_IMPORTS + '\'\'\'\n'
+                                      '[stdlib]\ninclude = "reachable"\n'})
+        exe, _ = self.build(root)
+        (self.tmp / "frozen-db").mkdir()
+        (self.tmp / "python-db").mkdir()
+        expected = subprocess.run([PYTHON, "-c", self.COMPUTED_IMPORTS, self.tmp / "python-db"], capture_output=True,
+                                  text=True, check=True).stdout
+        result = run([exe, self.tmp / "frozen-db"])
+        self.assertEqual(result.stdout, expected, result.stderr)
+        self.assertIn("xml.sax.expatreader\n", expected)
 
     def test_why_explains_inclusion(self):
         root = self.project("why", toml('include = "reachable"'))
