@@ -73,7 +73,12 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
   // style entries and prints tracebacks with them. (The importer's importlib.resources/metadata
   // adapters are the launcher's, and are used only through importlib.resources and
   // importlib.metadata, which bring what they import.)
-  std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"runpy"}, {"traceback"}};
+  // What the codecs import, but for the CJK ones' C helpers: a hostname's encoding to "idna"
+  // (requests, urllib3, http.client) needs stringprep and unicodedata, codecs.encode(data,
+  // "zlib") zlib.
+  std::vector<ReachabilityRoot> roots = {{"encodings", false}, {"runpy"},   {"traceback"}, {"stringprep"},
+                                         {"unicodedata"},      {"binascii"}, {"zlib"},      {"bz2"},
+                                         {"base64"},           {"quopri"},   {"io"}};
   for (const auto& name : config.stdlib_add) roots.push_back({name});
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
   // app.code instead of an entry module: what that code imports is reached from it.

@@ -79,11 +79,13 @@ class BuildFeaturesTest(TempDirTestCase):
         "path = os.path.join(sys.argv[1], 'db')\n"
         "with dbm.open(path, 'c') as db:\n"
         "    db[b'k'] = b'v'\n"
-        "print(dbm.whichdb(path))\n")
+        "print(dbm.whichdb(path))\n"
+        "print('b\\u00fccher.example'.encode('idna'), len(__import__('codecs').encode(b'x', 'zlib')))\n")
 
     def test_reachable_keeps_what_the_stdlib_imports_by_a_computed_name(self):
         # sysconfig's build-time variables (csvkit reads them through pkg_resources), xml.sax's
-        # default parser and dbm's back ends are imported by names no import statement has.
+        # default parser and dbm's back ends are imported by names no import statement has, and
+        # the codecs' imports (idna's stringprep, for a hostname in requests) are kept too.
         root = self.tmp / "computed"
         write_tree(root, {"app.toml": '[app]\nname = "tool"\ncode = \'\'\'\n' + self.COMPUTED_IMPORTS + '\'\'\'\n'
                                       '[stdlib]\ninclude = "reachable"\n'})
@@ -95,6 +97,7 @@ class BuildFeaturesTest(TempDirTestCase):
         result = run([exe, self.tmp / "frozen-db"])
         self.assertEqual(result.stdout, expected, result.stderr)
         self.assertIn("xml.sax.expatreader\n", expected)
+        self.assertIn("b'xn--bcher-kva.example' 9\n", expected)
 
     def test_why_explains_inclusion(self):
         root = self.project("why", toml('include = "reachable"'))
