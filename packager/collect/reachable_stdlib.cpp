@@ -1,6 +1,7 @@
 #include "packager/collect/reachable_stdlib.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "packager/build/compile.h"
@@ -36,6 +37,35 @@ std::vector<std::string> dynamic_stdlib_imports(const std::string& module, const
   if (module == "xml.dom.domreg") return {"xml.dom.minidom"};
   if (module == "dbm") return {"dbm.gnu", "dbm.ndbm", "dbm.dumb"};
   return {};
+}
+
+// The stdlib module behind a name under six.moves (six's or a vendored copy's:
+// urllib3.packages.six.moves.queue), which six imports lazily by a name in a string: `from
+// six.moves import queue` is the queue module. Empty for any other name.
+std::string six_moves_module(const std::string& name) {
+  static const std::map<std::string, std::string> moved = {
+      {"builtins", "builtins"}, {"configparser", "configparser"}, {"copyreg", "copyreg"}, {"dbm_gnu", "dbm.gnu"},
+      {"dbm_ndbm", "dbm.ndbm"}, {"_dummy_thread", "_thread"}, {"_thread", "_thread"}, {"http_cookiejar", "http.cookiejar"},
+      {"http_cookies", "http.cookies"}, {"html_entities", "html.entities"}, {"html_parser", "html.parser"},
+      {"http_client", "http.client"}, {"email_mime_base", "email.mime.base"}, {"email_mime_image", "email.mime.image"},
+      {"email_mime_multipart", "email.mime.multipart"}, {"email_mime_nonmultipart", "email.mime.nonmultipart"},
+      {"email_mime_text", "email.mime.text"}, {"BaseHTTPServer", "http.server"}, {"CGIHTTPServer", "http.server"},
+      {"SimpleHTTPServer", "http.server"}, {"cPickle", "pickle"}, {"queue", "queue"}, {"reprlib", "reprlib"},
+      {"socketserver", "socketserver"}, {"urllib_parse", "urllib.parse"}, {"urllib_error", "urllib.error"},
+      {"urllib_robotparser", "urllib.robotparser"}, {"xmlrpc_client", "xmlrpc.client"}, {"xmlrpc_server", "xmlrpc.server"},
+      {"collections_abc", "collections.abc"}, {"cStringIO", "io"}, {"StringIO", "io"}, {"filterfalse", "itertools"},
+      {"zip_longest", "itertools"}, {"intern", "sys"}, {"getcwd", "os"}, {"getcwdb", "os"}, {"getoutput", "subprocess"},
+      {"reload_module", "importlib"}, {"reduce", "functools"}, {"shlex_quote", "shlex"}, {"UserDict", "collections"},
+      {"UserList", "collections"}, {"UserString", "collections"}};
+  const auto at = name.find(".moves.");
+  if (at == std::string::npos) return "";
+  const std::string owner = name.substr(0, at);
+  if (owner != "six" && !owner.ends_with(".six")) return "";
+  const std::string rest = name.substr(at + std::string(".moves.").size());
+  const std::string first = rest.substr(0, rest.find('.'));
+  if (first == "urllib") return rest == "urllib" ? "urllib" : rest;  // six.moves.urllib.parse is urllib.parse
+  const auto it = moved.find(first);
+  return it == moved.end() ? "" : it->second;
 }
 
 // --why MODULE: the chain of imports that keeps it, or why it is not there.
@@ -97,6 +127,14 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
     std::vector<std::string> names = scan_imports(python, module);
     if (module.stdlib()) {
       for (auto& name : dynamic_stdlib_imports(module.name, resources)) names.push_back(std::move(name));
+    }
+    for (std::size_t i = 0, scanned = names.size(); i < scanned; ++i) {
+      const std::string moved = six_moves_module(names[i]);
+      // With its parents, as an import statement's names come ("http", then "http.cookies").
+      for (auto dot = moved.find('.'); !moved.empty(); dot = moved.find('.', dot + 1)) {
+        names.push_back(moved.substr(0, dot));
+        if (dot == std::string::npos) break;
+      }
     }
     return names;
   };

@@ -99,6 +99,27 @@ class BuildFeaturesTest(TempDirTestCase):
         self.assertIn("xml.sax.expatreader\n", expected)
         self.assertIn("b'xn--bcher-kva.example' 9\n", expected)
 
+    def test_reachable_keeps_the_stdlib_modules_six_moves_names(self):
+        # six.moves imports its modules lazily by names in strings: urllib3's
+        # `from six.moves import queue` needs queue (flit failed at start without it).
+        six = ("import importlib, sys, types\n"
+               "class _Moves(types.ModuleType):\n"
+               "    __path__ = []  # a package, as six marks it\n"
+               "    def __getattr__(self, name):\n"
+               "        moved = {'queue': 'queue', 'http_cookies': 'http.cookies'}\n"
+               "        if name not in moved:\n"
+               "            raise AttributeError(name)\n"
+               "        return importlib.import_module(moved[name])\n"
+               "moves = sys.modules[__name__ + '.moves'] = _Moves(__name__ + '.moves')\n")
+        root = self.tmp / "six-moves"
+        write_tree(root, {"src/six.py": six,
+                          "src/tool.py": "from six.moves import queue, http_cookies\ndef main():\n"
+                                         "    print(queue.Queue.__module__, http_cookies.SimpleCookie.__module__)\n",
+                          "app.toml": toml('include = "reachable"')})
+        exe, _ = self.build(root)
+        result = run([exe])
+        self.assertEqual(result.stdout, "queue http.cookies\n", result.stderr)
+
     def test_why_explains_inclusion(self):
         root = self.project("why", toml('include = "reachable"'))
         _, result = self.build(root, "--why", "json.decoder", "--why", "email", "--why", "lib2to3.tests.support")
