@@ -40,7 +40,6 @@ struct ShownWarning {
   std::string category;  // "UserWarning", "requests.exceptions.RequestsDependencyWarning"
   std::string message;
   std::string module;  // the module whose code warned, "" if unknown
-  auto operator<=>(const ShownWarning&) const = default;
 };
 
 struct Outcome {

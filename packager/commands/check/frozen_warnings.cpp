@@ -21,6 +21,10 @@ bool same_warning(const ShownWarning& a, const ShownWarning& b) {
   return a.category == b.category && a.module == b.module && without_directories(a.message) == without_directories(b.message);
 }
 
+bool among(const std::vector<ShownWarning>& shown, const ShownWarning& warning) {
+  return std::any_of(shown.begin(), shown.end(), [&](const ShownWarning& other) { return same_warning(warning, other); });
+}
+
 // The optional packages that may be behind a warning: those its message names (twisted's
 // warning about service_identity names pyasn1_modules, and comes from no module: its stack level
 // is past the import); else those the warning module's package tries; else, for a warning of
@@ -47,9 +51,7 @@ std::vector<std::string> candidates_for(const ShownWarning& warning, const std::
 // Whether python shows `warning` importing `module` when the `refused` packages are not there.
 bool python_shows_without(const PlainPython& python, const std::string& module, const ShownWarning& warning,
                           const std::set<std::string>& refused) {
-  const PlainImport plain = import_under_python(python, module, refused);
-  return std::any_of(plain.shown_warnings.begin(), plain.shown_warnings.end(),
-                     [&](const ShownWarning& other) { return same_warning(warning, other); });
+  return among(import_under_python(python, module, refused).shown_warnings, warning);
 }
 
 // Of `candidates` (optional packages of the warning module's package that the frozen app lacks),
@@ -89,8 +91,7 @@ std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std:
     if (!ran || module.empty()) continue;
     std::vector<const ShownWarning*> fresh;
     for (const auto& warning : outcome.shown_warnings) {
-      const auto known = [&](const ShownWarning& other) { return same_warning(warning, other); };
-      if (std::none_of(seen.begin(), seen.end(), known)) fresh.push_back(&warning);
+      if (!among(seen, warning)) fresh.push_back(&warning);
     }
     if (fresh.empty()) continue;
     ++starts;
@@ -98,8 +99,7 @@ std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std:
     if (plain.state == PlainImport::State::Unknown) continue;  // python could not say
     for (const ShownWarning* warning : fresh) {
       seen.push_back(*warning);
-      const auto alike = [&](const ShownWarning& other) { return same_warning(*warning, other); };
-      if (std::any_of(plain.shown_warnings.begin(), plain.shown_warnings.end(), alike)) continue;
+      if (among(plain.shown_warnings, *warning)) continue;
       found.push_back({*warning, item.name, causes(python, module, *warning, candidates_for(*warning, optional), starts)});
     }
   }
