@@ -6,6 +6,7 @@
 
 #include "packager/collect/file_tree.h"
 #include "packager/collect/imported_names.h"
+#include "packager/support/toml_text.h"
 
 namespace freeze::packager {
 namespace {
@@ -74,10 +75,15 @@ std::vector<std::string> excluded_stdlib_import_warnings(const AppConfig& config
     const std::string who = more == 0 ? hit.importers.front() + " imports "
                                       : hit.importers.front() + " and " + std::to_string(more) +
                                             (more == 1 ? " more module import " : " more modules import ");
-    warnings.push_back(who + hit.imported + ", which [stdlib] exclude leaves out (\"" + pattern + "\"): " +
-                       (more == 0 ? "that import fails" : "those imports fail") +
-                       " in the frozen app, as nothing handles the ImportError; remove \"" + pattern +
-                       "\" from stdlib.exclude if the app runs " + (more == 0 ? "it" : "them"));
+    const bool by_default = config.stdlib_exclude == default_stdlib_exclude();
+    const std::string fix = by_default ? "if the app runs " + std::string(more == 0 ? "it" : "them") +
+                                             ", give [stdlib] the default list without it: exclude = " +
+                                             quoted_list(default_stdlib_exclude_without(pattern))
+                                       : "remove \"" + pattern + "\" from stdlib.exclude if the app runs " +
+                                             (more == 0 ? "it" : "them");
+    warnings.push_back(who + hit.imported + ", which " + (by_default ? "the default " : "") + "[stdlib] exclude leaves out (\"" +
+                       pattern + "\"): " + (more == 0 ? "that import fails" : "those imports fail") +
+                       " in the frozen app, as nothing handles the ImportError; " + fix);
   }
   return warnings;
 }

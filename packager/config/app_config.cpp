@@ -316,6 +316,15 @@ std::vector<std::string> default_stdlib_exclude() {
           "tkinter", "_tkinter",      "turtledemo",  "ensurepip"};
 }
 
+std::vector<std::string> default_stdlib_exclude_without(const std::string& pattern) {
+  const bool gui = pattern == "tkinter" || pattern == "_tkinter";
+  std::vector<std::string> kept;
+  for (const auto& name : default_stdlib_exclude()) {
+    if (name != pattern && !(gui && (name == "tkinter" || name == "_tkinter"))) kept.push_back(name);
+  }
+  return kept;
+}
+
 namespace {
 
 // [project] of a pyproject.toml: the name, and the entry from [project.scripts] (the only one,

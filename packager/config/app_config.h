@@ -58,6 +58,10 @@ struct AppConfig {
 
 std::vector<std::string> default_stdlib_exclude();
 
+// The default [stdlib] exclude without `pattern`, to paste when the app needs what it leaves
+// out; tkinter and _tkinter go together (one is of no use without the other).
+std::vector<std::string> default_stdlib_exclude_without(const std::string& pattern);
+
 // Throws UserError. `file` is an app.toml, or a pyproject.toml whose [tool.freeze] table holds
 // the same tables ([tool.freeze.app], ...); there [app] name and entry default to [project]
 // name and its [project.scripts] entry (the only one, or the one named like the project).

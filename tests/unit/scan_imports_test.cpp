@@ -187,6 +187,18 @@ TEST_CASE("an unguarded import of a stdlib module that [stdlib] exclude leaves o
         "the frozen app, as nothing handles the ImportError; remove \"unittest.test\" from stdlib.exclude if the app "
         "runs it");
 
+  // Left out by the default list, which the config does not have: that list, without it, to paste.
+  packager::AppConfig defaults;
+  defaults.stdlib_exclude = packager::default_stdlib_exclude();
+  const std::vector<packager::Resource> gui = {compiled_module("PIL.ImageTk", "import tkinter\n")};
+  const auto gui_warnings = packager::excluded_stdlib_import_warnings(defaults, gui, packager::BuildPython::instance());
+  REQUIRE(gui_warnings.size() == 1);
+  CHECK(gui_warnings[0] ==
+        "PIL.ImageTk imports tkinter, which the default [stdlib] exclude leaves out (\"tkinter\"): that import fails in "
+        "the frozen app, as nothing handles the ImportError; if the app runs it, give [stdlib] the default list without "
+        "it: exclude = [\"test\", \"unittest.test\", \"ctypes.test\", \"distutils.tests\", \"lib2to3.tests\", \"idlelib\", "
+        "\"turtledemo\", \"ensurepip\"]");
+
   // The app's own module of that name is what the import finds: nothing is missing.
   resources.push_back(compiled_module("lib2to3", ""));
   resources.push_back(compiled_module("unittest.test", ""));

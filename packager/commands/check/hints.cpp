@@ -15,17 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The default [stdlib] exclude without `pattern`; tkinter and _tkinter go together (one is of no
-// use without the other).
-std::vector<std::string> default_exclude_without(const std::string& pattern) {
-  const bool gui = pattern == "tkinter" || pattern == "_tkinter";
-  std::vector<std::string> kept;
-  for (const auto& name : default_stdlib_exclude()) {
-    if (name != pattern && !(gui && (name == "tkinter" || name == "_tkinter"))) kept.push_back(name);
-  }
-  return kept;
-}
-
 // The package whose directory holds `path`: the included package with the longest directory
 // that contains it. The directories come from the index (each package's __init__ path, where
 // its __file__ points), whatever the layout of the virtual tree is.
@@ -145,7 +134,7 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
       }
       return "'" + top + "' is in the standard library, but the default [stdlib] exclude leaves it out (\"" + pattern +
              "\"); if the app uses it, give [stdlib] the list without it:\n        exclude = " +
-             quoted_list(default_exclude_without(pattern));
+             quoted_list(default_stdlib_exclude_without(pattern));
     }
     if (context.config.stdlib_include != StdlibInclude::All) {
       return "'" + top + "' is in the standard library, but [stdlib] include leaves it out: name it in [stdlib] add, "
