@@ -501,7 +501,9 @@ def _watch_warnings():
         _initial_warning_filters = list(warnings.filters)
     elif warnings.filters != _initial_warning_filters:
         warnings.filters[:] = _initial_warning_filters
-        warnings._filters_mutated()
+        mutated = getattr(warnings, "_filters_mutated", None)  # 3.11-3.13: resets the "once" registries
+        if mutated is not None:
+            mutated()
 
 
 def _emit_shown_warnings(index):
