@@ -197,6 +197,19 @@ class CheckTest(TempDirTestCase):
         self.assertEqual({s["name"] for s in data["skipped"] if s["why"] == "fails_under_python"},
                          {"alike._winonly", "alike.needs_env", "alike.helper_script", "optpkg.stale"})
 
+    def test_one_comparison_serves_every_module_failing_alike(self):
+        # django's GIS modules (132 of them) all raise GDAL's ImproperlyConfigured in libgdal.py:
+        # more than the comparisons made one by one would reach; each is python's failure too.
+        files = {"src/geo/__init__.py": "", "src/geo/libgdal.py": "raise OSError('Could not find the GDAL library')\n",
+                 "src/geo/main.py": "def main():\n    print('ok')\n"}
+        for number in range(45):
+            files[f"src/geo/tool_{number}.py"] = "from geo import libgdal\n"
+        files["app.toml"] = '[app]\nname = "geo"\nentry = "geo.main:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "geo", files)
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertRegex(result.stdout, r"set aside: 46 module\(s\) that fail alike under \S*python3\.\d+")
+
     def test_a_module_that_imports_alone_is_set_aside(self):
         # As txaio: once one module chose twisted, importing one that chooses asyncio raises,
         # under python too. The checks import both in one process; alone, the second imports:

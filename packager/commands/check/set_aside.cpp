@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <tuple>
 
 #include "packager/collect/uncollected_imports.h"
 #include "packager/commands/check/completion.h"
@@ -238,8 +239,15 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
   if (!fs::is_regular_file(context.interpreter, error)) return;
   PlainPython python{context.interpreter, context.config.package_paths, {}, scratch, std::chrono::seconds(timeout_seconds)};
   for (const auto& site : context.config.site_packages) python.site_dirs.push_back(site.dir);
+  // One comparison serves every module that fails the same way at the same line: django's
+  // GIS modules all raise GDAL's ImproperlyConfigured in libgdal.py, through whichever import.
+  struct UnderPython {
+    bool imports = false;  // python imports the module compared
+    bool fails_alike = false;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, UnderPython> by_failure;
   std::size_t compared = 0;
-  for (std::size_t i = 0; i < plan.items.size() && compared < kMostCompared; ++i) {
+  for (std::size_t i = 0; i < plan.items.size(); ++i) {
     Outcome& outcome = outcomes[i];
     if (plan.items[i].kind != "module" || outcome.state != Outcome::State::Failed || outcome.crashed ||
         outcome.timed_out || outcome.error_type == "SystemExit") {
@@ -257,14 +265,20 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
          (!context.included_tops.contains(missing_top) && installed_site_of(missing_top, context)))) {
       continue;
     }
-    ++compared;
-    const PlainImport plain = import_under_python(python, plan.items[i].name);
-    outcome.imports_under_python = plain.state == PlainImport::State::Imported;
-    const bool same_line = !plain.where.empty() && frame_site(plain.where) == frame_site(outcome.where);
-    const bool same_words = without_directories(plain.message) == without_directories(outcome.message);
-    if (plain.state != PlainImport::State::Failed || plain.error_type != outcome.error_type || !(same_line || same_words)) {
-      continue;
+    const auto failure = std::make_tuple(outcome.error_type, frame_site(outcome.where), without_directories(outcome.message));
+    auto known = by_failure.find(failure);
+    if (known == by_failure.end()) {
+      if (compared == kMostCompared) continue;
+      ++compared;
+      const PlainImport plain = import_under_python(python, plan.items[i].name);
+      const bool same_line = !plain.where.empty() && frame_site(plain.where) == frame_site(outcome.where);
+      const bool same_words = without_directories(plain.message) == without_directories(outcome.message);
+      const bool alike = plain.state == PlainImport::State::Failed && plain.error_type == outcome.error_type &&
+                         (same_line || same_words);
+      known = by_failure.emplace(failure, UnderPython{plain.state == PlainImport::State::Imported, alike}).first;
     }
+    outcome.imports_under_python = known->second.imports;
+    if (!known->second.fails_alike) continue;
     outcome.state = Outcome::State::Skipped;
     plan.skipped.push_back({plan.items[i].name,
                             "fails alike under " + context.interpreter.string() + " (" + shown_error(outcome) +
