@@ -162,6 +162,13 @@ bool is_python_script(const std::string& path) {
   return filename.find('.', 1) == std::string_view::npos;  // no suffix (a leading dot is a hidden file's)
 }
 
+// Whether two paths name the same file (a symlink or a relative path to the executable too).
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat first {}, second {};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
+}
+
 [[noreturn]] void refuse(const std::vector<std::string>& argv, const char* what) {
   std::fprintf(stderr, "%s: refusing a malformed %s command line (not one that multiprocessing builds)\n",
                argv.empty() ? "freeze" : argv[0].c_str(), what);
@@ -221,7 +228,7 @@ bool python_options_ignore_environment(const std::vector<std::string>& argv) {
 }
 
 Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
-                                 const EmbeddedScriptTest& embedded_script) {
+                                 const EmbeddedScriptTest& embedded_script, const std::string& executable) {
   if (argv.size() < 2) return {};
 
   // multiprocessing spawn with sys.frozen set: [exe, '--multiprocessing-fork', 'k=v', ...].
@@ -248,6 +255,7 @@ Invocation classify_command_line(const std::vector<std::string>& argv, bool inte
 
   if (interpreter_mode) {
     const std::string& first = argv[1];
+    if (first[0] != '-' && !executable.empty() && same_file(first, executable)) return {RunKind::App, {}, 1};
     if (first == "-" || first == "--check-hash-based-pycs" || is_python_short_option_cluster(first) ||
         (first[0] != '-' && (is_python_script(first) ||
                              (embedded_script && !path_exists(first) && embedded_script(first))))) {

@@ -12,7 +12,9 @@
 //    (a .py/.pyc/.pyz... file, one with a python "#!" line, a zip application, a file without a
 //    suffix, a directory with __main__.py), as python would run it; any other argument (an
 //    existing site.yml too) is the app's. An embedded module's file counts as existing: twisted's
-//    trial starts its workers as [sys.executable, workertrial.__file__].
+//    trial starts its workers as [sys.executable, workertrial.__file__]. The executable itself
+//    as the script is the app, run with the arguments after it, as python runs a console script:
+//    django's autoreloader restarts the server as [sys.executable] + sys.argv.
 #pragma once
 
 #include <functional>
@@ -30,14 +32,16 @@ enum class RunKind {
 struct Invocation {
   RunKind kind = RunKind::App;
   std::string code;  // SpawnChild: the Python statement to run
+  int argv_start = 0;  // App: where the app's argv begins (1 for [exe, exe, args...] in interpreter mode)
 };
 
 // Whether `path`, which names no real file, names an embedded file or directory that is a Python
 // script (launcher/virtual_files.h: names_embedded_script).
 using EmbeddedScriptTest = std::function<bool(const std::string& path)>;
 
+// `executable`: the running executable's path, to tell a command line naming it as the script.
 Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
-                                 const EmbeddedScriptTest& embedded_script = {});
+                                 const EmbeddedScriptTest& embedded_script = {}, const std::string& executable = {});
 
 // Whether python's options at the start of `argv` (a python command line) include -E or -I,
 // which make python ignore PYTHON* environment variables such as PYTHONPATH.

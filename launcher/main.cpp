@@ -81,11 +81,11 @@ int main(int argc, char** argv) {
   try {
     invocation = launcher::classify_command_line(
         std::vector<std::string>(argv, argv + argc), settings.interpreter,
-        [](const std::string& path) { return launcher::names_embedded_script(context, path); });
+        [](const std::string& path) { return launcher::names_embedded_script(context, path); }, context.executable);
   } catch (const std::bad_alloc&) {
     launcher::die_out_of_memory("reading the command line");
   }
-  launcher::start_interpreter(context, settings, invocation.kind, argc, argv);
+  launcher::start_interpreter(context, settings, invocation.kind, argc - invocation.argv_start, argv + invocation.argv_start);
   // Embedded files readable by path from here on (not during start-up: python's path
   // computation must see only the real file system).
   launcher::enable_virtual_files(context);

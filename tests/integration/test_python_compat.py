@@ -543,6 +543,11 @@ class InterpreterModeTest(TempDirTestCase):
                     out = subprocess.run([sys.executable, tool.worker.__file__, "by-path"], capture_output=True, text=True, check=True)
                     print("app got:", out.stdout.strip())
                     return 0
+                if sys.argv[1:2] == ["restart"]:  # as django's autoreloader: [sys.executable] + sys.argv
+                    out = subprocess.run([sys.executable] + sys.argv[:1] + ["restarted"] + sys.argv[2:],
+                                         capture_output=True, text=True, check=True)
+                    print("app got:", out.stdout.strip())
+                    return 0
                 print("app", sys.argv[1:])
                 return 0
             """,
@@ -563,6 +568,14 @@ class InterpreterModeTest(TempDirTestCase):
     def test_app_subprocess_of_sys_executable_dash_m(self):
         result = self.py("delegate")
         self.assertEqual(result.stdout, "app got: worker __main__ ['from-app']\n", result.stderr)
+
+    def test_the_app_restarting_itself_as_its_own_script(self):
+        # [sys.executable, sys.argv[0], ...]: python would run the console script again; the
+        # executable is the app's script, so it runs the app, its argv starting there.
+        result = self.py("restart", "x")
+        self.assertEqual(result.stdout, "app got: app ['restarted', 'x']\n", result.stderr)
+        # Typed without interpreter mode, the executable's path is an argument like any other.
+        self.assertEqual(self.py(str(self.plain), "y", exe=self.plain).stdout, f"app ['{self.plain}', 'y']\n")
 
     def test_app_subprocess_of_sys_executable_and_an_embedded_modules_file(self):
         # tool.worker is in memory: its __file__ is no real file, yet python's command line runs it.

@@ -3,6 +3,7 @@
 // app's argv is never interpreted unless interpreter mode is on.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -152,4 +153,24 @@ TEST_CASE("interpreter mode: an embedded script, named by a path that is no real
   // A real file is decided by what it is, without asking.
   CHECK(classify(real, true) == RunKind::PythonCommandLine);
   CHECK(asked.size() == 2);
+}
+
+TEST_CASE("interpreter mode: the executable itself as the script is the app, with the arguments after it") {
+  // django's autoreloader restarts the server as [sys.executable] + sys.argv: python would run
+  // the console script; the frozen app runs itself, its argv starting at the script.
+  TempDir dir;
+  const std::string exe = dir.write("bin/tool", "\x7f" "ELF").string();
+  std::filesystem::create_symlink(exe, dir.path() / "link");
+  const std::string link = (dir.path() / "link").string();
+  const auto restarted = classify_command_line({exe, exe, "runserver", "-v"}, true, {}, exe);
+  CHECK(restarted.kind == RunKind::App);
+  CHECK(restarted.argv_start == 1);
+  CHECK(classify_command_line({exe, link, "runserver"}, true, {}, exe).argv_start == 1);  // the same file
+  // Without interpreter mode the argv is the app's, as typed: a tool may take its own path.
+  const auto typed = classify_command_line({exe, exe, "runserver"}, false, {}, exe);
+  CHECK(typed.kind == RunKind::App);
+  CHECK(typed.argv_start == 0);
+  // Another file without a suffix is still a script for python.
+  const std::string other = dir.write("bin/other", "print(1)\n").string();
+  CHECK(classify_command_line({exe, other}, true, {}, exe).kind == RunKind::PythonCommandLine);
 }
