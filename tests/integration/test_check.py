@@ -210,6 +210,29 @@ class CheckTest(TempDirTestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertRegex(result.stdout, r"set aside: 46 module\(s\) that fail alike under \S*python3\.\d+")
 
+    def test_a_test_entry_point_is_left_out_like_the_tests(self):
+        # stevedore declares stevedore.test.extension entry points into its own tests, one of them
+        # unimportable on purpose (stevedore.tests.notfound): bandit's check failed on it.
+        site = write_tree(self.tmp / "test-entry-point-site", {
+            "plug/__init__.py": "", "plug/ext.py": "class Real:\n    pass\n",
+            "plug/tests/__init__.py": "", "plug/tests/ext.py": "class Fine:\n    pass\n",
+            "plug-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: plug\nVersion: 1.0\n",
+            "plug-1.0.dist-info/top_level.txt": "plug\n",
+            "plug-1.0.dist-info/entry_points.txt": ("[plug.extension]\nreal = plug.ext:Real\n"
+                                                    "[plug.test.extension]\nfine = plug.tests.ext:Fine\n"
+                                                    "broken = plug.tests.notfound:Missing\n"),
+        })
+        root = write_tree(self.tmp / "test-entry-point", {
+            "src/tool.py": "import plug\ndef main():\n    pass\n",
+            "app.toml": '[app]\nname = "tep"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["plug"] }}]\n',
+        })
+        result = freeze("check", root, "--verbose")
+        self.assertIn("ok    entry_point plug.extension: real = plug.ext:Real", result.stdout)
+        self.assertNotIn("entry_point plug.test.extension", result.stdout)
+        self.assertRegex(result.stdout, r"all \d+ checks passed")
+        self.assertEqual(freeze("check", root, "--tests", check=False).returncode, 1)  # --tests loads them
+
     def test_a_module_that_imports_alone_is_set_aside(self):
         # As txaio: once one module chose twisted, importing one that chooses asyncio raises,
         # under python too. The checks import both in one process; alone, the second imports:

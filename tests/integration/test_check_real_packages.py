@@ -5,6 +5,7 @@ packages, output printed at import, interpreter mode, environment markers in bui
 and hints that name the package reading the data. One check (one build) per class."""
 import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -245,10 +246,13 @@ class CheckFlake8PluginsTest(TempDirTestCase):
         self.assertIn("FAIL  plugin mccabe", result.stdout)
         self.assertIn("flake8.extension (C90 = mccabe:McCabeChecker)", text)
         self.assertIn(f'site_packages = [{{ dir = "{DIST_PACKAGES}", include = [..., "mccabe"] }}]', text)
-        self.assertRegex(result.stdout, r"1 of \d+ checks failed")
+        # Only plugin distributions fail (this machine may have more flake8 plugins: radon's).
+        plugins_left_out = result.stdout.count("\nFAIL  plugin ") + result.stdout.startswith("FAIL  plugin ")
+        self.assertRegex(result.stdout, rf"\n{plugins_left_out} of \d+ checks failed")
 
         (root / "app.toml").write_text(flake8_toml(["flake8", "pycodestyle", "pyflakes", "mccabe"]))
-        result = check(root / "app.toml", "--verbose")
+        others = [name for name in re.findall(r"FAIL  plugin (\S+)", result.stdout) if name != "mccabe"]
+        result = check(root / "app.toml", "--verbose", *[arg for name in others for arg in ("--exclude", name)])
         self.assertEqual(result.returncode, 0, result.stdout)
         self.assertIn("ok    entry_point flake8.extension: C90 = mccabe:McCabeChecker", result.stdout)
         self.assertIn("ok    entry_point flake8.extension: F = flake8.plugins.pyflakes:FlakesChecker", result.stdout)

@@ -72,9 +72,10 @@ std::vector<fs::path> metadata_search_dirs(const AppConfig& config) {
 // the app would load them; the plugin distributions installed beside them but not included
 // are failures of their own (python would load them, the frozen app does not see them).
 // The latter are decided here and need no run: plan.absent holds them, after plan.items.
+// `left_out` tells a module or distribution name the check leaves out (--exclude, tests).
 void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
                         const std::map<std::string, std::vector<std::string>>& distributions,
-                        const std::function<bool(const std::string&)>& excluded_by_user, Plan& plan) {
+                        const std::function<bool(const std::string&)>& left_out, Plan& plan) {
   std::set<std::string> third_party_tops;
   for (const auto& item : inspection.entries) {
     if (item.importable() && item.group != kGroupStdlib) {
@@ -91,7 +92,7 @@ void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
       std::error_code error;
       if (!fs::is_regular_file(file, error)) continue;
       for (const auto& entry_point : parse_entry_points(read_file(file))) {
-        if (!is_plugin_group_of(entry_point.group, third_party_tops) || excluded_by_user(entry_point.module())) continue;
+        if (!is_plugin_group_of(entry_point.group, third_party_tops) || left_out(entry_point.module())) continue;
         Item check;
         check.kind = "entry_point";
         check.name = entry_point.group + ": " + entry_point.name + " = " + entry_point.value;
@@ -104,7 +105,7 @@ void plan_plugin_checks(const AppConfig& config, const Inspection& inspection,
     }
   }
   for (auto& plugins : plugins_not_included(search_dirs, included_directories, third_party_tops)) {
-    if (excluded_by_user(plugins.name) || excluded_by_user(plugins.entry_points.front().top_level())) continue;
+    if (left_out(plugins.name) || left_out(plugins.entry_points.front().top_level())) continue;
     plan.absent.push_back(std::move(plugins));
   }
 }
@@ -274,8 +275,11 @@ Plan plan_checks(const AppConfig& config, const Inspection& inspection, const Ch
   plan_module_checks(inspection, context, plan);
   plan_resource_checks(inspection, context, plan);
   const auto distributions = plan_metadata_checks(inspection, plan);
-  plan_plugin_checks(config, inspection, distributions,
-                     [&](const std::string& name) { return context.excluded_by_user(name); }, plan);
+  // A test entry point (stevedore's stevedore.test.extension group names stevedore.tests.notfound,
+  // unimportable on purpose) is left out as the package's tests are.
+  plan_plugin_checks(config, inspection, distributions, [&](const std::string& name) {
+    return context.excluded_by_user(name) || (!options.tests && !third_party_test_reason(name).empty());
+  }, plan);
   return plan;
 }
 
