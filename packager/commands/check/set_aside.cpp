@@ -288,16 +288,15 @@ void set_aside_failures_of_python(Plan& plan, std::vector<Outcome>& outcomes, co
 }
 
 std::vector<InstalledPlugins> take_dependency_plugins(Plan& plan, const std::set<std::string>& app_tops) {
-  std::vector<InstalledPlugins> taken;
-  std::erase_if(plan.absent, [&](InstalledPlugins& plugins) {
+  std::vector<InstalledPlugins> kept, taken;
+  for (auto& plugins : plan.absent) {
     const bool plugs_into_the_app = std::any_of(plugins.entry_points.begin(), plugins.entry_points.end(),
                                                 [&](const EntryPoint& entry_point) {
                                                   return is_plugin_group_of(entry_point.group, app_tops);
                                                 });
-    if (plugs_into_the_app) return false;
-    taken.push_back(std::move(plugins));
-    return true;
-  });
+    (plugs_into_the_app ? kept : taken).push_back(std::move(plugins));
+  }
+  plan.absent = std::move(kept);
   return taken;
 }
 
