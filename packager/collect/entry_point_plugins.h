@@ -32,6 +32,12 @@ struct InstalledPlugins {
   std::string directory;              // "mccabe-0.7.0.egg-info"
   std::string name;                   // the distribution's name, from the directory
   std::vector<EntryPoint> entry_points;  // those in the plugin groups
+
+  std::set<std::string> groups() const {  // the plugin groups it declares entry points in
+    std::set<std::string> names;
+    for (const auto& entry_point : entry_points) names.insert(entry_point.group);
+    return names;
+  }
 };
 
 // Distributions installed in `site_dirs` but not among `included_directories` (metadata

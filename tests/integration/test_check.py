@@ -10,6 +10,12 @@ from freezetest import (DIST_PACKAGES, PYTHON, PYTHON_VERSION, SOURCE_DIR, TempD
                         write_tree)
 
 
+def include_in_config(root, before, after):
+    """Takes the check's advice: replaces the site_packages include list `before` with `after`."""
+    config = (root / "app.toml").read_text()
+    (root / "app.toml").write_text(config.replace(f"include = {before}", f"include = {after}"))
+
+
 BROKEN_FILES = {
     "src/broken/__init__.py": "",
     "src/broken/main.py": "def main():\n    return 0\n",
@@ -481,8 +487,7 @@ class CheckTest(TempDirTestCase):
                                         r"fancydoc \(installed here\)")
         self.assertNotIn('"fancydoc"', result.stdout)
         self.assertNotIn('"docbase"', result.stdout)
-        config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["other"]', 'include = ["other", "dep"]'))
+        include_in_config(root, '["other"]', '["other", "dep"]')
         result = freeze("check", root)
         self.assertRegex(result.stdout, r"all \d+ checks passed")
         self.assertIn("set aside: 1 module(s) of installed packages that integrate with a package installed here "
@@ -545,8 +550,7 @@ class CheckTest(TempDirTestCase):
         data = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertIn({"name": "lib.cli", "why": "unreachable", "needs": "heavy"},
                       [{key: entry[key] for key in ("name", "why", "needs") if key in entry} for entry in data["skipped"]])
-        config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["lib"]', 'include = ["lib", "extra"]'))
+        include_in_config(root, '["lib"]', '["lib", "extra"]')
         self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
         # Imported by the app's code, it is checked like any other.
         (root / "src" / "tool.py").write_text("import lib, lib.cli\ndef main():\n    print(lib.VALUE)\n")
@@ -576,8 +580,7 @@ class CheckTest(TempDirTestCase):
         self.assertIn(f"'roman' is installed in {site} but not included (it is tried first; the fallback, "
                       "'doc.utils.roman', is not there either)", result.stdout)
         self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["doc", "roman"] }}]', result.stdout)
-        config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["doc"]', 'include = ["doc", "roman"]'))
+        include_in_config(root, '["doc"]', '["doc", "roman"]')
         self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
         freeze("build", root)
         self.assertEqual(run([root / "dist" / "fallback"]).stdout, "III\n")
@@ -600,8 +603,7 @@ class CheckTest(TempDirTestCase):
         self.assertIn("freeze check: checking again with the installed package(s) it lacks: pytest\n", result.stderr)
         self.assertIn(f'site_packages = [{{ dir = "{site}", include = ["lint", "pytest"] }}]', result.stdout)
         self.assertNotIn("test code", result.stdout)
-        config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["lint"]', 'include = ["lint", "pytest"]'))
+        include_in_config(root, '["lint"]', '["lint", "pytest"]')
         self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
         freeze("build", root)
         self.assertEqual(run([root / "dist" / "lint"]).stdout, "linted\n")
@@ -643,8 +645,7 @@ class CheckTest(TempDirTestCase):
         report = json.loads(freeze("check", root, "--json", check=False).stdout)
         self.assertEqual([(w["module"], w["category"], w["optional_packages"]) for w in report["frozen_only_warnings"]],
                          [("req", "UserWarning", ["chardet"]), ("", "UserWarning", ["fastlib"])])
-        config = (root / "app.toml").read_text()
-        (root / "app.toml").write_text(config.replace('include = ["req"]', 'include = ["req", "chardet", "simplejson", "fastlib"]'))
+        include_in_config(root, '["req"]', '["req", "chardet", "simplejson", "fastlib"]')
         self.assertNotIn("warnings only frozen", freeze("check", root).stdout)
 
     def test_an_import_inside_a_function_of_a_package_left_out_is_named(self):

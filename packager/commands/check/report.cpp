@@ -235,9 +235,7 @@ void write_optional_plugins(const Results& results, bool colors, std::ostream& o
       results.completion.added.empty() ? results.config.site_packages : results.completion.site_packages;
   std::string names;
   for (const auto& plugins : results.optional_plugins) {
-    std::set<std::string> groups;
-    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
-    names += (names.empty() ? "\"" : ", \"") + plugins.name + "\" (" + join(groups) + ")";
+    names += (names.empty() ? "\"" : ", \"") + plugins.name + "\" (" + join(plugins.groups()) + ")";
     add_to_site_packages(sites, plugins.site_dir, plugins.entry_points.front().top_level());
   }
   const bool one = results.optional_plugins.size() == 1;
@@ -423,12 +421,10 @@ void write_json_report(const Results& results, std::ostream& out) {
   }
   doc["optional_plugins"] = nlohmann::json::array();
   for (const auto& plugins : results.optional_plugins) {
-    std::set<std::string> groups;
-    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
     doc["optional_plugins"].push_back({{"distribution", plugins.name},
                                        {"site", plugins.site_dir.string()},
                                        {"package", plugins.entry_points.front().top_level()},
-                                       {"groups", groups}});
+                                       {"groups", plugins.groups()}});
   }
   doc["frozen_only_warnings"] = nlohmann::json::array();
   for (const auto& frozen_only : results.frozen_only_warnings) {

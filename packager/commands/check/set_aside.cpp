@@ -303,9 +303,7 @@ std::vector<InstalledPlugins> take_dependency_plugins(Plan& plan, const std::set
 void add_absent_plugins(Plan& plan, std::vector<Outcome>& outcomes) {
   for (const auto& plugins : plan.absent) {
     const EntryPoint& first = plugins.entry_points.front();
-    std::set<std::string> groups;
-    for (const auto& entry_point : plugins.entry_points) groups.insert(entry_point.group);
-    const std::string group_list = join(groups);
+    const std::string group_list = join(plugins.groups());
     Item item;
     item.kind = "plugin";
     item.name = plugins.name;
