@@ -211,9 +211,15 @@ void collect_site_packages(Collection& out, const AppConfig::SitePackages& site,
   if (!foreign.empty()) throw_other_versions(where, foreign, target.python);
   if (!missing.empty()) {
     std::string list;
-    for (const auto& name : missing) list += (list.empty() ? "'" : ", '") + name + "'";
+    std::string instead;  // names that are distributions: what they provide
+    for (const auto& name : missing) {
+      list += (list.empty() ? "'" : ", '") + name + "'";
+      if (const std::string named = distribution_named(site.dir, name, target.python); !named.empty()) {
+        instead += "; " + named;
+      }
+    }
     throw UserError("packages.site_packages: " + list + " not found in " + site.dir.string() +
-                    " (no package directory, module or extension module of that name)");
+                    " (no package directory, module or extension module of that name" + instead + ")");
   }
   drop_declared_namespace_inits(tree, namespace_packages_of_site(site.dir));
   for (auto& resource : placed_in(classify_tree(tree, target.classify()), target.dirs.third_party)) {

@@ -176,6 +176,48 @@ std::vector<Distribution> installed_distributions(const std::filesystem::path& d
   }
 }
 
+std::string distribution_named(const std::filesystem::path& dir, std::string_view name, const PythonVersion& python) {
+  const std::string wanted = normalize_distribution_name(name);
+  for (const auto& distribution : installed_distributions(dir, python)) {
+    if (normalize_distribution_name(distribution.name) != wanted || distribution.top_level.contains(std::string(name))) continue;
+    // Debian's top_level.txt can name its build's directories too (codespell's lists "debian"):
+    // only the names installed in `dir` are offered.
+    auto installed = [&](const std::string& top) {
+      std::error_code error;
+      if (std::filesystem::is_directory(dir / top, error) || std::filesystem::exists(dir / (top + ".py"), error)) return true;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        const std::string file = entry.path().filename().string();
+        if (file.starts_with(top + ".") && file.ends_with(".so")) return true;
+      }
+      return false;
+    };
+    // ... and those named like the distribution are the ones meant, when there are any
+    // (codespell_lib, not the "build" of another distribution).
+    auto squeezed = [](std::string_view text) {
+      std::string out;
+      for (const char c : text) {
+        if (c != '-' && c != '_' && c != '.') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      return out;
+    };
+    const std::string project = squeezed(distribution.name);
+    std::vector<std::string> offered;
+    std::vector<std::string> alike;
+    for (const auto& top : distribution.top_level) {
+      if (!installed(top)) continue;
+      offered.push_back(top);
+      const std::string key = squeezed(top);
+      if (key.find(project) != std::string::npos || project.find(key) != std::string::npos) alike.push_back(top);
+    }
+    if (!alike.empty()) offered = alike;
+    if (offered.empty()) continue;
+    std::string names;
+    for (const auto& top : offered) names += (names.empty() ? "" : ", ") + top;
+    return "the distribution " + distribution.name + " provides " + names;
+  }
+  return {};
+}
+
 std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution) {
   std::vector<Resource> out;
   // Routed with the top-level name the distribution is named after, if it has one (black's

@@ -32,6 +32,11 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
 // it cannot be read.
 std::vector<Distribution> installed_distributions(const std::filesystem::path& dir, const PythonVersion& python);
 
+// When `name`, a top-level name asked of the site directory `dir` that it lacks, is the name of
+// a distribution installed there ("rdiff-backup", "codespell"): "the distribution rdiff-backup
+// provides rdiff_backup, rdiffbackup", to say what to include instead; else empty.
+std::string distribution_named(const std::filesystem::path& dir, std::string_view name, const PythonVersion& python);
+
 // The metadata files of `distribution` as Metadata resources.
 std::vector<Resource> metadata_resources(const FileTree& tree, const Distribution& distribution);
 

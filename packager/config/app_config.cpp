@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "packager/collect/distributions.h"
 #include "packager/config/python_version.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
@@ -218,15 +219,22 @@ void parse_site_packages(AppConfig& config, const toml::node& node) {
     if (!include || include->empty()) {
       fail(config, &item, "packages.site_packages.include", "missing: list the top-level packages to take");
     }
+    const fs::path directory = existing_directory(config, table->get("dir"), "packages.site_packages.dir", *dir);
     for (const auto& name : *include) {
       // Any name import can reach at the top level: identifiers, and mypyc's "<hash>__mypyc".
       const bool module_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
         const auto c = static_cast<unsigned char>(ch);
         return std::isalnum(c) || c == '_' || c >= 0x80;
       });
-      if (!module_name) fail(config, table->get("include"), "packages.site_packages.include", "'" + name + "' is not a top-level module name");
+      if (module_name) continue;
+      // A distribution's name ("rdiff-backup") is a common slip: say what it provides.
+      const PythonVersion python =
+          PythonVersion::parse_target(config.python_version).value_or(PythonVersion::embedded());
+      const std::string named = distribution_named(directory, name, python);
+      fail(config, table->get("include"), "packages.site_packages.include",
+           "'" + name + "' is not a top-level module name" + (named.empty() ? "" : ": " + named));
     }
-    config.site_packages.push_back({existing_directory(config, table->get("dir"), "packages.site_packages.dir", *dir), *include});
+    config.site_packages.push_back({directory, *include});
   }
 }
 

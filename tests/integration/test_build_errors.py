@@ -49,6 +49,28 @@ class BuildErrorTest(TempDirTestCase):
     def test_missing_path(self):
         self.assert_fails("path", GOOD_TOML.replace('"src"', '"nope"'), "packages.paths", "'nope' is not a directory")
 
+    def test_a_distribution_name_in_site_packages_include_names_what_it_provides(self):
+        # include takes import names; a distribution's name ("rdiff-backup" for rdiff_backup,
+        # "codespell" for codespell_lib) is the usual slip: the error says what to include.
+        site = {
+            "site/spell_lib/__init__.py": "",
+            "site/spell-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: spell\nVersion: 1.0\n",
+            # As Debian's top_level.txt can: a build directory too; only what is installed is offered.
+            "site/spell-1.0.dist-info/top_level.txt": "spell_lib\ndebian\n",
+            "site/rdiff_tool/__init__.py": "",
+            "site/rdiff_tool-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: rdiff-tool\nVersion: 2.0\n",
+            "site/rdiff_tool-2.0.dist-info/top_level.txt": "rdiff_tool\n",
+        }
+        toml = GOOD_TOML + 'site_packages = [{dir = "site", include = [%s]}]\n'
+        self.assert_fails("distname", toml % '"rdiff-tool"', "app.toml:6", "packages.site_packages.include",
+                          "'rdiff-tool' is not a top-level module name: the distribution rdiff-tool provides rdiff_tool",
+                          files=dict(GOOD_FILES, **site))
+        stderr = self.assert_fails("distname2", toml % '"spell"', "'spell' not found in",
+                                   "; the distribution spell provides spell_lib)", files=dict(GOOD_FILES, **site))
+        self.assertNotIn("debian", stderr)
+        stderr = self.assert_fails("notdist", toml % '"nothing"', "'nothing' not found in", files=dict(GOOD_FILES, **site))
+        self.assertNotIn("the distribution", stderr)
+
     def test_entry_not_included(self):
         self.assert_fails("entry", GOOD_TOML.replace("good:main", "missing.mod:main"),
                           "app.entry", "'missing.mod' is not among the included modules")

@@ -557,6 +557,26 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root, check=False)
         self.assertIn(f'include = ["lib", "extra", "heavy"] }}]', result.stdout)
 
+    def test_a_package_module_needing_a_test_tool_is_not_called_test_code(self):
+        # beancount.ingest imports pytest to register its assertion rewriting: the package's own
+        # code, which the app reaches; the hint offers both ways, and does not call it test code.
+        site = write_tree(self.tmp / "ledger-site", {
+            "ledger/__init__.py": "",
+            "ledger/ingest.py": "import pytest\npytest.register_assert_rewrite('ledger.ingest')\n",
+        })
+        root = write_tree(self.tmp / "ledger", {
+            "src/tool.py": "def main():\n    import ledger.ingest\n",
+            "app.toml": '[app]\nname = "ledger"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                        f'site_packages = [{{ dir = "{site}", include = ["ledger"] }}]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("FAIL  module ledger.ingest", result.stdout)
+        self.assertIn("hint: it imports the test tool pytest", result.stdout)
+        self.assertIn("which the entry point does not need: include pytest if the app uses ledger.ingest, or leave it "
+                      "out of the check with --exclude ledger.ingest", result.stdout)
+        self.assertNotIn("test code", result.stdout)
+
     def test_a_fallback_that_is_not_there_makes_the_first_choice_needed(self):
         # Debian's docutils: docutils.parsers imports its parsers by computed name, and the rst
         # parser tries roman, then docutils.utils.roman, which Debian removed. The parser is

@@ -116,6 +116,15 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
     }
   }
   if (is_optional_test_tool(top, context) && item.kind != "entry") {
+    const bool named_as_test = !third_party_test_reason(item.name).empty() || is_test_helper(item.name);
+    if (item.third_party && !named_as_test) {
+      // Not named like tests: a package's own code needing the test tool (beancount.ingest
+      // imports pytest to register its assertion rewriting).
+      const auto site = installed_site_of(top, context);
+      return "it imports the test tool " + top + (site ? ", installed in " + site->string() + " but not included" : "") +
+             ", which the entry point does not need: include " + top + " if the app uses " + item.name +
+             ", or leave it out of the check with --exclude " + item.name;
+    }
     if (item.third_party) {
       return "it is the test code of an installed package (it imports " + top + "): leave it out of the check with "
              "--exclude " + test_part(item.name);
