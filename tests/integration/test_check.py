@@ -572,7 +572,7 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root, check=False)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("FAIL  module ledger.ingest", result.stdout)
-        self.assertIn("hint: it imports the test tool pytest", result.stdout)
+        self.assertIn("hint: ledger.ingest imports the test tool pytest", result.stdout)
         self.assertIn("which the entry point does not need: include pytest if the app uses ledger.ingest, or leave it "
                       "out of the check with --exclude ledger.ingest", result.stdout)
         self.assertNotIn("test code", result.stdout)

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "format/module_names.h"
 #include "packager/build/build_python.h"
 #include "packager/build/python_distribution.h"
 #include "packager/collect/entry_point_plugins.h"
@@ -96,6 +97,19 @@ std::string routing_snippet(const std::string& top) {
   return "\n        [[routing.rule]]\n        name = \"" + top + "\"\n        location = \"filesystem-relative\"";
 }
 
+// The included module whose code raised `outcome` (its last frame, "…/dist-packages/pkg/sub/
+// __init__.py:13 in <module>": pkg.sub), or `fallback`: the one to name when every module
+// importing it fails alike.
+std::string raising_module(const Outcome& outcome, const HintContext& context, const std::string& fallback) {
+  const auto colon = outcome.where.rfind(':', outcome.where.rfind(" in "));
+  const std::string file = outcome.where.substr(0, colon);
+  for (std::size_t slash = 0; slash != std::string::npos; slash = file.find('/', slash + 1)) {
+    const auto module = blob::module_of_source_file(std::string_view(file).substr(slash == 0 ? 0 : slash + 1));
+    if (module && context.included_modules.contains(module->name)) return module->name;
+  }
+  return fallback;
+}
+
 // An ImportError naming the module it did not find: where that module is, and how to include it.
 std::string missing_module_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
   const std::string missing = outcome.missing_module;
@@ -121,9 +135,11 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
       // Not named like tests: a package's own code needing the test tool (beancount.ingest
       // imports pytest to register its assertion rewriting).
       const auto site = installed_site_of(top, context);
-      return "it imports the test tool " + top + (site ? ", installed in " + site->string() + " but not included" : "") +
-             ", which the entry point does not need: include " + top + " if the app uses " + item.name +
-             ", or leave it out of the check with --exclude " + item.name;
+      const std::string importer = raising_module(outcome, context, item.name);
+      return importer + " imports the test tool " + top +
+             (site ? ", installed in " + site->string() + " but not included" : "") +
+             ", which the entry point does not need: include " + top + " if the app uses " + importer +
+             ", or leave it out of the check with --exclude " + importer;
     }
     if (item.third_party) {
       return "it is the test code of an installed package (it imports " + top + "): leave it out of the check with "
