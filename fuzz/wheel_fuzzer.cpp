@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "packager/collect/distributions.h"
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 #include "packager/collect/file_tree.h"
 #include "fuzz/fuzz_support.h"
 #include "packager/support/user_error.h"
@@ -37,7 +37,7 @@ void use(const packager::Wheel& wheel) {
   for (const auto& file : wheel.files) {
     tree[file.path] = packager::TreeFile{{}, file.data, wheel.file.string() + ":" + file.path};
     if (file.path.ends_with(".so") || file.path.find(".so.") != std::string::npos) {
-      (void)packager::read_elf_dynamic_info(file.data);
+      (void)freeze::elf::read_dynamic_info(file.data);
     }
   }
   (void)packager::classify_tree(tree, packager::ClassifyOptions{});

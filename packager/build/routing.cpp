@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 #include "packager/collect/file_tree.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
@@ -166,7 +166,7 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
     if (resource.kind == blob::Kind::SharedLibrary && placement.location == blob::Location::InMemory) {
       // A library loaded from memory is found by the extensions that need it only through its
       // DT_SONAME.
-      const auto info = read_elf_dynamic_info(resource.data);
+      const auto info = elf::read_dynamic_info(resource.data);
       if (!info || info->soname.empty()) {
         problems.push_back(label + " (" + resource.origin +
                            ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative");

@@ -35,7 +35,7 @@ std::string GlibcVersion::name() const {
   return text;
 }
 
-std::optional<GlibcVersion> newest_glibc_needed(const ElfDynamicInfo& info) {
+std::optional<GlibcVersion> newest_glibc_needed(const elf::DynamicInfo& info) {
   std::optional<GlibcVersion> newest;
   for (const auto& need : info.version_needs) {
     auto version = GlibcVersion::parse(need.version);
@@ -45,13 +45,13 @@ std::optional<GlibcVersion> newest_glibc_needed(const ElfDynamicInfo& info) {
 }
 
 std::vector<std::string> newer_glibc_messages(const std::vector<Resource>& resources, std::string_view launcher) {
-  const auto launcher_info = read_elf_dynamic_info(launcher);
+  const auto launcher_info = elf::read_dynamic_info(launcher);
   const auto launcher_needs = launcher_info ? newest_glibc_needed(*launcher_info) : std::nullopt;
   if (!launcher_needs) return {};
   std::vector<std::string> messages;
   for (const auto& resource : resources) {
     if (resource.kind != blob::Kind::Extension && resource.kind != blob::Kind::SharedLibrary) continue;
-    const auto info = read_elf_dynamic_info(resource.data);  // not ELF: resolve_library_dependencies() warns
+    const auto info = elf::read_dynamic_info(resource.data);  // not ELF: resolve_library_dependencies() warns
     const auto needs = info ? newest_glibc_needed(*info) : std::nullopt;
     if (!needs || *needs <= *launcher_needs) continue;
     messages.push_back(std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "' (" + resource.origin +

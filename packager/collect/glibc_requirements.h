@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "packager/build/resource.h"
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 
 namespace freeze::packager {
 
@@ -24,7 +24,7 @@ struct GlibcVersion {
 };
 
 // The newest glibc version the object needs, nullopt if it needs none.
-std::optional<GlibcVersion> newest_glibc_needed(const ElfDynamicInfo& info);
+std::optional<GlibcVersion> newest_glibc_needed(const elf::DynamicInfo& info);
 
 // One line per extension module or shared library among `resources` that needs a newer glibc
 // than `launcher` (the stub's bytes), naming it, its origin and both versions; in the order of

@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 #include "packager/support/console.h"
 
 namespace freeze::packager {
@@ -14,7 +14,7 @@ void resolve_library_dependencies(std::vector<Resource>& resources) {
   std::map<std::string, std::vector<std::string>> needed;  // resource name -> needed names
   for (const auto& resource : resources) {
     if (resource.kind != blob::Kind::SharedLibrary && resource.kind != blob::Kind::Extension) continue;
-    const auto info = read_elf_dynamic_info(resource.data);
+    const auto info = elf::read_dynamic_info(resource.data);
     if (!info) {
       warning(std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "' (" + resource.origin +
               ") is not a 64-bit ELF shared object");

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "packager/support/console.h"
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 #include "importer/install_layout.h"
 #include "packager/support/read_file.h"
 
@@ -41,14 +41,14 @@ void add_system_libraries(std::vector<Resource>& resources) {
   for (const auto& resource : resources) {
     if (resource.kind != blob::Kind::SharedLibrary) continue;
     provided.insert(resource.relative_path.substr(resource.relative_path.rfind('/') + 1));
-    if (const auto info = read_elf_dynamic_info(resource.data); info && !info->soname.empty()) provided.insert(info->soname);
+    if (const auto info = elf::read_dynamic_info(resource.data); info && !info->soname.empty()) provided.insert(info->soname);
   }
   // Breadth-first over what the native code needs, adding each library found.
   std::vector<std::pair<std::string, std::string>> queue;  // (needed soname, who needs it)
   std::map<std::string, bool> needed_by_stdlib_only;
   for (const auto& resource : resources) {
     if (resource.kind != blob::Kind::Extension && resource.kind != blob::Kind::SharedLibrary) continue;
-    if (const auto info = read_elf_dynamic_info(resource.data)) {
+    if (const auto info = elf::read_dynamic_info(resource.data)) {
       for (const auto& soname : info->needed) queue.emplace_back(soname, resource.name);
     }
   }
@@ -71,7 +71,7 @@ void add_system_libraries(std::vector<Resource>& resources) {
     library.data = read_file(*path);
     library.flags = blob::kFlagStdlib;  // part of the platform, routed like the stdlib
     detail("shared-library " + soname + " <- " + path->string() + " (needed by " + needed_by + ")");
-    if (const auto info = read_elf_dynamic_info(library.data)) {
+    if (const auto info = elf::read_dynamic_info(library.data)) {
       for (const auto& dependency : info->needed) queue.emplace_back(dependency, library.name);
     }
     resources.push_back(std::move(library));

@@ -1,4 +1,4 @@
-// Unit tests for the version-needed part of packager/collect/elf_info and for
+// Unit tests for the version-needed part of format/elf_info and for
 // packager/collect/glibc_requirements, on real shared objects built by tests/fixtures (elf/):
 // libfixture_needs.so needs GLIBC_2.2.5 and GLIBC_2.36 from libc.so.6 and FIXTURE_1.0 and
 // FIXTURE_2.0 from libfixture_versioned.so. A too-new requirement is faked by rewriting a
@@ -14,22 +14,22 @@
 #include <utility>
 #include <vector>
 
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 #include "packager/collect/glibc_requirements.h"
 #include "packager/support/read_file.h"
 
-using freeze::packager::ElfDynamicInfo;
+using freeze::elf::DynamicInfo;
 using freeze::packager::GlibcVersion;
 using freeze::packager::newer_glibc_messages;
 using freeze::packager::newest_glibc_needed;
-using freeze::packager::read_elf_dynamic_info;
+using freeze::elf::read_dynamic_info;
 using freeze::packager::Resource;
 
 namespace {
 
 std::string fixture(const std::string& name) { return freeze::packager::read_file(FREEZE_FIXTURES_DIR "/elf/" + name); }
 
-std::vector<std::pair<std::string, std::string>> needs_of(const ElfDynamicInfo& info) {
+std::vector<std::pair<std::string, std::string>> needs_of(const DynamicInfo& info) {
   std::vector<std::pair<std::string, std::string>> needs;
   for (const auto& need : info.version_needs) needs.emplace_back(need.file, need.version);
   std::sort(needs.begin(), needs.end());
@@ -97,10 +97,11 @@ Resource resource(freeze::blob::Kind kind, const std::string& name, std::string 
 }  // namespace
 
 TEST_CASE("version needs are read from every version-needed record") {
-  const auto info = read_elf_dynamic_info(fixture("libfixture_needs.so"));
+  const auto info = read_dynamic_info(fixture("libfixture_needs.so"));
   REQUIRE(info);
   CHECK(info->soname == "libfixture_needs.so");
   CHECK(info->needed == std::vector<std::string>{"libfixture_versioned.so", "libc.so.6"});
+  CHECK(info->run_path == std::vector<std::string>{"$ORIGIN/../lib", "/opt/fixture"});
   CHECK(needs_of(*info) == std::vector<std::pair<std::string, std::string>>{{"libc.so.6", "GLIBC_2.2.5"},
                                                                            {"libc.so.6", "GLIBC_2.36"},
                                                                            {"libfixture_versioned.so", "FIXTURE_1.0"},
@@ -109,7 +110,7 @@ TEST_CASE("version needs are read from every version-needed record") {
   CHECK(newest_glibc_needed(*info)->name() == "GLIBC_2.36");
 
   // The library defining FIXTURE_* versions needs none of them itself.
-  const auto versioned = read_elf_dynamic_info(fixture("libfixture_versioned.so"));
+  const auto versioned = read_dynamic_info(fixture("libfixture_versioned.so"));
   REQUIRE(versioned);
   for (const auto& need : versioned->version_needs) CHECK(need.file == "libc.so.6");
 }
@@ -127,7 +128,7 @@ TEST_CASE("glibc versions compare as releases, and other version names are not g
     CAPTURE(other);
     CHECK_FALSE(parse(other));
   }
-  ElfDynamicInfo none;
+  DynamicInfo none;
   none.version_needs = {{"libfixture_versioned.so", "FIXTURE_2.0"}, {"libc.so.6", "GLIBC_PRIVATE"}};
   CHECK_FALSE(newest_glibc_needed(none));
 }
@@ -135,7 +136,7 @@ TEST_CASE("glibc versions compare as releases, and other version names are not g
 TEST_CASE("a module needing a newer glibc than the launcher is named, with both versions") {
   const std::string launcher = fixture("libfixture_needs.so");  // needs GLIBC_2.36, as Debian 12's launcher
   const std::string too_new = replaced(launcher, "GLIBC_2.36", "GLIBC_2.99");
-  const auto info = read_elf_dynamic_info(too_new);
+  const auto info = read_dynamic_info(too_new);
   REQUIRE(info);
   CHECK(newest_glibc_needed(*info)->name() == "GLIBC_2.99");
 
@@ -166,18 +167,18 @@ TEST_CASE("a module needing a newer glibc than the launcher is named, with both 
 TEST_CASE("a malformed version-needed table gives nullopt, quickly") {
   const std::string good = fixture("libfixture_needs.so");
   const std::size_t table = verneed_offset(good);
-  REQUIRE(read_elf_dynamic_info(good));
+  REQUIRE(read_dynamic_info(good));
 
   SUBCASE("auxiliary records outside the file") {
-    CHECK_FALSE(read_elf_dynamic_info(with_field<Elf64_Verneed>(good, table, &Elf64_Verneed::vn_aux, 0xfffffff0u)));
+    CHECK_FALSE(read_dynamic_info(with_field<Elf64_Verneed>(good, table, &Elf64_Verneed::vn_aux, 0xfffffff0u)));
   }
   SUBCASE("a library name outside the string table") {
-    CHECK_FALSE(read_elf_dynamic_info(with_field<Elf64_Verneed>(good, table, &Elf64_Verneed::vn_file, 0x7fffffffu)));
+    CHECK_FALSE(read_dynamic_info(with_field<Elf64_Verneed>(good, table, &Elf64_Verneed::vn_file, 0x7fffffffu)));
   }
   SUBCASE("a version name outside the string table") {
     Elf64_Verneed first;
     std::memcpy(&first, good.data() + table, sizeof first);
-    CHECK_FALSE(read_elf_dynamic_info(
+    CHECK_FALSE(read_dynamic_info(
         with_field<Elf64_Vernaux>(good, table + first.vn_aux, &Elf64_Vernaux::vna_name, 0x7fffffffu)));
   }
   SUBCASE("a chain of records running off the end of the file") {
@@ -185,9 +186,9 @@ TEST_CASE("a malformed version-needed table gives nullopt, quickly") {
     Elf64_Verneed first;
     std::memcpy(&first, good.data() + table, sizeof first);
     std::string data = with_field<Elf64_Dyn>(good, dynamic_entry_offset(good, DT_VERNEEDNUM), &Elf64_Dyn::d_un, {~0ull});
-    CHECK(read_elf_dynamic_info(data));  // the last record still ends the chain
+    CHECK(read_dynamic_info(data));  // the last record still ends the chain
     data = with_field<Elf64_Verneed>(data, table + first.vn_next, &Elf64_Verneed::vn_next, Elf64_Word{0xfffffff0});
-    CHECK_FALSE(read_elf_dynamic_info(data));
+    CHECK_FALSE(read_dynamic_info(data));
   }
   SUBCASE("records sharing their chains of auxiliary records") {
     // Every 16 bytes from the table to the dynamic section, a record whose auxiliary chain starts
@@ -206,12 +207,12 @@ TEST_CASE("a malformed version-needed table gives nullopt, quickly") {
       const Elf64_Verneed record{1, 0xffff, first.vn_file, 0, i + 1 < records ? Elf64_Word{16} : Elf64_Word{0}};
       std::memcpy(data.data() + table + i * sizeof record, &record, sizeof record);
     }
-    CHECK_FALSE(read_elf_dynamic_info(data));
+    CHECK_FALSE(read_dynamic_info(data));
   }
   SUBCASE("no records") {
     // DT_VERNEEDNUM 0 is an empty table, not an error.
     const std::string data = with_field<Elf64_Dyn>(good, dynamic_entry_offset(good, DT_VERNEEDNUM), &Elf64_Dyn::d_un, {0});
-    const auto info = read_elf_dynamic_info(data);
+    const auto info = read_dynamic_info(data);
     REQUIRE(info);
     CHECK(info->version_needs.empty());
     CHECK(info->needed.size() == 2);

@@ -1,10 +1,11 @@
-#include "packager/collect/elf_info.h"
+#include "format/elf_info.h"
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 
-namespace freeze::packager {
+namespace freeze::elf {
 namespace {
 
 template <typename T>
@@ -26,7 +27,7 @@ std::optional<std::string> string_in(std::string_view table, std::uint64_t offse
 // go forward, so every walk ends. Records may still share a chain; since each takes 16 bytes, a
 // table with more records than the file has room for is malformed, which bounds the work.
 bool read_version_needs(std::string_view file, std::uint64_t offset, std::uint64_t count, std::string_view strings,
-                        std::vector<ElfVersionNeed>& out) {
+                        std::vector<VersionNeed>& out) {
   static_assert(sizeof(Elf64_Verneed) == 16 && sizeof(Elf64_Vernaux) == 16);
   const std::uint64_t max_records = file.size() / sizeof(Elf64_Vernaux);
   std::uint64_t records = 0;
@@ -54,7 +55,7 @@ bool read_version_needs(std::string_view file, std::uint64_t offset, std::uint64
 
 }  // namespace
 
-std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
+std::optional<DynamicInfo> read_dynamic_info(std::string_view file) {
   Elf64_Ehdr header;
   if (!read_at(file, 0, &header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
       header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) {
@@ -68,10 +69,12 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
     if (segment.p_type == PT_LOAD) loads.push_back(segment);
     if (segment.p_type == PT_DYNAMIC) dynamic = segment;
   }
-  if (!dynamic) return ElfDynamicInfo{};  // statically linked: needs nothing
+  if (!dynamic) return DynamicInfo{};  // statically linked: needs nothing
 
   std::vector<std::uint64_t> needed_offsets;
   std::optional<std::uint64_t> soname_offset;
+  std::optional<std::uint64_t> runpath_offset;
+  std::optional<std::uint64_t> rpath_offset;
   std::uint64_t strtab_address = 0;
   std::uint64_t strtab_size = 0;
   std::optional<std::uint64_t> verneed_address;
@@ -83,6 +86,8 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
     if (entry.d_tag == DT_NULL) break;
     if (entry.d_tag == DT_NEEDED) needed_offsets.push_back(entry.d_un.d_val);
     if (entry.d_tag == DT_SONAME) soname_offset = entry.d_un.d_val;
+    if (entry.d_tag == DT_RUNPATH) runpath_offset = entry.d_un.d_val;
+    if (entry.d_tag == DT_RPATH) rpath_offset = entry.d_un.d_val;
     if (entry.d_tag == DT_STRTAB) strtab_address = entry.d_un.d_ptr;
     if (entry.d_tag == DT_STRSZ) strtab_size = entry.d_un.d_val;
     if (entry.d_tag == DT_VERNEED) verneed_address = entry.d_un.d_ptr;
@@ -101,7 +106,7 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
   if (!strtab || *strtab > file.size()) return std::nullopt;
   const std::string_view table = file.substr(*strtab, std::min<std::uint64_t>(strtab_size, file.size() - *strtab));
   auto string_at = [&table](std::uint64_t offset) { return string_in(table, offset); };
-  ElfDynamicInfo info;
+  DynamicInfo info;
   for (const auto offset : needed_offsets) {
     auto name = string_at(offset);
     if (!name) return std::nullopt;
@@ -112,6 +117,15 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
     if (!name) return std::nullopt;
     info.soname = std::move(*name);
   }
+  if (const auto path_offset = runpath_offset ? runpath_offset : rpath_offset) {
+    auto path = string_at(*path_offset);
+    if (!path) return std::nullopt;
+    for (std::size_t start = 0; start <= path->size();) {
+      const std::size_t end = std::min(path->find(':', start), path->size());
+      if (end > start) info.run_path.push_back(path->substr(start, end - start));
+      start = end + 1;
+    }
+  }
   if (verneed_address) {
     const std::optional<std::uint64_t> verneed = file_offset(*verneed_address);
     if (!verneed || !read_version_needs(file, *verneed, verneed_count, table, info.version_needs)) return std::nullopt;
@@ -119,4 +133,4 @@ std::optional<ElfDynamicInfo> read_elf_dynamic_info(std::string_view file) {
   return info;
 }
 
-}  // namespace freeze::packager
+}  // namespace freeze::elf
