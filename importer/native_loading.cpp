@@ -144,13 +144,17 @@ std::string load_with_fallback(const blob::Entry& entry, const auto& try_load) {
   return disk_error.empty() ? std::string() : (error.empty() ? disk_error : error + "; then from disk: " + disk_error);
 }
 
-// Loads the bundled shared libraries `entry` needs (its needed-library list), in order. Returns
+// Loads the bundled shared libraries `entry` needs (its needed-library list), in order, and the
+// libraries beside it that it needs. Returns
 // an error message, empty on success.
 std::string load_needed_libraries(const blob::Entry& entry) {
   if (!entry.needed_libraries().present()) return {};
   for (const std::string& name : blob::decode_library_list(read_span(entry, entry.needed_libraries()))) {
     if (library_loaded(name)) continue;
-    const auto library = lookup(blob::Kind::SharedLibrary, name);
+    std::optional<blob::Entry> library;
+    for (const auto kind : blob::kNeededLibraryKinds) {
+      if ((library = lookup(kind, name))) break;
+    }
     if (!library) return "bundled library '" + name + "' is missing from the executable";
     const std::string error = load_with_fallback(*library, [](const std::string& path) -> std::string {
       // RTLD_GLOBAL as when the library is a DT_NEEDED of the first extension loaded.

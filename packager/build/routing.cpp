@@ -4,6 +4,7 @@
 
 #include "format/elf_info.h"
 #include "packager/collect/file_tree.h"
+#include "packager/collect/library_dependencies.h"
 #include "packager/support/console.h"
 #include "packager/support/user_error.h"
 
@@ -48,6 +49,20 @@ bool rule_matches(const RoutingRule& rule, const Resource& resource) {
     return false;
   }
   return true;
+}
+
+// The deepest package two dotted names share ("fastlib" for fastlib._native and fastlib.libdep),
+// else the first name.
+std::string common_package(const std::string& first, const std::string& second) {
+  std::string shared;
+  for (std::size_t at = 0; at < first.size();) {
+    const std::size_t end = std::min(first.find('.', at), first.size());
+    const std::string prefix = first.substr(0, end);
+    if (second != prefix && !second.starts_with(prefix + ".")) break;
+    shared = prefix;
+    at = end + 1;
+  }
+  return shared.empty() ? first : shared;
 }
 
 }  // namespace
@@ -118,8 +133,10 @@ Placement route(const RoutingPolicy& policy, const Resource& resource) {
   if (resource.namespace_package()) return placement;
   placement.location = target->location;
   // Only native code can fail to load from memory (memory files not executable): other kinds
-  // under a prefer-in-memory target simply live in memory.
-  placement.filesystem_copy = target->filesystem_copy && resource.native();
+  // under a prefer-in-memory target simply live in memory. A library that is package data is
+  // native code too (loaded by its path, or needed by an extension module beside it).
+  placement.filesystem_copy =
+      target->filesystem_copy && (resource.native() || (resource.kind == blob::Kind::Resource && looks_like_elf(resource.data)));
   return placement;
 }
 
@@ -144,6 +161,10 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
   // First component of a placed path -> the first resource there and how many more, for the
   // entries that would take the executable's path or freeze's own (.freeze-*) names.
   std::map<std::string, std::pair<std::string, std::size_t>> taken;
+  std::map<std::string, const Resource*> needed_by;  // a library another native object needs -> the first of them
+  for (const Resource& resource : resources) {
+    for (const auto& library : resource.needed_libraries) needed_by.emplace(library, &resource);
+  }
   for (const Resource& resource : resources) {
     const Placement& placement = resource.placement;
     const std::string label = std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "'";
@@ -163,13 +184,21 @@ std::vector<std::string> check_placements(const std::vector<Resource>& resources
         }
       }
     }
-    if (resource.kind == blob::Kind::SharedLibrary && placement.location == blob::Location::InMemory) {
+    const auto needer = needed_by.find(resource.name);
+    if ((resource.kind == blob::Kind::SharedLibrary || needer != needed_by.end()) &&
+        placement.location == blob::Location::InMemory) {
       // A library loaded from memory is found by the extensions that need it only through its
       // DT_SONAME.
       const auto info = elf::read_dynamic_info(resource.data);
       if (!info || info->soname.empty()) {
-        problems.push_back(label + " (" + resource.origin +
-                           ") cannot be loaded from memory: it has no DT_SONAME; route it to filesystem-relative");
+        // The object needing it must be on disk too, for its $ORIGIN to be that directory:
+        // route the package holding both.
+        const Resource* user = needer == needed_by.end() ? nullptr : needer->second;
+        const std::string who = user ? ", which " + user->name + " needs," : "";
+        const std::string name = user ? common_package(user->routing_name, resource.routing_name) : resource.routing_name;
+        problems.push_back(label + " (" + resource.origin + ")" + who +
+                           " cannot be loaded from memory: it has no DT_SONAME; route " + (user ? "them" : "it") +
+                           " to filesystem-relative ([[routing.rule]] name = \"" + name + "\")");
       }
     }
   }

@@ -1,46 +1,116 @@
 #include "packager/collect/library_dependencies.h"
 
-#include <map>
 #include <set>
-#include <string>
 
-#include "format/elf_info.h"
+#include "packager/collect/file_tree.h"
 #include "packager/support/console.h"
 
 namespace freeze::packager {
+namespace {
+
+// "$ORIGIN/../lib" with `origin` for $ORIGIN; empty for an entry without it (an absolute
+// directory, $LIB, $PLATFORM), which names no place in the installation.
+std::string expand_origin(const std::string& entry, const std::string& origin) {
+  for (const std::string_view token : {"$ORIGIN", "${ORIGIN}"}) {
+    if (entry.starts_with(token) && (entry.size() == token.size() || entry[token.size()] == '/') &&
+        entry.find('$', token.size()) == std::string::npos) {
+      return origin + entry.substr(token.size());
+    }
+  }
+  return {};
+}
+
+// "a/b/../c/./d" -> "a/c/d"; empty if it climbs above its start.
+std::string normalised(const std::string& path) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string part = path.substr(start, end - start);
+    start = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part != "..") {
+      parts.push_back(part);
+    } else if (parts.empty()) {
+      return {};
+    } else {
+      parts.pop_back();
+    }
+  }
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : "/") + part;
+  return out;
+}
+
+}  // namespace
+
+bool looks_like_elf(const std::string& data) { return data.size() >= 4 && data.compare(0, 4, "\x7f" "ELF") == 0; }
+
+LibrariesBeside::LibrariesBeside(const std::vector<Resource>& resources) {
+  for (const auto& resource : resources) {
+    const bool may_be_library = resource.native() || (resource.kind == blob::Kind::Resource && looks_like_elf(resource.data));
+    if (may_be_library) by_path_.emplace(resource.relative_path, &resource);
+  }
+}
+
+const Resource* LibrariesBeside::find(const Resource& object, const elf::DynamicInfo& info,
+                                      const std::string& needed) const {
+  if (needed.find('/') != std::string::npos) return nullptr;
+  const std::string origin = object.relative_path.substr(0, object.relative_path.rfind('/'));
+  for (const auto& entry : info.run_path) {
+    const std::string directory = expand_origin(entry, origin);
+    if (directory.empty()) continue;
+    const std::string path = normalised(directory + "/" + needed);
+    if (const auto it = by_path_.find(path); !path.empty() && it != by_path_.end() && it->second != &object) {
+      return it->second;
+    }
+  }
+  return nullptr;
+}
 
 void resolve_library_dependencies(std::vector<Resource>& resources) {
-  std::map<std::string, const Resource*> by_soname;  // soname or file name -> library
-  std::map<std::string, std::vector<std::string>> needed;  // resource name -> needed names
+  const LibrariesBeside beside(resources);
+  std::map<std::string, const Resource*> by_soname;  // soname or file name -> bundled library
+  std::map<const Resource*, std::vector<const Resource*>> needs;  // object -> the libraries it needs that are here
+  std::map<const Resource*, elf::DynamicInfo> infos;
   for (const auto& resource : resources) {
-    if (resource.kind != blob::Kind::SharedLibrary && resource.kind != blob::Kind::Extension) continue;
-    const auto info = elf::read_dynamic_info(resource.data);
+    const bool library_file = resource.kind == blob::Kind::Resource && looks_like_elf(resource.data);
+    if (!resource.native() && !library_file) continue;
+    auto info = elf::read_dynamic_info(resource.data);
     if (!info) {
+      if (library_file) continue;  // ELF, but no 64-bit shared object: never a dependency
       warning(std::string(blob::kind_name(resource.kind)) + " '" + resource.name + "' (" + resource.origin +
               ") is not a 64-bit ELF shared object");
       continue;
     }
-    needed[resource.name] = info->needed;
     if (resource.kind == blob::Kind::SharedLibrary) {
       by_soname[resource.relative_path.substr(resource.relative_path.rfind('/') + 1)] = &resource;
       if (!info->soname.empty()) by_soname[info->soname] = &resource;
     }
+    infos.emplace(&resource, std::move(*info));
   }
-  for (auto& resource : resources) {
-    if (!needed.contains(resource.name)) continue;
-    std::vector<std::string> order;
-    std::set<std::string> visiting;
-    auto visit = [&](auto&& self, const std::string& name) -> void {
-      for (const auto& dependency : needed[name]) {
+  for (const auto& [object, info] : infos) {
+    for (const auto& dependency : info.needed) {
+      const Resource* library = beside.find(*object, info, dependency);
+      if (library == nullptr) {
         const auto it = by_soname.find(dependency);
         if (it == by_soname.end()) continue;  // a system library
-        const std::string& library = it->second->name;
-        if (library == name || !visiting.insert(library).second) continue;
+        library = it->second;
+      }
+      if (infos.contains(library)) needs[object].push_back(library);
+    }
+  }
+  for (auto& resource : resources) {
+    if (!resource.native() || !infos.contains(&resource)) continue;
+    std::vector<std::string> order;
+    std::set<const Resource*> visiting;
+    auto visit = [&](auto&& self, const Resource* object) -> void {
+      for (const Resource* library : needs[object]) {
+        if (library == &resource || !visiting.insert(library).second) continue;
         self(self, library);
-        order.push_back(library);
+        order.push_back(library->name);
       }
     };
-    visit(visit, resource.name);
+    visit(visit, &resource);
     resource.needed_libraries = std::move(order);
   }
 }

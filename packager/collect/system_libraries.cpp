@@ -4,8 +4,9 @@
 #include <map>
 #include <set>
 
-#include "packager/support/console.h"
 #include "format/elf_info.h"
+#include "packager/collect/library_dependencies.h"
+#include "packager/support/console.h"
 #include "importer/install_layout.h"
 #include "packager/support/read_file.h"
 
@@ -43,13 +44,26 @@ void add_system_libraries(std::vector<Resource>& resources) {
     provided.insert(resource.relative_path.substr(resource.relative_path.rfind('/') + 1));
     if (const auto info = elf::read_dynamic_info(resource.data); info && !info->soname.empty()) provided.insert(info->soname);
   }
-  // Breadth-first over what the native code needs, adding each library found.
+  // Breadth-first over what the native code needs, adding each library found. A library
+  // beside the object needing it (found through its run path) is no system library: its own
+  // needs are followed instead.
+  const LibrariesBeside beside(resources);
   std::vector<std::pair<std::string, std::string>> queue;  // (needed soname, who needs it)
-  std::map<std::string, bool> needed_by_stdlib_only;
+  std::vector<const Resource*> objects;
+  std::set<const Resource*> seen;
   for (const auto& resource : resources) {
-    if (resource.kind != blob::Kind::Extension && resource.kind != blob::Kind::SharedLibrary) continue;
-    if (const auto info = elf::read_dynamic_info(resource.data)) {
-      for (const auto& soname : info->needed) queue.emplace_back(soname, resource.name);
+    if (resource.native()) objects.push_back(&resource);
+  }
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    const Resource& object = *objects[i];
+    const auto info = elf::read_dynamic_info(object.data);
+    if (!info) continue;
+    for (const auto& soname : info->needed) {
+      if (const Resource* library = beside.find(object, *info, soname)) {
+        if (seen.insert(library).second && !library->native()) objects.push_back(library);
+      } else {
+        queue.emplace_back(soname, object.name);
+      }
     }
   }
   std::set<std::string> missing;

@@ -204,9 +204,10 @@ std::string missing_module_hint(const Item& item, const Outcome& outcome, const 
 
 // "libdep.so: cannot open shared object file" when a library loaded by its path from memory
 // (ctypes.CDLL(os.path.join(here, "_lib.abi3.so")), handed to the dynamic loader as a memory
-// file) needs one that lies beside it, embedded in memory too: the loader looks for it beside
-// /proc/self/fd/N ($ORIGIN) and in the system's directories. A path below the executable's
-// directory in the message names a file that is not embedded at all.
+// file) needs one that lies beside it, embedded in memory too: the launcher loads that one
+// first, but the loader matches it only by a DT_SONAME (libdep.so built without -soname has
+// none), and otherwise looks beside /proc/self/fd/N ($ORIGIN) and in the system's directories.
+// A path below the executable's directory in the message names a file that is not embedded.
 std::string library_by_path_hint(const Outcome& outcome, const HintContext& context) {
   const std::string& message = outcome.message;
   const std::string needed = message.substr(0, message.find(": cannot open shared object file"));
@@ -218,8 +219,8 @@ std::string library_by_path_hint(const Outcome& outcome, const HintContext& cont
                                      ? "a library it loads by its path (ctypes.CDLL, dlopen) is loaded from memory"
                                      : "an extension module is loaded from memory";
         return what + ", and needs " + needed + ", which lies beside it in " + entry.top_level +
-               ", in memory too: the dynamic loader looks for it on the file system only. Route the package to the "
-               "filesystem:" + routing_snippet(entry.top_level);
+               ", in memory too, where the dynamic loader finds a library only by its DT_SONAME (has it none?) and "
+               "otherwise looks on the file system. Route the package to the filesystem:" + routing_snippet(entry.top_level);
       }
     }
   }
