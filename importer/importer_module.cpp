@@ -2,9 +2,11 @@
 // Lib/importlib/_bootstrap_external.py: find_spec builds a ModuleSpec (has_location, so
 // __file__ is set), create_module/exec_module load Python or extension modules, and
 // get_code/get_source/is_package/get_filename/get_data serve runpy, linecache (tracebacks with
-// source lines), inspect and pkgutil. get_resource_reader and find_distributions hand package
-// data and metadata to its Python half, _freeze_importer.resources (runtime_module.h), imported
-// only when asked.
+// source lines), inspect and pkgutil. get_resource_reader hands package data to its Python half,
+// _freeze_importer.resources (runtime_module.h), imported only when asked. It finds no
+// distributions: their metadata are files by path (virtual files, launcher/virtual_files*.cpp)
+// in a directory of sys.path, where importlib.metadata's PathFinder finds them as under python
+// (PathDistribution objects, each once).
 #include "importer/importer_module.h"
 
 #include <new>
@@ -386,16 +388,6 @@ PyObject* finder_get_resource_reader(PyObject*, PyObject* fullname) {
   return call_resources_helper("resource_reader", fullname);
 }
 
-PyObject* finder_find_distributions(PyObject*, PyObject* args, PyObject* kwargs) {
-  PyObject* distribution_context = Py_None;
-  static const char* keywords[] = {"context", nullptr};
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:find_distributions", const_cast<char**>(keywords),
-                                   &distribution_context)) {
-    return nullptr;
-  }
-  return call_resources_helper("find_distributions", distribution_context);
-}
-
 PyObject* finder_invalidate_caches(PyObject*, PyObject*) { Py_RETURN_NONE; }
 
 template <typename F>
@@ -414,8 +406,6 @@ PyMethodDef finder_methods[] = {
     {"get_filename", finder_get_filename, METH_O, "The __file__ of an embedded module."},
     {"get_data", finder_get_data, METH_O, "The bytes of a file, embedded or on disk."},
     {"get_resource_reader", finder_get_resource_reader, METH_O, "importlib.resources reader of a package."},
-    {"find_distributions", as_cfunction(finder_find_distributions), METH_VARARGS | METH_KEYWORDS,
-     "importlib.metadata distributions embedded in this executable."},
     {"invalidate_caches", finder_invalidate_caches, METH_NOARGS, "Nothing to invalidate."},
     {nullptr, nullptr, 0, nullptr},
 };

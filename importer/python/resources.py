@@ -1,9 +1,10 @@
-"""Package data and distribution metadata of a freeze executable: _freeze_importer.resources.
+"""Package data of a freeze executable: _freeze_importer.resources.
 
-The C++ importer (_freeze_importer) hands importlib.resources and importlib.metadata to this
-module, its Python half, compiled into the launcher (importer/runtime_module.h) and served by the
-importer itself, never from the app's blob. It is imported only when one of them asks, so it
-costs nothing at start-up. Files are addressed by their path below the site root
+The C++ importer (_freeze_importer) hands importlib.resources to this module, its Python half,
+compiled into the launcher (importer/runtime_module.h) and served by the importer itself, never
+from the app's blob. It is imported only when asked, so it costs nothing at start-up.
+(importlib.metadata needs nothing of it: the metadata are files by path, the launcher's virtual
+files, which its PathFinder reads as under python.) Files are addressed by their path below the site root
 ("pkg/data/x.txt", "Pkg-1.0.dist-info/METADATA"); each is either in memory or a file beside the
 executable, which _freeze_importer.read_file handles alike.
 
@@ -197,67 +198,3 @@ class ResourceReader(TraversableResources):
 
 def resource_reader(package):
     return ResourceReader(package)
-
-
-def _distribution_class():
-    """EmbeddedDistribution, made on first use: importlib.metadata is imported only when
-    distributions are asked for. It is a module-level class of this module (see __getattr__),
-    so distributions and the entry points that name them pickle as under python (flake8's
-    parallel mode sends them to its worker processes)."""
-    cls = globals().get("EmbeddedDistribution")
-    if cls is not None:
-        return cls
-    import importlib.metadata as metadata
-
-    class EmbeddedDistribution(metadata.Distribution):
-        """A distribution whose metadata files are embedded."""
-
-        def __init__(self, directory):
-            self._directory = directory
-
-        def __repr__(self):
-            return f"<EmbeddedDistribution {self._directory!r}>"
-
-        def read_text(self, filename):
-            try:
-                data = _native.read_file(METADATA, f"{self._directory}/{filename}")
-            except (FileNotFoundError, IsADirectoryError):
-                return None
-            return data.decode("utf-8")
-
-        def locate_file(self, path):
-            # Paths in RECORD are relative to the site directory that holds the metadata.
-            return pathlib.Path(_native.third_party_dir, path)
-
-        @property
-        def _normalized_name(self):
-            return metadata.Prepared.normalize(_directory_stem(self._directory))
-
-    EmbeddedDistribution.__module__ = __name__
-    EmbeddedDistribution.__qualname__ = "EmbeddedDistribution"
-    globals()["EmbeddedDistribution"] = EmbeddedDistribution
-    return EmbeddedDistribution
-
-
-def __getattr__(name):
-    # pickle finds the class by name (PEP 562: made when first looked up).
-    if name == "EmbeddedDistribution":
-        return _distribution_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _directory_stem(directory):
-    # "Jinja2-3.1.2.dist-info" -> "Jinja2"; "PyYAML-6.0.egg-info" -> "PyYAML"
-    return directory.rsplit(".", 1)[0].split("-", 1)[0]
-
-
-def find_distributions(context=None):
-    directories = sorted({name.split("/", 1)[0] for name, _ in _native.list_files(METADATA, "")})
-    if not directories:
-        return iter(())
-    distribution_class = _distribution_class()
-    from importlib.metadata import Prepared as prepared
-    wanted = getattr(context, "name", None)
-    wanted = prepared.normalize(wanted) if wanted else None
-    return iter([distribution_class(d) for d in directories
-                 if wanted is None or prepared.normalize(_directory_stem(d)) == wanted])

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "format/pyc_file.h"
@@ -90,6 +91,50 @@ std::string normalize_distribution_name(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// "Jaraco.Classes" -> "jaracoclasses": names compared whatever their separators and case.
+std::string squeezed(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c != '-' && c != '_' && c != '.') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// True if a top-level name and a distribution's name are alike (codespell_lib of codespell,
+// debian of python-debian, jaraco of jaraco.classes).
+bool named_alike(const std::string& top, const std::string& distribution) {
+  const std::string a = squeezed(top);
+  const std::string b = squeezed(distribution);
+  return !a.empty() && !b.empty() && (a.find(b) != std::string::npos || b.find(a) != std::string::npos);
+}
+
+// Debian's egg-info top_level.txt (no RECORD to check it by) can name a directory of the build
+// that another distribution installs: setuptools' and jaraco.classes' list "debian", which is
+// python-debian's. A top-level name several distributions claim stays with those named like
+// it, and with those that have no top-level name of their own (protobuf's "google" is shared
+// with googleapis-common-protos: a namespace package).
+void drop_borrowed_top_levels(std::vector<Distribution>& distributions) {
+  std::map<std::string, std::vector<Distribution*>> claims;
+  for (auto& distribution : distributions) {
+    for (const auto& top : distribution.top_level) claims[top].push_back(&distribution);
+  }
+  for (const auto& [top, claimers] : claims) {
+    if (claimers.size() < 2) continue;
+    const bool owned = std::any_of(claimers.begin(), claimers.end(), [&](const Distribution* d) { return named_alike(top, d->name); });
+    if (!owned) continue;
+    for (Distribution* claimer : claimers) {
+      if (named_alike(top, claimer->name)) continue;
+      const bool has_own = std::any_of(claimer->top_level.begin(), claimer->top_level.end(),
+                                       [&](const std::string& name) { return named_alike(name, claimer->name); });
+      if (has_own) claimer->top_level.erase(top);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Distribution> find_distributions(const FileTree& tree, const PythonVersion& python) {
   std::vector<Distribution> distributions;
   std::set<std::string> seen;
@@ -126,14 +171,22 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
     // Without top_level.txt (hatchling and flit write none), every top-level name RECORD lists.
     const bool top_level_listed = !distribution.top_level.empty();
     if (const auto it = tree.find(head + "/RECORD"); it != tree.end()) {
+      std::set<std::string> recorded;
       for (const auto& line : lines_of(it->second.read())) {
         std::string record_path = line.substr(0, line.find(','));
         if (record_path.size() >= 2 && record_path.front() == '"') record_path = record_path.substr(1, record_path.size() - 2);
         const std::string top = first_component(record_path);
         if (top.ends_with(".libs") && top != record_path) distribution.library_dirs.insert(top);
-        if (const auto name = top_level_of(record_path, python); !name.empty() && !top_level_listed) {
-          distribution.top_level.insert(name);
-        }
+        if (auto name = top_level_of(record_path, python); !name.empty()) recorded.insert(std::move(name));
+      }
+      if (!top_level_listed) {
+        distribution.top_level = recorded;
+      } else if (std::any_of(distribution.top_level.begin(), distribution.top_level.end(),
+                             [&](const std::string& name) { return recorded.contains(name); })) {
+        // Debian's top_level.txt can name directories of the package's build that were never
+        // installed (keyring's and importlib_metadata's list "debian", python-debian's
+        // package): RECORD says what was.
+        std::erase_if(distribution.top_level, [&](const std::string& name) { return !recorded.contains(name); });
       }
     }
     if (const auto it = tree.find(head + "/requires.txt"); it != tree.end()) {  // egg-info
@@ -165,6 +218,7 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
     }
     distributions.push_back(std::move(distribution));
   }
+  drop_borrowed_top_levels(distributions);
   return distributions;
 }
 
@@ -193,21 +247,12 @@ std::string distribution_named(const std::filesystem::path& dir, std::string_vie
     };
     // ... and those named like the distribution are the ones meant, when there are any
     // (codespell_lib, not the "build" of another distribution).
-    auto squeezed = [](std::string_view text) {
-      std::string out;
-      for (const char c : text) {
-        if (c != '-' && c != '_' && c != '.') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      return out;
-    };
-    const std::string project = squeezed(distribution.name);
     std::vector<std::string> offered;
     std::vector<std::string> alike;
     for (const auto& top : distribution.top_level) {
       if (!installed(top)) continue;
       offered.push_back(top);
-      const std::string key = squeezed(top);
-      if (key.find(project) != std::string::npos || project.find(key) != std::string::npos) alike.push_back(top);
+      if (named_alike(top, distribution.name)) alike.push_back(top);
     }
     if (!alike.empty()) offered = alike;
     if (offered.empty()) continue;

@@ -256,6 +256,36 @@ TEST_CASE("distributions: without top_level.txt, every top-level name RECORD lis
   CHECK(metadata[0].routing_name == "black");
 }
 
+TEST_CASE("distributions: Debian's stray top_level.txt names stay with the distribution that installs them") {
+  const auto file = [](const std::string& text) { return packager::TreeFile{{}, text, "test", 0644}; };
+  packager::FileTree tree;
+  const auto distribution = [&](const std::string& directory, const std::string& name, const std::string& tops) {
+    tree[directory + (directory.ends_with(".egg-info") ? "/PKG-INFO" : "/METADATA")] = file("Name: " + name + "\nVersion: 1\n");
+    tree[directory + "/top_level.txt"] = file(tops);
+  };
+  distribution("python_debian-0.1.49.egg-info", "python-debian", "deb822\ndebian\ndebian_bundle\n");
+  // No RECORD: "debian" goes, since python-debian is named like it and they have names of their own.
+  distribution("setuptools-66.1.1.egg-info", "setuptools", "_distutils_hack\ndebian\npkg_resources\nsetuptools\n");
+  distribution("jaraco.classes-3.2.1.egg-info", "jaraco.classes", "debian\njaraco\n");
+  distribution("jaraco.text-3.11.egg-info", "jaraco.text", "jaraco\n");  // a namespace package, shared
+  // RECORD says what was installed.
+  distribution("keyring-23.9.3.dist-info", "keyring", "debian\nkeyring\n");
+  tree["keyring-23.9.3.dist-info/RECORD"] = file("keyring/__init__.py,,\nkeyring-23.9.3.dist-info/RECORD,,\n");
+  // Shared, and named like neither: protobuf keeps the namespace package it has no other name than.
+  distribution("protobuf-3.21.dist-info", "protobuf", "google\n");
+  distribution("googleapis_common_protos-1.5.dist-info", "googleapis-common-protos", "google\n");
+
+  std::map<std::string, std::set<std::string>> tops;
+  for (const auto& found : packager::find_distributions(tree)) tops[found.name] = found.top_level;
+  CHECK(tops["python-debian"] == std::set<std::string>{"deb822", "debian", "debian_bundle"});
+  CHECK(tops["setuptools"] == std::set<std::string>{"_distutils_hack", "pkg_resources", "setuptools"});
+  CHECK(tops["jaraco.classes"] == std::set<std::string>{"jaraco"});
+  CHECK(tops["jaraco.text"] == std::set<std::string>{"jaraco"});
+  CHECK(tops["keyring"] == std::set<std::string>{"keyring"});
+  CHECK(tops["protobuf"] == std::set<std::string>{"google"});
+  CHECK(tops["googleapis-common-protos"] == std::set<std::string>{"google"});
+}
+
 TEST_CASE("distributions: name, version, the requirements that apply here, top-level names and .libs from RECORD") {
   const auto file = [](const std::string& text) { return packager::TreeFile{{}, text, "test", 0644}; };
   packager::FileTree tree;
