@@ -133,4 +133,22 @@ std::optional<DynamicInfo> read_dynamic_info(std::string_view file) {
   return info;
 }
 
+std::string expand_origin(std::string_view entry, std::string_view origin) {
+  std::string out;
+  for (std::size_t i = 0; i < entry.size();) {
+    if (entry[i] != '$') {
+      out += entry[i++];
+    } else if (entry.substr(i, 7) == "$ORIGIN") {
+      out += origin;
+      i += 7;
+    } else if (entry.substr(i, 9) == "${ORIGIN}") {
+      out += origin;
+      i += 9;
+    } else {
+      return {};
+    }
+  }
+  return out;
+}
+
 }  // namespace freeze::elf

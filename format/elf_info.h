@@ -31,4 +31,10 @@ struct DynamicInfo {
 
 std::optional<DynamicInfo> read_dynamic_info(std::string_view file);
 
+// A run path entry with the directory of the object that has it, `origin`, for $ORIGIN (or
+// ${ORIGIN}), as the dynamic loader expands it: "$ORIGIN/../lib" -> origin + "/../lib"
+// (not normalised). Empty for an entry with another token ($LIB, $PLATFORM: they name no
+// directory of freeze's installation).
+std::string expand_origin(std::string_view entry, std::string_view origin);
+
 }  // namespace freeze::elf

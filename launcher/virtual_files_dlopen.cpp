@@ -87,26 +87,6 @@ std::optional<freeze::elf::DynamicInfo> dynamic_info_of(const char* path) {
   return info;
 }
 
-// "$ORIGIN/../lib" for a library in `origin`: the directory, or empty for other tokens ($LIB,
-// $PLATFORM), which name no virtual directory.
-std::string expand_origin(const std::string& entry, const std::string& origin) {
-  std::string out;
-  for (std::size_t i = 0; i < entry.size();) {
-    if (entry[i] != '$') {
-      out += entry[i++];
-    } else if (entry.compare(i, 7, "$ORIGIN") == 0) {
-      out += origin;
-      i += 7;
-    } else if (entry.compare(i, 9, "${ORIGIN}") == 0) {
-      out += origin;
-      i += 9;
-    } else {
-      return {};
-    }
-  }
-  return out;
-}
-
 void load_virtual_library(std::uint32_t node, const std::string& path, int mode, int depth);
 
 // Loads the virtual libraries that the library at virtual `path` (its memory file `memory`)
@@ -118,7 +98,7 @@ void load_needed_siblings(const std::string& path, const char* memory, int mode,
   for (const auto& needed : info->needed) {
     if (needed.find('/') != std::string::npos) continue;
     for (const auto& entry : info->run_path) {
-      const std::string directory = expand_origin(entry, origin);
+      const std::string directory = freeze::elf::expand_origin(entry, origin);
       if (directory.empty()) continue;
       const std::string candidate = directory + "/" + needed;
       const auto normalised = virtual_candidate(AT_FDCWD, candidate.c_str());

@@ -8,18 +8,6 @@
 namespace freeze::packager {
 namespace {
 
-// "$ORIGIN/../lib" with `origin` for $ORIGIN; empty for an entry without it (an absolute
-// directory, $LIB, $PLATFORM), which names no place in the installation.
-std::string expand_origin(const std::string& entry, const std::string& origin) {
-  for (const std::string_view token : {"$ORIGIN", "${ORIGIN}"}) {
-    if (entry.starts_with(token) && (entry.size() == token.size() || entry[token.size()] == '/') &&
-        entry.find('$', token.size()) == std::string::npos) {
-      return origin + entry.substr(token.size());
-    }
-  }
-  return {};
-}
-
 // "a/b/../c/./d" -> "a/c/d"; empty if it climbs above its start.
 std::string normalised(const std::string& path) {
   std::vector<std::string> parts;
@@ -57,7 +45,9 @@ const Resource* LibrariesBeside::find(const Resource& object, const elf::Dynamic
   if (needed.find('/') != std::string::npos) return nullptr;
   const std::string origin = object.relative_path.substr(0, object.relative_path.rfind('/'));
   for (const auto& entry : info.run_path) {
-    const std::string directory = expand_origin(entry, origin);
+    // Only $ORIGIN-relative entries name a place in the installation.
+    if (entry.find("ORIGIN") == std::string::npos) continue;
+    const std::string directory = elf::expand_origin(entry, origin);
     if (directory.empty()) continue;
     const std::string path = normalised(directory + "/" + needed);
     if (const auto it = by_path_.find(path); !path.empty() && it != by_path_.end() && it->second != &object) {

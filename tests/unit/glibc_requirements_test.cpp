@@ -1,4 +1,4 @@
-// Unit tests for the version-needed part of format/elf_info and for
+// Unit tests for format/elf_info (version needs, run paths, $ORIGIN) and for
 // packager/collect/glibc_requirements, on real shared objects built by tests/fixtures (elf/):
 // libfixture_needs.so needs GLIBC_2.2.5 and GLIBC_2.36 from libc.so.6 and FIXTURE_1.0 and
 // FIXTURE_2.0 from libfixture_versioned.so. A too-new requirement is faked by rewriting a
@@ -217,4 +217,14 @@ TEST_CASE("a malformed version-needed table gives nullopt, quickly") {
     CHECK(info->version_needs.empty());
     CHECK(info->needed.size() == 2);
   }
+}
+
+TEST_CASE("run path entries expand $ORIGIN as the dynamic loader does") {
+  using freeze::elf::expand_origin;
+  CHECK(expand_origin("$ORIGIN", "/x/pkg") == "/x/pkg");
+  CHECK(expand_origin("$ORIGIN/../lib", "/x/pkg") == "/x/pkg/../lib");
+  CHECK(expand_origin("${ORIGIN}/../../pkg.libs", "a/b") == "a/b/../../pkg.libs");
+  CHECK(expand_origin("/opt/lib", "/x") == "/opt/lib");
+  CHECK(expand_origin("$LIB/x", "/x").empty());  // names no directory of the installation
+  CHECK(expand_origin("$ORIGIN/$PLATFORM", "/x").empty());
 }
