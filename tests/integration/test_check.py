@@ -16,6 +16,18 @@ def include_in_config(root, before, after):
     (root / "app.toml").write_text(config.replace(f"include = {before}", f"include = {after}"))
 
 
+def app_using_site(tmp, name, site_files, tool_source, include):
+    """An app `name` whose src/tool.py (main() its entry) uses packages of a site directory of
+    its own, `include` taken from it: (the project's root, the site directory)."""
+    site = write_tree(tmp / f"{name}-site", site_files)
+    root = write_tree(tmp / name, {
+        "src/tool.py": tool_source,
+        "app.toml": f'[app]\nname = "{name}"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
+                    f'site_packages = [{{ dir = "{site}", include = {include} }}]\n',
+    })
+    return root, site
+
+
 BROKEN_FILES = {
     "src/broken/__init__.py": "",
     "src/broken/main.py": "def main():\n    return 0\n",
@@ -567,15 +579,10 @@ class CheckTest(TempDirTestCase):
     def test_a_package_module_needing_a_test_tool_is_not_called_test_code(self):
         # beancount.ingest imports pytest to register its assertion rewriting: the package's own
         # code, which the app reaches; the hint offers both ways, and does not call it test code.
-        site = write_tree(self.tmp / "ledger-site", {
+        root, _ = app_using_site(self.tmp, "ledger", {
             "ledger/__init__.py": "",
             "ledger/ingest.py": "import pytest\npytest.register_assert_rewrite('ledger.ingest')\n",
-        })
-        root = write_tree(self.tmp / "ledger", {
-            "src/tool.py": "def main():\n    import ledger.ingest\n",
-            "app.toml": '[app]\nname = "ledger"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
-                        f'site_packages = [{{ dir = "{site}", include = ["ledger"] }}]\n',
-        })
+        }, "def main():\n    import ledger.ingest\n", '["ledger"]')
         result = freeze("check", root, check=False)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("FAIL  module ledger.ingest", result.stdout)
@@ -588,19 +595,14 @@ class CheckTest(TempDirTestCase):
         # Debian's docutils: docutils.parsers imports its parsers by computed name, and the rst
         # parser tries roman, then docutils.utils.roman, which Debian removed. The parser is
         # reachable (not set aside as unreachable), and roman, not the fallback, is what it needs.
-        site = write_tree(self.tmp / "fallback-site", {
+        root, site = app_using_site(self.tmp, "fallback", {
             "doc/__init__.py": "",
             "doc/parsers/__init__.py": ("from importlib import import_module\n"
                                         "def get(name):\n    return import_module('doc.parsers.' + name)\n"),
             "doc/parsers/rst.py": "try:\n    import roman\nexcept ImportError:\n    import doc.utils.roman as roman\n",
             "doc/utils/__init__.py": "",
             "roman.py": "def to_roman(n):\n    return 'I' * n\n",
-        })
-        root = write_tree(self.tmp / "fallback", {
-            "src/tool.py": "from doc import parsers\ndef main():\n    print(parsers.get('rst').roman.to_roman(3))\n",
-            "app.toml": '[app]\nname = "fallback"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n'
-                        f'site_packages = [{{ dir = "{site}", include = ["doc"] }}]\n',
-        })
+        }, "from doc import parsers\ndef main():\n    print(parsers.get('rst').roman.to_roman(3))\n", '["doc"]')
         result = freeze("check", root, check=False)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("freeze check: checking again with the installed package(s) it lacks: roman\n", result.stderr)
