@@ -8,14 +8,17 @@
 #include "importer/install_layout.h"
 #include "packager/collect/entry_point_plugins.h"
 #include "packager/collect/test_code.h"
+#include "packager/config/python_names.h"
 
 namespace freeze::packager {
 
 namespace {
 
 // The first arguments of the module's import_module() and __import__() calls, read from its
-// source: a string constant's value ('distutils.command' in numpy.distutils.command), or "" for
-// a name computed at run time (docutils.parsers.get_parser_class's, which imports
+// source: a string constant's value ('distutils.command' in numpy.distutils.command); for a name
+// computed at run time that starts with a package's name ('gbp.scripts.%s' % name,
+// f'gbp.scripts.{name}', 'gbp.scripts.' + name: gbp's commands), that name and a dot
+// ("gbp.scripts."); else "" (docutils.parsers.get_parser_class's, which imports
 // docutils.parsers.rst so while no import statement names it). A mention in a comment only
 // makes more modules reachable, which keeps more failures reported.
 std::vector<std::string> import_call_arguments(const std::string& source) {
@@ -24,19 +27,27 @@ std::vector<std::string> import_call_arguments(const std::string& source) {
     for (auto at = source.find(call); at != std::string::npos; at = source.find(call, at + 1)) {
       std::size_t i = at + call.size();
       while (i < source.size() && (source[i] == ' ' || source[i] == '\n')) ++i;
-      std::string constant;
-      bool is_constant = false;
+      const bool formatted = i < source.size() && (source[i] == 'f' || source[i] == 'F');
+      if (formatted) ++i;
+      std::string argument;
       if (i < source.size() && (source[i] == '\'' || source[i] == '"')) {
         const auto end = source.find(source[i], i + 1);
         if (end != std::string::npos) {
-          constant = source.substr(i + 1, end - i - 1);
+          const std::string constant = source.substr(i + 1, end - i - 1);
           std::size_t after = end + 1;
           while (after < source.size() && source[after] == ' ') ++after;
-          is_constant = after < source.size() && (source[after] == ',' || source[after] == ')') &&
-                        constant.find('\\') == std::string::npos;
+          const bool whole = !formatted && after < source.size() && (source[after] == ',' || source[after] == ')') &&
+                             constant.find('\\') == std::string::npos;
+          // The literal part a computed name starts with, up to a placeholder.
+          const std::string head = constant.substr(0, constant.find_first_of(formatted ? "{" : "%{"));
+          if (whole) {
+            argument = constant;
+          } else if (head.size() > 1 && head.back() == '.' && is_dotted_name(head.substr(0, head.size() - 1))) {
+            argument = head;
+          }
         }
       }
-      arguments.push_back(is_constant ? constant : std::string());
+      arguments.push_back(argument);
     }
   }
   return arguments;
@@ -128,12 +139,13 @@ std::set<std::string> reachable_third_party(const std::vector<Resource>& resourc
       }
     }
     for (const auto& argument : import_call_arguments(source)) {
-      if (!argument.empty()) {
+      if (!argument.empty() && argument.back() != '.') {
         if (argument.front() != '.') reach(argument);  // relative ones name their package apart
         continue;
       }
-      const std::string package = package_reached_by_name(*module);
-      if (package.empty()) continue;
+      // Below the package the name starts with, or the module's own.
+      const std::string package = argument.empty() ? package_reached_by_name(*module) : argument.substr(0, argument.size() - 1);
+      if (package.empty() || package.front() == '.') continue;
       const std::string prefix = package + ".";
       for (auto it = modules.lower_bound(prefix); it != modules.end() && it->first.starts_with(prefix); ++it) {
         // Its own modules and subpackages, not theirs (numpy.distutils.ccompiler's computed

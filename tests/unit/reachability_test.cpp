@@ -117,6 +117,34 @@ TEST_CASE("reachable third-party modules: imports are followed, and an import by
                                          "tool.formats.deep", "lib", "lib.named"});
 }
 
+TEST_CASE("reachable third-party modules: a computed name that starts with a package's reaches its modules") {
+  const auto module = [](const std::string& name, bool package, const std::string& source = "") {
+    packager::Resource r;
+    r.name = r.routing_name = name;
+    r.flags = package ? blob::kFlagPackage : 0;
+    r.compiled = true;
+    r.source_utf8 = source;
+    return r;
+  };
+  // As gbp's supercommand imports its commands: __import__('gbp.scripts.%s' % name), from a
+  // module outside that package; formatted and concatenated alike.
+  const std::vector<packager::Resource> resources = {
+      module("main", false,
+             "def command(name):\n    return __import__('cmds.scripts.%s' % name, fromlist='main')\n"
+             "def other(name):\n    return importlib.import_module(f\"more.{name}\")\n"
+             "def third(name):\n    return import_module('last.' + name)\n"
+             "def words(name):\n    return import_module('not a package.%s' % name)\n"),
+      module("cmds", true), module("cmds.scripts", true), module("cmds.scripts.dch", false),
+      module("cmds.scripts.clone", false), module("cmds.scripts.sub", true), module("cmds.scripts.sub.deep", false),
+      module("cmds.unrelated", false), module("more", true), module("more.one", false), module("last", true),
+      module("last.two", false)};
+  const auto reached = packager::reachable_third_party(resources, {"main"}, [](const packager::Resource&) {
+    return std::vector<std::string>{};
+  });
+  CHECK(reached == std::set<std::string>{"main", "cmds", "cmds.scripts", "cmds.scripts.dch", "cmds.scripts.clone",
+                                         "cmds.scripts.sub", "more", "more.one", "last", "last.two"});
+}
+
 TEST_CASE("reachable third-party modules: a setting naming a module by its dotted path reaches it") {
   const auto module = [](const std::string& name, const std::string& source = "") {
     packager::Resource r;
