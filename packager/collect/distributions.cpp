@@ -208,13 +208,16 @@ std::vector<Distribution> find_distributions(const FileTree& tree, const PythonV
       }
     }
     if (distribution.name.empty()) distribution.name = head.substr(0, head.find('-'));
-    if (distribution.top_level.empty()) {  // a module named like the project: "Foo-Bar" gives Foo_Bar and foo_bar
+    if (distribution.top_level.empty()) {
+      // A module named like the project: "Foo-Bar" gives Foo_Bar and foo_bar, and foobar (Debian's
+      // trash_cli-0.17.egg-info, a lone PKG-INFO file, installs trashcli).
       std::string guess = distribution.name;
       std::replace(guess.begin(), guess.end(), '-', '_');
       distribution.top_level.insert(guess);
       guess = normalize_distribution_name(distribution.name);
       std::replace(guess.begin(), guess.end(), '-', '_');
       distribution.top_level.insert(guess);
+      distribution.top_level.insert(squeezed(distribution.name));
     }
     distributions.push_back(std::move(distribution));
   }

@@ -302,10 +302,10 @@ TEST_CASE("distributions: name, version, the requirements that apply here, top-l
   const auto distributions = packager::find_distributions(tree);
   REQUIRE(distributions.size() == 3);
   const auto& foo = distributions[0];
-  // Without top_level.txt or RECORD, its module is named like it, as spelt or normalised; the
+  // Without top_level.txt or RECORD, its module is named like it, as spelt, normalised or squeezed; the
   // requirements of requires.txt's sections that apply, with their section's marker.
   const auto& markdown = distributions[1];
-  CHECK(markdown.top_level == std::set<std::string>{"Mark_Down", "mark_down"});
+  CHECK(markdown.top_level == std::set<std::string>{"Mark_Down", "mark_down", "markdown"});
   CHECK(markdown.requires_dist == std::vector<std::string>{"base", "newer"});
   CHECK(markdown.requirements == std::vector<std::string>{"base>=1", "newer ; python_version >= \"3.0\""});
   CHECK(foo.directory == "Foo_Bar-1.0.dist-info");
