@@ -591,6 +591,21 @@ class CheckTest(TempDirTestCase):
                       "out of the check with --exclude ledger.ingest", result.stdout)
         self.assertNotIn("test code", result.stdout)
 
+    def test_metadata_is_checked_after_a_module_takes_the_path_finder_away(self):
+        # awscli replaces PathFinder on sys.meta_path with a wrapper that finds no distributions:
+        # python then finds none either, but the metadata files are still checked, and pass.
+        root, _ = app_using_site(self.tmp, "alias", {
+            "alias/__init__.py": (
+                "import sys\nfrom importlib.machinery import PathFinder\n"
+                "class Wrapper:\n"
+                "    def find_spec(self, *args, **kwargs):\n        return PathFinder.find_spec(*args, **kwargs)\n"
+                "sys.meta_path[sys.meta_path.index(PathFinder)] = Wrapper()\n"),
+            "alias-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: alias\nVersion: 1.0\n",
+            "alias-1.0.dist-info/top_level.txt": "alias\n",
+        }, "import alias\ndef main():\n    pass\n", '["alias"]')
+        result = freeze("check", root, check=False)
+        self.assertRegex(result.stdout, r"all \d+ checks passed.*1 distribution's metadata", result.stdout)
+
     def test_a_fallback_that_is_not_there_makes_the_first_choice_needed(self):
         # Debian's docutils: docutils.parsers imports its parsers by computed name, and the rst
         # parser tries roman, then docutils.utils.roman, which Debian removed. The parser is

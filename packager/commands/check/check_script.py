@@ -334,7 +334,14 @@ def check_metadata(directory, *files):
         # A distribution can have two metadata directories (Debian's cryptography has a
         # .dist-info and a versionless .egg-info), and distribution(name) gives the first: this
         # one is found if any of that name has a name, a version and all of its files.
-        found = list(metadata.distributions(name=name)) or [metadata.distribution(name)]
+        found = list(metadata.distributions(name=name))
+        if not found:
+            # A module checked before may have taken the path finder off sys.meta_path
+            # (awscli's TopLevelImportAliasFinder replaces it, and python then finds no
+            # distributions either): the files are still read through it.
+            from importlib.machinery import PathFinder
+            found = list(PathFinder.find_distributions(metadata.DistributionFinder.Context(name=name)))
+        found = found or [metadata.distribution(name)]
         problems = []
         for distribution in found:
             if not distribution.metadata or not distribution.version:
