@@ -124,11 +124,11 @@ PyObject* scan_function(const char* name) {
 }  // namespace
 
 std::vector<std::string> BuildPython::imported_names(const std::string& source, const std::string& module,
-                                                     bool is_package, ImportScope scope, bool stdlib) {
+                                                     bool is_package, ImportScope scope, bool stdlib, bool as_main) {
   Ref text(PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace"));
-  Ref names(text ? PyObject_CallFunction(scan_function("imported_names"), "OsOsO", text.get(), module.c_str(),
+  Ref names(text ? PyObject_CallFunction(scan_function("imported_names"), "OsOsOO", text.get(), module.c_str(),
                                          is_package ? Py_True : Py_False, import_scope_name(scope),
-                                         stdlib ? Py_True : Py_False)
+                                         stdlib ? Py_True : Py_False, as_main ? Py_True : Py_False)
                  : nullptr);
   if (!names) throw UserError("scanning the imports of " + module + ": " + fetch_error_text());
   std::vector<std::string> out;

@@ -25,7 +25,7 @@ class BuildPython final : public TargetPython {
   // The absolute names a module's source imports in `scope` (with parents, and X.a for
   // `from X import a`).
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          ImportScope scope, bool stdlib) override;
+                                          ImportScope scope, bool stdlib, bool as_main) override;
   // True if libpython carries a frozen copy of the module, which the launcher runs instead.
   bool is_frozen(const std::string& module) override;
 

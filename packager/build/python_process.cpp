@@ -141,9 +141,9 @@ std::string PythonProcess::source_hash(const std::string& source) {
 }
 
 std::vector<std::string> PythonProcess::imported_names(const std::string& source, const std::string& module,
-                                                       bool is_package, ImportScope scope, bool stdlib) {
-  json header = {{"op", "imported_names"}, {"module", module},           {"is_package", is_package},
-                 {"scope", import_scope_name(scope)}, {"stdlib", stdlib}};
+                                                       bool is_package, ImportScope scope, bool stdlib, bool as_main) {
+  json header = {{"op", "imported_names"}, {"module", module},  {"is_package", is_package},
+                 {"scope", import_scope_name(scope)}, {"stdlib", stdlib}, {"as_main", as_main}};
   try {
     return call(header.dump(), {&source}).header.at("names").get<std::vector<std::string>>();
   } catch (const UserError& error) {

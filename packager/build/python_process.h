@@ -23,7 +23,7 @@ class PythonProcess final : public TargetPython {
   CompiledModule compile(const std::string& source, const std::string& filename, int optimize) override;
   std::string source_hash(const std::string& source) override;
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          ImportScope scope, bool stdlib) override;
+                                          ImportScope scope, bool stdlib, bool as_main) override;
   bool is_frozen(const std::string& module) override;
 
   std::filesystem::path stdlib_dir() const override { return stdlib_dir_; }

@@ -30,7 +30,7 @@ def _source_hash(op, source):
 
 def _imported_names(op, source):
     text = source.decode("utf-8", "replace")
-    return {"names": imported_names(text, op["module"], op["is_package"], op["scope"], op["stdlib"])}, []
+    return {"names": imported_names(text, op["module"], op["is_package"], op["scope"], op["stdlib"], op["as_main"])}, []
 
 
 def _is_frozen(op):

@@ -38,6 +38,7 @@ struct Resource {
   std::uint8_t flags = 0;     // blob::EntryFlags: package, namespace, stdlib
   unsigned mode = 0644;       // permissions of a copy on the filesystem (copy_mode() of the source)
   std::vector<std::string> needed_libraries;  // extension/shared library: bundled libraries to load first
+  bool runs_as_main = false;  // the entry module run as __main__ (mark_main_module() in entry_resolution.h)
 
   Placement placement;  // set by route_resources()
 

@@ -46,9 +46,10 @@ class TargetPython {
   // its source, which the importer and python's SourceFileLoader check.
   virtual std::string source_hash(const std::string& source) = 0;
   // The absolute names a module's source imports in `scope` (with parents, and X.a for
-  // `from X import a`).
+  // `from X import a`). `as_main`: the module runs as __main__ (the app's entry module run as
+  // a script, app.code), so what it imports under `if __name__ == "__main__":` counts too.
   virtual std::vector<std::string> imported_names(const std::string& source, const std::string& module,
-                                                  bool is_package, ImportScope scope, bool stdlib) = 0;
+                                                  bool is_package, ImportScope scope, bool stdlib, bool as_main) = 0;
   // True if libpython carries a frozen copy of the module, which the launcher runs instead.
   virtual bool is_frozen(const std::string& module) = 0;
 

@@ -53,4 +53,14 @@ void resolve_entry(AppConfig& config, const std::vector<Resource>& resources) {
   check_entry(config, resources);
 }
 
+void mark_main_module(const std::string& entry_module, std::vector<Resource>& resources) {
+  const auto is_module = [](const Resource& r, const std::string& name) { return r.kind == blob::Kind::Module && r.name == name; };
+  const auto entry = std::find_if(resources.begin(), resources.end(), [&](const Resource& r) { return is_module(r, entry_module); });
+  if (entry == resources.end()) return;
+  const std::string main = (entry->flags & blob::kFlagPackage) ? entry_module + ".__main__" : entry_module;
+  for (auto& resource : resources) {
+    if (is_module(resource, main)) resource.runs_as_main = true;
+  }
+}
+
 }  // namespace freeze::packager

@@ -13,4 +13,9 @@ namespace freeze::packager {
 // app.entry when the console script or the entry module is not among `resources`.
 void resolve_entry(AppConfig& config, const std::vector<Resource>& resources);
 
+// Marks the module that runs as __main__ (Resource::runs_as_main) when `entry_module` is run
+// as a script (entry = "module"): that module, or its __main__ submodule for a package, as
+// `python -m` runs them.
+void mark_main_module(const std::string& entry_module, std::vector<Resource>& resources);
+
 }  // namespace freeze::packager

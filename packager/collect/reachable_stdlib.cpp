@@ -113,7 +113,7 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
   // app.code instead of an entry module: what that code imports is reached from it.
   if (!config.code.empty()) {
-    for (auto& name : python.imported_names(config.code, "__main__", false, ImportScope::Everywhere, false)) roots.push_back({std::move(name)});
+    for (auto& name : python.imported_names(config.code, "__main__", false, ImportScope::Everywhere, false, true)) roots.push_back({std::move(name)});
   }
   auto compile = [&](Resource& module) {
     try {

@@ -1,7 +1,9 @@
 """Which modules a module imports, from its source (like modulefinder): every `import` and
 `from ... import` resolved to absolute names, with their parent packages; `from X import a`
 also names X.a, which may be a submodule. Imports under `if __name__ == "__main__":` are
-skipped (self-tests, demos), and so are the stdlib's lazy imports of development tools.
+skipped (self-tests, demos) unless the module runs as __main__ (as_main: the app's script,
+s3cmd's, imports its own package there), and so are the stdlib's lazy imports of development
+tools.
 The scope (target_python.h, ImportScope) says which statements count: "everywhere";
 "outside_functions", used for modules that libpython runs from its frozen copies, whose
 function-level imports only serve features the app would import itself; "unguarded", every
@@ -94,11 +96,27 @@ def _static_truth(test):
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
+def _ends_the_program(handler):
+    """True for a handler that raises or exits (`sys.exit(1)` after reporting, as s3cmd's):
+    what its try imports is needed, not optional."""
+    for statement in handler.body:
+        if isinstance(statement, ast.Raise):
+            return True
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            function = statement.value.func
+            name = function.id if isinstance(function, ast.Name) else function.attr if isinstance(function, ast.Attribute) else ""
+            if name in ("exit", "quit", "_exit"):
+                return True
+    return False
+
+
 def _catches_import_error(handler):
-    """True for `except:`, `except ImportError:`, `except (OSError, ImportError):`, ..."""
+    """True for `except:`, `except ImportError:`, `except (OSError, ImportError):`, ..., when
+    the handler goes on (neither raises nor exits)."""
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(kind is None or (isinstance(kind, ast.Name) and kind.id in _IMPORT_ERRORS)
-               or (isinstance(kind, ast.Attribute) and kind.attr in _IMPORT_ERRORS) for kind in kinds)
+    return not _ends_the_program(handler) and any(
+        kind is None or (isinstance(kind, ast.Name) and kind.id in _IMPORT_ERRORS)
+        or (isinstance(kind, ast.Attribute) and kind.attr in _IMPORT_ERRORS) for kind in kinds)
 
 
 def _imports_only_stdlib(body):
@@ -139,7 +157,7 @@ def _guarded_branch(test, flags):
     return None
 
 
-def _imports(tree, scope):
+def _imports(tree, scope, as_main):
     flags = _optional_flags(tree) if scope == "unguarded" else set()
     stack = [(tree, False)]
     while stack:
@@ -149,7 +167,10 @@ def _imports(tree, scope):
                 yield alias.name, 0, (), in_function
         elif isinstance(node, ast.ImportFrom):
             yield node.module or "", node.level, tuple(alias.name for alias in node.names), in_function
-        if isinstance(node, ast.If) and (_is_main_guard(node.test) or (scope == "unguarded" and _is_type_checking(node.test))):
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            stack.extend((child, in_function) for child in (node.body if as_main else node.orelse))
+            continue
+        if isinstance(node, ast.If) and scope == "unguarded" and _is_type_checking(node.test):
             stack.extend((child, in_function) for child in node.orelse)
             continue
         if scope == "unguarded" and isinstance(node, ast.If) and (truth := _static_truth(node.test)) is not None:
@@ -173,10 +194,10 @@ def _imports(tree, scope):
         stack.extend((child, in_function) for child in ast.iter_child_nodes(node))
 
 
-def imported_names(source, module, is_package, scope, stdlib):
+def imported_names(source, module, is_package, scope, stdlib, as_main=False):
     names = set()
     package = module if is_package else module.rpartition(".")[0]
-    for name, level, fromlist, in_function in _imports(ast.parse(source), scope):
+    for name, level, fromlist, in_function in _imports(ast.parse(source), scope, as_main):
         if level > 0:
             parts = package.split(".") if package else []
             if level - 1 > len(parts):

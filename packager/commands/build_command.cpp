@@ -21,6 +21,7 @@
 #include "packager/collect/collect.h"
 #include "packager/collect/distributions.h"
 #include "packager/collect/excluded_stdlib_imports.h"
+#include "packager/collect/entry_resolution.h"
 #include "packager/collect/glibc_requirements.h"
 #include "packager/collect/imported_names.h"
 #include "packager/config/app_config.h"
@@ -155,6 +156,7 @@ BuildResult build(const BuildOptions& options) {
   std::optional<std::set<std::string>> reachable;
   if (options.reachable_from && !config.interpreter) {  // an interpreter may import anything
     const auto& entry = *options.reachable_from;
+    if (entry.runs_as_main && entry.code.empty()) mark_main_module(entry.module, resources);
     std::vector<std::string> roots;
     if (!entry.module.empty()) roots.push_back(entry.module);
     if (!entry.console_script.empty()) {
@@ -164,7 +166,7 @@ BuildResult build(const BuildOptions& options) {
       const std::string target = find_console_script(metadata, entry.console_script);
       roots.push_back(target.substr(0, target.find(':')));
     }
-    if (!entry.code.empty()) roots = python.imported_names(entry.code, "__main__", false, ImportScope::Unguarded, false);
+    if (!entry.code.empty()) roots = python.imported_names(entry.code, "__main__", false, ImportScope::Unguarded, false, true);
     // An entry that names nothing (a console script no included distribution declares) reaches
     // nothing knowable: every module would look unreachable, so none is judged so.
     const bool entry_known = std::none_of(roots.begin(), roots.end(), [](const std::string& root) { return root.empty(); });

@@ -25,6 +25,7 @@ struct BuildOptions {
     std::string module;          // app.entry's module
     std::string console_script;  // or its console script
     std::string code;            // or app.code
+    bool runs_as_main = false;   // the module is run as a script (entry = "module")
   };
   std::optional<AppEntry> reachable_from;
 };

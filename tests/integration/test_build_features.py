@@ -72,6 +72,29 @@ class BuildFeaturesTest(TempDirTestCase):
         result = run([exe])
         self.assertEqual(result.stdout, '"\\"a b\\""\n', result.stderr)
 
+    def test_reachable_follows_what_a_script_imports_under_its_main_guard(self):
+        # An entry module run as a script runs its `if __name__ == "__main__":` block: what it
+        # imports there is reached (s3cmd imports its own package there), for a package's
+        # __main__ too; another module's main guard (a self-test) is not followed.
+        root = self.tmp / "mainguard"
+        write_tree(root, {
+            "src/script.py": "import sys\nif __name__ == '__main__':\n    import csv, fractions\n"
+                             "    print(csv.__name__, fractions.Fraction(1, 3))\n",
+            "src/cli/__init__.py": "",
+            "src/cli/__main__.py": "if __name__ == '__main__':\n    import csv\n    from . import helper\n    helper.run()\n",
+            "src/cli/helper.py": "def run():\n    import statistics\n    print(statistics.mean([1, 2]))\n"
+                                "if __name__ == '__main__':\n    import sqlite3\n",
+            "app.toml": '[app]\nname = "tool"\nentry = "script"\n[packages]\npaths = ["src"]\n'
+                        '[stdlib]\ninclude = "reachable"\n',
+        })
+        exe, _ = self.build(root)
+        self.assertEqual(run([exe]).stdout, "csv 1/3\n")
+        (root / "app.toml").write_text((root / "app.toml").read_text().replace('entry = "script"', 'entry = "cli"'))
+        exe, _ = self.build(root)
+        self.assertEqual(run([exe]).stdout, "1.5\n")
+        self.assertIn("csv", names_in(exe))
+        self.assertNotIn("sqlite3", names_in(exe))
+
     COMPUTED_IMPORTS = (
         "import dbm, os, sys, sysconfig, xml.sax\n"
         "print(sysconfig.get_config_var('EXT_SUFFIX'))\n"

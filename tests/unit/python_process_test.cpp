@@ -59,8 +59,10 @@ TEST_CASE("a python3.11 child process answers as the embedded 3.11 does") {
   CHECK(process.source_hash(kSource) == embedded.source_hash(kSource));
   for (auto scope : {packager::ImportScope::Everywhere, packager::ImportScope::OutsideFunctions,
                      packager::ImportScope::Unguarded}) {
-    CHECK(process.imported_names(kSource, "pkg.mod", false, scope, false) ==
-          embedded.imported_names(kSource, "pkg.mod", false, scope, false));
+    for (const bool as_main : {false, true}) {
+      CHECK(process.imported_names(kSource, "pkg.mod", false, scope, false, as_main) ==
+            embedded.imported_names(kSource, "pkg.mod", false, scope, false, as_main));
+    }
   }
   CHECK(process.is_frozen("zipimport") == embedded.is_frozen("zipimport"));
   CHECK(process.is_frozen("json") == embedded.is_frozen("json"));

@@ -42,7 +42,7 @@ const char* const kModule =
     "    import argparse\n";
 
 std::vector<std::string> scan(ImportScope scope) {
-  return packager::BuildPython::instance().imported_names(kModule, "pkg.mod", false, scope, false);
+  return packager::BuildPython::instance().imported_names(kModule, "pkg.mod", false, scope, false, false);
 }
 
 bool has(const std::vector<std::string>& names, const std::string& name) {
@@ -114,12 +114,32 @@ TEST_CASE("unguarded: the branches this python never takes, and what only an opt
       "    import array\n"
       "if CONFIG:\n"
       "    import configured\n";
-  const auto names = packager::BuildPython::instance().imported_names(source, "mod", false, ImportScope::Unguarded, false);
+  const auto names = packager::BuildPython::instance().imported_names(source, "mod", false, ImportScope::Unguarded, false, false);
   CHECK(names == std::vector<std::string>{"array", "configured", "importlib", "importlib.metadata", "slowjson", "sys"});
   // Everywhere still means every statement: the reachable stdlib is not decided by this python's branches.
-  const auto everywhere = packager::BuildPython::instance().imported_names(source, "mod", false, ImportScope::Everywhere, false);
+  const auto everywhere = packager::BuildPython::instance().imported_names(source, "mod", false, ImportScope::Everywhere, false, false);
   CHECK(has(everywhere, "importlib_metadata_old"));
   CHECK(has(everywhere, "typing_extensions"));
+}
+
+TEST_CASE("imports under the main guard count for a module run as __main__; a handler that exits needs them") {
+  const std::string source =
+      "import sys\n"
+      "if __name__ == '__main__':\n"
+      "    try:\n"
+      "        from tool.config import Config\n"
+      "    except Exception as e:\n"
+      "        print(e)\n"
+      "        sys.exit(1)\n"  // as s3cmd's: the import is needed, not optional
+      "    try:\n"
+      "        import fancy\n"
+      "    except ImportError:\n"
+      "        fancy = None\n";
+  auto& python = packager::BuildPython::instance();
+  CHECK(python.imported_names(source, "tool", false, ImportScope::Unguarded, false, false) == std::vector<std::string>{"sys"});
+  CHECK(python.imported_names(source, "tool", false, ImportScope::Unguarded, false, true) ==
+        std::vector<std::string>{"sys", "tool", "tool.config", "tool.config.Config"});
+  CHECK(has(python.imported_names(source, "tool", false, ImportScope::Everywhere, false, true), "fancy"));
 }
 
 TEST_CASE("an unguarded import of an installed package left out is named, with where it is installed") {

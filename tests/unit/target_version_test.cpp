@@ -156,8 +156,8 @@ class Claims313 final : public packager::TargetPython {
   }
   std::string source_hash(const std::string& source) override { return embedded().source_hash(source); }
   std::vector<std::string> imported_names(const std::string& source, const std::string& module, bool is_package,
-                                          packager::ImportScope scope, bool stdlib) override {
-    return embedded().imported_names(source, module, is_package, scope, stdlib);
+                                          packager::ImportScope scope, bool stdlib, bool as_main) override {
+    return embedded().imported_names(source, module, is_package, scope, stdlib, as_main);
   }
   bool is_frozen(const std::string& module) override { return embedded().is_frozen(module); }
   std::filesystem::path stdlib_dir() const override { return embedded().stdlib_dir(); }

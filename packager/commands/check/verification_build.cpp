@@ -89,7 +89,8 @@ BuildResult build_verification_copy(const AppConfig& config, const fs::path& dir
   build_options.config_file = toml_file;
   build_options.output_dir = dir / "exe";
   build_options.distribution = distribution;
-  build_options.reachable_from = BuildOptions::AppEntry{config.entry_module, config.console_script, config.code};
+  build_options.reachable_from = BuildOptions::AppEntry{
+      config.entry_module, config.console_script, config.code, config.entry_function.empty() && config.console_script.empty()};
   const Verbosity saved = verbosity();
   if (saved != Verbosity::Verbose) set_verbosity(Verbosity::Quiet);  // the build's own notes
   try {
