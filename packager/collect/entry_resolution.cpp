@@ -1,6 +1,14 @@
 #include "packager/collect/entry_resolution.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
 #include <string>
 
 #include "packager/collect/distributions.h"
@@ -10,6 +18,41 @@
 
 namespace freeze::packager {
 namespace {
+
+namespace fs = std::filesystem;
+
+// When NAME is a Python script on PATH that no distribution declares (Debian writes some
+// itself: /usr/bin/trash-list is `from trashcli.cmds import list as main; sys.exit(main())`),
+// what to write in app.entry instead; else empty.
+std::string script_on_path_hint(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream directories(path ? path : "");
+  for (std::string directory; std::getline(directories, directory, ':');) {
+    if (directory.empty()) continue;
+    const fs::path script = fs::path(directory) / name;
+    if (::access(script.c_str(), X_OK) != 0) continue;
+    std::ifstream in(script);
+    std::string line;
+    if (!in || !std::getline(in, line) || !line.starts_with("#!") || line.find("python") == std::string::npos) continue;
+    // `from pkg.mod import func [as alias]`, then a call of it at the top level.
+    static const std::regex imported(R"(^from ([A-Za-z_][\w.]*) import ([A-Za-z_]\w*)(?: as ([A-Za-z_]\w*))?\s*$)");
+    std::map<std::string, std::string> targets;  // name in the script -> "module:function"
+    std::string called;
+    while (std::getline(in, line)) {
+      std::smatch match;
+      if (std::regex_match(line, match, imported)) {
+        targets[match[3].matched ? match[3].str() : match[2].str()] = match[1].str() + ":" + match[2].str();
+      }
+      for (const auto& [alias, target] : targets) {
+        if (line == alias + "()" || line.starts_with("sys.exit(" + alias + "(")) called = target;
+      }
+    }
+    if (!called.empty()) return "; " + script.string() + " is a Python script that calls " + called + ": entry = \"" + called + "\"";
+    return "; " + script.string() + " is a Python script of its own: copy it into packages.paths as a module and name "
+           "that module in app.entry";
+  }
+  return {};
+}
 
 // Resolves entry = "console_script:NAME" from the included distributions' entry_points.txt.
 void resolve_console_script(AppConfig& config, const std::vector<Resource>& resources) {
@@ -26,7 +69,8 @@ void resolve_console_script(AppConfig& config, const std::vector<Resource>& reso
     const std::string declared = join(names);
     throw UserError(config.config_file.string() + ": app.entry: no included distribution declares the console script '" +
                     config.console_script + "' (in entry_points.txt [console_scripts]); " +
-                    (declared.empty() ? "they declare none" : "they declare: " + declared));
+                    (declared.empty() ? "they declare none" : "they declare: " + declared) +
+                    script_on_path_hint(config.console_script));
   }
   const auto colon = target.find(':');
   config.entry_module = target.substr(0, colon);

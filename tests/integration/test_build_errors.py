@@ -71,6 +71,26 @@ class BuildErrorTest(TempDirTestCase):
         stderr = self.assert_fails("notdist", toml % '"nothing"', "'nothing' not found in", files=dict(GOOD_FILES, **site))
         self.assertNotIn("the distribution", stderr)
 
+    def test_a_console_script_no_distribution_declares_names_the_script_on_path(self):
+        # Debian writes some scripts itself (/usr/bin/trash-list): no entry_points.txt has them,
+        # and the error says what the script calls, or to make the script the entry module.
+        bin_dir = self.tmp / "bin"
+        write_tree(bin_dir, {
+            "good-tool": "#!/usr/bin/python3\nimport sys\nfrom good import main as run\nsys.exit(run())\n",
+            "good-big": "#!/usr/bin/python3\nimport sys\ndef main():\n    pass\nmain()\n",
+        })
+        for script in bin_dir.iterdir():
+            script.chmod(0o755)
+        env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+        for script, needle in (("good-tool", f'{bin_dir}/good-tool is a Python script that calls good:main: entry = "good:main"'),
+                               ("good-big", f"{bin_dir}/good-big is a Python script of its own: copy it into "
+                                            "packages.paths as a module and name that module in app.entry")):
+            root = self.project(script, GOOD_TOML.replace("good:main", f"console_script:{script}"))
+            result = freeze("build", root / "app.toml", check=False, env=env)
+            self.assertEqual(result.returncode, 1, result.stderr)
+            self.assertIn(f"no included distribution declares the console script '{script}'", result.stderr)
+            self.assertIn(needle, result.stderr)
+
     def test_entry_not_included(self):
         self.assert_fails("entry", GOOD_TOML.replace("good:main", "missing.mod:main"),
                           "app.entry", "'missing.mod' is not among the included modules")
