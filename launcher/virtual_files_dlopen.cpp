@@ -27,7 +27,6 @@
 
 #include <map>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "format/elf_info.h"
