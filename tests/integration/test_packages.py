@@ -136,9 +136,9 @@ class PackagesTest(TempDirTestCase):
         self.assertEqual(json.loads(result.stdout), self.expected)
 
     def test_an_app_module_named_like_the_runtime_changes_nothing(self):
-        # freeze's importlib.resources/metadata adapters are the launcher's (_freeze_importer.
-        # resources), not a module of the blob: an app module of the name they once had,
-        # _freeze_resources, is the app's own, as under python, and breaks nothing of them.
+        # freeze's importlib.resources adapter is the launcher's (_freeze_importer.resources), not
+        # a module of the blob: an app module of the name it once had, _freeze_resources, is the
+        # app's own, as under python, and breaks nothing of it (nor of importlib.metadata).
         own = 'WHOSE = "app"\n\ndef resource_reader(package):\n    raise RuntimeError("the app\'s")\n' \
               'def find_distributions(context=None):\n    raise RuntimeError("the app\'s")\n'
         wrapper = ("import contextlib, io, json, _freeze_resources, probe\n"
