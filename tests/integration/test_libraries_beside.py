@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import unittest
 
-from freezetest import TempDirTestCase, can_hide_pythons, freeze, run, run_hidden, write_tree
+from freezetest import EXT_SUFFIX, PYTHON, TempDirTestCase, can_hide_pythons, freeze, run, run_hidden, write_tree
 
 EXTENSION = """
 #include <Python.h>
@@ -20,7 +20,8 @@ PyMODINIT_FUNC PyInit__ext(void) { return PyModule_Create(&module); }
 
 
 def python_include():
-    return subprocess.run(["/usr/bin/python3.11", "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+    """The C headers of the interpreter the tests freeze for (Debian's 3.11, or a distribution's)."""
+    return subprocess.run([PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -50,7 +51,7 @@ class LibrariesBesideTest(TempDirTestCase):
         # Package data by its name (not named like an extension module), with a DT_SONAME.
         cc("-o", package / "libdep.so.1", "-Wl,-soname,libdep.so.1", root / "dep.c")
         (package / "libdep.so").symlink_to("libdep.so.1")
-        cc(f"-I{python_include()}", "-o", package / "_ext.cpython-311-x86_64-linux-gnu.so", root / "ext.c",
+        cc(f"-I{python_include()}", "-o", package / f"_ext{EXT_SUFFIX}", root / "ext.c",
            f"-L{package}", "-ldep", "-Wl,-rpath,$ORIGIN")
         (package / "libdep.so").unlink()
         result = freeze("build", root)
@@ -100,7 +101,7 @@ class LibrariesBesideTest(TempDirTestCase):
         })
         package = root / "src/extpkg"
         cc("-o", package / "libdep.so", root / "dep.c")
-        cc(f"-I{python_include()}", "-o", package / "_ext.cpython-311-x86_64-linux-gnu.so", root / "ext.c",
+        cc(f"-I{python_include()}", "-o", package / f"_ext{EXT_SUFFIX}", root / "ext.c",
            f"-L{package}", "-ldep", "-Wl,-rpath,$ORIGIN")
         result = freeze("build", root, check=False)
         self.assertEqual(result.returncode, 1)
