@@ -95,10 +95,8 @@ namespace {
 
 // "Jaraco.Classes" -> "jaracoclasses": names compared whatever their separators and case.
 std::string squeezed(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c != '-' && c != '_' && c != '.') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  std::string out = normalize_distribution_name(text);
+  std::erase(out, '-');
   return out;
 }
 

@@ -1,36 +1,12 @@
 #include "packager/collect/library_dependencies.h"
 
+#include <filesystem>
 #include <set>
 
 #include "packager/collect/file_tree.h"
 #include "packager/support/console.h"
 
 namespace freeze::packager {
-namespace {
-
-// "a/b/../c/./d" -> "a/c/d"; empty if it climbs above its start.
-std::string normalised(const std::string& path) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0; start <= path.size();) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    const std::string part = path.substr(start, end - start);
-    start = end + 1;
-    if (part.empty() || part == ".") continue;
-    if (part != "..") {
-      parts.push_back(part);
-    } else if (parts.empty()) {
-      return {};
-    } else {
-      parts.pop_back();
-    }
-  }
-  std::string out;
-  for (const auto& part : parts) out += (out.empty() ? "" : "/") + part;
-  return out;
-}
-
-}  // namespace
-
 bool looks_like_elf(const std::string& data) { return data.size() >= 4 && data.compare(0, 4, "\x7f" "ELF") == 0; }
 
 LibrariesBeside::LibrariesBeside(const std::vector<Resource>& resources) {
@@ -45,14 +21,12 @@ const Resource* LibrariesBeside::find(const Resource& object, const elf::Dynamic
   if (needed.find('/') != std::string::npos) return nullptr;
   const std::string origin = object.relative_path.substr(0, object.relative_path.rfind('/'));
   for (const auto& entry : info.run_path) {
-    // Only $ORIGIN-relative entries name a place in the installation.
-    if (entry.find("ORIGIN") == std::string::npos) continue;
     const std::string directory = elf::expand_origin(entry, origin);
     if (directory.empty()) continue;
-    const std::string path = normalised(directory + "/" + needed);
-    if (const auto it = by_path_.find(path); !path.empty() && it != by_path_.end() && it->second != &object) {
-      return it->second;
-    }
+    // Relative to the executable's directory, as the keys are: an absolute entry or one that
+    // climbs out of the installation ("../x") names none of them.
+    const std::string path = std::filesystem::path(directory + "/" + needed).lexically_normal().string();
+    if (const auto it = by_path_.find(path); it != by_path_.end() && it->second != &object) return it->second;
   }
   return nullptr;
 }

@@ -30,6 +30,16 @@ packager::Resource app(const std::string& name) {
   return r;
 }
 
+// A third-party module, compiled, whose source the scan of computed names reads.
+packager::Resource module(const std::string& name, bool package, const std::string& source = "") {
+  packager::Resource r;
+  r.name = r.routing_name = name;
+  r.flags = package ? blob::kFlagPackage : 0;
+  r.compiled = true;
+  r.source_utf8 = source;
+  return r;
+}
+
 bool kept(const std::vector<packager::Resource>& resources, const std::string& name) {
   return std::any_of(resources.begin(), resources.end(), [&](const packager::Resource& r) { return r.name == name; });
 }
@@ -91,14 +101,6 @@ TEST_CASE("reachability: a dotted root brings its parents") {
 }
 
 TEST_CASE("reachable third-party modules: imports are followed, and an import by computed name reaches its package") {
-  const auto module = [](const std::string& name, bool package, const std::string& source = "") {
-    packager::Resource r;
-    r.name = r.routing_name = name;
-    r.flags = package ? blob::kFlagPackage : 0;
-    r.compiled = true;
-    r.source_utf8 = source;
-    return r;
-  };
   // tool.formats imports its formats by name, as docutils.parsers does: none is imported by a statement.
   const std::vector<packager::Resource> resources = {
       module("tool", true, "PLUGIN = __import__('lib.named', fromlist=['x'])\n"),
@@ -118,14 +120,6 @@ TEST_CASE("reachable third-party modules: imports are followed, and an import by
 }
 
 TEST_CASE("reachable third-party modules: a computed name that starts with a package's reaches its modules") {
-  const auto module = [](const std::string& name, bool package, const std::string& source = "") {
-    packager::Resource r;
-    r.name = r.routing_name = name;
-    r.flags = package ? blob::kFlagPackage : 0;
-    r.compiled = true;
-    r.source_utf8 = source;
-    return r;
-  };
   // As gbp's supercommand imports its commands: __import__('gbp.scripts.%s' % name), from a
   // module outside that package; formatted and concatenated alike.
   const std::vector<packager::Resource> resources = {
@@ -146,18 +140,11 @@ TEST_CASE("reachable third-party modules: a computed name that starts with a pac
 }
 
 TEST_CASE("reachable third-party modules: a setting naming a module by its dotted path reaches it") {
-  const auto module = [](const std::string& name, const std::string& source = "") {
-    packager::Resource r;
-    r.name = r.routing_name = name;
-    r.compiled = true;
-    r.source_utf8 = source;
-    return r;
-  };
   // As scrapy's default_settings name its middlewares, which load_object() imports by a computed name.
   const std::vector<packager::Resource> resources = {
-      module("crawl", "MIDDLEWARES = {\n    'crawl.cookies.CookiesMiddleware': 700,\n    \"crawl.retry\": 500,\n}\n"
+      module("crawl", false, "MIDDLEWARES = {\n    'crawl.cookies.CookiesMiddleware': 700,\n    \"crawl.retry\": 500,\n}\n"
                       "NOT_A_PATH = 'crawl.unused is here'  # words, not a name\nEMPTY = ''\nLONE = 'crawl'\n"),
-      module("crawl.cookies", ""), module("crawl.retry", ""), module("crawl.unused", ""), module("crawl.other", "")};
+      module("crawl.cookies", false), module("crawl.retry", false), module("crawl.unused", false), module("crawl.other", false)};
   const auto reached = packager::reachable_third_party(resources, {"crawl"}, [](const packager::Resource&) {
     return std::vector<std::string>{};
   });
