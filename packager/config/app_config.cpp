@@ -206,6 +206,26 @@ fs::path existing_directory(const AppConfig& config, const toml::node* node, std
   return absolute;
 }
 
+bool is_module_name(std::string_view name) {
+  // Any name import can reach at the top level: identifiers, and mypyc's "<hash>__mypyc".
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) || c == '_' || c >= 0x80;
+  });
+}
+
+// "pycodestyle.py" or "_cffi_backend.cpython-311-x86_64-linux-gnu.so": the module's file,
+// where include wants its name. Empty when NAME is not a module file's name.
+std::string module_named_by_file(std::string_view name) {
+  const auto dot = name.find('.');
+  if (dot == std::string_view::npos) return "";
+  const std::string_view stem = name.substr(0, dot);
+  const std::string_view suffix = name.substr(dot);
+  const bool module_file = suffix == ".py" || suffix == ".pyc" || suffix.ends_with(".so");
+  if (!module_file || !is_module_name(stem)) return "";
+  return "include names modules as import does, not by their file: \"" + std::string(stem) + "\"";
+}
+
 void parse_site_packages(AppConfig& config, const toml::node& node) {
   const auto* array = node.as_array();
   if (array == nullptr) fail(config, &node, "packages.site_packages", "must be an array of { dir = ..., include = [...] }");
@@ -221,16 +241,15 @@ void parse_site_packages(AppConfig& config, const toml::node& node) {
     }
     const fs::path directory = existing_directory(config, table->get("dir"), "packages.site_packages.dir", *dir);
     for (const auto& name : *include) {
-      // Any name import can reach at the top level: identifiers, and mypyc's "<hash>__mypyc".
-      const bool module_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return std::isalnum(c) || c == '_' || c >= 0x80;
-      });
-      if (module_name) continue;
-      // A distribution's name ("rdiff-backup") is a common slip: say what it provides.
-      const PythonVersion python =
-          PythonVersion::parse_target(config.python_version).value_or(PythonVersion::embedded());
-      const std::string named = distribution_named(directory, name, python);
+      if (is_module_name(name)) continue;
+      // A module's file name ("pycodestyle.py") or a distribution's name ("rdiff-backup") is
+      // the usual slip: say what to write instead.
+      std::string named = module_named_by_file(name);
+      if (named.empty()) {
+        const PythonVersion python =
+            PythonVersion::parse_target(config.python_version).value_or(PythonVersion::embedded());
+        named = distribution_named(directory, name, python);
+      }
       fail(config, table->get("include"), "packages.site_packages.include",
            "'" + name + "' is not a top-level module name" + (named.empty() ? "" : ": " + named));
     }

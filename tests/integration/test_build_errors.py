@@ -70,6 +70,10 @@ class BuildErrorTest(TempDirTestCase):
         self.assertNotIn("debian", stderr)
         stderr = self.assert_fails("notdist", toml % '"nothing"', "'nothing' not found in", files=dict(GOOD_FILES, **site))
         self.assertNotIn("the distribution", stderr)
+        # A single-file module named by its file ("pycodestyle.py"): the error gives its name.
+        self.assert_fails("filename", toml % '"spell_lib", "style.py"', "app.toml:6",
+                          "'style.py' is not a top-level module name: include names modules as import does, "
+                          'not by their file: "style"', files=dict(GOOD_FILES, **site))
 
     def test_a_console_script_no_distribution_declares_names_the_script_on_path(self):
         # Debian writes some scripts itself (/usr/bin/trash-list): no entry_points.txt has them,
