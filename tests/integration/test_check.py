@@ -608,6 +608,29 @@ class CheckTest(TempDirTestCase):
         result = freeze("check", root, check=False)
         self.assertRegex(result.stdout, r"all \d+ checks passed.*1 distribution's metadata", result.stdout)
 
+    def test_a_resource_of_a_package_another_loader_took_over_is_read_from_the_executable(self):
+        # ansible's collection loader re-imports ansible_collections.* with a loader that gives no
+        # resource reader: python's importlib.resources then fails on their files alike, so the
+        # check reads those files from the executable, not through the package.
+        root, _ = app_using_site(self.tmp, "takeover", {
+            "coll/__init__.py": "",
+            "coll/info.txt": "data\n",
+            "taker/__init__.py": (
+                "import sys, importlib.abc, importlib.util\n"
+                "class Loader(importlib.abc.Loader):\n"
+                "    def create_module(self, spec):\n        return None\n"
+                "    def exec_module(self, module):\n        pass\n"
+                "class Finder:\n"
+                "    def find_spec(self, name, path=None, target=None):\n"
+                "        if name == 'coll':\n"
+                "            return importlib.util.spec_from_loader(name, Loader(), is_package=True)\n"
+                "sys.meta_path.insert(0, Finder())\n"
+                "sys.modules.pop('coll', None)\n"
+                "import coll\n"),
+        }, "import coll, taker\ndef main():\n    pass\n", '["coll", "taker"]')
+        result = freeze("check", root, check=False)
+        self.assertRegex(result.stdout, r"all \d+ checks passed.*1 resource file", result.stdout)
+
     def test_a_fallback_that_is_not_there_makes_the_first_choice_needed(self):
         # Debian's docutils: docutils.parsers imports its parsers by computed name, and the rst
         # parser tries roman, then docutils.utils.roman, which Debian removed. The parser is

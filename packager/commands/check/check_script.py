@@ -307,8 +307,13 @@ _resources_files = None
 
 def check_resource(name, package, relative, raw_size):
     global _resources_files
+    import _freeze_importer
     data = None
-    if package and package in sys.modules:
+    # Read as the app would, through the package, where freeze's importer loaded it: a package
+    # that another loader took over (ansible's collection loader) answers for itself, and
+    # python's importlib.resources fails on it alike.
+    spec = getattr(sys.modules.get(package), "__spec__", None) if package else None
+    if getattr(spec, "loader", None) is _freeze_importer.importer:
         if _resources_files is None:
             try:
                 from importlib.resources import files
@@ -318,7 +323,6 @@ def check_resource(name, package, relative, raw_size):
         if _resources_files:
             data = _resources_files(package).joinpath(relative).read_bytes()
     if data is None:
-        import _freeze_importer
         data = _freeze_importer.read_file(_freeze_importer.RESOURCE, name)
     if int(raw_size) and len(data) != int(raw_size):
         raise ValueError(f"read {len(data)} bytes, expected {raw_size}")
