@@ -74,6 +74,7 @@ LaunchSettings LaunchSettings::from(const Settings& settings) {
   s.interpreter = get(settings, keys::kInterpreter) == "1";
   s.unbuffered = get(settings, keys::kUnbuffered) == "1";
   s.site = get(settings, keys::kSite) == "1";
+  s.frozen = get(settings, keys::kFrozen) != "0";
   if (s.entry_module.empty() == s.entry_code.empty()) throw DamagedError("launch settings name no entry point");
   if (s.optimize < 0 || s.optimize > 2 || optimize.size() > 1) throw DamagedError("launch settings are malformed");
   return s;
@@ -91,6 +92,7 @@ Settings LaunchSettings::to_settings() const {
   settings[keys::kInterpreter] = flag(interpreter);
   settings[keys::kUnbuffered] = flag(unbuffered);
   settings[keys::kSite] = flag(site);
+  settings[keys::kFrozen] = flag(frozen);
   settings[keys::kPythonVersion] = python_version;
   return settings;
 }

@@ -41,6 +41,7 @@ inline constexpr const char* kPythonVersion = "python.version";  // "3.11": byte
 inline constexpr const char* kInterpreter = "python.interpreter";  // "1": also accept python's command line
 inline constexpr const char* kUnbuffered = "python.unbuffered";    // "1": unbuffered stdio, as python -u
 inline constexpr const char* kSite = "python.site";                // "0": do not import site, as python -S
+inline constexpr const char* kFrozen = "python.frozen";            // "0": leave sys.frozen unset
 }  // namespace keys
 
 // The value of python.version for CPython major.minor: "3.11".
@@ -57,6 +58,7 @@ struct LaunchSettings {
   bool interpreter = false;  // absent in older executables: off
   bool unbuffered = false;
   bool site = false;
+  bool frozen = true;  // sys.frozen set; absent in older executables: set
 
   bool operator==(const LaunchSettings&) const = default;
 

@@ -103,7 +103,7 @@ int failure_status(bool* interrupted) {
 
 int run(const blob::LaunchSettings& settings, const Invocation& invocation) {
   // Deliberate: sys.frozen only informs, and a program without it still runs.
-  if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
+  if (settings.frozen && PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
   if (invocation.kind == RunKind::PythonCommandLine) return Py_RunMain();  // finalises, as python
 
   bool interrupted = false;

@@ -171,6 +171,7 @@ void fix_up_external_bootstrap() {
 // interpreter), so a wrapper around that slot installs the importer.
 int (*g_posix_exec)(PyObject*) = nullptr;
 std::string g_stdlib_dir;
+bool g_frozen = true;  // [python] frozen: sys.frozen set in every interpreter
 
 // In every interpreter, after it took its sys attributes from the configuration and before it
 // imports encodings and its first frozen stdlib modules. (The main interpreter has its importer
@@ -182,7 +183,7 @@ void prepare_interpreter() {
     // Deliberate: a subinterpreter that cannot have them still runs, with the stdlib CPython
     // itself freezes (its encodings import then fails with CPython's own message).
     if (!importer::install_finder()) PyErr_Clear();
-    if (PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
+    if (g_frozen && PySys_SetObject("frozen", Py_True) < 0) PyErr_Clear();
   }
   set_stdlib_dir(g_stdlib_dir);
   guard_site();
@@ -237,6 +238,7 @@ void start_interpreter(const importer::ImporterContext& context, const blob::Lau
     std::exit(1);
   }
   g_stdlib_dir = context.origin_dir + "/" + std::string(layout::kStdlibDir);
+  g_frozen = settings.frozen;
   wrap_posix_init();
   set_start_up_step("starting the interpreter");
   preinitialize(settings, kind, argc, argv);

@@ -22,6 +22,7 @@ blob::LaunchSettings launch_settings(const AppConfig& config, TargetPython& pyth
   settings.interpreter = config.interpreter;
   settings.unbuffered = config.unbuffered;
   settings.site = config.site;
+  settings.frozen = config.frozen;
   settings.python_version = python.version().short_version();
   return settings;
 }

@@ -130,11 +130,12 @@ void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults&
 fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path);
 
 void parse_python(AppConfig& config, const toml::table& python) {
-  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site", "distribution", "version"});
+  reject_unknown_keys(config, python, "python", {"isolated", "optimize", "interpreter", "unbuffered", "site", "frozen", "distribution", "version"});
   if (const auto isolated = get_bool(config, python, "python", "isolated")) config.isolated = *isolated;
   if (const auto interpreter = get_bool(config, python, "python", "interpreter")) config.interpreter = *interpreter;
   if (const auto unbuffered = get_bool(config, python, "python", "unbuffered")) config.unbuffered = *unbuffered;
   if (const auto site = get_bool(config, python, "python", "site")) config.site = *site;
+  if (const auto frozen = get_bool(config, python, "python", "frozen")) config.frozen = *frozen;
   if (const toml::node* node = python.get("optimize")) {
     const auto value = node->value<std::int64_t>();
     if (!node->is_integer() || !value || *value < 0 || *value > 2) {

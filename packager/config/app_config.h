@@ -30,6 +30,7 @@ struct AppConfig {
   int optimize = 0;
   bool interpreter = false;  // also accept python's command line (-c, -m, script, options)
   bool unbuffered = false;   // stdio unbuffered, as python -u
+  bool frozen = true;        // sys.frozen = True (false: unset, as under python)
   bool site = false;         // import site at start-up, as python without -S (false: python -S, plus site's builtins)
   std::filesystem::path distribution;  // absolute; empty: Debian's CPython, the one freeze embeds
   std::string python_version;          // [python] version, "3.13"; empty: not asked for

@@ -848,6 +848,39 @@ class CheckTest(TempDirTestCase):
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "runner"]).stdout, "worker\n")
 
+    def test_a_module_testing_sys_frozen_is_named_and_frozen_false_runs_it_as_under_python(self):
+        # sqlmap's py2exe branch: frozen, its data is looked for beside sys.executable.
+        files = {
+            "src/finder/__init__.py": """
+                import os, sys
+                # a comment naming sys.frozen is no test of it
+                def root():
+                    return os.path.dirname(sys.executable if hasattr(sys, "frozen") else __file__)
+
+                def main():
+                    print(open(os.path.join(root(), "words.txt")).read().strip())
+                """,
+            "src/finder/words.txt": "found",
+            "src/other.py": "import sys\nBINARY = getattr( sys, 'frozen', False )\n",
+            "src/plain.py": "import sys\nNAMES = frozenset(sys.argv)\n",
+        }
+        toml = '[app]\nname = "finder"\nentry = "finder:main"\n[packages]\npaths = ["src"]\n'
+        root = write_tree(self.tmp / "frozen-test", dict(files, **{"app.toml": toml}))
+        result = freeze("check", root)
+        self.assertIn("sys.frozen: 2 modules test it, and the frozen app takes the frozen branch. One written for py2exe "
+                      "or PyInstaller looks for files beside sys.executable", result.stdout)
+        self.assertIn("[python] frozen = false leaves sys.frozen unset", result.stdout)
+        tests = ['finder line 5: return os.path.dirname(sys.executable if hasattr(sys, "frozen") else __file__)',
+                 "other line 2: BINARY = getattr( sys, 'frozen', False )"]
+        self.assertEqual(json.loads(freeze("check", root, "--json").stdout)["frozen_tests"], tests)
+        freeze("build", root, "-q")
+        self.assertIn("No such file or directory", run([root / "dist" / "finder"], check=False).stderr)
+        # Unset, the module runs as under python, and finds its data where __file__ says.
+        (root / "app.toml").write_text(toml + "[python]\nfrozen = false\n")
+        self.assertNotIn("sys.frozen", freeze("check", root).stdout)
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "finder"]).stdout, "found\n")
+
     def test_a_script_entry_checks_what_it_imports_without_running(self):
         # entry = "tool": a script run as __main__. The check does not import it (that would run
         # it) but imports what it imports whatever its input: a missing module at the top is a

@@ -276,6 +276,36 @@ class EntryKindsTest(TempDirTestCase):
         result = run([exe])
         self.assertEqual(result.stdout, "optimized None False\n", result.stderr)
 
+    def test_frozen_false_leaves_sys_frozen_unset_and_spawn_still_works(self):
+        # For a frozen branch written for py2exe (sqlmap's data beside sys.executable): unset in
+        # the app, in a subinterpreter and in a spawned child, whose command line is then the
+        # -c one multiprocessing builds for python, which the launcher recognises.
+        files = {"app/probe.py": """
+            import multiprocessing, sys
+            try:
+                import _interpreters as interpreters  # 3.13+
+            except ImportError:
+                import _xxsubinterpreters as interpreters
+
+            def child_frozen():
+                return hasattr(sys, "frozen")
+
+            def main():
+                print("app", hasattr(sys, "frozen"), flush=True)
+                interpreter = interpreters.create()
+                interpreters.run_string(interpreter, "import sys; print('subinterpreter', hasattr(sys, 'frozen'), flush=True)")
+                interpreters.destroy(interpreter)
+                with multiprocessing.get_context("spawn").Pool(1) as pool:
+                    print("spawned", pool.apply(child_frozen))
+            """}
+        toml = '[app]\nname = "unfrozen"\nentry = "probe:main"\n[python]\nfrozen = false\n[packages]\npaths = ["app"]\n'
+        exe = build_app(self.tmp / "unfrozen", toml, files)
+        result = run([exe])
+        self.assertEqual(result.stdout, "app False\nsubinterpreter False\nspawned False\n", result.stderr)
+        toml = toml.replace("frozen = false", "frozen = true").replace('"unfrozen"', '"frozen"')
+        result = run([build_app(self.tmp / "frozen", toml, files)])
+        self.assertEqual(result.stdout, "app True\nsubinterpreter True\nspawned True\n", result.stderr)
+
     def test_not_isolated_honours_pythonpath(self):
         extra_dir = self.tmp / "extra"
         extra_dir.mkdir(exist_ok=True)

@@ -62,6 +62,7 @@ TEST_CASE("launch settings: LaunchSettings -> record -> bytes -> record -> Launc
   module_entry.interpreter = true;
   module_entry.unbuffered = true;
   module_entry.site = true;
+  module_entry.frozen = false;
   blob::LaunchSettings code_entry;
   code_entry.app_name = "code";
   code_entry.entry_code = "print('hi')\nprint(2)";
@@ -80,7 +81,12 @@ TEST_CASE("launch settings: LaunchSettings -> record -> bytes -> record -> Launc
   CHECK(record.at(blob::keys::kOptimize) == "2");
   CHECK(record.at(blob::keys::kInterpreter) == "1");
   CHECK(record.at(blob::keys::kPythonVersion) == "3.11");
+  CHECK(record.at(blob::keys::kFrozen) == "0");
   CHECK_FALSE(record.contains(blob::keys::kEntryCode));
+  // An older executable's record, without python.frozen, sets sys.frozen as it did.
+  blob::Settings older = module_entry.to_settings();
+  older.erase(blob::keys::kFrozen);
+  CHECK(blob::LaunchSettings::from(older).frozen);
   const blob::Settings code_record = code_entry.to_settings();
   CHECK_FALSE(code_record.contains(blob::keys::kEntryModule));
   CHECK_FALSE(code_record.contains(blob::keys::kEntryFunction));

@@ -59,6 +59,7 @@ struct Outcome {
   std::vector<NotFoundImport> not_found;  // every module no finder found during the check, caught or not
   std::vector<ShownWarning> shown_warnings;  // the warnings python would have printed during the check
   std::string executable_use;          // a module's first line naming sys.executable ("pkg.mod line 12: ...")
+  std::string frozen_test;             // a module's first line testing sys.frozen ("pkg.mod line 3: ...")
   std::string program_path;            // an in-memory module's path from __file__, where it starts programs
   bool crashed = false;
   bool timed_out = false;

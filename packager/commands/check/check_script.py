@@ -234,6 +234,18 @@ _files_readable = False
 _executable_uses = []
 # The same for the line that builds a path from __file__ in an in-memory module starting programs.
 _program_paths = []
+# The same for the first line that tests sys.frozen, while the app sets it.
+_frozen_tests = []
+
+
+def _tests_frozen(line):
+    """getattr(sys, "frozen", ...), hasattr(sys, 'frozen') or sys.frozen, outside a comment
+    (no re: the app's stdlib may leave it out)."""
+    code = "".join(line.split("#", 1)[0].split())
+    if "(sys,'frozen'" in code or '(sys,"frozen"' in code:
+        return True
+    at = code.find("sys.frozen")
+    return at >= 0 and not code[at + len("sys.frozen"):at + len("sys.frozen") + 1].isidentifier()
 
 
 def _hands_on_executable(line):
@@ -289,12 +301,17 @@ def check_module(name, has_data, in_memory="0"):
 
 
 def _scan_source(name, source, has_data, in_memory):
-    """The notes a module's source gives: sys.executable handed on, paths for other programs,
+    """The notes a module's source gives: sys.executable handed on, sys.frozen tested, paths for other programs,
     and (as warnings) paths built from __file__ beside in-memory data."""
     for number, line in enumerate(source.splitlines(), 1):
         if _hands_on_executable(line):
             _executable_uses.append(f"{name} line {number}: {line.strip()}")
             break
+    if hasattr(sys, "frozen"):
+        for number, line in enumerate(source.splitlines(), 1):
+            if _tests_frozen(line):
+                _frozen_tests.append(f"{name} line {number}: {line.strip()}")
+                break
     if in_memory == "1":
         _program_paths.append(_path_for_programs(name, source))
     if has_data == "1" and not _files_readable and source:
@@ -577,6 +594,7 @@ def _main():
         except BaseException as exc:  # SystemExit too: a module that exits when imported
             _executable_uses.clear()
             _program_paths.clear()
+            _frozen_tests.clear()
             _restore_interpreter_state(import_function)
             _emit_missed(index)
             _emit_shown_warnings(index)
@@ -588,6 +606,9 @@ def _main():
             for use in _executable_uses:
                 _emit("X", index, use)
             _executable_uses.clear()
+            for test in _frozen_tests:
+                _emit("Z", index, test)
+            _frozen_tests.clear()
             for where in filter(None, _program_paths):
                 _emit("P", index, where)
             _program_paths.clear()

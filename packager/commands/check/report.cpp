@@ -314,6 +314,30 @@ void write_executable_uses(const std::vector<std::string>& uses, bool colors, bo
   if (shown < uses.size()) out << "  ... (--verbose lists all)\n";
 }
 
+// The app's and its packages' modules that test sys.frozen, while the app sets it: each takes
+// its frozen branch, which is often written for py2exe or PyInstaller, whose programs have no
+// __file__ and keep their files beside sys.executable (sqlmap's data, Mercurial's translations).
+std::vector<std::string> frozen_tests(const Results& results) {
+  std::vector<std::string> tests;
+  if (!results.config.frozen) return tests;
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const std::string& test = results.outcomes[i].frozen_test;
+    if (!test.empty() && !results.plan.items[i].stdlib) tests.push_back(test);
+  }
+  return tests;
+}
+
+void write_frozen_tests(const std::vector<std::string>& tests, bool colors, bool verbose, std::ostream& out) {
+  out << paint("sys.frozen:", Style::Cyan, colors) << " " << tests.size() << (tests.size() == 1 ? " module tests" : " modules test")
+      << " it, and the frozen app takes the frozen branch. One written for py2exe or PyInstaller looks for files "
+         "beside sys.executable (sqlmap's data, Mercurial's translations), where freeze puts none: the files are "
+         "where __file__ says, as under python. If that branch is not for this app, [python] frozen = false leaves "
+         "sys.frozen unset and the module runs as under python (sys.executable is the app all the same)\n";
+  const std::size_t shown = verbose ? tests.size() : std::min<std::size_t>(tests.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) out << "  " << tests[i] << "\n";
+  if (shown < tests.size()) out << "  ... (--verbose lists all)\n";
+}
+
 // The in-memory modules that start programs and build paths from __file__: such a path exists for
 // the app's own process only (its virtual files), so another program given it cannot open it.
 struct ProgramPaths {
@@ -408,6 +432,7 @@ void write_json_report(const Results& results, std::ostream& out) {
                                      {"optional", optional}};
   }
   doc["executable_uses"] = executable_uses(results);
+  doc["frozen_tests"] = frozen_tests(results);
   const ProgramPaths paths = program_paths(results);
   doc["program_paths"] = {{"uses", paths.uses}, {"packages", paths.tops}};
   doc["uncollected_imports"] = nlohmann::json::array();
@@ -463,6 +488,7 @@ void write_text_report(const Results& results, std::ostream& out) {
   if (!results.frozen_only_warnings.empty() && !quiet) write_frozen_only_warnings(results, colors, out);
   if (!results.uncollected.empty() && !quiet) write_uncollected(results, colors, out);
   if (const auto uses = executable_uses(results); !uses.empty() && !quiet) write_executable_uses(uses, colors, verbose, out);
+  if (const auto tests = frozen_tests(results); !tests.empty() && !quiet) write_frozen_tests(tests, colors, verbose, out);
   if (const auto paths = program_paths(results); !paths.uses.empty() && !quiet) write_program_paths(paths, colors, verbose, out);
   if (warnings > 0 && !quiet) write_warnings(results, colors, out);
   if (!quiet || results.failed > 0) write_summary(results, groups.size(), colors, quiet, verbose, out);

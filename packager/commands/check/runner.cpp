@@ -161,6 +161,8 @@ void apply_report(const std::string& line, int timeout_seconds, std::chrono::ste
     outcome.not_found.push_back({fields[2], fields.size() >= 4 ? fields[3] : ""});
   } else if (fields[0] == "X" && fields.size() >= 3) {
     outcome.executable_use = fields[2];
+  } else if (fields[0] == "Z" && fields.size() >= 3) {
+    outcome.frozen_test = fields[2];
   } else if (fields[0] == "P" && fields.size() >= 3) {
     outcome.program_path = fields[2];
   } else if (fields[0] == "F" && fields.size() >= 8) {
