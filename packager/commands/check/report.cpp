@@ -292,16 +292,28 @@ void write_uncollected(const Results& results, bool colors, std::ostream& out) {
       << "        " << site_packages_lines(sites) << "\n";
 }
 
+// The non-stdlib modules' notes of one kind (an Outcome field, "pkg.mod line 12: ..."), in plan order.
+std::vector<std::string> module_notes(const Results& results, std::string Outcome::*note) {
+  std::vector<std::string> notes;
+  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
+    const std::string& line = results.outcomes[i].*note;
+    if (!line.empty() && !results.plan.items[i].stdlib) notes.push_back(line);
+  }
+  return notes;
+}
+
+// A note's lines below its header: the first three, all with --verbose.
+void write_note_lines(const std::vector<std::string>& lines, bool verbose, std::ostream& out) {
+  const std::size_t shown = verbose ? lines.size() : std::min<std::size_t>(lines.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) out << "  " << lines[i] << "\n";
+  if (shown < lines.size()) out << "  ... (--verbose lists all)\n";
+}
+
 // The app's and its packages' modules that name sys.executable, when it is not an interpreter
 // too: what they run with it (python -m, -c, a script) would start the app again instead.
 std::vector<std::string> executable_uses(const Results& results) {
-  std::vector<std::string> uses;
-  if (results.config.interpreter) return uses;
-  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
-    const std::string& use = results.outcomes[i].executable_use;
-    if (!use.empty() && !results.plan.items[i].stdlib) uses.push_back(use);
-  }
-  return uses;
+  if (results.config.interpreter) return {};
+  return module_notes(results, &Outcome::executable_use);
 }
 
 void write_executable_uses(const std::vector<std::string>& uses, bool colors, bool verbose, std::ostream& out) {
@@ -309,22 +321,15 @@ void write_executable_uses(const std::vector<std::string>& uses, bool colors, bo
       << " it, and in the frozen app it is the app: a python command line run with it (sys.executable -m x, -c, a "
          "script) starts the app again, unless [python] interpreter = true lets the executable run it as python "
          "would (ansible runs its modules so)\n";
-  const std::size_t shown = verbose ? uses.size() : std::min<std::size_t>(uses.size(), 3);
-  for (std::size_t i = 0; i < shown; ++i) out << "  " << uses[i] << "\n";
-  if (shown < uses.size()) out << "  ... (--verbose lists all)\n";
+  write_note_lines(uses, verbose, out);
 }
 
 // The app's and its packages' modules that test sys.frozen, while the app sets it: each takes
 // its frozen branch, which is often written for py2exe or PyInstaller, whose programs have no
 // __file__ and keep their files beside sys.executable (sqlmap's data, Mercurial's translations).
 std::vector<std::string> frozen_tests(const Results& results) {
-  std::vector<std::string> tests;
-  if (!results.config.frozen) return tests;
-  for (std::size_t i = 0; i < results.plan.items.size(); ++i) {
-    const std::string& test = results.outcomes[i].frozen_test;
-    if (!test.empty() && !results.plan.items[i].stdlib) tests.push_back(test);
-  }
-  return tests;
+  if (!results.config.frozen) return {};
+  return module_notes(results, &Outcome::frozen_test);
 }
 
 void write_frozen_tests(const std::vector<std::string>& tests, bool colors, bool verbose, std::ostream& out) {
@@ -333,9 +338,7 @@ void write_frozen_tests(const std::vector<std::string>& tests, bool colors, bool
          "beside sys.executable (sqlmap's data, Mercurial's translations), where freeze puts none: the files are "
          "where __file__ says, as under python. If that branch is not for this app, [python] frozen = false leaves "
          "sys.frozen unset and the module runs as under python (sys.executable is the app all the same)\n";
-  const std::size_t shown = verbose ? tests.size() : std::min<std::size_t>(tests.size(), 3);
-  for (std::size_t i = 0; i < shown; ++i) out << "  " << tests[i] << "\n";
-  if (shown < tests.size()) out << "  ... (--verbose lists all)\n";
+  write_note_lines(tests, verbose, out);
 }
 
 // The in-memory modules that start programs and build paths from __file__: such a path exists for
@@ -361,9 +364,7 @@ void write_program_paths(const ProgramPaths& paths, bool colors, bool verbose, s
       << " programs and builds paths from __file__, in memory: this executable can open such a path, another "
          "program (another python, a compiler) cannot. If it hands one on (virtualenv runs the target python on its "
          "py_info.py), route the package to the filesystem:\n";
-  const std::size_t shown = verbose ? paths.uses.size() : std::min<std::size_t>(paths.uses.size(), 3);
-  for (std::size_t i = 0; i < shown; ++i) out << "  " << paths.uses[i] << "\n";
-  if (shown < paths.uses.size()) out << "  ... (--verbose lists all)\n";
+  write_note_lines(paths.uses, verbose, out);
   const std::string names = quoted_items({paths.tops.begin(), paths.tops.end()});
   out << "        [[routing.rule]]\n        name = " << (paths.tops.size() == 1 ? names : "[" + names + "]")
       << "\n        location = \"filesystem-relative\"\n";
