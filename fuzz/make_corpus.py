@@ -149,6 +149,7 @@ include = "none"
 exclude = ["test", "*.tests", "tkinter"]
 [packages]
 paths = ["src"]
+data_files = ["data", "*.conf"]
 site_packages = [{ dir = "src", include = ["pkg"] }]
 bundle_system_libraries = false
 [routing]

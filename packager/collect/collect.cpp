@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "format/module_names.h"
 #include "importer/install_layout.h"
@@ -376,11 +377,22 @@ Collection collect_resources(const AppConfig& config, const fs::path& stdlib_dir
   Collection out;
   out.resources = collect_stdlib(config, stdlib_dir, target);
   const std::size_t stdlib_count = out.resources.size();
+  ClassifyOptions app_options = target.classify();
+  app_options.outside_packages = config.package_data_files;
+  std::set<std::string> unmatched(config.package_data_files.begin(), config.package_data_files.end());
   for (const auto& root : config.package_paths) {
-    for (auto& resource :
-         placed_in(classify_tree(tree_from_directory(root, std::nullopt, {output_dir}, python), target.classify()), layout::kAppDir)) {
+    const FileTree tree = tree_from_directory(root, std::nullopt, {output_dir}, python);
+    std::erase_if(unmatched, [&](const std::string& glob) {
+      return std::any_of(tree.begin(), tree.end(), [&](const auto& file) { return path_matches(file.first, glob); });
+    });
+    for (auto& resource : placed_in(classify_tree(tree, app_options), layout::kAppDir)) {
       out.resources.push_back(std::move(resource));
     }
+  }
+  if (!unmatched.empty()) {
+    std::string roots;
+    for (const auto& root : config.package_paths) roots += (roots.empty() ? "" : ", ") + root.string();
+    throw UserError(config.key_prefix + "packages.data_files: '" + *unmatched.begin() + "' matches no file in packages.paths (" + roots + ")");
   }
   for (const auto& site : config.site_packages) collect_site_packages(out, site, target);
   for (const auto& wheel : config.wheels) collect_wheel(out, wheel, target);

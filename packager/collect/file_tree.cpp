@@ -213,9 +213,16 @@ class Classifier {
   }
 
   void add_data(const std::string& path, const TreeFile& file, const std::vector<std::string>& parts, std::size_t dirs) {
-    if (!options_.data_files || dirs == 0) return;  // files at the root belong to no package
-    const std::string package = enclosing_package(parts, dirs);
-    if (package.empty() || excluded(package)) return;  // .dist-info, .libs: not package data
+    if (!options_.data_files) return;
+    const std::string package = dirs == 0 ? std::string() : enclosing_package(parts, dirs);
+    if (package.empty()) {
+      // Files at the root and in directories that are no package (.dist-info, .libs, docs/)
+      // are no package's data: taken only when a glob asks for them, with no package name.
+      const auto& globs = options_.outside_packages;
+      if (std::none_of(globs.begin(), globs.end(), [&](const std::string& glob) { return path_matches(path, glob); })) return;
+    } else if (excluded(package)) {
+      return;
+    }
     Resource data;
     data.kind = blob::Kind::Resource;
     data.name = path;
@@ -294,6 +301,15 @@ bool name_matches(std::string_view name, std::string_view pattern) {
     if (fnmatch(p.c_str(), n.substr(0, dot).c_str(), 0) == 0) return true;
   }
   return false;
+}
+
+bool path_matches(std::string_view path, std::string_view pattern) {
+  const std::string p(pattern);
+  const std::string whole(path);
+  for (auto slash = whole.find('/'); slash != std::string::npos; slash = whole.find('/', slash + 1)) {
+    if (fnmatch(p.c_str(), whole.substr(0, slash).c_str(), FNM_PATHNAME) == 0) return true;
+  }
+  return fnmatch(p.c_str(), whole.c_str(), FNM_PATHNAME) == 0;
 }
 
 FileTree tree_from_directory(const fs::path& root, const std::optional<std::set<std::string>>& top_level,

@@ -42,6 +42,9 @@ struct ClassifyOptions {
   bool stdlib = false;
   bool namespace_packages = true;  // directories with modules but no __init__.py
   bool data_files = true;
+  // Globs on paths below the tree (path_matches): files that belong to no package taken as
+  // data all the same, at their place in the tree ([packages] data_files: sqlmap's "data/").
+  std::vector<std::string> outside_packages;
   // Dotted names or fnmatch globs left out with everything below them.
   std::vector<std::string> exclude;
   PythonVersion python = PythonVersion::embedded();  // whose extension modules are recognised
@@ -70,5 +73,10 @@ unsigned copy_mode(unsigned source_mode);
 
 // True if `name` is `prefix` or below it; `prefix` may be an fnmatch glob ("*.tests").
 bool name_matches(std::string_view name, std::string_view pattern);
+
+// True if '/'-separated `path`, or a directory it lies in, matches the fnmatch glob `pattern`,
+// whose '*' stays within one path component: "data" matches "data/txt/x.txt", "*.conf" matches
+// "app.conf" but not "etc/app.conf".
+bool path_matches(std::string_view path, std::string_view pattern);
 
 }  // namespace freeze::packager

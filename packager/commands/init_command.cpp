@@ -580,7 +580,7 @@ std::string app_toml_text(const Findings& found, const fs::path& dir) {
     for (const auto& extra : found.extras) line += (line.empty() ? " " : ", ") + extra;
     out << line << "\n# (move the app into src/ and set paths = [\"src\"] to leave them out)";
   }
-  out << "\n";
+  out << "\n# data_files = [\"data\"]   # files there that belong to no package (a script's data/), embedded too\n";
   if (!dependencies.include.empty()) {
     out << "# Dependencies (" << found.requirements_source << " and what they require), as installed on this machine:\n";
     for (const auto& found : dependencies.found) out << "#   " << found << "\n";

@@ -163,6 +163,19 @@ bool is_module_pattern(std::string_view name) {
   });
 }
 
+// A '/'-separated relative path or fnmatch glob that stays below its directory: no empty,
+// "." or ".." component ("data", "*.conf", "share/*/x.txt").
+bool is_relative_glob(std::string_view glob) {
+  if (glob.empty() || glob.find('\0') != std::string_view::npos) return false;
+  while (true) {
+    const auto slash = glob.find('/');
+    const auto part = glob.substr(0, slash);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string_view::npos) return true;
+    glob.remove_prefix(slash + 1);
+  }
+}
+
 // table.key as a list of module patterns (stdlib.exclude, packages.exclude), or nullopt if absent.
 std::optional<std::vector<std::string>> get_module_patterns(const AppConfig& config, const toml::table& table,
                                                             std::string_view table_name, std::string_view key) {
@@ -313,7 +326,8 @@ void parse_routing(AppConfig& config, const toml::table& routing) {
 }
 
 void parse_packages(AppConfig& config, const toml::table& packages) {
-  reject_unknown_keys(config, packages, "packages", {"paths", "site_packages", "wheels", "bundle_system_libraries", "exclude"});
+  reject_unknown_keys(config, packages, "packages",
+                      {"paths", "data_files", "site_packages", "wheels", "bundle_system_libraries", "exclude"});
   if (auto exclude = get_module_patterns(config, packages, "packages", "exclude")) {
     config.packages_exclude = std::move(*exclude);
   }
@@ -328,6 +342,18 @@ void parse_packages(AppConfig& config, const toml::table& packages) {
     for (const auto& path : *paths) {
       config.package_paths.push_back(existing_directory(config, packages.get("paths"), "packages.paths", path));
     }
+  }
+  if (auto globs = get_string_array(config, packages, "packages", "data_files")) {
+    for (const auto& glob : *globs) {
+      if (!is_relative_glob(glob)) {
+        fail(config, packages.get("data_files"), "packages.data_files",
+             "'" + glob + "' is not a path or glob below a packages.paths directory (as \"data\" or \"*.conf\")");
+      }
+    }
+    if (!globs->empty() && config.package_paths.empty()) {
+      fail(config, packages.get("data_files"), "packages.data_files", "needs packages.paths, the directories its files are in");
+    }
+    config.package_data_files = std::move(*globs);
   }
 }
 

@@ -42,6 +42,9 @@ struct AppConfig {
 
   // [packages]
   std::vector<std::filesystem::path> package_paths;  // absolute
+  // Globs on paths below a package_paths directory: its files that belong to no package (a
+  // top-level "data/" directory, "app.conf"), shipped at their place all the same.
+  std::vector<std::string> package_data_files;
   struct SitePackages {
     std::filesystem::path dir;          // absolute
     std::vector<std::string> include;   // top-level packages/modules to take from it

@@ -47,7 +47,11 @@ void explain_config(const AppConfig& config) {
       break;
   }
   for (const auto& path : config.package_paths) {
-    detail(prefix + "packages.paths: every module, package, extension module and data file below " + path.string());
+    detail(prefix + "packages.paths: every module, package, extension module and package data file below " + path.string());
+  }
+  if (!config.package_data_files.empty()) {
+    detail(prefix + "packages.data_files: " + join_or_none(config.package_data_files) +
+           " below those directories as well, files of no package, each at its place");
   }
   for (const auto& site : config.site_packages) {
     detail(prefix + "packages.site_packages: " + join_or_none(site.include) + " from " + site.dir.string() +

@@ -49,6 +49,17 @@ class BuildErrorTest(TempDirTestCase):
     def test_missing_path(self):
         self.assert_fails("path", GOOD_TOML.replace('"src"', '"nope"'), "packages.paths", "'nope' is not a directory")
 
+    def test_data_files_that_name_nothing_or_leave_the_tree(self):
+        toml = GOOD_TOML + 'data_files = [%s]\n'
+        files = dict(GOOD_FILES, **{"src/data/words.txt": "w\n"})
+        self.assert_fails("datatypo", toml % '"data", "dta"', "packages.data_files: 'dta' matches no file in packages.paths",
+                          files=files)
+        for glob in ('"../etc"', '"/etc/passwd"', '"data/../.."', '""'):
+            self.assert_fails("dataout", toml % glob, "app.toml:6", "packages.data_files",
+                              "is not a path or glob below a packages.paths directory", files=files)
+        self.assert_fails("datanopaths", '[app]\nname = "good"\ncode = "pass"\n[packages]\ndata_files = ["data"]\n',
+                          "packages.data_files", "needs packages.paths", files=files)
+
     def test_a_distribution_name_in_site_packages_include_names_what_it_provides(self):
         # include takes import names; a distribution's name ("rdiff-backup" for rdiff_backup,
         # "codespell" for codespell_lib) is the usual slip: the error says what to include.

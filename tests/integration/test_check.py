@@ -134,6 +134,24 @@ class CheckTest(TempDirTestCase):
         freeze("build", root, "-q")
         self.assertEqual(run([root / "dist" / "fixed"]).stdout, "['alpha', 'beta']\n")
 
+    def test_a_file_of_no_package_read_at_import_is_named_with_data_files(self):
+        # A module reads VERSION beside the app's script, a file of no package, at import.
+        root = write_tree(self.tmp / "version", {
+            "src/tool.py": "import os\nVERSION = open(os.path.join(os.path.dirname(__file__), 'VERSION')).read().strip()\n"
+                           "def main():\n    print(VERSION)\n",
+            "src/VERSION": "1.2.3\n",
+            "app.toml": '[app]\nname = "version"\nentry = "tool:main"\n[packages]\npaths = ["src"]\n',
+        })
+        result = freeze("check", root, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn(f"<exe dir>/lib/app/VERSION is {root}/src/VERSION, which belongs to no package and so was not "
+                      'built in: list it in [packages] data_files = ["VERSION"]', result.stdout)
+        with open(root / "app.toml", "a") as config:
+            config.write('data_files = ["VERSION"]\n')
+        self.assertRegex(freeze("check", root).stdout, r"all \d+ checks passed")
+        freeze("build", root, "-q")
+        self.assertEqual(run([root / "dist" / "version"]).stdout, "1.2.3\n")
+
     @unittest.skipUnless(shutil.which("cc"), "needs a C compiler")
     def test_a_library_loaded_by_path_works_from_memory_unless_it_needs_one_beside_it(self):
         # As pycryptodome loads Cryptodome/Cipher/_raw_ecb.abi3.so: dlopen gets a memory file of it.

@@ -386,6 +386,81 @@ class JinjaPackageLoaderTest(TempDirTestCase):
         self.assertIn("- REPORT", frozen.stdout)
 
 
+# A script app laid out as sqlmap is: the script at the root of its directory, its code in
+# packages beside it, and data in directories that are no package, found from the script's
+# __file__ (data/ and tool.conf are listed in data_files; docs/ is not, and stays out).
+SCRIPT_APP = {
+    "app/tool.py": r"""
+import json, os, sys
+from lib import paths
+ROOT = os.path.dirname(os.path.abspath(__file__))
+out = {
+    "conf": open(os.path.join(ROOT, "tool.conf")).read(),
+    "words": paths.words(),
+    "listdir": sorted(os.listdir(os.path.join(ROOT, "data"))),
+    "walk": sorted((os.path.relpath(r, ROOT), sorted(d), sorted(f)) for r, d, f in os.walk(os.path.join(ROOT, "data"))),
+    "binary": list(open(os.path.join(ROOT, "data", "bin", "table.bin"), "rb").read()[-4:]),
+    "lib_is_package_only": sorted(n for n in os.listdir(os.path.join(ROOT, "lib")) if n != "__pycache__"),
+    "docs": os.path.exists(os.path.join(ROOT, "docs", "readme.md")),
+}
+print(json.dumps(out))
+""",
+    "app/lib/__init__.py": "",
+    "app/lib/paths.py": "import os\nROOT = os.path.dirname(os.path.dirname(__file__))\n"
+                        "def words():\n    return open(os.path.join(ROOT, 'data', 'txt', 'words.txt')).read().split()\n",
+    "app/lib/notes.txt": "package data, shipped as always\n",
+    "app/data/txt/words.txt": "alpha beta gamma\n",
+    "app/data/txt/more/deep.txt": "deep\n",
+    "app/data/bin/table.bin": bytes(range(256)),
+    "app/tool.conf": "[tool]\nlevel = 3\n",
+    "app/docs/readme.md": "# not shipped\n",
+}
+SCRIPT_TOML = """\
+[app]
+name = "tool"
+entry = "tool"
+[packages]
+paths = ["app"]
+data_files = ["data", "*.conf"]
+"""
+
+
+@unittest.skipUnless(can_hide_pythons(), "needs root and unshare -m")
+class DataOutsidePackagesTest(TempDirTestCase):
+    def expected(self, project):
+        python = run([PYTHON, "-B", "-E", "-s", project / "app" / "tool.py"], env=clean_env())
+        self.assertEqual(python.returncode, 0, python.stderr)
+        expected = json.loads(python.stdout)
+        self.assertTrue(expected["docs"])
+        expected["docs"] = False  # not in data_files
+        return expected
+
+    def check(self, exe, expected):
+        frozen = run_hidden([exe], env=clean_env())
+        self.assertEqual(frozen.returncode, 0, frozen.stderr)
+        frozen = json.loads(frozen.stdout)
+        self.assertEqual(frozen, expected)
+        self.assertEqual(frozen["words"], ["alpha", "beta", "gamma"])
+        self.assertEqual(frozen["listdir"], ["bin", "txt"])
+        self.assertEqual(frozen["binary"], [252, 253, 254, 255])
+
+    def test_data_files_are_read_from_memory_beside_the_script(self):
+        project = self.tmp / "memory"
+        exe = build_app(project, SCRIPT_TOML, SCRIPT_APP)
+        self.check(exe, self.expected(project))
+        self.assertEqual(sorted(p.name for p in exe.parent.iterdir()), ["tool"], "nothing beside the executable")
+
+    def test_data_files_routed_to_the_filesystem_are_written_beside_it(self):
+        project = self.tmp / "disk"
+        toml = SCRIPT_TOML + '[[routing.rule]]\nkind = ["resource"]\nstdlib = false\nlocation = "filesystem-relative"\n'
+        exe = build_app(project, toml, SCRIPT_APP)
+        self.check(exe, self.expected(project))
+        app_dir = exe.resolve().parent / "lib" / "app"
+        self.assertEqual((app_dir / "data" / "txt" / "words.txt").read_text(), "alpha beta gamma\n")
+        self.assertEqual((app_dir / "tool.conf").read_text(), "[tool]\nlevel = 3\n")
+        self.assertFalse((app_dir / "docs").exists())
+
+
 BLACK_TOML = """\
 [app]
 name = "blackapp"

@@ -131,6 +131,44 @@ TEST_CASE("collect_resources: the stdlib and the app's code, each at its place i
   CHECK_FALSE(find(minimal, blob::Kind::Module, "os"));
 }
 
+TEST_CASE("path_matches: a glob on the path or a directory it lies in, '*' within one component") {
+  CHECK(packager::path_matches("data/txt/x.txt", "data"));
+  CHECK(packager::path_matches("data/txt/x.txt", "data/txt"));
+  CHECK(packager::path_matches("data/txt/x.txt", "data/*/x.txt"));
+  CHECK(packager::path_matches("app.conf", "*.conf"));
+  CHECK_FALSE(packager::path_matches("etc/app.conf", "*.conf"));
+  CHECK_FALSE(packager::path_matches("database/x", "data"));
+  CHECK_FALSE(packager::path_matches("dat", "data"));
+}
+
+TEST_CASE("collect_resources: [packages] data_files takes files of no package, at their place below lib/app") {
+  TempDir dir;
+  write_stdlib(dir);
+  dir.write("app/tool.py", "");
+  dir.write("app/lib/__init__.py", "");
+  dir.write("app/data/txt/words.txt", "alpha");
+  dir.write("app/tool.conf", "[tool]");
+  dir.write("app/docs/index.md", "not asked for");
+  packager::AppConfig config;
+  config.package_paths = {dir / "app"};
+  CHECK_FALSE(find(packager::collect_resources(config, dir / "stdlib", dir / "dist").resources, blob::Kind::Resource,
+                   "data/txt/words.txt"));
+
+  config.package_data_files = {"data", "*.conf"};
+  const auto resources = packager::collect_resources(config, dir / "stdlib", dir / "dist").resources;
+  const auto* words = find(resources, blob::Kind::Resource, "data/txt/words.txt");
+  REQUIRE(words);
+  CHECK(words->relative_path == "lib/app/data/txt/words.txt");
+  CHECK(words->routing_name.empty());  // no package: [routing] names do not match it
+  CHECK(words->data == "alpha");
+  CHECK(find(resources, blob::Kind::Resource, "tool.conf"));
+  CHECK_FALSE(find(resources, blob::Kind::Resource, "docs/index.md"));
+
+  config.package_data_files = {"data", "dcos"};
+  CHECK_THROWS_WITH_AS(packager::collect_resources(config, dir / "stdlib", dir / "dist"),
+                       doctest::Contains("packages.data_files: 'dcos' matches no file in packages.paths"), packager::UserError);
+}
+
 TEST_CASE("collect_resources: the same module from two of the app's trees is an error naming both") {
   TempDir dir;
   write_stdlib(dir);

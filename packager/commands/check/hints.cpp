@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "format/module_names.h"
+#include "importer/install_layout.h"
 #include "packager/build/build_python.h"
 #include "packager/build/python_distribution.h"
 #include "packager/collect/entry_point_plugins.h"
@@ -241,6 +242,22 @@ std::string library_by_path_hint(const Outcome& outcome, const HintContext& cont
          " has no such file: is it made at install time? Make it before building";
 }
 
+// A file of the app's directories that is no package's ("lib/app/data/txt/x.txt" for sqlmap's
+// data/ beside its script): packages.data_files ships it. "" if `relative` is not such a file.
+std::string outside_packages_hint(const std::string& relative, const HintContext& context) {
+  const std::string app_prefix = std::string(layout::kAppDir) + "/";
+  if (!relative.starts_with(app_prefix)) return "";
+  const std::string below = relative.substr(app_prefix.size());
+  for (const auto& root : context.config.package_paths) {
+    std::error_code error;
+    if (below.empty() || !fs::exists(root / below, error)) continue;
+    const std::string top = below.substr(0, below.find('/'));
+    return "<exe dir>/" + relative + " is " + (root / below).string() +
+           ", which belongs to no package and so was not built in: list it in [packages] data_files = [\"" + top + "\"]";
+  }
+  return "";
+}
+
 // An OSError naming a file: one below the executable's directory is an embedded file that is
 // not there, or a package's data read by a path when the package is in memory.
 std::string missing_file_hint(const Item& item, const Outcome& outcome, const HintContext& context) {
@@ -248,6 +265,7 @@ std::string missing_file_hint(const Item& item, const Outcome& outcome, const Hi
   const std::string filename = outcome.filename;
   if (filename.starts_with(exe_prefix)) {
     const std::string relative = filename.substr(exe_prefix.size());
+    if (const std::string hint = outside_packages_hint(relative, context); !hint.empty()) return hint;
     // The package whose data it is (blib2to3 when black fails on blib2to3's grammar).
     const HintContext::Package* owner = owning_package(filename, context);
     const bool in_memory = owner ? owner->in_memory : item.location.starts_with("in memory");
