@@ -75,6 +75,12 @@ LaunchSettings LaunchSettings::from(const Settings& settings) {
   s.unbuffered = get(settings, keys::kUnbuffered) == "1";
   s.site = get(settings, keys::kSite) == "1";
   s.frozen = get(settings, keys::kFrozen) != "0";
+  for (auto it = settings.lower_bound(keys::kCommandPrefix); it != settings.end() && it->first.starts_with(keys::kCommandPrefix);
+       ++it) {
+    const std::string name = it->first.substr(keys::kCommandPrefix.size());
+    if (name.empty() || it->second.empty() || it->second.front() == ':') throw DamagedError("launch settings are malformed");
+    s.commands[name] = it->second;
+  }
   if (s.entry_module.empty() == s.entry_code.empty()) throw DamagedError("launch settings name no entry point");
   if (s.optimize < 0 || s.optimize > 2 || optimize.size() > 1) throw DamagedError("launch settings are malformed");
   return s;
@@ -94,7 +100,19 @@ Settings LaunchSettings::to_settings() const {
   settings[keys::kSite] = flag(site);
   settings[keys::kFrozen] = flag(frozen);
   settings[keys::kPythonVersion] = python_version;
+  for (const auto& [name, entry] : commands) settings[std::string(keys::kCommandPrefix) + name] = entry;
   return settings;
+}
+
+bool LaunchSettings::select_command(std::string_view invoked_name) {
+  const auto it = commands.find(invoked_name);
+  if (it == commands.end()) return false;
+  const std::string& entry = it->second;
+  const auto colon = entry.find(':');
+  entry_module = entry.substr(0, colon);
+  entry_function = colon == std::string::npos ? "" : entry.substr(colon + 1);
+  entry_code.clear();
+  return true;
 }
 
 }  // namespace freeze::blob

@@ -42,6 +42,9 @@ inline constexpr const char* kInterpreter = "python.interpreter";  // "1": also 
 inline constexpr const char* kUnbuffered = "python.unbuffered";    // "1": unbuffered stdio, as python -u
 inline constexpr const char* kSite = "python.site";                // "0": do not import site, as python -S
 inline constexpr const char* kFrozen = "python.frozen";            // "0": leave sys.frozen unset
+// "command.NAME": the entry run when the executable is started as NAME ([app] commands):
+// "module" (run as __main__) or "module:function".
+inline constexpr std::string_view kCommandPrefix = "command.";
 }  // namespace keys
 
 // The value of python.version for CPython major.minor: "3.11".
@@ -59,6 +62,8 @@ struct LaunchSettings {
   bool unbuffered = false;
   bool site = false;
   bool frozen = true;  // sys.frozen set; absent in older executables: set
+  // [app] commands: name -> "module" or "module:function".
+  std::map<std::string, std::string, std::less<>> commands;
 
   bool operator==(const LaunchSettings&) const = default;
 
@@ -66,6 +71,10 @@ struct LaunchSettings {
   static LaunchSettings from(const Settings& settings);
   // The record from() reads back: entry.code, or entry.module and entry.function.
   Settings to_settings() const;
+
+  // Started as `invoked_name` (argv[0]'s file name), one of `commands`: makes its entry the one
+  // that runs and returns true; else changes nothing.
+  bool select_command(std::string_view invoked_name);
 };
 
 }  // namespace freeze::blob

@@ -141,6 +141,7 @@ def main():
 [app]
 name = "every"
 entry = "pkg.main:Main.run"
+commands = { every-sub = "pkg.sub", "every.x" = "console_script:x" }
 [python]
 isolated = false
 optimize = 2

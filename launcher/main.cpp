@@ -6,6 +6,7 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/blob_reader.h"
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
     importer::die_damaged(image->path(), error.what());
   } catch (const std::bad_alloc&) {
     launcher::die_out_of_memory("reading the launch settings");
+  }
+  // Started under one of [app] commands' names (a symlink or hard link to the executable):
+  // that command's entry runs instead of the app's.
+  if (argc > 0) {
+    const std::string_view invoked(argv[0]);
+    settings.select_command(invoked.substr(invoked.rfind('/') + 1));
   }
   if (settings.python_version != this_python_version()) {
     std::fprintf(stderr, "%s: built for Python %s but this launcher embeds Python %s; rebuild it with a matching freeze\n",

@@ -23,6 +23,10 @@ blob::LaunchSettings launch_settings(const AppConfig& config, TargetPython& pyth
   settings.unbuffered = config.unbuffered;
   settings.site = config.site;
   settings.frozen = config.frozen;
+  for (const auto& command : config.commands) {
+    settings.commands[command.name] =
+        command.entry_function.empty() ? command.entry_module : command.entry_module + ":" + command.entry_function;
+  }
   settings.python_version = python.version().short_version();
   return settings;
 }

@@ -16,6 +16,7 @@
 
 #include "packager/support/atomic_file.h"
 #include "format/blob_reader.h"
+#include "format/launch_settings.h"
 #include "format/pyc_file.h"
 #include "packager/support/console.h"
 #include "packager/support/directory_lock.h"
@@ -75,6 +76,31 @@ std::set<std::string> previous_entries(const fs::path& executable, const std::st
     return {};
   }
   return names;
+}
+
+// The [app] commands of the executable the output directory holds now (a file, or our symlink
+// into a build directory), as its launch settings record them: the command symlinks that
+// build wrote. Empty if it is none of ours, or damaged.
+std::set<std::string> previous_commands(const fs::path& executable) {
+  std::error_code error;
+  const fs::path file = fs::canonical(executable, error);
+  if (error || !fs::is_regular_file(file, error) || fs::file_size(file, error) > (std::uintmax_t{4} << 30) || error) return {};
+  try {
+    const MappedFile mapped(file);
+    if (!blob::BlobReader::has_blob(mapped.bytes())) return {};
+    const auto reader = blob::BlobReader::open(mapped.bytes());
+    std::set<std::string> names;
+    for (const auto& [name, entry] : blob::LaunchSettings::from(blob::read_settings(reader)).commands) names.insert(name);
+    return names;
+  } catch (const std::exception&) {  // unreadable or damaged: nothing is known, nothing removed
+    return {};
+  }
+}
+
+// True if `path` is a symlink to `executable_name` beside it: a command symlink of that app.
+bool is_command_symlink(const fs::path& path, const std::string& executable_name) {
+  std::error_code error;
+  return fs::is_symlink(fs::symlink_status(path, error)) && fs::read_symlink(path, error) == fs::path(executable_name) && !error;
 }
 
 // Freeze's own names in the output directory for the app NAME, each ending in six random
@@ -158,7 +184,8 @@ void sync_directory(const fs::path& directory) {
 }  // namespace
 
 void write_output(const fs::path& output_dir, const std::string& executable_name,
-                  const std::vector<std::string_view>& executable_parts, const std::vector<OutputFile>& files) {
+                  const std::vector<std::string_view>& executable_parts, const std::vector<OutputFile>& files,
+                  const std::vector<std::string>& commands) {
   std::error_code error;
   fs::create_directories(output_dir, error);
   if (error) throw UserError(output_dir.string() + ": cannot create the output directory: " + error.message());
@@ -180,6 +207,16 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
   const std::string previous_directory = current_build_directory(executable, executable_name);
   if (lock.held()) remove_strays(output_dir, executable_name, previous_directory);
   const std::set<std::string> legacy_entries = previous_entries(executable, executable_name);
+  std::set<std::string> stale_commands = previous_commands(executable);
+  for (const auto& command : commands) {
+    stale_commands.erase(command);
+    // Replaced only if a build of this app wrote it: the user's own file of that name stays.
+    const fs::path path = output_dir / command;
+    if (fs::exists(fs::symlink_status(path, error)) && !is_command_symlink(path, executable_name)) {
+      throw UserError(path.string() + ": exists and is not a symlink to " + executable_name +
+                      ", so the command's symlink cannot be written there: remove it, or rename the command in app.commands");
+    }
+  }
 
   if (files.empty()) {
     write_file_atomically(executable, executable_parts, 0755);
@@ -197,12 +234,17 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
     replace_with_symlink(executable, build_dir.path().filename() / executable_name);
     build_dir.keep();
   }
+  // The commands: symlinks to the executable beside it, which start it under their names.
+  for (const auto& command : commands) replace_with_symlink(output_dir / command, executable_name);
   sync_directory(output_dir);
 
   // The previous output, now replaced: its build directory, or the files that an executable of
   // an earlier freeze version had written straight beside itself.
   if (!previous_directory.empty()) fs::remove_all(output_dir / previous_directory, error);
   for (const auto& name : legacy_entries) fs::remove_all(output_dir / name, error);
+  for (const auto& name : stale_commands) {
+    if (is_command_symlink(output_dir / name, executable_name)) fs::remove(output_dir / name, error);
+  }
 }
 
 }  // namespace freeze::packager

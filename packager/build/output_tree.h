@@ -21,8 +21,11 @@ struct OutputFile {
   unsigned mode = 0644;  // shared objects (*.so, *.so.N) are always 0755
 };
 
-// Throws UserError.
+// `commands` ([app] commands) become symlinks to the executable beside it, written after the
+// switch; a file of that name that is not such a symlink is an error, before anything is
+// written. Those of the previous build that are no longer commands are removed. Throws UserError.
 void write_output(const std::filesystem::path& output_dir, const std::string& executable_name,
-                  const std::vector<std::string_view>& executable_parts, const std::vector<OutputFile>& files);
+                  const std::vector<std::string_view>& executable_parts, const std::vector<OutputFile>& files,
+                  const std::vector<std::string>& commands = {});
 
 }  // namespace freeze::packager

@@ -418,6 +418,9 @@ std::vector<Resource> collect(AppConfig& config, const CollectOptions& options) 
   });
   resolve_entry(config, resources);
   if (config.code.empty() && config.entry_function.empty()) mark_main_module(config.entry_module, resources);
+  for (const auto& command : config.commands) {
+    if (command.entry_function.empty()) mark_main_module(command.entry_module, resources);
+  }
   if (config.stdlib_include == StdlibInclude::Reachable) keep_reachable_stdlib(config, options.why, resources, options.python);
   if (config.bundle_system_libraries) add_system_libraries(resources);
   resolve_library_dependencies(resources);

@@ -54,47 +54,61 @@ std::string script_on_path_hint(const std::string& name) {
   return {};
 }
 
-// Resolves entry = "console_script:NAME" from the included distributions' entry_points.txt.
-void resolve_console_script(AppConfig& config, const std::vector<Resource>& resources) {
-  if (config.console_script.empty()) return;
-  std::vector<Resource> metadata;
-  for (const auto& resource : resources) {
-    if (resource.kind == blob::Kind::Metadata) metadata.push_back(resource);
-  }
-  const std::string target = find_console_script(metadata, config.console_script);
+// One entry point of the config: app.entry, or a command of app.commands.
+struct EntryRef {
+  std::string key;  // "app.entry", "app.commands.NAME"
+  const std::string& console_script;
+  std::string& module;
+  std::string& function;
+};
+
+// Resolves "console_script:NAME" from the included distributions' entry_points.txt.
+void resolve_console_script(const AppConfig& config, const EntryRef& entry, const std::vector<Resource>& metadata) {
+  if (entry.console_script.empty()) return;
+  const std::string target = find_console_script(metadata, entry.console_script);
   if (target.empty()) {
     // Debian renames some (its pyflakes3 is pyflakes' "pyflakes"): say which there are.
     std::vector<std::string> names;
     for (const auto& [name, script_target] : console_scripts(metadata)) names.push_back(name);
     const std::string declared = join(names);
-    throw UserError(config.config_file.string() + ": app.entry: no included distribution declares the console script '" +
-                    config.console_script + "' (in entry_points.txt [console_scripts]); " +
+    throw UserError(config.config_file.string() + ": " + entry.key + ": no included distribution declares the console script '" +
+                    entry.console_script + "' (in entry_points.txt [console_scripts]); " +
                     (declared.empty() ? "they declare none" : "they declare: " + declared) +
-                    script_on_path_hint(config.console_script));
+                    script_on_path_hint(entry.console_script));
   }
   const auto colon = target.find(':');
-  config.entry_module = target.substr(0, colon);
-  config.entry_function = colon == std::string::npos ? "" : target.substr(colon + 1);
-  detail("console script " + config.console_script + " -> " + target);
+  entry.module = target.substr(0, colon);
+  entry.function = colon == std::string::npos ? "" : target.substr(colon + 1);
+  detail("console script " + entry.console_script + " -> " + target);
 }
 
-void check_entry(const AppConfig& config, const std::vector<Resource>& resources) {
-  if (config.entry_module.empty()) return;
+void check_entry(const AppConfig& config, const EntryRef& entry, const std::vector<Resource>& resources) {
+  if (entry.module.empty()) return;
   const bool found = std::any_of(resources.begin(), resources.end(), [&](const Resource& r) {
-    return (r.kind == blob::Kind::Module || r.kind == blob::Kind::Extension) && r.name == config.entry_module;
+    return (r.kind == blob::Kind::Module || r.kind == blob::Kind::Extension) && r.name == entry.module;
   });
   if (found) return;
   std::string where;
   for (const auto& path : config.package_paths) where += (where.empty() ? "" : ", ") + path.string();
-  throw UserError(config.config_file.string() + ": app.entry: module '" + config.entry_module +
+  throw UserError(config.config_file.string() + ": " + entry.key + ": module '" + entry.module +
                   "' is not among the included modules (packages.paths: " + (where.empty() ? "none" : where) + ")");
 }
 
 }  // namespace
 
 void resolve_entry(AppConfig& config, const std::vector<Resource>& resources) {
-  resolve_console_script(config, resources);
-  check_entry(config, resources);
+  std::vector<Resource> metadata;
+  for (const auto& resource : resources) {
+    if (resource.kind == blob::Kind::Metadata) metadata.push_back(resource);
+  }
+  std::vector<EntryRef> entries{{"app.entry", config.console_script, config.entry_module, config.entry_function}};
+  for (auto& command : config.commands) {
+    entries.push_back({"app.commands." + command.name, command.console_script, command.entry_module, command.entry_function});
+  }
+  for (const auto& entry : entries) {
+    resolve_console_script(config, entry, metadata);
+    check_entry(config, entry, resources);
+  }
 }
 
 void mark_main_module(const std::string& entry_module, std::vector<Resource>& resources) {

@@ -9,8 +9,9 @@
 
 namespace freeze::packager {
 
-// Sets config.entry_module/entry_function for a console script. Throws UserError naming
-// app.entry when the console script or the entry module is not among `resources`.
+// Sets entry_module/entry_function for a console script, of app.entry and of each of
+// app.commands. Throws UserError naming the key when a console script or an entry module is
+// not among `resources`.
 void resolve_entry(AppConfig& config, const std::vector<Resource>& resources);
 
 // Marks the module that runs as __main__ (Resource::runs_as_main) when `entry_module` is run

@@ -111,6 +111,7 @@ void keep_reachable_stdlib(const AppConfig& config, const std::vector<std::strin
                                          {"base64"},           {"quopri"},   {"io"}};
   for (const auto& name : config.stdlib_add) roots.push_back({name});
   if (!config.entry_module.empty()) roots.push_back({config.entry_module});
+  for (const auto& command : config.commands) roots.push_back({command.entry_module});
   // app.code instead of an entry module: what that code imports is reached from it.
   if (!config.code.empty()) {
     for (auto& name : python.imported_names(config.code, "__main__", false, ImportScope::Everywhere, false, true)) roots.push_back({std::move(name)});

@@ -26,6 +26,7 @@
 #include "packager/collect/imported_names.h"
 #include "packager/config/app_config.h"
 #include "packager/support/console.h"
+#include "packager/support/text.h"
 #include "packager/support/progress.h"
 #include "packager/support/read_file.h"
 #include "packager/support/user_error.h"
@@ -186,7 +187,9 @@ BuildResult build(const BuildOptions& options) {
   // bytes writable. The reader finds the blob from the trailer; the padding is never read.
   constexpr std::size_t kPageSize = 4096;
   const std::string padding((kPageSize - launcher.size() % kPageSize) % kPageSize, '\0');
-  write_output(output_dir, config.name, {launcher, padding, blob}, layout.files);
+  std::vector<std::string> commands;
+  for (const auto& command : config.commands) commands.push_back(command.name);
+  write_output(output_dir, config.name, {launcher, padding, blob}, layout.files, commands);
 
   BuildResult result;
   result.executable = output_dir / config.name;
@@ -196,6 +199,9 @@ BuildResult build(const BuildOptions& options) {
   result.reachable = std::move(reachable);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   note(build_summary(resources, layout, result, seconds));
+  if (!commands.empty()) {
+    note("  commands " + join(commands) + ": symlinks to it beside it, each starting it as that command ([app] commands)");
+  }
   return result;
 }
 

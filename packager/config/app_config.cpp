@@ -83,20 +83,72 @@ struct ProjectDefaults {
   std::string entry_problem;         // why no entry could be taken from [project.scripts]
 };
 
+// Control characters (NUL, newline, escape sequences) make no sane file name and would reach
+// the terminal in messages.
+bool has_control_characters(std::string_view name) {
+  return std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+}
+
+// An entry as app.entry writes it ("module", "module:function", "console_script:NAME") into
+// its parts; `key` names it in errors.
+void parse_entry_text(const AppConfig& config, const toml::node* node, const std::string& key, const std::string& text,
+                      std::string& module, std::string& function, std::string& console_script) {
+  if (text.starts_with("console_script:")) {
+    console_script = text.substr(std::string_view("console_script:").size());
+    if (console_script.empty()) fail(config, node, key, "console_script: needs a NAME");
+    return;
+  }
+  const auto colon = text.find(':');
+  module = text.substr(0, colon);
+  function = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (!is_dotted_name(module) || (colon != std::string::npos && !is_dotted_name(function))) {
+    fail(config, node, key, "'" + text + "' is not \"module\" or \"module:function\" (dotted Python names)");
+  }
+}
+
+void parse_commands(AppConfig& config, const toml::node& node) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    fail(config, &node, "app.commands", "must be a table of command names and entries, as { other-tool = \"pkg.cli:main\" }");
+  }
+  for (const auto& [key, value] : *table) {
+    AppConfig::Command command;
+    command.name = std::string(key.str());
+    const std::string where = "app.commands." + command.name;
+    if (command.name.empty() || command.name.starts_with(".") || command.name.find('/') != std::string::npos ||
+        has_control_characters(command.name)) {
+      fail(config, &value, where, "'" + command.name + "' is not a valid command name (a file name not starting with '.')");
+    }
+    if (command.name == config.name) {
+      fail(config, &value, where, "is app.name: under its own name the executable runs app.entry");
+    }
+    if (command.name == "lib" || command.name == "local") {
+      fail(config, &value, where, "'" + command.name + "' is the directory files routed beside the executable go to");
+    }
+    if (value.is_table()) {
+      fail(config, &value, where, "is a table: TOML reads a dotted key as one; quote a command name with a dot in it (\"" +
+                                      command.name + ".x\" = ...)");
+    }
+    if (!value.is_string()) {
+      fail(config, &value, where, "must be a string: an entry as app.entry (\"module:function\", \"console_script:NAME\")");
+    }
+    parse_entry_text(config, &value, where, value.as_string()->get(), command.entry_module, command.entry_function,
+                     command.console_script);
+    config.commands.push_back(std::move(command));
+  }
+}
+
 void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults& defaults) {
-  reject_unknown_keys(config, app, "app", {"name", "entry", "code"});
+  reject_unknown_keys(config, app, "app", {"name", "entry", "code", "commands"});
   auto name = get_string(config, app, "app", "name");
   if (!name) name = defaults.name;
   if (!name) fail(config, &app, "app.name", "missing: the executable's name is required");
-  // Control characters (NUL, newline, escape sequences) make no sane file name and would reach
-  // the terminal in messages.
-  const bool control = std::any_of(name->begin(), name->end(),
-                                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
-  if (control) fail(config, app.get("name"), "app.name", "must not contain control characters (newline, escape, NUL)");
+  if (has_control_characters(*name)) fail(config, app.get("name"), "app.name", "must not contain control characters (newline, escape, NUL)");
   if (name->empty() || *name == "." || *name == ".." || name->find('/') != std::string::npos) {
     fail(config, app.get("name"), "app.name", "'" + *name + "' is not a valid file name");
   }
   config.name = *name;
+  if (const toml::node* commands = app.get("commands")) parse_commands(config, *commands);
 
   auto entry = get_string(config, app, "app", "entry");
   const auto code = get_string(config, app, "app", "code");
@@ -113,18 +165,8 @@ void parse_app(AppConfig& config, const toml::table& app, const ProjectDefaults&
     if (config.code.empty()) fail(config, app.get("code"), "app.code", "must not be empty");
     return;
   }
-  if (entry->starts_with("console_script:")) {
-    config.console_script = entry->substr(std::string_view("console_script:").size());
-    if (config.console_script.empty()) fail(config, app.get("entry"), "app.entry", "console_script: needs a NAME");
-    return;
-  }
-  const auto colon = entry->find(':');
-  config.entry_module = entry->substr(0, colon);
-  config.entry_function = colon == std::string::npos ? "" : entry->substr(colon + 1);
-  if (!is_dotted_name(config.entry_module) || (colon != std::string::npos && !is_dotted_name(config.entry_function))) {
-    fail(config, app.get("entry"), "app.entry",
-         "'" + *entry + "' is not \"module\" or \"module:function\" (dotted Python names)");
-  }
+  parse_entry_text(config, app.get("entry"), "app.entry", *entry, config.entry_module, config.entry_function,
+                   config.console_script);
 }
 
 fs::path existing_directory(const AppConfig& config, const toml::node* node, std::string_view key, const std::string& path);

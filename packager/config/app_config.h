@@ -24,6 +24,16 @@ struct AppConfig {
   std::string entry_function;  // empty: run entry_module as __main__
   std::string code;            // alternative to entry
   std::string console_script;  // from entry = "console_script:NAME", resolved after collection
+  // [app] commands: more programs in the one executable, each run instead of the entry when the
+  // executable is started under its name (argv[0]'s file name: a symlink or hard link to it,
+  // which the build writes beside it). Its entry is written and resolved as app.entry's.
+  struct Command {
+    std::string name;
+    std::string entry_module;
+    std::string entry_function;  // empty: run entry_module as __main__
+    std::string console_script;
+  };
+  std::vector<Command> commands;
 
   // [python]
   bool isolated = true;

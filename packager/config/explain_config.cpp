@@ -18,6 +18,13 @@ std::string placement_words(const RoutingTarget& target) {
   return "in memory";
 }
 
+// What an entry point runs, in words.
+std::string entry_words(const std::string& module, const std::string& function, const std::string& console_script) {
+  if (!console_script.empty()) return "the console script " + console_script + " of an included distribution";
+  if (function.empty()) return module + " runs as __main__, like python -m " + module;
+  return "imports " + module + " and calls " + function + "()";
+}
+
 }  // namespace
 
 void explain_config(const AppConfig& config) {
@@ -26,12 +33,12 @@ void explain_config(const AppConfig& config) {
   detail("config " + config.config_file.string() + (prefix.empty() ? "" : " ([tool.freeze])"));
   if (!config.code.empty()) {
     detail("entry: " + prefix + "app.code runs as __main__");
-  } else if (!config.console_script.empty()) {
-    detail("entry: the console script " + config.console_script + " of an included distribution");
-  } else if (config.entry_function.empty()) {
-    detail("entry: " + config.entry_module + " runs as __main__, like python -m " + config.entry_module);
   } else {
-    detail("entry: imports " + config.entry_module + " and calls " + config.entry_function + "()");
+    detail("entry: " + entry_words(config.entry_module, config.entry_function, config.console_script));
+  }
+  for (const auto& command : config.commands) {
+    detail("command " + command.name + " (started under that name): " +
+           entry_words(command.entry_module, command.entry_function, command.console_script));
   }
   switch (config.stdlib_include) {
     case StdlibInclude::All:

@@ -49,6 +49,23 @@ class BuildErrorTest(TempDirTestCase):
     def test_missing_path(self):
         self.assert_fails("path", GOOD_TOML.replace('"src"', '"nope"'), "packages.paths", "'nope' is not a directory")
 
+    def test_bad_commands(self):
+        toml = GOOD_TOML.replace('entry = "good:main"', 'entry = "good:main"\ncommands = { %s }')
+        for commands, needles in (
+                ('".hidden" = "good:main"', ["app.commands..hidden", "is not a valid command name"]),
+                ('"a/b" = "good:main"', ["app.commands.a/b", "is not a valid command name"]),
+                ('good = "good:main"', ["app.commands.good", "is app.name"]),
+                ('lib = "good:main"', ["app.commands.lib", "the directory files routed beside the executable go to"]),
+                ('other = 3', ["app.commands.other", "must be a string"]),
+                ('other.x = "good:main"', ["app.commands.other", "quote a command name with a dot"]),
+                ('other = "good:"', ["app.commands.other", "is not \"module\" or \"module:function\""]),
+                ('other = "missing:main"', ["app.commands.other: module 'missing' is not among the included modules"]),
+                ('other = "console_script:nope"', ["app.commands.other: no included distribution declares the console "
+                                                   "script 'nope'"])):
+            self.assert_fails("commands", toml % commands, *needles)
+        self.assert_fails("commands2", GOOD_TOML.replace('entry = "good:main"', 'entry = "good:main"\ncommands = ["x"]'),
+                          "app.commands", "must be a table of command names and entries")
+
     def test_data_files_that_name_nothing_or_leave_the_tree(self):
         toml = GOOD_TOML + 'data_files = [%s]\n'
         files = dict(GOOD_FILES, **{"src/data/words.txt": "w\n"})

@@ -1,12 +1,13 @@
 """A frozen executable behaves like the same program under python: argv, exit status, stdio,
 imports, tracebacks with source lines, sys attributes, isolation."""
 import json
+import os
 import shutil
 import signal
 import subprocess
 import unittest
 
-from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, installation_path, run
+from freezetest import PYTHON, TempDirTestCase, build_app, clean_env, freeze, installation_path, run
 
 APP_FILES = {
     "src/probe/__init__.py": """
@@ -258,6 +259,41 @@ class EntryKindsTest(TempDirTestCase):
         exe = self.build("function", 'entry = "tool:main"')
         result = run([exe])
         self.assertEqual((result.returncode, result.stdout), (0, "function tool\n"))
+
+    def test_commands_run_under_their_names(self):
+        exe = self.build("multi", 'entry = "tool:main"\ncommands = { multi-method = "tool:Commands.run", multi-main = "tool" }')
+        dist = exe.parent
+        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["multi", "multi-main", "multi-method"])
+        self.assertEqual(os.readlink(dist / "multi-method"), "multi")
+        self.assertEqual(run([exe]).stdout, "function tool\n")
+        result = run([dist / "multi-method", "a"])
+        self.assertEqual((result.returncode, result.stdout), (5, "method tool ['a']\n"))
+        result = run([dist / "multi-main", "b"])
+        self.assertEqual((result.returncode, result.stdout), (4, "as main ['b']\n"))
+        # Found on PATH by its name, as a tool runs its sibling commands; and as a hard link
+        # anywhere, under that name.
+        result = run(["multi-method", "c"], env=clean_env(PATH=f"{dist}:/usr/bin:/bin"))
+        self.assertEqual((result.returncode, result.stdout), (5, "method tool ['c']\n"))
+        (self.tmp / "bin").mkdir()
+        os.link(exe, self.tmp / "bin" / "multi-main")
+        os.link(exe, self.tmp / "bin" / "not-a-command")
+        self.assertEqual(run([self.tmp / "bin" / "multi-main"]).stdout, "as main []\n")
+        self.assertEqual(run([self.tmp / "bin" / "not-a-command"]).stdout, "function tool\n")
+
+        # A rebuild without multi-main removes its symlink, and only that.
+        (dist / "notes.txt").write_text("the user's\n")
+        self.build("multi", 'entry = "tool:main"\ncommands = { multi-method = "tool:Commands.run" }')
+        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["multi", "multi-method", "notes.txt"])
+        # A file of a command's name that is not its symlink is the user's: an error, nothing written.
+        before = (dist / "multi").read_bytes()
+        (self.tmp / "multi" / "app.toml").write_text((self.tmp / "multi" / "app.toml").read_text().replace(
+            '"tool:Commands.run" }', '"tool:Commands.run", "notes.txt" = "tool" }'))
+        result = freeze("build", self.tmp / "multi" / "app.toml", check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f"{dist}/notes.txt: exists and is not a symlink to multi", result.stderr)
+        self.assertEqual((dist / "notes.txt").read_text(), "the user's\n")
+        self.assertEqual((dist / "multi").read_bytes(), before)
+        self.assertEqual(sorted(p.name for p in dist.iterdir()), ["multi", "multi-method", "notes.txt"])
 
     def test_code(self):
         exe = self.build("code", "code = \"import sys, tool; print('code', sys.argv[1:]); sys.exit(9)\"")

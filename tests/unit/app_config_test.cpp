@@ -313,3 +313,20 @@ TEST_CASE("is_identifier / is_dotted_name") {
     CHECK_FALSE(is_dotted_name(no));
   }
 }
+
+TEST_CASE("[app] commands: each name with its entry, written as app.entry is") {
+  TempDir dir;
+  const auto config = load_app_config(dir.write("app.toml", std::string(kMinimal) +
+                                                                "commands = { hello-sub = \"hello.cli:Sub.run\", hello-mod = "
+                                                                "\"hello.tool\", hello-script = \"console_script:hs\" }\n"));
+  REQUIRE(config.commands.size() == 3);
+  const auto& mod = config.commands[0];  // TOML tables are read in key order
+  CHECK((mod.name == "hello-mod" && mod.entry_module == "hello.tool" && mod.entry_function.empty()));
+  const auto& script = config.commands[1];
+  CHECK((script.name == "hello-script" && script.console_script == "hs" && script.entry_module.empty()));
+  const auto& sub = config.commands[2];
+  CHECK((sub.name == "hello-sub" && sub.entry_module == "hello.cli" && sub.entry_function == "Sub.run"));
+  CHECK(load_app_config(dir.write("plain.toml", kMinimal)).commands.empty());
+  expect_error(std::string(kMinimal) + "commands = { hello = \"hello\" }\n", {"app.commands.hello", "is app.name"});
+  expect_error(std::string(kMinimal) + "commands = { x = \"console_script:\" }\n", {"app.commands.x", "needs a NAME"});
+}

@@ -96,6 +96,32 @@ TEST_CASE("launch settings: LaunchSettings -> record -> bytes -> record -> Launc
   CHECK(blob::python_version_of(3, 11) == "3.11");
 }
 
+TEST_CASE("launch settings: [app] commands, recorded as command.NAME, selected by the name the executable is started as") {
+  blob::LaunchSettings settings;
+  settings.app_name = "tool";
+  settings.entry_code = "print('main')";
+  settings.python_version = "3.11";
+  settings.commands = {{"tool-sub", "pkg.cli:sub"}, {"tool-main", "pkg.tool"}};
+  const blob::Settings record = settings.to_settings();
+  CHECK(record.at("command.tool-sub") == "pkg.cli:sub");
+  CHECK(record.at("command.tool-main") == "pkg.tool");
+  CHECK(blob::LaunchSettings::from(record) == settings);
+
+  blob::LaunchSettings started = settings;
+  CHECK_FALSE(started.select_command("tool"));
+  CHECK(started == settings);  // unchanged: app.code runs
+  CHECK(started.select_command("tool-sub"));
+  CHECK((started.entry_module == "pkg.cli" && started.entry_function == "sub" && started.entry_code.empty()));
+  CHECK(started.select_command("tool-main"));
+  CHECK((started.entry_module == "pkg.tool" && started.entry_function.empty()));  // run as __main__
+
+  for (const auto& [key, value] : {std::pair{"command.", "pkg"}, {"command.x", ""}, {"command.x", ":main"}}) {
+    blob::Settings damaged = record;
+    damaged[key] = value;
+    CHECK_THROWS_AS(blob::LaunchSettings::from(damaged), blob::DamagedError);
+  }
+}
+
 TEST_CASE("launch settings: read_settings finds the entry by its name, and reports it missing") {
   blob::Entry settings;
   settings.kind = blob::Kind::Settings;

@@ -41,6 +41,12 @@ std::string excludable_module(const Item& item) {
   return item.name;
 }
 
+// The module an entry check's entry point names (its args: module, function, console script;
+// a console script's module is app.entry's once resolved).
+std::string entry_module_of(const Item& item, const HintContext& context) {
+  return !item.args.empty() && !item.args[0].empty() ? item.args[0] : context.config.entry_module;
+}
+
 // The way out of a failure of an optional import, as the last sentence of a hint.
 std::string if_optional(const Item& item) {
   const std::string module = excludable_module(item);
@@ -352,8 +358,9 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
   }
   if (item.kind == "entry") {
     if (type == "AttributeError" || type == "TypeError") {
-      return "app.entry names a function that module " + context.config.entry_module +
-             " does not define (or that is not callable): fix app.entry";
+      // item.location is the key: app.entry, or app.commands.NAME.
+      return item.location + " names a function that module " + entry_module_of(item, context) +
+             " does not define (or that is not callable): fix " + item.location;
     }
     if (type == "LookupError") {
       return "no included distribution declares it in entry_points.txt: check the name, and that the distribution's "
@@ -396,7 +403,7 @@ std::string hint_for(const Item& item, const Outcome& outcome, const HintContext
            "the frozen environment (sys.frozen is True, the interpreter is isolated; see \"Behaving like python\" in the "
            "README)";
   }
-  const std::string module = item.kind == "entry" ? context.config.entry_module : excludable;
+  const std::string module = item.kind == "entry" ? entry_module_of(item, context) : excludable;
   return "it fails when imported in the frozen app; if `python" + context.python.short_version() + " -c \"import " + module +
          "\"` works, the difference is the frozen environment (sys.frozen is True, the interpreter is isolated; see "
          "\"Behaving like python\" in the README)";

@@ -141,16 +141,27 @@ PlanContext plan_context(const AppConfig& config, const Inspection& inspection, 
   return context;
 }
 
-void plan_entry_check(const AppConfig& config, Plan& plan) {
-  if (!config.code.empty()) return;
+// The check of one entry point: app.entry's, or a command's.
+Item entry_check(const std::string& module, const std::string& function, const std::string& console_script,
+                 const std::string& key) {
   Item entry;
   entry.kind = "entry";
-  entry.name = !config.console_script.empty() ? "console_script:" + config.console_script
-               : config.entry_function.empty()  ? config.entry_module
-                                                : config.entry_module + ":" + config.entry_function;
-  entry.args = {config.entry_module, config.entry_function, config.console_script};
-  entry.location = "app.entry";
-  plan.items.push_back(entry);
+  entry.name = !console_script.empty() ? "console_script:" + console_script
+               : function.empty()      ? module
+                                       : module + ":" + function;
+  entry.args = {module, function, console_script};
+  entry.location = key;
+  return entry;
+}
+
+void plan_entry_check(const AppConfig& config, Plan& plan) {
+  if (config.code.empty()) {
+    plan.items.push_back(entry_check(config.entry_module, config.entry_function, config.console_script, "app.entry"));
+  }
+  for (const auto& command : config.commands) {
+    plan.items.push_back(entry_check(command.entry_module, command.entry_function, command.console_script,
+                                     "app.commands." + command.name));
+  }
 }
 
 // Why module `name` is not imported ("" if it is). Standard library modules that are simply
@@ -163,6 +174,10 @@ std::string skip_reason(const std::string& name, const InspectedResource& item, 
     reason = "a __main__ module runs the program when imported";
   } else if (entry_runs_as_main && name == config.entry_module) {
     reason = "the entry point: it runs as __main__ (the entry check imports what it imports)";
+  } else if (std::any_of(config.commands.begin(), config.commands.end(), [&](const AppConfig::Command& command) {
+               return command.console_script.empty() && command.entry_function.empty() && name == command.entry_module;
+             })) {
+    reason = "a command's entry point: it runs as __main__ (the entry check imports what it imports)";
   } else if (context.excluded_by_user(name)) {
     reason = "--exclude";
   } else if (!stdlib && name.find('.') == std::string::npos && project_scripts().contains(name)) {
