@@ -253,9 +253,12 @@ Invocation classify_command_line(const std::vector<std::string>& argv, bool inte
     if (!interpreter_mode) refuse(argv, "multiprocessing helper");
   }
 
-  if (interpreter_mode) {
+  // Only a program starts the executable by the path sys.executable gives
+  // ([sys.executable, "-c", ...]); typed by a user (its name on PATH, a relative path) or under
+  // a command's name, its command line is the app's: ansible-lint's own "-c lint.yml".
+  if (interpreter_mode && !executable.empty() && argv[0] == executable) {
     const std::string& first = argv[1];
-    if (first[0] != '-' && !executable.empty() && same_file(first, executable)) return {RunKind::App, {}, 1};
+    if (first[0] != '-' && same_file(first, executable)) return {RunKind::App, {}, 1};
     if (first == "-" || first == "--check-hash-based-pycs" || is_python_short_option_cluster(first) ||
         (first[0] != '-' && (is_python_script(first) ||
                              (embedded_script && !path_exists(first) && embedded_script(first))))) {

@@ -7,7 +7,9 @@
 //    forkserver, spawn when sys.frozen is unset), matched strictly: only the interpreter flags
 //    subprocess._args_from_interpreter_flags() produces, and `-c` code that is one of the
 //    templates with literal arguments (never arbitrary code);
-//  - with `[python] interpreter = true`, any command line whose first argument is one of python's
+//  - with `[python] interpreter = true`, when argv[0] is the executable's path as sys.executable
+//    gives it (as a program starts an interpreter: never a name typed on PATH, a relative path
+//    or a command's name, whose command line stays the app's), any command line whose first argument is one of python's
 //    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing Python script
 //    (a .py/.pyc/.pyz... file, one with a python "#!" line, a zip application, a file without a
 //    suffix, a directory with __main__.py), as python would run it; any other argument (an
@@ -39,7 +41,8 @@ struct Invocation {
 // script (launcher/virtual_files.h: names_embedded_script).
 using EmbeddedScriptTest = std::function<bool(const std::string& path)>;
 
-// `executable`: the running executable's path, to tell a command line naming it as the script.
+// `executable`: the running executable's path, as sys.executable gives it: python's command
+// lines are taken only from argv[0] equal to it, and one naming it as the script is the app's.
 Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
                                  const EmbeddedScriptTest& embedded_script = {}, const std::string& executable = {});
 

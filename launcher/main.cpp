@@ -68,9 +68,12 @@ int main(int argc, char** argv) {
   }
   // Started under one of [app] commands' names (a symlink or hard link to the executable):
   // that command's entry runs instead of the app's.
+  // Its command line is then always the command's (ansible-playbook's own "-c local"): python's
+  // is taken only under the executable's own name, which sys.executable gives.
+  bool as_command = false;
   if (argc > 0) {
     const std::string_view invoked(argv[0]);
-    settings.select_command(invoked.substr(invoked.rfind('/') + 1));
+    as_command = settings.select_command(invoked.substr(invoked.rfind('/') + 1));
   }
   if (settings.python_version != this_python_version()) {
     std::fprintf(stderr, "%s: built for Python %s but this launcher embeds Python %s; rebuild it with a matching freeze\n",
@@ -87,7 +90,7 @@ int main(int argc, char** argv) {
   launcher::Invocation invocation;
   try {
     invocation = launcher::classify_command_line(
-        std::vector<std::string>(argv, argv + argc), settings.interpreter,
+        std::vector<std::string>(argv, argv + argc), settings.interpreter && !as_command,
         [](const std::string& path) { return launcher::names_embedded_script(context, path); }, context.executable);
   } catch (const std::bad_alloc&) {
     launcher::die_out_of_memory("reading the command line");

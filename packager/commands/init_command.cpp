@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -484,7 +485,12 @@ void choose_entry(const InitOptions& options, const Project& project, Findings& 
     entry = chosen->target;
     found.entry_comment = "[project.scripts] " + chosen->name + " in pyproject.toml";
     for (const auto& script : project.scripts) {
-      if (&script != chosen) found.other_scripts.push_back(script.name + " = " + quote(script.target));
+      if (&script == chosen) continue;
+      // A bare TOML key, or a quoted one (a name with a dot would make a table).
+      const bool bare = !script.name.empty() && std::all_of(script.name.begin(), script.name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      });
+      found.other_scripts.push_back((bare ? script.name : quote(script.name)) + " = " + quote(script.target));
     }
   } else {
     choose_entry_among_candidates(found, entry, found.entry_comment);
@@ -556,8 +562,11 @@ std::string app_toml_text(const Findings& found, const fs::path& dir) {
   out << "# \"module:function\" calls function() and exits with what it returns; \"module\" runs it like\n"
       << "# python -m module; console_script:NAME runs an entry point of an included distribution.\n";
   if (!found.other_scripts.empty()) {
-    out << "# Other scripts of this project (one executable runs one entry; copy this file to build another):\n";
-    for (const auto& script : found.other_scripts) out << "#   " << script << "\n";
+    out << "# The project's other scripts, which the same executable runs when started under their names\n"
+        << "# (freeze build writes each as a symlink to it):\n";
+    std::string table;
+    for (const auto& script : found.other_scripts) table += (table.empty() ? "" : ", ") + script;
+    out << "# commands = { " << table << " }\n";
   }
   out << "\n[python]\n";
   if (!found.python_comment.empty()) {

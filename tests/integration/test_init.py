@@ -53,18 +53,23 @@ class InitTest(TempDirTestCase):
                 """,
             "src/inv/__init__.py": "",
             "src/inv/cli.py": "import yaml\ndef main():\n    print(yaml.safe_load('a: 1'))\n",
-            "src/inv/admin.py": "def run():\n    pass\n",
+            "src/inv/admin.py": "def run():\n    print('admin')\n",
         })
         self.assertEqual(config["app"], {"name": "inv-tool", "entry": "inv.cli:main"})  # named like the project
         self.assertEqual(config["packages"]["paths"], ["src"])
         sites = {site["dir"]: site["include"] for site in config["packages"]["site_packages"]}
         self.assertIn("yaml", sites[str(DIST_PACKAGES)])
         text = (root / "app.toml").read_text()
-        self.assertIn('inv-admin = "inv.admin:run"', text)  # the other script, as a comment
+        self.assertIn('# commands = { inv-admin = "inv.admin:run" }', text)  # the other script, as a comment
         self.assertIn("surely-not-installed-xyz", text)  # listed as not found
         self.assertNotIn("pywin32", text)  # not for this platform
         self.assertIn("surely-not-installed-xyz", result.stderr)
         freeze("build", root / "app.toml", "-q")
+        self.assertEqual(run([root / "dist" / "inv-tool"]).stdout, "{'a': 1}\n")
+        # Uncommented, the other script is a command of the same executable.
+        (root / "app.toml").write_text(text.replace("# commands = {", "commands = {"))
+        freeze("build", root / "app.toml", "-q")
+        self.assertEqual(run([root / "dist" / "inv-admin"]).stdout, "admin\n")
         self.assertEqual(run([root / "dist" / "inv-tool"]).stdout, "{'a': 1}\n")
 
     def test_project_venv_of_another_version_chooses_it(self):

@@ -682,6 +682,15 @@ class InterpreterModeTest(TempDirTestCase):
             with self.subTest(args=args):
                 self.assertEqual(self.py(*args).stdout, f"app {args}\n")
 
+    def test_python_options_typed_by_a_user_are_the_apps(self):
+        # Only a program starts the executable by the path sys.executable gives: typed on PATH,
+        # or by a relative path, "-c lint.yml" is the app's own option (ansible-lint's).
+        env = clean_env(PATH=f"{self.exe.parent}:/usr/bin:/bin")
+        self.assertEqual(run(["tool", "-c", "lint.yml"], env=env).stdout, "app ['-c', 'lint.yml']\n")
+        self.assertEqual(run(["./tool", "-m", "x"], env=env, cwd=self.exe.parent).stdout, "app ['-m', 'x']\n")
+        # ... and the app's own [sys.executable, "-m", ...] still runs python's command line.
+        self.assertEqual(run(["tool", "delegate"], env=env).stdout, "app got: worker __main__ ['from-app']\n")
+
     def test_nothing_beside_the_executable_configures_site(self):
         # A venv's pyvenv.cfg beside or above the executable and site-packages directories
         # under its prefix: python would use them; the frozen program (app, interpreter mode,

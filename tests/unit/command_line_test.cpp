@@ -20,9 +20,10 @@ namespace {
 using Args = std::vector<std::string>;
 using freeze::testing::TempDir;
 
+// As a program starts the executable: argv[0] is its path, as sys.executable gives it.
 RunKind kind(Args argv, bool interpreter = false) {
   argv.insert(argv.begin(), "/opt/app/app");
-  return classify_command_line(argv, interpreter).kind;
+  return classify_command_line(argv, interpreter, {}, "/opt/app/app").kind;
 }
 
 }  // namespace
@@ -144,7 +145,7 @@ TEST_CASE("interpreter mode: an embedded script, named by a path that is no real
     return path == "/opt/app/lib/app/tool/worker.py";
   };
   const auto classify = [&](const std::string& first, bool interpreter) {
-    return classify_command_line({"/opt/app/app", first, "x"}, interpreter, embedded).kind;
+    return classify_command_line({"/opt/app/app", first, "x"}, interpreter, embedded, "/opt/app/app").kind;
   };
   CHECK(classify("/opt/app/lib/app/tool/worker.py", true) == RunKind::PythonCommandLine);
   CHECK(classify("/opt/app/lib/app/tool/other.py", true) == RunKind::App);
@@ -173,4 +174,21 @@ TEST_CASE("interpreter mode: the executable itself as the script is the app, wit
   // Another file without a suffix is still a script for python.
   const std::string other = dir.write("bin/other", "print(1)\n").string();
   CHECK(classify_command_line({exe, other}, true, {}, exe).kind == RunKind::PythonCommandLine);
+}
+
+TEST_CASE("interpreter mode: python's command line only from a program, which starts the executable by its path") {
+  const std::string exe = "/opt/app/app";
+  // [sys.executable, "-c", ...]: python's.
+  CHECK(classify_command_line({exe, "-c", "pass"}, true, {}, exe).kind == RunKind::PythonCommandLine);
+  CHECK(classify_command_line({exe, "-m", "pkg"}, true, {}, exe).kind == RunKind::PythonCommandLine);
+  // Typed: its name on PATH, a relative path, another path to it, or a command's name: the
+  // app's own options (ansible-lint -c lint.yml, ansible-playbook -c local).
+  for (const char* typed : {"app", "./app", "dist/app", "/opt/app/../app/app", "ansible-playbook"}) {
+    CAPTURE(typed);
+    CHECK(classify_command_line({typed, "-c", "lint.yml"}, true, {}, exe).kind == RunKind::App);
+    CHECK(classify_command_line({typed, "-m", "x"}, true, {}, exe).kind == RunKind::App);
+  }
+  // multiprocessing's own command lines are recognised however it was started.
+  CHECK(classify_command_line({"app", "-c", "from multiprocessing.resource_tracker import main;main(7)"}, true, {}, exe).kind ==
+        RunKind::PythonCommandLine);
 }
