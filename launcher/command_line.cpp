@@ -1,6 +1,7 @@
 #include "launcher/command_line.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
@@ -227,8 +228,16 @@ bool python_options_ignore_environment(const std::vector<std::string>& argv) {
   return false;
 }
 
+bool parent_runs_this_executable() {
+  struct stat parent {}, self {};
+  const std::string parent_exe = "/proc/" + std::to_string(::getppid()) + "/exe";
+  return ::stat(parent_exe.c_str(), &parent) == 0 && ::stat("/proc/self/exe", &self) == 0 && parent.st_dev == self.st_dev &&
+         parent.st_ino == self.st_ino;
+}
+
 Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
-                                 const EmbeddedScriptTest& embedded_script, const std::string& executable) {
+                                 const EmbeddedScriptTest& embedded_script, const std::string& executable,
+                                 bool started_by_this_executable) {
   if (argv.size() < 2) return {};
 
   // multiprocessing spawn with sys.frozen set: [exe, '--multiprocessing-fork', 'k=v', ...].
@@ -253,10 +262,11 @@ Invocation classify_command_line(const std::vector<std::string>& argv, bool inte
     if (!interpreter_mode) refuse(argv, "multiprocessing helper");
   }
 
-  // Only a program starts the executable by the path sys.executable gives
-  // ([sys.executable, "-c", ...]); typed by a user (its name on PATH, a relative path) or under
-  // a command's name, its command line is the app's: ansible-lint's own "-c lint.yml".
-  if (interpreter_mode && !executable.empty() && argv[0] == executable) {
+  // A program starts an interpreter by its path ([sys.executable, "-c", ...], a configured
+  // interpreter path), or is the app itself (Popen(["name", "-c", ...], executable=sys.executable));
+  // started by its name, found on PATH (ansible-lint -c lint.yml), or under a command's name, the
+  // command line is the app's.
+  if (interpreter_mode && (argv[0].find('/') != std::string::npos || started_by_this_executable)) {
     const std::string& first = argv[1];
     if (first[0] != '-' && same_file(first, executable)) return {RunKind::App, {}, 1};
     if (first == "-" || first == "--check-hash-based-pycs" || is_python_short_option_cluster(first) ||

@@ -7,9 +7,10 @@
 //    forkserver, spawn when sys.frozen is unset), matched strictly: only the interpreter flags
 //    subprocess._args_from_interpreter_flags() produces, and `-c` code that is one of the
 //    templates with literal arguments (never arbitrary code);
-//  - with `[python] interpreter = true`, when argv[0] is the executable's path as sys.executable
-//    gives it (as a program starts an interpreter: never a name typed on PATH, a relative path
-//    or a command's name, whose command line stays the app's), any command line whose first argument is one of python's
+//  - with `[python] interpreter = true`, when started by a path (argv[0] has a '/', as
+//    [sys.executable, ...] and configured interpreter paths have) or by a parent process running
+//    this same executable (never by its name found on PATH, as a user types it, or a command's
+//    name: that command line stays the app's), any command line whose first argument is one of python's
 //    options (-c, -m, -, -I, -X ..., not -h/-V/--help/--version) or an existing Python script
 //    (a .py/.pyc/.pyz... file, one with a python "#!" line, a zip application, a file without a
 //    suffix, a directory with __main__.py), as python would run it; any other argument (an
@@ -41,10 +42,14 @@ struct Invocation {
 // script (launcher/virtual_files.h: names_embedded_script).
 using EmbeddedScriptTest = std::function<bool(const std::string& path)>;
 
-// `executable`: the running executable's path, as sys.executable gives it: python's command
-// lines are taken only from argv[0] equal to it, and one naming it as the script is the app's.
+// `executable`: the running executable's path, as sys.executable gives it: a command line
+// naming it as the script is the app's.
 Invocation classify_command_line(const std::vector<std::string>& argv, bool interpreter_mode,
-                                 const EmbeddedScriptTest& embedded_script = {}, const std::string& executable = {});
+                                 const EmbeddedScriptTest& embedded_script = {}, const std::string& executable = {},
+                                 bool started_by_this_executable = false);
+
+// Whether the parent process runs the same executable file as this one (/proc/PPID/exe).
+bool parent_runs_this_executable();
 
 // Whether python's options at the start of `argv` (a python command line) include -E or -I,
 // which make python ignore PYTHON* environment variables such as PYTHONPATH.

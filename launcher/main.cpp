@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   try {
     invocation = launcher::classify_command_line(
         std::vector<std::string>(argv, argv + argc), settings.interpreter && !as_command,
-        [](const std::string& path) { return launcher::names_embedded_script(context, path); }, context.executable);
+        [](const std::string& path) { return launcher::names_embedded_script(context, path); }, context.executable,
+        settings.interpreter && !as_command && launcher::parent_runs_this_executable());
   } catch (const std::bad_alloc&) {
     launcher::die_out_of_memory("reading the command line");
   }

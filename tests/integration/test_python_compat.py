@@ -682,12 +682,13 @@ class InterpreterModeTest(TempDirTestCase):
             with self.subTest(args=args):
                 self.assertEqual(self.py(*args).stdout, f"app {args}\n")
 
-    def test_python_options_typed_by_a_user_are_the_apps(self):
-        # Only a program starts the executable by the path sys.executable gives: typed on PATH,
-        # or by a relative path, "-c lint.yml" is the app's own option (ansible-lint's).
+    def test_python_options_after_its_name_found_on_path_are_the_apps(self):
+        # Started by its name, as a user types it, "-c lint.yml" is the app's own option
+        # (ansible-lint's); by a path, as programs start an interpreter, python's.
         env = clean_env(PATH=f"{self.exe.parent}:/usr/bin:/bin")
         self.assertEqual(run(["tool", "-c", "lint.yml"], env=env).stdout, "app ['-c', 'lint.yml']\n")
-        self.assertEqual(run(["./tool", "-m", "x"], env=env, cwd=self.exe.parent).stdout, "app ['-m', 'x']\n")
+        self.assertEqual(run(["tool", "-m", "x"], env=env).stdout, "app ['-m', 'x']\n")
+        self.assertEqual(run(["./tool", "-c", "print('python')"], env=env, cwd=self.exe.parent).stdout, "python\n")
         # ... and the app's own [sys.executable, "-m", ...] still runs python's command line.
         self.assertEqual(run(["tool", "delegate"], env=env).stdout, "app got: worker __main__ ['from-app']\n")
 

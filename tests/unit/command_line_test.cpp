@@ -176,18 +176,24 @@ TEST_CASE("interpreter mode: the executable itself as the script is the app, wit
   CHECK(classify_command_line({exe, other}, true, {}, exe).kind == RunKind::PythonCommandLine);
 }
 
-TEST_CASE("interpreter mode: python's command line only from a program, which starts the executable by its path") {
+TEST_CASE("interpreter mode: python's command line when started by a path, not by a name found on PATH") {
   const std::string exe = "/opt/app/app";
-  // [sys.executable, "-c", ...]: python's.
-  CHECK(classify_command_line({exe, "-c", "pass"}, true, {}, exe).kind == RunKind::PythonCommandLine);
-  CHECK(classify_command_line({exe, "-m", "pkg"}, true, {}, exe).kind == RunKind::PythonCommandLine);
-  // Typed: its name on PATH, a relative path, another path to it, or a command's name: the
-  // app's own options (ansible-lint -c lint.yml, ansible-playbook -c local).
-  for (const char* typed : {"app", "./app", "dist/app", "/opt/app/../app/app", "ansible-playbook"}) {
+  // [sys.executable, "-c", ...], or another path to it (a configured interpreter): python's.
+  for (const char* path : {"/opt/app/app", "./app", "dist/app", "/usr/local/bin/app"}) {
+    CAPTURE(path);
+    CHECK(classify_command_line({path, "-c", "pass"}, true, {}, exe).kind == RunKind::PythonCommandLine);
+    CHECK(classify_command_line({path, "-m", "pkg"}, true, {}, exe).kind == RunKind::PythonCommandLine);
+  }
+  // By its name, as a user types it, or a command's name: the app's own options
+  // (ansible-lint -c lint.yml).
+  for (const char* typed : {"app", "ansible-lint"}) {
     CAPTURE(typed);
     CHECK(classify_command_line({typed, "-c", "lint.yml"}, true, {}, exe).kind == RunKind::App);
     CHECK(classify_command_line({typed, "-m", "x"}, true, {}, exe).kind == RunKind::App);
   }
+  // Started by the app itself under another argv[0] (Popen(["x", "-c", ...], executable=sys.executable)).
+  CHECK(classify_command_line({"nonexistent", "-c", "pass"}, true, {}, exe, true).kind == RunKind::PythonCommandLine);
+  CHECK(classify_command_line({"nonexistent", "-c", "pass"}, false, {}, exe, true).kind == RunKind::App);
   // multiprocessing's own command lines are recognised however it was started.
   CHECK(classify_command_line({"app", "-c", "from multiprocessing.resource_tracker import main;main(7)"}, true, {}, exe).kind ==
         RunKind::PythonCommandLine);
