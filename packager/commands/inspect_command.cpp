@@ -190,6 +190,14 @@ void write_summary(const Inspection& inspection, std::ostream& out, bool colors)
       << human_size(inspection.file_size) << "\n";
   out << "  app          " << settings.value(keys::kAppName, "?") << "\n";
   out << "  entry        " << describe_entry(settings) << "\n";
+  for (const auto& [key, value] : settings.items()) {
+    if (!key.starts_with(keys::kCommandPrefix) || !value.is_string()) continue;
+    const std::string entry = value.get<std::string>();  // "module" or "module:function"
+    const auto colon = entry.find(':');
+    const nlohmann::json command = {{keys::kEntryModule, entry.substr(0, colon)},
+                                    {keys::kEntryFunction, colon == std::string::npos ? "" : entry.substr(colon + 1)}};
+    out << "  command      " << key.substr(keys::kCommandPrefix.size()) << ": " << describe_entry(command) << "\n";
+  }
   out << "  interpreter  CPython " << version << (settings.value(keys::kIsolated, "1") == "1" ? ", isolated" : ", not isolated")
       << ", optimize " << settings.value(keys::kOptimize, "0") << "\n";
   out << "  launcher     " << human_size(inspection.launcher_size) << " (CPython " << version

@@ -265,6 +265,7 @@ class EntryKindsTest(TempDirTestCase):
         dist = exe.parent
         self.assertEqual(sorted(p.name for p in dist.iterdir()), ["multi", "multi-main", "multi-method"])
         self.assertEqual(os.readlink(dist / "multi-method"), "multi")
+        self.assertIn("command      multi-main: tool, run as __main__", freeze("inspect", exe).stdout)
         self.assertEqual(run([exe]).stdout, "function tool\n")
         result = run([dist / "multi-method", "a"])
         self.assertEqual((result.returncode, result.stdout), (5, "method tool ['a']\n"))
