@@ -11,6 +11,7 @@ packages=(
   # Real packages with extension modules that the tests freeze from dist-packages:
   python3-yaml python3-jinja2 python3-markupsafe python3-psutil python3-cffi
   mercurial                           # frozen with its demandimport (test_mercurial)
+  sqlmap                              # a script app with data beside it (test_sqlmap: [packages] data_files)
   # Real tools run from a frozen executable (test_real_tools): pytest with Debian's py package
   # (whose py/ sits beside pytest's py.py), coverage.py, mypyc-compiled mypy, flake8.
   python3-pytest python3-py python3-pytest-timeout python3-coverage python3-mypy flake8
