@@ -303,15 +303,18 @@ def check_module(name, has_data, in_memory="0"):
 def _scan_source(name, source, has_data, in_memory):
     """The notes a module's source gives: sys.executable handed on, sys.frozen tested, paths for other programs,
     and (as warnings) paths built from __file__ beside in-memory data."""
-    for number, line in enumerate(source.splitlines(), 1):
-        if _hands_on_executable(line):
-            _executable_uses.append(f"{name} line {number}: {line.strip()}")
-            break
+    # One pass over the lines, each note taking the first line that shows it.
+    notes = [(_hands_on_executable, _executable_uses)]
     if hasattr(sys, "frozen"):
-        for number, line in enumerate(source.splitlines(), 1):
-            if _tests_frozen(line):
-                _frozen_tests.append(f"{name} line {number}: {line.strip()}")
-                break
+        notes.append((_tests_frozen, _frozen_tests))
+    for number, line in enumerate(source.splitlines(), 1):
+        for note in list(notes):
+            shows, found = note
+            if shows(line):
+                found.append(f"{name} line {number}: {line.strip()}")
+                notes.remove(note)
+        if not notes:
+            break
     if in_memory == "1":
         _program_paths.append(_path_for_programs(name, source))
     if has_data == "1" and not _files_readable and source:
