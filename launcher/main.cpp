@@ -67,9 +67,9 @@ int main(int argc, char** argv) {
     launcher::die_out_of_memory("reading the launch settings");
   }
   // Started under one of [app] commands' names (a symlink or hard link to the executable):
-  // that command's entry runs instead of the app's.
-  // Its command line is then always the command's (ansible-playbook's own "-c local"): python's
-  // is taken only under the executable's own name, which sys.executable gives.
+  // that command's entry runs instead of the app's, and its command line is always the
+  // command's (ansible-playbook's own "-c local"), never python's: sys.executable, which
+  // programs start interpreters with, has the executable's own name.
   bool as_command = false;
   if (argc > 0) {
     const std::string_view invoked(argv[0]);
