@@ -61,6 +61,15 @@ Settings read_settings(const BlobReader& reader) {
 
 std::string python_version_of(int major, int minor) { return std::to_string(major) + "." + std::to_string(minor); }
 
+std::string encode_command_entry(const std::string& module, const std::string& function) {
+  return function.empty() ? module : module + ":" + function;
+}
+
+CommandEntry decode_command_entry(std::string_view value) {
+  const auto colon = value.find(':');
+  return {std::string(value.substr(0, colon)), colon == std::string_view::npos ? "" : std::string(value.substr(colon + 1))};
+}
+
 LaunchSettings LaunchSettings::from(const Settings& settings) {
   LaunchSettings s;
   s.app_name = get(settings, keys::kAppName);
@@ -107,10 +116,9 @@ Settings LaunchSettings::to_settings() const {
 bool LaunchSettings::select_command(std::string_view invoked_name) {
   const auto it = commands.find(invoked_name);
   if (it == commands.end()) return false;
-  const std::string& entry = it->second;
-  const auto colon = entry.find(':');
-  entry_module = entry.substr(0, colon);
-  entry_function = colon == std::string::npos ? "" : entry.substr(colon + 1);
+  auto [module, function] = decode_command_entry(it->second);
+  entry_module = std::move(module);
+  entry_function = std::move(function);
   entry_code.clear();
   return true;
 }

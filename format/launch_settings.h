@@ -50,6 +50,14 @@ inline constexpr std::string_view kCommandPrefix = "command.";
 // The value of python.version for CPython major.minor: "3.11".
 std::string python_version_of(int major, int minor);
 
+// A command.NAME value: "module" (run as __main__) or "module:function", and back.
+std::string encode_command_entry(const std::string& module, const std::string& function);
+struct CommandEntry {
+  std::string module;
+  std::string function;  // empty: run module as __main__
+};
+CommandEntry decode_command_entry(std::string_view value);
+
 struct LaunchSettings {
   std::string app_name;
   std::string entry_module;

@@ -87,12 +87,13 @@ int main(int argc, char** argv) {
   context.out_of_memory = launcher::die_if_starting_up;
   context.optimize = settings.optimize;
   importer::set_context(&context);  // for names_embedded_script's tree, before the importer starts
+  const bool python_command_lines = settings.interpreter && !as_command;
   launcher::Invocation invocation;
   try {
     invocation = launcher::classify_command_line(
-        std::vector<std::string>(argv, argv + argc), settings.interpreter && !as_command,
+        std::vector<std::string>(argv, argv + argc), python_command_lines,
         [](const std::string& path) { return launcher::names_embedded_script(context, path); }, context.executable,
-        settings.interpreter && !as_command && launcher::parent_runs_this_executable());
+        python_command_lines && launcher::parent_runs_this_executable());
   } catch (const std::bad_alloc&) {
     launcher::die_out_of_memory("reading the command line");
   }

@@ -24,8 +24,7 @@ blob::LaunchSettings launch_settings(const AppConfig& config, TargetPython& pyth
   settings.site = config.site;
   settings.frozen = config.frozen;
   for (const auto& command : config.commands) {
-    settings.commands[command.name] =
-        command.entry_function.empty() ? command.entry_module : command.entry_module + ":" + command.entry_function;
+    settings.commands[command.name] = blob::encode_command_entry(command.entry_module, command.entry_function);
   }
   settings.python_version = python.version().short_version();
   return settings;

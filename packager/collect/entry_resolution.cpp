@@ -97,13 +97,15 @@ void check_entry(const AppConfig& config, const EntryRef& entry, const std::vect
 }  // namespace
 
 void resolve_entry(AppConfig& config, const std::vector<Resource>& resources) {
-  std::vector<Resource> metadata;
-  for (const auto& resource : resources) {
-    if (resource.kind == blob::Kind::Metadata) metadata.push_back(resource);
-  }
   std::vector<EntryRef> entries{{"app.entry", config.console_script, config.entry_module, config.entry_function}};
   for (auto& command : config.commands) {
     entries.push_back({"app.commands." + command.name, command.console_script, command.entry_module, command.entry_function});
+  }
+  std::vector<Resource> metadata;  // only for console scripts: a copy of every distribution's files
+  if (std::any_of(entries.begin(), entries.end(), [](const EntryRef& entry) { return !entry.console_script.empty(); })) {
+    for (const auto& resource : resources) {
+      if (resource.kind == blob::Kind::Metadata) metadata.push_back(resource);
+    }
   }
   for (const auto& entry : entries) {
     resolve_console_script(config, entry, metadata);

@@ -192,10 +192,8 @@ void write_summary(const Inspection& inspection, std::ostream& out, bool colors)
   out << "  entry        " << describe_entry(settings) << "\n";
   for (const auto& [key, value] : settings.items()) {
     if (!key.starts_with(keys::kCommandPrefix) || !value.is_string()) continue;
-    const std::string entry = value.get<std::string>();  // "module" or "module:function"
-    const auto colon = entry.find(':');
-    const nlohmann::json command = {{keys::kEntryModule, entry.substr(0, colon)},
-                                    {keys::kEntryFunction, colon == std::string::npos ? "" : entry.substr(colon + 1)}};
+    const auto entry = blob::decode_command_entry(value.get<std::string>());
+    const nlohmann::json command = {{keys::kEntryModule, entry.module}, {keys::kEntryFunction, entry.function}};
     out << "  command      " << key.substr(keys::kCommandPrefix.size()) << ": " << describe_entry(command) << "\n";
   }
   out << "  interpreter  CPython " << version << (settings.value(keys::kIsolated, "1") == "1" ? ", isolated" : ", not isolated")

@@ -26,6 +26,13 @@ struct Item {
   bool third_party = false;     // a module of an installed package (site_packages, wheels)
 };
 
+// The module an entry check's entry point names: app.entry's is `app_entry_module` (a console
+// script's, once resolved), a command's the one its args give ("" for a command's console script).
+inline std::string entry_check_module(const Item& item, const std::string& app_entry_module) {
+  if (item.location == "app.entry") return app_entry_module;
+  return item.args.empty() ? "" : item.args[0];
+}
+
 // A module no finder found during a check, and the module whose code asked for it ("" when it
 // was the checked module itself, or the entry script): mesonbuild.utils.universal tries tqdm,
 // whichever check first imports it.

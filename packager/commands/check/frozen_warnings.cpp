@@ -87,9 +87,8 @@ std::vector<FrozenOnlyWarning> frozen_only_warnings(const Plan& plan, const std:
     const Item& item = plan.items[i];
     const Outcome& outcome = outcomes[i];
     const bool ran = outcome.state == Outcome::State::Passed || outcome.state == Outcome::State::Failed;
-    // An entry check: app.entry's module (a console script's, resolved), or a command's as written.
-    const std::string entry = item.location == "app.entry" ? entry_module : item.args.empty() ? "" : item.args[0];
-    const std::string module = item.kind == "module" ? item.name : item.kind == "entry" ? entry : "";
+    const std::string module =
+        item.kind == "module" ? item.name : item.kind == "entry" ? entry_check_module(item, entry_module) : "";
     if (!ran || module.empty()) continue;
     std::vector<const ShownWarning*> fresh;
     for (const auto& warning : outcome.shown_warnings) {

@@ -41,10 +41,10 @@ std::string excludable_module(const Item& item) {
   return item.name;
 }
 
-// The module an entry check's entry point names (its args: module, function, console script;
-// a console script's module is app.entry's once resolved).
+// The module an entry check names, or the entry itself ("console_script:x") when no module is known.
 std::string entry_module_of(const Item& item, const HintContext& context) {
-  return !item.args.empty() && !item.args[0].empty() ? item.args[0] : context.config.entry_module;
+  const std::string module = entry_check_module(item, context.config.entry_module);
+  return module.empty() ? item.name : module;
 }
 
 // The way out of a failure of an optional import, as the last sentence of a hint.
