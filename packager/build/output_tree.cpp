@@ -44,57 +44,55 @@ bool owned_entry(const std::string& name, const std::string& executable_name) {
          name != executable_name && !name.starts_with(".freeze-");
 }
 
-// The entries of the output directory that the executable already there had written beside it,
-// as its index records them (empty if it is not a freeze executable, or a damaged one). Only an
-// executable of an earlier freeze version, which wrote its files straight beside itself, has
-// any: the new build removes them, and nothing else in the directory goes.
-std::set<std::string> previous_entries(const fs::path& executable, const std::string& executable_name) {
-  std::set<std::string> names;
+// What the executable the output directory holds now says of the files beside it, as its
+// index and launch settings record them (nothing if it is not a freeze executable, or a
+// damaged one).
+struct PreviousOutput {
+  // The entries it wrote straight beside itself: only an executable of an earlier freeze
+  // version, a plain file there, has any; the new build removes them, and nothing else goes.
+  std::set<std::string> legacy_entries;
+  std::set<std::string> commands;  // its [app] commands: the symlinks that build wrote
+};
+
+// `previous_directory`: the build directory NAME points into (current_build_directory), if any.
+PreviousOutput read_previous_output(const fs::path& executable, const std::string& executable_name,
+                                    const std::string& previous_directory) {
+  PreviousOutput previous;
   std::error_code error;
-  // Not through a planted symlink, and not a file too large to be one of ours.
-  const auto status = fs::symlink_status(executable, error);
-  if (error || !fs::is_regular_file(status) || fs::file_size(executable, error) > (std::uintmax_t{4} << 30) || error) {
-    return names;
+  // A plain file, or our symlink into a build directory; never through a planted symlink, and
+  // not a file too large to be one of ours.
+  const bool plain = fs::is_regular_file(fs::symlink_status(executable, error));
+  const fs::path file = plain ? executable : executable.parent_path() / previous_directory / executable_name;
+  if ((!plain && previous_directory.empty()) || !fs::is_regular_file(fs::symlink_status(file, error)) ||
+      fs::file_size(file, error) > (std::uintmax_t{4} << 30) || error) {
+    return previous;
   }
   try {
-    // Mapped, not read: only its trailer and index are needed, not the megabytes of payload.
-    // (The directory is locked: no build of ours rewrites the file meanwhile, and ours are
-    // replaced by a rename, never truncated in place.)
-    const MappedFile mapped(executable);
-    const std::span file = mapped.bytes();
-    if (!blob::BlobReader::has_blob(file)) return names;
-    const auto reader = blob::BlobReader::open(file);
-    for (std::size_t i = 0; i < reader.entry_count(); ++i) {
+    // Mapped, not read: only its trailer, index and settings are needed, not the megabytes of
+    // payload. (The directory is locked: no build of ours rewrites the file meanwhile, and ours
+    // are replaced by a rename, never truncated in place.)
+    const MappedFile mapped(file);
+    const std::span bytes = mapped.bytes();
+    if (!blob::BlobReader::has_blob(bytes)) return previous;
+    const auto reader = blob::BlobReader::open(bytes);
+    for (std::size_t i = 0; plain && i < reader.entry_count(); ++i) {
       const blob::Entry entry = reader.entry_at(i);
       if (entry.location != blob::Location::FilesystemRelative && !(entry.flags & blob::kFlagFilesystemCopy)) continue;
       const std::string top(entry.path.substr(0, entry.path.find('/')));
-      if (owned_entry(top, executable_name)) names.insert(top);
+      if (owned_entry(top, executable_name)) previous.legacy_entries.insert(top);
       // A module directly in the output directory (prefix ".") has its .pyc in __pycache__/.
-      if (entry.kind == blob::Kind::Module && top == entry.path) names.insert(std::string(blob::pyc::kCacheDirectory));
+      if (entry.kind == blob::Kind::Module && top == entry.path) previous.legacy_entries.insert(std::string(blob::pyc::kCacheDirectory));
+    }
+    try {
+      for (const auto& [name, entry] : blob::LaunchSettings::from(blob::read_settings(reader)).commands) {
+        previous.commands.insert(name);
+      }
+    } catch (const std::exception&) {  // damaged settings: no command is known, none removed
     }
   } catch (const std::exception&) {  // unreadable or damaged: nothing is known, nothing removed
     return {};
   }
-  return names;
-}
-
-// The [app] commands of the executable the output directory holds now (a file, or our symlink
-// into a build directory), as its launch settings record them: the command symlinks that
-// build wrote. Empty if it is none of ours, or damaged.
-std::set<std::string> previous_commands(const fs::path& executable) {
-  std::error_code error;
-  const fs::path file = fs::canonical(executable, error);
-  if (error || !fs::is_regular_file(file, error) || fs::file_size(file, error) > (std::uintmax_t{4} << 30) || error) return {};
-  try {
-    const MappedFile mapped(file);
-    if (!blob::BlobReader::has_blob(mapped.bytes())) return {};
-    const auto reader = blob::BlobReader::open(mapped.bytes());
-    std::set<std::string> names;
-    for (const auto& [name, entry] : blob::LaunchSettings::from(blob::read_settings(reader)).commands) names.insert(name);
-    return names;
-  } catch (const std::exception&) {  // unreadable or damaged: nothing is known, nothing removed
-    return {};
-  }
+  return previous;
 }
 
 // True if `path` is a symlink to `executable_name` beside it: a command symlink of that app.
@@ -206,8 +204,8 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
   const DirectoryLock lock(output_dir, [&] { note("waiting for another freeze build writing to " + output_dir.string()); });
   const std::string previous_directory = current_build_directory(executable, executable_name);
   if (lock.held()) remove_strays(output_dir, executable_name, previous_directory);
-  const std::set<std::string> legacy_entries = previous_entries(executable, executable_name);
-  std::set<std::string> stale_commands = previous_commands(executable);
+  const PreviousOutput previous = read_previous_output(executable, executable_name, previous_directory);
+  std::set<std::string> stale_commands = previous.commands;
   for (const auto& command : commands) {
     stale_commands.erase(command);
     // Replaced only if a build of this app wrote it: the user's own file of that name stays.
@@ -241,7 +239,7 @@ void write_output(const fs::path& output_dir, const std::string& executable_name
   // The previous output, now replaced: its build directory, or the files that an executable of
   // an earlier freeze version had written straight beside itself.
   if (!previous_directory.empty()) fs::remove_all(output_dir / previous_directory, error);
-  for (const auto& name : legacy_entries) fs::remove_all(output_dir / name, error);
+  for (const auto& name : previous.legacy_entries) fs::remove_all(output_dir / name, error);
   for (const auto& name : stale_commands) {
     if (is_command_symlink(output_dir / name, executable_name)) fs::remove(output_dir / name, error);
   }

@@ -296,6 +296,17 @@ class EntryKindsTest(TempDirTestCase):
         self.assertEqual((dist / "multi").read_bytes(), before)
         self.assertEqual(sorted(p.name for p in dist.iterdir()), ["multi", "multi-method", "notes.txt"])
 
+    def test_commands_of_an_executable_with_files_beside_it(self):
+        # NAME is then a symlink into the build directory: the previous build's commands are
+        # read from the executable there, and the one a rebuild drops goes.
+        routing = '[[routing.rule]]\nname = "tool"\nlocation = "filesystem-relative"\n'
+        exe = self.build("beside", 'entry = "tool:main"\ncommands = { b-method = "tool:Commands.run", b-main = "tool" }', routing)
+        self.assertTrue(exe.is_symlink())
+        self.assertEqual(run([exe.parent / "b-main", "x"]).stdout, "as main ['x']\n")
+        self.build("beside", 'entry = "tool:main"\ncommands = { b-method = "tool:Commands.run" }', routing)
+        self.assertEqual(sorted(p.name for p in exe.parent.iterdir() if not p.name.startswith(".")), ["b-method", "beside"])
+        self.assertEqual(run([exe.parent / "b-method", "y"]).stdout, "method tool ['y']\n")
+
     def test_code(self):
         exe = self.build("code", "code = \"import sys, tool; print('code', sys.argv[1:]); sys.exit(9)\"")
         result = run([exe, "z"])
